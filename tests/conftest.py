@@ -1,0 +1,129 @@
+"""Shared fixtures: every storage test runs on SQLite and on PostgreSQL.
+
+PostgreSQL tests need ``TRACE_TEST_POSTGRES_URL`` (``.ci/run`` sets it); each
+test gets its own schema, migrated to head, dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+
+from ginseng_trace.chain import Event, SignedEvent, SignerKey, sign_event
+from ginseng_trace.service import Ledger
+from ginseng_trace.store import create_ledger_engine, migrate, sqlite_url_for
+
+POSTGRES_URL = os.environ.get("TRACE_TEST_POSTGRES_URL")
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+NO_POSTGRES = "TRACE_TEST_POSTGRES_URL is not set: PostgreSQL tests need a server (CI sets it)"
+
+
+def postgres_schema_url(base: str, schema: str) -> str:
+    sep = "&" if "?" in base else "?"
+    return f"{base}{sep}options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database URL on each engine."""
+    if request.param == "sqlite":
+        yield sqlite_url_for(tmp_path)
+        return
+    if not POSTGRES_URL:
+        pytest.skip(NO_POSTGRES)
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    try:
+        yield postgres_schema_url(POSTGRES_URL, schema)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = create_ledger_engine(database_url)
+    migrate(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def ledger(engine: Engine) -> Ledger:
+    return Ledger(engine)
+
+
+class Actor:
+    """A test actor: a key and a helper that builds and signs events."""
+
+    def __init__(self, name: str) -> None:
+        self.key = SignerKey.generate(name)
+        self.name = name
+        self.key_id = self.key.verifier().key_id_hex
+        self._n = 0
+
+    def event(self, lot: str, type_: str = "field_operation", **fields: Any) -> Event:
+        self._n += 1
+        body: dict[str, Any] = {
+            "event_id": fields.pop("event_id", f"{self.name}-{uuid.uuid4().hex[:10]}"),
+            "lot_id": lot,
+            "type": type_,
+            "occurred_at": fields.pop("occurred_at", "2025-06-01T08:00:00Z"),
+            "actor": self.name,
+            "key_id": self.key_id,
+            "payload": fields.pop("payload", {"n": self._n}),
+        }
+        body.update(fields)
+        return Event.from_json(body)
+
+    def sign(self, lot: str, type_: str = "field_operation", **fields: Any) -> SignedEvent:
+        return sign_event(self.event(lot, type_, **fields), self.key)
+
+
+@pytest.fixture
+def grower(ledger: Ledger) -> Actor:
+    actor = Actor("test-grower")
+    ledger.register_key(actor.key.verifier())
+    return actor
+
+
+class LiveServer:
+    """An ASGI app served by uvicorn on a loopback port in a background thread: real HTTP."""
+
+    def __init__(self, app: Any) -> None:
+        import socket
+        import threading
+
+        import uvicorn
+
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._sock.bind(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self._sock.getsockname()[1]}"
+        config = uvicorn.Config(app, log_level="warning", lifespan="off")
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._sock]}, daemon=True)
+
+    def __enter__(self) -> LiveServer:
+        import time
+
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self._server.started:
+            if time.monotonic() > deadline or not self._thread.is_alive():
+                raise RuntimeError("test server did not start")
+            time.sleep(0.01)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.should_exit = True
+        self._thread.join(10)
+        self._sock.close()

@@ -1,0 +1,180 @@
+"""The HTTP API over real HTTP (uvicorn on a loopback port, httpx client), on both engines."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from ginseng_trace.api import create_app
+from ginseng_trace.chain import SignedEvent, SignerKey
+from ginseng_trace.service import Ledger
+
+from .conftest import Actor, LiveServer
+
+PROBLEM = "application/problem+json"
+
+
+@pytest.fixture
+def client(ledger: Ledger) -> Iterator[httpx.Client]:
+    with LiveServer(create_app(ledger)) as server, httpx.Client(base_url=server.url) as client:
+        yield client
+
+
+def envelope(signed: SignedEvent) -> dict[str, Any]:
+    return {"event": json.loads(signed.signed_bytes), "signature": base64.b64encode(signed.signature).decode()}
+
+
+def assert_problem(response: Any, status: int, pointer: str | None = None) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith(PROBLEM)
+    doc = response.json()
+    assert doc["status"] == status
+    assert doc["title"]
+    assert doc["detail"]
+    assert doc["type"].startswith("urn:ginseng-trace:problem:")
+    if pointer is not None:
+        assert pointer in [e["pointer"] for e in doc.get("errors", [])], doc
+    return doc
+
+
+def test_submit_get_history_and_verify(client: httpx.Client, grower: Actor) -> None:
+    plot = client.post("/api/v1/events", json=envelope(grower.sign("PLOT-1", "register_plot")))
+    assert plot.status_code == 201, plot.text
+    stored = plot.json()
+    assert plot.headers["location"] == f"/api/v1/events/{stored['record_hash']}"
+    harvest = client.post("/api/v1/events", json=envelope(grower.sign("HV-1", "harvest", inputs=["PLOT-1"])))
+    assert harvest.json()["record"]["inputs"] == [{"lot": "PLOT-1", "head": stored["record_hash"]}]
+
+    assert client.get(f"/api/v1/events/{stored['record_hash']}").json() == stored
+    assert client.get(f"/api/v1/events/{stored['event_hash']}").json() == stored
+    history = client.get("/api/v1/lots/HV-1/history").json()
+    assert [r["record"]["seq"] for r in history["records"]] == [1]
+    verified = client.get("/api/v1/lots/HV-1/verify").json()
+    assert verified == {
+        "lot_id": "HV-1",
+        "ancestors": True,
+        "intact": True,
+        "records": 2,
+        "lots": ["HV-1", "PLOT-1"],
+    }
+    assert client.get("/api/v1/lots/HV-1/verify?ancestors=false").json()["lots"] == ["HV-1"]
+
+
+def test_retry_returns_200_and_conflict_returns_409(client: httpx.Client, grower: Actor) -> None:
+    signed = grower.sign("PLOT-1", "register_plot", event_id="evt-7")
+    first = client.post("/api/v1/events", json=envelope(signed))
+    again = client.post("/api/v1/events", json=envelope(signed))
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json() == first.json()
+    other = grower.sign("PLOT-1", "register_plot", event_id="evt-7", payload={"different": True})
+    assert_problem(client.post("/api/v1/events", json=envelope(other)), 409, "/event/event_id")
+
+
+def bad_requests(grower: Actor) -> list[tuple[str, Any, int, str | None]]:
+    good = envelope(grower.sign("PLOT-1", "register_plot"))
+    stranger = Actor("stranger")
+    wrong_sig = {**good, "signature": base64.b64encode(bytes(64)).decode()}
+    tampered = {**good, "event": {**good["event"], "payload": {"n": -1}}}
+    return [
+        ("malformed JSON", b'{"event": ', 400, ""),
+        ("duplicate keys", b'{"event": {}, "event": {}, "signature": ""}', 400, ""),
+        ("not an object", [], 422, ""),
+        ("missing signature", {"event": good["event"]}, 422, "/signature"),
+        ("unknown top-level field", {**good, "extra": 1}, 422, "/extra"),
+        ("unknown event type", envelope(grower.sign("PLOT-1", "teleport")), 422, "/event/type"),
+        ("wrong type", {**good, "event": {**good["event"], "lot_id": 42}}, 422, "/event/lot_id"),
+        ("bad time", {**good, "event": {**good["event"], "occurred_at": "yesterday"}}, 422, "/event/occurred_at"),
+        ("signature not base64", {**good, "signature": "%%%"}, 422, "/signature"),
+        ("short signature", {**good, "signature": "AAAA"}, 422, "/signature"),
+        ("wrong signature", wrong_sig, 422, "/signature"),
+        ("content changed after signing", tampered, 422, "/signature"),
+        ("unknown key", envelope(stranger.sign("PLOT-1", "register_plot")), 422, "/event/key_id"),
+        ("unknown input lot", envelope(grower.sign("HV-1", "harvest", inputs=["NOPE"])), 422, "/event/inputs/0"),
+        ("huge number", {**good, "event": {**good["event"], "payload": {"n": 2**60}}}, 422, None),
+    ]
+
+
+def test_bad_input_gets_a_problem_document_and_stores_nothing(
+    client: httpx.Client, ledger: Ledger, grower: Actor
+) -> None:
+    client.post("/api/v1/events", json=envelope(grower.sign("BASE-1", "register_enterprise")))
+    for name, body, status, pointer in bad_requests(grower):
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        response = client.post("/api/v1/events", content=data, headers={"content-type": "application/json"})
+        try:
+            assert_problem(response, status, pointer)
+        except AssertionError as exc:
+            raise AssertionError(f"{name}: {exc}") from None
+    assert ledger.count() == 1
+    assert ledger.verify().records == 1
+
+
+def test_oversized_bodies_are_refused_with_413(client: httpx.Client, ledger: Ledger, grower: Actor) -> None:
+    big = envelope(grower.sign("PLOT-1", "register_plot", payload={"blob": "x" * (1 << 20)}))
+    assert_problem(client.post("/api/v1/events", json=big), 413)
+
+    def chunks() -> Iterator[bytes]:  # no Content-Length: the limit is enforced while reading
+        yield b'{"event": {"payload": "'
+        for _ in range(70):
+            yield b"y" * 16384
+        yield b'"}}'
+
+    assert_problem(client.post("/api/v1/events", content=chunks()), 413)
+    assert ledger.count() == 0
+
+
+def test_lookups_that_find_nothing_are_404_and_bad_hashes_422(client: httpx.Client) -> None:
+    assert_problem(client.get("/api/v1/events/" + "0" * 64), 404)
+    assert_problem(client.get("/api/v1/events/not-a-hash"), 422, "/hash")
+    assert_problem(client.get("/api/v1/lots/NOPE/history"), 404)
+    assert_problem(client.get("/api/v1/lots/NOPE/verify"), 404)
+    assert_problem(client.get("/api/v1/lots/X/verify?ancestors=maybe"), 422, "/ancestors")
+    assert_problem(client.get("/api/v1/nowhere"), 404)
+
+
+def test_openapi_describes_the_event_envelope(client: httpx.Client) -> None:
+    spec = client.get("/openapi.json").json()
+    body = spec["paths"]["/api/v1/events"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert body == {"$ref": "#/components/schemas/SignedEventIn"}
+    envelope_schema = spec["components"]["schemas"]["SignedEventIn"]
+    assert envelope_schema["properties"]["event"] == {"$ref": "#/components/schemas/EventIn"}
+    assert "occurred_at" in spec["components"]["schemas"]["EventIn"]["properties"]
+    assert "/api/v1/dev/events" not in spec["paths"]
+    assert {t["type"] for t in client.get("/api/v1/event-types").json()} >= {"harvest", "process", "sell"}
+
+
+def test_dev_signing_is_explicit_and_signed_by_a_registered_key(ledger: Ledger) -> None:
+    ledger.dev_signer = SignerKey.generate("dev-signer")
+    ledger.register_key(ledger.dev_signer.verifier())
+    with LiveServer(create_app(ledger)) as server, httpx.Client(base_url=server.url) as client:
+        event = {
+            "event_id": "dev-1",
+            "lot_id": "PLOT-9",
+            "type": "register_plot",
+            "occurred_at": "2025-01-01T00:00:00Z",
+            "payload": {},
+        }
+        response = client.post("/api/v1/dev/events", json={"event": event})
+        assert response.status_code == 201, response.text
+        assert response.json()["event"]["actor"] == "dev-signer"
+        spoof = {**event, "event_id": "dev-2", "actor": "test-grower"}
+        assert_problem(client.post("/api/v1/dev/events", json={"event": spoof}), 422, "/event/actor")
+        assert_problem(client.post("/api/v1/dev/events", json={"event": {**event, "lot_id": ""}}), 422, "/event/lot_id")
+    assert ledger.verify().records == 1
+
+
+def test_tampering_shows_in_the_verify_endpoint(client: httpx.Client, ledger: Ledger, grower: Actor) -> None:
+    from .test_ledger import tamper
+
+    client.post("/api/v1/events", json=envelope(grower.sign("PLOT-1", "register_plot", event_id="p1")))
+    client.post("/api/v1/events", json=envelope(grower.sign("PLOT-1", "sow", event_id="p2")))
+    tamper(ledger.engine, "UPDATE records SET record_hash = :h WHERE event_id = 'p2'", h=bytes(32))
+    doc = client.get("/api/v1/lots/PLOT-1/verify").json()
+    assert doc["intact"] is False
+    assert doc["failure"]["event_id"] == "p2"
+    assert doc["failure"]["check"] == "record hash"

@@ -1,0 +1,160 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Query, Request
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .. import __version__
+from ..chain.canonical import parse_json
+from ..chain.errors import ChainBrokenError, FieldProblem, MalformedError
+from ..chain.records import SignedEvent
+from ..events.types import EVENT_TYPES
+from ..service import Appended, Ledger
+from . import models, problems
+
+API = "/api/v1"
+PROBLEM = {"model": models.ProblemOut, "content": {problems.PROBLEM_JSON: {}}}
+
+
+class BodyLimit:
+    """Refuse request bodies larger than ``limit`` bytes with 413, whether or not they declare a length."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        too_large = HTTPException(413, f"request body exceeds {self.limit} bytes")
+        received = 0
+
+        async def limited() -> Message:
+            nonlocal received
+            if declared is not None and declared.isdigit() and int(declared) > self.limit:
+                raise too_large
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.limit:
+                raise too_large
+            return message
+
+        await self.app(scope, limited, send)
+
+
+async def _json_body(request: Request) -> Any:
+    return parse_json(await request.body())
+
+
+def _appended(result: Appended) -> JSONResponse:
+    view = result.record
+    return JSONResponse(
+        view.to_json(),
+        status_code=201 if result.created else 200,
+        headers={"Location": f"{API}/events/{view.record_hash}"},
+    )
+
+
+def _object(value: Any, *fields: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise MalformedError(FieldProblem("", "the body must be a JSON object"))
+    problems_ = [FieldProblem(f"/{k}", "unknown field") for k in sorted(set(value) - set(fields))]
+    problems_ += [FieldProblem(f"/{k}", "is required") for k in fields if k not in value]
+    if problems_:
+        raise MalformedError(problems_)
+    return value
+
+
+def create_app(ledger: Ledger, *, max_body_bytes: int = 1 << 20) -> FastAPI:
+    """The HTTP API over ``ledger``."""
+    app = FastAPI(
+        title="Ginseng Trace",
+        version=__version__,
+        description="Append-only, hash-chained traceability ledger for Jilin ginseng.",
+    )
+    app.state.ledger = ledger
+    app.add_middleware(BodyLimit, limit=max_body_bytes)
+    problems.install(app)
+    errors: dict[int | str, dict[str, Any]] = dict.fromkeys((400, 404, 409, 413, 422), PROBLEM)
+
+    def body_schema(model: type[BaseModel]) -> dict[str, Any]:
+        ref = {"$ref": f"#/components/schemas/{model.__name__}"}
+        return {"requestBody": {"required": True, "content": {"application/json": {"schema": ref}}}}
+
+    @app.post(
+        f"{API}/events",
+        status_code=201,
+        response_model=models.RecordOut,
+        responses={200: {"description": "already recorded (an idempotent retry)"}, **errors},
+        openapi_extra=body_schema(models.SignedEventIn),
+        summary="Submit a client-signed event",
+    )
+    async def submit_event(request: Request) -> JSONResponse:
+        body = _object(await _json_body(request), "event", "signature")
+        return _appended(ledger.append(SignedEvent.from_json(body["event"], body["signature"])))
+
+    if ledger.dev_signer is not None:
+
+        @app.post(
+            f"{API}/dev/events",
+            status_code=201,
+            response_model=models.RecordOut,
+            responses=errors,
+            openapi_extra=body_schema(models.DevEventIn),
+            summary="Submit an event for the server's development actor to sign (development only)",
+        )
+        async def submit_dev_event(request: Request) -> JSONResponse:
+            body = _object(await _json_body(request), "event")
+            return _appended(ledger.append(ledger.sign_as_dev(body["event"])))
+
+    @app.get(f"{API}/events/{{digest}}", response_model=models.RecordOut, responses=errors, summary="Get a record")
+    def get_event(digest: str) -> JSONResponse:
+        """The record whose record hash or event hash (64 hex digits) is ``digest``."""
+        return JSONResponse(ledger.record(digest).to_json())
+
+    @app.get(f"{API}/lots/{{lot_id}}/history", response_model=models.HistoryOut, responses=errors)
+    def lot_history(lot_id: str) -> JSONResponse:
+        """Every record of the lot, in order, with hashes."""
+        return JSONResponse({"lot_id": lot_id, "records": [v.to_json() for v in ledger.history(lot_id)]})
+
+    @app.get(f"{API}/lots/{{lot_id}}/verify", response_model=models.VerificationOut, responses=errors)
+    def verify_lot(
+        lot_id: str,
+        ancestors: bool = Query(True, description="also verify every lot this lot was made from"),
+    ) -> JSONResponse:
+        """Re-check every hash, link and signature of the lot (and its ancestors)."""
+        body: dict[str, Any] = {"lot_id": lot_id, "ancestors": ancestors}
+        try:
+            report = ledger.verify(lot_id, ancestors=ancestors)
+        except ChainBrokenError as exc:
+            brk = exc.brk
+            failure = {**brk.__dict__, "message": brk.sentence()}
+            return JSONResponse({**body, "intact": False, "failure": failure})
+        return JSONResponse({**body, "intact": True, "records": report.records, "lots": list(report.lots)})
+
+    @app.get(f"{API}/event-types", response_model=list[models.EventTypeOut])
+    def event_types() -> list[dict[str, str]]:
+        return [{"type": name, "description": text} for name, text in EVENT_TYPES.items()]
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            for model in (models.SignedEventIn, models.DevEventIn):
+                doc = model.model_json_schema(ref_template="#/components/schemas/{model}")
+                components.update(doc.pop("$defs", {}))
+                components[model.__name__] = doc
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app

@@ -1,0 +1,88 @@
+"""Shapes of the API's JSON documents, for the OpenAPI description.
+
+Requests are parsed by the domain (``ginseng_trace.chain``), which names the
+exact field at fault; these models document the shapes and are not used to
+parse.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class EventIn(BaseModel):
+    """What an actor signs. Its RFC 8785 canonical bytes are the signed bytes (docs/FORMAT.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    event_id: str = Field(description="chosen by the client; retrying the same event is safe", examples=["evt-0001"])
+    lot_id: str = Field(description="the lot this event is about", examples=["HV-2025-WANG-01"])
+    type: str = Field(description="event type, see GET /api/v1/event-types", examples=["harvest"])
+    occurred_at: str = Field(description="RFC 3339 UTC, e.g. 2025-09-20T08:30:00Z")
+    actor: str = Field(description="the actor who signs")
+    key_id: str = Field(description="8 hex digits: the key id of the actor's verifier key")
+    inputs: list[str] = Field(default_factory=list, description="lots consumed by this event (processing)")
+    payload: dict[str, Any] = Field(description="type-specific facts")
+
+
+class SignedEventIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    event: EventIn
+    signature: str = Field(description="base64 Ed25519 signature of 'ginseng-trace/event/v1\\n' || canonical event")
+
+
+class DevEventIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    event: dict[str, Any] = Field(description="an event without actor and key_id; the server signs it")
+
+
+class RecordOut(BaseModel):
+    log_index: int = Field(description="position in the ledger's single append order")
+    record_hash: str
+    event_hash: str
+    record: dict[str, Any] = Field(description="the sealed record: event, sig, lot, seq, prev, inputs, recorded_at")
+    event: dict[str, Any] = Field(description="the signed event")
+
+
+class HistoryOut(BaseModel):
+    lot_id: str
+    records: list[RecordOut]
+
+
+class BreakOut(BaseModel):
+    log_index: int
+    event_id: str
+    lot_id: str
+    check: str
+    expected: str
+    found: str
+    message: str
+
+
+class VerificationOut(BaseModel):
+    lot_id: str | None
+    ancestors: bool
+    intact: bool
+    records: int | None = Field(default=None, description="records checked (when intact)")
+    lots: list[str] | None = Field(default=None, description="lots covered (when intact)")
+    failure: BreakOut | None = None
+
+
+class EventTypeOut(BaseModel):
+    type: str
+    description: str
+
+
+class ProblemOut(BaseModel):
+    """RFC 9457 problem details; ``errors`` names the fields at fault by JSON Pointer."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str
+    errors: list[dict[str, str]] | None = None

@@ -1,0 +1,37 @@
+"""Wiring shared by the CLI and the HTTP app: settings -> engine -> ledger."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from .chain.keys import SignerKey
+from .service import Ledger
+from .settings import Settings
+from .store.db import create_ledger_engine, migrate
+
+DEV_ACTOR = "dev-signer"
+
+
+def load_or_create_signer(path: Path, name: str) -> SignerKey:
+    """Read a signer key file, creating it (mode 0600) on first use."""
+    if path.exists():
+        return SignerKey.parse(path.read_text())
+    key = SignerKey.generate(name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(key.text() + "\n")
+    return key
+
+
+def open_ledger(settings: Settings, *, migrate_first: bool = True) -> Ledger:
+    """Build the ledger for ``settings``; migrate the database to head first unless told not to."""
+    engine = create_ledger_engine(settings.resolved_database_url)
+    if migrate_first:
+        migrate(engine)
+    dev_signer = load_or_create_signer(settings.dev_key_file, DEV_ACTOR) if settings.dev_signing else None
+    ledger = Ledger(engine, dev_signer=dev_signer)
+    if dev_signer is not None:
+        ledger.register_key(dev_signer.verifier())
+    return ledger

@@ -1,0 +1,335 @@
+"""Events (what an actor signs) and records (what the ledger seals).
+
+The byte-level rules here are specified in ``docs/FORMAT.md``; a third party
+re-implementing them needs nothing else.
+
+* An **event** is a JSON object; its *signed bytes* are its RFC 8785 canonical
+  encoding. The actor signs ``SIGNING_CONTEXT || signed bytes`` with Ed25519.
+  Event hash = SHA-256(signed bytes).
+* A **record** seals one event into its lot's chain: the event hash and
+  signature, the lot's sequence number, ``prev`` (the hash of the lot's previous
+  record, or ``GENESIS``), the heads of the event's input lots at sealing time,
+  and ``recorded_at``. Record hash = SHA-256(canonical record bytes).
+
+The ledger stores both byte strings exactly as they were signed and sealed and
+verifies over those stored bytes; nothing is re-serialised to be verified.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from .canonical import JSONValue, canonical_bytes, parse_canonical
+from .errors import FieldProblem, MalformedError, SignatureError
+from .keys import SignerKey, VerifierKey
+
+SIGNING_CONTEXT = b"ginseng-trace/event/v1\n"
+"""Prefix of every signed message, so an event signature can never be replayed as another kind."""
+
+GENESIS = "0" * 64
+"""``prev`` of the first record of every lot."""
+
+EVENT_FIELDS = frozenset({"event_id", "lot_id", "type", "occurred_at", "actor", "key_id", "inputs", "payload"})
+OPTIONAL_EVENT_FIELDS = frozenset({"inputs"})
+RECORD_FIELDS = frozenset({"event", "sig", "lot", "seq", "prev", "inputs", "recorded_at"})
+
+_IDENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
+_ACTOR = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
+_TYPE = re.compile(r"[a-z][a-z0-9_]{0,63}")
+_KEY_ID = re.compile(r"[0-9a-f]{8}")
+_HASH = re.compile(r"[0-9a-f]{64}")
+_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z")
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def parse_utc(text: str) -> datetime:
+    """Parse an RFC 3339 UTC timestamp of the form ``YYYY-MM-DDTHH:MM:SS[.frac]Z``."""
+    if not _TIME.fullmatch(text):
+        raise ValueError("must be an RFC 3339 UTC time such as 2025-09-20T08:30:00Z")
+    whole, _, frac = text[:-1].partition(".")
+    try:
+        moment = datetime.strptime(whole, "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC)
+    except ValueError as exc:
+        raise ValueError(f"not a real date and time: {exc}") from exc
+    return moment.replace(microsecond=int((frac + "000000")[:6])) if frac else moment
+
+
+def format_utc(moment: datetime) -> str:
+    """RFC 3339 UTC with microseconds, as the ledger writes ``recorded_at``."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _check(problems: list[FieldProblem], pointer: str, ok: bool, detail: str) -> None:
+    if not ok:
+        problems.append(FieldProblem(pointer, detail))
+
+
+@dataclass(frozen=True)
+class Event:
+    """What an actor says happened to a lot. Immutable once built; validated on construction."""
+
+    event_id: str
+    lot_id: str
+    type: str
+    occurred_at: str
+    actor: str
+    key_id: str
+    payload: Mapping[str, Any]
+    inputs: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        problems: list[FieldProblem] = []
+        text = (
+            (
+                "event_id",
+                self.event_id,
+                _IDENT,
+                "1-128 characters of A-Z a-z 0-9 . _ : - starting with a letter or digit",
+            ),
+            ("lot_id", self.lot_id, _IDENT, "1-128 characters of A-Z a-z 0-9 . _ : - starting with a letter or digit"),
+            ("type", self.type, _TYPE, "a lower-case event type name such as 'harvest'"),
+            ("actor", self.actor, _ACTOR, "1-64 characters of a-z 0-9 . _ - starting with a letter or digit"),
+            ("key_id", self.key_id, _KEY_ID, "8 lower-case hex digits (the key id of the actor's verifier key)"),
+        )
+        for name, value, pattern, rule in text:
+            ok = isinstance(value, str) and pattern.fullmatch(value) is not None
+            _check(problems, f"/{name}", ok, f"must be {rule}")
+        if not isinstance(self.occurred_at, str):
+            problems.append(FieldProblem("/occurred_at", "must be a string"))
+        else:
+            try:
+                parse_utc(self.occurred_at)
+            except ValueError as exc:
+                problems.append(FieldProblem("/occurred_at", str(exc)))
+        _check(problems, "/payload", isinstance(self.payload, Mapping), "must be a JSON object")
+        for i, lot in enumerate(self.inputs):
+            ok = isinstance(lot, str) and _IDENT.fullmatch(lot) is not None
+            _check(problems, f"/inputs/{i}", ok, "must be a lot id")
+        _check(problems, "/inputs", len(set(self.inputs)) == len(self.inputs), "must not name a lot twice")
+        _check(problems, "/inputs", self.lot_id not in self.inputs, "a lot cannot be its own input")
+        if problems:
+            raise MalformedError(problems)
+
+    @property
+    def occurred(self) -> datetime:
+        return parse_utc(self.occurred_at)
+
+    @classmethod
+    def from_json(cls, value: JSONValue) -> Event:
+        """Build an event from a parsed JSON object, naming every wrong field."""
+        if not isinstance(value, dict):
+            raise MalformedError(FieldProblem("", "an event must be a JSON object"))
+        problems = [FieldProblem(f"/{k}", "unknown field") for k in sorted(set(value) - EVENT_FIELDS)]
+        missing = EVENT_FIELDS - OPTIONAL_EVENT_FIELDS - set(value)
+        problems += [FieldProblem(f"/{k}", "is required") for k in sorted(missing)]
+        inputs = value.get("inputs", [])
+        if not isinstance(inputs, list):
+            problems.append(FieldProblem("/inputs", "must be a list of lot ids"))
+        if problems:
+            raise MalformedError(problems)
+        return cls(
+            event_id=value["event_id"],
+            lot_id=value["lot_id"],
+            type=value["type"],
+            occurred_at=value["occurred_at"],
+            actor=value["actor"],
+            key_id=value["key_id"],
+            payload=value["payload"],
+            inputs=tuple(inputs),
+        )
+
+    def to_json(self) -> dict[str, JSONValue]:
+        """The JSON object form; ``inputs`` is left out when there are none."""
+        obj: dict[str, JSONValue] = {
+            "event_id": self.event_id,
+            "lot_id": self.lot_id,
+            "type": self.type,
+            "occurred_at": self.occurred_at,
+            "actor": self.actor,
+            "key_id": self.key_id,
+            "payload": dict(self.payload),
+        }
+        if self.inputs:
+            obj["inputs"] = list(self.inputs)
+        return obj
+
+
+@dataclass(frozen=True)
+class SignedEvent:
+    """An event with its exact signed bytes and the actor's signature over them."""
+
+    event: Event
+    signed_bytes: bytes
+    signature: bytes
+
+    @property
+    def event_hash(self) -> str:
+        return sha256_hex(self.signed_bytes)
+
+    @classmethod
+    def from_json(cls, event: JSONValue, signature_b64: JSONValue) -> SignedEvent:
+        """From a submitted envelope: the event object and the base64 signature."""
+        try:
+            parsed = Event.from_json(event)
+        except MalformedError as exc:
+            raise exc.at("/event") from None
+        return cls(parsed, canonical_bytes(event), decode_signature(signature_b64, "/signature"))
+
+    @classmethod
+    def from_stored(cls, signed_bytes: bytes, signature: bytes) -> SignedEvent:
+        """From stored bytes, which must be canonical."""
+        return cls(Event.from_json(parse_canonical(signed_bytes)), signed_bytes, signature)
+
+    def verify(self, key: VerifierKey) -> None:
+        """Raise :class:`SignatureError` unless ``key`` is the named key and the signature holds."""
+        if key.name != self.event.actor or key.key_id_hex != self.event.key_id:
+            raise SignatureError(
+                f"event {self.event.event_id!r} names key {self.event.actor}/{self.event.key_id}, "
+                f"not {key.name}/{key.key_id_hex}"
+            )
+        if not key.verifies(self.signature, SIGNING_CONTEXT + self.signed_bytes):
+            raise SignatureError(
+                f"signature of event {self.event.event_id!r} does not verify under key {key.name}/{key.key_id_hex}"
+            )
+
+
+def decode_signature(value: JSONValue, pointer: str) -> bytes:
+    if not isinstance(value, str):
+        raise MalformedError(FieldProblem(pointer, "must be a base64 string"))
+    try:
+        raw = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise MalformedError(FieldProblem(pointer, f"invalid base64: {exc}")) from exc
+    if len(raw) != 64:
+        raise MalformedError(FieldProblem(pointer, f"an Ed25519 signature is 64 bytes, got {len(raw)}"))
+    return raw
+
+
+def sign_event(event: Event, key: SignerKey) -> SignedEvent:
+    """Sign ``event`` as its actor. The key must be the one the event names."""
+    verifier = key.verifier()
+    if key.name != event.actor or verifier.key_id_hex != event.key_id:
+        raise SignatureError(f"key {key.name}/{verifier.key_id_hex} is not the key the event names")
+    signed_bytes = canonical_bytes(event.to_json())
+    return SignedEvent(event, signed_bytes, key.sign(SIGNING_CONTEXT + signed_bytes))
+
+
+@dataclass(frozen=True)
+class InputLink:
+    """An input lot and the hash of its head record when the consuming event was sealed."""
+
+    lot_id: str
+    head: str
+
+
+@dataclass(frozen=True)
+class Record:
+    """How the ledger seals one event into its lot's chain."""
+
+    event_hash: str
+    signature: bytes
+    lot_id: str
+    seq: int
+    prev: str
+    recorded_at: str
+    inputs: tuple[InputLink, ...] = field(default=())
+
+    def to_json(self) -> dict[str, JSONValue]:
+        return {
+            "event": self.event_hash,
+            "sig": base64.b64encode(self.signature).decode(),
+            "lot": self.lot_id,
+            "seq": self.seq,
+            "prev": self.prev,
+            "inputs": [{"lot": link.lot_id, "head": link.head} for link in self.inputs],
+            "recorded_at": self.recorded_at,
+        }
+
+    def to_bytes(self) -> bytes:
+        return canonical_bytes(self.to_json())
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Record:
+        """Parse stored record bytes; they must be canonical and complete."""
+        value = parse_canonical(data)
+        if not isinstance(value, dict) or set(value) != RECORD_FIELDS:
+            raise MalformedError(FieldProblem("", f"a record has exactly the fields {sorted(RECORD_FIELDS)}"))
+        problems: list[FieldProblem] = []
+        for name in ("event", "prev"):
+            ok = isinstance(value[name], str) and _HASH.fullmatch(value[name]) is not None
+            _check(problems, f"/{name}", ok, "must be 64 lower-case hex digits")
+        seq = value["seq"]
+        _check(problems, "/seq", isinstance(seq, int) and not isinstance(seq, bool) and seq >= 1, "must be >= 1")
+        _check(problems, "/lot", isinstance(value["lot"], str), "must be a string")
+        _check(problems, "/recorded_at", isinstance(value["recorded_at"], str), "must be a string")
+        links: list[InputLink] = []
+        raw_inputs = value["inputs"]
+        if not isinstance(raw_inputs, list):
+            problems.append(FieldProblem("/inputs", "must be a list"))
+            raw_inputs = []
+        for i, item in enumerate(raw_inputs):
+            if (
+                isinstance(item, dict)
+                and set(item) == {"lot", "head"}
+                and isinstance(item["lot"], str)
+                and isinstance(item["head"], str)
+                and _HASH.fullmatch(item["head"])
+            ):
+                links.append(InputLink(item["lot"], item["head"]))
+            else:
+                problems.append(FieldProblem(f"/inputs/{i}", "must be {lot, head}"))
+        if problems:
+            raise MalformedError(problems)
+        return cls(
+            event_hash=value["event"],
+            signature=decode_signature(value["sig"], "/sig"),
+            lot_id=value["lot"],
+            seq=seq,
+            prev=value["prev"],
+            recorded_at=value["recorded_at"],
+            inputs=tuple(links),
+        )
+
+
+@dataclass(frozen=True)
+class SealedRecord:
+    """A record with its canonical bytes and hash, ready to store."""
+
+    record: Record
+    record_bytes: bytes
+
+    @property
+    def record_hash(self) -> str:
+        return sha256_hex(self.record_bytes)
+
+
+def seal(
+    signed: SignedEvent,
+    *,
+    seq: int,
+    prev: str,
+    input_heads: Mapping[str, str],
+    recorded_at: datetime,
+) -> SealedRecord:
+    """Seal ``signed`` as record number ``seq`` of its lot, after the record ``prev``."""
+    links: Sequence[InputLink] = tuple(InputLink(lot, input_heads[lot]) for lot in signed.event.inputs)
+    record = Record(
+        event_hash=signed.event_hash,
+        signature=signed.signature,
+        lot_id=signed.event.lot_id,
+        seq=seq,
+        prev=prev,
+        recorded_at=format_utc(recorded_at),
+        inputs=tuple(links),
+    )
+    return SealedRecord(record, record.to_bytes())

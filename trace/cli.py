@@ -1,0 +1,209 @@
+"""The ``ginseng-trace`` command. Domain errors are caught once, in :func:`main`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from . import __version__
+from .bootstrap import open_ledger
+from .chain.canonical import parse_json
+from .chain.errors import ChainBrokenError, Error, FieldProblem, MalformedError
+from .chain.keys import SignerKey, VerifierKey
+from .chain.records import Event, SignedEvent, sign_event
+from .settings import Settings
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, object] = {}
+    if getattr(args, "database_url", None):
+        overrides["database_url"] = args.database_url
+    if getattr(args, "data_dir", None):
+        overrides["data_dir"] = args.data_dir
+    if getattr(args, "dev_signing", False):
+        overrides["dev_signing"] = True
+    return Settings(**overrides)  # type: ignore[arg-type]
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from .api import create_app
+    from .demo import load_demo
+
+    settings = _settings(args)
+    ledger = open_ledger(settings)
+    if args.demo and ledger.count() == 0:
+        created = load_demo(ledger)["events_created"]
+        print(f"loaded the demo data set: {created} events", file=sys.stderr)
+    print(f"ledger: {settings.resolved_database_url}", file=sys.stderr)
+    app = create_app(ledger, max_body_bytes=settings.max_body_bytes)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    return EXIT_OK
+
+
+def cmd_init_db(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    open_ledger(settings)
+    print(f"database at head: {settings.resolved_database_url}")
+    return EXIT_OK
+
+
+def cmd_keygen(args: argparse.Namespace) -> int:
+    key = SignerKey.generate(args.name)
+    out = Path(args.output or f"{args.name}.key")
+    try:
+        fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise Error(f"{out} already exists; not overwriting a private key") from None
+    with os.fdopen(fd, "w") as f:
+        f.write(key.text() + "\n")
+    print(key.verifier().text())
+    print(f"private key written to {out} (keep it secret)", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_register_key(args: argparse.Namespace) -> int:
+    key = VerifierKey.parse(args.vkey)
+    new = open_ledger(_settings(args)).register_key(key)
+    print(f"{'registered' if new else 'already registered'}: {key.name}/{key.key_id_hex}")
+    return EXIT_OK
+
+
+def _read_json(path: str) -> object:
+    try:
+        data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
+    except OSError as exc:
+        raise Error(f"cannot read {path}: {exc.strerror}") from None
+    return parse_json(data)
+
+
+def cmd_sign(args: argparse.Namespace) -> int:
+    key = SignerKey.parse(Path(args.key).read_text())
+    body = _read_json(args.event)
+    if not isinstance(body, dict):
+        raise MalformedError(FieldProblem("", "the event must be a JSON object"))
+    body.setdefault("actor", key.name)
+    body.setdefault("key_id", key.verifier().key_id_hex)
+    signed = sign_event(Event.from_json(body), key)
+    envelope = {"event": json.loads(signed.signed_bytes), "signature": _b64(signed.signature)}
+    print(json.dumps(envelope, ensure_ascii=False, indent=2))
+    return EXIT_OK
+
+
+def _b64(data: bytes) -> str:
+    import base64
+
+    return base64.b64encode(data).decode()
+
+
+def cmd_append(args: argparse.Namespace) -> int:
+    body = _read_json(args.envelope)
+    if not isinstance(body, dict) or set(body) != {"event", "signature"}:
+        raise MalformedError(FieldProblem("", "expected a signed envelope {event, signature}"))
+    result = open_ledger(_settings(args)).append(SignedEvent.from_json(body["event"], body["signature"]))
+    view = result.record
+    state = "appended" if result.created else "already recorded"
+    print(f"{state}: lot {view.record['lot']} #{view.record['seq']} record {view.record_hash}")
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import load_demo
+
+    data = load_demo(open_ledger(_settings(args)))
+    if args.manifest:
+        Path(args.manifest).write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    print(f"demo data set loaded: {data['events_created']} new events, {len(data['lots'])} lots")
+    return EXIT_OK
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    ledger = open_ledger(_settings(args), migrate_first=False)
+    try:
+        report = ledger.verify(args.lot, ancestors=not args.no_ancestors)
+    except ChainBrokenError as exc:
+        print(f"BROKEN: {exc.diagnostics()}")
+        return EXIT_FAILED
+    scope = f"lot {args.lot}" + ("" if args.no_ancestors else " and its ancestors") if args.lot else "whole ledger"
+    print(f"intact: {scope}: {report.records} records in {len(report.lots)} lot(s)")
+    return EXIT_OK
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog="ginseng-trace", description="Ginseng Trace: a traceability ledger for Jilin ginseng"
+    )
+    top.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    db = argparse.ArgumentParser(add_help=False)
+    db.add_argument("--database-url", help="SQLAlchemy URL (default: $TRACE_DATABASE_URL, else embedded SQLite)")
+    db.add_argument("--data-dir", help="data directory (default: $TRACE_DATA_DIR, else ~/.local/share/ginseng-trace)")
+    sub = top.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("serve", parents=[db], help="run the HTTP API")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--demo", action="store_true", help="load the demo data set first if the ledger is empty")
+    p.add_argument(
+        "--dev-signing", action="store_true", help="let the server sign events as 'dev-signer' (development only)"
+    )
+    p.set_defaults(run=cmd_serve)
+
+    p = sub.add_parser("init-db", parents=[db], help="create or upgrade the database to the current schema")
+    p.set_defaults(run=cmd_init_db)
+
+    p = sub.add_parser("keygen", help="make an Ed25519 key pair for an actor; prints the verifier key")
+    p.add_argument("name", help="actor name (a-z 0-9 . _ -)")
+    p.add_argument("-o", "--output", help="private key file (default: NAME.key)")
+    p.set_defaults(run=cmd_keygen)
+
+    p = sub.add_parser("register-key", parents=[db], help="register an actor's verifier key with the ledger")
+    p.add_argument("vkey", help="verifier key text <name>+<id>+<key>")
+    p.set_defaults(run=cmd_register_key)
+
+    p = sub.add_parser("sign", help="sign an event JSON file; prints the envelope to submit")
+    p.add_argument("event", help="event JSON file, or - for standard input")
+    p.add_argument("--key", required=True, help="the actor's private key file")
+    p.set_defaults(run=cmd_sign)
+
+    p = sub.add_parser("append", parents=[db], help="append a signed envelope to the ledger directly")
+    p.add_argument("envelope", help="envelope JSON file, or - for standard input")
+    p.set_defaults(run=cmd_append)
+
+    p = sub.add_parser("demo", parents=[db], help="load the demo data set (idempotent)")
+    p.add_argument("--manifest", help="also write a JSON manifest of what the demo holds")
+    p.set_defaults(run=cmd_demo)
+
+    p = sub.add_parser("verify", parents=[db], help="re-check every hash, link and signature")
+    p.add_argument("--lot", help="verify this lot (with its ancestors) instead of the whole ledger")
+    p.add_argument("--no-ancestors", action="store_true", help="with --lot: verify only the lot itself")
+    p.set_defaults(run=cmd_verify)
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except Error as exc:
+        print(f"ginseng-trace: error: {exc.diagnostics()}", file=sys.stderr)
+        return EXIT_USAGE
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        print(f"ginseng-trace: error: database: {reason}", file=sys.stderr)
+        return EXIT_USAGE
+    except (OSError, ValueError) as exc:
+        print(f"ginseng-trace: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

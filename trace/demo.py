@@ -1,0 +1,414 @@
+"""A realistic demo data set: two garden growers and a forest cooperative, a
+multi-year crop, field work, harvests, a red-ginseng batch merged from two
+harvests, a quality test, packaging into serialised units, shipping, storage
+and sale (see ``../shared/DOMAIN.md``).
+
+The demo actors' keys are derived from their names, so every run produces the
+same keys and the same events: they are published demo keys and must never
+sign anything real.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from .chain.keys import SignerKey
+from .chain.records import Event, SignedEvent, sign_event
+from .service import Ledger
+
+DEMO_SEED_PREFIX = b"ginseng-trace demo key v1 "
+
+
+@dataclass(frozen=True)
+class DemoActor:
+    name: str
+    role: str
+    organisation: str
+
+    @property
+    def key(self) -> SignerKey:
+        return SignerKey(self.name, hashlib.sha256(DEMO_SEED_PREFIX + self.name.encode()).digest())
+
+
+ACTORS = (
+    DemoActor("fusong-wang-farm", "grower", "抚松县王氏人参种植场 Wang ginseng farm, Fusong"),
+    DemoActor("jian-li-farm", "grower", "集安市李氏参园 Li ginseng garden, Ji'an"),
+    DemoActor("jingyu-forest-coop", "grower", "靖宇县林下参合作社 Jingyu forest ginseng cooperative"),
+    DemoActor("jilin-quality-lab", "lab", "吉林省中药材检测中心 Jilin herbal testing centre"),
+    DemoActor("jian-red-ginseng-works", "processor", "集安红参加工厂 Ji'an red ginseng works"),
+    DemoActor("changbai-cold-logistics", "logistics", "长白山冷链物流 Changbai cold-chain logistics"),
+    DemoActor("changchun-herb-shop", "retailer", "长春参茸药店 Changchun ginseng and herb shop"),
+)
+_BY_NAME = {a.name: a for a in ACTORS}
+
+GTIN_250G = "06975123400010"
+"""GTIN-14 of the demo's 250 g red-ginseng box (valid check digit; demo company prefix)."""
+UNITS = 200
+
+LOTS: dict[str, dict[str, str]] = {
+    "PLOT-FS-0017": {"kind": "plot_crop", "product": "园参 garden ginseng", "county": "抚松县"},
+    "PLOT-JA-0102": {"kind": "plot_crop", "product": "园参 garden ginseng", "county": "集安市"},
+    "PLOT-JY-0003": {"kind": "plot_crop", "product": "林下山参 forest ginseng", "county": "靖宇县"},
+    "HV-2025-FS-0017": {"kind": "harvest_lot", "product": "鲜园参 fresh garden ginseng", "county": "抚松县"},
+    "HV-2025-JA-0102": {"kind": "harvest_lot", "product": "鲜园参 fresh garden ginseng", "county": "集安市"},
+    "HV-2025-JY-0003": {"kind": "harvest_lot", "product": "鲜林下山参 fresh forest ginseng", "county": "靖宇县"},
+    "RG-2025-0931": {"kind": "process_batch", "product": "红参 red ginseng", "county": "集安市"},
+    "PK-2025-0931": {"kind": "packaged_product", "product": "红参 red ginseng 250 g", "county": "集安市"},
+}
+
+
+def gtin_check_digit(body: str) -> int:
+    """GS1 mod-10 check digit for the digits before it."""
+    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
+    return (10 - total % 10) % 10
+
+
+def _events() -> list[tuple[str, dict[str, Any]]]:
+    """(actor, event without actor/key_id) in the order they are recorded."""
+    fs, ja, jy = "PLOT-FS-0017", "PLOT-JA-0102", "PLOT-JY-0003"
+    ev: list[tuple[str, dict[str, Any]]] = []
+
+    def add(
+        actor: str, eid: str, lot: str, typ: str, when: str, payload: dict[str, Any], inputs: list[str] | None = None
+    ) -> None:
+        event: dict[str, Any] = {"event_id": eid, "lot_id": lot, "type": typ, "occurred_at": when, "payload": payload}
+        if inputs:
+            event["inputs"] = inputs
+        ev.append((actor, event))
+
+    wang, li, coop = "fusong-wang-farm", "jian-li-farm", "jingyu-forest-coop"
+    lab, works, logi, shop = (
+        "jilin-quality-lab",
+        "jian-red-ginseng-works",
+        "changbai-cold-logistics",
+        "changchun-herb-shop",
+    )
+    add(
+        wang,
+        "demo-fs-001",
+        fs,
+        "register_plot",
+        "2019-10-12T02:00:00Z",
+        {
+            "land_type": "farmland",
+            "county": "抚松县",
+            "prefecture": "白山市",
+            "area_mu": 12.5,
+            "altitude_m": 720,
+            "location": {
+                "private": True,
+                "polygon": [[127.281, 42.332], [127.284, 42.332], [127.284, 42.335], [127.281, 42.335]],
+            },
+            "certifications": ["GAP", "长白山人参 brand base"],
+        },
+    )
+    add(
+        wang,
+        "demo-fs-002",
+        fs,
+        "source_seed",
+        "2020-04-08T01:30:00Z",
+        {
+            "variety": "大马牙",
+            "seed_lot": "SD-2019-FS-88",
+            "quantity": {"value": 45, "unit": "kg"},
+            "supplier": "抚松县种子站",
+        },
+    )
+    add(wang, "demo-fs-003", fs, "sow", "2020-04-20T00:30:00Z", {"variety": "大马牙", "method": "direct seeding"})
+    add(
+        wang,
+        "demo-fs-004",
+        fs,
+        "transplant",
+        "2022-04-15T00:30:00Z",
+        {"note": "two-year seedlings moved to production beds"},
+    )
+    add(
+        wang,
+        "demo-fs-005",
+        fs,
+        "field_operation",
+        "2023-05-10T01:00:00Z",
+        {"operation": "fertilise", "product": "ginseng organic fertiliser", "dose": {"value": 300, "unit": "kg/mu"}},
+    )
+    add(
+        wang,
+        "demo-fs-006",
+        fs,
+        "field_operation",
+        "2024-05-02T01:00:00Z",
+        {"operation": "shade", "material": "blue-white shade cloth"},
+    )
+    add(
+        wang,
+        "demo-fs-007",
+        fs,
+        "field_operation",
+        "2025-06-20T01:00:00Z",
+        {
+            "operation": "pesticide",
+            "product": "枯草芽孢杆菌 Bacillus subtilis WP",
+            "registration_number": "PD20171234",
+            "active_ingredient": "Bacillus subtilis",
+            "dose": {"value": 1500, "unit": "g a.i./hm2"},
+            "method": "spray",
+            "pre_harvest_interval_days": 14,
+        },
+    )
+    add(
+        wang,
+        "demo-fs-008",
+        fs,
+        "field_operation",
+        "2025-08-28T01:00:00Z",
+        {"operation": "inspect", "finding": "healthy, no rust"},
+    )
+    add(
+        wang,
+        "demo-fs-009",
+        "HV-2025-FS-0017",
+        "harvest",
+        "2025-09-18T00:00:00Z",
+        {"crop_age_years": 5, "fresh_weight": {"value": 1450, "unit": "kg"}, "root_count": 21800, "grade": "统货"},
+        [fs],
+    )
+
+    add(
+        li,
+        "demo-ja-001",
+        ja,
+        "register_plot",
+        "2020-09-30T02:00:00Z",
+        {
+            "land_type": "farmland",
+            "county": "集安市",
+            "prefecture": "通化市",
+            "area_mu": 8.0,
+            "altitude_m": 460,
+            "location": {"private": True, "polygon": [[126.186, 41.126], [126.188, 41.126], [126.188, 41.128]]},
+        },
+    )
+    add(li, "demo-ja-002", ja, "sow", "2021-04-25T00:30:00Z", {"variety": "二马牙", "seed_lot": "SD-2020-JA-12"})
+    add(li, "demo-ja-003", ja, "field_operation", "2025-05-18T01:00:00Z", {"operation": "weed", "method": "manual"})
+    add(
+        li,
+        "demo-ja-004",
+        "HV-2025-JA-0102",
+        "harvest",
+        "2025-09-22T00:00:00Z",
+        {"crop_age_years": 4, "fresh_weight": {"value": 900, "unit": "kg"}, "root_count": 14200, "grade": "统货"},
+        [ja],
+    )
+
+    add(
+        coop,
+        "demo-jy-001",
+        jy,
+        "register_plot",
+        "2008-06-01T02:00:00Z",
+        {
+            "land_type": "forest",
+            "county": "靖宇县",
+            "prefecture": "白山市",
+            "area_mu": 300,
+            "location": {"private": True, "polygon": [[126.81, 42.38], [126.83, 42.38], [126.83, 42.40]]},
+        },
+    )
+    add(
+        coop,
+        "demo-jy-002",
+        jy,
+        "sow",
+        "2009-09-20T01:00:00Z",
+        {"variety": "长脖", "method": "seed scattered under forest"},
+    )
+    add(
+        coop,
+        "demo-jy-003",
+        "HV-2025-JY-0003",
+        "harvest",
+        "2025-09-10T00:00:00Z",
+        {
+            "crop_age_years": 16,
+            "fresh_weight": {"value": 3.1, "unit": "kg"},
+            "root_count": 124,
+            "grams_per_root": 25,
+            "grade": "一等",
+        },
+        [jy],
+    )
+
+    add(
+        lab,
+        "demo-lab-001",
+        "HV-2025-FS-0017",
+        "quality_test",
+        "2025-09-26T06:00:00Z",
+        {
+            "lab": "吉林省中药材检测中心",
+            "accreditation": "CNAS L1234",
+            "sample_id": "S-2025-0918-01",
+            "method": "Chinese Pharmacopoeia 2020",
+            "pesticide_residues_mg_kg": {"BHC": 0.01, "DDT": 0.01, "PCNB": 0.005},
+            "heavy_metals_mg_kg": {"Pb": 0.8, "Cd": 0.1, "As": 0.3, "Hg": 0.02, "Cu": 6.1},
+            "verdict": "pass",
+        },
+    )
+    add(
+        works,
+        "demo-rg-001",
+        "RG-2025-0931",
+        "process",
+        "2025-10-05T00:00:00Z",
+        {
+            "process": "steam_red_ginseng",
+            "input_quantities": [
+                {"lot": "HV-2025-FS-0017", "value": 1450, "unit": "kg"},
+                {"lot": "HV-2025-JA-0102", "value": 900, "unit": "kg"},
+            ],
+            "steps": [
+                "soak",
+                "wash",
+                "brush",
+                "sort",
+                "steam",
+                "air-dry",
+                "hot-dry",
+                "trim fine roots",
+                "low-temperature dry",
+                "grade",
+            ],
+            "steaming": {"temperature_c": 100, "hours": 3},
+            "drying": {"temperature_c": 55, "hours": 72},
+            "outputs": [
+                {"product": "红参 main root", "value": 610, "unit": "kg"},
+                {"product": "红参须 fine roots", "value": 120, "unit": "kg"},
+            ],
+            "final_moisture_pct": 12.5,
+        },
+        ["HV-2025-FS-0017", "HV-2025-JA-0102"],
+    )
+    add(
+        lab,
+        "demo-lab-002",
+        "RG-2025-0931",
+        "quality_test",
+        "2025-10-20T06:00:00Z",
+        {
+            "lab": "吉林省中药材检测中心",
+            "accreditation": "CNAS L1234",
+            "sample_id": "S-2025-1005-07",
+            "method": "Chinese Pharmacopoeia 2020",
+            "ginsenosides_pct": {"Rg1+Re": 0.41, "Rb1": 0.33},
+            "moisture_pct": 11.8,
+            "total_ash_pct": 3.6,
+            "heavy_metals_mg_kg": {"Pb": 0.7, "Cd": 0.09, "As": 0.25, "Hg": 0.02, "Cu": 5.4},
+            "verdict": "pass",
+        },
+    )
+    add(
+        works,
+        "demo-pk-001",
+        "PK-2025-0931",
+        "package",
+        "2025-10-25T02:00:00Z",
+        {
+            "gtin": GTIN_250G,
+            "batch": "PK-2025-0931",
+            "net_weight_g": 250,
+            "units": UNITS,
+            "serials": {"first": "0001", "last": f"{UNITS:04d}"},
+            "production_date": "2025-10-25",
+            "expiry_date": "2028-10-24",
+        },
+        ["RG-2025-0931"],
+    )
+    add(
+        works,
+        "demo-pk-002",
+        "PK-2025-0931",
+        "ship",
+        "2025-11-02T01:00:00Z",
+        {
+            "from": "jian-red-ginseng-works",
+            "to": "changchun-herb-shop",
+            "carrier": "changbai-cold-logistics",
+            "units": 40,
+            "net_weight_kg": 10,
+        },
+    )
+    add(
+        logi,
+        "demo-pk-003",
+        "PK-2025-0931",
+        "store",
+        "2025-11-03T01:00:00Z",
+        {
+            "warehouse": "通化中转仓 Tonghua transit",
+            "readings": [
+                {"at": "2025-11-03T01:00:00Z", "temperature_c": 8.5, "humidity_pct": 55},
+                {"at": "2025-11-03T13:00:00Z", "temperature_c": 9.0, "humidity_pct": 57},
+            ],
+        },
+    )
+    add(
+        shop,
+        "demo-pk-004",
+        "PK-2025-0931",
+        "receive",
+        "2025-11-04T03:00:00Z",
+        {"from": "jian-red-ginseng-works", "units": 40, "net_weight_kg": 10},
+    )
+    add(
+        shop,
+        "demo-pk-005",
+        "PK-2025-0931",
+        "sell",
+        "2025-11-20T07:30:00Z",
+        {"units": 2, "serials": ["0007", "0008"], "buyer_type": "consumer"},
+    )
+    return ev
+
+
+def demo_events() -> list[SignedEvent]:
+    """The demo's events, signed by their actors (deterministic)."""
+    signed: list[SignedEvent] = []
+    for actor_name, body in _events():
+        key = _BY_NAME[actor_name].key
+        event = Event.from_json({**body, "actor": actor_name, "key_id": key.verifier().key_id_hex})
+        signed.append(sign_event(event, key))
+    return signed
+
+
+def load_demo(ledger: Ledger) -> dict[str, Any]:
+    """Register the demo actors' keys, append the demo events (idempotent), and return the manifest."""
+    for actor in ACTORS:
+        ledger.register_key(actor.key.verifier())
+    results = ledger.append_batch(demo_events())
+    return manifest(
+        created=sum(r.created for r in results), heads={r.record.event["lot_id"]: r.record.record_hash for r in results}
+    )
+
+
+def manifest(*, created: int, heads: dict[str, str]) -> dict[str, Any]:
+    return {
+        "about": "Ginseng Trace demo data set; the actors' signer keys are public demo keys, never use them for real",
+        "events_created": created,
+        "lots": [{"lot_id": lot, **info, "head": heads.get(lot)} for lot, info in LOTS.items()],
+        "packaged_units": [
+            {"gtin": GTIN_250G, "lot": "PK-2025-0931", "serial": f"{n:04d}"} for n in range(1, UNITS + 1)
+        ],
+        "actors": [
+            {
+                "actor": a.name,
+                "role": a.role,
+                "organisation": a.organisation,
+                "verifier_key": a.key.verifier().text(),
+                "signer_key": a.key.text(),
+            }
+            for a in ACTORS
+        ],
+    }

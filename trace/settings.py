@@ -1,0 +1,40 @@
+"""Typed settings, read from ``TRACE_*`` environment variables."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from .store.db import sqlite_url_for
+
+
+def default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "ginseng-trace"
+
+
+class Settings(BaseSettings):
+    """Configuration of one Ginseng Trace instance."""
+
+    model_config = SettingsConfigDict(env_prefix="TRACE_", extra="ignore")
+
+    data_dir: Path = Field(default_factory=default_data_dir, description="where the embedded database and keys live")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; empty means SQLite at <data_dir>/ledger.sqlite3"
+    )
+    dev_signing: bool = Field(
+        default=False,
+        description="let the server sign events as its development actor 'dev-signer' (never in production)",
+    )
+    max_body_bytes: int = Field(default=1 << 20, gt=0, description="largest accepted request body")
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or sqlite_url_for(self.data_dir)
+
+    @property
+    def dev_key_file(self) -> Path:
+        return self.data_dir / "dev-signer.key"

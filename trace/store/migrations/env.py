@@ -1,0 +1,17 @@
+"""Alembic environment: runs against the engine handed over in ``config.attributes``."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import Engine
+
+from ginseng_trace.store.tables import metadata
+
+engine = context.config.attributes.get("engine")
+if not isinstance(engine, Engine):  # pragma: no cover - only when run by hand without an engine
+    raise RuntimeError("run migrations through ginseng_trace.store.migrate(engine)")
+
+with engine.connect() as connection:
+    context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)
+    with context.begin_transaction():
+        context.run_migrations()

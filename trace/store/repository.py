@@ -1,0 +1,239 @@
+"""The ledger repository: every read and write of ledger rows, over one connection.
+
+The caller (the service layer) owns the transaction; this class never commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, func, select, text, tuple_
+
+from ..chain.keys import VerifierKey
+from ..chain.verify import StoredEntry
+from .tables import actor_keys, record_inputs, records
+
+APPEND_LOCK = 0x6769_6E73_656E_67  # "ginseng": the advisory lock all PostgreSQL appenders take
+_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class StoredRecord:
+    """A record row as stored: index columns and the exact signed and sealed bytes."""
+
+    log_index: int
+    event_id: str
+    lot_id: str
+    seq: int
+    record_hash: str
+    event_hash: str
+    event_bytes: bytes
+    record_bytes: bytes
+
+    def entry(self) -> StoredEntry:
+        return StoredEntry(
+            self.log_index, self.event_id, self.lot_id, self.seq, self.record_hash, self.event_bytes, self.record_bytes
+        )
+
+
+@dataclass(frozen=True)
+class NewRecord:
+    """A sealed record to insert."""
+
+    log_index: int
+    event_id: str
+    lot_id: str
+    seq: int
+    type: str
+    actor: str
+    occurred_at: str
+    recorded_at: str
+    record_hash: str
+    event_hash: str
+    event_bytes: bytes
+    record_bytes: bytes
+    inputs: tuple[tuple[str, str], ...]  # (input lot, head hash)
+
+
+_COLUMNS = (
+    records.c.log_index,
+    records.c.event_id,
+    records.c.lot_id,
+    records.c.seq,
+    records.c.record_hash,
+    records.c.event_hash,
+    records.c.event_bytes,
+    records.c.record_bytes,
+)
+
+
+def _blob(value: object) -> bytes:
+    """Column bytes; SQLite hands back text if someone stored text in a blob column, and we keep it for the verifier."""
+    return value.encode() if isinstance(value, str) else bytes(value)  # type: ignore[call-overload]
+
+
+def _stored(row: Any) -> StoredRecord:  # a Row of _COLUMNS
+    return StoredRecord(
+        log_index=row.log_index,
+        event_id=row.event_id,
+        lot_id=row.lot_id,
+        seq=row.seq,
+        record_hash=_blob(row.record_hash).hex(),
+        event_hash=_blob(row.event_hash).hex(),
+        event_bytes=_blob(row.event_bytes),
+        record_bytes=_blob(row.record_bytes),
+    )
+
+
+def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
+    for start in range(0, len(items), _CHUNK):
+        yield items[start : start + _CHUNK]
+
+
+class LedgerRepository:
+    """Reads and appends ledger rows on ``connection``."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+
+    # -- appending -----------------------------------------------------------------
+
+    def lock_for_append(self) -> None:
+        """Serialise appenders for the rest of the transaction.
+
+        On PostgreSQL a transaction-scoped advisory lock; on SQLite the write
+        transaction already began with ``BEGIN IMMEDIATE``, which holds the
+        database's single writer lock.
+        """
+        if self.connection.dialect.name == "postgresql":
+            self.connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": APPEND_LOCK})
+
+    def next_log_index(self) -> int:
+        last = self.connection.execute(select(func.max(records.c.log_index))).scalar()
+        return 0 if last is None else int(last) + 1
+
+    def heads(self, lots: Collection[str]) -> dict[str, tuple[int, str]]:
+        """``lot -> (seq, record hash)`` of each named lot's latest record; unknown lots are absent."""
+        found: dict[str, tuple[int, str]] = {}
+        for chunk in _chunks(sorted(lots)):
+            latest = (
+                select(records.c.lot_id, func.max(records.c.seq).label("seq"))
+                .where(records.c.lot_id.in_(chunk))
+                .group_by(records.c.lot_id)
+                .subquery()
+            )
+            query = select(records.c.lot_id, records.c.seq, records.c.record_hash).join(
+                latest, (records.c.lot_id == latest.c.lot_id) & (records.c.seq == latest.c.seq)
+            )
+            for lot_id, seq, record_hash in self.connection.execute(query):
+                found[lot_id] = (seq, bytes(record_hash).hex())
+        return found
+
+    def by_event_ids(self, event_ids: Collection[str]) -> dict[str, StoredRecord]:
+        found: dict[str, StoredRecord] = {}
+        for chunk in _chunks(sorted(event_ids)):
+            for row in self.connection.execute(select(*_COLUMNS).where(records.c.event_id.in_(chunk))):
+                stored = _stored(row)
+                found[stored.event_id] = stored
+        return found
+
+    def insert(self, new: Sequence[NewRecord]) -> None:
+        if not new:
+            return
+        self.connection.execute(
+            records.insert(),
+            [
+                {
+                    "log_index": r.log_index,
+                    "record_hash": bytes.fromhex(r.record_hash),
+                    "event_hash": bytes.fromhex(r.event_hash),
+                    "event_id": r.event_id,
+                    "lot_id": r.lot_id,
+                    "seq": r.seq,
+                    "type": r.type,
+                    "actor": r.actor,
+                    "occurred_at": r.occurred_at,
+                    "recorded_at": r.recorded_at,
+                    "event_bytes": r.event_bytes,
+                    "record_bytes": r.record_bytes,
+                }
+                for r in new
+            ],
+        )
+        links = [
+            {"log_index": r.log_index, "position": i, "input_lot_id": lot, "head": bytes.fromhex(head)}
+            for r in new
+            for i, (lot, head) in enumerate(r.inputs)
+        ]
+        if links:
+            self.connection.execute(record_inputs.insert(), links)
+
+    # -- reading -------------------------------------------------------------------
+
+    def by_hash(self, digest: str) -> StoredRecord | None:
+        """The record whose record hash or event hash is ``digest`` (64 hex digits)."""
+        raw = bytes.fromhex(digest)
+        row = self.connection.execute(
+            select(*_COLUMNS).where((records.c.record_hash == raw) | (records.c.event_hash == raw))
+        ).first()
+        return _stored(row) if row else None
+
+    def lot_records(self, lots: Collection[str]) -> list[StoredRecord]:
+        """Every record of the named lots, in log order."""
+        found: list[StoredRecord] = []
+        for chunk in _chunks(sorted(lots)):
+            query = select(*_COLUMNS).where(records.c.lot_id.in_(chunk))
+            found.extend(_stored(row) for row in self.connection.execute(query))
+        return sorted(found, key=lambda r: r.log_index)
+
+    def all_records(self, batch: int = 2000) -> Iterator[StoredRecord]:
+        """Every record in log order, read in batches by index range."""
+        start = 0
+        while True:
+            query = select(*_COLUMNS).where(records.c.log_index >= start).order_by(records.c.log_index).limit(batch)
+            rows = [_stored(row) for row in self.connection.execute(query)]
+            yield from rows
+            if len(rows) < batch:
+                return
+            start = rows[-1].log_index + 1
+
+    def input_lots(self, lots: Collection[str]) -> set[str]:
+        """The lots consumed by any record of the named lots."""
+        found: set[str] = set()
+        for chunk in _chunks(sorted(lots)):
+            query = (
+                select(record_inputs.c.input_lot_id)
+                .join(records, records.c.log_index == record_inputs.c.log_index)
+                .where(records.c.lot_id.in_(chunk))
+                .distinct()
+            )
+            found.update(self.connection.execute(query).scalars())
+        return found
+
+    def count(self) -> int:
+        return int(self.connection.execute(select(func.count()).select_from(records)).scalar_one())
+
+    # -- actor keys ----------------------------------------------------------------
+
+    def actor_key(self, actor: str, key_id: str) -> VerifierKey | None:
+        row = self.connection.execute(
+            select(actor_keys.c.public_key).where(
+                tuple_(actor_keys.c.actor, actor_keys.c.key_id) == tuple_(actor, key_id)
+            )
+        ).first()
+        return VerifierKey(actor, bytes(row[0])) if row else None
+
+    def add_actor_key(self, key: VerifierKey, registered_at: str) -> None:
+        self.connection.execute(
+            actor_keys.insert().values(
+                actor=key.name, key_id=key.key_id_hex, public_key=key.public_key, registered_at=registered_at
+            )
+        )
+
+    def actor_keys(self, actors: Iterable[str] | None = None) -> list[VerifierKey]:
+        query = select(actor_keys.c.actor, actor_keys.c.public_key).order_by(actor_keys.c.actor, actor_keys.c.key_id)
+        if actors is not None:
+            query = query.where(actor_keys.c.actor.in_(sorted(set(actors))))
+        return [VerifierKey(actor, bytes(public)) for actor, public in self.connection.execute(query)]

@@ -1,0 +1,66 @@
+"""The ledger's tables. ``records``, ``record_inputs`` and ``actor_keys`` are append-only:
+triggers created by the migrations refuse UPDATE and DELETE on both engines."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+LEDGER_TABLES = ("records", "record_inputs", "actor_keys")
+
+records = Table(
+    "records",
+    metadata,
+    # Position in the ledger's single append order across all lots (0-based, no gaps).
+    Column("log_index", BigInteger, primary_key=True, autoincrement=False),
+    Column("record_hash", LargeBinary(32), nullable=False, unique=True),
+    Column("event_hash", LargeBinary(32), nullable=False, unique=True),
+    Column("event_id", String(128), nullable=False, unique=True),
+    Column("lot_id", String(128), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("type", String(64), nullable=False),
+    Column("actor", String(64), nullable=False),
+    # RFC 3339 UTC with microseconds: fixed width, so text order is time order.
+    Column("occurred_at", String(27), nullable=False),
+    Column("recorded_at", String(27), nullable=False),
+    # The exact bytes the actor signed and the ledger sealed; verification reads these.
+    Column("event_bytes", LargeBinary, nullable=False),
+    Column("record_bytes", LargeBinary, nullable=False),
+    UniqueConstraint("lot_id", "seq"),
+)
+
+record_inputs = Table(
+    "record_inputs",
+    metadata,
+    Column("log_index", BigInteger, ForeignKey("records.log_index"), primary_key=True),
+    Column("position", Integer, primary_key=True, autoincrement=False),
+    Column("input_lot_id", String(128), nullable=False, index=True),
+    Column("head", LargeBinary(32), nullable=False),
+)
+
+actor_keys = Table(
+    "actor_keys",
+    metadata,
+    Column("actor", String(64), primary_key=True),
+    Column("key_id", String(8), primary_key=True),
+    Column("public_key", LargeBinary(32), nullable=False),
+    Column("registered_at", String(27), nullable=False),
+)
