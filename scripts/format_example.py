@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ginseng_trace.chain import GENESIS, Event, SignerKey, seal, sign_event
+from ginseng_trace.chain.records import format_utc
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "FORMAT.md"
 BEGIN, END = "<!-- worked-example:begin -->", "<!-- worked-example:end -->"
@@ -42,7 +43,7 @@ def example() -> dict[str, str]:
         seq=1,
         prev=GENESIS,
         input_heads={"PLOT-FS-0017": plot_head},
-        recorded_at=datetime(2025, 9, 18, 9, 30, 0, 123456, tzinfo=UTC),
+        recorded_at=format_utc(datetime(2025, 9, 18, 9, 30, 0, 123456, tzinfo=UTC)),
     )
     return {
         "signer key (seed, hex)": key.seed.hex(),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import rfc8785
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -60,3 +61,34 @@ def test_canonical_form_is_a_fixed_point(value: object) -> None:
     once = canonical_bytes(value)
     assert canonical_bytes(parse_json(once)) == once
     assert parse_canonical(once) == parse_json(once)
+
+
+any_text = st.text(st.characters(codec="utf-8"), max_size=12)
+any_json = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**53) + 1, 2**53 - 1)
+    | st.floats(-(2.0**53), 2.0**53, exclude_min=True, exclude_max=True)
+    | any_text,
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(any_text, children, max_size=4),
+    max_leaves=20,
+)
+
+
+@given(any_json)
+def test_fast_path_equals_the_rfc8785_library(value: object) -> None:
+    """The standard-library fast path and the rfc8785 library produce the same bytes for every value."""
+    assert canonical_bytes(value) == rfc8785.dumps(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"\U0001f600": 1, "\ufb33": 2},  # UTF-16 order differs from code point order
+        {"sep": "\u2028\u2029\ufeff", "ctl": '\u0000\u0008\u0009\u000a\u000c\u000d\u001f\u007f"\\/'},
+        [1.5, 100.0, 1e-7, 1e21],
+        {"n": -(2**53) + 1},
+    ],
+)
+def test_tricky_values_match_the_library(value: object) -> None:
+    assert canonical_bytes(value) == rfc8785.dumps(value)

@@ -198,3 +198,14 @@ def test_a_swapped_key_is_caught(engine: Engine, ledger: Ledger, grower: Actor) 
     # Key ids are derived from the key itself, so a swapped public key no longer answers to the event's key id.
     broken = assert_broken_at(ledger, "first", "actor key")
     assert broken.brk.found == "no such key"
+
+
+def test_a_forged_lot_head_cannot_make_a_new_record_verify(engine: Engine, ledger: Ledger, grower: Actor) -> None:
+    """lot_heads is derived state the appender reads; if an attacker rewrites it, the next sealed
+    record links to the wrong predecessor and verification names it."""
+    ledger.append(grower.sign("PLOT-1", "register_plot", event_id="h1"))
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE lot_heads SET record_hash = :h"), {"h": bytes(32)})
+    ledger.append(grower.sign("PLOT-1", "sow", event_id="h2"))
+    broken = assert_broken_at(ledger, "h2", "prev link")
+    assert broken.brk.found == "00" * 32

@@ -116,9 +116,7 @@ def test_fractional_seconds_are_accepted() -> None:
 def test_record_bytes_round_trip_and_link_to_inputs() -> None:
     signed = sign_event(Event.from_json(body(inputs=["PLOT-1"])), KEY)
     head = "ab" * 32
-    sealed = seal(
-        signed, seq=1, prev=GENESIS, input_heads={"PLOT-1": head}, recorded_at=datetime(2025, 1, 1, tzinfo=UTC)
-    )
+    sealed = seal(signed, seq=1, prev=GENESIS, input_heads={"PLOT-1": head}, recorded_at="2025-01-01T00:00:00.000000Z")
     record = Record.from_bytes(sealed.record_bytes)
     assert record == sealed.record
     assert record.inputs[0].head == head
@@ -139,6 +137,6 @@ def test_record_bytes_round_trip_and_link_to_inputs() -> None:
 )
 def test_malformed_records_are_refused(mutate: Any) -> None:
     signed = sign_event(Event.from_json(body()), KEY)
-    sealed = seal(signed, seq=1, prev=GENESIS, input_heads={}, recorded_at=datetime(2025, 1, 1, tzinfo=UTC))
+    sealed = seal(signed, seq=1, prev=GENESIS, input_heads={}, recorded_at="2025-01-01T00:00:00.000000Z")
     with pytest.raises(MalformedError):
         Record.from_bytes(canonical_bytes(mutate(sealed.record.to_json())))

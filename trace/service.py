@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import Engine
@@ -59,21 +60,46 @@ class IntegrityError(VerificationError):
 
 @dataclass(frozen=True)
 class RecordView:
-    """A stored record as clients see it: its place, its hashes, the sealed record and the signed event."""
+    """A stored record as clients see it: its place, its hashes, the sealed record and the signed event.
 
-    log_index: int
-    record_hash: str
-    event_hash: str
-    record: dict[str, JSONValue]
-    event: dict[str, JSONValue]
+    The stored bytes are parsed when first asked for, so appending in bulk does not pay for views
+    nobody reads.
+    """
+
+    stored: StoredRecord
+
+    @property
+    def log_index(self) -> int:
+        return self.stored.log_index
+
+    @property
+    def record_hash(self) -> str:
+        return self.stored.record_hash
+
+    @property
+    def event_hash(self) -> str:
+        return self.stored.event_hash
+
+    @cached_property
+    def record(self) -> dict[str, JSONValue]:
+        return self._parse(self.stored.record_bytes)
+
+    @cached_property
+    def event(self) -> dict[str, JSONValue]:
+        return self._parse(self.stored.event_bytes)
+
+    def _parse(self, data: bytes) -> dict[str, JSONValue]:
+        try:
+            value = parse_json(data)
+        except MalformedError as exc:
+            raise IntegrityError(f"record {self.log_index} is unreadable: {exc.diagnostics()}") from None
+        if not isinstance(value, dict):
+            raise IntegrityError(f"record {self.log_index} is unreadable: not a JSON object")
+        return value
 
     @classmethod
     def of(cls, stored: StoredRecord) -> RecordView:
-        try:
-            record, event = parse_json(stored.record_bytes), parse_json(stored.event_bytes)
-        except MalformedError as exc:
-            raise IntegrityError(f"record {stored.log_index} is unreadable: {exc.diagnostics()}") from None
-        return cls(stored.log_index, stored.record_hash, stored.event_hash, record, event)
+        return cls(stored)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -182,7 +208,7 @@ class Ledger:
         existing = repo.by_event_ids({s.event.event_id for s in batch})
         heads = repo.heads({lot for s in batch for lot in (s.event.lot_id, *s.event.inputs)})
         index = repo.next_log_index()
-        recorded_at = self.clock()
+        recorded_at = format_utc(self.clock())
         results: list[Appended] = []
         new: list[NewRecord] = []
         fresh: dict[str, StoredRecord] = {}

@@ -56,17 +56,26 @@ def parse_utc(text: str) -> datetime:
     """Parse an RFC 3339 UTC timestamp of the form ``YYYY-MM-DDTHH:MM:SS[.frac]Z``."""
     if not _TIME.fullmatch(text):
         raise ValueError("must be an RFC 3339 UTC time such as 2025-09-20T08:30:00Z")
-    whole, _, frac = text[:-1].partition(".")
+    fraction = text[20:-1]
     try:
-        moment = datetime.strptime(whole, "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC)
+        return datetime(
+            int(text[0:4]),
+            int(text[5:7]),
+            int(text[8:10]),
+            int(text[11:13]),
+            int(text[14:16]),
+            int(text[17:19]),
+            int((fraction + "000000")[:6]) if fraction else 0,
+            tzinfo=UTC,
+        )
     except ValueError as exc:
         raise ValueError(f"not a real date and time: {exc}") from exc
-    return moment.replace(microsecond=int((frac + "000000")[:6])) if frac else moment
 
 
 def format_utc(moment: datetime) -> str:
     """RFC 3339 UTC with microseconds, as the ledger writes ``recorded_at``."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    m = moment.astimezone(UTC)
+    return f"{m.year:04d}-{m.month:02d}-{m.day:02d}T{m.hour:02d}:{m.minute:02d}:{m.second:02d}.{m.microsecond:06d}Z"
 
 
 def _check(problems: list[FieldProblem], pointer: str, ok: bool, detail: str) -> None:
@@ -319,9 +328,12 @@ def seal(
     seq: int,
     prev: str,
     input_heads: Mapping[str, str],
-    recorded_at: datetime,
+    recorded_at: str,
 ) -> SealedRecord:
-    """Seal ``signed`` as record number ``seq`` of its lot, after the record ``prev``."""
+    """Seal ``signed`` as record number ``seq`` of its lot, after the record ``prev``.
+
+    ``recorded_at`` is the sealing time as :func:`format_utc` writes it.
+    """
     links: Sequence[InputLink] = tuple(InputLink(lot, input_heads[lot]) for lot in signed.event.inputs)
     record = Record(
         event_hash=signed.event_hash,
@@ -329,7 +341,7 @@ def seal(
         lot_id=signed.event.lot_id,
         seq=seq,
         prev=prev,
-        recorded_at=format_utc(recorded_at),
+        recorded_at=recorded_at,
         inputs=tuple(links),
     )
     return SealedRecord(record, record.to_bytes())

@@ -9,11 +9,12 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, func, select, text, tuple_
+from sqlalchemy import ColumnElement, Connection, String, any_, bindparam, func, select, text, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
 
 from ..chain.keys import VerifierKey
 from ..chain.verify import StoredEntry
-from .tables import actor_keys, record_inputs, records
+from .tables import actor_keys, lot_heads, record_inputs, records
 
 APPEND_LOCK = 0x6769_6E73_656E_67  # "ginseng": the advisory lock all PostgreSQL appenders take
 _CHUNK = 500
@@ -118,23 +119,23 @@ class LedgerRepository:
         """``lot -> (seq, record hash)`` of each named lot's latest record; unknown lots are absent."""
         found: dict[str, tuple[int, str]] = {}
         for chunk in _chunks(sorted(lots)):
-            latest = (
-                select(records.c.lot_id, func.max(records.c.seq).label("seq"))
-                .where(records.c.lot_id.in_(chunk))
-                .group_by(records.c.lot_id)
-                .subquery()
-            )
-            query = select(records.c.lot_id, records.c.seq, records.c.record_hash).join(
-                latest, (records.c.lot_id == latest.c.lot_id) & (records.c.seq == latest.c.seq)
+            query = select(lot_heads.c.lot_id, lot_heads.c.seq, lot_heads.c.record_hash).where(
+                self._among(lot_heads.c.lot_id, chunk)
             )
             for lot_id, seq, record_hash in self.connection.execute(query):
-                found[lot_id] = (seq, bytes(record_hash).hex())
+                found[lot_id] = (seq, _blob(record_hash).hex())
         return found
+
+    def _among(self, column: ColumnElement[str], values: Sequence[str]) -> ColumnElement[bool]:
+        """``column IN values``; on PostgreSQL one array parameter, which plans and caches far better."""
+        if self.connection.dialect.name == "postgresql":
+            return column == any_(bindparam("values", list(values), type_=postgresql.ARRAY(String)))
+        return column.in_(values)
 
     def by_event_ids(self, event_ids: Collection[str]) -> dict[str, StoredRecord]:
         found: dict[str, StoredRecord] = {}
         for chunk in _chunks(sorted(event_ids)):
-            for row in self.connection.execute(select(*_COLUMNS).where(records.c.event_id.in_(chunk))):
+            for row in self.connection.execute(select(*_COLUMNS).where(self._among(records.c.event_id, chunk))):
                 stored = _stored(row)
                 found[stored.event_id] = stored
         return found
@@ -142,33 +143,65 @@ class LedgerRepository:
     def insert(self, new: Sequence[NewRecord]) -> None:
         if not new:
             return
-        self.connection.execute(
-            records.insert(),
-            [
-                {
-                    "log_index": r.log_index,
-                    "record_hash": bytes.fromhex(r.record_hash),
-                    "event_hash": bytes.fromhex(r.event_hash),
-                    "event_id": r.event_id,
-                    "lot_id": r.lot_id,
-                    "seq": r.seq,
-                    "type": r.type,
-                    "actor": r.actor,
-                    "occurred_at": r.occurred_at,
-                    "recorded_at": r.recorded_at,
-                    "event_bytes": r.event_bytes,
-                    "record_bytes": r.record_bytes,
-                }
-                for r in new
-            ],
-        )
-        links = [
-            {"log_index": r.log_index, "position": i, "input_lot_id": lot, "head": bytes.fromhex(head)}
+        rows = [
+            (
+                r.log_index,
+                bytes.fromhex(r.record_hash),
+                bytes.fromhex(r.event_hash),
+                r.event_id,
+                r.lot_id,
+                r.seq,
+                r.type,
+                r.actor,
+                r.occurred_at,
+                r.recorded_at,
+                r.event_bytes,
+                r.record_bytes,
+            )
             for r in new
-            for i, (lot, head) in enumerate(r.inputs)
         ]
+        links = [(r.log_index, i, lot, bytes.fromhex(head)) for r in new for i, (lot, head) in enumerate(r.inputs)]
+        self._move_heads(new)
+        if self.connection.dialect.name == "postgresql":
+            # COPY is several times faster than multi-row INSERT for bulk appends; same transaction.
+            self._copy(records.name, [c.name for c in records.columns], rows)
+            self._copy(record_inputs.name, [c.name for c in record_inputs.columns], links)
+            return
+        self.connection.execute(records.insert(), [dict(zip(records.columns.keys(), row, strict=True)) for row in rows])
         if links:
-            self.connection.execute(record_inputs.insert(), links)
+            self.connection.execute(
+                record_inputs.insert(), [dict(zip(record_inputs.columns.keys(), row, strict=True)) for row in links]
+            )
+
+    def _move_heads(self, new: Sequence[NewRecord]) -> None:
+        latest = {r.lot_id: r for r in new}  # in append order, so the last record of each lot wins
+        rows = [
+            {"lot_id": r.lot_id, "seq": r.seq, "record_hash": bytes.fromhex(r.record_hash), "log_index": r.log_index}
+            for r in latest.values()
+        ]
+        upsert = (
+            postgresql.insert(lot_heads) if self.connection.dialect.name == "postgresql" else sqlite.insert(lot_heads)
+        )
+        self.connection.execute(
+            upsert.on_conflict_do_update(
+                index_elements=[lot_heads.c.lot_id],
+                set_={
+                    "seq": upsert.excluded.seq,
+                    "record_hash": upsert.excluded.record_hash,
+                    "log_index": upsert.excluded.log_index,
+                },
+            ),
+            rows,
+        )
+
+    def _copy(self, table: str, columns: list[str], rows: Sequence[tuple[object, ...]]) -> None:
+        if not rows:
+            return
+        driver = self.connection.connection.driver_connection
+        assert driver is not None  # noqa: S101 - an open connection always has one
+        with driver.cursor() as cursor, cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
 
     # -- reading -------------------------------------------------------------------
 

@@ -64,3 +64,14 @@ actor_keys = Table(
     Column("public_key", LargeBinary(32), nullable=False),
     Column("registered_at", String(27), nullable=False),
 )
+
+# Derived, not part of the ledger: each lot's latest record, kept by the appender under the append
+# lock so that sealing reads one row per lot. Verification never reads it.
+lot_heads = Table(
+    "lot_heads",
+    metadata,
+    Column("lot_id", String(128), primary_key=True),
+    Column("seq", Integer, nullable=False),
+    Column("record_hash", LargeBinary(32), nullable=False),
+    Column("log_index", BigInteger, nullable=False),
+)
