@@ -20,7 +20,7 @@ from ginseng_trace.service import Ledger
 from ginseng_trace.store import create_ledger_engine, migrate, sqlite_url_for
 
 POSTGRES_URL = os.environ.get("TRACE_TEST_POSTGRES_URL")
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+VECTORS = Path(__file__).resolve().parent / "vectors"
 NO_POSTGRES = "TRACE_TEST_POSTGRES_URL is not set: PostgreSQL tests need a server (CI sets it)"
 
 

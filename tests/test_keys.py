@@ -11,11 +11,11 @@ from hypothesis import strategies as st
 
 from ginseng_trace.chain import MalformedError, SignerKey, VerifierKey
 
-from .conftest import SHARED
+from .conftest import VECTORS
 
 
 def test_the_c2sp_example_verifier_key_parses_and_round_trips() -> None:
-    text = (SHARED / "standards/checkpoint/c2sp_signed_note_example.vkey").read_text().strip()
+    text = (VECTORS / "checkpoint/c2sp_signed_note_example.vkey").read_text().strip()
     key = VerifierKey.parse(text)
     assert key.name == "example.com/foo"
     assert key.text() == text

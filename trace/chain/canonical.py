@@ -24,11 +24,13 @@ class NotJSONError(MalformedError):
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    obj: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in obj:
-            raise ValueError(f"duplicate object key {key!r}")
-        obj[key] = value
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise ValueError(f"duplicate object key {key!r}")
+            seen.add(key)
     return obj
 
 
@@ -36,21 +38,19 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
 
+_DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+
+
 def parse_json(data: bytes | str) -> JSONValue:
     """Parse one JSON document strictly; raise :class:`MalformedError` on any defect."""
     try:
         text = data.decode("utf-8") if isinstance(data, bytes) else data
-        return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+        return _DECODER.decode(text)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise NotJSONError(FieldProblem("", f"not valid JSON: {exc}")) from exc
 
 
 _SAFE_INT = 2**53 - 1
-
-
-def _sorts_like_utf16(key: str) -> bool:
-    """Code point order equals UTF-16 code unit order unless a string holds characters beyond U+FFFF."""
-    return key.isascii() or max(key) <= "\uffff"
 
 
 def _stdlib_can_encode(value: JSONValue) -> bool:
@@ -62,24 +62,45 @@ def _stdlib_can_encode(value: JSONValue) -> bool:
     ECMAScript number form) and on the order of object keys holding characters
     beyond U+FFFF (RFC 8785 sorts by UTF-16 code units). Lone surrogates fail
     to encode as UTF-8 and fall through to the library, which refuses them.
+    Leaves are checked inline: this runs on every event the ledger ingests.
     """
     kind = type(value)
+    if kind is dict:
+        for key, item in value.items():
+            if type(key) is not str or not (key.isascii() or max(key) <= "\uffff"):
+                return False
+            leaf = type(item)
+            if leaf is str or leaf is bool or item is None:
+                continue
+            if leaf is int:
+                if not -_SAFE_INT <= item <= _SAFE_INT:
+                    return False
+            elif not _stdlib_can_encode(item):
+                return False
+        return True
+    if kind is list:
+        for item in value:
+            leaf = type(item)
+            if leaf is str or leaf is bool or item is None:
+                continue
+            if leaf is int:
+                if not -_SAFE_INT <= item <= _SAFE_INT:
+                    return False
+            elif not _stdlib_can_encode(item):
+                return False
+        return True
     if kind is str or kind is bool or value is None:
         return True
     if kind is int:
         return bool(-_SAFE_INT <= value <= _SAFE_INT)
-    if kind is dict:
-        for key, item in value.items():
-            if type(key) is not str or not _sorts_like_utf16(key) or not _stdlib_can_encode(item):
-                return False
-        return True
-    if kind is list:
-        return all(_stdlib_can_encode(item) for item in value)
     return False  # floats, and anything that is not JSON at all
 
 
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
 def _stdlib_encode(value: JSONValue) -> bytes:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return _ENCODER.encode(value).encode()
 
 
 def canonical_bytes(value: JSONValue) -> bytes:

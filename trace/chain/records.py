@@ -24,6 +24,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 from .canonical import JSONValue, canonical_bytes, parse_canonical
@@ -53,21 +54,14 @@ def sha256_hex(data: bytes) -> str:
 
 
 def parse_utc(text: str) -> datetime:
-    """Parse an RFC 3339 UTC timestamp of the form ``YYYY-MM-DDTHH:MM:SS[.frac]Z``."""
+    """Parse an RFC 3339 UTC timestamp of the form ``YYYY-MM-DDTHH:MM:SS[.frac]Z``.
+
+    Fractions beyond microseconds are truncated.
+    """
     if not _TIME.fullmatch(text):
         raise ValueError("must be an RFC 3339 UTC time such as 2025-09-20T08:30:00Z")
-    fraction = text[20:-1]
     try:
-        return datetime(
-            int(text[0:4]),
-            int(text[5:7]),
-            int(text[8:10]),
-            int(text[11:13]),
-            int(text[14:16]),
-            int(text[17:19]),
-            int((fraction + "000000")[:6]) if fraction else 0,
-            tzinfo=UTC,
-        )
+        return datetime.fromisoformat(text)  # the pattern has already pinned the form down
     except ValueError as exc:
         raise ValueError(f"not a real date and time: {exc}") from exc
 
@@ -117,7 +111,7 @@ class Event:
             problems.append(FieldProblem("/occurred_at", "must be a string"))
         else:
             try:
-                parse_utc(self.occurred_at)
+                _ = self.occurred
             except ValueError as exc:
                 problems.append(FieldProblem("/occurred_at", str(exc)))
         _check(problems, "/payload", isinstance(self.payload, Mapping), "must be a JSON object")
@@ -129,7 +123,7 @@ class Event:
         if problems:
             raise MalformedError(problems)
 
-    @property
+    @cached_property
     def occurred(self) -> datetime:
         return parse_utc(self.occurred_at)
 
@@ -181,7 +175,7 @@ class SignedEvent:
     signed_bytes: bytes
     signature: bytes
 
-    @property
+    @cached_property
     def event_hash(self) -> str:
         return sha256_hex(self.signed_bytes)
 
@@ -317,7 +311,7 @@ class SealedRecord:
     record: Record
     record_bytes: bytes
 
-    @property
+    @cached_property
     def record_hash(self) -> str:
         return sha256_hex(self.record_bytes)
 

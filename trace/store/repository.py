@@ -162,16 +162,8 @@ class LedgerRepository:
         ]
         links = [(r.log_index, i, lot, bytes.fromhex(head)) for r in new for i, (lot, head) in enumerate(r.inputs)]
         self._move_heads(new)
-        if self.connection.dialect.name == "postgresql":
-            # COPY is several times faster than multi-row INSERT for bulk appends; same transaction.
-            self._copy(records.name, [c.name for c in records.columns], rows)
-            self._copy(record_inputs.name, [c.name for c in record_inputs.columns], links)
-            return
-        self.connection.execute(records.insert(), [dict(zip(records.columns.keys(), row, strict=True)) for row in rows])
-        if links:
-            self.connection.execute(
-                record_inputs.insert(), [dict(zip(record_inputs.columns.keys(), row, strict=True)) for row in links]
-            )
+        self._bulk_insert(records.name, records.columns.keys(), rows)
+        self._bulk_insert(record_inputs.name, record_inputs.columns.keys(), links)
 
     def _move_heads(self, new: Sequence[NewRecord]) -> None:
         latest = {r.lot_id: r for r in new}  # in append order, so the last record of each lot wins
@@ -194,14 +186,22 @@ class LedgerRepository:
             rows,
         )
 
-    def _copy(self, table: str, columns: list[str], rows: Sequence[tuple[object, ...]]) -> None:
+    def _bulk_insert(self, table: str, columns: Sequence[str], rows: Sequence[tuple[object, ...]]) -> None:
+        """Insert many rows through the driver, in the caller's transaction: COPY on PostgreSQL,
+        ``executemany`` on SQLite. Appends are the ledger's hot path, and this skips the
+        per-row work of SQLAlchemy's parameter processing."""
         if not rows:
             return
         driver = self.connection.connection.driver_connection
         assert driver is not None  # noqa: S101 - an open connection always has one
-        with driver.cursor() as cursor, cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+        names = ", ".join(columns)
+        if self.connection.dialect.name == "postgresql":
+            with driver.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join("?" for _ in columns)
+            driver.cursor().executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)  # noqa: S608
 
     # -- reading -------------------------------------------------------------------
 
