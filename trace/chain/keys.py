@@ -24,7 +24,10 @@ from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption,
 from .errors import FieldProblem, MalformedError
 
 ALG_ED25519 = 0x01
-"""Signature type byte of Ed25519 in C2SP signed notes."""
+"""Signature type byte of Ed25519 note signatures (C2SP signed-note)."""
+ALG_COSIGNATURE = 0x04
+"""Signature type byte of timestamped Ed25519 witness cosignatures (C2SP tlog-cosignature)."""
+ALGORITHMS = (ALG_ED25519, ALG_COSIGNATURE)
 
 
 def key_id(name: str, alg: int, public_key: bytes) -> bytes:
@@ -51,15 +54,18 @@ class VerifierKey:
 
     name: str
     public_key: bytes
+    alg: int = ALG_ED25519
 
     def __post_init__(self) -> None:
         check_key_name(self.name)
         if len(self.public_key) != 32:
             raise MalformedError(FieldProblem("", "an Ed25519 public key is 32 bytes"))
+        if self.alg not in ALGORITHMS:
+            raise MalformedError(FieldProblem("", f"unsupported signature type 0x{self.alg:02x}"))
 
     @property
     def key_id(self) -> bytes:
-        return key_id(self.name, ALG_ED25519, self.public_key)
+        return key_id(self.name, self.alg, self.public_key)
 
     @cached_property
     def _public(self) -> Ed25519PublicKey:
@@ -77,15 +83,17 @@ class VerifierKey:
             raise MalformedError(FieldProblem("", "a verifier key is <name>+<hex id>+<base64 key>"))
         name, id_hex, data = parts
         raw = _b64decode(data)
-        if len(raw) != 33 or raw[0] != ALG_ED25519:
-            raise MalformedError(FieldProblem("", "verifier key data must be 0x01 || 32-byte Ed25519 key"))
-        key = cls(name, raw[1:])
+        if len(raw) != 33 or raw[0] not in ALGORITHMS:
+            raise MalformedError(
+                FieldProblem("", "verifier key data must be 0x01 (or 0x04 for a cosigner) || 32-byte Ed25519 key")
+            )
+        key = cls(name, raw[1:], raw[0])
         if id_hex != key.key_id_hex:
             raise MalformedError(FieldProblem("", f"key id {id_hex} does not match the key ({key.key_id_hex})"))
         return key
 
     def text(self) -> str:
-        data = base64.b64encode(bytes([ALG_ED25519]) + self.public_key).decode()
+        data = base64.b64encode(bytes([self.alg]) + self.public_key).decode()
         return f"{self.name}+{self.key_id_hex}+{data}"
 
     def verifies(self, signature: bytes, message: bytes) -> bool:
@@ -105,16 +113,19 @@ class SignerKey:
 
     name: str
     seed: bytes
+    alg: int = ALG_ED25519
 
     def __post_init__(self) -> None:
         check_key_name(self.name)
         if len(self.seed) != 32:
             raise MalformedError(FieldProblem("", "an Ed25519 private key seed is 32 bytes"))
+        if self.alg not in ALGORITHMS:
+            raise MalformedError(FieldProblem("", f"unsupported signature type 0x{self.alg:02x}"))
 
     @classmethod
-    def generate(cls, name: str) -> SignerKey:
+    def generate(cls, name: str, alg: int = ALG_ED25519) -> SignerKey:
         seed = Ed25519PrivateKey.generate().private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
-        return cls(name, seed)
+        return cls(name, seed, alg)
 
     @classmethod
     def parse(cls, text: str) -> SignerKey:
@@ -123,15 +134,15 @@ class SignerKey:
             raise MalformedError(FieldProblem("", "a signer key is PRIVATE+KEY+<name>+<hex id>+<base64 key>"))
         _, _, name, id_hex, data = parts
         raw = _b64decode(data)
-        if len(raw) != 33 or raw[0] != ALG_ED25519:
-            raise MalformedError(FieldProblem("", "signer key data must be 0x01 || 32-byte Ed25519 seed"))
-        key = cls(name, raw[1:])
+        if len(raw) != 33 or raw[0] not in ALGORITHMS:
+            raise MalformedError(FieldProblem("", "signer key data must be 0x01 or 0x04 || 32-byte Ed25519 seed"))
+        key = cls(name, raw[1:], raw[0])
         if id_hex != key.verifier().key_id_hex:
             raise MalformedError(FieldProblem("", f"key id {id_hex} does not match the key"))
         return key
 
     def text(self) -> str:
-        data = base64.b64encode(bytes([ALG_ED25519]) + self.seed).decode()
+        data = base64.b64encode(bytes([self.alg]) + self.seed).decode()
         return f"PRIVATE+KEY+{self.name}+{self.verifier().key_id_hex}+{data}"
 
     @cached_property
@@ -140,7 +151,7 @@ class SignerKey:
 
     def verifier(self) -> VerifierKey:
         public = self._private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
-        return VerifierKey(self.name, public)
+        return VerifierKey(self.name, public, self.alg)
 
     def sign(self, message: bytes) -> bytes:
         return self._private.sign(message)
