@@ -142,7 +142,7 @@ def test_incremental_appends_store_what_proofs_need(batches: list[int]) -> None:
         new = [leaf_hash(len(leaves).to_bytes(4, "big") + bytes([i])) for i in range(count)]
         asked: list[tuple[int, int]] = []
 
-        def node(level: int, index: int) -> bytes:
+        def node(level: int, index: int, asked: list[tuple[int, int]] = asked) -> bytes:
             asked.append((level, index))
             return store[(level, index)]
 

@@ -115,7 +115,7 @@ def test_cosignatures_verify_with_their_timestamp_and_type() -> None:
     assert vkey.alg == ALG_COSIGNATURE
     assert vkey.key_id != VerifierKey(WITNESS.name, vkey.public_key).key_id
     shifted = NoteSignature(line.name, line.key_id, (1_764_000_001).to_bytes(8, "big") + line.signature[8:])
-    with pytest.raises(NoteError, match="cosignature by regulator.example/witness does not verify"):
+    with pytest.raises(NoteError, match=r"cosignature by regulator\.example/witness does not verify"):
         verify_note(Note(text, (shifted,)), [WITNESS.verifier()])
     with pytest.raises(NoteError, match="not a cosigning"):
         cosign(text, LOG, 1)
