@@ -178,3 +178,57 @@ def test_tampering_shows_in_the_verify_endpoint(client: httpx.Client, ledger: Le
     assert doc["intact"] is False
     assert doc["failure"]["event_id"] == "p2"
     assert doc["failure"]["check"] == "record hash"
+
+
+def test_log_endpoints_serve_checkpoints_and_verifiable_proofs(engine: Any, grower: Actor) -> None:
+    from ginseng_trace.chain.merkle import leaf_hash, verify_consistency, verify_inclusion
+    from ginseng_trace.chain.note import open_checkpoint
+
+    log_key = SignerKey("ginseng.test/log", bytes(range(32)))
+    ledger = Ledger(engine, log_signer=log_key, checkpoint_every=1000)
+    ledger.register_key(grower.key.verifier())
+    with LiveServer(create_app(ledger)) as server, httpx.Client(base_url=server.url) as client:
+        assert_problem(client.get("/api/v1/log/checkpoint"), 404)
+        first = client.post("/api/v1/events", json=envelope(grower.sign("PLOT-1", "register_plot"))).json()
+        proof = client.get(f"/api/v1/log/inclusion/{first['record_hash']}").json()  # publishes on demand
+        checkpoint, _, _ = open_checkpoint(proof["checkpoint"], [log_key.verifier()])
+        assert (proof["log_index"], proof["tree_size"], checkpoint.size) == (0, 1, 1)
+        for i in range(4):
+            client.post("/api/v1/events", json=envelope(grower.sign("PLOT-1", "field_operation", payload={"i": i})))
+        published = client.post("/api/v1/log/checkpoint")
+        assert published.headers["content-type"].startswith("text/plain")
+        latest = client.get("/api/v1/log/checkpoint").text
+        assert latest == published.text
+        new, _, _ = open_checkpoint(latest, [log_key.verifier()])
+        assert new.size == 5
+        assert client.get("/api/v1/log/checkpoints/1").text == proof["checkpoint"]
+
+        record = ledger.history("PLOT-1")[2]
+        got = client.get(f"/api/v1/log/inclusion/{record.event_hash}?size=5").json()
+        leaf = leaf_hash(record.stored.record_bytes)
+        assert base64.b64decode(got["leaf_hash"]) == leaf
+        verify_inclusion(leaf, 2, 5, [base64.b64decode(p) for p in got["proof"]], new.root)
+
+        cons = client.get("/api/v1/log/consistency?from=1&to=5").json()
+        verify_consistency(1, 5, [base64.b64decode(p) for p in cons["proof"]], checkpoint.root, new.root)
+
+        assert_problem(client.get("/api/v1/log/consistency?from=0&to=5"), 422, "/from")
+        assert_problem(client.get("/api/v1/log/consistency?from=2&to=9"), 422, "/from")
+        assert_problem(client.get("/api/v1/log/consistency?from=x&to=5"), 422, "/from")
+        assert_problem(client.get(f"/api/v1/log/inclusion/{record.record_hash}?size=99"), 422, "/size")
+        assert_problem(client.get("/api/v1/log/checkpoints/3"), 404)
+
+
+def test_checkpoints_are_published_on_a_timer(engine: Any, grower: Actor) -> None:
+    import time
+
+    ledger = Ledger(engine, log_signer=SignerKey("ginseng.test/log", bytes(32)), checkpoint_every=1000)
+    ledger.register_key(grower.key.verifier())
+    ledger.append(grower.sign("PLOT-1", "register_plot"))
+    ledger.append(grower.sign("PLOT-1", "sow"))
+    with LiveServer(create_app(ledger, checkpoint_seconds=0.2)) as server, httpx.Client(base_url=server.url) as client:
+        deadline = time.monotonic() + 10
+        while (response := client.get("/api/v1/log/checkpoint")).status_code != 200:
+            assert time.monotonic() < deadline, "no checkpoint was published by the timer"
+            time.sleep(0.1)
+        assert response.text.split("\n")[1] == "2"

@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
 from ginseng_trace.store import create_ledger_engine
 
 from .test_ledger import drop_append_only_triggers
+
+
+@pytest.fixture(autouse=True)
+def _private_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keys the commands create (the log key) go to the test's own folder, never the user's."""
+    monkeypatch.setenv("TRACE_DATA_DIR", str(tmp_path / "data"))
 
 
 def run(*args: str, cwd: Path | None = None, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -23,6 +31,7 @@ def run(*args: str, cwd: Path | None = None, stdin: str | None = None) -> subpro
         input=stdin,
         timeout=120,
         check=False,
+        env=os.environ.copy(),
     )
 
 
@@ -108,3 +117,31 @@ def test_bad_input_is_one_line_and_a_non_zero_exit(tmp_path: Path) -> None:
         assert result.returncode == 2, result
         assert result.stderr.count("\n") == 1, result.stderr
         assert result.stderr.startswith("ginseng-trace: error: ")
+
+
+def test_log_key_checkpoint_and_note_verify(database_url: str, tmp_path: Path) -> None:
+    db = f"--database-url={database_url}"
+    assert run("demo", db).returncode == 0
+    vkey = run("log-key", db).stdout.strip()
+    assert vkey.startswith("localhost/ginseng-trace+")
+    published = run("checkpoint", db)
+    assert published.returncode == 0, published.stderr
+    lines = published.stdout.split("\n")
+    assert lines[:2] == ["localhost/ginseng-trace", "24"]
+    note = tmp_path / "checkpoint.note"
+    note.write_text(published.stdout)
+    ok = run("note", "verify", str(note), "--key", vkey)
+    assert (ok.returncode, ok.stdout) == (0, "verified: localhost/ginseng-trace\n")
+
+    other = run("keygen", "someone.else", "-o", str(tmp_path / "other.key")).stdout.strip()
+    unknown = run("note", "verify", str(note), "--key", other)
+    assert unknown.returncode == 1
+    assert unknown.stdout.startswith("NOT VERIFIED: no signature by a known key")
+    note.write_text(published.stdout.replace("\n24\n", "\n25\n"))
+    forged = run("note", "verify", str(note), "--key", vkey)
+    assert (forged.returncode, forged.stdout.count("\n")) == (1, 1)
+    assert "does not verify" in forged.stdout
+    note.write_text("garbage")
+    assert "malformed note" in run("note", "verify", str(note), "--key", vkey).stdout
+    bad_key = run("note", "verify", str(note), "--key", "nonsense")
+    assert bad_key.returncode == 2

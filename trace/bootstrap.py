@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from .chain.errors import Error
 from .chain.keys import SignerKey
 from .service import Ledger
 from .settings import Settings
@@ -31,7 +32,13 @@ def open_ledger(settings: Settings, *, migrate_first: bool = True) -> Ledger:
     if migrate_first:
         migrate(engine)
     dev_signer = load_or_create_signer(settings.dev_key_file, DEV_ACTOR) if settings.dev_signing else None
-    ledger = Ledger(engine, dev_signer=dev_signer)
+    log_signer = load_or_create_signer(settings.log_key_file, settings.log_origin)
+    if log_signer.name != settings.log_origin:
+        raise Error(
+            f"the log key in {settings.log_key_file} is for origin {log_signer.name!r}, "
+            f"not {settings.log_origin!r}: keep one origin per log"
+        )
+    ledger = Ledger(engine, dev_signer=dev_signer, log_signer=log_signer, checkpoint_every=settings.checkpoint_every)
     if dev_signer is not None:
         ledger.register_key(dev_signer.verifier())
     return ledger

@@ -16,6 +16,7 @@ from .bootstrap import open_ledger
 from .chain.canonical import parse_json
 from .chain.errors import ChainBrokenError, Error, FieldProblem, MalformedError
 from .chain.keys import SignerKey, VerifierKey
+from .chain.note import Note, NoteError, verify_note
 from .chain.records import Event, SignedEvent, sign_event
 from .settings import Settings
 
@@ -45,7 +46,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         created = load_demo(ledger)["events_created"]
         print(f"loaded the demo data set: {created} events", file=sys.stderr)
     print(f"ledger: {settings.resolved_database_url}", file=sys.stderr)
-    app = create_app(ledger, max_body_bytes=settings.max_body_bytes)
+    app = create_app(ledger, max_body_bytes=settings.max_body_bytes, checkpoint_seconds=settings.checkpoint_seconds)
     uvicorn.run(app, host=args.host, port=args.port, log_level="info")
     return EXIT_OK
 
@@ -138,6 +139,36 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_log_key(args: argparse.Namespace) -> int:
+    ledger = open_ledger(_settings(args), migrate_first=False)
+    assert ledger.log_signer is not None  # noqa: S101 - open_ledger always configures one
+    print(ledger.log_signer.verifier().text())
+    return EXIT_OK
+
+
+def cmd_checkpoint(args: argparse.Namespace) -> int:
+    checkpoint = open_ledger(_settings(args)).publish_checkpoint()
+    sys.stdout.write(checkpoint.note + "".join(checkpoint.cosignatures))
+    return EXIT_OK
+
+
+def cmd_note_verify(args: argparse.Namespace) -> int:
+    keys = [VerifierKey.parse(k) for k in args.key]
+    try:
+        data = Path(args.note).read_bytes()
+    except OSError as exc:
+        raise Error(f"cannot read {args.note}: {exc.strerror}") from None
+    try:
+        verified = verify_note(Note.parse(data), keys)
+    except NoteError as exc:
+        print(f"NOT VERIFIED: {exc.diagnostics()}")
+        return EXIT_FAILED
+    for v in verified:
+        stamp = f" (cosigned at {v.timestamp})" if v.timestamp is not None else ""
+        print(f"verified: {v.key.name}{stamp}")
+    return EXIT_OK
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="ginseng-trace", description="Ginseng Trace: a traceability ledger for Jilin ginseng"
@@ -181,6 +212,18 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", parents=[db], help="load the demo data set (idempotent)")
     p.add_argument("--manifest", help="also write a JSON manifest of what the demo holds")
     p.set_defaults(run=cmd_demo)
+
+    p = sub.add_parser("log-key", parents=[db], help="print the transparency log's verifier key")
+    p.set_defaults(run=cmd_log_key)
+
+    p = sub.add_parser("checkpoint", parents=[db], help="publish a signed checkpoint of the log now; print it")
+    p.set_defaults(run=cmd_checkpoint)
+
+    note = sub.add_parser("note", help="C2SP signed notes").add_subparsers(dest="note_command", required=True)
+    p = note.add_parser("verify", help="verify a signed note (e.g. a checkpoint) against verifier keys")
+    p.add_argument("note", help="the note file")
+    p.add_argument("--key", action="append", required=True, help="a verifier key (vkey text); repeatable")
+    p.set_defaults(run=cmd_note_verify)
 
     p = sub.add_parser("verify", parents=[db], help="re-check every hash, link and signature")
     p.add_argument("--lot", help="verify this lot (with its ancestors) instead of the whole ledger")

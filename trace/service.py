@@ -10,20 +10,34 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine
 
 from .chain.canonical import JSONValue, parse_json
 from .chain.errors import Error, FieldProblem, MalformedError, SignatureError, VerificationError
 from .chain.keys import SignerKey, VerifierKey
+from .chain.merkle import (
+    EMPTY_ROOT,
+    HASH_SIZE,
+    SubtreeSource,
+    append_leaves,
+    consistency_proof_from,
+    frontier,
+    inclusion_proof_from,
+    leaf_hash,
+    range_hash,
+    verify_consistency,
+)
+from .chain.note import Checkpoint, Note, sign_note
 from .chain.records import GENESIS, Event, SignedEvent, format_utc, seal, sign_event
 from .chain.verify import Report, verify_entries
 from .events.types import check_event_type
 from .store.db import WRITE
-from .store.repository import LedgerRepository, NewRecord, StoredRecord
+from .store.repository import LedgerRepository, NewRecord, StoredCheckpoint, StoredRecord
 
 Clock = Callable[[], datetime]
+T = TypeVar("T")
 
 
 def utc_now() -> datetime:
@@ -122,11 +136,22 @@ class Appended:
 class Ledger:
     """The ledger's use cases over one database."""
 
-    def __init__(self, engine: Engine, *, clock: Clock = utc_now, dev_signer: SignerKey | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        clock: Clock = utc_now,
+        dev_signer: SignerKey | None = None,
+        log_signer: SignerKey | None = None,
+        checkpoint_every: int = 1000,
+    ) -> None:
         self.engine = engine
         self.clock = clock
         self.dev_signer = dev_signer
+        self.log_signer = log_signer
+        self.checkpoint_every = checkpoint_every
         self._keys: dict[tuple[str, str], VerifierKey] = {}
+        self._checkpointed: int | None = None  # size of the latest checkpoint this process knows of
 
     # -- actor keys ---------------------------------------------------------------
 
@@ -200,14 +225,23 @@ class Ledger:
             conn.rollback()
             with conn.execution_options(**WRITE).begin():
                 repo.lock_for_append()
-                return self._seal_and_insert(repo, batch, pointer)
+                results = self._seal_and_insert(repo, batch, pointer)
+        if self.log_signer is not None and any(r.created for r in results):
+            size = max(r.record.log_index for r in results) + 1
+            if self._checkpointed is None:
+                with self.engine.connect() as conn:
+                    latest = LedgerRepository(conn).latest_checkpoint()
+                self._checkpointed = latest.size if latest else 0
+            if size - self._checkpointed >= self.checkpoint_every:
+                self.publish_checkpoint()
+        return results
 
     def _seal_and_insert(
         self, repo: LedgerRepository, batch: Sequence[SignedEvent], pointer: Callable[[int], str]
     ) -> list[Appended]:
         existing = repo.by_event_ids({s.event.event_id for s in batch})
         heads = repo.heads({lot for s in batch for lot in (s.event.lot_id, *s.event.inputs)})
-        index = repo.next_log_index()
+        index = tree_size = repo.next_log_index()
         recorded_at = format_utc(self.clock())
         results: list[Appended] = []
         new: list[NewRecord] = []
@@ -266,7 +300,19 @@ class Ledger:
             results.append(Appended(RecordView.of(stored), created=True))
             index += 1
         repo.insert(new)
+        if new:
+            self._grow_tree(repo, tree_size, [leaf_hash(r.record_bytes) for r in new])
         return results
+
+    @staticmethod
+    def _grow_tree(repo: LedgerRepository, size: int, leaves: list[bytes]) -> None:
+        """Append the new records' leaves to the log's Merkle tree (O(log n) reads, amortised O(1) writes)."""
+        edge = repo.log_nodes(frontier(size))
+        try:
+            created = append_leaves(size, leaves, lambda level, index: edge[(level, index)])
+        except KeyError as missing:
+            raise IntegrityError(f"the log's tree is missing subtree {missing} of size {size}") from None
+        repo.add_log_nodes(created)
 
     # -- reading ------------------------------------------------------------------
 
@@ -312,6 +358,103 @@ class Ledger:
             if not any(s.lot_id == lot_id for s in stored):
                 raise NotFoundError(f"lot {lot_id!r} has no record")
             return verify_entries((s.entry() for s in stored), lookup, check_inputs_of=lots.__contains__)
+
+    # -- the transparency log ------------------------------------------------------
+
+    @staticmethod
+    def _with_nodes(repo: LedgerRepository, compute: Callable[[SubtreeSource], T]) -> T:
+        """Run a tree computation with the stored subtree hashes it needs, read in one query.
+
+        The computation's shape depends only on sizes and indexes, never on hash values, so a dry
+        run that records the subtrees asked for gives exactly the set to read."""
+        wanted: set[tuple[int, int]] = set()
+
+        def plan(level: int, index: int) -> bytes:
+            wanted.add((level, index))
+            return bytes(HASH_SIZE)
+
+        compute(plan)
+        nodes = repo.log_nodes(wanted)
+        missing = wanted - nodes.keys()
+        if missing:
+            raise IntegrityError(f"the log's tree is missing subtrees {sorted(missing)[:3]}")
+        return compute(lambda level, index: nodes[(level, index)])
+
+    def _root(self, repo: LedgerRepository, size: int) -> bytes:
+        return EMPTY_ROOT if size == 0 else self._with_nodes(repo, lambda node: range_hash(0, size, node))
+
+    def tree_size(self) -> int:
+        with self.engine.connect() as conn:
+            return LedgerRepository(conn).next_log_index()
+
+    def publish_checkpoint(self) -> StoredCheckpoint:
+        """Sign a checkpoint of the whole tree now (or return the latest if the tree has not grown).
+
+        Before signing, the new root is checked against the latest checkpoint with a consistency
+        proof, so this log never signs two inconsistent checkpoints."""
+        signer = self.log_signer
+        if signer is None:
+            raise RefusedError("", "this ledger has no log key: it cannot sign checkpoints")
+        with self.engine.connect() as conn, conn.execution_options(**WRITE).begin():
+            repo = LedgerRepository(conn)
+            repo.lock_for_append()
+            size = repo.next_log_index()
+            latest = repo.latest_checkpoint()
+            if latest is not None and latest.size == size:
+                self._checkpointed = size
+                return latest
+            root = self._root(repo, size)
+            if latest is not None and latest.size > 0:
+                proof = self._with_nodes(repo, lambda node: consistency_proof_from(latest.size, size, node))
+                try:
+                    verify_consistency(latest.size, size, proof, latest.root, root)
+                except VerificationError as exc:
+                    raise IntegrityError(f"refusing to sign an inconsistent checkpoint: {exc}") from None
+            text = Checkpoint(signer.name, size, root).text()
+            note = Note(text, (sign_note(text, signer),)).to_text()
+            created_at = format_utc(self.clock())
+            repo.add_checkpoint(size, root, note, created_at)
+        self._checkpointed = size
+        return StoredCheckpoint(size, root, note, created_at)
+
+    def latest_checkpoint(self) -> StoredCheckpoint:
+        with self.engine.connect() as conn:
+            latest = LedgerRepository(conn).latest_checkpoint()
+        if latest is None:
+            raise NotFoundError("the log has published no checkpoint yet")
+        return latest
+
+    def checkpoint(self, size: int) -> StoredCheckpoint:
+        with self.engine.connect() as conn:
+            found = LedgerRepository(conn).checkpoint(size)
+        if found is None:
+            raise NotFoundError(f"the log has published no checkpoint of size {size}")
+        return found
+
+    def covering_checkpoint(self, size: int) -> StoredCheckpoint:
+        """A checkpoint whose tree holds at least ``size`` leaves, publishing one if none does yet."""
+        with self.engine.connect() as conn:
+            found = LedgerRepository(conn).latest_checkpoint()
+        if found is not None and found.size >= size:
+            return found
+        return self.publish_checkpoint()
+
+    def inclusion_proof(self, index: int, size: int) -> list[bytes]:
+        """The proof that leaf ``index`` is in the tree of ``size`` leaves."""
+        with self.engine.connect() as conn:
+            repo = LedgerRepository(conn)
+            if not 0 <= index < size <= repo.next_log_index():
+                raise MalformedError(FieldProblem("/size", f"leaf {index} is not in a tree of size {size} of this log"))
+            return self._with_nodes(repo, lambda node: inclusion_proof_from(index, size, node))
+
+    def consistency_proof(self, size1: int, size2: int) -> list[bytes]:
+        """The proof that the tree of ``size1`` leaves is a prefix of the tree of ``size2`` leaves."""
+        with self.engine.connect() as conn:
+            repo = LedgerRepository(conn)
+            if not 0 < size1 <= size2 <= repo.next_log_index():
+                problem = FieldProblem("/from", f"no consistency proof from size {size1} to {size2} in this log")
+                raise MalformedError(problem)
+            return self._with_nodes(repo, lambda node: consistency_proof_from(size1, size2, node))
 
     @staticmethod
     def _lineage(repo: LedgerRepository, lot_id: str) -> set[str]:

@@ -30,6 +30,13 @@ class Settings(BaseSettings):
         description="let the server sign events as its development actor 'dev-signer' (never in production)",
     )
     max_body_bytes: int = Field(default=1 << 20, gt=0, description="largest accepted request body")
+    log_origin: str = Field(
+        default="localhost/ginseng-trace",
+        pattern=r"^[^\s+]+$",
+        description="the transparency log's origin line and key name (a schema-less URL)",
+    )
+    checkpoint_every: int = Field(default=1000, gt=0, description="publish a checkpoint after this many new events")
+    checkpoint_seconds: float = Field(default=5.0, gt=0, description="and at least this often while the log grows")
 
     @property
     def resolved_database_url(self) -> str:
@@ -38,3 +45,7 @@ class Settings(BaseSettings):
     @property
     def dev_key_file(self) -> Path:
         return self.data_dir / "dev-signer.key"
+
+    @property
+    def log_key_file(self) -> Path:
+        return self.data_dir / "log.key"

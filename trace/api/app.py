@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import base64
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Query, Request
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -14,12 +19,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .. import __version__
 from ..chain.canonical import parse_json
 from ..chain.errors import ChainBrokenError, FieldProblem, MalformedError
+from ..chain.merkle import leaf_hash
 from ..chain.records import SignedEvent
 from ..events.types import EVENT_TYPES
 from ..service import Appended, Ledger
+from ..store.repository import StoredCheckpoint
 from . import models, problems
 
 API = "/api/v1"
+logger = logging.getLogger("ginseng_trace.api")
 PROBLEM = {"model": models.ProblemOut, "content": {problems.PROBLEM_JSON: {}}}
 
 
@@ -74,12 +82,41 @@ def _object(value: Any, *fields: str) -> dict[str, Any]:
     return value
 
 
-def create_app(ledger: Ledger, *, max_body_bytes: int = 1 << 20) -> FastAPI:
-    """The HTTP API over ``ledger``."""
+def _checkpoint_loop(ledger: Ledger, seconds: float | None) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """Lifespan: while the app runs, publish a checkpoint every ``seconds`` if the log grew."""
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        async def loop(interval: float) -> None:
+            while True:
+                await asyncio.sleep(interval)
+                try:
+                    await asyncio.to_thread(ledger.publish_checkpoint)
+                except Exception:  # keep publishing; the next round will retry
+                    logger.exception("publishing a checkpoint failed")
+
+        task = asyncio.create_task(loop(seconds)) if seconds and ledger.log_signer is not None else None
+        try:
+            yield
+        finally:
+            if task is not None:
+                task.cancel()
+
+    return lifespan
+
+
+def _cosigned(checkpoint: StoredCheckpoint) -> str:
+    """The checkpoint's signed note with the witnesses' cosignature lines appended."""
+    return checkpoint.note + "".join(checkpoint.cosignatures)
+
+
+def create_app(ledger: Ledger, *, max_body_bytes: int = 1 << 20, checkpoint_seconds: float | None = None) -> FastAPI:
+    """The HTTP API over ``ledger``; with ``checkpoint_seconds``, checkpoints are also published on a timer."""
     app = FastAPI(
         title="Ginseng Trace",
         version=__version__,
         description="Append-only, hash-chained traceability ledger for Jilin ginseng.",
+        lifespan=_checkpoint_loop(ledger, checkpoint_seconds),
     )
     app.state.ledger = ledger
     app.add_middleware(BodyLimit, limit=max_body_bytes)
@@ -144,6 +181,54 @@ def create_app(ledger: Ledger, *, max_body_bytes: int = 1 << 20) -> FastAPI:
     @app.get(f"{API}/event-types", response_model=list[models.EventTypeOut])
     def event_types() -> list[dict[str, str]]:
         return [{"type": name, "description": text} for name, text in EVENT_TYPES.items()]
+
+    text_note = {"content": {"text/plain": {}}, "description": "a C2SP signed note"}
+
+    def note_response(note: str) -> PlainTextResponse:
+        return PlainTextResponse(note, media_type="text/plain; charset=utf-8", headers={"Cache-Control": "no-cache"})
+
+    @app.get(f"{API}/log/checkpoint", response_class=PlainTextResponse, responses={200: text_note, **errors})
+    def latest_checkpoint() -> PlainTextResponse:
+        """The latest signed checkpoint (C2SP tlog-checkpoint), with any witness cosignatures."""
+        return note_response(_cosigned(ledger.latest_checkpoint()))
+
+    @app.post(f"{API}/log/checkpoint", response_class=PlainTextResponse, responses={200: text_note, **errors})
+    def publish_checkpoint() -> PlainTextResponse:
+        """Publish a checkpoint of the whole log now (returns the latest one if nothing was appended since)."""
+        return note_response(_cosigned(ledger.publish_checkpoint()))
+
+    @app.get(f"{API}/log/checkpoints/{{size}}", response_class=PlainTextResponse, responses={200: text_note, **errors})
+    def checkpoint_of_size(size: int) -> PlainTextResponse:
+        """The checkpoint the log signed at tree size ``size`` (immutable once signed; cosignatures may be added)."""
+        return note_response(_cosigned(ledger.checkpoint(size)))
+
+    @app.get(f"{API}/log/inclusion/{{digest}}", response_model=models.InclusionOut, responses=errors)
+    def inclusion(digest: str, size: int | None = Query(None, description="tree size; default: a checkpoint")) -> Any:
+        """The proof that a record (by record or event hash) is in the log, with the checkpoint it verifies against."""
+        view = ledger.record(digest)
+        if size is None:
+            checkpoint = ledger.covering_checkpoint(view.log_index + 1)
+            size, note = checkpoint.size, _cosigned(checkpoint)
+        else:
+            note = None
+        proof = ledger.inclusion_proof(view.log_index, size)
+        return {
+            "log_index": view.log_index,
+            "tree_size": size,
+            "record_hash": view.record_hash,
+            "leaf_hash": base64.b64encode(leaf_hash(view.stored.record_bytes)).decode(),
+            "proof": [base64.b64encode(p).decode() for p in proof],
+            "checkpoint": note,
+        }
+
+    @app.get(f"{API}/log/consistency", response_model=models.ConsistencyOut, responses=errors)
+    def consistency(
+        first: int = Query(alias="from", description="the smaller tree size"),
+        second: int = Query(alias="to", description="the larger tree size"),
+    ) -> Any:
+        """The proof that the tree of ``from`` leaves is a prefix of the tree of ``to`` leaves (RFC 9162 §2.1.4)."""
+        proof = ledger.consistency_proof(first, second)
+        return {"from": first, "to": second, "proof": [base64.b64encode(p).decode() for p in proof]}
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

@@ -86,3 +86,20 @@ class ProblemOut(BaseModel):
     detail: str
     instance: str
     errors: list[dict[str, str]] | None = None
+
+
+class InclusionOut(BaseModel):
+    """An RFC 9162 inclusion proof, with the checkpoint (signed note) it verifies against."""
+
+    log_index: int = Field(description="the leaf index")
+    tree_size: int
+    record_hash: str
+    leaf_hash: str = Field(description="base64 SHA-256(0x00 || record bytes)")
+    proof: list[str] = Field(description="base64 hashes, leaf to root")
+    checkpoint: str | None = Field(description="the signed checkpoint of tree_size (null when a size was asked for)")
+
+
+class ConsistencyOut(BaseModel):
+    first: int = Field(alias="from")
+    second: int = Field(alias="to")
+    proof: list[str] = Field(description="base64 hashes (RFC 9162 §2.1.4)")

@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ..chain.keys import VerifierKey
 from ..chain.verify import StoredEntry
-from .tables import actor_keys, lot_heads, record_inputs, records
+from .tables import actor_keys, checkpoints, cosignatures, log_nodes, lot_heads, record_inputs, records
 
 APPEND_LOCK = 0x6769_6E73_656E_67  # "ginseng": the advisory lock all PostgreSQL appenders take
 _CHUNK = 500
@@ -37,6 +37,17 @@ class StoredRecord:
         return StoredEntry(
             self.log_index, self.event_id, self.lot_id, self.seq, self.record_hash, self.event_bytes, self.record_bytes
         )
+
+
+@dataclass(frozen=True)
+class StoredCheckpoint:
+    """A checkpoint as the log signed it, with the cosignature lines witnesses returned for it."""
+
+    size: int
+    root: bytes
+    note: str
+    created_at: str
+    cosignatures: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -270,3 +281,55 @@ class LedgerRepository:
         if actors is not None:
             query = query.where(actor_keys.c.actor.in_(sorted(set(actors))))
         return [VerifierKey(actor, bytes(public)) for actor, public in self.connection.execute(query)]
+
+    # -- the transparency log ----------------------------------------------------------
+
+    def log_nodes(self, keys: Collection[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+        """Stored complete-subtree hashes by ``(level, index)``; missing ones are absent."""
+        found: dict[tuple[int, int], bytes] = {}
+        wanted = sorted(keys)
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
+            query = select(log_nodes.c.level, log_nodes.c.idx, log_nodes.c.hash).where(
+                tuple_(log_nodes.c.level, log_nodes.c.idx).in_(chunk)
+            )
+            for level, index, value in self.connection.execute(query):
+                found[(level, index)] = _blob(value)
+        return found
+
+    def add_log_nodes(self, nodes: Sequence[tuple[int, int, bytes]]) -> None:
+        self._bulk_insert(log_nodes.name, log_nodes.columns.keys(), nodes)
+
+    def _checkpoint(self, query: Any) -> StoredCheckpoint | None:
+        row = self.connection.execute(query.limit(1)).first()
+        if row is None:
+            return None
+        lines = self.connection.execute(
+            select(cosignatures.c.line).where(cosignatures.c.size == row.size).order_by(cosignatures.c.witness)
+        ).scalars()
+        return StoredCheckpoint(row.size, _blob(row.root), row.note, row.created_at, tuple(lines))
+
+    def latest_checkpoint(self) -> StoredCheckpoint | None:
+        return self._checkpoint(select(checkpoints).order_by(checkpoints.c.size.desc()))
+
+    def checkpoint(self, size: int) -> StoredCheckpoint | None:
+        return self._checkpoint(select(checkpoints).where(checkpoints.c.size == size))
+
+    def first_checkpoint_covering(self, size: int) -> StoredCheckpoint | None:
+        """The smallest checkpoint whose tree holds at least ``size`` leaves."""
+        return self._checkpoint(select(checkpoints).where(checkpoints.c.size >= size).order_by(checkpoints.c.size))
+
+    def add_checkpoint(self, size: int, root: bytes, note: str, created_at: str) -> None:
+        self.connection.execute(checkpoints.insert().values(size=size, root=root, note=note, created_at=created_at))
+
+    def add_cosignature(self, size: int, witness: str, line: str, timestamp: int) -> bool:
+        """Store a witness's cosignature line for checkpoint ``size``; False if that witness already cosigned it."""
+        exists = self.connection.execute(
+            select(cosignatures.c.line).where((cosignatures.c.size == size) & (cosignatures.c.witness == witness))
+        ).first()
+        if exists:
+            return False
+        self.connection.execute(
+            cosignatures.insert().values(size=size, witness=witness, line=line, timestamp=timestamp)
+        )
+        return True

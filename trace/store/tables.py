@@ -12,6 +12,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
     UniqueConstraint,
 )
 
@@ -75,3 +76,34 @@ lot_heads = Table(
     Column("record_hash", LargeBinary(32), nullable=False),
     Column("log_index", BigInteger, nullable=False),
 )
+
+# The transparency log (issue 3): every record's bytes are a leaf of one RFC 9162 Merkle tree in
+# log_index order. log_nodes keeps each complete subtree's hash, so appending a leaf and building a
+# proof each take O(log n) work.
+log_nodes = Table(
+    "log_nodes",
+    metadata,
+    Column("level", Integer, primary_key=True, autoincrement=False),
+    Column("idx", BigInteger, primary_key=True, autoincrement=False),
+    Column("hash", LargeBinary(32), nullable=False),
+)
+
+checkpoints = Table(
+    "checkpoints",
+    metadata,
+    Column("size", BigInteger, primary_key=True, autoincrement=False),
+    Column("root", LargeBinary(32), nullable=False),
+    Column("note", Text, nullable=False),  # the signed note exactly as the log signed it
+    Column("created_at", String(27), nullable=False),
+)
+
+cosignatures = Table(
+    "cosignatures",
+    metadata,
+    Column("size", BigInteger, ForeignKey("checkpoints.size"), primary_key=True),
+    Column("witness", String(255), primary_key=True),
+    Column("line", Text, nullable=False),  # the note signature line, as the witness returned it
+    Column("timestamp", BigInteger, nullable=False),
+)
+
+LOG_TABLES = ("log_nodes", "checkpoints", "cosignatures")

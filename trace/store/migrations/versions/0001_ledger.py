@@ -10,6 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from ginseng_trace.store.append_only import create_append_only_function, create_append_only_triggers
+
 revision = "0001"
 down_revision = None
 branch_labels = None
@@ -57,38 +59,8 @@ def upgrade() -> None:
         sa.Column("registered_at", sa.String(27), nullable=False),
         sa.PrimaryKeyConstraint("actor", "key_id", name="pk_actor_keys"),
     )
-    create_append_only_triggers()
-
-
-def create_append_only_triggers() -> None:
-    """The database itself refuses UPDATE and DELETE (and, on PostgreSQL, TRUNCATE) of ledger rows."""
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute(
-            """
-            CREATE FUNCTION ledger_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN
-                RAISE EXCEPTION 'ledger table % is append-only: % refused', TG_TABLE_NAME, TG_OP
-                    USING ERRCODE = 'integrity_constraint_violation';
-            END
-            $$
-            """
-        )
-        for table in LEDGER_TABLES:
-            op.execute(
-                f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-                "FOR EACH ROW EXECUTE FUNCTION ledger_append_only()"
-            )
-            op.execute(
-                f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
-                "FOR EACH STATEMENT EXECUTE FUNCTION ledger_append_only()"
-            )
-    else:
-        for table in LEDGER_TABLES:
-            for verb in ("UPDATE", "DELETE"):
-                op.execute(
-                    f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
-                    f"BEGIN SELECT RAISE(ABORT, 'ledger table {table} is append-only: {verb} refused'); END"
-                )
+    create_append_only_function()
+    create_append_only_triggers(LEDGER_TABLES)
 
 
 def downgrade() -> None:
