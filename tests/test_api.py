@@ -232,3 +232,19 @@ def test_checkpoints_are_published_on_a_timer(engine: Any, grower: Actor) -> Non
             assert time.monotonic() < deadline, "no checkpoint was published by the timer"
             time.sleep(0.1)
         assert response.text.split("\n")[1] == "2"
+
+
+def test_the_bundle_endpoint_serves_a_verifiable_bundle(engine: Any, grower: Actor) -> None:
+    from ginseng_trace.chain.bundle import verify_bundle
+
+    log_key = SignerKey("ginseng.test/log", bytes(range(32)))
+    ledger = Ledger(engine, log_signer=log_key)
+    ledger.register_key(grower.key.verifier())
+    ledger.append(grower.sign("PLOT-1", "register_plot"))
+    ledger.append(grower.sign("HV-1", "harvest", inputs=["PLOT-1"]))
+    with LiveServer(create_app(ledger)) as server, httpx.Client(base_url=server.url) as client:
+        response = client.get("/api/v1/lots/HV-1/bundle")
+        assert response.status_code == 200
+        report = verify_bundle(response.content, [log_key.verifier()])
+        assert (report.lot, report.entries, report.lots) == ("HV-1", 2, ("HV-1", "PLOT-1"))
+        assert_problem(client.get("/api/v1/lots/NOPE/bundle"), 404)

@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from . import __version__
 from .bootstrap import open_ledger
+from .chain.bundle import BundleError, verify_bundle
 from .chain.canonical import parse_json
 from .chain.errors import ChainBrokenError, Error, FieldProblem, MalformedError
 from .chain.keys import SignerKey, VerifierKey
@@ -169,6 +170,33 @@ def cmd_note_verify(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_bundle(args: argparse.Namespace) -> int:
+    bundle = open_ledger(_settings(args)).bundle(args.lot)
+    data = bundle.to_bytes()
+    if args.output in (None, "-"):
+        sys.stdout.write(data.decode())
+    else:
+        Path(args.output).write_bytes(data)
+        print(f"wrote {args.output}: lot {args.lot}, {len(bundle.entries)} records", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_verify_bundle(args: argparse.Namespace) -> int:
+    log_keys = [VerifierKey.parse(k) for k in args.log_key]
+    witness_keys = [VerifierKey.parse(k) for k in args.witness_key or []]
+    try:
+        data = sys.stdin.buffer.read() if args.bundle == "-" else Path(args.bundle).read_bytes()
+    except OSError as exc:
+        raise Error(f"cannot read {args.bundle}: {exc.strerror}") from None
+    try:
+        report = verify_bundle(data, log_keys, witness_keys)
+    except BundleError as exc:
+        print(f"NOT VERIFIED: {exc.diagnostics()}")
+        return EXIT_FAILED
+    print(report.summary())
+    return EXIT_OK
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="ginseng-trace", description="Ginseng Trace: a traceability ledger for Jilin ginseng"
@@ -224,6 +252,17 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("note", help="the note file")
     p.add_argument("--key", action="append", required=True, help="a verifier key (vkey text); repeatable")
     p.set_defaults(run=cmd_note_verify)
+
+    p = sub.add_parser("bundle", parents=[db], help="write a lot's offline proof bundle")
+    p.add_argument("--lot", required=True, help="the lot (its ancestors come along)")
+    p.add_argument("-o", "--output", help="bundle file (default: standard output)")
+    p.set_defaults(run=cmd_bundle)
+
+    p = sub.add_parser("verify-bundle", help="verify a proof bundle offline: no database, no network")
+    p.add_argument("bundle", help="bundle file, or - for standard input")
+    p.add_argument("--log-key", action="append", required=True, help="the log's verifier key (see log-key)")
+    p.add_argument("--witness-key", action="append", help="a witness's cosigner key that must have cosigned")
+    p.set_defaults(run=cmd_verify_bundle)
 
     p = sub.add_parser("verify", parents=[db], help="re-check every hash, link and signature")
     p.add_argument("--lot", help="verify this lot (with its ancestors) instead of the whole ledger")

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Engine
 
+from .chain.bundle import Bundle, BundleEntry
 from .chain.canonical import JSONValue, parse_json
 from .chain.errors import Error, FieldProblem, MalformedError, SignatureError, VerificationError
 from .chain.keys import SignerKey, VerifierKey
@@ -29,7 +30,7 @@ from .chain.merkle import (
     range_hash,
     verify_consistency,
 )
-from .chain.note import Checkpoint, Note, sign_note
+from .chain.note import Checkpoint, Note, NoteError, NoteSignature, Verified, sign_note, verify_note
 from .chain.records import GENESIS, Event, SignedEvent, format_utc, seal, sign_event
 from .chain.verify import Report, verify_entries
 from .events.types import check_event_type
@@ -144,12 +145,14 @@ class Ledger:
         dev_signer: SignerKey | None = None,
         log_signer: SignerKey | None = None,
         checkpoint_every: int = 1000,
+        witness_keys: Sequence[VerifierKey] = (),
     ) -> None:
         self.engine = engine
         self.clock = clock
         self.dev_signer = dev_signer
         self.log_signer = log_signer
         self.checkpoint_every = checkpoint_every
+        self.witness_keys = tuple(witness_keys)
         self._keys: dict[tuple[str, str], VerifierKey] = {}
         self._checkpointed: int | None = None  # size of the latest checkpoint this process knows of
 
@@ -455,6 +458,58 @@ class Ledger:
                 problem = FieldProblem("/from", f"no consistency proof from size {size1} to {size2} in this log")
                 raise MalformedError(problem)
             return self._with_nodes(repo, lambda node: consistency_proof_from(size1, size2, node))
+
+    def add_cosignatures(self, size: int, lines: str) -> list[Verified]:
+        """Attach witness cosignature lines (tlog-witness response body) to the checkpoint of ``size``.
+
+        Each line must be a valid cosignature of that checkpoint by a configured witness key; lines by
+        unknown keys are refused, since nobody could check them."""
+        checkpoint = self.checkpoint(size)
+        try:
+            note = Note.parse(checkpoint.note)
+            extra = [NoteSignature.parse_line(line) for line in lines.splitlines() if line]
+        except NoteError as exc:
+            raise MalformedError(FieldProblem("", exc.diagnostics())) from None
+        if not extra:
+            raise MalformedError(FieldProblem("", "no cosignature lines"))
+        known = {(k.name, k.key_id): k for k in self.witness_keys}
+        verified: list[Verified] = []
+        for signature in extra:
+            key = known.get((signature.name, signature.key_id))
+            if key is None:
+                raise RefusedError("", f"{signature.name} is not a witness this log accepts")
+            try:
+                [one] = verify_note(Note(note.text, (signature,)), [key])
+            except NoteError as exc:
+                raise MalformedError(FieldProblem("", exc.diagnostics())) from None
+            verified.append(one)
+        with self.engine.connect() as conn, conn.execution_options(**WRITE).begin():
+            repo = LedgerRepository(conn)
+            for signature, one in zip(extra, verified, strict=True):
+                repo.add_cosignature(size, one.key.name, signature.line(), one.timestamp or 0)
+        return verified
+
+    def bundle(self, lot_id: str) -> Bundle:
+        """The lot's proof bundle: its records and all its ancestors', each with an inclusion proof into one
+        checkpoint, the checkpoint with its cosignatures, and the actors' keys (see ``docs/FORMAT.md``)."""
+        with self.engine.connect() as conn:
+            stored = LedgerRepository(conn).lot_records(self._lineage(LedgerRepository(conn), lot_id))
+        if not any(s.lot_id == lot_id for s in stored):
+            raise NotFoundError(f"lot {lot_id!r} has no record")
+        checkpoint = self.covering_checkpoint(stored[-1].log_index + 1)
+        with self.engine.connect() as conn:
+            repo = LedgerRepository(conn)
+            proofs = self._with_nodes(
+                repo, lambda node: [inclusion_proof_from(s.log_index, checkpoint.size, node) for s in stored]
+            )
+            views = [RecordView.of(s) for s in stored]
+            wanted = {(str(v.event["actor"]), str(v.event["key_id"])) for v in views}
+            keys = [k for k in repo.actor_keys({actor for actor, _ in wanted}) if (k.name, k.key_id_hex) in wanted]
+        entries = tuple(
+            BundleEntry(s.log_index, s.event_bytes, s.record_bytes, tuple(p))
+            for s, p in zip(stored, proofs, strict=True)
+        )
+        return Bundle(lot_id, checkpoint.note + "".join(checkpoint.cosignatures), entries, tuple(keys))
 
     @staticmethod
     def _lineage(repo: LedgerRepository, lot_id: str) -> set[str]:

@@ -11,7 +11,7 @@ from typing import Any
 
 from fastapi import FastAPI, Query, Request
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -177,6 +177,14 @@ def create_app(ledger: Ledger, *, max_body_bytes: int = 1 << 20, checkpoint_seco
             failure = {**brk.__dict__, "message": brk.sentence()}
             return JSONResponse({**body, "intact": False, "failure": failure})
         return JSONResponse({**body, "intact": True, "records": report.records, "lots": list(report.lots)})
+
+    @app.get(
+        f"{API}/lots/{{lot_id}}/bundle",
+        responses={200: {"content": {"application/json": {}}, "description": "docs/FORMAT.md bundle"}, **errors},
+    )
+    def lot_bundle(lot_id: str) -> Response:
+        """The lot's offline proof bundle: its history and its ancestors', with inclusion proofs into one checkpoint."""
+        return Response(ledger.bundle(lot_id).to_bytes(), media_type="application/json")
 
     @app.get(f"{API}/event-types", response_model=list[models.EventTypeOut])
     def event_types() -> list[dict[str, str]]:
