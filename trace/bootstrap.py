@@ -38,7 +38,13 @@ def open_ledger(settings: Settings, *, migrate_first: bool = True) -> Ledger:
             f"the log key in {settings.log_key_file} is for origin {log_signer.name!r}, "
             f"not {settings.log_origin!r}: keep one origin per log"
         )
-    ledger = Ledger(engine, dev_signer=dev_signer, log_signer=log_signer, checkpoint_every=settings.checkpoint_every)
+    ledger = Ledger(
+        engine,
+        dev_signer=dev_signer,
+        log_signer=log_signer,
+        checkpoint_every=settings.checkpoint_every,
+        witness_keys=settings.parsed_witness_keys,
+    )
     if dev_signer is not None:
         ledger.register_key(dev_signer.verifier())
     return ledger

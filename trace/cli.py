@@ -8,6 +8,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -16,10 +17,13 @@ from .bootstrap import open_ledger
 from .chain.bundle import BundleError, verify_bundle
 from .chain.canonical import parse_json
 from .chain.errors import ChainBrokenError, Error, FieldProblem, MalformedError
-from .chain.keys import SignerKey, VerifierKey
+from .chain.keys import ALG_COSIGNATURE, ALG_ED25519, SignerKey, VerifierKey
 from .chain.note import Note, NoteError, verify_note
 from .chain.records import Event, SignedEvent, sign_event
 from .settings import Settings
+
+if TYPE_CHECKING:
+    from .witness import Witness
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -60,7 +64,7 @@ def cmd_init_db(args: argparse.Namespace) -> int:
 
 
 def cmd_keygen(args: argparse.Namespace) -> int:
-    key = SignerKey.generate(args.name)
+    key = SignerKey.generate(args.name, ALG_COSIGNATURE if args.cosigner else ALG_ED25519)
     out = Path(args.output or f"{args.name}.key")
     try:
         fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -197,6 +201,59 @@ def cmd_verify_bundle(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _witness(args: argparse.Namespace) -> Witness:
+    from .witness import Witness, WitnessState
+
+    signer = SignerKey.parse(_read_text(args.key))
+    logs: dict[str, list[VerifierKey]] = {}
+    for text in args.log_key:
+        key = VerifierKey.parse(text)
+        logs.setdefault(key.name, []).append(key)
+    state = Path(args.state)
+    return Witness(signer, logs, WitnessState(state), Path(args.evidence or state.parent / "evidence"))
+
+
+def _read_text(path: str) -> str:
+    try:
+        return Path(path).read_text()
+    except OSError as exc:
+        raise Error(f"cannot read {path}: {exc.strerror}") from None
+
+
+def cmd_witness(args: argparse.Namespace) -> int:
+    import time
+
+    import httpx
+
+    from .chain.witness import WitnessRefusal
+    from .witness import pull_once
+
+    witness = _witness(args)
+    with httpx.Client(timeout=30) as http:
+        while True:
+            try:
+                print(pull_once(witness, args.log, http), flush=True)
+            except WitnessRefusal as refusal:
+                evidence = f"; evidence: {refusal.evidence}" if refusal.evidence else ""
+                kind = "SPLIT VIEW" if refusal.split_view else "REFUSED"
+                print(f"{kind}: {refusal.diagnostics()}{evidence}", flush=True)
+                return EXIT_FAILED
+            except httpx.HTTPError as exc:
+                raise Error(f"cannot reach the log at {args.log}: {exc}") from None
+            if not args.every:
+                return EXIT_OK
+            time.sleep(args.every)
+
+
+def cmd_witness_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from .witness import witness_app
+
+    uvicorn.run(witness_app(_witness(args)), host=args.host, port=args.port, log_level="info")
+    return EXIT_OK
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="ginseng-trace", description="Ginseng Trace: a traceability ledger for Jilin ginseng"
@@ -222,6 +279,7 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("keygen", help="make an Ed25519 key pair for an actor; prints the verifier key")
     p.add_argument("name", help="actor name (a-z 0-9 . _ -)")
     p.add_argument("-o", "--output", help="private key file (default: NAME.key)")
+    p.add_argument("--cosigner", action="store_true", help="a witness's cosigning key (signature type 0x04)")
     p.set_defaults(run=cmd_keygen)
 
     p = sub.add_parser("register-key", parents=[db], help="register an actor's verifier key with the ledger")
@@ -263,6 +321,22 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--log-key", action="append", required=True, help="the log's verifier key (see log-key)")
     p.add_argument("--witness-key", action="append", help="a witness's cosigner key that must have cosigned")
     p.set_defaults(run=cmd_verify_bundle)
+
+    wit = argparse.ArgumentParser(add_help=False)
+    wit.add_argument("--key", required=True, help="the witness's cosigner key file (keygen --cosigner)")
+    wit.add_argument("--log-key", action="append", required=True, help="verifier key of a log to follow; repeatable")
+    wit.add_argument("--state", default="witness-state.json", help="where the witness keeps what it cosigned")
+    wit.add_argument("--evidence", help="where split-view evidence goes (default: beside the state file)")
+
+    p = sub.add_parser("witness", parents=[wit], help="witness a log: check consistency, cosign, submit (pull)")
+    p.add_argument("--log", required=True, help="the log service's base URL, e.g. http://127.0.0.1:8000")
+    p.add_argument("--every", type=float, help="keep witnessing every SECONDS (default: once)")
+    p.set_defaults(run=cmd_witness)
+
+    p = sub.add_parser("witness-serve", parents=[wit], help="serve C2SP tlog-witness POST /add-checkpoint (push)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8100)
+    p.set_defaults(run=cmd_witness_serve)
 
     p = sub.add_parser("verify", parents=[db], help="re-check every hash, link and signature")
     p.add_argument("--lot", help="verify this lot (with its ancestors) instead of the whole ledger")

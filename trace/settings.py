@@ -8,6 +8,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from .chain.keys import VerifierKey
 from .store.db import sqlite_url_for
 
 
@@ -37,6 +38,14 @@ class Settings(BaseSettings):
     )
     checkpoint_every: int = Field(default=1000, gt=0, description="publish a checkpoint after this many new events")
     checkpoint_seconds: float = Field(default=5.0, gt=0, description="and at least this often while the log grows")
+    witness_keys: str = Field(
+        default="",
+        description="cosigner verifier keys (vkeys, separated by spaces or commas) whose cosignatures the log accepts",
+    )
+
+    @property
+    def parsed_witness_keys(self) -> list[VerifierKey]:
+        return [VerifierKey.parse(k) for k in self.witness_keys.replace(",", " ").split()]
 
     @property
     def resolved_database_url(self) -> str:

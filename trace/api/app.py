@@ -210,6 +210,25 @@ def create_app(ledger: Ledger, *, max_body_bytes: int = 1 << 20, checkpoint_seco
         """The checkpoint the log signed at tree size ``size`` (immutable once signed; cosignatures may be added)."""
         return note_response(_cosigned(ledger.checkpoint(size)))
 
+    @app.post(
+        f"{API}/log/cosignatures",
+        response_class=PlainTextResponse,
+        responses={200: text_note, **errors},
+        openapi_extra={"requestBody": {"required": True, "content": {"text/plain": {"schema": {"type": "string"}}}}},
+    )
+    async def add_cosignatures(
+        request: Request, size: int = Query(description="the cosigned checkpoint's size")
+    ) -> Any:
+        """Attach witness cosignature lines (a tlog-witness add-checkpoint response body) to a checkpoint.
+        Only witnesses configured in TRACE_WITNESS_KEYS are accepted. Returns the cosigned checkpoint."""
+        body = await request.body()
+        try:
+            lines = body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise MalformedError(FieldProblem("", "cosignature lines must be UTF-8 text")) from None
+        await asyncio.to_thread(ledger.add_cosignatures, size, lines)
+        return note_response(_cosigned(ledger.checkpoint(size)))
+
     @app.get(f"{API}/log/inclusion/{{digest}}", response_model=models.InclusionOut, responses=errors)
     def inclusion(digest: str, size: int | None = Query(None, description="tree size; default: a checkpoint")) -> Any:
         """The proof that a record (by record or event hash) is in the log, with the checkpoint it verifies against."""
