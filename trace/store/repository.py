@@ -285,17 +285,30 @@ class LedgerRepository:
     # -- the transparency log ----------------------------------------------------------
 
     def log_nodes(self, keys: Collection[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
-        """Stored complete-subtree hashes by ``(level, index)``; missing ones are absent."""
-        found: dict[tuple[int, int], bytes] = {}
-        wanted = sorted(keys)
-        for start in range(0, len(wanted), _CHUNK):
-            chunk = wanted[start : start + _CHUNK]
-            query = select(log_nodes.c.level, log_nodes.c.idx, log_nodes.c.hash).where(
-                tuple_(log_nodes.c.level, log_nodes.c.idx).in_(chunk)
-            )
-            for level, index, value in self.connection.execute(query):
-                found[(level, index)] = _blob(value)
-        return found
+        """Stored complete-subtree hashes by ``(level, index)``; missing ones are absent.
+
+        This is every proof's only read, so it goes straight to the driver with one statement
+        phrased per level (``level = ? AND idx IN (...)`` joined by OR), which both engines answer
+        from the primary key index (a row-value IN list is a table scan on SQLite)."""
+        by_level: dict[int, list[int]] = {}
+        for level, index in keys:
+            by_level.setdefault(level, []).append(index)
+        if not by_level:
+            return {}
+        mark = "%s" if self.connection.dialect.name == "postgresql" else "?"
+        terms, params = [], []
+        for level, indexes in sorted(by_level.items()):
+            terms.append(f"(level = {mark} AND idx IN ({', '.join(mark for _ in indexes)}))")
+            params += [level, *indexes]
+        sql = f"SELECT level, idx, hash FROM {log_nodes.name} WHERE {' OR '.join(terms)}"  # noqa: S608 - only placeholders
+        driver = self.connection.connection.driver_connection
+        assert driver is not None  # noqa: S101 - an open connection always has one
+        cursor = driver.cursor()
+        try:
+            cursor.execute(sql, params)
+            return {(level, index): _blob(value) for level, index, value in cursor.fetchall()}
+        finally:
+            cursor.close()
 
     def add_log_nodes(self, nodes: Sequence[tuple[int, int, bytes]]) -> None:
         self._bulk_insert(log_nodes.name, log_nodes.columns.keys(), nodes)

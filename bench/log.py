@@ -1,0 +1,202 @@
+"""Transparency-log costs at a million leaves, against raw SHA-256 and pymerkle in the same run.
+
+    python bench/log.py [--leaves 1000000]
+
+Prints (figures, not pass/fail; the machine is shared and noisy):
+
+- raw SHA-256 rate on node-sized inputs (0x01 || 64 bytes), the physical bound;
+- append: leaves/s through ``merkle.append_leaves`` (leaf hashing + new subtree hashes,
+  no database commit), and pymerkle's ``InmemoryTree.append_entry`` on the same entries;
+- inclusion and consistency proof generation, from memory and from SQLite (the ledger's
+  own path: a dry run finds the O(log n) subtree hashes needed, one query reads them);
+  pymerkle's ``prove_inclusion`` beside it;
+- proof verification (``verify_inclusion``);
+- verification of a 200-event proof bundle (``verify_bundle``), which is bounded by its
+  200 Ed25519 signature checks.
+Targets: proof generation <= 2 ms, verification <= 0.1 ms, 200-event bundle <= 100 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import random
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from ginseng_trace.chain import Event, SignerKey, sign_event
+from ginseng_trace.chain.bundle import verify_bundle
+from ginseng_trace.chain.merkle import (
+    append_leaves,
+    consistency_proof_from,
+    inclusion_proof_from,
+    leaf_hash,
+    range_hash,
+    verify_inclusion,
+)
+from ginseng_trace.service import Ledger
+from ginseng_trace.store import LedgerRepository, create_ledger_engine, migrate, sqlite_url_for
+
+
+def timed(fn: Callable[[], object], repeat: int = 1) -> float:
+    """Best wall time of ``repeat`` runs, in seconds."""
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def sha256_rate() -> float:
+    data = b"\x01" + os.urandom(64)
+    n = 300_000
+
+    def run() -> None:
+        for _ in range(n):
+            hashlib.sha256(data).digest()
+
+    return n / timed(run, 3)
+
+
+def entries(count: int) -> list[bytes]:
+    """Record-sized leaves (350 bytes), distinct."""
+    pad = os.urandom(342)
+    return [i.to_bytes(8, "big") + pad for i in range(count)]
+
+
+def per_call_ms(fn: Callable[[int], object], count: int, seed: int) -> float:
+    rng = random.Random(seed)
+    args = [rng.randrange(1 << 62) for _ in range(count)]
+    start = time.perf_counter()
+    for a in args:
+        fn(a)
+    return (time.perf_counter() - start) / count * 1000
+
+
+def bundle_verify_ms(tmp: Path) -> tuple[int, float]:
+    engine = create_ledger_engine(sqlite_url_for(tmp))
+    migrate(engine)
+    log_key = SignerKey("bench.test/log", os.urandom(32))
+    grower = SignerKey("bench.grower", os.urandom(32))
+    ledger = Ledger(engine, log_signer=log_key, checkpoint_every=10**9)
+    ledger.register_key(grower.verifier())
+    kid = grower.verifier().key_id_hex
+    events = []
+    for i in range(200):
+        lot, inputs = ("PLOT-1", []) if i < 120 else ("HV-1", ["PLOT-1"] if i == 120 else [])
+        body = {
+            "event_id": f"b{i}",
+            "lot_id": lot,
+            "type": "field_operation",
+            "occurred_at": "2025-06-01T00:00:00Z",
+            "actor": grower.name,
+            "key_id": kid,
+            "payload": {"i": i, "note": "x" * 80},
+            "inputs": inputs,
+        }
+        events.append(sign_event(Event.from_json(body), grower))
+    ledger.append_batch(events)
+    data = ledger.bundle("HV-1").to_bytes()
+    keys = [log_key.verifier()]
+    report = verify_bundle(data, keys)
+    engine.dispose()
+    return report.entries, timed(lambda: verify_bundle(data, keys), 5) * 1000
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--leaves", type=int, default=1_000_000)
+    parser.add_argument("--proofs", type=int, default=2000)
+    args = parser.parse_args()
+    n = args.leaves
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, {n:,} leaves")
+
+    sha = sha256_rate()
+    print(f"raw SHA-256 (65-byte inputs):        {sha:12,.0f} hashes/s  (the bound)")
+
+    data = entries(n)
+    store: dict[tuple[int, int], bytes] = {}
+
+    def ours_append() -> None:
+        for level, index, value in append_leaves(0, [leaf_hash(d) for d in data], lambda lv, ix: store[(lv, ix)]):
+            store[(level, index)] = value
+
+    t_ours = timed(ours_append)
+    ours_rate = n / t_ours
+    print(
+        f"append, ours (no commit):            {ours_rate:12,.0f} leaves/s  "
+        f"({2 * n / t_ours / sha:.2f} of the SHA-256 bound at 2 hashes per leaf)"
+    )
+
+    import pymerkle
+
+    tree = pymerkle.InmemoryTree(algorithm="sha256")
+
+    def theirs_append() -> None:
+        for d in data:
+            tree.append_entry(d)
+
+    theirs_rate = n / timed(theirs_append)
+    ratio = ours_rate / theirs_rate
+    print(f"append, pymerkle InmemoryTree:       {theirs_rate:12,.0f} leaves/s  (ours/pymerkle = {ratio:.1f})")
+    assert tree.get_root() == range_hash(0, n, lambda lv, ix: store[(lv, ix)]), "roots differ"
+
+    node = store.__getitem__
+
+    def mem_node(level: int, index: int) -> bytes:
+        return node((level, index))
+
+    ours_proof = per_call_ms(lambda r: inclusion_proof_from(r % n, n, mem_node), args.proofs, 1)
+    theirs_proof = per_call_ms(lambda r: tree.prove_inclusion(r % n + 1, n), args.proofs // 4, 1)
+    ours_cons = per_call_ms(lambda r: consistency_proof_from(r % n + 1, n, mem_node), args.proofs, 2)
+    print(f"inclusion proof, ours in memory:     {ours_proof:12.4f} ms")
+    ratio = theirs_proof / ours_proof
+    print(f"inclusion proof, pymerkle:           {theirs_proof:12.4f} ms  (pymerkle/ours = {ratio:.1f})")
+    print(f"consistency proof, ours in memory:   {ours_cons:12.4f} ms")
+
+    root = range_hash(0, n, mem_node)
+    rng = random.Random(3)
+    samples = [(i, inclusion_proof_from(i, n, mem_node)) for i in (rng.randrange(n) for _ in range(args.proofs))]
+    start = time.perf_counter()
+    for i, proof in samples:
+        verify_inclusion(leaf_hash(data[i]), i, n, proof, root)
+    verify_ms = (time.perf_counter() - start) / len(samples) * 1000
+    print(f"inclusion proof verification:        {verify_ms:12.4f} ms  (includes hashing the 350-byte leaf)")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = create_ledger_engine(sqlite_url_for(Path(tmp)))
+        migrate(engine)
+        rows = [(lv, ix, h) for (lv, ix), h in store.items()]
+        start = time.perf_counter()
+        with engine.begin() as conn:
+            LedgerRepository(conn).add_log_nodes(rows)
+        persist = len(rows) / (time.perf_counter() - start)
+        print(f"persist subtree hashes to SQLite:    {persist:12,.0f} rows/s  ({len(rows):,} rows, with commit)")
+        store.clear()
+        with engine.connect() as conn:
+            repo = LedgerRepository(conn)
+            db_proof = per_call_ms(
+                lambda r: Ledger._with_nodes(repo, lambda nd: inclusion_proof_from(r % n, n, nd)),
+                500,
+                4,
+            )
+            db_cons = per_call_ms(
+                lambda r: Ledger._with_nodes(repo, lambda nd: consistency_proof_from(r % n + 1, n, nd)),
+                500,
+                5,
+            )
+        engine.dispose()
+        print(f"inclusion proof from SQLite:         {db_proof:12.4f} ms  (target <= 2 ms)")
+        print(f"consistency proof from SQLite:       {db_cons:12.4f} ms")
+        count, bundle_ms = bundle_verify_ms(Path(tmp) / "bundle")
+    print(f"verify a {count}-event bundle:          {bundle_ms:12.1f} ms  (target <= 100 ms)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
