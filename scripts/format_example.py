@@ -15,10 +15,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ginseng_trace.chain import GENESIS, Event, SignerKey, seal, sign_event
+from ginseng_trace.chain.bundle import Bundle, BundleEntry
+from ginseng_trace.chain.merkle import inclusion_proof, leaf_hash, root_hash
+from ginseng_trace.chain.note import Checkpoint, Note, sign_note
 from ginseng_trace.chain.records import format_utc
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "FORMAT.md"
 BEGIN, END = "<!-- worked-example:begin -->", "<!-- worked-example:end -->"
+BUNDLE_BEGIN, BUNDLE_END = "<!-- bundle-example:begin -->", "<!-- bundle-example:end -->"
+LOG_KEY = SignerKey("ginseng-trace.example/log", hashlib.sha256(b"ginseng-trace FORMAT.md example log key").digest())
 
 
 def example() -> dict[str, str]:
@@ -63,6 +68,68 @@ def example() -> dict[str, str]:
     }
 
 
+def bundle_example() -> bytes:
+    """A two-record bundle: plot PLOT-EX-1 registered, then harvest HV-EX-1 dug from it; the log's tree
+    holds one unrelated leaf before them, and the checkpoint covers all three."""
+    key = SignerKey("fusong-wang-farm", hashlib.sha256(b"ginseng-trace FORMAT.md example key").digest())
+    kid = key.verifier().key_id_hex
+    common = {"actor": key.name, "key_id": kid}
+    plot = sign_event(
+        Event.from_json(
+            {
+                **common,
+                "event_id": "ex-1",
+                "lot_id": "PLOT-EX-1",
+                "type": "register_plot",
+                "occurred_at": "2020-04-01T00:00:00Z",
+                "payload": {"land_type": "farmland", "county": "抚松县"},
+            }
+        ),
+        key,
+    )
+    harvest = sign_event(
+        Event.from_json(
+            {
+                **common,
+                "event_id": "ex-2",
+                "lot_id": "HV-EX-1",
+                "type": "harvest",
+                "inputs": ["PLOT-EX-1"],
+                "occurred_at": "2025-09-18T00:00:00Z",
+                "payload": {"crop_age_years": 5},
+            }
+        ),
+        key,
+    )
+    stamp = format_utc(datetime(2025, 9, 18, 9, 0, tzinfo=UTC))
+    first = seal(plot, seq=1, prev=GENESIS, input_heads={}, recorded_at=stamp)
+    second = seal(harvest, seq=1, prev=GENESIS, input_heads={"PLOT-EX-1": first.record_hash}, recorded_at=stamp)
+    leaves = [leaf_hash(b"an earlier, unrelated record"), leaf_hash(first.record_bytes), leaf_hash(second.record_bytes)]
+    text = Checkpoint(LOG_KEY.name, len(leaves), root_hash(leaves)).text()
+    note = Note(text, (sign_note(text, LOG_KEY),)).to_text()
+    entries = tuple(
+        BundleEntry(i, s.signed_bytes, r.record_bytes, tuple(inclusion_proof(leaves, i)))
+        for i, s, r in ((1, plot, first), (2, harvest, second))
+    )
+    return Bundle("HV-EX-1", note, entries, (key.verifier(),)).to_bytes()
+
+
+def render_bundle() -> str:
+    return "\n".join(
+        [
+            BUNDLE_BEGIN,
+            "",
+            f"The log's verifier key: `{LOG_KEY.verifier().text()}`",
+            "",
+            "```json",
+            bundle_example().decode().rstrip("\n"),
+            "```",
+            "",
+            BUNDLE_END,
+        ]
+    )
+
+
 def render() -> str:
     lines = [BEGIN, "", "```text"]
     for name, value in example().items():
@@ -72,9 +139,13 @@ def render() -> str:
     return "\n".join(lines)
 
 
+def _replace(doc: str, begin: str, end: str, block: str) -> str:
+    start, stop = doc.index(begin), doc.index(end) + len(end)
+    return doc[:start] + block + doc[stop:]
+
+
 def updated(doc: str) -> str:
-    start, stop = doc.index(BEGIN), doc.index(END) + len(END)
-    return doc[:start] + render() + doc[stop:]
+    return _replace(_replace(doc, BEGIN, END, render()), BUNDLE_BEGIN, BUNDLE_END, render_bundle())
 
 
 def main() -> int:

@@ -68,3 +68,22 @@ def test_the_example_re_derives_from_primitives_alone() -> None:
     assert record["prev"] == "0" * 64
     assert record["inputs"] == [{"lot": "PLOT-FS-0017", "head": ex["head of input lot PLOT-FS-0017 at sealing (hex)"]}]
     assert hashlib.sha256(record_bytes).hexdigest() == ex["record hash = SHA-256(record bytes) (hex)"]
+
+
+def test_the_documented_bundle_verifies_with_the_documented_log_key() -> None:
+    from ginseng_trace.chain.bundle import verify_bundle
+    from ginseng_trace.chain.keys import VerifierKey
+
+    doc = (ROOT / "docs" / "FORMAT.md").read_text(encoding="utf-8")
+    section = doc[doc.index("<!-- bundle-example:begin -->") :]
+    key = re.search(r"The log's verifier key: `([^`]+)`", section)
+    bundle = re.search(r"```json\n(.*?)\n```", section, re.DOTALL)
+    assert key
+    assert bundle
+    report = verify_bundle((bundle.group(1) + "\n").encode(), [VerifierKey.parse(key.group(1))])
+    assert (report.lot, report.entries, report.lots, report.checkpoint.size) == (
+        "HV-EX-1",
+        2,
+        ("HV-EX-1", "PLOT-EX-1"),
+        3,
+    )
