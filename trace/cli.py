@@ -51,7 +51,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
         created = load_demo(ledger)["events_created"]
         print(f"loaded the demo data set: {created} events", file=sys.stderr)
     print(f"ledger: {settings.resolved_database_url}", file=sys.stderr)
-    app = create_app(ledger, max_body_bytes=settings.max_body_bytes, checkpoint_seconds=settings.checkpoint_seconds)
+    app = create_app(
+        ledger,
+        max_body_bytes=settings.max_body_bytes,
+        checkpoint_seconds=settings.checkpoint_seconds,
+        witness_urls=settings.parsed_witness_urls,
+    )
     uvicorn.run(app, host=args.host, port=args.port, log_level="info")
     return EXIT_OK
 

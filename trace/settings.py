@@ -43,6 +43,15 @@ class Settings(BaseSettings):
         description="cosigner verifier keys (vkeys, separated by spaces or commas) whose cosignatures the log accepts",
     )
 
+    witness_urls: str = Field(
+        default="",
+        description="C2SP tlog-witness URL prefixes (spaces or commas) the log asks to cosign each checkpoint",
+    )
+
+    @property
+    def parsed_witness_urls(self) -> list[str]:
+        return self.witness_urls.replace(",", " ").split()
+
     @property
     def parsed_witness_keys(self) -> list[VerifierKey]:
         return [VerifierKey.parse(k) for k in self.witness_keys.replace(",", " ").split()]

@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import base64
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
+import httpx
 from fastapi import FastAPI, Query, Request
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
@@ -82,24 +83,38 @@ def _object(value: Any, *fields: str) -> dict[str, Any]:
     return value
 
 
-def _checkpoint_loop(ledger: Ledger, seconds: float | None) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
-    """Lifespan: while the app runs, publish a checkpoint every ``seconds`` if the log grew."""
+def _checkpoint_loop(
+    ledger: Ledger, seconds: float | None, witness_urls: Sequence[str]
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """Lifespan: while the app runs, publish a checkpoint every ``seconds`` if the log grew, and ask the
+    witnesses at ``witness_urls`` (C2SP tlog-witness) to cosign each new one."""
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        async def loop(interval: float) -> None:
+        async def loop(interval: float, http: httpx.Client) -> None:
+            from ..witness import WitnessPusher
+
+            pusher = WitnessPusher(ledger, witness_urls, http)
+            pushed = -1
             while True:
                 await asyncio.sleep(interval)
                 try:
-                    await asyncio.to_thread(ledger.publish_checkpoint)
+                    checkpoint = await asyncio.to_thread(ledger.publish_checkpoint)
+                    if pusher.urls and checkpoint.size != pushed:
+                        for line in await asyncio.to_thread(pusher.push_all):
+                            logger.info("witness %s", line)
+                        pushed = checkpoint.size
                 except Exception:  # keep publishing; the next round will retry
                     logger.exception("publishing a checkpoint failed")
 
-        task = asyncio.create_task(loop(seconds)) if seconds and ledger.log_signer is not None else None
-        try:
+        if not seconds or ledger.log_signer is None:
             yield
-        finally:
-            if task is not None:
+            return
+        with httpx.Client(timeout=10) as http:
+            task = asyncio.create_task(loop(seconds, http))
+            try:
+                yield
+            finally:
                 task.cancel()
 
     return lifespan
@@ -110,13 +125,20 @@ def _cosigned(checkpoint: StoredCheckpoint) -> str:
     return checkpoint.note + "".join(checkpoint.cosignatures)
 
 
-def create_app(ledger: Ledger, *, max_body_bytes: int = 1 << 20, checkpoint_seconds: float | None = None) -> FastAPI:
-    """The HTTP API over ``ledger``; with ``checkpoint_seconds``, checkpoints are also published on a timer."""
+def create_app(
+    ledger: Ledger,
+    *,
+    max_body_bytes: int = 1 << 20,
+    checkpoint_seconds: float | None = None,
+    witness_urls: Sequence[str] = (),
+) -> FastAPI:
+    """The HTTP API over ``ledger``; with ``checkpoint_seconds``, checkpoints are also published on a timer
+    and sent to the witnesses at ``witness_urls``."""
     app = FastAPI(
         title="Ginseng Trace",
         version=__version__,
         description="Append-only, hash-chained traceability ledger for Jilin ginseng.",
-        lifespan=_checkpoint_loop(ledger, checkpoint_seconds),
+        lifespan=_checkpoint_loop(ledger, checkpoint_seconds, witness_urls),
     )
     app.state.ledger = ledger
     app.add_middleware(BodyLimit, limit=max_body_bytes)
