@@ -16,9 +16,10 @@ from pathlib import Path
 
 from ginseng_trace.chain import GENESIS, Event, SignerKey, seal, sign_event
 from ginseng_trace.chain.bundle import Bundle, BundleEntry
+from ginseng_trace.chain.keys import ActorKey
 from ginseng_trace.chain.merkle import inclusion_proof, leaf_hash, root_hash
 from ginseng_trace.chain.note import Checkpoint, Note, sign_note
-from ginseng_trace.chain.records import format_utc
+from ginseng_trace.chain.times import format_utc
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "FORMAT.md"
 BEGIN, END = "<!-- worked-example:begin -->", "<!-- worked-example:end -->"
@@ -111,7 +112,8 @@ def bundle_example() -> bytes:
         BundleEntry(i, s.signed_bytes, r.record_bytes, tuple(inclusion_proof(leaves, i)))
         for i, s, r in ((1, plot, first), (2, harvest, second))
     )
-    return Bundle("HV-EX-1", note, entries, (key.verifier(),)).to_bytes()
+    registered = ActorKey(key.verifier(), format_utc(datetime(2020, 1, 1, tzinfo=UTC)))
+    return Bundle("HV-EX-1", note, entries, (registered,)).to_bytes()
 
 
 def render_bundle() -> str:

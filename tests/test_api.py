@@ -248,3 +248,14 @@ def test_the_bundle_endpoint_serves_a_verifiable_bundle(engine: Any, grower: Act
         report = verify_bundle(response.content, [log_key.verifier()])
         assert (report.lot, report.entries, report.lots) == ("HV-1", 2, ("HV-1", "PLOT-1"))
         assert_problem(client.get("/api/v1/lots/NOPE/bundle"), 404)
+
+
+def test_a_revoked_key_gets_a_problem_naming_the_key(client: httpx.Client, ledger: Ledger, grower: Actor) -> None:
+    client.post("/api/v1/events", json=envelope(grower.sign("PLOT-1", "register_plot")))
+    ledger.revoke_key(grower.name, grower.key_id, "device stolen")
+    doc = assert_problem(
+        client.post("/api/v1/events", json=envelope(grower.sign("PLOT-1", "sow"))), 422, "/event/key_id"
+    )
+    assert doc["type"].endswith(":key-not-valid")
+    assert "revoked" in doc["detail"]
+    assert ledger.count() == 1

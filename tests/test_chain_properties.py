@@ -20,14 +20,17 @@ from ginseng_trace.chain import (
     sign_event,
     verify_entries,
 )
-from ginseng_trace.chain.keys import VerifierKey
+from ginseng_trace.chain.keys import ActorKey
 
 KEY = SignerKey("prop.actor", bytes(range(32)))
 VKEY = KEY.verifier()
 
 
-def lookup(actor: str, key_id: str) -> VerifierKey | None:
-    return VKEY if (actor, key_id) == (VKEY.name, VKEY.key_id_hex) else None
+ACTOR_KEY = ActorKey(VKEY, "2000-01-01T00:00:00Z")
+
+
+def lookup(actor: str, key_id: str) -> ActorKey | None:
+    return ACTOR_KEY if (actor, key_id) == (VKEY.name, VKEY.key_id_hex) else None
 
 
 # An operation appends one event to lot `lot`, consuming the lots at `inputs` (indexes of lots that exist).

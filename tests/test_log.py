@@ -102,3 +102,6 @@ def test_the_migration_builds_the_tree_of_existing_records(engine: Engine, logge
         after = conn.execute(text("SELECT level, idx, hash FROM log_nodes ORDER BY level, idx")).all()
     assert [tuple(r) for r in after] == [tuple(r) for r in before]
     assert len(before) > 13
+    for table in ("actor_keys", "records", "log_nodes"):  # still append-only after the round trip
+        with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
+            conn.execute(text(f"DELETE FROM {table}"))

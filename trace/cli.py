@@ -84,8 +84,15 @@ def cmd_keygen(args: argparse.Namespace) -> int:
 
 def cmd_register_key(args: argparse.Namespace) -> int:
     key = VerifierKey.parse(args.vkey)
-    new = open_ledger(_settings(args)).register_key(key)
-    print(f"{'registered' if new else 'already registered'}: {key.name}/{key.key_id_hex}")
+    new = open_ledger(_settings(args)).register_key(key, valid_until=args.valid_until)
+    until = f", valid until {args.valid_until}" if args.valid_until and new else ""
+    print(f"{'registered' if new else 'already registered'}: {key.name}/{key.key_id_hex}{until}")
+    return EXIT_OK
+
+
+def cmd_revoke_key(args: argparse.Namespace) -> int:
+    revoked = open_ledger(_settings(args)).revoke_key(args.actor, args.key_id, args.reason)
+    print(f"revoked: {args.actor}/{args.key_id} at {revoked.revoked_at}; events it signed before stay verifiable")
     return EXIT_OK
 
 
@@ -289,7 +296,14 @@ def parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("register-key", parents=[db], help="register an actor's verifier key with the ledger")
     p.add_argument("vkey", help="verifier key text <name>+<id>+<key>")
+    p.add_argument("--valid-until", help="RFC 3339 UTC time after which the key signs nothing more")
     p.set_defaults(run=cmd_register_key)
+
+    p = sub.add_parser("revoke-key", parents=[db], help="revoke an actor's key: it signs no new event from now on")
+    p.add_argument("actor")
+    p.add_argument("key_id", help="8 hex digits")
+    p.add_argument("--reason", required=True, help="why (kept with the revocation)")
+    p.set_defaults(run=cmd_revoke_key)
 
     p = sub.add_parser("sign", help="sign an event JSON file; prints the envelope to submit")
     p.add_argument("event", help="event JSON file, or - for standard input")

@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 from .chain.bundle import Bundle, BundleEntry
 from .chain.canonical import JSONValue, parse_json
 from .chain.errors import Error, FieldProblem, MalformedError, SignatureError, VerificationError
-from .chain.keys import SignerKey, VerifierKey
+from .chain.keys import ALG_ED25519, ActorKey, SignerKey, VerifierKey
 from .chain.merkle import (
     EMPTY_ROOT,
     HASH_SIZE,
@@ -31,7 +31,8 @@ from .chain.merkle import (
     verify_consistency,
 )
 from .chain.note import Checkpoint, Note, NoteError, NoteSignature, Verified, sign_note, verify_note
-from .chain.records import GENESIS, Event, SignedEvent, format_utc, seal, sign_event
+from .chain.records import GENESIS, Event, SignedEvent, seal, sign_event
+from .chain.times import format_utc, parse_utc
 from .chain.verify import Report, verify_entries
 from .events.types import check_event_type
 from .store.db import WRITE
@@ -55,6 +56,10 @@ class RefusedError(Error):
 
 class UnknownKeyError(RefusedError):
     """The event names an actor key the ledger does not know."""
+
+
+class KeyNotValidError(RefusedError):
+    """The event's key was revoked, has expired, or is not valid yet."""
 
 
 class UnknownLotError(RefusedError):
@@ -158,28 +163,58 @@ class Ledger:
 
     # -- actor keys ---------------------------------------------------------------
 
-    def register_key(self, key: VerifierKey) -> bool:
-        """Register an actor's verifier key; True if new, False if already registered."""
+    def register_key(self, key: VerifierKey, *, valid_until: str | None = None) -> bool:
+        """Register an actor's verifier key, valid from now (until ``valid_until``, if given);
+        True if new, False if already registered."""
+        if key.alg != ALG_ED25519:
+            raise MalformedError(FieldProblem("/key", "an actor key must be an Ed25519 (type 0x01) verifier key"))
+        now = format_utc(self.clock())
+        if valid_until is not None:
+            try:
+                end = format_utc(parse_utc(valid_until))
+            except ValueError as exc:
+                raise MalformedError(FieldProblem("/valid_until", str(exc))) from None
+            if end <= now:
+                raise MalformedError(FieldProblem("/valid_until", f"{valid_until} is not in the future"))
+            valid_until = end
         with self.engine.connect() as conn, conn.execution_options(**WRITE).begin():
             repo = LedgerRepository(conn)
             known = repo.actor_key(key.name, key.key_id_hex)
             if known is not None:
-                if known != key:
+                if known.key != key:
                     raise ConflictError("/key", f"key id {key.name}/{key.key_id_hex} is taken by another key")
                 return False
-            repo.add_actor_key(key, format_utc(self.clock()))
+            repo.add_actor_key(key, now, valid_until)
             return True
 
-    def actor_keys(self, actors: Sequence[str] | None = None) -> list[VerifierKey]:
+    def revoke_key(self, actor: str, key_id: str, reason: str) -> ActorKey:
+        """Revoke an actor's key from now on: it signs no new event; what it signed before stays verifiable."""
+        if not reason.strip():
+            raise MalformedError(FieldProblem("/reason", "say why the key is revoked"))
+        with self.engine.connect() as conn, conn.execution_options(**WRITE).begin():
+            repo = LedgerRepository(conn)
+            repo.lock_for_append()  # no event is sealed with this key after the revocation commits
+            known = repo.actor_key(actor, key_id)
+            if known is None:
+                raise NotFoundError(f"actor {actor!r} has no key {key_id}")
+            if known.revoked_at is not None:
+                raise ConflictError("/key_id", f"key {actor}/{key_id} was already revoked at {known.revoked_at}")
+            repo.add_revocation(actor, key_id, format_utc(self.clock()), reason.strip())
+            revoked = repo.actor_key(actor, key_id)
+        assert revoked is not None  # noqa: S101 - just read under the same lock
+        return revoked
+
+    def actor_keys(self, actors: Sequence[str] | None = None) -> list[ActorKey]:
         with self.engine.connect() as conn:
             return LedgerRepository(conn).actor_keys(actors)
 
     def _key(self, repo: LedgerRepository, actor: str, key_id: str) -> VerifierKey | None:
+        """The public key, for checking signatures before the append lock; validity is checked under it."""
         key = self._keys.get((actor, key_id))
         if key is None:
-            key = repo.actor_key(actor, key_id)
-            if key is not None:  # keys are append-only, so a found key can be cached
-                self._keys[(actor, key_id)] = key
+            found = repo.actor_key(actor, key_id)
+            if found is not None:  # public keys never change, so a found one can be cached
+                key = self._keys[(actor, key_id)] = found.key
         return key
 
     # -- appending ----------------------------------------------------------------
@@ -246,6 +281,7 @@ class Ledger:
         heads = repo.heads({lot for s in batch for lot in (s.event.lot_id, *s.event.inputs)})
         index = tree_size = repo.next_log_index()
         recorded_at = format_utc(self.clock())
+        validity = {(k.key.name, k.key.key_id_hex): k for k in repo.actor_keys({s.event.actor for s in batch})}
         results: list[Appended] = []
         new: list[NewRecord] = []
         fresh: dict[str, StoredRecord] = {}
@@ -261,6 +297,9 @@ class Ledger:
                     )
                 results.append(Appended(RecordView.of(prior), created=False))
                 continue
+            refusal = validity[(event.actor, event.key_id)].refusal_at(recorded_at)
+            if refusal is not None:
+                raise KeyNotValidError(pointer(i) + "/key_id", refusal)
             for j, lot in enumerate(event.inputs):
                 if lot not in heads:
                     raise UnknownLotError(f"{pointer(i)}/inputs/{j}", f"input lot {lot!r} has no record in this ledger")
@@ -349,9 +388,9 @@ class Ledger:
         Raises :class:`ChainBrokenError` at the first broken record."""
         with self.engine.connect() as conn:
             repo = LedgerRepository(conn)
-            keys = {(k.name, k.key_id_hex): k for k in repo.actor_keys()}
+            keys = {(k.key.name, k.key.key_id_hex): k for k in repo.actor_keys()}
 
-            def lookup(actor: str, key_id: str) -> VerifierKey | None:
+            def lookup(actor: str, key_id: str) -> ActorKey | None:
                 return keys.get((actor, key_id))
 
             if lot_id is None:
@@ -504,7 +543,9 @@ class Ledger:
             )
             views = [RecordView.of(s) for s in stored]
             wanted = {(str(v.event["actor"]), str(v.event["key_id"])) for v in views}
-            keys = [k for k in repo.actor_keys({actor for actor, _ in wanted}) if (k.name, k.key_id_hex) in wanted]
+            keys = [
+                k for k in repo.actor_keys({actor for actor, _ in wanted}) if (k.key.name, k.key.key_id_hex) in wanted
+            ]
         entries = tuple(
             BundleEntry(s.log_index, s.event_bytes, s.record_bytes, tuple(p))
             for s, p in zip(stored, proofs, strict=True)
@@ -525,6 +566,7 @@ __all__ = [
     "Appended",
     "ConflictError",
     "IntegrityError",
+    "KeyNotValidError",
     "Ledger",
     "NotFoundError",
     "RecordView",

@@ -12,7 +12,15 @@ from starlette.exceptions import HTTPException
 
 from ..chain.canonical import NotJSONError
 from ..chain.errors import Error, FieldProblem, MalformedError, SignatureError
-from ..service import ConflictError, IntegrityError, NotFoundError, RefusedError, UnknownKeyError, UnknownLotError
+from ..service import (
+    ConflictError,
+    IntegrityError,
+    KeyNotValidError,
+    NotFoundError,
+    RefusedError,
+    UnknownKeyError,
+    UnknownLotError,
+)
 
 PROBLEM_JSON = "application/problem+json"
 TYPE_PREFIX = "urn:ginseng-trace:problem:"
@@ -71,6 +79,7 @@ def install(app: FastAPI) -> None:
 
     app.add_exception_handler(UnknownKeyError, refused(422, "unknown-key", "Unknown actor key"))
     app.add_exception_handler(UnknownLotError, refused(422, "unknown-lot", "Unknown input lot"))
+    app.add_exception_handler(KeyNotValidError, refused(422, "key-not-valid", "Actor key not valid now"))
     app.add_exception_handler(ConflictError, refused(409, "conflict", "Event id already used"))
     app.add_exception_handler(RefusedError, refused(403, "refused", "Refused"))
 

@@ -32,10 +32,11 @@ from typing import Any
 
 from .canonical import parse_json
 from .errors import ChainBrokenError, MalformedError, VerificationError
-from .keys import ALG_COSIGNATURE, ALG_ED25519, VerifierKey
+from .keys import ALG_COSIGNATURE, ALG_ED25519, ActorKey, VerifierKey
 from .merkle import leaf_hash, verify_inclusion
 from .note import Checkpoint, NoteError, open_checkpoint, verify_note
 from .records import Record, sha256_hex
+from .times import parse_utc
 from .verify import ChainVerifier, StoredEntry
 
 FORMAT = "ginseng-trace/bundle/v1"
@@ -72,7 +73,7 @@ class Bundle:
     lot: str
     checkpoint: str
     entries: tuple[BundleEntry, ...]
-    actor_keys: tuple[VerifierKey, ...]
+    actor_keys: tuple[ActorKey, ...]
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -80,7 +81,7 @@ class Bundle:
             "lot": self.lot,
             "checkpoint": self.checkpoint,
             "entries": [e.to_json() for e in self.entries],
-            "actor_keys": [k.text() for k in self.actor_keys],
+            "actor_keys": [k.to_json() for k in self.actor_keys],
         }
 
     def to_bytes(self) -> bytes:
@@ -102,18 +103,33 @@ class Bundle:
                 raise BundleError(f"bundle member {name!r} must be a string")
         if not isinstance(doc["entries"], list) or not isinstance(doc["actor_keys"], list):
             raise BundleError("bundle members 'entries' and 'actor_keys' must be arrays")
-        keys = []
-        for i, text in enumerate(doc["actor_keys"]):
-            try:
-                key = VerifierKey.parse(text) if isinstance(text, str) else None
-            except MalformedError as exc:
-                raise BundleError(f"actor key {i}: {exc.diagnostics()}") from None
-            if key is None or key.alg != ALG_ED25519:
-                raise BundleError(f"actor key {i} must be an Ed25519 (type 0x01) verifier key")
-            keys.append(key)
+        keys = tuple(_actor_key(i, value) for i, value in enumerate(doc["actor_keys"]))
         return cls(
             doc["lot"], doc["checkpoint"], tuple(_entry(i, e) for i, e in enumerate(doc["entries"])), tuple(keys)
         )
+
+
+_KEY_FIELDS = {"key", "valid_from", "valid_until", "revoked_at"}
+
+
+def _actor_key(i: int, value: object) -> ActorKey:
+    where = f"actor key {i}"
+    if not isinstance(value, dict) or not {"key", "valid_from"} <= set(value) <= _KEY_FIELDS:
+        raise BundleError(f"{where} must be an object with key, valid_from and optionally valid_until, revoked_at")
+    if not all(isinstance(v, str) for v in value.values()):
+        raise BundleError(f"{where}: every member must be a string")
+    try:
+        key = VerifierKey.parse(value["key"])
+        for name in sorted(_KEY_FIELDS - {"key"}):
+            if name in value:
+                parse_utc(value[name])
+    except MalformedError as exc:
+        raise BundleError(f"{where}: {exc.diagnostics()}") from None
+    except ValueError as exc:
+        raise BundleError(f"{where}: {exc}") from None
+    if key.alg != ALG_ED25519:
+        raise BundleError(f"{where} must be an Ed25519 (type 0x01) verifier key")
+    return ActorKey(key, value["valid_from"], value.get("valid_until"), value.get("revoked_at"))
 
 
 def _strict_b64(text: object, where: str) -> bytes:
@@ -201,7 +217,7 @@ def verify_bundle(
         except VerificationError as exc:
             raise BundleError(f"entry {i} (log index {entry.log_index}): {exc.diagnostics()}") from None
     # 4. the chains
-    keys = {(k.name, k.key_id_hex): k for k in bundle.actor_keys}
+    keys = {(k.key.name, k.key.key_id_hex): k for k in bundle.actor_keys}
     stored = [_stored(i, e) for i, e in enumerate(bundle.entries)]
     lots = {e.lot_id for e in stored}
     verifier = ChainVerifier(lambda actor, key_id: keys.get((actor, key_id)))

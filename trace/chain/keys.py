@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
 
 from .errors import FieldProblem, MalformedError
+from .times import parse_utc
 
 ALG_ED25519 = 0x01
 """Signature type byte of Ed25519 note signatures (C2SP signed-note)."""
@@ -155,3 +156,41 @@ class SignerKey:
 
     def sign(self, message: bytes) -> bytes:
         return self._private.sign(message)
+
+
+@dataclass(frozen=True)
+class ActorKey:
+    """An actor's verifier key with the period in which the ledger accepts its signatures.
+
+    ``valid_from`` is when it was registered; the key stops being valid at ``valid_until``
+    (chosen at registration, if any) or when it was revoked, whichever comes first. Times are
+    RFC 3339 UTC; a record is acceptable when valid_from <= recorded_at < the end."""
+
+    key: VerifierKey
+    valid_from: str
+    valid_until: str | None = None
+    revoked_at: str | None = None
+
+    @property
+    def ends(self) -> str | None:
+        ends = [t for t in (self.valid_until, self.revoked_at) if t is not None]
+        return min(ends, key=parse_utc) if ends else None
+
+    def refusal_at(self, moment: str) -> str | None:
+        """Why a record sealed at ``moment`` may not carry this key's signature, or None if it may."""
+        when = parse_utc(moment)
+        if when < parse_utc(self.valid_from):
+            return f"key {self.key.name}/{self.key.key_id_hex} is valid only from {self.valid_from}"
+        if self.revoked_at is not None and when >= parse_utc(self.revoked_at):
+            return f"key {self.key.name}/{self.key.key_id_hex} was revoked at {self.revoked_at}"
+        if self.valid_until is not None and when >= parse_utc(self.valid_until):
+            return f"key {self.key.name}/{self.key.key_id_hex} expired at {self.valid_until}"
+        return None
+
+    def to_json(self) -> dict[str, str]:
+        doc = {"key": self.key.text(), "valid_from": self.valid_from}
+        if self.valid_until is not None:
+            doc["valid_until"] = self.valid_until
+        if self.revoked_at is not None:
+            doc["revoked_at"] = self.revoked_at
+        return doc

@@ -23,13 +23,14 @@ import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import cached_property
 from typing import Any
 
 from .canonical import JSONValue, canonical_bytes, parse_canonical
 from .errors import FieldProblem, MalformedError, SignatureError
 from .keys import SignerKey, VerifierKey
+from .times import parse_utc
 
 SIGNING_CONTEXT = b"ginseng-trace/event/v1\n"
 """Prefix of every signed message, so an event signature can never be replayed as another kind."""
@@ -46,30 +47,10 @@ _ACTOR = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 _TYPE = re.compile(r"[a-z][a-z0-9_]{0,63}")
 _KEY_ID = re.compile(r"[0-9a-f]{8}")
 _HASH = re.compile(r"[0-9a-f]{64}")
-_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z")
 
 
 def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def parse_utc(text: str) -> datetime:
-    """Parse an RFC 3339 UTC timestamp of the form ``YYYY-MM-DDTHH:MM:SS[.frac]Z``.
-
-    Fractions beyond microseconds are truncated.
-    """
-    if not _TIME.fullmatch(text):
-        raise ValueError("must be an RFC 3339 UTC time such as 2025-09-20T08:30:00Z")
-    try:
-        return datetime.fromisoformat(text)  # the pattern has already pinned the form down
-    except ValueError as exc:
-        raise ValueError(f"not a real date and time: {exc}") from exc
-
-
-def format_utc(moment: datetime) -> str:
-    """RFC 3339 UTC with microseconds, as the ledger writes ``recorded_at``."""
-    m = moment.astimezone(UTC)
-    return f"{m.year:04d}-{m.month:02d}-{m.day:02d}T{m.hour:02d}:{m.minute:02d}:{m.second:02d}.{m.microsecond:06d}Z"
 
 
 def _check(problems: list[FieldProblem], pointer: str, ok: bool, detail: str) -> None:

@@ -8,7 +8,8 @@ Steps, for each stored entry in log order (the order the ledger sealed them):
 3. SHA-256 of the stored event bytes equals the record's ``event`` hash; the
    event bytes parse as a canonical event of the same lot, and its id is the
    one the entry is indexed under.
-4. The event's signature verifies under the actor key the event names.
+4. The event's signature verifies under the actor key the event names, and the
+   key was valid (registered, not expired, not revoked) when the record was sealed.
 5. ``seq`` is one more than the lot's previous record (1 for the first) and
    ``prev`` is that record's hash (``GENESIS`` for the first).
 6. The record's input links name the event's input lots, in order, and each
@@ -26,11 +27,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from .errors import Break, ChainBrokenError, MalformedError, SignatureError
-from .keys import VerifierKey
+from .keys import ActorKey
 from .records import GENESIS, Record, SignedEvent, sha256_hex
 
-KeyLookup = Callable[[str, str], VerifierKey | None]
-"""``(actor, key id hex) -> key``, or None when the ledger knows no such key."""
+KeyLookup = Callable[[str, str], ActorKey | None]
+"""``(actor, key id hex) -> key with its validity``, or None when the ledger knows no such key."""
 
 
 @dataclass(frozen=True)
@@ -96,13 +97,19 @@ class ChainVerifier:
             raise self._fail(
                 entry, "event id and lot", f"{entry.event_id} of {record.lot_id}", f"{event.event_id} of {event.lot_id}"
             )
-        key = self._keys(event.actor, event.key_id)
-        if key is None:
+        actor_key = self._keys(event.actor, event.key_id)
+        if actor_key is None:
             raise self._fail(entry, "actor key", f"a registered key {event.actor}/{event.key_id}", "no such key")
         try:
-            signed.verify(key)
+            signed.verify(actor_key.key)
         except SignatureError as exc:
             raise self._fail(entry, "signature", "a valid Ed25519 signature", exc.diagnostics()) from None
+        try:
+            refusal = actor_key.refusal_at(record.recorded_at)
+        except ValueError as exc:
+            raise self._fail(entry, "recorded_at", "an RFC 3339 UTC time", exc) from None
+        if refusal is not None:
+            raise self._fail(entry, "key validity", f"a key valid at {record.recorded_at}", refusal)
         head = self._heads.get(record.lot_id)
         expected_seq, expected_prev = (head.seq + 1, head.record_hash) if head else (1, GENESIS)
         if record.seq != expected_seq:

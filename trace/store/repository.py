@@ -9,12 +9,21 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, String, any_, bindparam, func, select, text, tuple_
+from sqlalchemy import ColumnElement, Connection, String, any_, bindparam, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ..chain.keys import VerifierKey
+from ..chain.keys import ActorKey, VerifierKey
 from ..chain.verify import StoredEntry
-from .tables import actor_keys, checkpoints, cosignatures, log_nodes, lot_heads, record_inputs, records
+from .tables import (
+    actor_keys,
+    checkpoints,
+    cosignatures,
+    key_revocations,
+    log_nodes,
+    lot_heads,
+    record_inputs,
+    records,
+)
 
 APPEND_LOCK = 0x6769_6E73_656E_67  # "ginseng": the advisory lock all PostgreSQL appenders take
 _CHUNK = 500
@@ -261,26 +270,56 @@ class LedgerRepository:
 
     # -- actor keys ----------------------------------------------------------------
 
-    def actor_key(self, actor: str, key_id: str) -> VerifierKey | None:
-        row = self.connection.execute(
-            select(actor_keys.c.public_key).where(
-                tuple_(actor_keys.c.actor, actor_keys.c.key_id) == tuple_(actor, key_id)
+    def _actor_key_query(self) -> Any:
+        return (
+            select(
+                actor_keys.c.actor,
+                actor_keys.c.public_key,
+                actor_keys.c.registered_at,
+                actor_keys.c.valid_until,
+                key_revocations.c.revoked_at,
             )
-        ).first()
-        return VerifierKey(actor, bytes(row[0])) if row else None
+            .select_from(
+                actor_keys.outerjoin(
+                    key_revocations,
+                    (key_revocations.c.actor == actor_keys.c.actor) & (key_revocations.c.key_id == actor_keys.c.key_id),
+                )
+            )
+            .order_by(actor_keys.c.actor, actor_keys.c.key_id)
+        )
 
-    def add_actor_key(self, key: VerifierKey, registered_at: str) -> None:
+    @staticmethod
+    def _actor_key(row: Any) -> ActorKey:
+        return ActorKey(
+            VerifierKey(row.actor, _blob(row.public_key)), row.registered_at, row.valid_until, row.revoked_at
+        )
+
+    def actor_key(self, actor: str, key_id: str) -> ActorKey | None:
+        query = self._actor_key_query().where((actor_keys.c.actor == actor) & (actor_keys.c.key_id == key_id))
+        row = self.connection.execute(query).first()
+        return self._actor_key(row) if row else None
+
+    def add_actor_key(self, key: VerifierKey, registered_at: str, valid_until: str | None = None) -> None:
         self.connection.execute(
             actor_keys.insert().values(
-                actor=key.name, key_id=key.key_id_hex, public_key=key.public_key, registered_at=registered_at
+                actor=key.name,
+                key_id=key.key_id_hex,
+                public_key=key.public_key,
+                registered_at=registered_at,
+                valid_until=valid_until,
             )
         )
 
-    def actor_keys(self, actors: Iterable[str] | None = None) -> list[VerifierKey]:
-        query = select(actor_keys.c.actor, actor_keys.c.public_key).order_by(actor_keys.c.actor, actor_keys.c.key_id)
+    def actor_keys(self, actors: Iterable[str] | None = None) -> list[ActorKey]:
+        query = self._actor_key_query()
         if actors is not None:
             query = query.where(actor_keys.c.actor.in_(sorted(set(actors))))
-        return [VerifierKey(actor, bytes(public)) for actor, public in self.connection.execute(query)]
+        return [self._actor_key(row) for row in self.connection.execute(query)]
+
+    def add_revocation(self, actor: str, key_id: str, revoked_at: str, reason: str) -> None:
+        self.connection.execute(
+            key_revocations.insert().values(actor=actor, key_id=key_id, revoked_at=revoked_at, reason=reason)
+        )
 
     # -- the transparency log ----------------------------------------------------------
 

@@ -64,6 +64,17 @@ actor_keys = Table(
     Column("key_id", String(8), primary_key=True),
     Column("public_key", LargeBinary(32), nullable=False),
     Column("registered_at", String(27), nullable=False),
+    # The key stops being valid at valid_until (set at registration, if ever) or at its revocation.
+    Column("valid_until", String(27), nullable=True),
+)
+
+key_revocations = Table(
+    "key_revocations",
+    metadata,
+    Column("actor", String(64), primary_key=True),
+    Column("key_id", String(8), primary_key=True),
+    Column("revoked_at", String(27), nullable=False),
+    Column("reason", Text, nullable=False),
 )
 
 # Derived, not part of the ledger: each lot's latest record, kept by the appender under the append
