@@ -187,7 +187,10 @@ def test_log_endpoints_serve_checkpoints_and_verifiable_proofs(engine: Any, grow
     log_key = SignerKey("ginseng.test/log", bytes(range(32)))
     ledger = Ledger(engine, log_signer=log_key, checkpoint_every=1000)
     ledger.register_key(grower.key.verifier())
+    ledger.adopt_log_key()
     with LiveServer(create_app(ledger)) as server, httpx.Client(base_url=server.url) as client:
+        [period] = client.get("/api/v1/log/keys").json()
+        assert (period["key"], period["valid_until"]) == (log_key.verifier().text(), None)
         assert_problem(client.get("/api/v1/log/checkpoint"), 404)
         first = client.post("/api/v1/events", json=envelope(grower.sign("PLOT-1", "register_plot"))).json()
         proof = client.get(f"/api/v1/log/inclusion/{first['record_hash']}").json()  # publishes on demand

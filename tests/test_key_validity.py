@@ -133,3 +133,61 @@ def test_cli_register_with_expiry_and_revoke(
     again = run("revoke-key", db, "lab.three", key_id, "--reason", "again")
     assert again.returncode == 2
     assert "already revoked" in again.stderr
+
+
+def test_log_key_rotation(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rotating the log key: new checkpoints use the new key, old ones stay verifiable with the old,
+    the periods are published, and the retired key cannot be put back to work."""
+    import shutil
+
+    from ginseng_trace.chain.keys import VerifierKey
+    from ginseng_trace.chain.note import NoteError, open_checkpoint
+
+    from .test_cli import run
+
+    data = tmp_path / "data"
+    monkeypatch.setenv("TRACE_DATA_DIR", str(data))
+    db = f"--database-url={database_url}"
+    assert run("demo", db).returncode == 0
+    old_key = VerifierKey.parse(run("log-key", db).stdout.strip())
+    old_note = run("checkpoint", db).stdout
+    rotated = run("rotate-log-key", db)
+    assert rotated.returncode == 0, rotated.stderr
+    new_key = VerifierKey.parse(run("log-key", db).stdout.strip())
+    assert new_key.name == old_key.name
+    assert new_key != old_key
+    periods = run("log-keys", db).stdout.splitlines()
+    assert periods[0].startswith(old_key.text() + "  from ")
+    assert "until now (current)" in periods[1]
+    assert periods[1].startswith(new_key.text())
+
+    # grow the log, and the next checkpoint is signed with the new key only
+    manifest = tmp_path / "m.json"
+    run("demo", db, "--manifest", str(manifest))
+    shop = next(a for a in json.loads(manifest.read_text())["actors"] if a["actor"] == "changchun-herb-shop")
+    (tmp_path / "shop.key").write_text(shop["signer_key"])
+    event = {
+        "event_id": "after-rotation",
+        "lot_id": "PK-2025-0931",
+        "type": "sell",
+        "occurred_at": "2025-12-01T00:00:00Z",
+        "payload": {"units": 1},
+    }
+    signed = run("sign", "--key", str(tmp_path / "shop.key"), "-", stdin=json.dumps(event))
+    (tmp_path / "env.json").write_text(signed.stdout)
+    assert run("append", db, str(tmp_path / "env.json")).returncode == 0
+    new_note = run("checkpoint", db).stdout
+    assert open_checkpoint(new_note, [new_key])[0].size == 25
+    with pytest.raises(NoteError):
+        open_checkpoint(new_note, [old_key])
+    assert open_checkpoint(old_note, [old_key])[0].size == 24
+    bundle = tmp_path / "b.json"
+    assert run("bundle", db, "--lot", "PK-2025-0931", "-o", str(bundle)).returncode == 0
+    assert run("verify-bundle", str(bundle), "--log-key", new_key.text()).returncode == 0
+
+    # putting the retired key back is refused
+    retired = next((data / "retired-log-keys").iterdir())
+    shutil.copy(retired, data / "log.key")
+    refused = run("checkpoint", db)
+    assert refused.returncode == 2
+    assert "was retired at" in refused.stderr

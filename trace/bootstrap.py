@@ -47,4 +47,17 @@ def open_ledger(settings: Settings, *, migrate_first: bool = True) -> Ledger:
     )
     if dev_signer is not None:
         ledger.register_key(dev_signer.verifier())
+    if migrate_first:
+        ledger.adopt_log_key()
     return ledger
+
+
+def rotate_log_key(settings: Settings) -> tuple[SignerKey, Path]:
+    """Retire the log key: keep it under ``retired-log-keys/`` and put a new key for the same origin in its
+    place. The ledger adopts the new key when next opened; checkpoints signed before stay verifiable with
+    the old one. Returns the new key and where the old one went."""
+    old = load_or_create_signer(settings.log_key_file, settings.log_origin)
+    retired = settings.data_dir / "retired-log-keys" / f"{old.verifier().key_id_hex}.key"
+    retired.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(settings.log_key_file, retired)
+    return load_or_create_signer(settings.log_key_file, settings.log_origin), retired

@@ -163,6 +163,26 @@ def cmd_log_key(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_log_keys(args: argparse.Namespace) -> int:
+    for period in open_ledger(_settings(args)).log_keys():
+        until = period.valid_until or "now (current)"
+        print(f"{period.key.text()}  from {period.valid_from} until {until}")
+    return EXIT_OK
+
+
+def cmd_rotate_log_key(args: argparse.Namespace) -> int:
+    from .bootstrap import rotate_log_key
+
+    settings = _settings(args)
+    open_ledger(settings)  # the current key is on record before it is retired
+    new, retired = rotate_log_key(settings)
+    open_ledger(settings)  # adopts the new key: from now on it signs every new checkpoint
+    print(f"new log key: {new.verifier().text()}")
+    print(f"old key kept at {retired}; checkpoints it signed stay verifiable with it")
+    print("give the new key to witnesses and verifiers; the next checkpoint is signed with it")
+    return EXIT_OK
+
+
 def cmd_checkpoint(args: argparse.Namespace) -> int:
     checkpoint = open_ledger(_settings(args)).publish_checkpoint()
     sys.stdout.write(checkpoint.note + "".join(checkpoint.cosignatures))
@@ -320,6 +340,12 @@ def parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("log-key", parents=[db], help="print the transparency log's verifier key")
     p.set_defaults(run=cmd_log_key)
+
+    p = sub.add_parser("log-keys", parents=[db], help="list every key the log has signed with, and when")
+    p.set_defaults(run=cmd_log_keys)
+
+    p = sub.add_parser("rotate-log-key", parents=[db], help="retire the log key and start signing with a new one")
+    p.set_defaults(run=cmd_rotate_log_key)
 
     p = sub.add_parser("checkpoint", parents=[db], help="publish a signed checkpoint of the log now; print it")
     p.set_defaults(run=cmd_checkpoint)

@@ -132,6 +132,18 @@ class RecordView:
 
 
 @dataclass(frozen=True)
+class LogKeyPeriod:
+    """A key the log signed checkpoints with, from ``valid_from`` until ``valid_until`` (None: still in use)."""
+
+    key: VerifierKey
+    valid_from: str
+    valid_until: str | None
+
+    def to_json(self) -> dict[str, str | None]:
+        return {"key": self.key.text(), "valid_from": self.valid_from, "valid_until": self.valid_until}
+
+
+@dataclass(frozen=True)
 class Appended:
     """The outcome of one submission: the stored record, and whether this call created it."""
 
@@ -458,6 +470,33 @@ class Ledger:
             repo.add_checkpoint(size, root, note, created_at)
         self._checkpointed = size
         return StoredCheckpoint(size, root, note, created_at)
+
+    def log_keys(self) -> list[LogKeyPeriod]:
+        """Every key this log has signed checkpoints with, and when: each until the next took over."""
+        with self.engine.connect() as conn:
+            rows = LedgerRepository(conn).log_keys()
+        ends = [valid_from for _, valid_from in rows[1:]] + [None]
+        return [
+            LogKeyPeriod(VerifierKey.parse(vkey), valid_from, end)
+            for (vkey, valid_from), end in zip(rows, ends, strict=True)
+        ]
+
+    def adopt_log_key(self) -> None:
+        """Record the configured log key as the current one, if it is new; refuse a retired key."""
+        signer = self.log_signer
+        if signer is None:
+            return
+        current = signer.verifier()
+        with self.engine.connect() as conn, conn.execution_options(**WRITE).begin():
+            repo = LedgerRepository(conn)
+            repo.lock_for_append()
+            known = repo.log_keys()
+            ids = [VerifierKey.parse(vkey).key_id_hex for vkey, _ in known]
+            if current.key_id_hex in ids[:-1]:
+                retired_at = known[ids.index(current.key_id_hex) + 1][1]
+                raise RefusedError("", f"log key {current.key_id_hex} was retired at {retired_at}; use the current one")
+            if not ids or ids[-1] != current.key_id_hex:
+                repo.add_log_key(current, format_utc(self.clock()))
 
     def latest_checkpoint(self) -> StoredCheckpoint:
         with self.engine.connect() as conn:

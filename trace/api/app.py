@@ -217,6 +217,11 @@ def create_app(
     def note_response(note: str) -> PlainTextResponse:
         return PlainTextResponse(note, media_type="text/plain; charset=utf-8", headers={"Cache-Control": "no-cache"})
 
+    @app.get(f"{API}/log/keys", response_model=list[models.LogKeyOut])
+    def log_keys() -> list[dict[str, str | None]]:
+        """Every key the log has signed checkpoints with, and when (trust them only as configured out of band)."""
+        return [period.to_json() for period in ledger.log_keys()]
+
     @app.get(f"{API}/log/checkpoint", response_class=PlainTextResponse, responses={200: text_note, **errors})
     def latest_checkpoint() -> PlainTextResponse:
         """The latest signed checkpoint (C2SP tlog-checkpoint), with any witness cosignatures."""

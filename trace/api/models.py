@@ -103,3 +103,9 @@ class ConsistencyOut(BaseModel):
     first: int = Field(alias="from")
     second: int = Field(alias="to")
     proof: list[str] = Field(description="base64 hashes (RFC 9162 §2.1.4)")
+
+
+class LogKeyOut(BaseModel):
+    key: str = Field(description="verifier key text (C2SP vkey)")
+    valid_from: str
+    valid_until: str | None = Field(description="when the next key took over; null for the current key")

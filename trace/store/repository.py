@@ -19,6 +19,7 @@ from .tables import (
     checkpoints,
     cosignatures,
     key_revocations,
+    log_keys,
     log_nodes,
     lot_heads,
     record_inputs,
@@ -385,3 +386,13 @@ class LedgerRepository:
             cosignatures.insert().values(size=size, witness=witness, line=line, timestamp=timestamp)
         )
         return True
+
+    # -- the log's own keys -------------------------------------------------------------
+
+    def log_keys(self) -> list[tuple[str, str]]:
+        """``(vkey text, valid_from)`` of every key the log has signed with, oldest first."""
+        query = select(log_keys.c.vkey, log_keys.c.valid_from).order_by(log_keys.c.valid_from, log_keys.c.key_id)
+        return [(row.vkey, row.valid_from) for row in self.connection.execute(query)]
+
+    def add_log_key(self, key: VerifierKey, valid_from: str) -> None:
+        self.connection.execute(log_keys.insert().values(key_id=key.key_id_hex, vkey=key.text(), valid_from=valid_from))

@@ -118,3 +118,13 @@ cosignatures = Table(
 )
 
 LOG_TABLES = ("log_nodes", "checkpoints", "cosignatures")
+
+# The log's signing keys, in the order they came into use: each is valid from its valid_from until
+# the next key's. Rotation appends a row; nothing is ever changed.
+log_keys = Table(
+    "log_keys",
+    metadata,
+    Column("key_id", String(8), primary_key=True),
+    Column("vkey", Text, nullable=False),
+    Column("valid_from", String(27), nullable=False),
+)
