@@ -39,6 +39,7 @@ from .store.db import WRITE
 from .store.repository import LedgerRepository, NewRecord, StoredCheckpoint, StoredRecord
 
 Clock = Callable[[], datetime]
+TILE_WIDTH = 256
 T = TypeVar("T")
 
 
@@ -497,6 +498,36 @@ class Ledger:
                 raise RefusedError("", f"log key {current.key_id_hex} was retired at {retired_at}; use the current one")
             if not ids or ids[-1] != current.key_id_hex:
                 repo.add_log_key(current, format_utc(self.clock()))
+
+    def tile(self, level: int, index: int, width: int | None) -> bytes:
+        """C2SP tlog-tiles: tile ``index`` at tile ``level`` (256 hashes, or ``width`` for a partial
+        tile), from the stored subtree hashes; only within the latest checkpoint's tree."""
+        count = TILE_WIDTH if width is None else width
+        start = index * TILE_WIDTH
+        with self.engine.connect() as conn:
+            repo = LedgerRepository(conn)
+            latest = repo.latest_checkpoint()
+            if latest is None or (start + count) * TILE_WIDTH**level > latest.size:
+                raise NotFoundError("no such tile in the latest checkpoint's tree")
+            hashes = repo.log_node_range(8 * level, start, count)
+        if len(hashes) != count:
+            raise IntegrityError(f"the log's tree is missing hashes of tile {level}/{index}")
+        return b"".join(hashes)
+
+    def entry_bundle(self, index: int, width: int | None) -> bytes:
+        """C2SP tlog-tiles entry bundle: the record bytes of 256 (or ``width``) leaves, each prefixed
+        with its length as a big-endian uint16."""
+        count = TILE_WIDTH if width is None else width
+        start = index * TILE_WIDTH
+        with self.engine.connect() as conn:
+            repo = LedgerRepository(conn)
+            latest = repo.latest_checkpoint()
+            if latest is None or start + count > latest.size:
+                raise NotFoundError("no such entry bundle in the latest checkpoint's tree")
+            entries = repo.record_bytes_range(start, count)
+        if len(entries) != count or any(len(e) >= 1 << 16 for e in entries):
+            raise IntegrityError(f"entry bundle {index} cannot be served")
+        return b"".join(len(e).to_bytes(2, "big") + e for e in entries)
 
     def latest_checkpoint(self) -> StoredCheckpoint:
         with self.engine.connect() as conn:

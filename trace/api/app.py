@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import logging
+import re
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
@@ -120,6 +121,20 @@ def _checkpoint_loop(
     return lifespan
 
 
+_TILE_LEVEL = re.compile(r"0|[1-9]|[1-5][0-9]|6[0-3]")
+_TILE_INDEX = re.compile(r"((?:x[0-9]{3}/)*)([0-9]{3})(?:\.p/([1-9][0-9]{0,2}))?")
+
+
+def _tile_path(path: str) -> tuple[int, int | None]:
+    """Parse ``x001/x234/067[.p/W]`` into (1234067, W or None); refuse anything else."""
+    match = _TILE_INDEX.fullmatch(path)
+    width = int(match.group(3)) if match and match.group(3) else None
+    if match is None or (width is not None and width > 255):
+        raise MalformedError(FieldProblem("/path", "a tile index is x001/x234/067, optionally .p/<width 1-255>"))
+    digits = match.group(1).replace("x", "").replace("/", "") + match.group(2)
+    return int(digits), width
+
+
 def _cosigned(checkpoint: StoredCheckpoint) -> str:
     """The checkpoint's signed note with the witnesses' cosignature lines appended."""
     return checkpoint.note + "".join(checkpoint.cosignatures)
@@ -216,6 +231,23 @@ def create_app(
 
     def note_response(note: str) -> PlainTextResponse:
         return PlainTextResponse(note, media_type="text/plain; charset=utf-8", headers={"Cache-Control": "no-cache"})
+
+    immutable = {"Cache-Control": "public, max-age=31536000, immutable"}
+    octets: dict[int | str, dict[str, Any]] = {
+        200: {"content": {"application/octet-stream": {}}, "description": "C2SP tlog-tiles resource"}
+    }
+
+    @app.get(f"{API}/log/tile/{{level}}/{{path:path}}", response_class=Response, responses={**octets, **errors})
+    def tile(level: str, path: str) -> Response:
+        """C2SP tlog-tiles, with prefix ``/api/v1/log``: ``tile/<L>/<N>[.p/<W>]`` (hashes) and
+        ``tile/entries/<N>[.p/<W>]`` (record bytes, uint16-length-prefixed). Immutable: cache them forever."""
+        index, width = _tile_path(path)
+        if level == "entries":
+            return Response(ledger.entry_bundle(index, width), media_type="application/octet-stream", headers=immutable)
+        if not _TILE_LEVEL.fullmatch(level):
+            raise MalformedError(FieldProblem("/level", "a tile level is 0 to 63 without leading zeros, or 'entries'"))
+        body = ledger.tile(int(level), index, width)
+        return Response(body, media_type="application/octet-stream", headers=immutable)
 
     @app.get(f"{API}/log/keys", response_model=list[models.LogKeyOut])
     def log_keys() -> list[dict[str, str | None]]:

@@ -350,6 +350,24 @@ class LedgerRepository:
         finally:
             cursor.close()
 
+    def log_node_range(self, level: int, start: int, count: int) -> list[bytes]:
+        """The stored hashes of ``count`` consecutive complete subtrees at ``level`` from index ``start``."""
+        query = (
+            select(log_nodes.c.hash)
+            .where((log_nodes.c.level == level) & (log_nodes.c.idx >= start) & (log_nodes.c.idx < start + count))
+            .order_by(log_nodes.c.idx)
+        )
+        return [_blob(value) for value in self.connection.execute(query).scalars()]
+
+    def record_bytes_range(self, start: int, count: int) -> list[bytes]:
+        """The record bytes of leaves ``start`` .. ``start + count - 1``, in order."""
+        query = (
+            select(records.c.record_bytes)
+            .where((records.c.log_index >= start) & (records.c.log_index < start + count))
+            .order_by(records.c.log_index)
+        )
+        return [_blob(value) for value in self.connection.execute(query).scalars()]
+
     def add_log_nodes(self, nodes: Sequence[tuple[int, int, bytes]]) -> None:
         self._bulk_insert(log_nodes.name, log_nodes.columns.keys(), nodes)
 
