@@ -9,6 +9,7 @@ disagree about what such a document means.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 import rfc8785
@@ -66,29 +67,10 @@ def _stdlib_can_encode(value: JSONValue) -> bool:
     """
     kind = type(value)
     if kind is dict:
-        for key, item in value.items():
-            if type(key) is not str or not (key.isascii() or max(key) <= "\uffff"):
-                return False
-            leaf = type(item)
-            if leaf is str or leaf is bool or item is None:
-                continue
-            if leaf is int:
-                if not -_SAFE_INT <= item <= _SAFE_INT:
-                    return False
-            elif not _stdlib_can_encode(item):
-                return False
-        return True
+        keys_sort_alike = all(type(k) is str and (k.isascii() or max(k) <= "\uffff") for k in value)
+        return keys_sort_alike and _all_encodable(value.values())
     if kind is list:
-        for item in value:
-            leaf = type(item)
-            if leaf is str or leaf is bool or item is None:
-                continue
-            if leaf is int:
-                if not -_SAFE_INT <= item <= _SAFE_INT:
-                    return False
-            elif not _stdlib_can_encode(item):
-                return False
-        return True
+        return _all_encodable(value)
     if kind is str or kind is bool or value is None:
         return True
     if kind is int:
@@ -97,6 +79,19 @@ def _stdlib_can_encode(value: JSONValue) -> bool:
 
 
 _ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def _all_encodable(items: Iterable[JSONValue]) -> bool:
+    for item in items:
+        leaf = type(item)
+        if leaf is str or leaf is bool or item is None:
+            continue
+        if leaf is int:
+            if not -_SAFE_INT <= item <= _SAFE_INT:
+                return False
+        elif not _stdlib_can_encode(item):
+            return False
+    return True
 
 
 def _stdlib_encode(value: JSONValue) -> bytes:
