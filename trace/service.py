@@ -310,7 +310,10 @@ class Ledger:
                     )
                 results.append(Appended(RecordView.of(prior), created=False))
                 continue
-            refusal = validity[(event.actor, event.key_id)].refusal_at(recorded_at)
+            actor_key = validity.get((event.actor, event.key_id))
+            if actor_key is None:
+                raise UnknownKeyError(pointer(i) + "/key_id", f"actor {event.actor!r} has no key {event.key_id}")
+            refusal = actor_key.refusal_at(recorded_at)
             if refusal is not None:
                 raise KeyNotValidError(pointer(i) + "/key_id", refusal)
             for j, lot in enumerate(event.inputs):

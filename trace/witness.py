@@ -5,7 +5,7 @@ Two ways to use it, one decision (``ginseng_trace.chain.witness``):
 
 * pull: ``ginseng-trace witness`` fetches the log's latest checkpoint and a consistency
   proof from the log's HTTP API, decides, and submits its cosignature back to the log;
-* push: ``ginseng-trace witness serve`` answers C2SP tlog-witness ``POST /add-checkpoint``,
+* push: ``ginseng-trace witness-serve`` answers C2SP tlog-witness ``POST /add-checkpoint``,
   so this log, or any other that speaks the protocol, can ask it for cosignatures.
 """
 
@@ -17,6 +17,7 @@ import fcntl
 import json
 import os
 import time
+import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -115,7 +116,8 @@ class Witness:
 
     def keep_evidence(self, origin: str, cosigned: str, offered: str, refusal: WitnessRefusal) -> Path:
         self.evidence_dir.mkdir(parents=True, exist_ok=True)
-        path = self.evidence_dir / f"split-view-{int(self.clock())}-{origin.replace('/', '_')}.json"
+        name = f"split-view-{int(self.clock())}-{origin.replace('/', '_')}-{uuid.uuid4().hex[:8]}.json"
+        path = self.evidence_dir / name
         path.write_text(json.dumps({"reason": str(refusal), "cosigned": cosigned, "offered": offered}, indent=1) + "\n")
         refusal.evidence = str(path)
         return path
