@@ -17,6 +17,7 @@ from pathlib import Path
 from ginseng_trace.chain import GENESIS, Event, SignerKey, seal, sign_event
 from ginseng_trace.chain.bundle import Bundle, BundleEntry
 from ginseng_trace.chain.keys import ActorKey
+from ginseng_trace.chain.lotheads import HeadEntry, HeadMap
 from ginseng_trace.chain.merkle import inclusion_proof, leaf_hash, root_hash
 from ginseng_trace.chain.note import Checkpoint, Note, sign_note
 from ginseng_trace.chain.times import format_utc
@@ -106,14 +107,27 @@ def bundle_example() -> bytes:
     first = seal(plot, seq=1, prev=GENESIS, input_heads={}, recorded_at=stamp)
     second = seal(harvest, seq=1, prev=GENESIS, input_heads={"PLOT-EX-1": first.record_hash}, recorded_at=stamp)
     leaves = [leaf_hash(b"an earlier, unrelated record"), leaf_hash(first.record_bytes), leaf_hash(second.record_bytes)]
-    text = Checkpoint(LOG_KEY.name, len(leaves), root_hash(leaves)).text()
+    # the unrelated record at index 0 belongs to lot OTHER-1; the map lists every lot's latest record
+    heads = HeadMap(
+        tuple(
+            sorted(
+                [
+                    HeadEntry("HV-EX-1", 1, second.record_hash),
+                    HeadEntry("OTHER-1", 1, hashlib.sha256(b"an earlier, unrelated record").hexdigest()),
+                    HeadEntry("PLOT-EX-1", 1, first.record_hash),
+                ]
+            )
+        )
+    )
+    text = Checkpoint(LOG_KEY.name, len(leaves), root_hash(leaves), (heads.extension_line(),)).text()
     note = Note(text, (sign_note(text, LOG_KEY),)).to_text()
     entries = tuple(
         BundleEntry(i, s.signed_bytes, r.record_bytes, tuple(inclusion_proof(leaves, i)))
         for i, s, r in ((1, plot, first), (2, harvest, second))
     )
     registered = ActorKey(key.verifier(), format_utc(datetime(2020, 1, 1, tzinfo=UTC)))
-    return Bundle("HV-EX-1", note, entries, (registered,)).to_bytes()
+    proofs = {lot: heads.proof(lot) for lot in ("HV-EX-1", "PLOT-EX-1")}
+    return Bundle("HV-EX-1", note, entries, (registered,), proofs).to_bytes()
 
 
 def render_bundle() -> str:

@@ -96,14 +96,10 @@ def test_forged_truncated_and_reordered_bundles_are_refused(demo: Ledger, change
         verify_bundle(data, [LOG_KEY.verifier()])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known limitation (docs/FORMAT.md): a bundle cannot yet prove that it holds a lot's latest records; "
-    "that needs a verifiable map of lot heads committed to by the checkpoint",
-)
 def test_omitting_the_latest_records_is_detected(demo: Ledger) -> None:
+    """The checkpoint's lot-heads map shows each lot's latest record: a bundle that stops early is refused."""
     data = edit(demo.bundle("PK-2025-0931").to_bytes(), lambda d: d["entries"].pop())
-    with pytest.raises(BundleError):
+    with pytest.raises(BundleError, match=r"the checkpoint's latest record is #5 .* but the bundle ends at #4"):
         verify_bundle(data, [LOG_KEY.verifier()])
 
 

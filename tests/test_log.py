@@ -17,7 +17,7 @@ from ginseng_trace.chain.merkle import (
     verify_consistency,
     verify_inclusion,
 )
-from ginseng_trace.chain.note import Checkpoint, open_checkpoint
+from ginseng_trace.chain.note import open_checkpoint
 from ginseng_trace.service import Ledger, RefusedError
 from ginseng_trace.store.db import alembic_config
 from ginseng_trace.store.repository import LedgerRepository
@@ -64,7 +64,8 @@ def test_checkpoints_are_signed_consistent_and_published_every_n_events(engine: 
     leaves = all_leaves(engine)
     latest = logged.latest_checkpoint()
     checkpoint, _, [signed] = open_checkpoint(latest.note, [LOG_KEY.verifier()])
-    assert checkpoint == Checkpoint("ginseng.test/log", 13, root_hash(leaves))
+    assert (checkpoint.origin, checkpoint.size, checkpoint.root) == ("ginseng.test/log", 13, root_hash(leaves))
+    assert checkpoint.extensions[0].startswith("lot-heads 2 ")  # PLOT-1 and HV-1
     assert signed.key == LOG_KEY.verifier()
     assert logged.publish_checkpoint() == latest  # nothing new: the same checkpoint
     earlier = logged.checkpoint(5)

@@ -18,6 +18,7 @@ from .chain.bundle import Bundle, BundleEntry
 from .chain.canonical import JSONValue, parse_json
 from .chain.errors import Error, FieldProblem, MalformedError, SignatureError, VerificationError
 from .chain.keys import ALG_ED25519, ActorKey, SignerKey, VerifierKey
+from .chain.lotheads import HeadEntry, HeadMap
 from .chain.merkle import (
     EMPTY_ROOT,
     HASH_SIZE,
@@ -173,6 +174,7 @@ class Ledger:
         self.witness_keys = tuple(witness_keys)
         self._keys: dict[tuple[str, str], VerifierKey] = {}
         self._checkpointed: int | None = None  # size of the latest checkpoint this process knows of
+        self._head_maps: dict[int, HeadMap] = {}  # lot-heads maps of recent checkpoints, by tree size
 
     # -- actor keys ---------------------------------------------------------------
 
@@ -441,6 +443,24 @@ class Ledger:
     def _root(self, repo: LedgerRepository, size: int) -> bytes:
         return EMPTY_ROOT if size == 0 else self._with_nodes(repo, lambda node: range_hash(0, size, node))
 
+    def _head_map(self, repo: LedgerRepository, size: int) -> HeadMap:
+        """Every lot's latest record among the first ``size`` leaves, as the checkpoint of ``size`` commits to it.
+
+        Built from the current heads, looking back in the records only for lots that moved since;
+        the maps of the last few sizes are kept, since bundles ask for the latest checkpoint's."""
+        cached = self._head_maps.get(size)
+        if cached is not None:
+            return cached
+        current = repo.all_lot_heads()
+        entries = [HeadEntry(lot, seq, head) for lot, seq, head, index in current if index < size]
+        moved = [lot for lot, _, _, index in current if index >= size]
+        entries += [HeadEntry(lot, seq, head) for lot, seq, head in repo.heads_before(moved, size)]
+        head_map = HeadMap(tuple(sorted(entries)))
+        self._head_maps[size] = head_map
+        for old in sorted(self._head_maps)[:-4]:
+            self._head_maps.pop(old, None)
+        return head_map
+
     def tree_size(self) -> int:
         with self.engine.connect() as conn:
             return LedgerRepository(conn).next_log_index()
@@ -468,7 +488,8 @@ class Ledger:
                     verify_consistency(latest.size, size, proof, latest.root, root)
                 except VerificationError as exc:
                     raise IntegrityError(f"refusing to sign an inconsistent checkpoint: {exc}") from None
-            text = Checkpoint(signer.name, size, root).text()
+            head_map = self._head_map(repo, size)
+            text = Checkpoint(signer.name, size, root, (head_map.extension_line(),)).text()
             note = Note(text, (sign_note(text, signer),)).to_text()
             created_at = format_utc(self.clock())
             repo.add_checkpoint(size, root, note, created_at)
@@ -615,6 +636,8 @@ class Ledger:
                 repo, lambda node: [inclusion_proof_from(s.log_index, checkpoint.size, node) for s in stored]
             )
             views = [RecordView.of(s) for s in stored]
+            head_map = self._head_map(repo, checkpoint.size)
+            heads = {lot: head_map.proof(lot) for lot in sorted({s.lot_id for s in stored})}
             wanted = {(str(v.event["actor"]), str(v.event["key_id"])) for v in views}
             keys = [
                 k for k in repo.actor_keys({actor for actor, _ in wanted}) if (k.key.name, k.key.key_id_hex) in wanted
@@ -623,7 +646,7 @@ class Ledger:
             BundleEntry(s.log_index, s.event_bytes, s.record_bytes, tuple(p))
             for s, p in zip(stored, proofs, strict=True)
         )
-        return Bundle(lot_id, checkpoint.note + "".join(checkpoint.cosignatures), entries, tuple(keys))
+        return Bundle(lot_id, checkpoint.note + "".join(checkpoint.cosignatures), entries, tuple(keys), heads)
 
     @staticmethod
     def _lineage(repo: LedgerRepository, lot_id: str) -> set[str]:

@@ -18,7 +18,9 @@ actors' verifier keys.
    signatures under the bundled actor keys, ``seq``/``prev`` from each lot's
    first record, and every input link to the input lot's head at that point.
 5. The bundle's lot is present, and every lot any record consumed is in the
-   bundle too, so the history reaches back to the plots.
+   bundle too, so the history reaches back to the plots; and for each lot the
+   checkpoint's lot-heads map (``ginseng_trace.chain.lotheads``) shows that the
+   bundle's last record of that lot is the lot's latest record at the checkpoint.
 """
 
 from __future__ import annotations
@@ -26,13 +28,14 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from .canonical import parse_json
 from .errors import ChainBrokenError, MalformedError, VerificationError
 from .keys import ALG_COSIGNATURE, ALG_ED25519, ActorKey, VerifierKey
+from .lotheads import parse_extension, verify_head
 from .merkle import leaf_hash, verify_inclusion
 from .note import Checkpoint, NoteError, open_checkpoint, verify_note
 from .records import Record, sha256_hex
@@ -40,7 +43,7 @@ from .times import parse_utc
 from .verify import ChainVerifier, StoredEntry
 
 FORMAT = "ginseng-trace/bundle/v1"
-_FIELDS = {"format", "lot", "checkpoint", "entries", "actor_keys"}
+_FIELDS = {"format", "lot", "checkpoint", "entries", "actor_keys", "lot_heads"}
 _ENTRY_FIELDS = {"log_index", "event", "record", "proof"}
 
 
@@ -74,6 +77,7 @@ class Bundle:
     checkpoint: str
     entries: tuple[BundleEntry, ...]
     actor_keys: tuple[ActorKey, ...]
+    lot_heads: Mapping[str, Any]  # lot -> its lot-heads map proof (see ginseng_trace.chain.lotheads)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -82,6 +86,7 @@ class Bundle:
             "checkpoint": self.checkpoint,
             "entries": [e.to_json() for e in self.entries],
             "actor_keys": [k.to_json() for k in self.actor_keys],
+            "lot_heads": dict(self.lot_heads),
         }
 
     def to_bytes(self) -> bytes:
@@ -103,10 +108,11 @@ class Bundle:
                 raise BundleError(f"bundle member {name!r} must be a string")
         if not isinstance(doc["entries"], list) or not isinstance(doc["actor_keys"], list):
             raise BundleError("bundle members 'entries' and 'actor_keys' must be arrays")
+        if not isinstance(doc["lot_heads"], dict):
+            raise BundleError("bundle member 'lot_heads' must be an object keyed by lot id")
         keys = tuple(_actor_key(i, value) for i, value in enumerate(doc["actor_keys"]))
-        return cls(
-            doc["lot"], doc["checkpoint"], tuple(_entry(i, e) for i, e in enumerate(doc["entries"])), tuple(keys)
-        )
+        entries = tuple(_entry(i, e) for i, e in enumerate(doc["entries"]))
+        return cls(doc["lot"], doc["checkpoint"], entries, keys, doc["lot_heads"])
 
 
 _KEY_FIELDS = {"key", "valid_from", "valid_until", "revoked_at"}
@@ -226,15 +232,40 @@ def verify_bundle(
             verifier.check(one)
     except ChainBrokenError as exc:
         raise BundleError(exc.diagnostics()) from None
-    # 5. completeness
+    # 5. completeness: every lot consumed is present, and each lot's last record is its head at the checkpoint
     if bundle.lot not in lots:
         raise BundleError(f"the bundle holds no record of its own lot {bundle.lot!r}")
     for one in stored:
         for link in Record.from_bytes(one.record_bytes).inputs:
             if link.lot_id not in lots:
                 raise BundleError(f"lot {one.lot_id!r} consumed lot {link.lot_id!r}, whose history is missing")
+    _check_heads(bundle, checkpoint, stored, lots)
     signers = sorted({json.loads(one.event_bytes)["actor"] for one in stored})
     return BundleReport(bundle.lot, checkpoint, len(stored), tuple(sorted(lots)), tuple(signers), tuple(witnesses))
+
+
+def _check_heads(bundle: Bundle, checkpoint: Checkpoint, stored: list[StoredEntry], lots: set[str]) -> None:
+    try:
+        committed = parse_extension(checkpoint.extensions)
+    except VerificationError as exc:
+        raise BundleError(f"checkpoint: {exc.diagnostics()}") from None
+    if committed is None:
+        raise BundleError("the checkpoint commits to no lot-heads map, so the bundle cannot show it is complete")
+    size, root = committed
+    if set(bundle.lot_heads) != lots:
+        raise BundleError(f"lot_heads must prove exactly the bundle's lots {sorted(lots)}")
+    last = {one.lot_id: one for one in stored}  # entries are in log order: the last one of each lot wins
+    for lot in sorted(lots):
+        try:
+            entry = verify_head(bundle.lot_heads[lot], lot, size, root)
+        except VerificationError as exc:
+            raise BundleError(exc.diagnostics()) from None
+        mine = last[lot]
+        if (entry.seq, entry.head) != (mine.seq, mine.record_hash):
+            raise BundleError(
+                f"lot {lot!r}: the checkpoint's latest record is #{entry.seq} {entry.head}, "
+                f"but the bundle ends at #{mine.seq} {mine.record_hash}: records are missing"
+            )
 
 
 def _stored(i: int, entry: BundleEntry) -> StoredEntry:

@@ -153,6 +153,28 @@ class LedgerRepository:
             return column == any_(bindparam("values", list(values), type_=postgresql.ARRAY(String)))
         return column.in_(values)
 
+    def all_lot_heads(self) -> list[tuple[str, int, str, int]]:
+        """``(lot, seq, record hash, log index)`` of every lot's latest record."""
+        query = select(lot_heads.c.lot_id, lot_heads.c.seq, lot_heads.c.record_hash, lot_heads.c.log_index)
+        return [(lot, seq, _blob(h).hex(), index) for lot, seq, h, index in self.connection.execute(query)]
+
+    def heads_before(self, lots: Collection[str], size: int) -> list[tuple[str, int, str]]:
+        """``(lot, seq, record hash)`` of each named lot's latest record among the first ``size`` leaves;
+        lots with no record there are absent."""
+        found: list[tuple[str, int, str]] = []
+        for chunk in _chunks(sorted(lots)):
+            latest = (
+                select(records.c.lot_id, func.max(records.c.seq).label("seq"))
+                .where(records.c.lot_id.in_(chunk) & (records.c.log_index < size))
+                .group_by(records.c.lot_id)
+                .subquery()
+            )
+            query = select(records.c.lot_id, records.c.seq, records.c.record_hash).join(
+                latest, (records.c.lot_id == latest.c.lot_id) & (records.c.seq == latest.c.seq)
+            )
+            found += [(lot, seq, _blob(h).hex()) for lot, seq, h in self.connection.execute(query)]
+        return found
+
     def by_event_ids(self, event_ids: Collection[str]) -> dict[str, StoredRecord]:
         found: dict[str, StoredRecord] = {}
         for chunk in _chunks(sorted(event_ids)):
