@@ -145,3 +145,11 @@ def test_log_key_checkpoint_and_note_verify(database_url: str, tmp_path: Path) -
     assert "malformed note" in run("note", "verify", str(note), "--key", vkey).stdout
     bad_key = run("note", "verify", str(note), "--key", "nonsense")
     assert bad_key.returncode == 2
+
+
+def test_note_verify_accepts_the_signed_note_specs_own_example() -> None:
+    from .conftest import VECTORS
+
+    vkey = (VECTORS / "checkpoint" / "c2sp_signed_note_example.vkey").read_text().strip()
+    result = run("note", "verify", str(VECTORS / "checkpoint" / "c2sp_signed_note_example.note"), "--key", vkey)
+    assert (result.returncode, result.stdout) == (0, "verified: example.com/foo\n")
