@@ -59,10 +59,11 @@ def make_events(count: int, lots: int, key: SignerKey) -> list[SignedEvent]:
                 "payload": {
                     "operation": "pesticide",
                     "product": "Bacillus subtilis WP",
+                    "active_ingredient": "Bacillus subtilis",
                     "registration_number": "PD20171234",
                     "dose": {"value": 1500, "unit": "g a.i./hm2"},
                     "pre_harvest_interval_days": 14,
-                    "n": i,
+                    "note": f"spray round {i}",
                 },
             }
         )

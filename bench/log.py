@@ -96,7 +96,7 @@ def bundle_verify_ms(tmp: Path) -> tuple[int, float]:
             "occurred_at": "2025-06-01T00:00:00Z",
             "actor": grower.name,
             "key_id": kid,
-            "payload": {"i": i, "note": "x" * 80},
+            "payload": {"operation": "inspect", "note": f"round {i} " + "x" * 80},
             "inputs": inputs,
         }
         events.append(sign_event(Event.from_json(body), grower))

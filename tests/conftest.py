@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 
 from ginseng_trace.chain import Event, SignedEvent, SignerKey, sign_event
+from ginseng_trace.events import catalogue
 from ginseng_trace.service import Ledger
 from ginseng_trace.store import create_ledger_engine, migrate, sqlite_url_for
 
@@ -62,6 +63,12 @@ def ledger(engine: Engine) -> Ledger:
     return Ledger(engine)
 
 
+def example_payload(event_type: str) -> dict[str, Any]:
+    """The documented example of an event type's payload (or {} for a type the catalogue lacks)."""
+    schema = catalogue().get(event_type)
+    return dict(schema.examples[0]) if schema and schema.examples else {}
+
+
 class Actor:
     """A test actor: a key and a helper that builds and signs events."""
 
@@ -80,7 +87,9 @@ class Actor:
             "occurred_at": fields.pop("occurred_at", "2025-06-01T08:00:00Z"),
             "actor": self.name,
             "key_id": self.key_id,
-            "payload": fields.pop("payload", {"n": self._n}),
+            # the type's documented example, made unique, with the test's own fields on top; or exactly `raw_payload`
+            "payload": fields.pop("raw_payload", None)
+            or {**example_payload(type_), "note": f"{self.name} #{self._n}", **fields.pop("payload", {})},
         }
         body.update(fields)
         return Event.from_json(body)

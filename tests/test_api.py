@@ -14,7 +14,7 @@ from ginseng_trace.api import create_app
 from ginseng_trace.chain import SignedEvent, SignerKey
 from ginseng_trace.service import Ledger
 
-from .conftest import Actor, LiveServer
+from .conftest import Actor, LiveServer, example_payload
 
 PROBLEM = "application/problem+json"
 
@@ -71,7 +71,7 @@ def test_retry_returns_200_and_conflict_returns_409(client: httpx.Client, grower
     again = client.post("/api/v1/events", json=envelope(signed))
     assert (first.status_code, again.status_code) == (201, 200)
     assert again.json() == first.json()
-    other = grower.sign("PLOT-1", "register_plot", event_id="evt-7", payload={"different": True})
+    other = grower.sign("PLOT-1", "register_plot", event_id="evt-7", payload={"note": "different"})
     assert_problem(client.post("/api/v1/events", json=envelope(other)), 409, "/event/event_id")
 
 
@@ -115,7 +115,7 @@ def test_bad_input_gets_a_problem_document_and_stores_nothing(
 
 
 def test_oversized_bodies_are_refused_with_413(client: httpx.Client, ledger: Ledger, grower: Actor) -> None:
-    big = envelope(grower.sign("PLOT-1", "register_plot", payload={"blob": "x" * (1 << 20)}))
+    big = envelope(grower.sign("PLOT-1", "register_plot", payload={"note": "x" * (1 << 20)}))
     assert_problem(client.post("/api/v1/events", json=big), 413)
 
     def chunks() -> Iterator[bytes]:  # no Content-Length: the limit is enforced while reading
@@ -157,7 +157,7 @@ def test_dev_signing_is_explicit_and_signed_by_a_registered_key(ledger: Ledger) 
             "lot_id": "PLOT-9",
             "type": "register_plot",
             "occurred_at": "2025-01-01T00:00:00Z",
-            "payload": {},
+            "payload": example_payload("register_plot"),
         }
         response = client.post("/api/v1/dev/events", json={"event": event})
         assert response.status_code == 201, response.text
@@ -197,7 +197,9 @@ def test_log_endpoints_serve_checkpoints_and_verifiable_proofs(engine: Any, grow
         checkpoint, _, _ = open_checkpoint(proof["checkpoint"], [log_key.verifier()])
         assert (proof["log_index"], proof["tree_size"], checkpoint.size) == (0, 1, 1)
         for i in range(4):
-            client.post("/api/v1/events", json=envelope(grower.sign("PLOT-1", "field_operation", payload={"i": i})))
+            client.post(
+                "/api/v1/events", json=envelope(grower.sign("PLOT-1", "field_operation", payload={"note": str(i)}))
+            )
         published = client.post("/api/v1/log/checkpoint")
         assert published.headers["content-type"].startswith("text/plain")
         latest = client.get("/api/v1/log/checkpoint").text
@@ -262,3 +264,28 @@ def test_a_revoked_key_gets_a_problem_naming_the_key(client: httpx.Client, ledge
     assert doc["type"].endswith(":key-not-valid")
     assert "revoked" in doc["detail"]
     assert ledger.count() == 1
+
+
+def test_payloads_are_checked_against_their_schema(client: httpx.Client, ledger: Ledger, grower: Actor) -> None:
+    bad = grower.sign(
+        "HV-9", "harvest", raw_payload={"crop_age_years": "five", "fresh_weight": {"value": 1, "unit": "lb"}}
+    )
+    doc = assert_problem(client.post("/api/v1/events", json=envelope(bad)), 422, "/event/payload/crop_age_years")
+    pointers = {e["pointer"] for e in doc["errors"]}
+    assert "/event/payload/fresh_weight/unit" in pointers
+    missing = grower.sign("PLOT-9", "field_operation", raw_payload={"operation": "pesticide"})
+    doc = assert_problem(
+        client.post("/api/v1/events", json=envelope(missing)), 422, "/event/payload/registration_number"
+    )
+    assert "/event/payload/pre_harvest_interval_days" in {e["pointer"] for e in doc["errors"]}
+    assert ledger.count() == 0
+
+
+def test_the_catalogue_is_served(client: httpx.Client) -> None:
+    schemas = client.get("/api/v1/schemas").json()
+    assert len(schemas) == 19
+    harvest = client.get("/api/v1/schemas/harvest").json()
+    assert harvest == schemas["harvest"]
+    assert harvest["x-title-zh"] == "采收"
+    assert harvest["properties"]["crop_age_years"]["x-unit"] == "years"
+    assert_problem(client.get("/api/v1/schemas/teleport"), 422, "/event_type")

@@ -89,7 +89,7 @@ def test_keygen_register_sign_append(database_url: str, tmp_path: Path) -> None:
         "lot_id": "SAMPLE-1",
         "type": "quality_test",
         "occurred_at": "2025-10-01T00:00:00Z",
-        "payload": {"verdict": "pass"},
+        "payload": {"lab": "吉林省中药材检测中心", "sample_id": "S-1", "method": "ChP 2020", "verdict": "pass"},
     }
     signed = run("sign", "--key", str(tmp_path / "lab.key"), "-", stdin=json.dumps(event))
     assert signed.returncode == 0, signed.stderr

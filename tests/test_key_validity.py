@@ -171,7 +171,7 @@ def test_log_key_rotation(database_url: str, tmp_path: Path, monkeypatch: pytest
         "lot_id": "PK-2025-0931",
         "type": "sell",
         "occurred_at": "2025-12-01T00:00:00Z",
-        "payload": {"units": 1},
+        "payload": {"units": 1, "buyer_type": "consumer"},
     }
     signed = run("sign", "--key", str(tmp_path / "shop.key"), "-", stdin=json.dumps(event))
     (tmp_path / "env.json").write_text(signed.stdout)

@@ -33,7 +33,7 @@ def logged(engine: Engine, grower: Actor) -> Ledger:
     ledger = Ledger(engine, log_signer=LOG_KEY, checkpoint_every=5)
     ledger.append(grower.sign("PLOT-1", "register_plot"))
     for i in range(6):
-        ledger.append(grower.sign("PLOT-1", "field_operation", payload={"i": i}))
+        ledger.append(grower.sign("PLOT-1", "field_operation", payload={"note": str(i)}))
     ledger.append_batch(
         [grower.sign("HV-1", "harvest", inputs=["PLOT-1"])] + [grower.sign("HV-1", "store") for _ in range(5)]
     )

@@ -92,9 +92,9 @@ def test_extension_lines() -> None:
 
 def test_the_map_of_an_older_checkpoint_is_rebuilt_exactly(engine: Engine, grower: Actor) -> None:
     ledger = Ledger(engine, log_signer=LOG, checkpoint_every=10**9)
-    ledger.append_batch([grower.sign(f"LOT-{i % 5}", "field_operation", payload={"i": i}) for i in range(12)])
+    ledger.append_batch([grower.sign(f"LOT-{i % 5}", "field_operation", payload={"note": str(i)}) for i in range(12)])
     old = ledger.publish_checkpoint()
-    ledger.append_batch([grower.sign(f"LOT-{i % 3}", "field_operation", payload={"i": i}) for i in range(7)])
+    ledger.append_batch([grower.sign(f"LOT-{i % 3}", "field_operation", payload={"note": str(i)}) for i in range(7)])
     ledger.append(grower.sign("LOT-NEW", "register_plot"))
     ledger.publish_checkpoint()
     committed = parse_extension(open_checkpoint(old.note, [LOG.verifier()])[0].extensions)

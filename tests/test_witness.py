@@ -239,7 +239,7 @@ def test_witness_and_log_in_separate_processes(
         "lot_id": "PK-2025-0931",
         "type": "sell",
         "occurred_at": "2025-11-21T02:00:00Z",
-        "payload": {"units": 1},
+        "payload": {"units": 1, "buyer_type": "consumer"},
     }
     envelope = _sign(key_path, event, env)
     assert (
@@ -323,14 +323,14 @@ def test_the_log_pushes_checkpoints_to_a_c2sp_witness(engine: object, grower: ob
     with LiveServer(witness_app(witness)) as served, httpx.Client() as http:
         assert WitnessPusher(ledger, [served.url], http).push(served.url) == 1
         for i in range(3):
-            ledger.append(grower.sign("PLOT-1", "field_operation", payload={"i": i}))
+            ledger.append(grower.sign("PLOT-1", "field_operation", payload={"note": str(i)}))
         ledger.publish_checkpoint()
         fresh = WitnessPusher(ledger, [served.url], http)  # knows nothing: learns size 1 from a 409, then proves 1 -> 4
         assert fresh.push(served.url) == 4
         assert witness.state.latest(LOG.name).size == 4  # type: ignore[union-attr]
         assert "\u2014 regulator.test/witness " in ledger.latest_checkpoint().cosignatures[0]
 
-        ledger.append(grower.sign("PLOT-1", "field_operation", payload={"i": 9}))
+        ledger.append(grower.sign("PLOT-1", "field_operation", payload={"note": str(9)}))
         app = create_app(ledger, checkpoint_seconds=0.2, witness_urls=[served.url])
         with LiveServer(app) as log, httpx.Client(base_url=log.url) as client:
             deadline = time.monotonic() + 15

@@ -35,7 +35,7 @@ from .chain.note import Checkpoint, Note, NoteError, NoteSignature, Verified, si
 from .chain.records import GENESIS, Event, SignedEvent, seal, sign_event
 from .chain.times import format_utc, parse_utc
 from .chain.verify import Report, verify_entries
-from .events.types import check_event_type
+from .events.catalogue import check_event_type, check_payload
 from .store.db import WRITE
 from .store.repository import LedgerRepository, NewRecord, StoredCheckpoint, StoredRecord
 
@@ -275,6 +275,7 @@ class Ledger:
                         pointer(i) + "/key_id", f"actor {event.actor!r} has no registered key {event.key_id}"
                     )
                 signed.verify(key)
+                check_payload(event.type, dict(event.payload), pointer(i) + "/payload")
             conn.rollback()
             with conn.execution_options(**WRITE).begin():
                 repo.lock_for_append()

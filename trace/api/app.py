@@ -23,7 +23,7 @@ from ..chain.canonical import parse_json
 from ..chain.errors import ChainBrokenError, FieldProblem, MalformedError
 from ..chain.merkle import leaf_hash
 from ..chain.records import SignedEvent
-from ..events.types import EVENT_TYPES
+from ..events.catalogue import catalogue, check_event_type, event_types
 from ..service import Appended, Ledger
 from ..store.repository import StoredCheckpoint
 from . import models, problems
@@ -224,8 +224,19 @@ def create_app(
         return Response(ledger.bundle(lot_id).to_bytes(), media_type="application/json")
 
     @app.get(f"{API}/event-types", response_model=list[models.EventTypeOut])
-    def event_types() -> list[dict[str, str]]:
-        return [{"type": name, "description": text} for name, text in EVENT_TYPES.items()]
+    def list_event_types() -> list[dict[str, str]]:
+        return [{"type": name, "description": text} for name, text in event_types().items()]
+
+    @app.get(f"{API}/schemas")
+    def schemas() -> dict[str, Any]:
+        """The event catalogue: every event type's payload schema (JSON Schema 2020-12, titles in English
+        and Chinese, units in ``x-unit``, a documented example in ``examples``). Also in docs/EVENTS.md."""
+        return {name: dict(s.schema) for name, s in catalogue().items()}
+
+    @app.get(f"{API}/schemas/{{event_type}}", responses=errors)
+    def schema(event_type: str) -> dict[str, Any]:
+        """One event type's payload schema."""
+        return dict(check_event_type(event_type, "/event_type").schema)
 
     text_note = {"content": {"text/plain": {}}, "description": "a C2SP signed note"}
 

@@ -1,5 +1,5 @@
-"""The ginseng domain: event types, (later) payload schemas, rules and lineage. Pure Python."""
+"""The ginseng domain: the event catalogue (payload schemas) and, later, rules and lineage. Pure Python."""
 
-from .types import EVENT_TYPES, check_event_type
+from .catalogue import EventSchema, catalogue, check_event_type, check_payload, event_types
 
-__all__ = ["EVENT_TYPES", "check_event_type"]
+__all__ = ["EventSchema", "catalogue", "check_event_type", "check_payload", "event_types"]

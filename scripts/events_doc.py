@@ -1,0 +1,84 @@
+"""Generate docs/EVENTS.md from the schemas in schemas/ (``--check`` only compares).
+
+tests/test_catalogue.py asserts the document is what this script writes, so
+the catalogue and its documentation cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from ginseng_trace.events import catalogue
+
+DOC = Path(__file__).resolve().parents[1] / "docs" / "EVENTS.md"
+
+
+def _kind(prop: dict[str, Any], defs: dict[str, Any]) -> str:
+    if "$ref" in prop:
+        name = prop["$ref"].rsplit("/", 1)[-1]
+        return f"{name} ({_kind(defs[name], defs)})" if name in defs else name
+    if "enum" in prop:
+        return " | ".join(f"`{v}`" for v in prop["enum"])
+    if "const" in prop:
+        return f"`{json.dumps(prop['const'])}`"
+    kind = prop.get("type", "any")
+    if kind == "array" and isinstance(prop.get("items"), dict):
+        return f"array of {_kind(prop['items'], defs)}"
+    return str(kind)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render() -> str:
+    lines = [
+        "# Event catalogue",
+        "",
+        "Generated from `schemas/events/*.yaml` by `scripts/events_doc.py`; do not edit by hand.",
+        "Served as JSON Schema at `GET /api/v1/schemas` and `GET /api/v1/schemas/{type}`.",
+        "Every payload is an object with exactly the fields below (no others); `note` is allowed everywhere.",
+        "",
+        "| type | English | 中文 |",
+        "|---|---|---|",
+    ]
+    schemas = catalogue()
+    lines += [f"| [`{n}`](#{n}) | {_cell(s.title)} | {s.title_zh} |" for n, s in schemas.items()]
+    for name, schema in schemas.items():
+        doc = schema.schema
+        defs = doc.get("$defs", {})
+        required = set(doc.get("required", []))
+        lines += ["", f"## {name}", "", f"**{doc['title']}** — {doc['x-title-zh']}", ""]
+        lines += ["| field | required | type | unit | English | 中文 |", "|---|---|---|---|---|---|"]
+        for field, prop in doc["properties"].items():
+            ref = defs.get(prop.get("$ref", "").rsplit("/", 1)[-1], {})
+            unit = prop.get("x-unit") or ref.get("x-unit", "")
+            title = prop.get("title") or ref.get("title", "")
+            title_zh = prop.get("x-title-zh") or ref.get("x-title-zh", "")
+            lines.append(
+                f"| `{field}` | {'yes' if field in required else ''} | {_cell(_kind(prop, defs))} | {_cell(unit)} "
+                f"| {_cell(title)} | {_cell(title_zh)} |"
+            )
+        rules = [json.dumps(rule, ensure_ascii=False) for key in ("allOf", "anyOf") for rule in doc.get(key, [])]
+        if rules:
+            lines += ["", "Also: " + "; ".join(f"`{r}`" for r in rules)]
+        lines += ["", "Example:", "", "```json", json.dumps(schema.examples[0], ensure_ascii=False, indent=2), "```"]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    text = render()
+    if "--check" in sys.argv:
+        if DOC.read_text(encoding="utf-8") != text:
+            print("docs/EVENTS.md is stale: run python scripts/events_doc.py")
+            return 1
+        return 0
+    DOC.write_text(text, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,102 @@
+"""The event catalogue: one JSON Schema (2020-12, written in YAML) per event type, in ``schemas/``.
+
+Each schema carries English and Chinese titles (``title``, ``x-title-zh``),
+units (``x-unit``) and a documented example. The definitions in
+``schemas/common.yaml`` are added to every schema's ``$defs``. Payloads are
+validated with ``jsonschema-rs`` (a maintained, compiled validator: well under
+a microsecond per payload, so validation never weighs on ingest).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import jsonschema_rs
+import yaml
+
+from ..chain.errors import FieldProblem, MalformedError
+
+DIALECT = "https://json-schema.org/draft/2020-12/schema"
+SCHEMAS_PACKAGE = "ginseng_trace.schemas"
+
+
+@dataclass(frozen=True)
+class EventSchema:
+    """One event type: its name, titles, JSON Schema and documented examples."""
+
+    type: str
+    title: str
+    title_zh: str
+    schema: Mapping[str, Any]
+    validator: Any  # a compiled jsonschema_rs validator
+
+    @property
+    def examples(self) -> list[Any]:
+        return list(self.schema.get("examples", []))
+
+    def problems(self, payload: Any, pointer: str) -> list[FieldProblem]:
+        """Every way ``payload`` breaks the schema, each located under ``pointer``."""
+        found = []
+        for error in self.validator.iter_errors(payload):
+            path = list(error.instance_path)
+            kind = error.kind
+            if isinstance(kind, jsonschema_rs.ValidationErrorKind.Required):
+                path.append(kind.property)  # name the missing field itself
+            elif isinstance(kind, jsonschema_rs.ValidationErrorKind.AdditionalProperties) and len(kind.unexpected) == 1:
+                path.append(kind.unexpected[0])  # and the one unexpected field
+            found.append(FieldProblem(pointer + "".join("/" + _escape(str(p)) for p in path), error.message))
+        return found
+
+
+def _escape(token: str) -> str:
+    """A JSON Pointer reference token (RFC 6901)."""
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+def _load_yaml(name: str) -> Any:
+    text = resources.files(SCHEMAS_PACKAGE).joinpath(name).read_text(encoding="utf-8")
+    return yaml.safe_load(text)
+
+
+@cache
+def catalogue() -> dict[str, EventSchema]:
+    """Every event type's schema, compiled once; a malformed schema fails loudly here."""
+    common = _load_yaml("common.yaml")
+    found: dict[str, EventSchema] = {}
+    folder = resources.files(SCHEMAS_PACKAGE).joinpath("events")
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if not entry.name.endswith(".yaml"):
+            continue
+        name = entry.name.removesuffix(".yaml")
+        schema = yaml.safe_load(entry.read_text(encoding="utf-8"))
+        schema = {"$schema": DIALECT, "$id": f"urn:ginseng-trace:event:{name}", **schema}
+        schema["$defs"] = {**common, **schema.get("$defs", {})}
+        jsonschema_rs.meta.validate(schema)
+        validator = jsonschema_rs.validator_for(schema)
+        found[name] = EventSchema(name, schema["title"], schema["x-title-zh"], schema, validator)
+    return found
+
+
+def event_types() -> dict[str, str]:
+    """``type -> "English title / 中文标题"``."""
+    return {name: f"{s.title} / {s.title_zh}" for name, s in catalogue().items()}
+
+
+def check_event_type(event_type: str, pointer: str = "/event/type") -> EventSchema:
+    """The schema of ``event_type``; :class:`MalformedError` naming ``pointer`` if the type is unknown."""
+    schema = catalogue().get(event_type)
+    if schema is None:
+        known = ", ".join(catalogue())
+        raise MalformedError(FieldProblem(pointer, f"unknown event type {event_type!r}; known: {known}"))
+    return schema
+
+
+def check_payload(event_type: str, payload: Any, pointer: str = "/event/payload") -> None:
+    """Raise :class:`MalformedError` naming every field of ``payload`` its type's schema refuses."""
+    problems = check_event_type(event_type).problems(payload, pointer)
+    if problems:
+        raise MalformedError(problems)
