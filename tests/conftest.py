@@ -136,3 +136,19 @@ class LiveServer:
         self._server.should_exit = True
         self._thread.join(10)
         self._sock.close()
+
+
+def demo_shop_sale(event_id: str, occurred_at: str, key_file: Path) -> dict[str, Any]:
+    """A sale of one more demo box by the demo shop, as an unsigned event; the shop's demo key goes to ``key_file``
+    (for ``ginseng-trace sign``)."""
+    from ginseng_trace.demo import ACTORS
+
+    shop = next(a for a in ACTORS if a.name == "changchun-herb-shop")
+    key_file.write_text(shop.key.text())
+    return {
+        "event_id": event_id,
+        "lot_id": "PK-2025-0931",
+        "type": "sell",
+        "occurred_at": occurred_at,
+        "payload": {"units": 1, "buyer_type": "consumer"},
+    }

@@ -15,7 +15,7 @@ from ginseng_trace.chain.bundle import BundleError, verify_bundle
 from ginseng_trace.chain.keys import ActorKey, SignerKey
 from ginseng_trace.service import ConflictError, KeyNotValidError, Ledger, NotFoundError
 
-from .conftest import Actor
+from .conftest import Actor, demo_shop_sale
 
 LOG_KEY = SignerKey("ginseng.test/log", bytes(range(32)))
 
@@ -162,17 +162,7 @@ def test_log_key_rotation(database_url: str, tmp_path: Path, monkeypatch: pytest
     assert periods[1].startswith(new_key.text())
 
     # grow the log, and the next checkpoint is signed with the new key only
-    manifest = tmp_path / "m.json"
-    run("demo", db, "--manifest", str(manifest))
-    shop = next(a for a in json.loads(manifest.read_text())["actors"] if a["actor"] == "changchun-herb-shop")
-    (tmp_path / "shop.key").write_text(shop["signer_key"])
-    event = {
-        "event_id": "after-rotation",
-        "lot_id": "PK-2025-0931",
-        "type": "sell",
-        "occurred_at": "2025-12-01T00:00:00Z",
-        "payload": {"units": 1, "buyer_type": "consumer"},
-    }
+    event = demo_shop_sale("after-rotation", "2025-12-01T00:00:00Z", tmp_path / "shop.key")
     signed = run("sign", "--key", str(tmp_path / "shop.key"), "-", stdin=json.dumps(event))
     (tmp_path / "env.json").write_text(signed.stdout)
     assert run("append", db, str(tmp_path / "env.json")).returncode == 0

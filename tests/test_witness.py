@@ -28,7 +28,7 @@ from ginseng_trace.chain.witness import (
 )
 from ginseng_trace.witness import Witness, WitnessState, witness_app
 
-from .conftest import LiveServer
+from .conftest import LiveServer, demo_shop_sale
 
 LOG = SignerKey("ginseng.test/log", bytes(range(32)))
 WITNESS = SignerKey("regulator.test/witness", bytes(range(5, 37)), ALG_COSIGNATURE)
@@ -229,18 +229,8 @@ def test_witness_and_log_in_separate_processes(
     assert "\u2014 regulator.test/witness " in checkpoint
 
     # more events arrive; the witness checks the consistency proof from size 24 and cosigns again
-    shop = next(
-        a for a in json.loads(_manifest(database_url, env, tmp_path))["actors"] if a["actor"] == "changchun-herb-shop"
-    )
     key_path = tmp_path / "shop.key"
-    key_path.write_text(shop["signer_key"])
-    event = {
-        "event_id": "sale-2",
-        "lot_id": "PK-2025-0931",
-        "type": "sell",
-        "occurred_at": "2025-11-21T02:00:00Z",
-        "payload": {"units": 1, "buyer_type": "consumer"},
-    }
+    event = demo_shop_sale("sale-2", "2025-11-21T02:00:00Z", key_path)
     envelope = _sign(key_path, event, env)
     assert (
         httpx.post(
@@ -286,12 +276,6 @@ def test_witness_and_log_in_separate_processes(
     both = json.loads(evidence.read_text())
     assert both["cosigned"].split("\n")[1] == both["offered"].split("\n")[1] == "25"
     assert both["cosigned"] != both["offered"]
-
-
-def _manifest(database_url: str, env: dict[str, str], tmp_path: Path) -> str:
-    path = tmp_path / "manifest.json"
-    assert cli("demo", f"--database-url={database_url}", "--manifest", str(path), env=env).returncode == 0
-    return path.read_text()
 
 
 def _sign(key_path: Path, event: dict, env: dict[str, str]) -> str:  # type: ignore[type-arg]
