@@ -36,6 +36,7 @@ from .chain.records import GENESIS, Event, SignedEvent, seal, sign_event
 from .chain.times import format_utc, parse_utc
 from .chain.verify import Report, verify_entries
 from .events.catalogue import check_event_type, check_payload
+from .events.lineage import lot_kind, walk
 from .store.db import WRITE
 from .store.repository import LedgerRepository, NewRecord, StoredCheckpoint, StoredRecord
 
@@ -131,6 +132,15 @@ class RecordView:
             "record": self.record,
             "event": self.event,
         }
+
+
+@dataclass(frozen=True)
+class LotInfo:
+    """A lot in another lot's lineage: its id, its kind and how many processing steps away it is."""
+
+    lot_id: str
+    kind: str
+    depth: int
 
 
 @dataclass(frozen=True)
@@ -652,11 +662,28 @@ class Ledger:
     @staticmethod
     def _lineage(repo: LedgerRepository, lot_id: str) -> set[str]:
         """The lot and every lot it was made from, transitively."""
-        lots, frontier = {lot_id}, {lot_id}
-        while frontier:
-            frontier = repo.input_lots(frontier) - lots
-            lots |= frontier
-        return lots
+        return set(walk(lot_id, repo.input_lots))
+
+    def lineage(self, lot_id: str, direction: str) -> list[LotInfo]:
+        """The lots ``lot_id`` was made from (``ancestors``) or went into (``descendants``), transitively,
+        nearest first, with their kinds. For a recall: every lot downstream of a harvest, in one call."""
+        with self.engine.connect() as conn:
+            repo = LedgerRepository(conn)
+            step = {"ancestors": repo.input_lots, "descendants": repo.consuming_lots}.get(direction)
+            if step is None:
+                raise MalformedError(FieldProblem("/direction", "must be 'ancestors' or 'descendants'"))
+            depth = walk(lot_id, step)
+            firsts = repo.first_events(depth)
+        if lot_id not in firsts:
+            raise NotFoundError(f"lot {lot_id!r} has no record")
+        found = []
+        for lot, hops in depth.items():
+            if lot == lot_id:
+                continue
+            event = parse_json(firsts[lot]) if lot in firsts else {}
+            kind = lot_kind(str(event.get("type", "")), event.get("payload") or {}) if lot in firsts else "unknown"
+            found.append(LotInfo(lot, kind, hops))
+        return sorted(found, key=lambda info: (info.depth, info.lot_id))
 
 
 __all__ = [

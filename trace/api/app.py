@@ -215,6 +215,21 @@ def create_app(
             return JSONResponse({**body, "intact": False, "failure": failure})
         return JSONResponse({**body, "intact": True, "records": report.records, "lots": list(report.lots)})
 
+    def lineage(lot_id: str, direction: str) -> dict[str, Any]:
+        lots = ledger.lineage(lot_id, direction)
+        return {"lot_id": lot_id, direction: [{"lot_id": i.lot_id, "kind": i.kind, "depth": i.depth} for i in lots]}
+
+    @app.get(f"{API}/lots/{{lot_id}}/ancestors", response_model=models.LineageOut, responses=errors)
+    def ancestors(lot_id: str) -> dict[str, Any]:
+        """Every lot this lot was made from, transitively, nearest first: back to the plots."""
+        return lineage(lot_id, "ancestors")
+
+    @app.get(f"{API}/lots/{{lot_id}}/descendants", response_model=models.LineageOut, responses=errors)
+    def descendants(lot_id: str) -> dict[str, Any]:
+        """Every lot made from this lot, transitively, nearest first. For a recall: every batch and box
+        downstream of a contaminated harvest, in one call."""
+        return lineage(lot_id, "descendants")
+
     @app.get(
         f"{API}/lots/{{lot_id}}/bundle",
         responses={200: {"content": {"application/json": {}}, "description": "docs/FORMAT.md bundle"}, **errors},

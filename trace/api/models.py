@@ -109,3 +109,15 @@ class LogKeyOut(BaseModel):
     key: str = Field(description="verifier key text (C2SP vkey)")
     valid_from: str
     valid_until: str | None = Field(description="when the next key took over; null for the current key")
+
+
+class LotInfoOut(BaseModel):
+    lot_id: str
+    kind: str = Field(description="plot_crop, harvest_lot, process_batch, packaged_product, case, pallet, ...")
+    depth: int = Field(description="processing steps away")
+
+
+class LineageOut(BaseModel):
+    lot_id: str
+    ancestors: list[LotInfoOut] | None = None
+    descendants: list[LotInfoOut] | None = None

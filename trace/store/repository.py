@@ -288,6 +288,29 @@ class LedgerRepository:
             found.update(self.connection.execute(query).scalars())
         return found
 
+    def consuming_lots(self, lots: Collection[str]) -> set[str]:
+        """The lots any of whose records consumed one of the named lots."""
+        found: set[str] = set()
+        for chunk in _chunks(sorted(lots)):
+            query = (
+                select(records.c.lot_id)
+                .join(record_inputs, records.c.log_index == record_inputs.c.log_index)
+                .where(record_inputs.c.input_lot_id.in_(chunk))
+                .distinct()
+            )
+            found.update(self.connection.execute(query).scalars())
+        return found
+
+    def first_events(self, lots: Collection[str]) -> dict[str, bytes]:
+        """The signed bytes of each named lot's first event."""
+        found: dict[str, bytes] = {}
+        for chunk in _chunks(sorted(lots)):
+            query = select(records.c.lot_id, records.c.event_bytes).where(
+                records.c.lot_id.in_(chunk) & (records.c.seq == 1)
+            )
+            found.update((lot, _blob(data)) for lot, data in self.connection.execute(query))
+        return found
+
     def count(self) -> int:
         return int(self.connection.execute(select(func.count()).select_from(records)).scalar_one())
 
