@@ -37,6 +37,7 @@ from .chain.times import format_utc, parse_utc
 from .chain.verify import Report, verify_entries
 from .events.catalogue import check_event_type, check_payload
 from .events.lineage import lot_kind, walk
+from .events.rules import LotState, RuleViolationError, enforce
 from .store.db import WRITE
 from .store.repository import LedgerRepository, NewRecord, StoredCheckpoint, StoredRecord
 
@@ -306,7 +307,9 @@ class Ledger:
         existing = repo.by_event_ids({s.event.event_id for s in batch})
         heads = repo.heads({lot for s in batch for lot in (s.event.lot_id, *s.event.inputs)})
         index = tree_size = repo.next_log_index()
-        recorded_at = format_utc(self.clock())
+        now = self.clock()
+        recorded_at = format_utc(now)
+        last_occurred = {lot: parse_utc(t) for lot, t in repo.latest_occurred({s.event.lot_id for s in batch}).items()}
         validity = {(k.key.name, k.key.key_id_hex): k for k in repo.actor_keys({s.event.actor for s in batch})}
         results: list[Appended] = []
         new: list[NewRecord] = []
@@ -329,6 +332,8 @@ class Ledger:
             refusal = actor_key.refusal_at(recorded_at)
             if refusal is not None:
                 raise KeyNotValidError(pointer(i) + "/key_id", refusal)
+            enforce(event, LotState(last_occurred.get(event.lot_id)), now, pointer(i))
+            last_occurred[event.lot_id] = max(event.occurred, last_occurred.get(event.lot_id, event.occurred))
             for j, lot in enumerate(event.inputs):
                 if lot not in heads:
                     raise UnknownLotError(f"{pointer(i)}/inputs/{j}", f"input lot {lot!r} has no record in this ledger")
@@ -695,6 +700,7 @@ __all__ = [
     "NotFoundError",
     "RecordView",
     "RefusedError",
+    "RuleViolationError",
     "SignatureError",
     "UnknownKeyError",
     "UnknownLotError",

@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException
 
 from ..chain.canonical import NotJSONError
 from ..chain.errors import Error, FieldProblem, MalformedError, SignatureError
+from ..events.rules import RuleViolationError
 from ..service import (
     ConflictError,
     IntegrityError,
@@ -34,6 +35,7 @@ def problem(
     detail: str,
     errors: list[FieldProblem] | None = None,
     headers: Mapping[str, str] | None = None,
+    extra: Mapping[str, Any] | None = None,
 ) -> JSONResponse:
     body: dict[str, Any] = {
         "type": TYPE_PREFIX + slug,
@@ -44,6 +46,7 @@ def problem(
     }
     if errors:
         body["errors"] = [{"pointer": e.pointer, "detail": e.detail} for e in errors]
+    body.update(extra or {})
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
@@ -82,6 +85,24 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(KeyNotValidError, refused(422, "key-not-valid", "Actor key not valid now"))
     app.add_exception_handler(ConflictError, refused(409, "conflict", "Event id already used"))
     app.add_exception_handler(RefusedError, refused(403, "refused", "Refused"))
+
+    @app.exception_handler(RuleViolationError)
+    async def rule_violation(request: Request, exc: RuleViolationError) -> JSONResponse:
+        """A rule's refusal, in Chinese unless the client prefers English (Accept-Language)."""
+        v = exc.violation
+        english = request.headers.get("accept-language", "zh").lower().startswith("en")
+        detail = v.message if english else v.message_zh
+        extra = {"rule": v.rule, "severity": v.severity, "limit": v.limit, "value": v.value}
+        return problem(
+            request,
+            422,
+            f"rule:{v.rule}",
+            f"Refused by rule {v.rule}",
+            detail,
+            [FieldProblem(v.pointer, detail)],
+            headers={"Content-Language": "en" if english else "zh"},
+            extra={**extra, "detail_en": v.message, "detail_zh": v.message_zh},
+        )
 
     @app.exception_handler(NotFoundError)
     async def not_found(request: Request, exc: NotFoundError) -> JSONResponse:

@@ -153,6 +153,18 @@ class LedgerRepository:
             return column == any_(bindparam("values", list(values), type_=postgresql.ARRAY(String)))
         return column.in_(values)
 
+    def latest_occurred(self, lots: Collection[str]) -> dict[str, str]:
+        """``lot -> occurred_at`` of each named lot's latest record (RFC 3339, as stored)."""
+        found: dict[str, str] = {}
+        for chunk in _chunks(sorted(lots)):
+            query = (
+                select(lot_heads.c.lot_id, records.c.occurred_at)
+                .join(records, records.c.log_index == lot_heads.c.log_index)
+                .where(self._among(lot_heads.c.lot_id, chunk))
+            )
+            found.update((lot, occurred) for lot, occurred in self.connection.execute(query))
+        return found
+
     def all_lot_heads(self) -> list[tuple[str, int, str, int]]:
         """``(lot, seq, record hash, log index)`` of every lot's latest record."""
         query = select(lot_heads.c.lot_id, lot_heads.c.seq, lot_heads.c.record_hash, lot_heads.c.log_index)

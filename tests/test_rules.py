@@ -1,0 +1,133 @@
+"""Semantic rules: each has an accepting and a refusing example; refusals name the rule, field, limit and value."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from sqlalchemy import Engine
+
+from ginseng_trace.api import create_app
+from ginseng_trace.events import rules
+from ginseng_trace.events.rules import RuleViolationError, rules_config
+from ginseng_trace.service import Ledger
+
+from .conftest import Actor, LiveServer
+
+NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def timed(engine: Engine, grower: Actor) -> Ledger:
+    ledger = Ledger(engine, clock=lambda: NOW)
+    ledger.register_key(grower.key.verifier())
+    return ledger
+
+
+def at(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_the_rules_file_names_sources_and_thresholds() -> None:
+    chronology = rules_config()["chronology"]
+    assert chronology["severity"] == "hard"
+    assert chronology["future_tolerance_minutes"] == 10
+    assert "DOMAIN.md" in chronology["source"]
+
+
+def test_chronology_accepts_events_in_order(timed: Ledger, grower: Actor) -> None:
+    timed.append(grower.sign("PLOT-1", "register_plot", occurred_at="2020-04-01T00:00:00Z"))
+    timed.append(grower.sign("PLOT-1", "sow", occurred_at="2020-04-20T00:00:00Z"))
+    timed.append(grower.sign("PLOT-1", "field_operation", occurred_at="2020-04-20T00:00:00Z"))  # same time is fine
+    timed.append(grower.sign("PLOT-1", "field_operation", occurred_at=at(NOW + timedelta(minutes=9))))
+    assert timed.count() == 4
+
+
+def test_chronology_refuses_an_event_before_the_lots_previous(timed: Ledger, grower: Actor) -> None:
+    timed.append(grower.sign("PLOT-1", "sow", occurred_at="2020-04-20T00:00:00Z"))
+    with pytest.raises(RuleViolationError) as caught:
+        timed.append(grower.sign("PLOT-1", "register_plot", occurred_at="2020-04-01T00:00:00Z"))
+    v = caught.value.violation
+    assert (v.rule, v.severity, v.pointer) == ("chronology", "hard", "/event/occurred_at")
+    assert (v.limit, v.value) == (">= 2020-04-20T00:00:00.000000Z", "2020-04-01T00:00:00Z")
+    assert "更早" in v.message_zh
+    # within one batch too, and nothing of the batch is stored
+    batch = [
+        grower.sign("PLOT-2", "sow", occurred_at="2021-05-01T00:00:00Z"),
+        grower.sign("PLOT-2", "register_plot", occurred_at="2021-04-01T00:00:00Z"),
+    ]
+    with pytest.raises(RuleViolationError, match="earlier"):
+        timed.append_batch(batch)
+    assert timed.count() == 1
+
+
+def test_chronology_refuses_the_future_beyond_the_tolerance(
+    timed: Ledger, grower: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    later = grower.sign("PLOT-1", "register_plot", occurred_at=at(NOW + timedelta(minutes=30)))
+    with pytest.raises(RuleViolationError) as caught:
+        timed.append(later)
+    assert caught.value.violation.limit == "<= 2026-11-23T08:10:00.000000Z"
+    # a regulator who allows an hour of clock skew edits the number, not the code
+    settings = {"chronology": {**rules_config()["chronology"], "future_tolerance_minutes": 60}}
+    monkeypatch.setattr(rules, "rules_config", lambda: settings)
+    assert timed.append(later).created
+
+
+def test_a_rule_refusal_over_http_speaks_chinese_by_default_and_english_on_request(
+    timed: Ledger, grower: Actor
+) -> None:
+    timed.append(grower.sign("PLOT-1", "sow", occurred_at="2020-04-20T00:00:00Z"))
+    early = grower.sign("PLOT-1", "register_plot", occurred_at="2020-04-01T00:00:00Z")
+    body = {"event": json.loads(early.signed_bytes), "signature": base64.b64encode(early.signature).decode()}
+    with LiveServer(create_app(timed)) as server, httpx.Client(base_url=server.url) as client:
+        zh = client.post("/api/v1/events", json=body)
+        en = client.post("/api/v1/events", json=body, headers={"Accept-Language": "en-GB,en;q=0.9"})
+    assert zh.status_code == en.status_code == 422
+    doc = zh.json()
+    assert doc["type"] == "urn:ginseng-trace:problem:rule:chronology"
+    assert (doc["rule"], doc["limit"], doc["value"]) == (
+        "chronology",
+        ">= 2020-04-20T00:00:00.000000Z",
+        "2020-04-01T00:00:00Z",
+    )
+    assert doc["errors"][0]["pointer"] == "/event/occurred_at"
+    assert "更早" in doc["detail"]
+    assert zh.headers["content-language"] == "zh"
+    assert "earlier" in en.json()["detail"]
+    assert en.headers["content-language"] == "en"
+    assert timed.count() == 1
+
+
+@given(st.lists(st.integers(0, 10**6), min_size=1, max_size=20))
+def test_chronology_accepts_exactly_the_non_decreasing_sequences(offsets: list[int]) -> None:
+    """Pure rule, property-based: a lot's events are accepted until the first one earlier than its predecessor."""
+    from ginseng_trace.chain import Event
+    from ginseng_trace.events.rules import LotState, enforce
+
+    base = datetime(2020, 1, 1, tzinfo=UTC)
+    last = None
+    for i, offset in enumerate(offsets):
+        moment = base + timedelta(minutes=offset)
+        event = Event.from_json(
+            {
+                "event_id": f"e{i}",
+                "lot_id": "L",
+                "type": "field_operation",
+                "occurred_at": at(moment),
+                "actor": "a",
+                "key_id": "00000000",
+                "payload": {},
+            }
+        )
+        if last is not None and moment < last:
+            with pytest.raises(RuleViolationError):
+                enforce(event, LotState(last), NOW)
+            return
+        enforce(event, LotState(last), NOW)
+        last = moment
