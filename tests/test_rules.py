@@ -131,3 +131,19 @@ def test_chronology_accepts_exactly_the_non_decreasing_sequences(offsets: list[i
             return
         enforce(event, LotState(last), NOW)
         last = moment
+
+
+def test_the_cli_reports_a_refusal_in_one_line(database_url: str, tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    from .conftest import demo_shop_sale
+    from .test_cli import run
+
+    monkeypatch.setenv("TRACE_DATA_DIR", str(tmp_path / "data"))
+    db = f"--database-url={database_url}"
+    assert run("demo", db).returncode == 0
+    event = demo_shop_sale("too-early", "2025-10-01T00:00:00Z", tmp_path / "shop.key")  # before the lot's last sale
+    signed = run("sign", "--key", str(tmp_path / "shop.key"), "-", stdin=json.dumps(event))
+    (tmp_path / "env.json").write_text(signed.stdout)
+    refused = run("append", db, str(tmp_path / "env.json"))
+    assert refused.returncode == 2
+    assert refused.stderr.count("\n") == 1
+    assert "already has an event at 2025-11-20T07:30:00.000000Z" in refused.stderr
