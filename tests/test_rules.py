@@ -74,7 +74,7 @@ def test_chronology_refuses_the_future_beyond_the_tolerance(
         timed.append(later)
     assert caught.value.violation.limit == "<= 2026-11-23T08:10:00.000000Z"
     # a regulator who allows an hour of clock skew edits the number, not the code
-    settings = {"chronology": {**rules_config()["chronology"], "future_tolerance_minutes": 60}}
+    settings = {**rules_config(), "chronology": {**rules_config()["chronology"], "future_tolerance_minutes": 60}}
     monkeypatch.setattr(rules, "rules_config", lambda: settings)
     assert timed.append(later).created
 
@@ -147,3 +147,41 @@ def test_the_cli_reports_a_refusal_in_one_line(database_url: str, tmp_path, monk
     assert refused.returncode == 2
     assert refused.stderr.count("\n") == 1
     assert "already has an event at 2025-11-20T07:30:00.000000Z" in refused.stderr
+
+
+def test_nothing_moves_while_a_lot_is_held_and_a_held_lot_is_not_consumed(timed: Ledger, grower: Actor) -> None:
+    regulator = Actor("jilin-regulator")
+    timed.register_key(regulator.key.verifier())
+    timed.append(grower.sign("HV-1", "harvest"))
+    timed.append(regulator.sign("HV-1", "hold", payload={"reason": "Cd above limit in a related batch"}))
+    with pytest.raises(RuleViolationError) as caught:
+        timed.append(grower.sign("HV-1", "ship"))
+    assert (caught.value.violation.rule, caught.value.violation.pointer) == ("hold", "/event/type")
+    with pytest.raises(RuleViolationError) as consumed:
+        timed.append(grower.sign("RG-1", "process", inputs=["HV-1"]))
+    assert consumed.value.violation.pointer == "/event/inputs/0"
+    timed.append(grower.sign("HV-1", "quality_test"))  # testing a held lot is allowed
+    timed.append(regulator.sign("HV-1", "release", payload={"reason": "retest passed"}))
+    assert timed.append(grower.sign("HV-1", "ship")).created
+    assert timed.append(grower.sign("RG-1", "process", inputs=["HV-1"])).created
+
+
+def test_a_recall_is_not_lifted_by_a_release(timed: Ledger, grower: Actor) -> None:
+    regulator = Actor("jilin-regulator")
+    timed.register_key(regulator.key.verifier())
+    timed.append(grower.sign("PK-1", "package"))
+    timed.append(regulator.sign("PK-1", "recall", payload={"reason": "contaminated harvest upstream"}))
+    timed.append(regulator.sign("PK-1", "release", payload={"reason": "mistaken release"}))
+    with pytest.raises(RuleViolationError, match="under recall"):
+        timed.append(grower.sign("PK-1", "sell"))
+    # and within one batch: hold then ship is refused, hold, release, ship is accepted
+    with pytest.raises(RuleViolationError):
+        timed.append_batch([regulator.sign("PK-2", "hold", payload={"reason": "r"}), grower.sign("PK-2", "ship")])
+    done = timed.append_batch(
+        [
+            regulator.sign("PK-3", "hold", payload={"reason": "r"}),
+            regulator.sign("PK-3", "release", payload={"reason": "ok"}),
+            grower.sign("PK-3", "ship"),
+        ]
+    )
+    assert all(r.created for r in done)

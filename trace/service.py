@@ -37,7 +37,7 @@ from .chain.times import format_utc, parse_utc
 from .chain.verify import Report, verify_entries
 from .events.catalogue import check_event_type, check_payload
 from .events.lineage import lot_kind, walk
-from .events.rules import LotState, RuleViolationError, enforce
+from .events.rules import LotState, RuleViolationError, enforce, next_hold
 from .store.db import WRITE
 from .store.repository import LedgerRepository, NewRecord, StoredCheckpoint, StoredRecord
 
@@ -310,6 +310,9 @@ class Ledger:
         now = self.clock()
         recorded_at = format_utc(now)
         last_occurred = {lot: parse_utc(t) for lot, t in repo.latest_occurred({s.event.lot_id for s in batch}).items()}
+        holds: dict[str, str | None] = {}
+        for lot, kind in repo.hold_events({lot for s in batch for lot in (s.event.lot_id, *s.event.inputs)}):
+            holds[lot] = next_hold(kind, holds.get(lot))
         validity = {(k.key.name, k.key.key_id_hex): k for k in repo.actor_keys({s.event.actor for s in batch})}
         results: list[Appended] = []
         new: list[NewRecord] = []
@@ -332,8 +335,14 @@ class Ledger:
             refusal = actor_key.refusal_at(recorded_at)
             if refusal is not None:
                 raise KeyNotValidError(pointer(i) + "/key_id", refusal)
-            enforce(event, LotState(last_occurred.get(event.lot_id)), now, pointer(i))
+            state = LotState(
+                last_occurred.get(event.lot_id),
+                holds.get(event.lot_id),
+                {lot: holds.get(lot) for lot in event.inputs},
+            )
+            enforce(event, state, now, pointer(i))
             last_occurred[event.lot_id] = max(event.occurred, last_occurred.get(event.lot_id, event.occurred))
+            holds[event.lot_id] = next_hold(event.type, holds.get(event.lot_id))
             for j, lot in enumerate(event.inputs):
                 if lot not in heads:
                     raise UnknownLotError(f"{pointer(i)}/inputs/{j}", f"input lot {lot!r} has no record in this ledger")

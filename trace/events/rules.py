@@ -11,6 +11,9 @@ Implemented:
 * ``chronology`` (hard): an event never happens before the lot's previous
   event, nor more than ``future_tolerance_minutes`` after the moment it is
   recorded.
+* ``hold`` (hard): while a lot is on hold (a ``hold`` not yet followed by a
+  ``release``) or recalled, no event of the ``moving_types`` is recorded for
+  it, and no event consumes it as an input.
 """
 
 from __future__ import annotations
@@ -52,11 +55,18 @@ class RuleViolationError(Error):
         super().__init__(violation.message)
 
 
+HOLD_STATES = frozenset({"hold", "recall"})
+
+
 @dataclass(frozen=True)
 class LotState:
-    """What the rules need to know about a lot before an event: when its latest event happened."""
+    """What the rules need to know about a lot before an event: when its latest event happened, and
+    whether it is held or recalled (the latest of its hold, release and recall events), with the same for
+    each input lot."""
 
     last_occurred: datetime | None
+    hold: str | None = None
+    input_holds: Mapping[str, str | None] | None = None
 
 
 @cache
@@ -97,9 +107,46 @@ def check_chronology(event: Event, state: LotState, recorded: datetime, pointer:
     return None
 
 
+def check_hold(event: Event, state: LotState, _recorded: datetime, pointer: str) -> Violation | None:
+    settings = rules_config()["hold"]
+    severity = str(settings["severity"])
+    if state.hold in HOLD_STATES and event.type in settings["moving_types"]:
+        return Violation(
+            "hold",
+            severity,
+            pointer + "/type",
+            f"no {', '.join(settings['moving_types'])} while {state.hold}",
+            event.type,
+            f"lot {event.lot_id} is under {state.hold}: no {event.type} until it is released",
+            f"批次 {event.lot_id} 处于{'召回' if state.hold == 'recall' else '暂扣'}状态，不得{event.type}",
+        )
+    for j, lot in enumerate(event.inputs):
+        status = (state.input_holds or {}).get(lot)
+        if status in HOLD_STATES:
+            return Violation(
+                "hold",
+                severity,
+                f"{pointer}/inputs/{j}",
+                "no held or recalled input",
+                lot,
+                f"input lot {lot} is under {status} and cannot be consumed",
+                f"原料批次 {lot} 处于{'召回' if status == 'recall' else '暂扣'}状态，不得投用",
+            )
+    return None
+
+
+def next_hold(event_type: str, current: str | None) -> str | None:
+    """A lot's hold status after an event of ``event_type``."""
+    if event_type in HOLD_STATES:
+        return event_type
+    if event_type == "release" and current == "hold":
+        return None
+    return current
+
+
 def enforce(event: Event, state: LotState, recorded: datetime, pointer: str = "/event") -> None:
     """Raise :class:`RuleViolationError` for the first hard rule ``event`` breaks."""
-    for check in (check_chronology,):
+    for check in (check_chronology, check_hold):
         violation = check(event, state, recorded, pointer)
         if violation is not None and violation.severity == "hard":
             raise RuleViolationError(violation)

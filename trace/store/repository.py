@@ -165,6 +165,18 @@ class LedgerRepository:
             found.update((lot, occurred) for lot, occurred in self.connection.execute(query))
         return found
 
+    def hold_events(self, lots: Collection[str]) -> list[tuple[str, str]]:
+        """``(lot, type)`` of the named lots' hold, release and recall events, in each lot's order."""
+        found: list[tuple[str, str]] = []
+        for chunk in _chunks(sorted(lots)):
+            query = (
+                select(records.c.lot_id, records.c.type)
+                .where(records.c.lot_id.in_(chunk) & records.c.type.in_(["hold", "release", "recall"]))
+                .order_by(records.c.lot_id, records.c.seq)
+            )
+            found += [(lot, kind) for lot, kind in self.connection.execute(query)]
+        return found
+
     def all_lot_heads(self) -> list[tuple[str, int, str, int]]:
         """``(lot, seq, record hash, log index)`` of every lot's latest record."""
         query = select(lot_heads.c.lot_id, lot_heads.c.seq, lot_heads.c.record_hash, lot_heads.c.log_index)
