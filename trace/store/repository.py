@@ -301,25 +301,20 @@ class LedgerRepository:
 
     def input_lots(self, lots: Collection[str]) -> set[str]:
         """The lots consumed by any record of the named lots."""
-        found: set[str] = set()
-        for chunk in _chunks(sorted(lots)):
-            query = (
-                select(record_inputs.c.input_lot_id)
-                .join(records, records.c.log_index == record_inputs.c.log_index)
-                .where(records.c.lot_id.in_(chunk))
-                .distinct()
-            )
-            found.update(self.connection.execute(query).scalars())
-        return found
+        return self._linked(record_inputs.c.input_lot_id, records.c.lot_id, lots)
 
     def consuming_lots(self, lots: Collection[str]) -> set[str]:
         """The lots any of whose records consumed one of the named lots."""
+        return self._linked(records.c.lot_id, record_inputs.c.input_lot_id, lots)
+
+    def _linked(self, wanted: ColumnElement[str], known: ColumnElement[str], lots: Collection[str]) -> set[str]:
+        """One hop along the input links between records and their input lots, in either direction."""
         found: set[str] = set()
         for chunk in _chunks(sorted(lots)):
             query = (
-                select(records.c.lot_id)
-                .join(record_inputs, records.c.log_index == record_inputs.c.log_index)
-                .where(record_inputs.c.input_lot_id.in_(chunk))
+                select(wanted)
+                .select_from(records.join(record_inputs, records.c.log_index == record_inputs.c.log_index))
+                .where(known.in_(chunk))
                 .distinct()
             )
             found.update(self.connection.execute(query).scalars())
