@@ -44,22 +44,26 @@ from ginseng_trace.store import create_ledger_engine, migrate, sqlite_url_for
 
 
 def make_events(count: int, lots: int, key: SignerKey) -> list[SignedEvent]:
-    """Realistic field-operation events spread over ``lots`` lots, signed by the client."""
+    """Realistic field-operation events spread over ``lots`` plots (each registered first), signed by the client."""
     key_id = key.verifier().key_id_hex
     events = []
     for i in range(count):
+        first = i < lots  # each lot's first event registers its plot (the lifecycle rule)
         event = Event.from_json(
             {
                 "event_id": f"bench-{i}",
                 "lot_id": f"PLOT-{i % lots:05d}",
-                "type": "field_operation",
-                "occurred_at": "2025-06-20T01:00:00Z",
+                "type": "register_plot" if first else "field_operation",
+                "occurred_at": "2019-10-12T02:00:00Z" if first else "2025-06-20T01:00:00Z",
                 "actor": key.name,
                 "key_id": key_id,
-                "payload": {
+                "payload": {"land_type": "farmland", "county": "抚松县", "area_mu": 12.5}
+                if first
+                else {
                     "operation": "pesticide",
                     "product": "Bacillus subtilis WP",
                     "active_ingredient": "Bacillus subtilis",
+                    "pesticide_class": "biological",
                     "registration_number": "PD20171234",
                     "dose": {"value": 1500, "unit": "g a.i./hm2"},
                     "pre_harvest_interval_days": 14,

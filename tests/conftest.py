@@ -69,11 +69,46 @@ def example_payload(event_type: str) -> dict[str, Any]:
     return dict(schema.examples[0]) if schema and schema.examples else {}
 
 
+TYPICAL_TIMES = {
+    "register_enterprise": "2019-01-10T02:00:00Z",
+    "register_plot": "2019-10-12T02:00:00Z",
+    "source_seed": "2020-04-08T01:30:00Z",
+    "sow": "2020-04-20T00:30:00Z",
+    "transplant": "2022-04-15T00:30:00Z",
+    "harvest": "2025-09-18T00:00:00Z",
+    "quality_test": "2025-09-26T06:00:00Z",
+    "process": "2025-10-05T00:00:00Z",
+    "package": "2025-10-25T02:00:00Z",
+    "aggregate": "2025-10-26T02:00:00Z",
+    "ship": "2025-11-02T01:00:00Z",
+    "store": "2025-11-03T01:00:00Z",
+    "receive": "2025-11-04T03:00:00Z",
+    "sell": "2025-11-20T07:30:00Z",
+}
+"""When each type of event happens by default, on one realistic timeline (sown 2020, harvested 2025 at five
+years); other types default to 2025-06-01T08:00:00Z (field work in the season)."""
+
+
+def fitted_payload(type_: str, actor: str, inputs: list[str]) -> dict[str, Any]:
+    """The type's documented example, fitted to the event: a process consumes 1000 kg of each of its inputs
+    (and yields a plausible 35 %), a shipment leaves from its actor."""
+    payload = example_payload(type_)
+    if type_ == "process" and inputs:
+        payload["input_quantities"] = [{"lot": lot, "value": 1000, "unit": "kg"} for lot in inputs]
+        payload["outputs"] = [
+            {"product": "红参 main root", "value": 300 * len(inputs), "unit": "kg"},
+            {"product": "红参须 fine roots", "value": 50 * len(inputs), "unit": "kg"},
+        ]
+    if type_ == "ship":
+        payload["from"] = actor
+    return payload
+
+
 class Actor:
     """A test actor: a key and a helper that builds and signs events."""
 
-    def __init__(self, name: str) -> None:
-        self.key = SignerKey.generate(name)
+    def __init__(self, name: str, key: SignerKey | None = None) -> None:
+        self.key = key or SignerKey.generate(name)
         self.name = name
         self.key_id = self.key.verifier().key_id_hex
         self._n = 0
@@ -84,12 +119,16 @@ class Actor:
             "event_id": fields.pop("event_id", f"{self.name}-{uuid.uuid4().hex[:10]}"),
             "lot_id": lot,
             "type": type_,
-            "occurred_at": fields.pop("occurred_at", "2025-06-01T08:00:00Z"),
+            "occurred_at": fields.pop("occurred_at", TYPICAL_TIMES.get(type_, "2025-06-01T08:00:00Z")),
             "actor": self.name,
             "key_id": self.key_id,
             # the type's documented example, made unique, with the test's own fields on top; or exactly `raw_payload`
             "payload": fields.pop("raw_payload", None)
-            or {**example_payload(type_), "note": f"{self.name} #{self._n}", **fields.pop("payload", {})},
+            or {
+                **fitted_payload(type_, self.name, fields.get("inputs", [])),
+                "note": f"{self.name} #{self._n}",
+                **fields.pop("payload", {}),
+            },
         }
         body.update(fields)
         return Event.from_json(body)
@@ -136,6 +175,13 @@ class LiveServer:
         self._server.should_exit = True
         self._thread.join(10)
         self._sock.close()
+
+
+def demo_actor(name: str) -> Actor:
+    """A demo actor (its published demo key), to add events to the demo data set."""
+    from ginseng_trace.demo import ACTORS
+
+    return Actor(name, next(a for a in ACTORS if a.name == name).key)
 
 
 def demo_shop_sale(event_id: str, occurred_at: str, key_file: Path) -> dict[str, Any]:

@@ -35,7 +35,7 @@ def test_a_demo_bundle_verifies_offline_with_its_witness(demo: Ledger) -> None:
     data = demo.bundle("PK-2025-0931").to_bytes()
     report = verify_bundle(data, [LOG_KEY.verifier()], [WITNESS.verifier()])
     assert report.lot == "PK-2025-0931"
-    assert report.entries == 21
+    assert report.entries == 25
     assert report.lots == (
         "HV-2025-FS-0017",
         "HV-2025-JA-0102",
@@ -44,7 +44,7 @@ def test_a_demo_bundle_verifies_offline_with_its_witness(demo: Ledger) -> None:
         "PLOT-JA-0102",
         "RG-2025-0931",
     )
-    assert report.checkpoint.size == 24
+    assert report.checkpoint.size == 31
     assert report.witnesses == (("regulator.test/witness", 1_764_000_000),)
     assert "jian-red-ginseng-works" in report.signers
     assert "verified: lot PK-2025-0931" in report.summary()
@@ -81,7 +81,7 @@ def edit(data: bytes, change) -> bytes:  # type: ignore[no-untyped-def]
         (lambda d: d.update(lot="SOMETHING-ELSE"), "no record of its own lot"),
         (lambda d: d.update(format="ginseng-trace/bundle/v2"), "unknown bundle format"),
         (lambda d: d.pop("checkpoint"), "exactly the members"),
-        (lambda d: d.update(checkpoint=d["checkpoint"].replace("\n24\n", "\n25\n")), "does not verify"),
+        (lambda d: d.update(checkpoint=d["checkpoint"].replace("\n31\n", "\n32\n")), "does not verify"),
         (lambda d: d["entries"][0].update(proof=["AAAA"]), "32-byte"),
         (lambda d: d["entries"][0].update(proof=["%%%"]), "not base64"),
         (lambda d: d["entries"][0].update(event=d["entries"][0]["event"].replace("}", " }", 1)), "event hash"),
@@ -139,7 +139,7 @@ def test_cosignatures_must_come_from_accepted_witnesses(demo: Ledger) -> None:
     stranger = SignerKey("stranger.test/w", bytes(32), ALG_COSIGNATURE)
     with pytest.raises(RefusedError, match="not a witness"):
         demo.add_cosignatures(checkpoint.size, cosign(text, stranger, int(time.time())).line())
-    forged = cosign(text.replace("\n24\n", "\n23\n"), WITNESS, 1).line()
+    forged = cosign(text.replace(f"\n{checkpoint.size}\n", "\n23\n"), WITNESS, 1).line()
     with pytest.raises(Exception, match="does not verify"):
         demo.add_cosignatures(checkpoint.size, forged)
     assert len(demo.latest_checkpoint().cosignatures) == 1
@@ -160,7 +160,7 @@ def test_cli_bundle_and_offline_verification(
     verified = run("verify-bundle", str(out), "--log-key", log_key)
     assert verified.returncode == 0, verified.stdout
     assert verified.stdout.splitlines()[0] == "verified: lot PK-2025-0931"
-    assert "21 records in 6 lot(s)" in verified.stdout
+    assert "25 records in 6 lot(s)" in verified.stdout
     data = out.read_bytes()
     out.write_bytes(data.replace(b'crop_age_years\\":5', b'crop_age_years\\":6', 1))
     assert out.read_bytes() != data

@@ -40,7 +40,7 @@ def test_demo_verify_and_tamper(database_url: str, tmp_path: Path) -> None:
     manifest = tmp_path / "manifest.json"
     loaded = run("demo", db, "--manifest", str(manifest))
     assert loaded.returncode == 0, loaded.stderr
-    assert "24 new events" in loaded.stdout
+    assert "31 new events" in loaded.stdout
     again = run("demo", db)
     assert "0 new events" in again.stdout
 
@@ -51,10 +51,10 @@ def test_demo_verify_and_tamper(database_url: str, tmp_path: Path) -> None:
     assert len(data["packaged_units"]) == 200
 
     whole = run("verify", db)
-    assert (whole.returncode, whole.stdout.strip()) == (0, "intact: whole ledger: 24 records in 8 lot(s)")
+    assert (whole.returncode, whole.stdout.strip()) == (0, "intact: whole ledger: 31 records in 10 lot(s)")
     lot = run("verify", db, "--lot", "PK-2025-0931")
     assert lot.returncode == 0
-    assert "21 records in 6 lot(s)" in lot.stdout
+    assert "25 records in 6 lot(s)" in lot.stdout
 
     engine = create_ledger_engine(database_url)
     drop_append_only_triggers(engine)
@@ -86,10 +86,10 @@ def test_keygen_register_sign_append(database_url: str, tmp_path: Path) -> None:
     assert "registered: lab.two/" in run("register-key", db, vkey).stdout
     event = {
         "event_id": "lab-1",
-        "lot_id": "SAMPLE-1",
-        "type": "quality_test",
+        "lot_id": "LAB-TWO",
+        "type": "register_enterprise",
         "occurred_at": "2025-10-01T00:00:00Z",
-        "payload": {"lab": "吉林省中药材检测中心", "sample_id": "S-1", "method": "ChP 2020", "verdict": "pass"},
+        "payload": {"name": "吉林省中药材检测中心二部", "kind": "lab", "county": "长春市"},
     }
     signed = run("sign", "--key", str(tmp_path / "lab.key"), "-", stdin=json.dumps(event))
     assert signed.returncode == 0, signed.stderr
@@ -97,7 +97,7 @@ def test_keygen_register_sign_append(database_url: str, tmp_path: Path) -> None:
     envelope.write_text(signed.stdout)
     appended = run("append", db, str(envelope))
     assert appended.returncode == 0, appended.stderr
-    assert appended.stdout.startswith("appended: lot SAMPLE-1 #1 record ")
+    assert appended.stdout.startswith("appended: lot LAB-TWO #1 record ")
     assert run("append", db, str(envelope)).stdout.startswith("already recorded: ")
 
 
@@ -127,7 +127,7 @@ def test_log_key_checkpoint_and_note_verify(database_url: str, tmp_path: Path) -
     published = run("checkpoint", db)
     assert published.returncode == 0, published.stderr
     lines = published.stdout.split("\n")
-    assert lines[:2] == ["localhost/ginseng-trace", "24"]
+    assert lines[:2] == ["localhost/ginseng-trace", "31"]
     note = tmp_path / "checkpoint.note"
     note.write_text(published.stdout)
     ok = run("note", "verify", str(note), "--key", vkey)
@@ -137,7 +137,7 @@ def test_log_key_checkpoint_and_note_verify(database_url: str, tmp_path: Path) -
     unknown = run("note", "verify", str(note), "--key", other)
     assert unknown.returncode == 1
     assert unknown.stdout.startswith("NOT VERIFIED: no signature by a known key")
-    note.write_text(published.stdout.replace("\n24\n", "\n25\n"))
+    note.write_text(published.stdout.replace("\n31\n", "\n32\n"))
     forged = run("note", "verify", str(note), "--key", vkey)
     assert (forged.returncode, forged.stdout.count("\n")) == (1, 1)
     assert "does not verify" in forged.stdout

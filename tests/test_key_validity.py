@@ -13,6 +13,7 @@ from sqlalchemy import Engine, text
 from ginseng_trace.chain import ChainBrokenError, MalformedError
 from ginseng_trace.chain.bundle import BundleError, verify_bundle
 from ginseng_trace.chain.keys import ActorKey, SignerKey
+from ginseng_trace.demo import demo_events
 from ginseng_trace.service import ConflictError, KeyNotValidError, Ledger, NotFoundError
 
 from .conftest import Actor, demo_shop_sale
@@ -79,10 +80,10 @@ def test_a_revoked_key_signs_nothing_new_and_old_events_stay_verifiable(timed: L
 def test_an_expired_key_is_refused(timed: Ledger, clock: Clock) -> None:
     sensor = Actor("warehouse.sensor")
     timed.register_key(sensor.key.verifier(), valid_until="2026-01-02T00:00:00Z")
-    timed.append(sensor.sign("LOT-1", "store"))
+    timed.append(sensor.sign("LOT-1", "register_plot"))
     clock.advance(days=2)
     with pytest.raises(KeyNotValidError, match="expired"):
-        timed.append(sensor.sign("LOT-1", "store"))
+        timed.append(sensor.sign("LOT-1", "field_operation"))
     with pytest.raises(MalformedError, match="/valid_until"):
         timed.register_key(Actor("x").key.verifier(), valid_until="2025-01-01T00:00:00Z")
     with pytest.raises(MalformedError, match="/valid_until"):
@@ -167,10 +168,10 @@ def test_log_key_rotation(database_url: str, tmp_path: Path, monkeypatch: pytest
     (tmp_path / "env.json").write_text(signed.stdout)
     assert run("append", db, str(tmp_path / "env.json")).returncode == 0
     new_note = run("checkpoint", db).stdout
-    assert open_checkpoint(new_note, [new_key])[0].size == 25
+    assert open_checkpoint(new_note, [new_key])[0].size == len(demo_events()) + 1
     with pytest.raises(NoteError):
         open_checkpoint(new_note, [old_key])
-    assert open_checkpoint(old_note, [old_key])[0].size == 24
+    assert open_checkpoint(old_note, [old_key])[0].size == 31
     bundle = tmp_path / "b.json"
     assert run("bundle", db, "--lot", "PK-2025-0931", "-o", str(bundle)).returncode == 0
     assert run("verify-bundle", str(bundle), "--log-key", new_key.text()).returncode == 0

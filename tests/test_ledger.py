@@ -95,10 +95,14 @@ def test_a_batch_is_stored_whole_or_not_at_all(ledger: Ledger, grower: Actor) ->
         ledger.append_batch(batch)
     assert caught.value.pointer == "/1/event/inputs/0"
     assert ledger.count() == 0
-    batch = [grower.sign("PLOT-1", "register_plot"), grower.sign("HV-1", "harvest", inputs=["PLOT-1"])]
+    batch = [
+        grower.sign("PLOT-1", "register_plot"),
+        grower.sign("PLOT-1", "sow"),
+        grower.sign("HV-1", "harvest", inputs=["PLOT-1"]),
+    ]
     results = ledger.append_batch(batch)
-    assert [r.record.record["seq"] for r in results] == [1, 1]
-    assert results[1].record.record["inputs"] == [{"lot": "PLOT-1", "head": results[0].record.record_hash}]
+    assert [r.record.record["seq"] for r in results] == [1, 2, 1]
+    assert results[2].record.record["inputs"] == [{"lot": "PLOT-1", "head": results[1].record.record_hash}]
 
 
 def test_registering_a_key_is_idempotent(ledger: Ledger) -> None:
@@ -183,7 +187,7 @@ def test_tampered_record_hash_column_is_named(engine: Engine, ledger: Ledger, gr
 
 def test_a_deleted_record_leaves_a_gap_that_is_named(engine: Engine, ledger: Ledger, grower: Actor) -> None:
     for i in range(3):
-        ledger.append(grower.sign("PLOT-1", "field_operation", event_id=f"op-{i}"))
+        ledger.append(grower.sign("PLOT-1", "field_operation" if i else "register_plot", event_id=f"op-{i}"))
     drop_append_only_triggers(engine)
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM records WHERE event_id = 'op-1'"))

@@ -12,7 +12,7 @@ from ginseng_trace.demo import load_demo
 from ginseng_trace.events.lineage import lot_kind, walk
 from ginseng_trace.service import Ledger, NotFoundError
 
-from .conftest import Actor, LiveServer
+from .conftest import LiveServer, demo_actor
 
 
 def test_walk_and_kinds() -> None:
@@ -40,16 +40,31 @@ def test_a_box_traces_back_to_its_plots(demo: Ledger) -> None:
     ]
 
 
-def test_a_recall_finds_everything_downstream_of_a_harvest(demo: Ledger, grower: Actor) -> None:
-    # a second batch from the same harvest, packed into cases: all of it must come back
-    demo.append(grower.sign("RG-2025-0999", "process", inputs=["HV-2025-FS-0017"]))
-    demo.append(grower.sign("CASE-1", "aggregate", inputs=["RG-2025-0999"], payload={"level": "case"}))
+def test_a_recall_finds_everything_downstream_of_a_harvest(demo: Ledger) -> None:
+    # a second batch from the rest of the same harvest, packed and put into a case: all of it must come back
+    works = demo_actor("jian-red-ginseng-works")
+    demo.append(
+        works.sign(
+            "RG-2025-0999",
+            "process",
+            inputs=["HV-2025-FS-0017"],
+            occurred_at="2025-10-06T00:00:00Z",
+            payload={
+                "process": "sun_drying",
+                "input_quantities": [{"lot": "HV-2025-FS-0017", "value": 200, "unit": "kg"}],
+                "outputs": [{"product": "生晒参 main root", "value": 60, "unit": "kg"}],
+            },
+        )
+    )
+    demo.append(works.sign("PK-2025-0999", "package", inputs=["RG-2025-0999"], payload={"batch": "PK-2025-0999"}))
+    demo.append(works.sign("CASE-1", "aggregate", inputs=["PK-2025-0999"], payload={"level": "case"}))
     found = [(i.lot_id, i.kind, i.depth) for i in demo.lineage("HV-2025-FS-0017", "descendants")]
     assert found == [
         ("RG-2025-0931", "process_batch", 1),
         ("RG-2025-0999", "process_batch", 1),
-        ("CASE-1", "case", 2),
         ("PK-2025-0931", "packaged_product", 2),
+        ("PK-2025-0999", "packaged_product", 2),
+        ("CASE-1", "case", 3),
     ]
     assert demo.lineage("PK-2025-0931", "descendants") == []
     with pytest.raises(NotFoundError):

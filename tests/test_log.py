@@ -32,7 +32,8 @@ def logged(engine: Engine, grower: Actor) -> Ledger:
     """A ledger with a log key, checkpointing every 5 events, holding 13 records in three lots."""
     ledger = Ledger(engine, log_signer=LOG_KEY, checkpoint_every=5)
     ledger.append(grower.sign("PLOT-1", "register_plot"))
-    for i in range(6):
+    ledger.append(grower.sign("PLOT-1", "sow"))
+    for i in range(5):
         ledger.append(grower.sign("PLOT-1", "field_operation", payload={"note": str(i)}))
     ledger.append_batch(
         [grower.sign("HV-1", "harvest", inputs=["PLOT-1"])] + [grower.sign("HV-1", "store") for _ in range(5)]

@@ -92,7 +92,12 @@ def test_extension_lines() -> None:
 
 def test_the_map_of_an_older_checkpoint_is_rebuilt_exactly(engine: Engine, grower: Actor) -> None:
     ledger = Ledger(engine, log_signer=LOG, checkpoint_every=10**9)
-    ledger.append_batch([grower.sign(f"LOT-{i % 5}", "field_operation", payload={"note": str(i)}) for i in range(12)])
+    ledger.append_batch(
+        [
+            grower.sign(f"LOT-{i % 5}", "register_plot" if i < 5 else "field_operation", payload={"note": str(i)})
+            for i in range(12)
+        ]
+    )
     old = ledger.publish_checkpoint()
     ledger.append_batch([grower.sign(f"LOT-{i % 3}", "field_operation", payload={"note": str(i)}) for i in range(7)])
     ledger.append(grower.sign("LOT-NEW", "register_plot"))
@@ -108,9 +113,10 @@ def test_the_map_of_an_older_checkpoint_is_rebuilt_exactly(engine: Engine, growe
 def test_bundles_need_a_committed_map_covering_exactly_their_lots(engine: Engine, grower: Actor) -> None:
     ledger = Ledger(engine, log_signer=LOG)
     ledger.append(grower.sign("PLOT-1", "register_plot"))
+    ledger.append(grower.sign("PLOT-1", "sow"))
     ledger.append(grower.sign("HV-1", "harvest", inputs=["PLOT-1"]))
     data = ledger.bundle("HV-1").to_bytes()
-    assert verify_bundle(data, [LOG.verifier()]).entries == 2
+    assert verify_bundle(data, [LOG.verifier()]).entries == 3
     doc = json.loads(data)
     doc["lot_heads"].pop("PLOT-1")
     with pytest.raises(BundleError, match="exactly the bundle's lots"):

@@ -49,17 +49,17 @@ def test_chronology_accepts_events_in_order(timed: Ledger, grower: Actor) -> Non
 
 
 def test_chronology_refuses_an_event_before_the_lots_previous(timed: Ledger, grower: Actor) -> None:
-    timed.append(grower.sign("PLOT-1", "sow", occurred_at="2020-04-20T00:00:00Z"))
+    timed.append(grower.sign("PLOT-1", "register_plot", occurred_at="2020-04-20T00:00:00Z"))
     with pytest.raises(RuleViolationError) as caught:
-        timed.append(grower.sign("PLOT-1", "register_plot", occurred_at="2020-04-01T00:00:00Z"))
+        timed.append(grower.sign("PLOT-1", "sow", occurred_at="2020-04-01T00:00:00Z"))
     v = caught.value.violation
     assert (v.rule, v.severity, v.pointer) == ("chronology", "hard", "/event/occurred_at")
     assert (v.limit, v.value) == (">= 2020-04-20T00:00:00.000000Z", "2020-04-01T00:00:00Z")
     assert "更早" in v.message_zh
     # within one batch too, and nothing of the batch is stored
     batch = [
-        grower.sign("PLOT-2", "sow", occurred_at="2021-05-01T00:00:00Z"),
-        grower.sign("PLOT-2", "register_plot", occurred_at="2021-04-01T00:00:00Z"),
+        grower.sign("PLOT-2", "register_plot", occurred_at="2021-05-01T00:00:00Z"),
+        grower.sign("PLOT-2", "sow", occurred_at="2021-04-01T00:00:00Z"),
     ]
     with pytest.raises(RuleViolationError, match="earlier"):
         timed.append_batch(batch)
@@ -82,8 +82,8 @@ def test_chronology_refuses_the_future_beyond_the_tolerance(
 def test_a_rule_refusal_over_http_speaks_chinese_by_default_and_english_on_request(
     timed: Ledger, grower: Actor
 ) -> None:
-    timed.append(grower.sign("PLOT-1", "sow", occurred_at="2020-04-20T00:00:00Z"))
-    early = grower.sign("PLOT-1", "register_plot", occurred_at="2020-04-01T00:00:00Z")
+    timed.append(grower.sign("PLOT-1", "register_plot", occurred_at="2020-04-20T00:00:00Z"))
+    early = grower.sign("PLOT-1", "sow", occurred_at="2020-04-01T00:00:00Z")
     body = {"event": json.loads(early.signed_bytes), "signature": base64.b64encode(early.signature).decode()}
     with LiveServer(create_app(timed)) as server, httpx.Client(base_url=server.url) as client:
         zh = client.post("/api/v1/events", json=body)
@@ -108,9 +108,10 @@ def test_a_rule_refusal_over_http_speaks_chinese_by_default_and_english_on_reque
 def test_chronology_accepts_exactly_the_non_decreasing_sequences(offsets: list[int]) -> None:
     """Pure rule, property-based: a lot's events are accepted until the first one earlier than its predecessor."""
     from ginseng_trace.chain import Event
-    from ginseng_trace.events.rules import LotState, enforce
+    from ginseng_trace.events.rules import Inspector
 
     base = datetime(2020, 1, 1, tzinfo=UTC)
+    inspector = Inspector()
     last = None
     for i, offset in enumerate(offsets):
         moment = base + timedelta(minutes=offset)
@@ -118,18 +119,20 @@ def test_chronology_accepts_exactly_the_non_decreasing_sequences(offsets: list[i
             {
                 "event_id": f"e{i}",
                 "lot_id": "L",
-                "type": "field_operation",
+                "type": "field_operation" if i else "register_plot",
                 "occurred_at": at(moment),
                 "actor": "a",
                 "key_id": "00000000",
-                "payload": {},
+                "payload": {"operation": "inspect"}
+                if i
+                else {"land_type": "farmland", "county": "抚松县", "area_mu": 1},
             }
         )
         if last is not None and moment < last:
-            with pytest.raises(RuleViolationError):
-                enforce(event, LotState(last), NOW)
+            with pytest.raises(RuleViolationError, match="earlier"):
+                inspector.enforce(event, NOW)
             return
-        enforce(event, LotState(last), NOW)
+        assert inspector.enforce(event, NOW) == []
         last = moment
 
 
@@ -149,11 +152,29 @@ def test_the_cli_reports_a_refusal_in_one_line(database_url: str, tmp_path, monk
     assert "already has an event at 2025-11-20T07:30:00.000000Z" in refused.stderr
 
 
+def harvested(ledger: Ledger, grower: Actor, plot: str = "PLOT-1", lot: str = "HV-1") -> None:
+    """A plot registered, sown in 2020 and harvested in September 2025 (1450 kg, five years)."""
+    ledger.append_batch(
+        [grower.sign(plot, "register_plot"), grower.sign(plot, "sow"), grower.sign(lot, "harvest", inputs=[plot])]
+    )
+
+
+def packed(ledger: Ledger, grower: Actor, box: str) -> None:
+    """``box``: 200 boxes of 250 g of red ginseng from a plot of the grower's own."""
+    harvested(ledger, grower, f"PLOT-{box}", f"HV-{box}")
+    ledger.append(grower.sign(f"RG-{box}", "process", inputs=[f"HV-{box}"]))
+    ledger.append(grower.sign(box, "package", inputs=[f"RG-{box}"], payload={"batch": box}))
+
+
 def test_nothing_moves_while_a_lot_is_held_and_a_held_lot_is_not_consumed(timed: Ledger, grower: Actor) -> None:
     regulator = Actor("jilin-regulator")
     timed.register_key(regulator.key.verifier())
-    timed.append(grower.sign("HV-1", "harvest"))
-    timed.append(regulator.sign("HV-1", "hold", payload={"reason": "Cd above limit in a related batch"}))
+    harvested(timed, grower)
+    timed.append(
+        regulator.sign(
+            "HV-1", "hold", occurred_at="2025-09-20T00:00:00Z", payload={"reason": "Cd above limit in a related batch"}
+        )
+    )
     with pytest.raises(RuleViolationError) as caught:
         timed.append(grower.sign("HV-1", "ship"))
     assert (caught.value.violation.rule, caught.value.violation.pointer) == ("hold", "/event/type")
@@ -161,26 +182,30 @@ def test_nothing_moves_while_a_lot_is_held_and_a_held_lot_is_not_consumed(timed:
         timed.append(grower.sign("RG-1", "process", inputs=["HV-1"]))
     assert consumed.value.violation.pointer == "/event/inputs/0"
     timed.append(grower.sign("HV-1", "quality_test"))  # testing a held lot is allowed
-    timed.append(regulator.sign("HV-1", "release", payload={"reason": "retest passed"}))
-    assert timed.append(grower.sign("HV-1", "ship")).created
+    timed.append(
+        regulator.sign("HV-1", "release", occurred_at="2025-09-30T00:00:00Z", payload={"reason": "retest passed"})
+    )
     assert timed.append(grower.sign("RG-1", "process", inputs=["HV-1"])).created
+    assert timed.append(grower.sign("HV-1", "ship")).created
 
 
 def test_a_recall_is_not_lifted_by_a_release(timed: Ledger, grower: Actor) -> None:
     regulator = Actor("jilin-regulator")
     timed.register_key(regulator.key.verifier())
-    timed.append(grower.sign("PK-1", "package"))
-    timed.append(regulator.sign("PK-1", "recall", payload={"reason": "contaminated harvest upstream"}))
-    timed.append(regulator.sign("PK-1", "release", payload={"reason": "mistaken release"}))
+    for box in ("PK-1", "PK-2", "PK-3"):
+        packed(timed, grower, box)
+    timed.append(regulator.sign("PK-1", "recall", occurred_at="2025-10-30T00:00:00Z", payload={"reason": "upstream"}))
+    timed.append(regulator.sign("PK-1", "release", occurred_at="2025-10-31T00:00:00Z", payload={"reason": "mistake"}))
     with pytest.raises(RuleViolationError, match="under recall"):
         timed.append(grower.sign("PK-1", "sell"))
     # and within one batch: hold then ship is refused, hold, release, ship is accepted
+    hold = {"occurred_at": "2025-10-30T00:00:00Z", "payload": {"reason": "r"}}
     with pytest.raises(RuleViolationError):
-        timed.append_batch([regulator.sign("PK-2", "hold", payload={"reason": "r"}), grower.sign("PK-2", "ship")])
+        timed.append_batch([regulator.sign("PK-2", "hold", **hold), grower.sign("PK-2", "ship")])
     done = timed.append_batch(
         [
-            regulator.sign("PK-3", "hold", payload={"reason": "r"}),
-            regulator.sign("PK-3", "release", payload={"reason": "ok"}),
+            regulator.sign("PK-3", "hold", **hold),
+            regulator.sign("PK-3", "release", occurred_at="2025-10-31T00:00:00Z", payload={"reason": "ok"}),
             grower.sign("PK-3", "ship"),
         ]
     )

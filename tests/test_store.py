@@ -42,11 +42,12 @@ def test_raw_sql_cannot_change_or_remove_ledger_rows(
     engine: Engine, ledger: Ledger, grower: Actor, statement: str
 ) -> None:
     ledger.append(grower.sign("PLOT-1", "register_plot"))
+    ledger.append(grower.sign("PLOT-1", "sow"))
     ledger.append(grower.sign("HV-1", "harvest", inputs=["PLOT-1"]))
     with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
         conn.execute(text(statement))
-    assert ledger.count() == 2
-    assert ledger.verify().records == 2
+    assert ledger.count() == 3
+    assert ledger.verify().records == 3
 
 
 def test_truncate_is_refused_on_postgresql(engine: Engine, ledger: Ledger, grower: Actor) -> None:

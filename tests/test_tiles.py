@@ -43,7 +43,12 @@ def test_tile_paths() -> None:
 def client(engine: Engine, grower: Actor) -> Iterator[httpx.Client]:
     ledger = Ledger(engine, log_signer=LOG, checkpoint_every=10**9)
     ledger.register_key(grower.key.verifier())
-    ledger.append_batch([grower.sign(f"LOT-{i % 7}", "field_operation", payload={"note": str(i)}) for i in range(SIZE)])
+    ledger.append_batch(
+        [
+            grower.sign(f"LOT-{i % 7}", "register_plot" if i < 7 else "field_operation", payload={"note": str(i)})
+            for i in range(SIZE)
+        ]
+    )
     ledger.publish_checkpoint()
     with LiveServer(create_app(ledger)) as server, httpx.Client(base_url=server.url + "/api/v1/log") as client:
         yield client

@@ -224,11 +224,11 @@ def test_witness_and_log_in_separate_processes(
     witness = ["witness", "--log", log_url, "--key", str(key_file), "--log-key", log_vkey, "--state", str(state)]
 
     first = cli(*witness, env=env)
-    assert (first.returncode, first.stdout) == (0, "cosigned ginseng.test/log at tree size 24\n"), first.stderr
+    assert (first.returncode, first.stdout) == (0, "cosigned ginseng.test/log at tree size 31\n"), first.stderr
     checkpoint = httpx.get(f"{log_url}/api/v1/log/checkpoint").text
     assert "\u2014 regulator.test/witness " in checkpoint
 
-    # more events arrive; the witness checks the consistency proof from size 24 and cosigns again
+    # more events arrive; the witness checks the consistency proof from size 31 and cosigns again
     key_path = tmp_path / "shop.key"
     event = demo_shop_sale("sale-2", "2025-11-21T02:00:00Z", key_path)
     envelope = _sign(key_path, event, env)
@@ -239,11 +239,11 @@ def test_witness_and_log_in_separate_processes(
         == 201
     )
     deadline = time.monotonic() + 20
-    while httpx.get(f"{log_url}/api/v1/log/checkpoint").text.split("\n")[1] != "25":
+    while httpx.get(f"{log_url}/api/v1/log/checkpoint").text.split("\n")[1] != "32":
         assert time.monotonic() < deadline
         time.sleep(0.2)
     second = cli(*witness, env=env)
-    assert second.stdout == "cosigned ginseng.test/log at tree size 25\n", second.stderr
+    assert second.stdout == "cosigned ginseng.test/log at tree size 32\n", second.stderr
 
     bundle = tmp_path / "pk.json"
     assert (
@@ -264,17 +264,17 @@ def test_witness_and_log_in_separate_processes(
     forked = _sign(key_path, {**event, "event_id": "sale-2-elsewhere"}, other_env)
     httpx.post(f"{other_url}/api/v1/events", content=forked, headers={"content-type": "application/json"})
     deadline = time.monotonic() + 20
-    while httpx.get(f"{other_url}/api/v1/log/checkpoint").text.split("\n")[1] != "25":
+    while httpx.get(f"{other_url}/api/v1/log/checkpoint").text.split("\n")[1] != "32":
         assert time.monotonic() < deadline
         time.sleep(0.2)
     split = cli(
         "witness", "--log", other_url, "--key", str(key_file), "--log-key", log_vkey, "--state", str(state), env=env
     )
     assert split.returncode == 1
-    assert split.stdout.startswith("SPLIT VIEW: split view: two roots for tree size 25")
+    assert split.stdout.startswith("SPLIT VIEW: split view: two roots for tree size 32")
     evidence = Path(split.stdout.strip().rsplit("evidence: ", 1)[1])
     both = json.loads(evidence.read_text())
-    assert both["cosigned"].split("\n")[1] == both["offered"].split("\n")[1] == "25"
+    assert both["cosigned"].split("\n")[1] == both["offered"].split("\n")[1] == "32"
     assert both["cosigned"] != both["offered"]
 
 

@@ -49,6 +49,7 @@ def open_ledger(settings: Settings, *, migrate_first: bool = True) -> Ledger:
         ledger.register_key(dev_signer.verifier())
     if migrate_first:
         ledger.adopt_log_key()
+        ledger.ensure_lot_states()
     return ledger
 
 

@@ -156,6 +156,42 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    """Re-run every rule over the ledger's records; print the findings and how they differ from the stored ones."""
+    report = open_ledger(_settings(args)).check(args.lot, record=args.record)
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "events": report.events,
+                    "lots": sorted(report.lots) if report.lots is not None else None,
+                    "ok": report.ok,
+                    "findings": [
+                        {"log_index": f.log_index, "lot_id": f.lot_id, **f.violation.to_json()} for f in report.findings
+                    ],
+                    "unstored": [f.key() for f in report.unstored],
+                    "unreproduced": [[f.log_index, f.rule, f.pointer] for f in report.unreproduced],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+    else:
+        scope = f"lot {args.lot} and its ancestors" if args.lot else "whole ledger"
+        print(f"checked {report.events} events; {scope}: {len(report.findings)} finding(s)")
+        for f in report.findings:
+            v = f.violation
+            print(f"  #{f.log_index} {f.lot_id} {v.severity} {v.rule} {v.pointer}: {v.message} / {v.message_zh}")
+        for f in report.unstored:
+            action = "stored now" if args.record else "NOT STORED (run with --record to store it)"
+            print(f"  {action}: #{f.log_index} {f.violation.rule} {f.violation.pointer}")
+        for g in report.unreproduced:
+            print(f"  STORED BUT NOT REPRODUCED by today's rules (kept): #{g.log_index} {g.rule} {g.pointer}")
+        for f in report.hard:
+            print(f"  REFUSED BY TODAY'S RULES: #{f.log_index} {f.violation.rule}: {f.violation.message}")
+    return EXIT_OK if report.ok or (args.record and not report.hard and not report.unreproduced) else EXIT_FAILED
+
+
 def cmd_log_key(args: argparse.Namespace) -> int:
     ledger = open_ledger(_settings(args), migrate_first=False)
     assert ledger.log_signer is not None  # noqa: S101 - open_ledger always configures one
@@ -382,6 +418,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8100)
     p.set_defaults(run=cmd_witness_serve)
+
+    p = sub.add_parser("check", parents=[db], help="re-run the ginseng rules over the records; compare findings")
+    p.add_argument("--lot", help="report this lot and every lot it was made from")
+    p.add_argument("--record", action="store_true", help="store findings not stored yet, and rebuild lot states")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.set_defaults(run=cmd_check)
 
     p = sub.add_parser("verify", parents=[db], help="re-check every hash, link and signature")
     p.add_argument("--lot", help="verify this lot (with its ancestors) instead of the whole ledger")

@@ -36,6 +36,7 @@ ACTORS = (
     DemoActor("fusong-wang-farm", "grower", "抚松县王氏人参种植场 Wang ginseng farm, Fusong"),
     DemoActor("jian-li-farm", "grower", "集安市李氏参园 Li ginseng garden, Ji'an"),
     DemoActor("jingyu-forest-coop", "grower", "靖宇县林下参合作社 Jingyu forest ginseng cooperative"),
+    DemoActor("linjiang-zhao-forest", "grower", "临江市赵氏林下参基地 Zhao forest ginseng base, Linjiang"),
     DemoActor("jilin-quality-lab", "lab", "吉林省中药材检测中心 Jilin herbal testing centre"),
     DemoActor("jian-red-ginseng-works", "processor", "集安红参加工厂 Ji'an red ginseng works"),
     DemoActor("changbai-cold-logistics", "logistics", "长白山冷链物流 Changbai cold-chain logistics"),
@@ -54,6 +55,12 @@ LOTS: dict[str, dict[str, str]] = {
     "HV-2025-FS-0017": {"kind": "harvest_lot", "product": "鲜园参 fresh garden ginseng", "county": "抚松县"},
     "HV-2025-JA-0102": {"kind": "harvest_lot", "product": "鲜园参 fresh garden ginseng", "county": "集安市"},
     "HV-2025-JY-0003": {"kind": "harvest_lot", "product": "鲜林下山参 fresh forest ginseng", "county": "靖宇县"},
+    "PLOT-LJ-0011": {"kind": "plot_crop", "product": "林下山参 forest ginseng", "county": "临江市"},
+    "HV-2025-LJ-0011": {
+        "kind": "harvest_lot",
+        "product": "鲜林下山参 fresh forest ginseng (suspicious: implausible yield)",
+        "county": "临江市",
+    },
     "RG-2025-0931": {"kind": "process_batch", "product": "红参 red ginseng", "county": "集安市"},
     "PK-2025-0931": {"kind": "packaged_product", "product": "红参 red ginseng 250 g", "county": "集安市"},
 }
@@ -153,6 +160,7 @@ def _events() -> list[tuple[str, dict[str, Any]]]:
             "product": "枯草芽孢杆菌 Bacillus subtilis WP",
             "registration_number": "PD20171234",
             "active_ingredient": "Bacillus subtilis",
+            "pesticide_class": "biological",
             "dose": {"value": 1500, "unit": "g a.i./hm2"},
             "method": "spray",
             "pre_harvest_interval_days": 14,
@@ -241,6 +249,41 @@ def _events() -> list[tuple[str, dict[str, Any]]]:
         [jy],
     )
 
+    # The suspicious lot: "forest ginseng" from 20 mu of forest, 1,280 kg in one harvest (4 kg/mu/year,
+    # six times the province's forest mean) at 50 g a root, the weight of a garden root: garden ginseng
+    # sold as forest ginseng. Every field is well-formed and every hard rule holds, so it is stored; the
+    # yield_plausibility rule attaches a finding.
+    zhao = "linjiang-zhao-forest"
+    add(
+        zhao,
+        "demo-lj-001",
+        "PLOT-LJ-0011",
+        "register_plot",
+        "2009-05-06T02:00:00Z",
+        {
+            "land_type": "forest",
+            "county": "临江市",
+            "prefecture": "白山市",
+            "area_mu": 20,
+            "location": {"private": True, "polygon": [[127.09, 41.81], [127.10, 41.81], [127.10, 41.82]]},
+        },
+    )
+    add(zhao, "demo-lj-002", "PLOT-LJ-0011", "sow", "2009-09-25T01:00:00Z", {"variety": "大马牙"})
+    add(
+        zhao,
+        "demo-lj-003",
+        "HV-2025-LJ-0011",
+        "harvest",
+        "2025-09-16T00:00:00Z",
+        {
+            "crop_age_years": 16,
+            "fresh_weight": {"value": 1280, "unit": "kg"},
+            "root_count": 25600,
+            "grams_per_root": 50,
+            "grade": "统货",
+        },
+        ["PLOT-LJ-0011"],
+    )
     add(
         lab,
         "demo-lab-001",
@@ -257,6 +300,26 @@ def _events() -> list[tuple[str, dict[str, Any]]]:
             "verdict": "pass",
         },
     )
+    for farmer, lot, kg, n, day in (
+        (wang, "HV-2025-FS-0017", 1450, "fs", "28"),
+        (li, "HV-2025-JA-0102", 900, "ja", "27"),
+    ):
+        add(
+            farmer,
+            f"demo-{n}-ship",
+            lot,
+            "ship",
+            f"2025-09-{day}T01:00:00Z",
+            {"from": farmer, "to": works, "carrier": logi, "net_weight_kg": kg},
+        )
+        add(
+            works,
+            f"demo-{n}-receive",
+            lot,
+            "receive",
+            "2025-09-29T03:00:00Z",
+            {"from": farmer, "net_weight_kg": kg - (4 if n == "fs" else 2)},
+        )
     add(
         works,
         "demo-rg-001",
@@ -266,8 +329,8 @@ def _events() -> list[tuple[str, dict[str, Any]]]:
         {
             "process": "steam_red_ginseng",
             "input_quantities": [
-                {"lot": "HV-2025-FS-0017", "value": 1450, "unit": "kg"},
-                {"lot": "HV-2025-JA-0102", "value": 900, "unit": "kg"},
+                {"lot": "HV-2025-FS-0017", "value": 1200, "unit": "kg"},
+                {"lot": "HV-2025-JA-0102", "value": 898, "unit": "kg"},
             ],
             "steps": [
                 "soak",
@@ -319,6 +382,8 @@ def _events() -> list[tuple[str, dict[str, Any]]]:
             "gtin": GTIN_250G,
             "batch": "PK-2025-0931",
             "net_weight_g": 250,
+            "intended_use": "medicinal",
+            "claims": ["geographical_indication"],
             "units": UNITS,
             "serials": {"first": "0001", "last": f"{UNITS:04d}"},
             "production_date": "2025-10-25",

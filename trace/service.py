@@ -6,6 +6,7 @@ and commits itself; nothing below it commits.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -37,13 +38,36 @@ from .chain.times import format_utc, parse_utc
 from .chain.verify import Report, verify_entries
 from .events.catalogue import check_event_type, check_payload
 from .events.lineage import lot_kind, walk
-from .events.rules import LotState, RuleViolationError, enforce, next_hold
+from .events.rules import Inspector, RuleViolationError, Violation
+from .events.state import LotState
 from .store.db import WRITE
-from .store.repository import LedgerRepository, NewRecord, StoredCheckpoint, StoredRecord
+from .store.repository import LedgerRepository, NewRecord, StoredCheckpoint, StoredFinding, StoredRecord
 
 Clock = Callable[[], datetime]
 TILE_WIDTH = 256
 T = TypeVar("T")
+
+
+def finding_rows(
+    log_index: int, lot_id: str, findings: Sequence[Violation], found_at: str, pointer: str = "/event"
+) -> list[StoredFinding]:
+    """The rows that store ``findings`` of the record at ``log_index``, with pointers relative to its event."""
+    return [
+        StoredFinding(
+            log_index,
+            position,
+            lot_id,
+            v.rule,
+            v.severity,
+            "/event" + v.pointer.removeprefix(pointer),
+            v.limit,
+            v.value,
+            v.message,
+            v.message_zh,
+            found_at,
+        )
+        for position, v in enumerate(findings)
+    ]
 
 
 def utc_now() -> datetime:
@@ -158,10 +182,53 @@ class LogKeyPeriod:
 
 @dataclass(frozen=True)
 class Appended:
-    """The outcome of one submission: the stored record, and whether this call created it."""
+    """The outcome of one submission: the stored record, whether this call created it, and what the soft
+    rules found (only for a record this call created)."""
 
     record: RecordView
     created: bool
+    findings: tuple[Violation, ...] = ()
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A rule an event breaks, found by recomputing from the records."""
+
+    log_index: int
+    lot_id: str
+    violation: Violation
+
+    def key(self) -> tuple[int, str, str, str, str]:
+        v = self.violation
+        return (self.log_index, v.rule, v.pointer, v.limit, v.value)
+
+
+def _stored_key(f: StoredFinding) -> tuple[int, str, str, str, str]:
+    return (f.log_index, f.rule, f.pointer, f.limit, f.value)
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """The rules re-run over the whole ledger: what they find now, and how that differs from what is stored.
+
+    ``unstored``: soft findings recomputed now but not stored (the rules file changed, or the records
+    predate a rule). ``unreproduced``: stored findings the rules no longer produce (kept: a finding is
+    never dropped). ``hard``: stored events that today's hard rules would refuse.
+    """
+
+    events: int
+    lots: frozenset[str] | None
+    findings: tuple[Finding, ...]
+    unstored: tuple[Finding, ...]
+    unreproduced: tuple[StoredFinding, ...]
+
+    @property
+    def hard(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.violation.hard)
+
+    @property
+    def ok(self) -> bool:
+        return not self.hard and not self.unstored and not self.unreproduced
 
 
 class Ledger:
@@ -309,10 +376,15 @@ class Ledger:
         index = tree_size = repo.next_log_index()
         now = self.clock()
         recorded_at = format_utc(now)
-        last_occurred = {lot: parse_utc(t) for lot, t in repo.latest_occurred({s.event.lot_id for s in batch}).items()}
-        holds: dict[str, str | None] = {}
-        for lot, kind in repo.hold_events({lot for s in batch for lot in (s.event.lot_id, *s.event.inputs)}):
-            holds[lot] = next_hold(kind, holds.get(lot))
+        inspector = Inspector(
+            {
+                lot: LotState.from_json(text)
+                for lot, text in repo.lot_states(
+                    {lot for s in batch for lot in (s.event.lot_id, *s.event.inputs)}
+                ).items()
+            }
+        )
+        found: list[StoredFinding] = []
         validity = {(k.key.name, k.key.key_id_hex): k for k in repo.actor_keys({s.event.actor for s in batch})}
         results: list[Appended] = []
         new: list[NewRecord] = []
@@ -335,17 +407,11 @@ class Ledger:
             refusal = actor_key.refusal_at(recorded_at)
             if refusal is not None:
                 raise KeyNotValidError(pointer(i) + "/key_id", refusal)
-            state = LotState(
-                last_occurred.get(event.lot_id),
-                holds.get(event.lot_id),
-                {lot: holds.get(lot) for lot in event.inputs},
-            )
-            enforce(event, state, now, pointer(i))
-            last_occurred[event.lot_id] = max(event.occurred, last_occurred.get(event.lot_id, event.occurred))
-            holds[event.lot_id] = next_hold(event.type, holds.get(event.lot_id))
             for j, lot in enumerate(event.inputs):
                 if lot not in heads:
                     raise UnknownLotError(f"{pointer(i)}/inputs/{j}", f"input lot {lot!r} has no record in this ledger")
+            findings = tuple(inspector.enforce(event, now, pointer(i)))
+            found += finding_rows(index, event.lot_id, findings, recorded_at, pointer(i))
             seq, prev = heads.get(event.lot_id, (0, GENESIS))
             sealed = seal(
                 signed,
@@ -382,9 +448,11 @@ class Ledger:
                 sealed.record_bytes,
             )
             fresh[event.event_id] = stored
-            results.append(Appended(RecordView.of(stored), created=True))
+            results.append(Appended(RecordView.of(stored), created=True, findings=findings))
             index += 1
         repo.insert(new)
+        repo.put_lot_states([(lot, inspector.states[lot].to_json()) for lot in sorted(inspector.changed)])
+        repo.add_findings(found)
         if new:
             self._grow_tree(repo, tree_size, [leaf_hash(r.record_bytes) for r in new])
         return results
@@ -422,6 +490,90 @@ class Ledger:
     def count(self) -> int:
         with self.engine.connect() as conn:
             return LedgerRepository(conn).count()
+
+    # -- semantic checks ------------------------------------------------------------
+
+    def findings(
+        self, lot_id: str | None = None, *, ancestors: bool = False, rule: str | None = None
+    ) -> list[StoredFinding]:
+        """Stored findings (all, or of ``lot_id`` and, with ``ancestors``, every lot it was made from)."""
+        with self.engine.connect() as conn:
+            repo = LedgerRepository(conn)
+            if lot_id is None:
+                return repo.findings(rule=rule)
+            if not repo.heads([lot_id]):
+                raise NotFoundError(f"lot {lot_id!r} has no record")
+            return repo.findings(self._lineage(repo, lot_id) if ancestors else {lot_id}, rule)
+
+    def check(self, lot_id: str | None = None, *, record: bool = False) -> CheckReport:
+        """Re-run every rule over the whole ledger from its records alone, in log order, and compare with
+        the stored findings. With ``lot_id`` the report covers that lot and every lot it was made from
+        (the replay is still whole: a lot's state depends on its siblings). With ``record``, store the
+        findings not stored yet and every lot's recomputed state (under the append lock)."""
+        with self.engine.connect() as conn:
+            repo = LedgerRepository(conn)
+            if record:
+                conn.rollback()
+                with conn.execution_options(**WRITE).begin():
+                    repo.lock_for_append()
+                    return self._check(repo, lot_id, record=True)
+            return self._check(repo, lot_id, record=False)
+
+    def _check(self, repo: LedgerRepository, lot_id: str | None, *, record: bool) -> CheckReport:
+        lots: frozenset[str] | None = None
+        if lot_id is not None:
+            if not repo.heads([lot_id]):
+                raise NotFoundError(f"lot {lot_id!r} has no record")
+            lots = frozenset(self._lineage(repo, lot_id))
+        inspector = Inspector()
+        found: list[Finding] = []
+        events = 0
+        for index, event_bytes, recorded_at in repo.replay():
+            try:
+                event = Event.from_json(parse_json(event_bytes))
+            except MalformedError as exc:
+                raise IntegrityError(f"record {index} is unreadable: {exc.diagnostics()}") from None
+            violations = inspector.judge(event, parse_utc(recorded_at))
+            inspector.admit(event)
+            events += 1
+            found += [Finding(index, event.lot_id, v) for v in violations]
+        stored = repo.findings()
+        stored_keys = {_stored_key(f) for f in stored}
+        found_keys = {f.key() for f in found}
+        unstored = [f for f in found if not f.violation.hard and f.key() not in stored_keys]
+        unreproduced = [f for f in stored if _stored_key(f) not in found_keys]
+        if record:
+            repo.put_lot_states([(lot, state.to_json()) for lot, state in sorted(inspector.states.items())])
+            repo.add_findings(self._new_finding_rows(stored, unstored))
+        if lots is not None:
+            found = [f for f in found if f.lot_id in lots]
+            unstored = [f for f in unstored if f.lot_id in lots]
+            unreproduced = [f for f in unreproduced if f.lot_id in lots]
+        return CheckReport(events, lots, tuple(found), tuple(unstored), tuple(unreproduced))
+
+    def _new_finding_rows(self, stored: Sequence[StoredFinding], new: Sequence[Finding]) -> list[StoredFinding]:
+        position: dict[int, int] = {}
+        for old in stored:
+            position[old.log_index] = max(position.get(old.log_index, -1), old.position)
+        now = format_utc(self.clock())
+        rows = []
+        for f in new:
+            position[f.log_index] = position.get(f.log_index, -1) + 1
+            rows += [
+                dataclasses.replace(row, position=position[f.log_index])
+                for row in finding_rows(f.log_index, f.lot_id, [f.violation], now)
+            ]
+        return rows
+
+    def ensure_lot_states(self) -> bool:
+        """Rebuild every lot's state (and store any findings missing) if the ledger has records but no
+        states, as after upgrading from a version without them. Returns whether it rebuilt."""
+        with self.engine.connect() as conn:
+            repo = LedgerRepository(conn)
+            if repo.count_lot_states() or not repo.count():
+                return False
+        self.check(record=True)
+        return True
 
     # -- verifying ----------------------------------------------------------------
 
@@ -702,7 +854,9 @@ class Ledger:
 
 __all__ = [
     "Appended",
+    "CheckReport",
     "ConflictError",
+    "Finding",
     "IntegrityError",
     "KeyNotValidError",
     "Ledger",

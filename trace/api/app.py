@@ -24,8 +24,9 @@ from ..chain.errors import ChainBrokenError, FieldProblem, MalformedError
 from ..chain.merkle import leaf_hash
 from ..chain.records import SignedEvent
 from ..events.catalogue import catalogue, check_event_type, event_types
+from ..events.rules import rules_config
 from ..service import Appended, Ledger
-from ..store.repository import StoredCheckpoint
+from ..store.repository import StoredCheckpoint, StoredFinding
 from . import models, problems
 
 API = "/api/v1"
@@ -68,7 +69,7 @@ async def _json_body(request: Request) -> Any:
 def _appended(result: Appended) -> JSONResponse:
     view = result.record
     return JSONResponse(
-        view.to_json(),
+        {**view.to_json(), "findings": [v.to_json() for v in result.findings]},
         status_code=201 if result.created else 200,
         headers={"Location": f"{API}/events/{view.record_hash}"},
     )
@@ -167,7 +168,7 @@ def create_app(
     @app.post(
         f"{API}/events",
         status_code=201,
-        response_model=models.RecordOut,
+        response_model=models.AppendedOut,
         responses={200: {"description": "already recorded (an idempotent retry)"}, **errors},
         openapi_extra=body_schema(models.SignedEventIn),
         summary="Submit a client-signed event",
@@ -181,7 +182,7 @@ def create_app(
         @app.post(
             f"{API}/dev/events",
             status_code=201,
-            response_model=models.RecordOut,
+            response_model=models.AppendedOut,
             responses=errors,
             openapi_extra=body_schema(models.DevEventIn),
             summary="Submit an event for the server's development actor to sign (development only)",
@@ -237,6 +238,47 @@ def create_app(
     def lot_bundle(lot_id: str) -> Response:
         """The lot's offline proof bundle: its history and its ancestors', with inclusion proofs into one checkpoint."""
         return Response(ledger.bundle(lot_id).to_bytes(), media_type="application/json")
+
+    def findings_out(found: Sequence[StoredFinding]) -> list[dict[str, Any]]:
+        config = rules_config()
+        return [
+            {
+                "log_index": f.log_index,
+                "lot_id": f.lot_id,
+                "rule": f.rule,
+                "severity": f.severity,
+                "public": bool(config.get(f.rule, {}).get("public", False)),
+                "title": str(config.get(f.rule, {}).get("title", f.rule)),
+                "title_zh": str(config.get(f.rule, {}).get("title_zh", f.rule)),
+                "pointer": f.pointer,
+                "limit": f.limit,
+                "value": f.value,
+                "message": f.message,
+                "message_zh": f.message_zh,
+                "found_at": f.found_at,
+            }
+            for f in found
+        ]
+
+    @app.get(f"{API}/lots/{{lot_id}}/findings", response_model=models.FindingsOut, responses=errors)
+    def lot_findings(
+        lot_id: str,
+        ancestors: bool = Query(True, description="also every lot this lot was made from (a box: back to its plots)"),
+    ) -> dict[str, Any]:
+        """What the soft rules found in the lot's events (and its ancestors'): stored when each event was
+        appended, never dropped; `ginseng-trace check` recomputes them from the records."""
+        found = ledger.findings(lot_id, ancestors=ancestors)
+        return {"lot_id": lot_id, "ancestors": ancestors, "findings": findings_out(found)}
+
+    @app.get(f"{API}/findings", response_model=models.FindingsOut, responses=errors)
+    def all_findings(rule: str | None = Query(None, description="only this rule's findings")) -> dict[str, Any]:
+        """Every stored finding in the ledger, in log order (for regulators)."""
+        return {"lot_id": None, "ancestors": False, "findings": findings_out(ledger.findings(rule=rule))}
+
+    @app.get(f"{API}/rules")
+    def rules() -> dict[str, Any]:
+        """The rules in force: each rule's severity, thresholds and source (schemas/rules.yaml)."""
+        return dict(rules_config())
 
     @app.get(f"{API}/event-types", response_model=list[models.EventTypeOut])
     def list_event_types() -> list[dict[str, str]]:

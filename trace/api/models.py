@@ -48,6 +48,35 @@ class RecordOut(BaseModel):
     event: dict[str, Any] = Field(description="the signed event")
 
 
+class ViolationOut(BaseModel):
+    rule: str = Field(description="rule id in schemas/rules.yaml")
+    severity: str = Field(description="soft: the event was stored and this finding attached")
+    pointer: str = Field(description="JSON Pointer to the field, from the envelope")
+    limit: str
+    value: str
+    message: str
+    message_zh: str
+
+
+class AppendedOut(RecordOut):
+    findings: list[ViolationOut] = Field(description="what the soft rules found in this event (empty if nothing)")
+
+
+class FindingOut(ViolationOut):
+    log_index: int = Field(description="the record the finding is attached to")
+    lot_id: str
+    public: bool = Field(description="whether the rules file lets the consumer page show it")
+    title: str
+    title_zh: str
+    found_at: str
+
+
+class FindingsOut(BaseModel):
+    lot_id: str | None
+    ancestors: bool
+    findings: list[FindingOut]
+
+
 class HistoryOut(BaseModel):
     lot_id: str
     records: list[RecordOut]

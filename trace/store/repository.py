@@ -6,7 +6,7 @@ The caller (the service layer) owns the transaction; this class never commits.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, String, any_, bindparam, func, select, text
@@ -18,10 +18,12 @@ from .tables import (
     actor_keys,
     checkpoints,
     cosignatures,
+    findings,
     key_revocations,
     log_keys,
     log_nodes,
     lot_heads,
+    lot_states,
     record_inputs,
     records,
 )
@@ -47,6 +49,23 @@ class StoredRecord:
         return StoredEntry(
             self.log_index, self.event_id, self.lot_id, self.seq, self.record_hash, self.event_bytes, self.record_bytes
         )
+
+
+@dataclass(frozen=True)
+class StoredFinding:
+    """A soft rule's finding on one event, as stored (columns of ``findings``, in order)."""
+
+    log_index: int
+    position: int
+    lot_id: str
+    rule: str
+    severity: str
+    pointer: str
+    limit: str
+    value: str
+    message: str
+    message_zh: str
+    found_at: str
 
 
 @dataclass(frozen=True)
@@ -153,29 +172,43 @@ class LedgerRepository:
             return column == any_(bindparam("values", list(values), type_=postgresql.ARRAY(String)))
         return column.in_(values)
 
-    def latest_occurred(self, lots: Collection[str]) -> dict[str, str]:
-        """``lot -> occurred_at`` of each named lot's latest record (RFC 3339, as stored)."""
+    def lot_states(self, lots: Collection[str]) -> dict[str, str]:
+        """``lot -> state`` (JSON text) of each named lot that has one."""
         found: dict[str, str] = {}
         for chunk in _chunks(sorted(lots)):
-            query = (
-                select(lot_heads.c.lot_id, records.c.occurred_at)
-                .join(records, records.c.log_index == lot_heads.c.log_index)
-                .where(self._among(lot_heads.c.lot_id, chunk))
-            )
-            found.update((lot, occurred) for lot, occurred in self.connection.execute(query))
+            query = select(lot_states.c.lot_id, lot_states.c.state).where(self._among(lot_states.c.lot_id, chunk))
+            found.update((lot, state) for lot, state in self.connection.execute(query))
         return found
 
-    def hold_events(self, lots: Collection[str]) -> list[tuple[str, str]]:
-        """``(lot, type)`` of the named lots' hold, release and recall events, in each lot's order."""
-        found: list[tuple[str, str]] = []
+    def count_lot_states(self) -> int:
+        return int(self.connection.execute(select(func.count()).select_from(lot_states)).scalar_one())
+
+    def put_lot_states(self, states: Sequence[tuple[str, str]]) -> None:
+        """Insert or replace ``(lot, state JSON)`` rows."""
+        if not states:
+            return
+        upsert = (
+            postgresql.insert(lot_states) if self.connection.dialect.name == "postgresql" else sqlite.insert(lot_states)
+        )
+        self.connection.execute(
+            upsert.on_conflict_do_update(index_elements=[lot_states.c.lot_id], set_={"state": upsert.excluded.state}),
+            [{"lot_id": lot, "state": state} for lot, state in states],
+        )
+
+    def add_findings(self, rows: Sequence[StoredFinding]) -> None:
+        self._bulk_insert(findings.name, findings.columns.keys(), [astuple(r) for r in rows])
+
+    def findings(self, lots: Collection[str] | None = None, rule: str | None = None) -> list[StoredFinding]:
+        """Stored findings in log order, of the named lots (all lots if None) and rule (any if None)."""
+        query = select(*findings.columns).order_by(findings.c.log_index, findings.c.position)
+        if rule is not None:
+            query = query.where(findings.c.rule == rule)
+        if lots is None:
+            return [StoredFinding(*row) for row in self.connection.execute(query)]
+        found: list[StoredFinding] = []
         for chunk in _chunks(sorted(lots)):
-            query = (
-                select(records.c.lot_id, records.c.type)
-                .where(records.c.lot_id.in_(chunk) & records.c.type.in_(["hold", "release", "recall"]))
-                .order_by(records.c.lot_id, records.c.seq)
-            )
-            found += [(lot, kind) for lot, kind in self.connection.execute(query)]
-        return found
+            found += [StoredFinding(*row) for row in self.connection.execute(query.where(findings.c.lot_id.in_(chunk)))]
+        return sorted(found, key=lambda f: (f.log_index, f.position))
 
     def all_lot_heads(self) -> list[tuple[str, int, str, int]]:
         """``(lot, seq, record hash, log index)`` of every lot's latest record."""
@@ -298,6 +331,24 @@ class LedgerRepository:
             if len(rows) < batch:
                 return
             start = rows[-1].log_index + 1
+
+    def replay(self, lots: Collection[str] | None = None, batch: int = 5000) -> Iterator[tuple[int, bytes, str]]:
+        """``(log_index, event bytes, recorded_at)`` of every record (of the named lots), in log order."""
+        start = 0
+        while True:
+            query = (
+                select(records.c.log_index, records.c.event_bytes, records.c.recorded_at)
+                .where(records.c.log_index >= start)
+                .order_by(records.c.log_index)
+                .limit(batch)
+            )
+            if lots is not None:
+                query = query.where(self._among(records.c.lot_id, sorted(lots)))
+            rows = [(int(i), bytes(b), str(t)) for i, b, t in self.connection.execute(query)]
+            yield from rows
+            if len(rows) < batch:
+                return
+            start = rows[-1][0] + 1
 
     def input_lots(self, lots: Collection[str]) -> set[str]:
         """The lots consumed by any record of the named lots."""

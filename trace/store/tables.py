@@ -131,3 +131,31 @@ log_keys = Table(
     Column("vkey", Text, nullable=False),
     Column("valid_from", String(27), nullable=False),
 )
+
+# Derived, not part of the ledger: each lot's state as the rules see it (``events.state.LotState`` as
+# JSON), kept by the appender under the append lock so that judging an event reads one row per lot.
+# It is a function of the records and is rebuilt from them when missing.
+lot_states = Table(
+    "lot_states",
+    metadata,
+    Column("lot_id", String(128), primary_key=True),
+    Column("state", Text, nullable=False),
+)
+
+# What the soft rules found when each event was appended: append-only, so a finding is never dropped.
+# ``ginseng-trace check`` recomputes them from the records and compares.
+findings = Table(
+    "findings",
+    metadata,
+    Column("log_index", BigInteger, ForeignKey("records.log_index"), primary_key=True),
+    Column("position", Integer, primary_key=True, autoincrement=False),
+    Column("lot_id", String(128), nullable=False, index=True),
+    Column("rule", String(64), nullable=False, index=True),
+    Column("severity", String(8), nullable=False),
+    Column("pointer", Text, nullable=False),
+    Column("limit_text", Text, nullable=False),
+    Column("value_text", Text, nullable=False),
+    Column("message", Text, nullable=False),
+    Column("message_zh", Text, nullable=False),
+    Column("found_at", String(27), nullable=False),
+)

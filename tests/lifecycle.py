@@ -1,0 +1,379 @@
+"""Realistic ginseng lifecycles as plain steps, for the rules' example tests and property tests (no database).
+
+A lifecycle: plots registered and sown years before, pesticide applications in the harvest season's spring
+and summer, a September harvest per plot, the harvests shipped to a processor, processed (merged into one
+batch or one batch each), tested, packed into 250 g boxes, stored, passed along a chain of custodians and sold.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from hypothesis import strategies as st
+
+from ginseng_trace.chain import Event
+from ginseng_trace.chain.times import format_utc
+from ginseng_trace.events.rules import Inspector, Violation
+
+NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+GROWER, PROCESSOR, LAB, CARRIER = "grower-a", "works-b", "lab-c", "carrier-d"
+HOLDERS = ("works-b", "wholesale-e", "shop-f", "shop-g")
+COUNTIES = ("抚松县", "靖宇县", "集安市", "敦化市", "桦甸市")
+
+
+@dataclass
+class Step:
+    actor: str
+    lot: str
+    type: str
+    when: datetime
+    payload: dict[str, Any]
+    inputs: tuple[str, ...] = ()
+
+    def event(self, i: int) -> Event:
+        body: dict[str, Any] = {
+            "event_id": f"e{i}",
+            "lot_id": self.lot,
+            "type": self.type,
+            "occurred_at": format_utc(self.when),
+            "actor": self.actor,
+            "key_id": "00000000",
+            "payload": self.payload,
+        }
+        if self.inputs:
+            body["inputs"] = list(self.inputs)
+        return Event.from_json(body)
+
+
+@dataclass
+class Story:
+    """Steps in order, with notes of where each kind of fact sits (for mutations)."""
+
+    steps: list[Step] = field(default_factory=list)
+    where: dict[str, list[int]] = field(default_factory=dict)
+
+    def add(self, step: Step, *tags: str) -> Step:
+        for tag in tags:
+            self.where.setdefault(tag, []).append(len(self.steps))
+        self.steps.append(step)
+        return step
+
+    def copy(self) -> Story:
+        return Story(copy.deepcopy(self.steps), {k: list(v) for k, v in self.where.items()})
+
+
+def judge_all(steps: list[Step], recorded: datetime = NOW) -> list[list[Violation]]:
+    """What the rules say of each step, each judged against the states the steps before it left."""
+    inspector = Inspector()
+    found = []
+    for i, step in enumerate(steps):
+        event = step.event(i)
+        found.append(inspector.judge(event, recorded))
+        inspector.admit(event)
+    return found
+
+
+def _lab_result() -> dict[str, Any]:
+    return {
+        "lab": "吉林省中药材检测中心",
+        "sample_id": "S-1",
+        "method": "Chinese Pharmacopoeia 2020",
+        "ginsenosides_pct": {"Rg1+Re": 0.41, "Rb1": 0.33},
+        "moisture_pct": 11.5,
+        "total_ash_pct": 3.6,
+        "heavy_metals_mg_kg": {"Pb": 0.7, "Cd": 0.09, "As": 0.25, "Hg": 0.02, "Cu": 5.4},
+        "pesticide_residues_mg_kg": {"BHC": 0.01, "DDT": 0.01, "PCNB": 0.005},
+        "verdict": "pass",
+    }
+
+
+@st.composite
+def lifecycles(draw: st.DrawFn) -> Story:
+    """A random valid lifecycle: every hard rule holds and no soft rule fires."""
+    story = Story()
+    harvest_year = 2025
+    plots = draw(st.integers(1, 3))
+    harvests: list[tuple[str, float]] = []
+    for p in range(plots):
+        plot, lot = f"PLOT-{p}", f"HV-{p}"
+        forest = draw(st.booleans())
+        age = draw(st.integers(15, 20)) if forest else draw(st.integers(4, 6))
+        area = draw(st.floats(50, 500)) if forest else draw(st.floats(2, 20))
+        sown = datetime(harvest_year - age, 4, draw(st.integers(10, 28)), tzinfo=UTC)
+        story.add(
+            Step(
+                GROWER,
+                plot,
+                "register_plot",
+                sown - timedelta(days=180),
+                {
+                    "land_type": "forest" if forest else "farmland",
+                    "county": draw(st.sampled_from(COUNTIES)),
+                    "area_mu": round(area, 1),
+                    "certifications": ["GB/T 19506 地理标志产品"],
+                },
+            ),
+            "register",
+        )
+        story.add(Step(GROWER, plot, "sow", sown, {"variety": "大马牙"}), "sow")
+        harvested = datetime(harvest_year, 9, draw(st.integers(5, 28)), tzinfo=UTC)
+        for k in range(draw(st.integers(0, 2)) if not forest else 0):
+            story.add(
+                Step(
+                    GROWER,
+                    plot,
+                    "field_operation",
+                    datetime(harvest_year, 5 + k, draw(st.integers(1, 28)), tzinfo=UTC),
+                    {
+                        "operation": "pesticide",
+                        "product": f"product {k}",
+                        "registration_number": f"PD2017{k:04d}",
+                        "active_ingredient": f"ingredient {k}",
+                        "dose": {"value": 500, "unit": "g a.i./hm2"},
+                        "pre_harvest_interval_days": draw(st.integers(7, 45)),
+                    },
+                ),
+                "pesticide",
+            )
+        per_mu = age * draw(st.floats(0.2, 1.5)) if forest else draw(st.floats(800, 2000))
+        fresh = round(area * per_mu, 1)
+        story.add(
+            Step(
+                GROWER,
+                lot,
+                "harvest",
+                harvested,
+                {"crop_age_years": age, "fresh_weight": {"value": fresh, "unit": "kg"}},
+                (plot,),
+            ),
+            "harvest",
+        )
+        harvests.append((lot, fresh))
+    clock = datetime(harvest_year, 10, 1, tzinfo=UTC)
+
+    def tick() -> datetime:
+        nonlocal clock
+        clock += timedelta(hours=draw(st.integers(1, 72)))
+        return clock
+
+    held: dict[str, float] = {}
+    for lot, fresh in harvests:
+        story.add(Step(GROWER, lot, "ship", tick(), {"from": GROWER, "to": PROCESSOR, "net_weight_kg": fresh}), "ship")
+        received = round(fresh * (1 - draw(st.floats(0, 0.01))), 3)
+        story.add(Step(PROCESSOR, lot, "receive", tick(), {"from": GROWER, "net_weight_kg": received}), "receive")
+        held[lot] = received
+    groups = [[lot for lot, _ in harvests]] if draw(st.booleans()) else [[lot] for lot, _ in harvests]
+    batches: list[tuple[str, float]] = []
+    for b, group in enumerate(groups):
+        quantities = [
+            {"lot": lot, "value": round(held[lot] * draw(st.floats(0.5, 1.0)), 3), "unit": "kg"} for lot in group
+        ]
+        total = sum(q["value"] for q in quantities)
+        main = round(total / draw(st.floats(3.0, 3.9)), 3)
+        fine = round(total * 0.02, 3)
+        batch = f"RG-{b}"
+        story.add(
+            Step(
+                PROCESSOR,
+                batch,
+                "process",
+                tick(),
+                {
+                    "process": draw(st.sampled_from(["steam_red_ginseng", "sun_drying"])),
+                    "input_quantities": quantities,
+                    "outputs": [
+                        {"product": "main root", "value": main, "unit": "kg"},
+                        {"product": "fine roots", "value": fine, "unit": "kg"},
+                    ],
+                    "final_moisture_pct": 12.5,
+                },
+                tuple(group),
+            ),
+            "process",
+        )
+        story.add(Step(LAB, batch, "quality_test", tick(), _lab_result()), "test")
+        batches.append((batch, main + fine))
+    for b, (batch, kg) in enumerate(batches):
+        units = max(1, int(kg * draw(st.floats(0.3, 1.0)) / 0.25))
+        box = f"PK-{b}"
+        story.add(
+            Step(
+                PROCESSOR,
+                box,
+                "package",
+                tick(),
+                {"gtin": "06975123400010", "batch": box, "net_weight_g": 250, "units": units},
+                (batch,),
+            ),
+            "package",
+        )
+        story.add(
+            Step(
+                PROCESSOR,
+                box,
+                "store",
+                tick(),
+                {
+                    "warehouse": "w",
+                    "readings": [{"at": "2025-10-20T00:00:00Z", "temperature_c": 8, "humidity_pct": 55}],
+                },
+            ),
+            "store",
+        )
+        holder, on_hand = PROCESSOR, units
+        for nxt in HOLDERS[1 : 1 + draw(st.integers(1, 3))]:
+            moved = draw(st.integers(1, on_hand))
+            story.add(
+                Step(holder, box, "ship", tick(), {"from": holder, "to": nxt, "carrier": CARRIER, "units": moved}),
+                "ship",
+            )
+            story.add(Step(nxt, box, "receive", tick(), {"from": holder, "units": moved}), "receive")
+            holder, on_hand = nxt, moved
+        while on_hand and draw(st.booleans()):
+            sold = draw(st.integers(1, on_hand))
+            story.add(Step(holder, box, "sell", tick(), {"buyer_type": "consumer", "units": sold}), "sell")
+            on_hand -= sold
+    return story
+
+
+def day(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def standard() -> Story:
+    """One fixed, valid lifecycle touching every rule: a garden plot sown 2020 and harvested 2025 at five
+    years, a biological and a chemical pesticide, shipped to a processor, steamed into red ginseng, tested,
+    packed as food with the warnings and a GI claim, stored cool, shipped on to a shop and sold."""
+    s = Story()
+    s.add(
+        Step(
+            GROWER,
+            "PLOT-1",
+            "register_plot",
+            day("2019-10-12"),
+            {
+                "land_type": "farmland",
+                "county": "抚松县",
+                "prefecture": "白山市",
+                "area_mu": 12.5,
+                "certifications": ["GAP", "长白山人参 brand base", "GB/T 19506 地理标志产品"],
+            },
+        ),
+        "register",
+    )
+    s.add(Step(GROWER, "PLOT-1", "sow", day("2020-04-20"), {"variety": "大马牙"}), "sow")
+    s.add(Step(GROWER, "PLOT-1", "transplant", day("2022-04-15"), {"seedling_age_years": 2}), "transplant")
+    pesticide = {
+        "operation": "pesticide",
+        "product": "嘧菌酯 azoxystrobin SC",
+        "registration_number": "PD20120001",
+        "active_ingredient": "azoxystrobin",
+        "dose": {"value": 150, "unit": "g a.i./hm2"},
+        "pre_harvest_interval_days": 30,
+    }
+    s.add(Step(GROWER, "PLOT-1", "field_operation", day("2025-06-20"), pesticide), "pesticide")
+    s.add(
+        Step(
+            GROWER,
+            "HV-1",
+            "harvest",
+            day("2025-09-18"),
+            {"crop_age_years": 5, "fresh_weight": {"value": 1450, "unit": "kg"}},
+            ("PLOT-1",),
+        ),
+        "harvest",
+    )
+    s.add(
+        Step(
+            GROWER,
+            "HV-1",
+            "ship",
+            day("2025-09-28"),
+            {"from": GROWER, "to": PROCESSOR, "carrier": CARRIER, "net_weight_kg": 1450},
+        ),
+        "ship",
+    )
+    s.add(
+        Step(
+            CARRIER,
+            "HV-1",
+            "store",
+            day("2025-09-28T12:00:00"),
+            {
+                "warehouse": "cold store",
+                "zone_class": "cold_chain",
+                "readings": [{"at": "2025-09-28T12:00:00Z", "temperature_c": 2, "humidity_pct": 60}],
+            },
+        ),
+        "transit_store",
+    )
+    s.add(Step(PROCESSOR, "HV-1", "receive", day("2025-09-29"), {"from": GROWER, "net_weight_kg": 1446}), "receive")
+    s.add(
+        Step(
+            PROCESSOR,
+            "RG-1",
+            "process",
+            day("2025-10-05"),
+            {
+                "process": "steam_red_ginseng",
+                "input_quantities": [{"lot": "HV-1", "value": 1400, "unit": "kg"}],
+                "outputs": [
+                    {"product": "红参 main root", "value": 400, "unit": "kg"},
+                    {"product": "红参须 fine roots", "value": 70, "unit": "kg"},
+                ],
+                "final_moisture_pct": 12.5,
+            },
+            ("HV-1",),
+        ),
+        "process",
+    )
+    s.add(Step(LAB, "RG-1", "quality_test", day("2025-10-20"), _lab_result()), "test")
+    s.add(
+        Step(
+            PROCESSOR,
+            "PK-1",
+            "package",
+            day("2025-10-25"),
+            {
+                "gtin": "06975123400010",
+                "batch": "PK-1",
+                "net_weight_g": 250,
+                "units": 200,
+                "intended_use": "food",
+                "label_warnings": True,
+                "claims": ["geographical_indication", "changbaishan_brand"],
+            },
+            ("RG-1",),
+        ),
+        "package",
+    )
+    s.add(
+        Step(
+            PROCESSOR,
+            "PK-1",
+            "store",
+            day("2025-10-26"),
+            {
+                "warehouse": "w",
+                "zone_class": "cool",
+                "readings": [{"at": "2025-10-26T00:00:00Z", "temperature_c": 15, "humidity_pct": 55}],
+            },
+        ),
+        "store",
+    )
+    s.add(
+        Step(
+            PROCESSOR,
+            "PK-1",
+            "ship",
+            day("2025-11-02"),
+            {"from": PROCESSOR, "to": "shop-f", "carrier": CARRIER, "units": 40},
+        ),
+        "ship",
+    )
+    s.add(Step("shop-f", "PK-1", "receive", day("2025-11-04"), {"from": PROCESSOR, "units": 40}), "receive")
+    s.add(Step("shop-f", "PK-1", "sell", day("2025-11-20"), {"buyer_type": "consumer", "units": 2}), "sell")
+    return s

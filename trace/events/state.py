@@ -1,0 +1,273 @@
+"""What the rules know about a lot, folded from its events in log order. Pure Python.
+
+A :class:`LotState` is derived data: it is a function of the ledger's records
+and can be rebuilt from them at any time (``ginseng-trace check`` does). The
+store keeps the latest state of every lot so that checking an event costs one
+read, not a replay.
+
+Quantities are kept in the lot's unit: kilograms for harvest lots and process
+batches, units (count) for packaged products, cases and pallets. ``holdings``
+says how much of the lot each party has on hand, so a partial shipment leaves
+the shipper holding the rest; ``in_transit`` lists shipments not yet received.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, MutableMapping
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from ..chain.records import Event
+from ..chain.times import format_utc, parse_utc
+from .lineage import lot_kind
+
+_KG = {"kg": 1.0, "g": 0.001, "t": 1000.0}
+HOLD_STATES = frozenset({"hold", "recall"})
+EPSILON = 1e-9
+
+
+def kg(quantity: Mapping[str, Any]) -> float:
+    """A ``{value, unit}`` mass in kilograms."""
+    return float(quantity["value"]) * _KG[str(quantity["unit"])]
+
+
+def local_time(moment: datetime, offset_hours: float = 8) -> datetime:
+    """``moment`` on Jilin's clock (China Standard Time, UTC+8), for months and years."""
+    return moment.astimezone(UTC) + timedelta(hours=offset_hours)
+
+
+@dataclass
+class Shipment:
+    shipper: str
+    consignee: str
+    carrier: str | None
+    amount: float
+
+
+@dataclass
+class Origin:
+    """Where a product's roots grew: one plot and one harvest."""
+
+    plot: str
+    land_type: str
+    county: str
+    prefecture: str | None
+    certifications: list[str]
+    variety: str | None
+    crop_age: int
+    harvest_year: int
+
+
+@dataclass
+class Application:
+    """A pesticide applied to a plot."""
+
+    at: str
+    product: str
+    active_ingredient: str
+    chemical: bool
+    pre_harvest_interval_days: int
+
+
+@dataclass
+class LotState:
+    lot_id: str
+    kind: str
+    creator: str
+    last_occurred: str
+    hold: str | None = None
+    unit: str | None = None
+    holdings: dict[str, float] = field(default_factory=dict)
+    in_transit: list[Shipment] = field(default_factory=list)
+    unit_weight_g: float | None = None
+    moisture_pct: float | None = None
+    processes: list[str] = field(default_factory=list)
+    origins: list[Origin] = field(default_factory=list)
+    # plot crops only
+    land_type: str | None = None
+    county: str | None = None
+    prefecture: str | None = None
+    area_mu: float | None = None
+    certifications: list[str] = field(default_factory=list)
+    variety: str | None = None
+    sown_at: str | None = None
+    harvests: int = 0
+    harvested_kg: float = 0.0
+    pesticides: list[Application] = field(default_factory=list)
+
+    # -- reading -----------------------------------------------------------------
+
+    @property
+    def last(self) -> datetime:
+        return parse_utc(self.last_occurred)
+
+    def custodians(self) -> set[str]:
+        """Who may record for this lot: for a plot or an enterprise its registrant, otherwise every party
+        with some of the lot on hand."""
+        if self.unit is None:
+            return {self.creator}
+        return {party for party, amount in self.holdings.items() if amount > EPSILON}
+
+    def amount(self, payload: Mapping[str, Any]) -> float | None:
+        """The quantity a ship, receive or sell payload names, in this lot's unit (None if it names none
+        that converts)."""
+        units, net_kg = payload.get("units"), payload.get("net_weight_kg")
+        if self.unit == "count":
+            if units is not None:
+                return float(units)
+            if net_kg is not None and self.unit_weight_g:
+                return float(net_kg) * 1000 / self.unit_weight_g
+        elif self.unit == "kg":
+            if net_kg is not None:
+                return float(net_kg)
+            if units is not None and self.unit_weight_g:
+                return float(units) * self.unit_weight_g / 1000
+        return None
+
+    def shipment_to(self, consignee: str, shipper: str) -> Shipment | None:
+        return next((s for s in self.in_transit if s.consignee == consignee and s.shipper == shipper), None)
+
+    # -- storing -----------------------------------------------------------------
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> LotState:
+        data = json.loads(text)
+        data["in_transit"] = [Shipment(**s) for s in data.get("in_transit", [])]
+        data["origins"] = [Origin(**o) for o in data.get("origins", [])]
+        data["pesticides"] = [Application(**a) for a in data.get("pesticides", [])]
+        return cls(**data)
+
+
+def _union_origins(parts: list[LotState]) -> list[Origin]:
+    seen: dict[tuple[str, int], Origin] = {}
+    for part in parts:
+        for origin in part.origins:
+            seen.setdefault((origin.plot, origin.harvest_year), origin)
+    return list(seen.values())
+
+
+def _consume(sources: list[LotState], party: str, amount: float) -> None:
+    """Take ``amount`` from ``party``'s holdings of ``sources``, in order."""
+    for source in sources:
+        take = min(amount, source.holdings.get(party, 0.0))
+        if take > 0:
+            source.holdings[party] = source.holdings.get(party, 0.0) - take
+            amount -= take
+        if amount <= EPSILON:
+            return
+
+
+def apply(event: Event, states: MutableMapping[str, LotState], *, fresh_moisture_pct: float = 70) -> set[str]:
+    """Fold ``event`` into ``states`` (the lot's state and its inputs'); return the lots whose state
+    changed. The event is taken as it is: checking it is :mod:`.rules`' job, before this."""
+    payload, actor, lot_id, kind = event.payload, event.actor, event.lot_id, event.type
+    occurred = format_utc(event.occurred)
+    inputs = [states[lot] for lot in event.inputs if lot in states]
+    changed = {lot_id, *(s.lot_id for s in inputs)}
+    state = states.get(lot_id)
+    if state is None:
+        state = states[lot_id] = LotState(lot_id, lot_kind(kind, payload), actor, occurred)
+        _create(state, event, inputs, fresh_moisture_pct)
+    elif kind == "sow":
+        state.sown_at = state.sown_at or occurred
+        state.variety = str(payload["variety"])
+    elif kind == "source_seed" and state.variety is None:
+        state.variety = str(payload["variety"])
+    elif kind == "field_operation" and payload.get("operation") == "pesticide":
+        state.pesticides.append(
+            Application(
+                occurred,
+                str(payload["product"]),
+                str(payload["active_ingredient"]),
+                payload.get("pesticide_class", "chemical") == "chemical",
+                int(payload["pre_harvest_interval_days"]),
+            )
+        )
+    elif kind == "ship":
+        shipper = str(payload["from"])
+        held = state.holdings.get(shipper, 0.0)
+        amount = state.amount(payload)
+        amount = held if amount is None else min(amount, held)
+        state.holdings[shipper] = held - amount
+        state.in_transit.append(Shipment(shipper, str(payload["to"]), payload.get("carrier"), amount))
+    elif kind == "receive":
+        shipment = state.shipment_to(actor, str(payload["from"]))
+        if shipment is not None:
+            state.in_transit.remove(shipment)
+            received = state.amount(payload)
+            state.holdings[actor] = state.holdings.get(actor, 0.0) + (shipment.amount if received is None else received)
+    elif kind == "sell":
+        amount = state.amount(payload) or 0.0
+        state.holdings[actor] = max(0.0, state.holdings.get(actor, 0.0) - amount)
+    if event.occurred >= state.last:
+        state.last_occurred = occurred
+    state.hold = next_hold(kind, state.hold)
+    return changed
+
+
+def _create(state: LotState, event: Event, inputs: list[LotState], fresh_moisture_pct: float) -> None:
+    payload, actor = event.payload, event.actor
+    if event.type == "register_plot":
+        state.land_type = str(payload["land_type"])
+        state.county = str(payload["county"])
+        state.prefecture = payload.get("prefecture")
+        state.area_mu = float(payload["area_mu"])
+        state.certifications = [str(c) for c in payload.get("certifications", [])]
+    elif event.type == "harvest":
+        fresh = kg(payload["fresh_weight"])
+        state.unit, state.holdings, state.moisture_pct = "kg", {actor: fresh}, fresh_moisture_pct
+        for plot in inputs[:1]:
+            plot.harvests += 1
+            plot.harvested_kg += fresh
+            state.origins = [
+                Origin(
+                    plot.lot_id,
+                    plot.land_type or "",
+                    plot.county or "",
+                    plot.prefecture,
+                    list(plot.certifications),
+                    plot.variety,
+                    int(payload["crop_age_years"]),
+                    local_time(event.occurred).year,
+                )
+            ]
+    elif event.type == "process":
+        by_lot = {s.lot_id: s for s in inputs}
+        for item in payload["input_quantities"]:
+            source = by_lot.get(str(item["lot"]))
+            if source is not None:
+                _consume([source], actor, kg(item))
+        state.unit = "kg"
+        state.holdings = {actor: sum(kg(out) for out in payload["outputs"])}
+        moisture = payload.get("final_moisture_pct")
+        state.moisture_pct = None if moisture is None else float(moisture)
+        state.processes = sorted({p for s in inputs for p in s.processes} | {str(payload["process"])})
+        state.origins = _union_origins(inputs)
+    elif event.type == "package":
+        units = int(payload["units"])
+        state.unit_weight_g = float(payload["net_weight_g"])
+        _consume([s for s in inputs if s.unit == "kg"], actor, units * state.unit_weight_g / 1000)
+        state.unit, state.holdings = "count", {actor: float(units)}
+        state.moisture_pct = next((s.moisture_pct for s in inputs if s.moisture_pct is not None), None)
+        state.processes = sorted({p for s in inputs for p in s.processes})
+        state.origins = _union_origins(inputs)
+    elif event.type == "aggregate":
+        count = float(len(payload["children"]))
+        _consume([s for s in inputs if s.unit == "count"], actor, count)
+        state.unit, state.holdings = "count", {actor: count}
+        state.processes = sorted({p for s in inputs for p in s.processes})
+        state.origins = _union_origins(inputs)
+
+
+def next_hold(event_type: str, current: str | None) -> str | None:
+    """A lot's hold status after an event of ``event_type``: a hold lasts until a release; a recall is final."""
+    if event_type in HOLD_STATES:
+        return "recall" if current == "recall" else event_type
+    if event_type == "release" and current == "hold":
+        return None
+    return current
