@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +61,15 @@ def engine(database_url: str) -> Iterator[Engine]:
 @pytest.fixture
 def ledger(engine: Engine) -> Ledger:
     return Ledger(engine)
+
+
+@pytest.fixture
+def demo(ledger: Ledger) -> Ledger:
+    """A ledger holding the demo data set (no log key)."""
+    from ginseng_trace.demo import load_demo
+
+    load_demo(ledger)
+    return ledger
 
 
 def example_payload(event_type: str) -> dict[str, Any]:
@@ -147,7 +156,8 @@ def grower(ledger: Ledger) -> Actor:
 class LiveServer:
     """An ASGI app served by uvicorn on a loopback port in a background thread: real HTTP."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any = None, *, factory: Callable[[str], Any] | None = None) -> None:
+        """Serve ``app``, or the app ``factory`` builds for the server's own URL (for absolute links)."""
         import socket
         import threading
 
@@ -156,7 +166,7 @@ class LiveServer:
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._sock.bind(("127.0.0.1", 0))
         self.url = f"http://127.0.0.1:{self._sock.getsockname()[1]}"
-        config = uvicorn.Config(app, log_level="warning", lifespan="on")
+        config = uvicorn.Config(factory(self.url) if factory else app, log_level="warning", lifespan="on")
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._sock]}, daemon=True)
 

@@ -17,7 +17,6 @@ from sqlalchemy.exc import DBAPIError
 from ginseng_trace.api import create_app
 from ginseng_trace.chain import Event, sign_event
 from ginseng_trace.chain.times import format_utc
-from ginseng_trace.demo import load_demo
 from ginseng_trace.events import rules
 from ginseng_trace.events.rules import rules_config
 from ginseng_trace.service import Ledger
@@ -42,12 +41,6 @@ def envelope(actor: Actor, step: Step, event_id: str) -> dict[str, Any]:
         body["inputs"] = list(step.inputs)
     signed = sign_event(Event.from_json(body), actor.key)
     return {"event": json.loads(signed.signed_bytes), "signature": base64.b64encode(signed.signature).decode()}
-
-
-@pytest.fixture
-def demo(ledger: Ledger) -> Ledger:
-    load_demo(ledger)
-    return ledger
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import httpx
 import pytest
 
 from ginseng_trace.api import create_app
-from ginseng_trace.demo import load_demo
 from ginseng_trace.events.lineage import lot_kind, walk
 from ginseng_trace.service import Ledger, NotFoundError
 
@@ -21,12 +20,6 @@ def test_walk_and_kinds() -> None:
     assert lot_kind("harvest", {}) == "harvest_lot"
     assert lot_kind("aggregate", {"level": "pallet"}) == "pallet"
     assert lot_kind("ship", {}) == "other"
-
-
-@pytest.fixture
-def demo(ledger: Ledger) -> Ledger:
-    load_demo(ledger)
-    return ledger
 
 
 def test_a_box_traces_back_to_its_plots(demo: Ledger) -> None:

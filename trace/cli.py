@@ -43,6 +43,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from .api import create_app
+    from .api.labels import ScanPolicy
     from .demo import load_demo
 
     settings = _settings(args)
@@ -56,6 +57,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         max_body_bytes=settings.max_body_bytes,
         checkpoint_seconds=settings.checkpoint_seconds,
         witness_urls=settings.parsed_witness_urls,
+        public_base=settings.public_base or f"http://{args.host}:{args.port}",
+        scan_policy=ScanPolicy(settings.scan_alert_count, settings.scan_alert_cities),
     )
     uvicorn.run(app, host=args.host, port=args.port, log_level="info")
     return EXIT_OK
@@ -190,6 +193,36 @@ def cmd_check(args: argparse.Namespace) -> int:
         for f in report.hard:
             print(f"  REFUSED BY TODAY'S RULES: #{f.log_index} {f.violation.rule}: {f.violation.message}")
     return EXIT_OK if report.ok or (args.record and not report.hard and not report.unreproduced) else EXIT_FAILED
+
+
+def cmd_label(args: argparse.Namespace) -> int:
+    """Print a packaged lot's labels: one QR code (PNG or SVG), or A4 sheets for the whole packaging run."""
+    from .api.labels import packaging_run
+    from .labels import qr
+
+    settings = _settings(args)
+    ledger = open_ledger(settings)
+    base = settings.public_base or "http://127.0.0.1:8000"
+    run = packaging_run(ledger.public_history(args.lot), base, args.lot)
+    if not run:
+        raise Error(f"lot {args.lot} was not packaged under a GTIN with serial numbers: it has no GS1 labels")
+    out = Path(args.output)
+    if args.sheets:
+        pages = qr.sheets([(link.uri(), f"{args.lot} {serial}") for serial, link in run])
+        stem = out.with_suffix("")
+        for n, page in enumerate(pages, 1):
+            Path(f"{stem}-{n:03d}.svg").write_text(page, encoding="utf-8")
+        print(f"{len(run)} labels on {len(pages)} A4 page(s): {stem}-001.svg ...")
+        return EXIT_OK
+    chosen = dict(run).get(args.serial or run[0][0])
+    if chosen is None:
+        raise Error(f"serial {args.serial!r} is not in lot {args.lot}'s packaging run")
+    if out.suffix == ".svg":
+        out.write_text(qr.svg(chosen.uri()), encoding="utf-8")
+    else:
+        out.write_bytes(qr.png(chosen.uri()))
+    print(chosen.uri())
+    return EXIT_OK
 
 
 def cmd_log_key(args: argparse.Namespace) -> int:
@@ -418,6 +451,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8100)
     p.set_defaults(run=cmd_witness_serve)
+
+    p = sub.add_parser("label", parents=[db], help="QR labels (GS1 Digital Link) of a packaged lot")
+    p.add_argument("--lot", required=True, help="the packaged lot (its id is the label's batch, AI 10)")
+    p.add_argument("--serial", help="one unit's serial (default: the run's first)")
+    p.add_argument("--sheets", action="store_true", help="A4 SVG sheets of the whole packaging run")
+    p.add_argument("-o", "--output", required=True, help="FILE.png or FILE.svg (with --sheets: FILE-001.svg ...)")
+    p.set_defaults(run=cmd_label)
 
     p = sub.add_parser("check", parents=[db], help="re-run the ginseng rules over the records; compare findings")
     p.add_argument("--lot", help="report this lot and every lot it was made from")

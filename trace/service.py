@@ -38,6 +38,7 @@ from .chain.times import format_utc, parse_utc
 from .chain.verify import Report, verify_entries
 from .events.catalogue import check_event_type, check_payload
 from .events.lineage import lot_kind, walk
+from .events.public import PublicHistory, public_history
 from .events.rules import Inspector, RuleViolationError, Violation
 from .events.state import LotState
 from .store.db import WRITE
@@ -188,6 +189,15 @@ class Appended:
     record: RecordView
     created: bool
     findings: tuple[Violation, ...] = ()
+
+
+@dataclass(frozen=True)
+class ScanStats:
+    """A label's scans so far (this one included): how many, the first, and the cities people allowed."""
+
+    count: int
+    first: str | None
+    cities: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -491,6 +501,25 @@ class Ledger:
         with self.engine.connect() as conn:
             return LedgerRepository(conn).count()
 
+    def record_scan(self, gtin: str, lot_id: str, serial: str | None, city: str | None = None) -> ScanStats:
+        """Count one scan of a label (outside the ledger: no record, no signature) and return its tally."""
+        at = format_utc(self.clock())
+        city = city.strip()[:64] or None if city else None
+        with self.engine.begin() as conn:
+            repo = LedgerRepository(conn)
+            repo.add_scan(gtin, lot_id, serial, at, city)
+            count, first, cities = repo.scan_stats(gtin, lot_id, serial)
+        return ScanStats(count, first, tuple(cities))
+
+    def public_history(self, lot_id: str) -> PublicHistory:
+        """What a consumer may see of the lot (``events.public``), from its and its ancestors' events."""
+        with self.engine.connect() as conn:
+            repo = LedgerRepository(conn)
+            stored = repo.lot_records(self._lineage(repo, lot_id))
+        if not any(s.lot_id == lot_id for s in stored):
+            raise NotFoundError(f"lot {lot_id!r} has no record")
+        return public_history(lot_id, [RecordView.of(s).event for s in stored])
+
     # -- semantic checks ------------------------------------------------------------
 
     def findings(
@@ -677,7 +706,7 @@ class Ledger:
         """Every key this log has signed checkpoints with, and when: each until the next took over."""
         with self.engine.connect() as conn:
             rows = LedgerRepository(conn).log_keys()
-        ends = [valid_from for _, valid_from in rows[1:]] + [None]
+        ends: list[str | None] = [valid_from for _, valid_from in rows[1:]] + ([None] if rows else [])
         return [
             LogKeyPeriod(VerifierKey.parse(vkey), valid_from, end)
             for (vkey, valid_from), end in zip(rows, ends, strict=True)
@@ -864,6 +893,7 @@ __all__ = [
     "RecordView",
     "RefusedError",
     "RuleViolationError",
+    "ScanStats",
     "SignatureError",
     "UnknownKeyError",
     "UnknownLotError",

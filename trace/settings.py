@@ -43,6 +43,14 @@ class Settings(BaseSettings):
         description="cosigner verifier keys (vkeys, separated by spaces or commas) whose cosignatures the log accepts",
     )
 
+    public_base: str | None = Field(
+        default=None,
+        pattern=r"^https?://[^/\s?#]+(/[^\s?#]*[^/\s?#])?$",
+        description="where labels' GS1 Digital Links resolve: scheme, host and any path stem, no trailing slash "
+        "(default: the address `serve` listens on)",
+    )
+    scan_alert_count: int = Field(default=20, gt=0, description="flag a label scanned more often than this")
+    scan_alert_cities: int = Field(default=1, gt=0, description="flag a label scanned in more cities than this")
     witness_urls: str = Field(
         default="",
         description="C2SP tlog-witness URL prefixes (spaces or commas) the log asks to cosign each checkpoint",

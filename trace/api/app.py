@@ -27,7 +27,7 @@ from ..events.catalogue import catalogue, check_event_type, event_types
 from ..events.rules import rules_config
 from ..service import Appended, Ledger
 from ..store.repository import StoredCheckpoint, StoredFinding
-from . import models, problems
+from . import labels, models, problems
 
 API = "/api/v1"
 logger = logging.getLogger("ginseng_trace.api")
@@ -147,6 +147,8 @@ def create_app(
     max_body_bytes: int = 1 << 20,
     checkpoint_seconds: float | None = None,
     witness_urls: Sequence[str] = (),
+    public_base: str = "http://127.0.0.1:8000",
+    scan_policy: labels.ScanPolicy = labels.DEFAULT_SCAN_POLICY,
 ) -> FastAPI:
     """The HTTP API over ``ledger``; with ``checkpoint_seconds``, checkpoints are also published on a timer
     and sent to the witnesses at ``witness_urls``."""
@@ -159,6 +161,7 @@ def create_app(
     app.state.ledger = ledger
     app.add_middleware(BodyLimit, limit=max_body_bytes)
     problems.install(app)
+    labels.install(app, ledger, public_base=public_base, scan_policy=scan_policy)
     errors: dict[int | str, dict[str, Any]] = dict.fromkeys((400, 404, 409, 413, 422), PROBLEM)
 
     def body_schema(model: type[BaseModel]) -> dict[str, Any]:

@@ -558,20 +558,19 @@ def check_harvest(c: Context) -> Iterator[Violation]:
             f"Jilin ginseng is harvested in September-October; this harvest is in month {local.month}",
             f"吉林人参一般9-10月采收，本次在 {local.month} 月",
         )
-    for application in plot.pesticides:
-        ready = parse_utc(application.at) + timedelta(days=application.pre_harvest_interval_days)
-        if event.occurred < ready:
-            yield c.violation(
-                "pesticide_interval",
-                "/occurred_at",
-                f">= {format_utc(ready)}",
-                event.occurred_at,
-                f"{application.product} was applied on {application.at[:10]} with a pre-harvest interval of "
-                f"{application.pre_harvest_interval_days} days: no harvest before {format_utc(ready)[:10]}",
-                f"{application.product} 于 {application.at[:10]} 施用，"
-                f"安全间隔期 {application.pre_harvest_interval_days} 天，"
-                f"{format_utc(ready)[:10]} 前不得采收",
-            )
+    application = plot.latest_ready
+    if application is not None and event.occurred < application.ready:
+        ready = format_utc(application.ready)
+        yield c.violation(
+            "pesticide_interval",
+            "/occurred_at",
+            f">= {ready}",
+            event.occurred_at,
+            f"{application.product} was applied on {application.at[:10]} with a pre-harvest interval of "
+            f"{application.pre_harvest_interval_days} days: no harvest before {ready[:10]}",
+            f"{application.product} 于 {application.at[:10]} 施用，"
+            f"安全间隔期 {application.pre_harvest_interval_days} 天，{ready[:10]} 前不得采收",
+        )
     yield from _yield_plausibility(c, plot, declared)
 
 
@@ -616,22 +615,16 @@ def check_pesticide_once(c: Context) -> Iterator[Violation]:
         return
     ingredient = str(payload["active_ingredient"]).casefold()
     season = local_time(event.occurred).year
-    for earlier in lot.pesticides:
-        if (
-            earlier.chemical
-            and earlier.active_ingredient.casefold() == ingredient
-            and local_time(parse_utc(earlier.at)).year == season
-        ):
-            yield c.violation(
-                "pesticide_once",
-                "/payload/active_ingredient",
-                "once per season",
-                payload["active_ingredient"],
-                f"{payload['active_ingredient']} was already applied to plot {lot.lot_id} on {earlier.at[:10]} "
-                f"this season",
-                f"{payload['active_ingredient']} 本季已于 {earlier.at[:10]} 在地块 {lot.lot_id} 施用过",
-            )
-            return
+    earlier = lot.chemicals.get(ingredient)
+    if earlier is not None and local_time(parse_utc(earlier)).year == season:
+        yield c.violation(
+            "pesticide_once",
+            "/payload/active_ingredient",
+            "once per season",
+            payload["active_ingredient"],
+            f"{payload['active_ingredient']} was already applied to plot {lot.lot_id} on {earlier[:10]} this season",
+            f"{payload['active_ingredient']} 本季已于 {earlier[:10]} 在地块 {lot.lot_id} 施用过",
+        )
 
 
 # -- claims and origin -----------------------------------------------------------------------

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, MutableMapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -70,6 +70,11 @@ class Application:
     chemical: bool
     pre_harvest_interval_days: int
 
+    @property
+    def ready(self) -> datetime:
+        """The earliest moment the plot may be harvested after this application."""
+        return parse_utc(self.at) + timedelta(days=self.pre_harvest_interval_days)
+
 
 @dataclass
 class LotState:
@@ -95,7 +100,10 @@ class LotState:
     sown_at: str | None = None
     harvests: int = 0
     harvested_kg: float = 0.0
-    pesticides: list[Application] = field(default_factory=list)
+    # the pesticide application that allows harvest last (application + pre-harvest interval), and when
+    # each chemical active ingredient (casefolded) was last applied: all the pesticide rules need
+    latest_ready: Application | None = None
+    chemicals: dict[str, str] = field(default_factory=dict)
 
     # -- reading -----------------------------------------------------------------
 
@@ -132,14 +140,19 @@ class LotState:
     # -- storing -----------------------------------------------------------------
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":"))
+        data = dict(self.__dict__)
+        data["in_transit"] = [s.__dict__ for s in self.in_transit]
+        data["origins"] = [o.__dict__ for o in self.origins]
+        data["latest_ready"] = self.latest_ready.__dict__ if self.latest_ready else None
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, text: str | bytes) -> LotState:
         data = json.loads(text)
         data["in_transit"] = [Shipment(**s) for s in data.get("in_transit", [])]
         data["origins"] = [Origin(**o) for o in data.get("origins", [])]
-        data["pesticides"] = [Application(**a) for a in data.get("pesticides", [])]
+        ready = data.get("latest_ready")
+        data["latest_ready"] = Application(**ready) if ready else None
         return cls(**data)
 
 
@@ -179,15 +192,17 @@ def apply(event: Event, states: MutableMapping[str, LotState], *, fresh_moisture
     elif kind == "source_seed" and state.variety is None:
         state.variety = str(payload["variety"])
     elif kind == "field_operation" and payload.get("operation") == "pesticide":
-        state.pesticides.append(
-            Application(
-                occurred,
-                str(payload["product"]),
-                str(payload["active_ingredient"]),
-                payload.get("pesticide_class", "chemical") == "chemical",
-                int(payload["pre_harvest_interval_days"]),
-            )
+        application = Application(
+            occurred,
+            str(payload["product"]),
+            str(payload["active_ingredient"]),
+            payload.get("pesticide_class", "chemical") == "chemical",
+            int(payload["pre_harvest_interval_days"]),
         )
+        if state.latest_ready is None or application.ready > state.latest_ready.ready:
+            state.latest_ready = application
+        if application.chemical:
+            state.chemicals[application.active_ingredient.casefold()] = occurred
     elif kind == "ship":
         shipper = str(payload["from"])
         held = state.holdings.get(shipper, 0.0)

@@ -26,6 +26,7 @@ from .tables import (
     lot_states,
     record_inputs,
     records,
+    scans,
 )
 
 APPEND_LOCK = 0x6769_6E73_656E_67  # "ginseng": the advisory lock all PostgreSQL appenders take
@@ -349,6 +350,21 @@ class LedgerRepository:
             if len(rows) < batch:
                 return
             start = rows[-1][0] + 1
+
+    def add_scan(self, gtin: str, lot_id: str, serial: str | None, at: str, city: str | None) -> None:
+        self.connection.execute(
+            scans.insert().values(gtin=gtin, lot_id=lot_id, serial=serial, scanned_at=at, city=city)
+        )
+
+    def scan_stats(self, gtin: str, lot_id: str, serial: str | None) -> tuple[int, str | None, list[str]]:
+        """How often a label was scanned, when first, and from which cities (where people allowed it)."""
+        label = (scans.c.gtin == gtin) & (scans.c.lot_id == lot_id)
+        label &= scans.c.serial.is_(None) if serial is None else scans.c.serial == serial
+        count, first = self.connection.execute(select(func.count(), func.min(scans.c.scanned_at)).where(label)).one()
+        cities = self.connection.execute(
+            select(scans.c.city).where(label & scans.c.city.is_not(None)).distinct().order_by(scans.c.city)
+        )
+        return int(count), first, [str(c) for (c,) in cities]
 
     def input_lots(self, lots: Collection[str]) -> set[str]:
         """The lots consumed by any record of the named lots."""

@@ -159,3 +159,17 @@ findings = Table(
     Column("message_zh", Text, nullable=False),
     Column("found_at", String(27), nullable=False),
 )
+
+# Outside the ledger: each scan of a label (issue 5), for counterfeit signals. No personal data; a coarse
+# city only when the person scanning allowed it.
+scans = Table(
+    "scans",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True),
+    Column("gtin", String(14), nullable=False),
+    Column("lot_id", String(128), nullable=False),
+    Column("serial", String(20), nullable=True),
+    Column("scanned_at", String(27), nullable=False),
+    Column("city", String(64), nullable=True),
+    Index("ix_scans_label", "gtin", "lot_id", "serial"),
+)

@@ -1,0 +1,155 @@
+"""The consumer's scan under load, and label printing speed.
+
+    python bench/scan.py [--seconds 10] [--rates 50,200,500] [--labels 2000]
+
+- QR labels: PNG and SVG generated per second for a packaging run (``--labels`` serials);
+- the scan page: the service (demo data, 25-event history from two plots to the shelf) runs in its own
+  process (uvicorn, one worker); a load generator in another process sends requests at fixed rates
+  (open loop: a request leaves on schedule whether or not earlier ones have answered) for the HTML page
+  and for the JSON resolve, and reports achieved rate and p50/p99 latency; on SQLite and, when
+  TRACE_TEST_POSTGRES_URL (or TRACE_BENCH_POSTGRES_URL) is set, PostgreSQL.
+
+Target (issue 5): p99 <= 50 ms at 200 requests/s on this 2-core machine. Figures, not pass/fail.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from ginseng_trace.labels import qr
+from ginseng_trace.labels.digital_link import build
+
+sys.path.insert(0, os.path.dirname(__file__))
+from append import postgres_database
+
+PAGE = "/01/06975123400010/10/PK-2025-0931/21/{serial:04d}"
+
+
+def label_rates(count: int) -> tuple[float, float]:
+    links = [
+        build("https://trace.example.cn", "06975123400010", lot="PK-2025-0931", serial=f"{n:05d}").uri()
+        for n in range(count)
+    ]
+    start = time.perf_counter()
+    for link in links:
+        qr.png(link, scale=4)
+    png = count / (time.perf_counter() - start)
+    start = time.perf_counter()
+    for link in links:
+        qr.svg(link)
+    return png, count / (time.perf_counter() - start)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def serve(database_url: str, data_dir: str) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    env = {**os.environ, "TRACE_DATA_DIR": data_dir, "TRACE_DATABASE_URL": database_url}
+    server = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "ginseng_trace.cli", "serve", "--demo", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url + "/api/v1/log/checkpoint", timeout=1).status_code == 200:
+                return server, url
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    server.kill()
+    raise RuntimeError("the service did not start")
+
+
+async def _load(url: str, rate: float, seconds: float, json: bool) -> list[float]:
+    latencies: list[float] = []
+    headers = {"Accept": "application/json"} if json else {}
+    limits = httpx.Limits(max_connections=1000, max_keepalive_connections=1000)
+    async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits, headers=headers) as client:
+
+        async def one(n: int) -> None:
+            start = time.perf_counter()
+            response = await client.get(PAGE.format(serial=1 + n % 200))
+            if response.status_code == 200:
+                latencies.append(time.perf_counter() - start)
+
+        tasks = []
+        begin = time.perf_counter()
+        total = int(rate * seconds)
+        for n in range(total):
+            delay = begin + n / rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one(n)))
+        await asyncio.gather(*tasks)
+        latencies.append(-(time.perf_counter() - begin))  # the last entry: elapsed, negated
+    return latencies
+
+
+def load(args: tuple[str, float, float, bool]) -> list[float]:
+    """Runs in the load generator's own process."""
+    return asyncio.run(_load(*args))
+
+
+def run_engine(name: str, database_url: str, data_dir: str, rates: list[float], seconds: float) -> None:
+    server, url = serve(database_url, data_dir)
+    try:
+        with multiprocessing.get_context("spawn").Pool(1) as pool:
+            pool.apply(load, ((url, 20, 2, False),))  # warm up
+            for json in (False, True):
+                for rate in rates:
+                    result = pool.apply(load, ((url, rate, seconds, json),))
+                    elapsed, latencies = -result[-1], sorted(result[:-1])
+                    achieved = len(latencies) / elapsed
+                    p50 = statistics.median(latencies) * 1000
+                    p99 = latencies[int(len(latencies) * 0.99) - 1] * 1000
+                    kind = "JSON resolve" if json else "HTML page"
+                    print(
+                        f"| {name} | {kind} | {rate:.0f}/s | {achieved:.0f}/s "
+                        f"| {p50:.1f} ms | {p99:.1f} ms | {len(latencies)}/{int(rate * seconds)} |"
+                    )
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--rates", default="50,200,500")
+    parser.add_argument("--labels", type=int, default=2000)
+    args = parser.parse_args()
+    png, svg = label_rates(args.labels)
+    print(f"QR labels ({args.labels} serials): PNG {png:,.0f}/s, SVG {svg:,.0f}/s")
+    rates = [float(r) for r in args.rates.split(",")]
+    print()
+    print("| engine | request | offered | achieved | p50 | p99 | answered 200 |")
+    print("|---|---|---|---|---|---|---|")
+    with tempfile.TemporaryDirectory() as tmp:
+        run_engine("SQLite", f"sqlite+pysqlite:///{Path(tmp) / 'ledger.sqlite3'}", tmp, rates, args.seconds)
+    pg = os.environ.get("TRACE_BENCH_POSTGRES_URL") or os.environ.get("TRACE_TEST_POSTGRES_URL")
+    if pg:
+        with postgres_database(pg) as url, tempfile.TemporaryDirectory() as tmp:
+            run_engine("PostgreSQL", url, tmp, rates, args.seconds)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,127 @@
+"""The scan page in a real browser: headless Chromium (Debian's, driven by Playwright; no browser is
+downloaded) opens the URL a real decoder read off a printed label, and the page verifies the lot's proof
+bundle on the device with WebCrypto. A tampered bundle (one byte changed) must be caught in the browser.
+
+Needs /usr/bin/chromium (`apt-get install -y chromium`, which .ci/run does); skipped with that reason
+when it is missing.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import zxingcpp
+from PIL import Image
+
+from ginseng_trace.api import create_app
+from ginseng_trace.chain import SignerKey
+from ginseng_trace.demo import load_demo
+from ginseng_trace.service import Ledger
+
+from .conftest import LiveServer
+
+CHROMIUM = os.environ.get("TRACE_TEST_CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = Path(os.environ.get("TRACE_TEST_ARTIFACTS", Path(__file__).resolve().parent.parent / "test-artifacts"))
+LOG_KEY = SignerKey("ginseng.test/log", bytes(range(32)))
+
+pytestmark = pytest.mark.skipif(
+    not shutil.which(CHROMIUM), reason=f"{CHROMIUM} not found: install Debian's chromium (.ci/run does)"
+)
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def site(engine: Any) -> Iterator[tuple[str, Ledger]]:
+    ledger = Ledger(engine, log_signer=LOG_KEY)
+    ledger.adopt_log_key()
+    load_demo(ledger)
+    ledger.publish_checkpoint()
+    with LiveServer(factory=lambda url: create_app(ledger, public_base=url)) as server:
+        yield server.url, ledger
+
+
+def scanned_url(base: str) -> str:
+    png = httpx.get(f"{base}/api/v1/lots/PK-2025-0931/label.png", params={"serial": "0007"}).content
+    [text] = [r.text for r in zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))]
+    return text
+
+
+def device_check(page: Any) -> tuple[str, str]:
+    page.wait_for_function(
+        "() => ['ok', 'fail'].includes(document.getElementById('device-check').dataset.state)", timeout=20_000
+    )
+    box = page.locator("#device-check")
+    return str(box.get_attribute("data-state")), box.inner_text()
+
+
+def test_the_scanned_page_verifies_on_the_device(site: tuple[str, Ledger], browser: Any) -> None:
+    base, _ledger = site
+    url = scanned_url(base)
+    page = browser.new_page(locale="zh-CN")
+    page.goto(url)
+    state, text = device_check(page)
+    assert state == "ok", text
+    assert "已在本机核验：25 条记录、6 个批次" in text
+    assert "红参（园参）" in page.locator("h1").inner_text()
+    assert "白山市抚松县" in page.content()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "scan-page-zh.png"), full_page=True)
+    english = browser.new_page(locale="en-GB", extra_http_headers={"Accept-Language": "en-GB,en"})
+    english.goto(url)
+    state, text = device_check(english)
+    assert state == "ok", text
+    assert text.startswith("Verified on this device: 25 records in 6 lots")
+    english.screenshot(path=str(ARTIFACTS / "scan-page-en.png"), full_page=True)
+
+
+@pytest.mark.parametrize(
+    ("where", "change", "says"),
+    [
+        ("a signed event", lambda b: _flip(b["entries"][3], "event"), "signature|does not match its hash"),
+        ("a sealed record", lambda b: _flip(b["entries"][5], "record"), "inclusion proof|breaks the chain|JSON"),
+        ("a log proof", lambda b: b["entries"][2]["proof"].reverse(), "inclusion proof"),
+        ("the checkpoint", lambda b: b.update(checkpoint=b["checkpoint"].replace("\n31\n", "\n30\n", 1)), "signature"),
+        ("a missing record", lambda b: b["entries"].pop(), "missing|chain|no record"),
+    ],
+)
+def test_a_tampered_bundle_is_caught_in_the_browser(
+    site: tuple[str, Ledger], browser: Any, where: str, change: Any, says: str
+) -> None:
+    import re
+
+    base, _ledger = site
+    url = scanned_url(base)
+    genuine = json.loads(httpx.get(f"{base}/api/v1/lots/PK-2025-0931/bundle").content)
+    change(genuine)
+    page = browser.new_page(locale="en-GB", extra_http_headers={"Accept-Language": "en"})
+    page.route("**/api/v1/lots/PK-2025-0931/bundle", lambda route: route.fulfill(json=genuine))
+    page.goto(url)
+    state, text = device_check(page)
+    assert state == "fail", f"{where}: {text}"
+    assert text.startswith("Verification on this device FAILED: ")
+    assert re.search(says, text), text
+    assert "records intact" in page.content()  # the server's own status is still shown beside it
+
+
+def _flip(entry: dict[str, Any], member: str) -> None:
+    """Change one byte of an entry's exact JSON text (a digit, so the JSON stays parseable)."""
+    text = entry[member]
+    at = next(i for i, c in enumerate(text) if c.isdigit() and i > len(text) // 2)
+    entry[member] = text[:at] + str((int(text[at]) + 1) % 10) + text[at + 1 :]

@@ -1,0 +1,200 @@
+"""The consumer's scan, as a person makes it: a QR label printed from the demo data is decoded by a real
+decoder (zxing-cpp), the decoded GS1 Digital Link is followed over real HTTP, and the page shows the lot's
+history; invalid and unknown codes get helpful pages; the page never shows private data."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import zxingcpp
+from PIL import Image
+
+from ginseng_trace.api import create_app
+from ginseng_trace.api.labels import ScanPolicy
+from ginseng_trace.service import Ledger
+
+from .conftest import LiveServer
+
+GTIN = "06975123400010"
+
+
+class Site:
+    """The service on a loopback port, its labels pointing at that port (a tight scan policy for the test)."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        policy = ScanPolicy(max_scans=3, max_cities=1)
+        self.server = LiveServer(factory=lambda url: create_app(ledger, public_base=url, scan_policy=policy))
+
+    def __enter__(self) -> httpx.Client:
+        self.server.__enter__()
+        self.client = httpx.Client(base_url=self.server.url, follow_redirects=False)
+        return self.client
+
+    def __exit__(self, *exc: object) -> None:
+        self.client.close()
+        self.server.__exit__(*exc)
+
+
+@pytest.fixture
+def site(demo: Ledger) -> Iterator[httpx.Client]:
+    with Site(demo) as client:
+        yield client
+
+
+def scan_label(client: httpx.Client, serial: str) -> str:
+    """Fetch the box's printed label and read it as a phone would: decode the QR image."""
+    png = client.get("/api/v1/lots/PK-2025-0931/label.png", params={"serial": serial})
+    assert png.status_code == 200
+    [decoded] = [r.text for r in zxingcpp.read_barcodes(Image.open(io.BytesIO(png.content)))]
+    assert decoded == png.headers["x-digital-link"]
+    return decoded
+
+
+def text_of(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_a_scanned_label_opens_the_lots_history(site: httpx.Client) -> None:
+    url = scan_label(site, "0007")
+    assert url == f"{site.base_url}/01/{GTIN}/10/PK-2025-0931/21/0007"
+    page = site.get(url)
+    assert page.status_code == 200
+    assert page.headers["content-language"] == "zh"
+    text = text_of(page.text)
+    for fact in (
+        "红参（园参）",
+        "白山市抚松县",
+        "5 年",
+        "2025-09-18",
+        "吉林省中药材检测中心",
+        "合格",
+        "changchun-herb-shop",
+        "记录完整",
+    ):
+        assert fact in text, fact
+    assert 'rel="linkset"' in page.headers["link"]
+    english = site.get(url, headers={"Accept-Language": "en-GB,en;q=0.8"})
+    assert english.headers["content-language"] == "en"
+    assert "red ginseng (garden ginseng)" in english.text
+    assert "Root age" in english.text
+    assert "lang=zh" in english.text  # a link back to Chinese
+
+
+def test_json_linkset_and_the_resolver_description(site: httpx.Client) -> None:
+    url = f"/01/{GTIN}/10/PK-2025-0931/21/0007"
+    body = site.get(url, headers={"Accept": "application/json"}).json()
+    assert body["lot"]["origins"][0]["county"] == "抚松县"
+    assert body["server_verified"] is True
+    assert body["bundle"] == "/api/v1/lots/PK-2025-0931/bundle"
+    linkset = site.get(url, params={"linkType": "linkset"})
+    assert linkset.headers["content-type"] == "application/linkset+json"
+    links = linkset.json()["linkset"][0]
+    assert {"https://gs1.org/voc/traceability", "https://gs1.org/voc/epcis", "https://gs1.org/voc/pip"} <= set(links)
+    assert site.get(url, params={"linkType": "all"}).json() == linkset.json()
+    epcis = site.get(url, params={"linkType": "gs1:epcis"})
+    assert (epcis.status_code, epcis.headers["location"]) == (307, "/api/v1/lots/PK-2025-0931/history")
+    assert site.get("/.well-known/gs1resolver").json()["supportedPrimaryKeys"] == ["01"]
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "says"),
+    [
+        (f"/01/{GTIN}/10/PK-2025-0931/21/0999", 404, "可能是假冒"),  # outside the packaging run
+        (f"/01/{GTIN}/10/PK-2099-0001/21/0001", 404, "可能是假冒"),  # no such lot
+        ("/01/06975123400027/10/PK-2025-0931/21/0001", 404, "可能是假冒"),  # another GTIN
+        (f"/01/{GTIN}", 404, "可能是假冒"),
+        ("/01/06975123400011/10/PK-2025-0931", 400, "check digit should be 0"),
+        (f"/01/{GTIN}/21/0001/10/PK-2025-0931", 400, "allowed in this order only"),
+        (f"/01/{GTIN}/10/PK-2025-0931/", 400, "must not end with a slash"),
+    ],
+)
+def test_unknown_and_invalid_codes_get_helpful_pages(site: httpx.Client, path: str, status: int, says: str) -> None:
+    page = site.get(path)
+    assert page.status_code == status
+    assert says in page.text
+    problem = site.get(path, headers={"Accept": "application/json"})
+    assert problem.status_code == status
+    assert problem.headers["content-type"] == "application/problem+json"
+
+
+def test_the_page_never_shows_private_data(site: httpx.Client) -> None:
+    from ginseng_trace.demo import ACTORS, _events
+
+    private = ["127.281", "42.332", "126.186", "polygon", "location", "signer_key", "PRIVATE"]
+    private += [a.key.text().split("+")[-1] for a in ACTORS]
+    private += [str(e["payload"]["invoice_reference"]) for _a, e in _events() if "invoice_reference" in e["payload"]]
+    for serial in ("0007", "0100"):
+        for lang in ("zh", "en"):
+            page = site.get(f"/01/{GTIN}/10/PK-2025-0931/21/{serial}", params={"lang": lang})
+            json_page = site.get(f"/01/{GTIN}/10/PK-2025-0931/21/{serial}", headers={"Accept": "application/json"})
+            for secret in private:
+                assert secret not in page.text
+                assert secret not in json_page.text
+
+
+def test_scans_are_counted_and_a_copied_label_is_flagged(site: httpx.Client) -> None:
+    url = f"/01/{GTIN}/10/PK-2025-0931/21/0042"
+    first = site.get(url, headers={"Accept": "application/json"}).json()["scans"]
+    assert (first["count"], first["alerts"]) == (1, [])
+    site.get(url, params={"city": "长春"})
+    third = site.get(url, params={"city": "广州"}, headers={"Accept": "application/json"}).json()["scans"]
+    assert third["count"] == 3
+    assert third["first"] == first["first"]
+    assert third["alerts"] == ["在多个城市被扫码：广州、长春"]
+    fourth = site.get(url, params={"lang": "en"})
+    assert "scanned 4 times (usually at most 3)" in fourth.text
+    assert (
+        site.get(f"/01/{GTIN}/10/PK-2025-0931/21/0043", headers={"Accept": "application/json"}).json()["scans"]["count"]
+        == 1
+    )
+
+
+def test_a_recalled_lot_shows_the_banner(demo: Ledger) -> None:
+    from .conftest import Actor
+
+    regulator = Actor("jilin-regulator")
+    demo.register_key(regulator.key.verifier())
+    demo.append(
+        regulator.sign(
+            "RG-2025-0931", "recall", occurred_at="2025-11-21T00:00:00Z", payload={"reason": "Cd above limit"}
+        )
+    )
+    with Site(demo) as client:
+        page = client.get(f"/01/{GTIN}/10/PK-2025-0931/21/0007")
+    assert "本批次已召回" in page.text
+    assert "Cd above limit" in page.text
+
+
+def test_label_sheets_for_a_packaging_run(site: httpx.Client) -> None:
+    first = site.get("/api/v1/lots/PK-2025-0931/labels.svg")
+    assert first.status_code == 200
+    assert first.headers["x-pages"] == "9"  # 200 boxes, 24 a page
+    assert "PK-2025-0931 0001" in first.text
+    last = site.get("/api/v1/lots/PK-2025-0931/labels.svg", params={"page": 9})
+    assert "PK-2025-0931 0200" in last.text
+    assert site.get("/api/v1/lots/PK-2025-0931/labels.svg", params={"page": 10}).status_code == 404
+    assert site.get("/api/v1/lots/PK-2025-0931/label.svg", params={"serial": "0201"}).status_code == 404
+    assert site.get("/api/v1/lots/HV-2025-FS-0017/label.png").status_code == 404  # no GTIN: no GS1 label
+
+
+def test_labels_on_the_command_line(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from .test_cli import run
+
+    monkeypatch.setenv("TRACE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("TRACE_PUBLIC_BASE", "https://trace.example.cn")
+    db = f"--database-url={database_url}"
+    assert run("demo", db).returncode == 0
+    one = run("label", db, "--lot", "PK-2025-0931", "--serial", "0150", "-o", str(tmp_path / "one.png"))
+    assert one.stdout.strip() == f"https://trace.example.cn/01/{GTIN}/10/PK-2025-0931/21/0150"
+    decoded = [r.text for r in zxingcpp.read_barcodes(Image.open(tmp_path / "one.png"))]
+    assert decoded == [one.stdout.strip()]
+    sheets = run("label", db, "--lot", "PK-2025-0931", "--sheets", "-o", str(tmp_path / "run.svg"))
+    assert sheets.stdout.startswith("200 labels on 9 A4 page(s)")
+    assert (tmp_path / "run-009.svg").read_text().count("PK-2025-0931 0") == 8
+    bad = run("label", db, "--lot", "HV-2025-FS-0017", "-o", str(tmp_path / "x.png"))
+    assert (bad.returncode, bad.stderr.count("\n")) == (2, 1)

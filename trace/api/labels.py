@@ -1,0 +1,309 @@
+"""Labels and the consumer's scan: GS1 Digital Link resolution, the public lot page, QR images.
+
+Routes (outside ``/api/v1``, because a label's URI is the product's web identity):
+
+* ``GET /01/<GTIN>/10/<lot>[/21/<serial>]``: the Digital Link of a box. HTML for browsers (Chinese by
+  default, English with ``?lang=en`` or ``Accept-Language``), JSON with ``Accept: application/json``,
+  a GS1 linkset with ``?linkType=linkset`` or ``all``, a 307 to the EPCIS-style history with
+  ``?linkType=gs1:epcis``. Invalid codes get 400 naming what is wrong; valid codes the ledger does not
+  know get 404 "not registered: possibly counterfeit".
+* ``GET /.well-known/gs1resolver``: what this resolver supports.
+* ``GET /api/v1/lots/{lot}/label.png|svg[?serial=]``, ``GET /api/v1/lots/{lot}/labels.svg?page=N``: QR labels.
+
+The lot code on the label (AI 10) is the ledger's lot id of the packaged product, and the lot's
+``package`` event must carry the same GTIN and, for a serial, a serial range that holds it.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import FastAPI, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from ..chain.errors import ChainBrokenError
+from ..events.public import JOURNEY_TYPES, PROCESS_NAMES, PublicHistory, serial_in_range
+from ..events.rules import rules_config
+from ..labels import qr
+from ..labels.digital_link import DigitalLink, DigitalLinkError, build, parse
+from ..service import Ledger, NotFoundError, ScanStats
+from ..store.repository import StoredFinding
+
+TEMPLATES = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape(["html"])
+)
+JOURNEY_NAMES = {
+    "ship": ("发运", "shipped"),
+    "receive": ("收货", "received"),
+    "store": ("贮藏", "stored"),
+    "sell": ("销售", "sold"),
+}
+PAGE_NAMES = {**PROCESS_NAMES, "package": ("包装", "packed")}
+assert set(JOURNEY_NAMES) == set(JOURNEY_TYPES)  # noqa: S101 - a programming error, caught at import
+
+
+@dataclass(frozen=True)
+class ScanPolicy:
+    """When a label's scans look like a copied label (thresholds from configuration)."""
+
+    max_scans: int = 20
+    max_cities: int = 1
+
+
+DEFAULT_SCAN_POLICY = ScanPolicy()
+VIEW_SECONDS = 60.0
+VIEW_CACHE_LOTS = 10_000
+
+
+def _wants_english(request: Request) -> bool:
+    lang = request.query_params.get("lang")
+    if lang:
+        return lang.lower().startswith("en")
+    accept = request.headers.get("accept-language", "")
+    first = accept.split(",")[0].strip().lower()
+    return first.startswith("en")
+
+
+def _wants_json(request: Request) -> bool:
+    accept = request.headers.get("accept", "")
+    return "application/json" in accept and "text/html" not in accept
+
+
+def install(app: FastAPI, ledger: Ledger, *, public_base: str, scan_policy: ScanPolicy = DEFAULT_SCAN_POLICY) -> None:
+    """Add the label and resolver routes to ``app``."""
+    base = public_base.rstrip("/")
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+
+    def page(request: Request, status: int, title: tuple[str, str], detail: tuple[str, str], code: str) -> Response:
+        zh = not _wants_english(request)
+        if _wants_json(request) or request.headers.get("accept", "").startswith("application/problem+json"):
+            return JSONResponse(
+                {"type": "about:blank", "title": title[1], "status": status, "detail": detail[1], "code": code},
+                status_code=status,
+                media_type="application/problem+json",
+            )
+        html = TEMPLATES.get_template("problem.html").render(
+            zh=zh, title=title[0 if zh else 1], detail=detail[0 if zh else 1], code=code
+        )
+        return HTMLResponse(html, status_code=status)
+
+    def linkset(link: DigitalLink, lot_id: str) -> dict[str, Any]:
+        anchor = base + link.path()
+        return {
+            "linkset": [
+                {
+                    "anchor": anchor,
+                    "itemDescription": f"Ginseng Trace lot {lot_id}",
+                    "https://gs1.org/voc/defaultLink": [{"href": anchor, "title": "Traceability page"}],
+                    "https://gs1.org/voc/traceability": [
+                        {
+                            "href": anchor,
+                            "title": "溯源信息 Traceability",
+                            "type": "text/html",
+                            "hreflang": ["zh", "en"],
+                        },
+                        {
+                            "href": f"{base}/api/v1/lots/{lot_id}/bundle",
+                            "title": "Proof bundle",
+                            "type": "application/json",
+                        },
+                    ],
+                    "https://gs1.org/voc/pip": [
+                        {"href": anchor, "title": "产品信息 Product information", "type": "text/html"}
+                    ],
+                    "https://gs1.org/voc/epcis": [
+                        {
+                            "href": f"{base}/api/v1/lots/{lot_id}/history",
+                            "title": "Event history",
+                            "type": "application/json",
+                        }
+                    ],
+                }
+            ]
+        }
+
+    views: dict[str, tuple[int, float, PublicHistory, bool, list[StoredFinding]]] = {}
+
+    def lot_view(lot_id: str) -> tuple[PublicHistory, bool, list[StoredFinding]]:
+        """The lot's public history, the server's verification of it and its public findings: computed
+        again whenever the ledger has grown or a minute has passed, otherwise reused (a scan is a read)."""
+        size, now = ledger.tree_size(), time.monotonic()
+        cached = views.get(lot_id)
+        if cached is not None and cached[0] == size and now - cached[1] < VIEW_SECONDS:
+            return cached[2], cached[3], cached[4]
+        history = ledger.public_history(lot_id)
+        try:
+            ledger.verify(lot_id)
+            verified = True
+        except ChainBrokenError:
+            verified = False
+        public = [f for f in ledger.findings(lot_id, ancestors=True) if rules_config().get(f.rule, {}).get("public")]
+        if len(views) >= VIEW_CACHE_LOTS:
+            views.pop(next(iter(views)))
+        views[lot_id] = (size, now, history, verified, public)
+        return history, verified, public
+
+    @app.get("/.well-known/gs1resolver", include_in_schema=False)
+    def resolver_description() -> dict[str, Any]:
+        return {
+            "name": "Ginseng Trace resolver",
+            "resolverRoot": base,
+            "supportedPrimaryKeys": ["01"],
+            "supportedLinkType": [{"namespace": "https://gs1.org/voc/", "prefix": "gs1:"}],
+            "linkTypeDefaultCanBeAll": True,
+            "supportsLanguageVariants": True,
+            "validatesAIcombinations": True,
+            "activeLinkTypes": ["gs1:defaultLink", "gs1:traceability", "gs1:pip", "gs1:epcis"],
+        }
+
+    @app.get("/01/{rest:path}", include_in_schema=False)
+    def resolve(request: Request, rest: str) -> Response:
+        url = str(request.url)
+        try:
+            link = parse(url)
+        except DigitalLinkError as exc:
+            return page(request, 400, ("二维码无效", "Invalid code"), (str(exc), str(exc)), url)
+        elements = link.elements
+        gtin, lot_id, serial = elements["01"], elements.get("10"), elements.get("21")
+        unknown = (
+            ("未登记：可能是假冒产品", "Not registered: possibly counterfeit"),
+            (
+                "此码在人参溯源账本中没有记录。请勿购买或食用，并向商家或监管部门反映。",
+                "This code has no record in the Ginseng Trace ledger. Do not buy or eat the product; "
+                "report it to the seller or the regulator.",
+            ),
+        )
+        if lot_id is None:
+            return page(request, 404, *unknown, link.uri())
+        try:
+            history, verified, findings = lot_view(lot_id)
+        except NotFoundError:
+            return page(request, 404, *unknown, link.uri())
+        if history.gtin != gtin or (
+            serial is not None and (history.serials is None or not serial_in_range(serial, *history.serials))
+        ):
+            return page(request, 404, *unknown, link.uri())
+        link_type = dict(link.params).get("linkType")
+        headers = {"Link": f'<{base + link.path()}?linkType=linkset>; rel="linkset"; type="application/linkset+json"'}
+        if link_type in ("linkset", "all"):
+            return JSONResponse(linkset(link, lot_id), media_type="application/linkset+json", headers=headers)
+        if link_type == "gs1:epcis":
+            return RedirectResponse(f"/api/v1/lots/{lot_id}/history", status_code=307, headers=headers)
+        scans = ledger.record_scan(gtin, lot_id, serial, request.query_params.get("city"))
+        alerts = _alerts(scans, scan_policy, not _wants_english(request))
+        if _wants_json(request):
+            body = {
+                "link": link.uri(),
+                "lot": history.to_json(),
+                "serial": serial,
+                "server_verified": verified,
+                "findings": [{"rule": f.rule, "message": f.message, "message_zh": f.message_zh} for f in findings],
+                "scans": {"count": scans.count, "first": scans.first, "alerts": alerts},
+                "bundle": f"/api/v1/lots/{lot_id}/bundle",
+            }
+            return JSONResponse(
+                body, headers={**headers, "Cache-Control": "no-store", "Vary": "Accept, Accept-Language"}
+            )
+        zh = not _wants_english(request)
+        query = dict(request.query_params)
+        query["lang"] = "en" if zh else "zh"
+        html = TEMPLATES.get_template("lot.html").render(
+            zh=zh,
+            t=lambda a, b: a if zh else b,
+            h=history,
+            serial=serial,
+            names=PAGE_NAMES,
+            journey_names=JOURNEY_NAMES,
+            findings=findings,
+            server_verified=verified,
+            scan={"count": scans.count, "first": scans.first, "alerts": alerts},
+            linkset_url=f"{link.path()}?linkType=linkset",
+            other_lang_url=f"{link.path()}?{urlencode(query)}",
+            json_url=f"/api/v1/lots/{lot_id}/history",
+            bundle_url=f"/api/v1/lots/{lot_id}/bundle",
+            log_keys=json.dumps([period.key.text() for period in ledger.log_keys()]),
+            witness_keys=json.dumps([key.text() for key in ledger.witness_keys]),
+        )
+        return HTMLResponse(
+            html,
+            headers={
+                **headers,
+                "Cache-Control": "no-store",
+                "Vary": "Accept, Accept-Language",
+                "Content-Language": "zh" if zh else "en",
+            },
+        )
+
+    def label_link(lot_id: str, serial: str | None) -> tuple[DigitalLink, PublicHistory]:
+        history = ledger.public_history(lot_id)
+        if history.gtin is None:
+            raise NotFoundError(f"lot {lot_id!r} was not packaged under a GTIN: it has no GS1 label")
+        if serial is not None and (history.serials is None or not serial_in_range(serial, *history.serials)):
+            raise NotFoundError(f"serial {serial!r} is not in lot {lot_id}'s packaging run")
+        return build(base, history.gtin, lot=history.batch or lot_id, serial=serial), history
+
+    @app.get(
+        "/api/v1/lots/{lot_id}/label.png", response_class=Response, responses={200: {"content": {"image/png": {}}}}
+    )
+    def label_png(lot_id: str, serial: str | None = Query(None), scale: int = Query(8, ge=2, le=40)) -> Response:
+        """The QR label (PNG) of a packaged lot or one of its serialised units."""
+        link, _ = label_link(lot_id, serial)
+        return Response(qr.png(link.uri(), scale=scale), media_type="image/png", headers={"X-Digital-Link": link.uri()})
+
+    @app.get(
+        "/api/v1/lots/{lot_id}/label.svg", response_class=Response, responses={200: {"content": {"image/svg+xml": {}}}}
+    )
+    def label_svg(lot_id: str, serial: str | None = Query(None)) -> Response:
+        """The QR label (SVG) of a packaged lot or one of its serialised units."""
+        link, _ = label_link(lot_id, serial)
+        return Response(qr.svg(link.uri()), media_type="image/svg+xml", headers={"X-Digital-Link": link.uri()})
+
+    @app.get(
+        "/api/v1/lots/{lot_id}/labels.svg", response_class=Response, responses={200: {"content": {"image/svg+xml": {}}}}
+    )
+    def label_sheet(lot_id: str, page_number: int = Query(1, alias="page", ge=1)) -> Response:
+        """One A4 page (24 labels) of the lot's whole packaging run, one label per serial."""
+        _, history = label_link(lot_id, None)
+        labels = [(link.uri(), f"{lot_id} {serial}") for serial, link in packaging_run(history, base, lot_id)]
+        pages = qr.sheets(labels)
+        if not 1 <= page_number <= len(pages):
+            raise NotFoundError(f"lot {lot_id} has {len(pages)} label page(s)")
+        return Response(pages[page_number - 1], media_type="image/svg+xml", headers={"X-Pages": str(len(pages))})
+
+
+def packaging_run(history: PublicHistory, base: str, lot_id: str) -> list[tuple[str, DigitalLink]]:
+    """Every serial of a packaging run with its Digital Link (numeric ranges, zero-padded as printed)."""
+    if history.gtin is None or history.serials is None:
+        return []
+    first, last = history.serials
+    if not (first.isdigit() and last.isdigit()):
+        return [(first, build(base, history.gtin, lot=history.batch or lot_id, serial=first))]
+    width = len(first)
+    return [
+        (f"{n:0{width}d}", build(base, history.gtin, lot=history.batch or lot_id, serial=f"{n:0{width}d}"))
+        for n in range(int(first), int(last) + 1)
+    ]
+
+
+def _alerts(scans: ScanStats, policy: ScanPolicy, zh: bool) -> list[str]:
+    alerts = []
+    if scans.count > policy.max_scans:
+        alerts.append(
+            f"此标签已被扫码 {scans.count} 次（通常不超过 {policy.max_scans} 次）"
+            if zh
+            else f"scanned {scans.count} times (usually at most {policy.max_scans})"
+        )
+    if len(scans.cities) > policy.max_cities:
+        places = "、".join(scans.cities) if zh else ", ".join(scans.cities)
+        alerts.append(f"在多个城市被扫码：{places}" if zh else f"scanned in several cities: {places}")
+    return alerts
+
+
+__all__ = ["ScanPolicy", "install", "packaging_run"]

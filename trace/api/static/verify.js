@@ -1,0 +1,211 @@
+// Ginseng Trace: verify a lot's proof bundle on this device (docs/FORMAT.md §7), with WebCrypto only.
+// Hand-auditable on purpose: no library, no network but the bundle itself. It re-does, in the
+// browser, every check of ginseng_trace.chain.bundle.verify_bundle:
+//   1. the checkpoint note is signed by a log key given in the page (and cosigned by each witness key
+//      given; each cosignature is verified), and its origin is the log key's name;
+//   2. every record's leaf hash is in the checkpoint's tree (RFC 9162 inclusion proofs);
+//   3. every record chains: record and event hashes, the actor's Ed25519 signature, key validity at
+//      recorded_at, seq and prev per lot, input links to each input lot's head at that point;
+//   4. the bundle holds its own lot and every lot consumed, and the checkpoint's lot-heads map shows
+//      that each lot's last record in the bundle is its latest (with both neighbours in the map).
+// The result goes into the element with id "device-check"; the page's server-side status stays beside it.
+"use strict";
+
+(function () {
+  const enc = new TextEncoder();
+  const GENESIS = "0".repeat(64);
+  const CONTEXT = enc.encode("ginseng-trace/event/v1\n");
+
+  class Failure extends Error {}
+  const fail = (why) => { throw new Failure(why); };
+
+  function b64(text) {
+    if (typeof text !== "string" || !/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.length % 4) fail("not base64: " + text);
+    const raw = atob(text);
+    return Uint8Array.from(raw, (c) => c.charCodeAt(0));
+  }
+  const hex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  const concat = (...parts) => {
+    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of parts) { out.set(p, at); at += p.length; }
+    return out;
+  };
+  const equal = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
+  const sha256 = async (bytes) => new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  const leafHash = (data) => sha256(concat(Uint8Array.of(0), data));
+  const nodeHash = (l, r) => sha256(concat(Uint8Array.of(1), l, r));
+  // RFC 3339 UTC as milliseconds (fractions beyond milliseconds truncated, as the server's comparison allows)
+  const ms = (t) => Date.parse(t.replace(/(\.\d{3})\d+Z$/, "$1Z"));
+
+  async function ed25519(publicKey, signature, message) {
+    const key = await crypto.subtle.importKey("raw", publicKey, { name: "Ed25519" }, false, ["verify"]);
+    return crypto.subtle.verify({ name: "Ed25519" }, key, signature, message);
+  }
+
+  // C2SP vkey: <name>+<hex key id>+<base64(alg || 32-byte public key)>; key id = SHA-256(name\nalg||pk)[:4]
+  async function parseVkey(text) {
+    const m = /^([^+\s]+)\+([0-9a-f]{8})\+([A-Za-z0-9+/]+=*)$/.exec(text);  // base64 may hold "+"
+    if (!m) fail("malformed verifier key " + text);
+    const [, name, id, material] = m;
+    const raw = b64(material);
+    if (raw.length !== 33) fail("verifier key " + name + " is not an Ed25519 key");
+    const keyId = (await sha256(concat(enc.encode(name + "\n"), raw))).slice(0, 4);
+    if (hex(keyId) !== id) fail("verifier key " + name + ": key id does not match");
+    return { name, id: keyId, alg: raw[0], publicKey: raw.slice(1) };
+  }
+
+  // RFC 9162 §2.1.3.2
+  async function verifyInclusion(leaf, index, size, proof, root) {
+    if (index >= size) fail("leaf index " + index + " is outside a tree of " + size);
+    let fn = index, sn = size - 1, r = leaf;
+    for (const p of proof) {
+      if (p.length !== 32) fail("a proof hash is not 32 bytes");
+      if (sn === 0) fail("inclusion proof too long");
+      if (fn % 2 === 1 || fn === sn) {
+        r = await nodeHash(p, r);
+        while (fn % 2 === 0 && fn !== 0) { fn = Math.floor(fn / 2); sn = Math.floor(sn / 2); }
+      } else {
+        r = await nodeHash(r, p);
+      }
+      fn = Math.floor(fn / 2); sn = Math.floor(sn / 2);
+    }
+    if (sn !== 0) fail("inclusion proof too short");
+    if (!equal(r, root)) fail("inclusion proof does not lead to the checkpoint root");
+  }
+
+  // C2SP signed note: text, a blank line, then "— <name> <base64(key id || signature)>" lines.
+  async function openCheckpoint(note, logKeys, witnessKeys) {
+    const split = note.indexOf("\n\n");
+    if (split < 0 || !note.endsWith("\n")) fail("the checkpoint is not a signed note");
+    const text = note.slice(0, split + 1);
+    const lines = note.slice(split + 2, -1).split("\n");
+    const sigs = lines.map((line) => {
+      const m = /^\u2014 (\S+) (\S+)$/.exec(line);
+      if (!m) fail("malformed signature line in the checkpoint");
+      return { name: m[1], raw: b64(m[2]) };
+    });
+    let logged = null;
+    for (const key of logKeys) {
+      for (const s of sigs) {
+        if (s.name === key.name && equal(s.raw.slice(0, 4), key.id)) {
+          if (!(await ed25519(key.publicKey, s.raw.slice(4), enc.encode(text)))) fail("the log's signature on the checkpoint does not verify");
+          logged = key;
+        }
+      }
+    }
+    if (!logged) fail("the checkpoint carries no signature by the log's key");
+    const witnessed = [];
+    for (const key of witnessKeys) {
+      const s = sigs.find((x) => x.name === key.name && equal(x.raw.slice(0, 4), key.id));
+      if (!s || s.raw.length !== 76) fail("no cosignature by witness " + key.name);
+      const time = new DataView(s.raw.buffer, s.raw.byteOffset + 4, 8).getBigUint64(0);
+      const message = enc.encode("cosignature/v1\ntime " + time + "\n" + text);
+      if (!(await ed25519(key.publicKey, s.raw.slice(12), message))) fail("witness " + key.name + "'s cosignature does not verify");
+      witnessed.push(key.name);
+    }
+    const body = text.slice(0, -1).split("\n");
+    if (body.length < 3 || !/^(0|[1-9][0-9]*)$/.test(body[1])) fail("malformed checkpoint text");
+    if (body[0] !== logged.name) fail("checkpoint origin " + body[0] + " is not the log key's name");
+    return { origin: body[0], size: Number(body[1]), root: b64(body[2]), extensions: body.slice(3), witnessed };
+  }
+
+  async function verifyChains(bundle) {
+    const keys = new Map();
+    for (const k of bundle.actor_keys) {
+      const v = await parseVkey(k.key);
+      keys.set(v.name + "/" + hex(v.id), { ...k, v });
+    }
+    const heads = new Map();
+    for (const [i, entry] of bundle.entries.entries()) {
+      const where = "record " + (i + 1) + " (log index " + entry.log_index + ")";
+      const recordBytes = enc.encode(entry.record), eventBytes = enc.encode(entry.event);
+      const record = JSON.parse(entry.record), event = JSON.parse(entry.event);
+      if (record.event !== hex(await sha256(eventBytes))) fail(where + ": the event does not match its hash");
+      if (record.lot !== event.lot_id) fail(where + ": record and event name different lots");
+      const key = keys.get(event.actor + "/" + event.key_id);
+      if (!key) fail(where + ": no key for actor " + event.actor);
+      if (!(await ed25519(key.v.publicKey, b64(record.sig), concat(CONTEXT, eventBytes)))) fail(where + ": the signature by " + event.actor + " does not verify");
+      const at = ms(record.recorded_at);
+      if (at < ms(key.valid_from) || (key.revoked_at && at >= ms(key.revoked_at)) || (key.valid_until && at >= ms(key.valid_until))) fail(where + ": " + event.actor + "'s key was not valid at " + record.recorded_at);
+      const head = heads.get(record.lot);
+      const [seq, prev] = head ? [head.seq + 1, head.hash] : [1, GENESIS];
+      if (record.seq !== seq || record.prev !== prev) fail(where + ": breaks the chain of lot " + record.lot);
+      const inputs = event.inputs || [];
+      if (record.inputs.length !== inputs.length) fail(where + ": input lots differ from the event's");
+      record.inputs.forEach((link, j) => {
+        if (link.lot !== inputs[j]) fail(where + ": input lots differ from the event's");
+        const h = heads.get(link.lot);
+        if (!h || h.hash !== link.head) fail(where + ": input link to lot " + link.lot + " is wrong or its history is missing");
+      });
+      heads.set(record.lot, { seq: record.seq, hash: hex(await sha256(recordBytes)) });
+    }
+    return heads;
+  }
+
+  async function verifyHead(proof, lot, size, root) {
+    const leaf = (e) => leafHash(enc.encode(JSON.stringify({ head: e.head, lot: e.lot, seq: e.seq })));
+    if (!proof || proof.lot !== lot) fail("no lot-heads proof for lot " + lot);
+    await verifyInclusion(await leaf(proof), proof.index, size, proof.proof.map(b64), root);
+    for (const [side, offset] of [["left", -1], ["right", 1]]) {
+      const n = proof[side];
+      const atEnd = offset < 0 ? proof.index === 0 : proof.index === size - 1;
+      if (n === null) { if (!atEnd) fail("lot " + lot + ": a lot-heads neighbour is missing"); continue; }
+      if (n.index !== proof.index + offset || n.lot === lot || (n.lot < lot) !== (offset < 0)) fail("lot " + lot + ": lot-heads neighbours out of order");
+      await verifyInclusion(await leaf(n), n.index, size, n.proof.map(b64), root);
+    }
+    return proof;
+  }
+
+  async function verifyBundle(bundle, logKeyTexts, witnessKeyTexts) {
+    if (bundle.format !== "ginseng-trace/bundle/v1") fail("unknown bundle format");
+    const logKeys = await Promise.all(logKeyTexts.map(parseVkey));
+    const witnessKeys = await Promise.all(witnessKeyTexts.map(parseVkey));
+    const cp = await openCheckpoint(bundle.checkpoint, logKeys, witnessKeys);
+    let previous = -1;
+    for (const entry of bundle.entries) {
+      if (!(entry.log_index > previous)) fail("records out of log order");
+      previous = entry.log_index;
+      await verifyInclusion(await leafHash(enc.encode(entry.record)), entry.log_index, cp.size, entry.proof.map(b64), cp.root);
+    }
+    const heads = await verifyChains(bundle);
+    if (!heads.has(bundle.lot)) fail("the bundle holds no record of its own lot");
+    const line = cp.extensions.find((x) => x.startsWith("lot-heads "));
+    const m = line && /^lot-heads (0|[1-9][0-9]*) ([A-Za-z0-9+/]{43}=)$/.exec(line);
+    if (!m) fail("the checkpoint commits to no lot-heads map");
+    const lots = Object.keys(bundle.lot_heads).sort();
+    if (lots.join("\n") !== Array.from(heads.keys()).sort().join("\n")) fail("lot-heads proofs do not cover exactly the bundle's lots");
+    for (const lot of lots) {
+      const entry = await verifyHead(bundle.lot_heads[lot], lot, Number(m[1]), b64(m[2]));
+      const mine = heads.get(lot);
+      if (entry.seq !== mine.seq || entry.head !== mine.hash) fail("lot " + lot + ": records are missing from the bundle");
+    }
+    return { records: bundle.entries.length, lots: lots.length, size: cp.size, witnessed: cp.witnessed };
+  }
+
+  async function run() {
+    const box = document.getElementById("device-check");
+    if (!box) return;
+    const say = (cls, text) => { box.className = "banner " + cls; box.textContent = text; box.dataset.state = cls; };
+    const zh = document.documentElement.lang.startsWith("zh");
+    if (!(window.crypto && crypto.subtle)) { say("warn", zh ? "此浏览器无法在本机核验。" : "This browser cannot verify on this device."); return; }
+    say("warn", zh ? "正在本机核验…" : "Verifying on this device…");
+    try {
+      const response = await fetch(box.dataset.bundle, { headers: { Accept: "application/json" } });
+      if (!response.ok) fail("the proof bundle could not be fetched (" + response.status + ")");
+      const bundle = await response.json();
+      const logKeys = JSON.parse(box.dataset.logKeys), witnessKeys = JSON.parse(box.dataset.witnessKeys || "[]");
+      const r = await verifyBundle(bundle, logKeys, witnessKeys);
+      const w = r.witnessed.length ? (zh ? "，见证方：" : "; witnessed by ") + r.witnessed.join(", ") : "";
+      say("ok", zh
+        ? "已在本机核验：" + r.records + " 条记录、" + r.lots + " 个批次，签名、哈希链与日志证明全部通过" + w
+        : "Verified on this device: " + r.records + " records in " + r.lots + " lots; every signature, hash link and log proof checks out" + w);
+    } catch (e) {
+      const why = e instanceof Failure ? e.message : String(e);
+      say("fail", (zh ? "本机核验失败：" : "Verification on this device FAILED: ") + why);
+    }
+  }
+
+  window.ginsengTraceVerify = verifyBundle;
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", run); else run();
+})();

@@ -1,0 +1,200 @@
+"""What a consumer may see of a lot: its public history, drawn from its and its ancestors' events. Pure Python.
+
+Built by allow-list, never by removal: only the fields named here leave the
+ledger for the public page (DOMAIN.md, Roles: product type, root age, origin
+county, harvest year, processing method and date, batch, test summary,
+storage advice, expiry, certifications, the company-level custody chain,
+food warnings, findings marked public). Plot coordinates, notes, invoice
+references, quantities held by each party and raw lab files never appear.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .lineage import lot_kind
+
+PRODUCT_TYPES = {
+    "farmland": ("园参", "garden ginseng"),
+    "forest": ("林下山参", "forest ginseng"),
+}
+PROCESS_NAMES = {
+    "washing": ("清洗", "washing"),
+    "sun_drying": ("生晒参", "sun-dried ginseng"),
+    "steam_red_ginseng": ("红参", "red ginseng"),
+    "slicing": ("饮片", "slices"),
+    "powder": ("参粉", "powder"),
+    "extract": ("提取物", "extract"),
+    "other": ("其他加工", "other processing"),
+}
+JOURNEY_TYPES = ("ship", "receive", "store", "sell")
+STATUS_TYPES = ("hold", "release", "recall")
+FOOD_WARNING = (
+    "孕妇、哺乳期妇女及14周岁以下儿童不宜食用；每日用量不超过3克",
+    "Not for pregnant or nursing women or children under 14; no more than 3 g a day",
+)
+STORAGE_ADVICE = (
+    "置阴凉干燥处，密闭，防蛀（不高于20 °C）",
+    "Keep cool (at most 20 °C), dry and closed; protect from insects",
+)
+
+
+@dataclass
+class PublicHistory:
+    lot_id: str
+    kind: str
+    product_zh: str = ""
+    product_en: str = ""
+    gtin: str | None = None
+    batch: str | None = None
+    net_weight_g: float | None = None
+    production_date: str | None = None
+    expiry_date: str | None = None
+    claims: list[str] = field(default_factory=list)
+    origins: list[dict[str, Any]] = field(default_factory=list)
+    processing: list[dict[str, Any]] = field(default_factory=list)
+    tests: list[dict[str, Any]] = field(default_factory=list)
+    journey: list[dict[str, Any]] = field(default_factory=list)
+    status: str | None = None  # "hold" or "recall" when one applies
+    status_reason: str | None = None
+    food_warning: tuple[str, str] | None = None
+    storage_advice: tuple[str, str] = STORAGE_ADVICE
+    serials: tuple[str, str] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "lot_id": self.lot_id,
+            "kind": self.kind,
+            "product": {"zh": self.product_zh, "en": self.product_en},
+            "gtin": self.gtin,
+            "batch": self.batch,
+            "net_weight_g": self.net_weight_g,
+            "production_date": self.production_date,
+            "expiry_date": self.expiry_date,
+            "claims": self.claims,
+            "origins": self.origins,
+            "processing": self.processing,
+            "tests": self.tests,
+            "journey": self.journey,
+            "status": self.status,
+            "status_reason": self.status_reason,
+            "food_warning": list(self.food_warning) if self.food_warning else None,
+            "storage_advice": list(self.storage_advice),
+        }
+
+
+def _test_summary(payload: Mapping[str, Any]) -> dict[str, Any]:
+    summary: dict[str, Any] = {
+        "lab": payload.get("lab"),
+        "accreditation": payload.get("accreditation"),
+        "method": payload.get("method"),
+        "verdict": payload.get("verdict"),
+    }
+    for name in ("ginsenosides_pct", "moisture_pct", "total_ash_pct", "heavy_metals_mg_kg", "pesticide_residues_mg_kg"):
+        if name in payload:
+            summary[name] = payload[name]
+    return summary
+
+
+def public_history(lot_id: str, events: Sequence[Mapping[str, Any]]) -> PublicHistory:
+    """The public history of ``lot_id`` from the signed events of the lot and its ancestors, in log order."""
+    by_lot: dict[str, list[Mapping[str, Any]]] = {}
+    for event in events:
+        by_lot.setdefault(str(event["lot_id"]), []).append(event)
+    first = by_lot[lot_id][0]
+    history = PublicHistory(lot_id, lot_kind(str(first["type"]), first.get("payload") or {}))
+    plots = {lot: evs[0]["payload"] for lot, evs in by_lot.items() if evs[0]["type"] == "register_plot"}
+    sown = {lot: next((e for e in evs if e["type"] == "sow"), None) for lot, evs in by_lot.items() if lot in plots}
+    processes: list[str] = []
+    land_types: set[str] = set()
+    for event in events:
+        kind, payload, lot, when = (
+            str(event["type"]),
+            event.get("payload") or {},
+            str(event["lot_id"]),
+            event["occurred_at"],
+        )
+        if kind == "harvest":
+            plot_id = next(iter(event.get("inputs") or []), None)
+            plot = plots.get(plot_id or "", {})
+            land_types.add(str(plot.get("land_type", "")))
+            sow = sown.get(plot_id or "")
+            history.origins.append(
+                {
+                    "harvest_lot": lot,
+                    "county": plot.get("county"),
+                    "prefecture": plot.get("prefecture"),
+                    "land_type": plot.get("land_type"),
+                    "certifications": list(plot.get("certifications", [])),
+                    "variety": sow["payload"].get("variety") if sow else None,
+                    "sown_on": str(sow["occurred_at"])[:10] if sow else None,
+                    "crop_age_years": payload.get("crop_age_years"),
+                    "harvested_on": str(when)[:10],
+                    "grade": payload.get("grade"),
+                    "grower": event.get("actor"),
+                }
+            )
+        elif kind == "process":
+            processes.append(str(payload.get("process")))
+            history.processing.append(
+                {
+                    "lot": lot,
+                    "process": payload.get("process"),
+                    "on": str(when)[:10],
+                    "steps": list(payload.get("steps", [])),
+                    "final_moisture_pct": payload.get("final_moisture_pct"),
+                    "processor": event.get("actor"),
+                }
+            )
+        elif kind == "package":
+            history.processing.append(
+                {"lot": lot, "process": "package", "on": str(when)[:10], "processor": event.get("actor")}
+            )
+        elif kind == "quality_test":
+            history.tests.append({"lot": lot, "on": str(when)[:10], **_test_summary(payload)})
+        elif kind in JOURNEY_TYPES:
+            history.journey.append(
+                {
+                    "lot": lot,
+                    "type": kind,
+                    "on": str(when)[:10],
+                    "by": event.get("actor"),
+                    "from": payload.get("from"),
+                    "to": payload.get("to"),
+                    "carrier": payload.get("carrier"),
+                }
+            )
+        elif kind in STATUS_TYPES:
+            if kind == "release" and history.status == "hold":
+                history.status, history.status_reason = None, None
+            elif kind in ("hold", "recall") and history.status != "recall":
+                history.status, history.status_reason = kind, str(payload.get("reason", ""))
+    history.journey.sort(key=lambda step: str(step["on"]))
+    package = first["payload"] if first["type"] == "package" else {}
+    history.gtin = package.get("gtin")
+    history.batch = package.get("batch")
+    history.net_weight_g = package.get("net_weight_g")
+    history.production_date = package.get("production_date")
+    history.expiry_date = package.get("expiry_date")
+    history.claims = list(package.get("claims", []))
+    if "serials" in package:
+        history.serials = (str(package["serials"]["first"]), str(package["serials"]["last"]))
+    if package.get("intended_use") == "food":
+        history.food_warning = FOOD_WARNING
+    final = next((PROCESS_NAMES[p] for p in reversed(processes) if p in PROCESS_NAMES and p != "washing"), None)
+    origin = PRODUCT_TYPES.get(next(iter(land_types)) if len(land_types) == 1 else "", ("人参", "ginseng"))
+    if final is not None:
+        history.product_zh = f"{final[0]}（{origin[0]}）"
+        history.product_en = f"{final[1]} ({origin[1]})"
+    else:
+        history.product_zh, history.product_en = origin
+    return history
+
+
+def serial_in_range(serial: str, first: str, last: str) -> bool:
+    """Whether ``serial`` lies in the packaging run's range (numeric if all three are digits and equally long)."""
+    if serial.isdigit() and first.isdigit() and last.isdigit():
+        return int(first) <= int(serial) <= int(last)
+    return first <= serial <= last

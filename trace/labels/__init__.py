@@ -1,0 +1,1 @@
+"""Labels: GS1 Digital Link URIs and QR codes for lots, boxes, cases and pallets."""
