@@ -59,8 +59,10 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def ledger(engine: Engine) -> Ledger:
-    return Ledger(engine)
+def ledger(engine: Engine) -> Iterator[Ledger]:
+    ledger = Ledger(engine)
+    yield ledger
+    ledger.flush_scans()  # scans are written behind: write them before the test's database goes
 
 
 @pytest.fixture

@@ -256,6 +256,15 @@ def test_the_bundle_endpoint_serves_a_verifiable_bundle(engine: Any, grower: Act
         report = verify_bundle(response.content, [log_key.verifier()])
         assert (report.lot, report.entries, report.lots) == ("HV-1", 3, ("HV-1", "PLOT-1"))
         assert_problem(client.get("/api/v1/lots/NOPE/bundle"), 404)
+        # revalidation: 304 while nothing changed, a new bundle once the lot grows
+        etag = response.headers["etag"]
+        again = client.get("/api/v1/lots/HV-1/bundle", headers={"If-None-Match": etag})
+        assert (again.status_code, again.content) == (304, b"")
+        ledger.append(grower.sign("HV-1", "store"))
+        grown = client.get("/api/v1/lots/HV-1/bundle", headers={"If-None-Match": etag})
+        assert grown.status_code == 200
+        assert grown.headers["etag"] != etag
+        assert verify_bundle(grown.content, [log_key.verifier()]).entries == 4
 
 
 def test_a_revoked_key_gets_a_problem_naming_the_key(client: httpx.Client, ledger: Ledger, grower: Actor) -> None:

@@ -198,3 +198,31 @@ def test_labels_on_the_command_line(database_url: str, tmp_path: Path, monkeypat
     assert (tmp_path / "run-009.svg").read_text().count("PK-2025-0931 0") == 8
     bad = run("label", db, "--lot", "HV-2025-FS-0017", "-o", str(tmp_path / "x.png"))
     assert (bad.returncode, bad.stderr.count("\n")) == (2, 1)
+
+
+def test_scans_are_written_behind_and_counted_once(demo: Ledger) -> None:
+    first = demo.record_scan(GTIN, "PK-2025-0931", "0001", "长春")
+    second = demo.record_scan(GTIN, "PK-2025-0931", "0001", None)
+    assert (first.count, second.count, second.first, second.cities) == (1, 2, first.first, ("长春",))
+    assert demo.flush_scans() == 2
+    assert demo.flush_scans() == 0
+    third = demo.record_scan(GTIN, "PK-2025-0931", "0001", "吉林")  # two stored, one pending
+    assert (third.count, third.first, third.cities) == (3, first.first, ("吉林", "长春"))
+    assert demo.flush_scans() == 1
+    assert demo.record_scan(GTIN, "PK-2025-0931", "0002", None).count == 1
+
+
+def test_a_failed_scan_write_keeps_the_counts_for_the_next_flush(demo: Ledger, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ginseng_trace.store.repository import LedgerRepository
+
+    def broken(_self: object, _rows: object) -> None:
+        raise OSError("disk full")
+
+    demo.record_scan(GTIN, "PK-2025-0931", "0003", None)
+    with monkeypatch.context() as patch:
+        patch.setattr(LedgerRepository, "add_scans", broken)
+        with pytest.raises(OSError, match="disk full"):
+            demo.flush_scans()
+        demo._flush_scans_in_background()  # the background path logs instead of raising
+    assert demo.record_scan(GTIN, "PK-2025-0931", "0003", None).count == 2
+    assert demo.flush_scans() == 2

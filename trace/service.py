@@ -7,6 +7,8 @@ and commits itself; nothing below it commits.
 from __future__ import annotations
 
 import dataclasses
+import logging
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -46,6 +48,9 @@ from .store.repository import LedgerRepository, NewRecord, StoredCheckpoint, Sto
 
 Clock = Callable[[], datetime]
 TILE_WIDTH = 256
+SCAN_FLUSH_SECONDS = 0.2
+SCAN_PENDING_LIMIT = 100_000
+logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
@@ -256,6 +261,9 @@ class Ledger:
     ) -> None:
         self.engine = engine
         self.clock = clock
+        self._scan_lock = threading.Lock()
+        self._scans_pending: list[tuple[str, str, str | None, str, str | None]] = []
+        self._scan_flusher: threading.Timer | None = None
         self.dev_signer = dev_signer
         self.log_signer = log_signer
         self.checkpoint_every = checkpoint_every
@@ -502,14 +510,49 @@ class Ledger:
             return LedgerRepository(conn).count()
 
     def record_scan(self, gtin: str, lot_id: str, serial: str | None, city: str | None = None) -> ScanStats:
-        """Count one scan of a label (outside the ledger: no record, no signature) and return its tally."""
+        """Count one scan of a label (outside the ledger: no record, no signature) and return its tally.
+
+        Scans are written behind, in batches (``flush_scans``, at most ``SCAN_FLUSH_SECONDS`` later), so
+        that a burst of scans costs reads, not one write transaction each; the tally counts the scans not
+        yet written too. A crash loses at most that many seconds of counts, never ledger data."""
         at = format_utc(self.clock())
         city = city.strip()[:64] or None if city else None
-        with self.engine.begin() as conn:
-            repo = LedgerRepository(conn)
-            repo.add_scan(gtin, lot_id, serial, at, city)
-            count, first, cities = repo.scan_stats(gtin, lot_id, serial)
-        return ScanStats(count, first, tuple(cities))
+        label = (gtin, lot_id, serial)
+        with self._scan_lock:
+            self._scans_pending.append((gtin, lot_id, serial, at, city))
+            pending = [row for row in self._scans_pending if row[:3] == label]
+            with self.engine.connect() as conn:
+                count, first, cities = LedgerRepository(conn).scan_stats(gtin, lot_id, serial)
+            if self._scan_flusher is None:
+                self._scan_flusher = threading.Timer(SCAN_FLUSH_SECONDS, self._flush_scans_in_background)
+                self._scan_flusher.daemon = True
+                self._scan_flusher.start()
+        firsts = [f for f in (first, *(row[3] for row in pending)) if f is not None]
+        places = sorted({*cities, *(row[4] for row in pending if row[4] is not None)})
+        return ScanStats(count + len(pending), min(firsts), tuple(places))
+
+    def flush_scans(self) -> int:
+        """Write the scans counted but not yet stored, in one transaction; return how many. If the write
+        fails the scans stay pending (up to ``SCAN_PENDING_LIMIT``) for the next flush, and the error is
+        raised to the caller (the background flusher logs it)."""
+        with self._scan_lock:
+            rows, self._scans_pending = self._scans_pending, []
+            self._scan_flusher = None
+            if not rows:
+                return 0
+            try:
+                with self.engine.begin() as conn:
+                    LedgerRepository(conn).add_scans(rows)
+            except Exception:
+                self._scans_pending = (rows + self._scans_pending)[-SCAN_PENDING_LIMIT:]
+                raise
+        return len(rows)
+
+    def _flush_scans_in_background(self) -> None:
+        try:
+            self.flush_scans()
+        except Exception:  # a counter outside the ledger: log, keep the rows, retry with the next scan
+            logger.exception("writing scan counts failed; they stay pending")
 
     def public_history(self, lot_id: str) -> PublicHistory:
         """What a consumer may see of the lot (``events.public``), from its and its ancestors' events."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import hashlib
 import logging
 import re
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -25,7 +26,7 @@ from ..chain.merkle import leaf_hash
 from ..chain.records import SignedEvent
 from ..events.catalogue import catalogue, check_event_type, event_types
 from ..events.rules import rules_config
-from ..service import Appended, Ledger
+from ..service import Appended, Ledger, NotFoundError
 from ..store.repository import StoredCheckpoint, StoredFinding
 from . import labels, models, problems
 
@@ -75,6 +76,9 @@ def _appended(result: Appended) -> JSONResponse:
     )
 
 
+BUNDLE_CACHE_LOTS = 1000
+
+
 def _object(value: Any, *fields: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise MalformedError(FieldProblem("", "the body must be a JSON object"))
@@ -89,7 +93,8 @@ def _checkpoint_loop(
     ledger: Ledger, seconds: float | None, witness_urls: Sequence[str]
 ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     """Lifespan: while the app runs, publish a checkpoint every ``seconds`` if the log grew, and ask the
-    witnesses at ``witness_urls`` (C2SP tlog-witness) to cosign each new one."""
+    witnesses at ``witness_urls`` (C2SP tlog-witness) to cosign each new one; on shutdown, write the
+    scans not yet written."""
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -109,15 +114,18 @@ def _checkpoint_loop(
                 except Exception:  # keep publishing; the next round will retry
                     logger.exception("publishing a checkpoint failed")
 
-        if not seconds or ledger.log_signer is None:
-            yield
-            return
-        with httpx.Client(timeout=10) as http:
-            task = asyncio.create_task(loop(seconds, http))
-            try:
+        try:
+            if not seconds or ledger.log_signer is None:
                 yield
-            finally:
-                task.cancel()
+                return
+            with httpx.Client(timeout=10) as http:
+                task = asyncio.create_task(loop(seconds, http))
+                try:
+                    yield
+                finally:
+                    task.cancel()
+        finally:
+            ledger.flush_scans()  # scans are written behind: keep the last ones on a clean shutdown
 
     return lifespan
 
@@ -163,6 +171,7 @@ def create_app(
     problems.install(app)
     labels.install(app, ledger, public_base=public_base, scan_policy=scan_policy)
     errors: dict[int | str, dict[str, Any]] = dict.fromkeys((400, 404, 409, 413, 422), PROBLEM)
+    bundles: dict[str, tuple[tuple[int, int, int], bytes, str]] = {}
 
     def body_schema(model: type[BaseModel]) -> dict[str, Any]:
         ref = {"$ref": f"#/components/schemas/{model.__name__}"}
@@ -238,9 +247,26 @@ def create_app(
         f"{API}/lots/{{lot_id}}/bundle",
         responses={200: {"content": {"application/json": {}}, "description": "docs/FORMAT.md bundle"}, **errors},
     )
-    def lot_bundle(lot_id: str) -> Response:
-        """The lot's offline proof bundle: its history and its ancestors', with inclusion proofs into one checkpoint."""
-        return Response(ledger.bundle(lot_id).to_bytes(), media_type="application/json")
+    def lot_bundle(lot_id: str, request: Request) -> Response:
+        """The lot's offline proof bundle: its history and its ancestors', with inclusion proofs into one
+        checkpoint. Built again only when the log has grown (every scan page fetches it); an ETag lets
+        browsers and CDNs revalidate with ``If-None-Match`` instead of downloading it again."""
+        try:
+            latest = ledger.latest_checkpoint()
+            state = (ledger.tree_size(), latest.size, len(latest.cosignatures))
+        except NotFoundError:
+            state = (ledger.tree_size(), 0, 0)
+        cached = bundles.get(lot_id)
+        if cached is None or cached[0] != state:
+            data = ledger.bundle(lot_id).to_bytes()
+            if len(bundles) >= BUNDLE_CACHE_LOTS:
+                bundles.pop(next(iter(bundles)))
+            cached = bundles[lot_id] = (state, data, '"' + hashlib.sha256(data).hexdigest()[:32] + '"')
+        _, data, etag = cached
+        headers = {"ETag": etag, "Cache-Control": "public, max-age=60"}
+        if request.headers.get("if-none-match") == etag:
+            return Response(status_code=304, headers=headers)
+        return Response(data, media_type="application/json", headers=headers)
 
     def findings_out(found: Sequence[StoredFinding]) -> list[dict[str, Any]]:
         config = rules_config()

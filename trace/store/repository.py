@@ -351,9 +351,11 @@ class LedgerRepository:
                 return
             start = rows[-1][0] + 1
 
-    def add_scan(self, gtin: str, lot_id: str, serial: str | None, at: str, city: str | None) -> None:
+    def add_scans(self, rows: Sequence[tuple[str, str, str | None, str, str | None]]) -> None:
+        """Insert ``(gtin, lot, serial, scanned_at, city)`` rows."""
         self.connection.execute(
-            scans.insert().values(gtin=gtin, lot_id=lot_id, serial=serial, scanned_at=at, city=city)
+            scans.insert(),
+            [{"gtin": g, "lot_id": lot, "serial": s, "scanned_at": at, "city": c} for g, lot, s, at, c in rows],
         )
 
     def scan_stats(self, gtin: str, lot_id: str, serial: str | None) -> tuple[int, str | None, list[str]]:
