@@ -55,6 +55,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     app = create_app(
         ledger,
         max_body_bytes=settings.max_body_bytes,
+        max_in_flight=settings.max_in_flight,
         checkpoint_seconds=settings.checkpoint_seconds,
         witness_urls=settings.parsed_witness_urls,
         public_base=settings.public_base or f"http://{args.host}:{args.port}",

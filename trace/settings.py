@@ -31,6 +31,9 @@ class Settings(BaseSettings):
         description="let the server sign events as its development actor 'dev-signer' (never in production)",
     )
     max_body_bytes: int = Field(default=1 << 20, gt=0, description="largest accepted request body")
+    max_in_flight: int = Field(
+        default=64, gt=0, description="requests served at once; beyond that, 503 with Retry-After at once"
+    )
     log_origin: str = Field(
         default="localhost/ginseng-trace",
         pattern=r"^[^\s+]+$",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
+import json
 import logging
 import re
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -61,6 +62,43 @@ class BodyLimit:
             return message
 
         await self.app(scope, limited, send)
+
+
+class ShedLoad:
+    """Answer 503 at once, with ``Retry-After``, while ``limit`` requests are already being served: under
+    a scan burst beyond capacity, people get a quick "try again" instead of a queue that only grows."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+        self.in_flight = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if self.in_flight >= self.limit:
+            body = json.dumps(
+                {
+                    "type": "about:blank",
+                    "title": "Service busy",
+                    "status": 503,
+                    "detail": f"more than {self.limit} requests are being served; retry in a second",
+                }
+            ).encode()
+            headers = [
+                (b"content-type", b"application/problem+json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"retry-after", b"1"),
+            ]
+            await send({"type": "http.response.start", "status": 503, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+            return
+        self.in_flight += 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.in_flight -= 1
 
 
 async def _json_body(request: Request) -> Any:
@@ -153,6 +191,7 @@ def create_app(
     ledger: Ledger,
     *,
     max_body_bytes: int = 1 << 20,
+    max_in_flight: int = 64,
     checkpoint_seconds: float | None = None,
     witness_urls: Sequence[str] = (),
     public_base: str = "http://127.0.0.1:8000",
@@ -168,6 +207,7 @@ def create_app(
     )
     app.state.ledger = ledger
     app.add_middleware(BodyLimit, limit=max_body_bytes)
+    app.add_middleware(ShedLoad, limit=max_in_flight)
     problems.install(app)
     labels.install(app, ledger, public_base=public_base, scan_policy=scan_policy)
     errors: dict[int | str, dict[str, Any]] = dict.fromkeys((400, 404, 409, 413, 422), PROBLEM)

@@ -150,6 +150,17 @@ def install(app: FastAPI, ledger: Ledger, *, public_base: str, scan_policy: Scan
         views[lot_id] = (size, now, history, verified, public)
         return history, verified, public
 
+    known_log_keys: dict[int, str] = {}
+
+    def log_keys_json() -> str:
+        """The log's verifier keys for the page's verifier, read again only when the log has grown (a key
+        rotation takes effect with the next checkpoint)."""
+        size = ledger.tree_size()
+        if size not in known_log_keys:
+            known_log_keys.clear()
+            known_log_keys[size] = json.dumps([period.key.text() for period in ledger.log_keys()])
+        return known_log_keys[size]
+
     @app.get("/.well-known/gs1resolver", include_in_schema=False)
     def resolver_description() -> dict[str, Any]:
         return {
@@ -228,7 +239,7 @@ def install(app: FastAPI, ledger: Ledger, *, public_base: str, scan_policy: Scan
             other_lang_url=f"{link.path()}?{urlencode(query)}",
             json_url=f"/api/v1/lots/{lot_id}/history",
             bundle_url=f"/api/v1/lots/{lot_id}/bundle",
-            log_keys=json.dumps([period.key.text() for period in ledger.log_keys()]),
+            log_keys=log_keys_json(),
             witness_keys=json.dumps([key.text() for key in ledger.witness_keys]),
         )
         return HTMLResponse(
