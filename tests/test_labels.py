@@ -179,7 +179,21 @@ def test_label_sheets_for_a_packaging_run(site: httpx.Client) -> None:
     assert "PK-2025-0931 0200" in last.text
     assert site.get("/api/v1/lots/PK-2025-0931/labels.svg", params={"page": 10}).status_code == 404
     assert site.get("/api/v1/lots/PK-2025-0931/label.svg", params={"serial": "0201"}).status_code == 404
-    assert site.get("/api/v1/lots/HV-2025-FS-0017/label.png").status_code == 404  # no GTIN: no GS1 label
+    assert site.get("/api/v1/lots/HV-2025-FS-0017/label.png", params={"serial": "1"}).status_code == 404
+
+
+def test_a_lot_without_a_gtin_has_a_local_label_and_page(site: httpx.Client) -> None:
+    png = site.get("/api/v1/lots/HV-2025-FS-0017/label.png")
+    [decoded] = [r.text for r in zxingcpp.read_barcodes(Image.open(io.BytesIO(png.content)))]
+    assert decoded == f"{site.base_url}/lot/HV-2025-FS-0017"
+    page = site.get(decoded)
+    assert page.status_code == 200
+    assert "白山市抚松县" in text_of(page.text)
+    assert 'rel="linkset"' not in page.text  # no GS1 key, no linkset
+    assert site.get(decoded, headers={"Accept": "application/json"}).json()["lot"]["kind"] == "harvest_lot"
+    assert "可能是假冒" in site.get("/lot/HV-2099-0001").text
+    assert site.get("/lot/HV-2099-0001").status_code == 404
+    assert site.get("/lot/%E4%BA%BA").status_code == 400
 
 
 def test_labels_on_the_command_line(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

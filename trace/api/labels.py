@@ -17,6 +17,7 @@ The lot code on the label (AI 10) is the ledger's lot id of the packaged product
 from __future__ import annotations
 
 import json
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,6 +59,15 @@ class ScanPolicy:
 
 
 DEFAULT_SCAN_POLICY = ScanPolicy()
+UNKNOWN = (
+    ("未登记：可能是假冒产品", "Not registered: possibly counterfeit"),
+    (
+        "此码在人参溯源账本中没有记录。请勿购买或食用，并向商家或监管部门反映。",
+        "This code has no record in the Ginseng Trace ledger. Do not buy or eat the product; "
+        "report it to the seller or the regulator.",
+    ),
+)
+_LOT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
 VIEW_SECONDS = 60.0
 VIEW_CACHE_LOTS = 10_000
 
@@ -183,35 +193,53 @@ def install(app: FastAPI, ledger: Ledger, *, public_base: str, scan_policy: Scan
             return page(request, 400, ("二维码无效", "Invalid code"), (str(exc), str(exc)), url)
         elements = link.elements
         gtin, lot_id, serial = elements["01"], elements.get("10"), elements.get("21")
-        unknown = (
-            ("未登记：可能是假冒产品", "Not registered: possibly counterfeit"),
-            (
-                "此码在人参溯源账本中没有记录。请勿购买或食用，并向商家或监管部门反映。",
-                "This code has no record in the Ginseng Trace ledger. Do not buy or eat the product; "
-                "report it to the seller or the regulator.",
-            ),
-        )
         if lot_id is None:
-            return page(request, 404, *unknown, link.uri())
+            return page(request, 404, *UNKNOWN, link.uri())
         try:
             history, verified, findings = lot_view(lot_id)
         except NotFoundError:
-            return page(request, 404, *unknown, link.uri())
+            return page(request, 404, *UNKNOWN, link.uri())
         if history.gtin != gtin or (
             serial is not None and (history.serials is None or not serial_in_range(serial, *history.serials))
         ):
-            return page(request, 404, *unknown, link.uri())
+            return page(request, 404, *UNKNOWN, link.uri())
         link_type = dict(link.params).get("linkType")
         headers = {"Link": f'<{base + link.path()}?linkType=linkset>; rel="linkset"; type="application/linkset+json"'}
         if link_type in ("linkset", "all"):
             return JSONResponse(linkset(link, lot_id), media_type="application/linkset+json", headers=headers)
         if link_type == "gs1:epcis":
             return RedirectResponse(f"/api/v1/lots/{lot_id}/history", status_code=307, headers=headers)
+        return show(request, lot_id, (history, verified, findings), gtin, serial, link.uri(), link.path(), headers)
+
+    @app.get("/lot/{lot_id}", include_in_schema=False)
+    def local_lot(request: Request, lot_id: str) -> Response:
+        """The project-local path of a lot packaged without a GTIN (a harvest lot's tag, a bulk batch)."""
+        if not _LOT_ID.fullmatch(lot_id):
+            detail = f"{lot_id!r} is not a lot id (letters, digits and . _ : -, at most 128)"
+            return page(request, 400, ("编码无效", "Invalid code"), (detail, detail), lot_id)
+        try:
+            view = lot_view(lot_id)
+        except NotFoundError:
+            return page(request, 404, *UNKNOWN, f"{base}/lot/{lot_id}")
+        return show(request, lot_id, view, "", None, f"{base}/lot/{lot_id}", f"/lot/{lot_id}", {})
+
+    def show(
+        request: Request,
+        lot_id: str,
+        view: tuple[PublicHistory, bool, list[StoredFinding]],
+        gtin: str,
+        serial: str | None,
+        uri: str,
+        path: str,
+        headers: dict[str, str],
+    ) -> Response:
+        """The lot's public page (or JSON), after counting this scan."""
+        history, verified, findings = view
         scans = ledger.record_scan(gtin, lot_id, serial, request.query_params.get("city"))
         alerts = _alerts(scans, scan_policy, not _wants_english(request))
         if _wants_json(request):
             body = {
-                "link": link.uri(),
+                "link": uri,
                 "lot": history.to_json(),
                 "serial": serial,
                 "server_verified": verified,
@@ -235,8 +263,8 @@ def install(app: FastAPI, ledger: Ledger, *, public_base: str, scan_policy: Scan
             findings=findings,
             server_verified=verified,
             scan={"count": scans.count, "first": scans.first, "alerts": alerts},
-            linkset_url=f"{link.path()}?linkType=linkset",
-            other_lang_url=f"{link.path()}?{urlencode(query)}",
+            linkset_url=f"{path}?linkType=linkset" if gtin else None,
+            other_lang_url=f"{path}?{urlencode(query)}",
             json_url=f"/api/v1/lots/{lot_id}/history",
             bundle_url=f"/api/v1/lots/{lot_id}/bundle",
             log_keys=log_keys_json(),
@@ -252,6 +280,13 @@ def install(app: FastAPI, ledger: Ledger, *, public_base: str, scan_policy: Scan
             },
         )
 
+    def label_text(lot_id: str, serial: str | None) -> str:
+        """What a lot's label encodes: its GS1 Digital Link, or for a lot without a GTIN its local path."""
+        history = ledger.public_history(lot_id)
+        if history.gtin is None and serial is None:
+            return f"{base}/lot/{lot_id}"
+        return label_link(lot_id, serial)[0].uri()
+
     def label_link(lot_id: str, serial: str | None) -> tuple[DigitalLink, PublicHistory]:
         history = ledger.public_history(lot_id)
         if history.gtin is None:
@@ -264,17 +299,18 @@ def install(app: FastAPI, ledger: Ledger, *, public_base: str, scan_policy: Scan
         "/api/v1/lots/{lot_id}/label.png", response_class=Response, responses={200: {"content": {"image/png": {}}}}
     )
     def label_png(lot_id: str, serial: str | None = Query(None), scale: int = Query(8, ge=2, le=40)) -> Response:
-        """The QR label (PNG) of a packaged lot or one of its serialised units."""
-        link, _ = label_link(lot_id, serial)
-        return Response(qr.png(link.uri(), scale=scale), media_type="image/png", headers={"X-Digital-Link": link.uri()})
+        """The QR label (PNG) of a lot (a GS1 Digital Link if it was packaged under a GTIN, else its local
+        path ``/lot/<lot>``) or of one serialised unit."""
+        text = label_text(lot_id, serial)
+        return Response(qr.png(text, scale=scale), media_type="image/png", headers={"X-Digital-Link": text})
 
     @app.get(
         "/api/v1/lots/{lot_id}/label.svg", response_class=Response, responses={200: {"content": {"image/svg+xml": {}}}}
     )
     def label_svg(lot_id: str, serial: str | None = Query(None)) -> Response:
-        """The QR label (SVG) of a packaged lot or one of its serialised units."""
-        link, _ = label_link(lot_id, serial)
-        return Response(qr.svg(link.uri()), media_type="image/svg+xml", headers={"X-Digital-Link": link.uri()})
+        """The QR label (SVG) of a lot or of one serialised unit (as ``label.png``)."""
+        text = label_text(lot_id, serial)
+        return Response(qr.svg(text), media_type="image/svg+xml", headers={"X-Digital-Link": text})
 
     @app.get(
         "/api/v1/lots/{lot_id}/labels.svg", response_class=Response, responses={200: {"content": {"image/svg+xml": {}}}}
