@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from ginseng_trace.demo import ACTORS, GTIN_250G, LOTS, demo_events, gtin_check_digit, load_demo
+from ginseng_trace.demo import ACTORS, GTIN_250G, LOTS, demo_events, load_demo
+from ginseng_trace.labels.digital_link import check_digit
 from ginseng_trace.service import Ledger
 
 
 def test_gs1_check_digit() -> None:
     # GS1 General Specifications worked example: GTIN-13 629104150021 -> check digit 3
-    assert gtin_check_digit("629104150021") == 3
+    assert check_digit("629104150021") == 3
     assert len(GTIN_250G) == 14
-    assert gtin_check_digit(GTIN_250G[:-1]) == int(GTIN_250G[-1])
+    assert check_digit(GTIN_250G[:-1]) == int(GTIN_250G[-1])
 
 
 def test_demo_events_are_deterministic_and_cover_the_lifecycle() -> None:

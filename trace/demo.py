@@ -66,12 +66,6 @@ LOTS: dict[str, dict[str, str]] = {
 }
 
 
-def gtin_check_digit(body: str) -> int:
-    """GS1 mod-10 check digit for the digits before it."""
-    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
-    return (10 - total % 10) % 10
-
-
 def _events() -> list[tuple[str, dict[str, Any]]]:
     """(actor, event without actor/key_id) in the order they are recorded."""
     fs, ja, jy = "PLOT-FS-0017", "PLOT-JA-0102", "PLOT-JY-0003"

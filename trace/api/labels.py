@@ -51,6 +51,16 @@ assert set(JOURNEY_NAMES) == set(JOURNEY_TYPES)  # noqa: S101 - a programming er
 
 
 @dataclass(frozen=True)
+class LotView:
+    """What every scan of a lot shows until the ledger grows: computed once, reused."""
+
+    history: PublicHistory
+    verified: bool
+    findings: list[StoredFinding]
+    log_keys: str  # JSON list of the log's verifier keys, for the page's own verifier
+
+
+@dataclass(frozen=True)
 class ScanPolicy:
     """When a label's scans look like a copied label (thresholds from configuration)."""
 
@@ -139,15 +149,16 @@ def install(app: FastAPI, ledger: Ledger, *, public_base: str, scan_policy: Scan
             ]
         }
 
-    views: dict[str, tuple[int, float, PublicHistory, bool, list[StoredFinding]]] = {}
+    views: dict[str, tuple[int, float, LotView]] = {}
 
-    def lot_view(lot_id: str) -> tuple[PublicHistory, bool, list[StoredFinding]]:
-        """The lot's public history, the server's verification of it and its public findings: computed
-        again whenever the ledger has grown or a minute has passed, otherwise reused (a scan is a read)."""
+    def lot_view(lot_id: str) -> LotView:
+        """The lot's public history, the server's verification of it, its public findings and the log's
+        keys: computed again whenever the ledger has grown (one tree-size read tells) or a minute has
+        passed, otherwise reused (a scan is a read)."""
         size, now = ledger.tree_size(), time.monotonic()
         cached = views.get(lot_id)
         if cached is not None and cached[0] == size and now - cached[1] < VIEW_SECONDS:
-            return cached[2], cached[3], cached[4]
+            return cached[2]
         history = ledger.public_history(lot_id)
         try:
             ledger.verify(lot_id)
@@ -155,21 +166,12 @@ def install(app: FastAPI, ledger: Ledger, *, public_base: str, scan_policy: Scan
         except ChainBrokenError:
             verified = False
         public = [f for f in ledger.findings(lot_id, ancestors=True) if rules_config().get(f.rule, {}).get("public")]
+        log_keys = json.dumps([period.key.text() for period in ledger.log_keys()])
+        view = LotView(history, verified, public, log_keys)
         if len(views) >= VIEW_CACHE_LOTS:
             views.pop(next(iter(views)))
-        views[lot_id] = (size, now, history, verified, public)
-        return history, verified, public
-
-    known_log_keys: dict[int, str] = {}
-
-    def log_keys_json() -> str:
-        """The log's verifier keys for the page's verifier, read again only when the log has grown (a key
-        rotation takes effect with the next checkpoint)."""
-        size = ledger.tree_size()
-        if size not in known_log_keys:
-            known_log_keys.clear()
-            known_log_keys[size] = json.dumps([period.key.text() for period in ledger.log_keys()])
-        return known_log_keys[size]
+        views[lot_id] = (size, now, view)
+        return view
 
     @app.get("/.well-known/gs1resolver", include_in_schema=False)
     def resolver_description() -> dict[str, Any]:
@@ -196,9 +198,10 @@ def install(app: FastAPI, ledger: Ledger, *, public_base: str, scan_policy: Scan
         if lot_id is None:
             return page(request, 404, *UNKNOWN, link.uri())
         try:
-            history, verified, findings = lot_view(lot_id)
+            view = lot_view(lot_id)
         except NotFoundError:
             return page(request, 404, *UNKNOWN, link.uri())
+        history = view.history
         if history.gtin != gtin or (
             serial is not None and (history.serials is None or not serial_in_range(serial, *history.serials))
         ):
@@ -209,7 +212,7 @@ def install(app: FastAPI, ledger: Ledger, *, public_base: str, scan_policy: Scan
             return JSONResponse(linkset(link, lot_id), media_type="application/linkset+json", headers=headers)
         if link_type == "gs1:epcis":
             return RedirectResponse(f"/api/v1/lots/{lot_id}/history", status_code=307, headers=headers)
-        return show(request, lot_id, (history, verified, findings), gtin, serial, link.uri(), link.path(), headers)
+        return show(request, lot_id, view, gtin, serial, link.uri(), link.path(), headers)
 
     @app.get("/lot/{lot_id}", include_in_schema=False)
     def local_lot(request: Request, lot_id: str) -> Response:
@@ -226,7 +229,7 @@ def install(app: FastAPI, ledger: Ledger, *, public_base: str, scan_policy: Scan
     def show(
         request: Request,
         lot_id: str,
-        view: tuple[PublicHistory, bool, list[StoredFinding]],
+        view: LotView,
         gtin: str,
         serial: str | None,
         uri: str,
@@ -234,7 +237,7 @@ def install(app: FastAPI, ledger: Ledger, *, public_base: str, scan_policy: Scan
         headers: dict[str, str],
     ) -> Response:
         """The lot's public page (or JSON), after counting this scan."""
-        history, verified, findings = view
+        history, verified, findings = view.history, view.verified, view.findings
         scans = ledger.record_scan(gtin, lot_id, serial, request.query_params.get("city"))
         alerts = _alerts(scans, scan_policy, not _wants_english(request))
         if _wants_json(request):
@@ -267,7 +270,7 @@ def install(app: FastAPI, ledger: Ledger, *, public_base: str, scan_policy: Scan
             other_lang_url=f"{path}?{urlencode(query)}",
             json_url=f"/api/v1/lots/{lot_id}/history",
             bundle_url=f"/api/v1/lots/{lot_id}/bundle",
-            log_keys=log_keys_json(),
+            log_keys=view.log_keys,
             witness_keys=json.dumps([key.text() for key in ledger.witness_keys]),
         )
         return HTMLResponse(
@@ -285,15 +288,14 @@ def install(app: FastAPI, ledger: Ledger, *, public_base: str, scan_policy: Scan
         history = ledger.public_history(lot_id)
         if history.gtin is None and serial is None:
             return f"{base}/lot/{lot_id}"
-        return label_link(lot_id, serial)[0].uri()
+        return gs1_link(history, lot_id, serial).uri()
 
-    def label_link(lot_id: str, serial: str | None) -> tuple[DigitalLink, PublicHistory]:
-        history = ledger.public_history(lot_id)
+    def gs1_link(history: PublicHistory, lot_id: str, serial: str | None) -> DigitalLink:
         if history.gtin is None:
             raise NotFoundError(f"lot {lot_id!r} was not packaged under a GTIN: it has no GS1 label")
         if serial is not None and (history.serials is None or not serial_in_range(serial, *history.serials)):
             raise NotFoundError(f"serial {serial!r} is not in lot {lot_id}'s packaging run")
-        return build(base, history.gtin, lot=history.batch or lot_id, serial=serial), history
+        return build(base, history.gtin, lot=history.batch or lot_id, serial=serial)
 
     @app.get(
         "/api/v1/lots/{lot_id}/label.png", response_class=Response, responses={200: {"content": {"image/png": {}}}}
@@ -317,7 +319,8 @@ def install(app: FastAPI, ledger: Ledger, *, public_base: str, scan_policy: Scan
     )
     def label_sheet(lot_id: str, page_number: int = Query(1, alias="page", ge=1)) -> Response:
         """One A4 page (24 labels) of the lot's whole packaging run, one label per serial."""
-        _, history = label_link(lot_id, None)
+        history = ledger.public_history(lot_id)
+        gs1_link(history, lot_id, None)
         labels = [(link.uri(), f"{lot_id} {serial}") for serial, link in packaging_run(history, base, lot_id)]
         pages = qr.sheets(labels)
         if not 1 <= page_number <= len(pages):

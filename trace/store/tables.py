@@ -47,8 +47,6 @@ records = Table(
     Column("event_bytes", LargeBinary, nullable=False),
     Column("record_bytes", LargeBinary, nullable=False),
     UniqueConstraint("lot_id", "seq"),
-    # the rules read a lot's events of a few types (hold, release, recall) without scanning its history
-    Index("ix_records_lot_id_type", "lot_id", "type"),
 )
 
 record_inputs = Table(
