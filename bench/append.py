@@ -23,7 +23,6 @@ noisy. Figures, not pass/fail.
 from __future__ import annotations
 
 import argparse
-import base64
 import json
 import os
 import sys
@@ -143,15 +142,11 @@ def plain_insert_rate(engine: Engine, events: list[SignedEvent], batch: int) -> 
 
 def wire(events: list[SignedEvent]) -> list[bytes]:
     """The events as clients send them: JSON envelopes {event, signature}."""
-    return [
-        json.dumps({"event": json.loads(e.signed_bytes), "signature": base64.b64encode(e.signature).decode()}).encode()
-        for e in events
-    ]
+    return [json.dumps(e.envelope()).encode() for e in events]
 
 
 def parse(envelope: bytes) -> SignedEvent:
-    body = parse_json(envelope)
-    return SignedEvent.from_json(body["event"], body["signature"])
+    return SignedEvent.from_envelope(parse_json(envelope))
 
 
 def ledger_batch_rate(ledger: Ledger, envelopes: list[bytes], batch: int) -> float:

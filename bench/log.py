@@ -38,6 +38,7 @@ from ginseng_trace.chain.merkle import (
     range_hash,
     verify_inclusion,
 )
+from ginseng_trace.events import private_fields
 from ginseng_trace.service import Ledger
 from ginseng_trace.store import LedgerRepository, create_ledger_engine, migrate, sqlite_url_for
 
@@ -99,7 +100,7 @@ def bundle_verify_ms(tmp: Path) -> tuple[int, float]:
             "payload": {"operation": "inspect", "note": f"round {i} " + "x" * 80},
             "inputs": inputs,
         }
-        events.append(sign_event(Event.from_json(body), grower))
+        events.append(sign_event(Event.from_json(body), grower, private=private_fields("field_operation")))
     ledger.append_batch(events)
     data = ledger.bundle("HV-1").to_bytes()
     keys = [log_key.verifier()]

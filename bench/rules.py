@@ -31,6 +31,7 @@ from typing import Any
 from ginseng_trace import service
 from ginseng_trace.chain import Event, SignedEvent, SignerKey, sign_event
 from ginseng_trace.chain.times import format_utc
+from ginseng_trace.events import private_fields
 from ginseng_trace.events.rules import Inspector, Violation, rules_config
 from ginseng_trace.service import Ledger
 from ginseng_trace.store import create_ledger_engine, migrate
@@ -170,7 +171,7 @@ def workload(groups: int) -> tuple[list[SignedEvent], list[SignerKey]]:
         }
         if inputs:
             body["inputs"] = list(inputs)
-        events.append(sign_event(Event.from_json(body), key))
+        events.append(sign_event(Event.from_json(body), key, private=private_fields(kind)))
     return events, list(keys.values())
 
 

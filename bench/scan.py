@@ -1,8 +1,10 @@
 """The consumer's scan under load, and label printing speed.
 
-    python bench/scan.py [--seconds 10] [--rates 50,200,500] [--labels 2000]
+    python bench/scan.py [--seconds 10] [--rates 50,200,500] [--labels 10000] [--no-load]
 
-- QR labels: PNG and SVG generated per second for a packaging run (``--labels`` serials);
+- QR labels: symbols per second against the qrcode library's own (the baseline, same run), single PNG
+  and SVG labels, and a whole packaging run (``--labels`` serials) as SVG sheets and as one PDF, on one
+  core and on all;
 - the scan page: the service (demo data, 25-event history from two plots to the shelf) runs in its own
   process (uvicorn, one worker, started afresh for each measurement); a load generator in another
   process sends requests at fixed rates
@@ -40,19 +42,45 @@ from append import postgres_database
 PAGE = "/01/06975123400010/10/PK-2025-0931/21/{serial:04d}"
 
 
-def label_rates(count: int) -> tuple[float, float]:
+def label_rates(count: int) -> None:
+    """Print the label figures: one symbol against the qrcode library's own, single labels, and a whole run."""
+    import qrcode
+
     links = [
         build("https://trace.example.cn", "06975123400010", lot="PK-2025-0931", serial=f"{n:05d}").uri()
         for n in range(count)
     ]
-    start = time.perf_counter()
-    for link in links:
-        qr.png(link, scale=4)
-    png = count / (time.perf_counter() - start)
-    start = time.perf_counter()
-    for link in links:
-        qr.svg(link)
-    return png, count / (time.perf_counter() - start)
+    sample = links[:500]
+
+    def rate(work: Any, items: list[Any]) -> float:
+        start = time.perf_counter()
+        work(items)
+        return len(items) / (time.perf_counter() - start)
+
+    def library(items: list[str]) -> None:
+        for link in items:
+            code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M)
+            code.add_data(link.encode())
+            code.make(fit=True)
+
+    baseline = rate(library, sample)
+    ours = rate(lambda items: [qr.symbol(link) for link in items], sample)
+    print(f"QR symbol (version {len(qr.symbol(links[0])) // 4 - 6}-M, {len(sample)} serials):")
+    print(f"  qrcode library's own make(): {baseline:,.0f}/s (baseline)")
+    print(f"  ginseng_trace.labels.qr.symbol: {ours:,.0f}/s ({ours / baseline:.1f}x the baseline, same modules)")
+    print(
+        f"  single labels: PNG {rate(lambda i: [qr.png(x, scale=4) for x in i], sample):,.0f}/s,"
+        f" SVG {rate(lambda i: [qr.svg(x) for x in i], sample):,.0f}/s"
+    )
+    labels = [(link, f"PK-2025-0931 {link[-5:]}") for link in links]
+    cores = os.cpu_count() or 1
+    for name, draw in (("SVG sheets", qr.sheets), ("PDF", qr.sheets_pdf)):
+        for workers in sorted({1, cores}):
+            start = time.perf_counter()
+            draw(labels, workers=workers)
+            took = time.perf_counter() - start
+            per_second = count / took
+            print(f"  a run of {count:,} labels as {name}, {workers} process(es): {took:.1f} s ({per_second:,.0f}/s)")
 
 
 def free_port() -> int:
@@ -148,10 +176,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--rates", default="50,200,500")
-    parser.add_argument("--labels", type=int, default=2000)
+    parser.add_argument("--labels", type=int, default=10000, help="serials in the packaging run (0: skip labels)")
+    parser.add_argument("--no-load", action="store_true", help="measure the labels only")
     args = parser.parse_args()
-    png, svg = label_rates(args.labels)
-    print(f"QR labels ({args.labels} serials): PNG {png:,.0f}/s, SVG {svg:,.0f}/s")
+    if args.labels:
+        label_rates(args.labels)
+    if args.no_load:
+        return
     rates = [float(r) for r in args.rates.split(",")]
     print()
     print("| engine | request | offered | achieved (200) | p50 | p99 | answered 200 | other answers |")

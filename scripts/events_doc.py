@@ -41,6 +41,9 @@ def render() -> str:
         "Generated from `schemas/events/*.yaml` by `scripts/events_doc.py`; do not edit by hand.",
         "Served as JSON Schema at `GET /api/v1/schemas` and `GET /api/v1/schemas/{type}`.",
         "Every payload is an object with exactly the fields below (no others); `note` is allowed everywhere.",
+        "Fields marked **private** are never signed in plain text: the signed payload holds their salted",
+        "digests in `_sd` and the plain text travels beside it as disclosures (`docs/FORMAT.md` §2a), so",
+        "proof bundles and public pages never carry them.",
         "",
         "| type | English | 中文 |",
         "|---|---|---|",
@@ -53,13 +56,15 @@ def render() -> str:
         required = set(doc.get("required", []))
         lines += ["", f"## {name}", "", f"**{doc['title']}** — {doc['x-title-zh']}", ""]
         lines += ["| field | required | type | unit | English | 中文 |", "|---|---|---|---|---|---|"]
+        private = schema.private
         for field, prop in doc["properties"].items():
             ref = defs.get(prop.get("$ref", "").rsplit("/", 1)[-1], {})
             unit = prop.get("x-unit") or ref.get("x-unit", "")
             title = prop.get("title") or ref.get("title", "")
             title_zh = prop.get("x-title-zh") or ref.get("x-title-zh", "")
             lines.append(
-                f"| `{field}` | {'yes' if field in required else ''} | {_cell(_kind(prop, defs))} | {_cell(unit)} "
+                f"| `{field}` | {'yes' if field in required else ''} | {_cell(_kind(prop, defs))}"
+                f"{' **private**' if field in private else ''} | {_cell(unit)} "
                 f"| {_cell(title)} | {_cell(title_zh)} |"
             )
         rules = [json.dumps(rule, ensure_ascii=False) for key in ("allOf", "anyOf") for rule in doc.get(key, [])]

@@ -21,10 +21,12 @@ from ginseng_trace.chain.lotheads import HeadEntry, HeadMap
 from ginseng_trace.chain.merkle import inclusion_proof, leaf_hash, root_hash
 from ginseng_trace.chain.note import Checkpoint, Note, sign_note
 from ginseng_trace.chain.times import format_utc
+from ginseng_trace.events import private_fields
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "FORMAT.md"
 BEGIN, END = "<!-- worked-example:begin -->", "<!-- worked-example:end -->"
 BUNDLE_BEGIN, BUNDLE_END = "<!-- bundle-example:begin -->", "<!-- bundle-example:end -->"
+PRIVATE_BEGIN, PRIVATE_END = "<!-- private-example:begin -->", "<!-- private-example:end -->"
 LOG_KEY = SignerKey("ginseng-trace.example/log", hashlib.sha256(b"ginseng-trace FORMAT.md example log key").digest())
 
 
@@ -68,6 +70,56 @@ def example() -> dict[str, str]:
         "record (canonical bytes, UTF-8)": sealed.record_bytes.decode(),
         "record hash = SHA-256(record bytes) (hex)": sealed.record_hash,
     }
+
+
+def private_example() -> dict[str, object]:
+    """A plot registration whose location and note are private: the disclosures, the signed event, the envelope."""
+    key = SignerKey("fusong-wang-farm", hashlib.sha256(b"ginseng-trace FORMAT.md example key").digest())
+    event = Event.from_json(
+        {
+            "event_id": "evt-2019-1012-001",
+            "lot_id": "PLOT-FS-0017",
+            "type": "register_plot",
+            "occurred_at": "2019-10-12T02:00:00Z",
+            "actor": key.name,
+            "key_id": key.verifier().key_id_hex,
+            "payload": {
+                "land_type": "farmland",
+                "county": "抚松县",
+                "area_mu": 12.5,
+                "location": {"private": True, "polygon": [[127.281, 42.332], [127.284, 42.332], [127.284, 42.335]]},
+                "note": "王家承包地",
+            },
+        }
+    )
+    signed = sign_event(event, key, private=private_fields("register_plot"))
+    return {
+        "disclosures": [
+            {
+                "array (JSON)": base64.urlsafe_b64decode(d.encoded + "=" * (-len(d.encoded) % 4)).decode(),
+                "disclosure = base64url(UTF-8 of the array)": d.encoded,
+                "digest = base64url(SHA-256(ASCII of the disclosure))": d.digest,
+            }
+            for d in signed.disclosures
+        ],
+        "event (canonical signed bytes, UTF-8)": signed.signed_bytes.decode(),
+        "event hash (hex)": signed.event_hash,
+        "envelope": signed.envelope(),
+    }
+
+
+def render_private() -> str:
+    return "\n".join(
+        [
+            PRIVATE_BEGIN,
+            "",
+            "```json",
+            json.dumps(private_example(), ensure_ascii=False, indent=2),
+            "```",
+            "",
+            PRIVATE_END,
+        ]
+    )
 
 
 def bundle_example() -> bytes:
@@ -161,7 +213,8 @@ def _replace(doc: str, begin: str, end: str, block: str) -> str:
 
 
 def updated(doc: str) -> str:
-    return _replace(_replace(doc, BEGIN, END, render()), BUNDLE_BEGIN, BUNDLE_END, render_bundle())
+    doc = _replace(_replace(doc, BEGIN, END, render()), BUNDLE_BEGIN, BUNDLE_END, render_bundle())
+    return _replace(doc, PRIVATE_BEGIN, PRIVATE_END, render_private())
 
 
 def main() -> int:

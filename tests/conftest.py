@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 
 from ginseng_trace.chain import Event, SignedEvent, SignerKey, sign_event
-from ginseng_trace.events import catalogue
+from ginseng_trace.events import catalogue, private_fields
 from ginseng_trace.service import Ledger
 from ginseng_trace.store import create_ledger_engine, migrate, sqlite_url_for
 
@@ -145,7 +145,8 @@ class Actor:
         return Event.from_json(body)
 
     def sign(self, lot: str, type_: str = "field_operation", **fields: Any) -> SignedEvent:
-        return sign_event(self.event(lot, type_, **fields), self.key)
+        event = self.event(lot, type_, **fields)
+        return sign_event(event, self.key, private=private_fields(event.type) if event.type in catalogue() else ())
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ def client(ledger: Ledger) -> Iterator[httpx.Client]:
 
 
 def envelope(signed: SignedEvent) -> dict[str, Any]:
-    return {"event": json.loads(signed.signed_bytes), "signature": base64.b64encode(signed.signature).decode()}
+    return signed.envelope()
 
 
 def assert_problem(response: Any, status: int, pointer: str | None = None) -> dict[str, Any]:

@@ -6,7 +6,7 @@ import pytest
 
 from ginseng_trace.chain import MalformedError
 from ginseng_trace.demo import demo_events
-from ginseng_trace.events import catalogue, check_payload
+from ginseng_trace.events import catalogue, check_payload, check_submitted
 
 EXPECTED = {
     "register_enterprise",
@@ -49,7 +49,7 @@ def test_every_schema_validates_its_documented_example(name: str) -> None:
 
 def test_the_demo_data_follows_the_catalogue() -> None:
     for signed in demo_events():
-        check_payload(signed.event.type, dict(signed.event.payload))
+        check_submitted(signed)
 
 
 @pytest.mark.parametrize(

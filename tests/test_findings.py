@@ -3,7 +3,6 @@ a processor, a lab, a carrier and a shop; findings stored, served and recomputed
 
 from __future__ import annotations
 
-import base64
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +16,7 @@ from sqlalchemy.exc import DBAPIError
 from ginseng_trace.api import create_app
 from ginseng_trace.chain import Event, sign_event
 from ginseng_trace.chain.times import format_utc
-from ginseng_trace.events import rules
+from ginseng_trace.events import private_fields, rules
 from ginseng_trace.events.rules import rules_config
 from ginseng_trace.service import Ledger
 
@@ -39,8 +38,7 @@ def envelope(actor: Actor, step: Step, event_id: str) -> dict[str, Any]:
     }
     if step.inputs:
         body["inputs"] = list(step.inputs)
-    signed = sign_event(Event.from_json(body), actor.key)
-    return {"event": json.loads(signed.signed_bytes), "signature": base64.b64encode(signed.signature).decode()}
+    return sign_event(Event.from_json(body), actor.key, private=private_fields(step.type)).envelope()
 
 
 @pytest.fixture

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import importlib.util
 import json
 import re
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
@@ -25,10 +27,47 @@ def generator() -> ModuleType:
 
 
 def documented() -> dict[str, str]:
+    return _block("worked-example")
+
+
+def _block(name: str) -> dict[str, Any]:
     doc = (ROOT / "docs" / "FORMAT.md").read_text(encoding="utf-8")
-    block = re.search(r"```json\n(.*?)\n```", doc, re.DOTALL)
-    assert block, "FORMAT.md has no JSON worked example"
-    return json.loads(block.group(1))
+    section = doc[doc.index(f"<!-- {name}:begin -->") : doc.index(f"<!-- {name}:end -->")]
+    block = re.search(r"```json\n(.*?)\n```", section, re.DOTALL)
+    assert block, f"FORMAT.md has no JSON {name}"
+    value = json.loads(block.group(1))
+    assert isinstance(value, dict)
+    return value
+
+
+def _unb64url(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def test_the_private_members_example_re_derives_from_primitives_alone() -> None:
+    """§2a: each disclosure decodes to its [salt, name, value], its SHA-256 is in _sd, and the event hash and
+    signature cover the digests, not the values."""
+    ex = _block("private-example")
+    event_bytes = ex["event (canonical signed bytes, UTF-8)"].encode()
+    assert hashlib.sha256(event_bytes).hexdigest() == ex["event hash (hex)"]
+    event = json.loads(event_bytes)
+    assert event == ex["envelope"]["event"]
+    digests = []
+    for one in ex["disclosures"]:
+        text = one["disclosure = base64url(UTF-8 of the array)"]
+        salt, name, value = json.loads(_unb64url(text))
+        assert _unb64url(text).decode() == one["array (JSON)"]
+        assert len(_unb64url(salt)) == 16
+        assert name not in event["payload"]
+        assert json.dumps(value, ensure_ascii=False) not in event_bytes.decode()
+        digest = base64.urlsafe_b64encode(hashlib.sha256(text.encode("ascii")).digest()).rstrip(b"=").decode()
+        assert digest == one["digest = base64url(SHA-256(ASCII of the disclosure))"]
+        digests.append(digest)
+    assert sorted(digests) == event["payload"]["_sd"]
+    assert ex["envelope"]["disclosures"] == [d["disclosure = base64url(UTF-8 of the array)"] for d in ex["disclosures"]]
+    public = bytes.fromhex(documented()["public key (hex)"])
+    signature = base64.b64decode(ex["envelope"]["signature"])
+    Ed25519PublicKey.from_public_bytes(public).verify(signature, b"ginseng-trace/event/v1\n" + event_bytes)
 
 
 def test_the_document_holds_what_the_generator_produces() -> None:

@@ -5,6 +5,7 @@ history; invalid and unknown codes get helpful pages; the page never shows priva
 from __future__ import annotations
 
 import io
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,9 +14,13 @@ import httpx
 import pytest
 import zxingcpp
 from PIL import Image
+from sqlalchemy import Engine
 
 from ginseng_trace.api import create_app
 from ginseng_trace.api.labels import ScanPolicy
+from ginseng_trace.chain import SignerKey
+from ginseng_trace.demo import load_demo
+from ginseng_trace.events import private_fields
 from ginseng_trace.service import Ledger
 
 from .conftest import LiveServer
@@ -122,19 +127,52 @@ def test_unknown_and_invalid_codes_get_helpful_pages(site: httpx.Client, path: s
     assert problem.headers["content-type"] == "application/problem+json"
 
 
-def test_the_page_never_shows_private_data(site: httpx.Client) -> None:
+def demo_secrets() -> list[str]:
+    """Every private value of the demo data as text (each coordinate, note, invoice reference), and the keys."""
     from ginseng_trace.demo import ACTORS, _events
 
-    private = ["127.281", "42.332", "126.186", "polygon", "location", "signer_key", "PRIVATE"]
-    private += [a.key.text().split("+")[-1] for a in ACTORS]
-    private += [str(e["payload"]["invoice_reference"]) for _a, e in _events() if "invoice_reference" in e["payload"]]
+    secrets = ["polygon", "signer_key", "PRIVATE"] + [a.key.text().split("+")[-1] for a in ACTORS]
+    for _actor, event in _events():
+        for name in private_fields(event["type"]) & set(event["payload"]):
+            value = event["payload"][name]
+            if name == "location":
+                secrets += [str(c) for point in value["polygon"] for c in point]
+            else:
+                secrets += [str(value), json.dumps(value)]
+    return secrets
+
+
+def test_the_demo_has_private_data_to_keep() -> None:
+    kinds = {
+        s for s in demo_secrets() if s in ("127.09", "FP-22010093147", "two-year seedlings moved to production beds")
+    }
+    assert len(kinds) == 3
+
+
+@pytest.fixture
+def logged_site(engine: Engine) -> Iterator[httpx.Client]:
+    """The demo on a ledger with a log key, so that it serves proof bundles."""
+    ledger = Ledger(engine, log_signer=SignerKey("ginseng.test/log", bytes(range(32))))
+    ledger.adopt_log_key()
+    load_demo(ledger)
+    ledger.publish_checkpoint()
+    with Site(ledger) as client:
+        yield client
+
+
+def test_the_page_its_json_and_the_bundle_it_verifies_never_carry_private_data(logged_site: httpx.Client) -> None:
+    site, secrets = logged_site, demo_secrets()
+    bundle = site.get("/api/v1/lots/PK-2025-0931/bundle")
+    assert bundle.status_code == 200
+    assert '\\"_sd\\"' in bundle.text  # the private members are there, as digests (in the events' JSON text)
     for serial in ("0007", "0100"):
         for lang in ("zh", "en"):
             page = site.get(f"/01/{GTIN}/10/PK-2025-0931/21/{serial}", params={"lang": lang})
             json_page = site.get(f"/01/{GTIN}/10/PK-2025-0931/21/{serial}", headers={"Accept": "application/json"})
-            for secret in private:
+            for secret in secrets:
                 assert secret not in page.text
                 assert secret not in json_page.text
+                assert secret not in bundle.text
 
 
 def test_scans_are_counted_and_a_copied_label_is_flagged(site: httpx.Client) -> None:
@@ -178,8 +216,28 @@ def test_label_sheets_for_a_packaging_run(site: httpx.Client) -> None:
     last = site.get("/api/v1/lots/PK-2025-0931/labels.svg", params={"page": 9})
     assert "PK-2025-0931 0200" in last.text
     assert site.get("/api/v1/lots/PK-2025-0931/labels.svg", params={"page": 10}).status_code == 404
+    assert ">PK-2025-0931 0025<" in site.get("/api/v1/lots/PK-2025-0931/labels.svg", params={"page": 2}).text
     assert site.get("/api/v1/lots/PK-2025-0931/label.svg", params={"serial": "0201"}).status_code == 404
     assert site.get("/api/v1/lots/HV-2025-FS-0017/label.png", params={"serial": "1"}).status_code == 404
+
+
+def test_the_whole_run_as_one_pdf_whose_labels_open_their_pages(site: httpx.Client) -> None:
+    import pypdfium2
+
+    whole = site.get("/api/v1/lots/PK-2025-0931/labels.pdf")
+    assert whole.status_code == 200
+    assert whole.headers["content-type"] == "application/pdf"
+    assert whole.headers["x-pages"] == "9"
+    document = pypdfium2.PdfDocument(whole.content)
+    assert len(document) == 9
+    read = [r.text for r in zxingcpp.read_barcodes(document[8].render(scale=300 / 72).to_pil())]
+    assert len(read) == 8  # 200 = 8 x 24 + 8
+    assert site.get(sorted(read)[-1]).status_code == 200  # the last box's label opens its page
+    assert sorted(read)[-1].endswith("/21/0200")
+    one = pypdfium2.PdfDocument(site.get("/api/v1/lots/PK-2025-0931/labels.pdf", params={"page": 2}).content)
+    assert len(one) == 1
+    assert "PK-2025-0931 0025" in one[0].get_textpage().get_text_range()
+    assert site.get("/api/v1/lots/PK-2025-0931/labels.pdf", params={"page": 0}).status_code == 422
 
 
 def test_a_lot_without_a_gtin_has_a_local_label_and_page(site: httpx.Client) -> None:
@@ -210,6 +268,9 @@ def test_labels_on_the_command_line(database_url: str, tmp_path: Path, monkeypat
     sheets = run("label", db, "--lot", "PK-2025-0931", "--sheets", "-o", str(tmp_path / "run.svg"))
     assert sheets.stdout.startswith("200 labels on 9 A4 page(s)")
     assert (tmp_path / "run-009.svg").read_text().count("PK-2025-0931 0") == 8
+    pdf = run("label", db, "--lot", "PK-2025-0931", "--sheets", "--workers", "2", "-o", str(tmp_path / "run.pdf"))
+    assert pdf.stdout.strip() == f"200 labels on 9 A4 page(s): {tmp_path / 'run.pdf'}"
+    assert (tmp_path / "run.pdf").read_bytes().startswith(b"%PDF-")
     bad = run("label", db, "--lot", "HV-2025-FS-0017", "-o", str(tmp_path / "x.png"))
     assert (bad.returncode, bad.stderr.count("\n")) == (2, 1)
 
@@ -217,11 +278,13 @@ def test_labels_on_the_command_line(database_url: str, tmp_path: Path, monkeypat
 def test_scans_are_written_behind_and_counted_once(demo: Ledger) -> None:
     first = demo.record_scan(GTIN, "PK-2025-0931", "0001", "长春")
     second = demo.record_scan(GTIN, "PK-2025-0931", "0001", None)
-    assert (first.count, second.count, second.first, second.cities) == (1, 2, first.first, ("长春",))
+    assert (first.count, second.count, second.first, sorted(second.cities)) == (1, 2, first.first, ["长春"])
     assert demo.flush_scans() == 2
     assert demo.flush_scans() == 0
     third = demo.record_scan(GTIN, "PK-2025-0931", "0001", "吉林")  # two stored, one pending
-    assert (third.count, third.first, third.cities) == (3, first.first, ("吉林", "长春"))
+    assert (third.count, third.first, sorted(third.cities)) == (3, first.first, ["吉林", "长春"])
+    assert third.last is not None
+    assert third.cities["吉林"] == third.last
     assert demo.flush_scans() == 1
     assert demo.record_scan(GTIN, "PK-2025-0931", "0002", None).count == 1
 

@@ -7,7 +7,10 @@ import re
 
 import pytest
 import zxingcpp
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image, ImageDraw
+from qrcode.exceptions import DataOverflowError
 
 from ginseng_trace.labels import qr
 from ginseng_trace.labels.digital_link import build, parse
@@ -59,13 +62,78 @@ def test_an_svg_label_decodes_to_its_link() -> None:
     assert decode(rasterise(text)) == [LINK]
 
 
+RUN = [
+    build("https://trace.example.cn", "06975123400010", lot="PK-2025-0931", serial=f"{n:04d}").uri()
+    for n in range(1, 51)
+]
+
+
 def test_a_packaging_run_prints_on_a4_sheets() -> None:
-    links = [
-        build("https://trace.example.cn", "06975123400010", lot="PK-2025-0931", serial=f"{n:04d}").uri()
-        for n in range(1, 51)
-    ]
-    pages = qr.sheets([(link, link.rsplit("/", 1)[-1]) for link in links])
+    pages = qr.sheets([(link, link.rsplit("/", 1)[-1]) for link in RUN])
     assert len(pages) == 3  # 24 a page
     assert all('width="210mm" height="297mm"' in page for page in pages)
     assert pages[2].count("<path") == 2
     assert ">0049<" in pages[2]
+
+
+def test_a_pdf_sheet_printed_and_scanned_gives_back_every_label() -> None:
+    """PDFium (Chromium's PDF engine) renders each page at printer resolution; zxing reads every label."""
+    import pypdfium2
+
+    data = qr.sheets_pdf([(link, f"PK-2025-0931 {link.rsplit('/', 1)[-1]}") for link in RUN])
+    assert data.startswith(b"%PDF-")
+    document = pypdfium2.PdfDocument(data)
+    assert len(document) == 3
+    found: list[str] = []
+    for page in document:
+        assert (round(page.get_width() / qr.MM), round(page.get_height() / qr.MM)) == (210, 297)  # A4
+        found += decode(page.render(scale=300 / 72).to_pil())
+        text = page.get_textpage().get_text_range()
+        assert "PK-2025-0931 00" in text
+    assert sorted(found) == RUN
+    assert "PK-2025-0931 0050" in document[2].get_textpage().get_text_range()
+
+
+def test_several_workers_draw_the_same_pages() -> None:
+    labels = [(link, link[-4:]) for link in RUN] * 3  # 150 labels, 7 pages
+    assert qr.sheets(labels, workers=2) == qr.sheets(labels)
+    assert qr.sheets_pdf(labels, workers=2) == qr.sheets_pdf(labels)
+
+
+def qrcode_reference(data: str, error: str) -> list[list[bool]]:
+    """The symbol exactly as the qrcode library makes it, mask selection and all."""
+    import qrcode
+
+    code = qrcode.QRCode(error_correction=qr.ERROR_LEVELS[error], border=qr.QUIET_ZONE)
+    code.add_data(data.encode("utf-8"))
+    code.make(fit=True)
+    return [list(row) for row in code.get_matrix()]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    data=st.one_of(
+        st.text(alphabet="0123456789", min_size=1, max_size=300),  # numeric segments
+        st.text(alphabet="0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:", min_size=1, max_size=300),  # alphanumeric
+        st.text(min_size=1, max_size=300),  # bytes, any Unicode as UTF-8
+        st.builds(
+            lambda lot, serial: build("https://trace.example.cn", "06975123400010", lot=lot, serial=serial).uri(),
+            st.text(alphabet="ABCDEFGHJKLMNPQRSTUVWXYZ0123456789-", min_size=1, max_size=20),
+            st.text(alphabet="0123456789", min_size=1, max_size=20),
+        ),
+    ),
+    error=st.sampled_from("LMQH"),
+)
+def test_our_modules_equal_the_qrcode_librarys_own(data: str, error: str) -> None:
+    """The fast path (codewords, placement and mask choice with tables and numpy) makes exactly qrcode's symbol."""
+    assert qr.matrix(data, error) == qrcode_reference(data, error)
+
+
+def test_every_version_and_level_equals_the_qrcode_librarys_own() -> None:
+    capacity = {"L": 2953, "M": 2331, "Q": 1663, "H": 1273}  # bytes at version 40
+    for error, most in capacity.items():
+        for length in (1, 17, 50, 120, 300, 700, 1200, most):
+            data = "".join(chr(0x41 + (i * 7 + length) % 58) for i in range(length))
+            assert qr.matrix(data, error) == qrcode_reference(data, error), (error, length)
+    with pytest.raises(DataOverflowError):
+        qr.matrix("x" * 3000, "L")

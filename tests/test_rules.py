@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 from datetime import UTC, datetime, timedelta
 
@@ -84,7 +83,7 @@ def test_a_rule_refusal_over_http_speaks_chinese_by_default_and_english_on_reque
 ) -> None:
     timed.append(grower.sign("PLOT-1", "register_plot", occurred_at="2020-04-20T00:00:00Z"))
     early = grower.sign("PLOT-1", "sow", occurred_at="2020-04-01T00:00:00Z")
-    body = {"event": json.loads(early.signed_bytes), "signature": base64.b64encode(early.signature).decode()}
+    body = early.envelope()
     with LiveServer(create_app(timed)) as server, httpx.Client(base_url=server.url) as client:
         zh = client.post("/api/v1/events", json=body)
         en = client.post("/api/v1/events", json=body, headers={"Accept-Language": "en-GB,en;q=0.9"})

@@ -20,6 +20,7 @@ from .chain.errors import ChainBrokenError, Error, FieldProblem, MalformedError
 from .chain.keys import ALG_COSIGNATURE, ALG_ED25519, SignerKey, VerifierKey
 from .chain.note import Note, NoteError, verify_note
 from .chain.records import Event, SignedEvent, sign_event
+from .events.catalogue import private_fields
 from .settings import Settings
 
 if TYPE_CHECKING:
@@ -115,23 +116,15 @@ def cmd_sign(args: argparse.Namespace) -> int:
         raise MalformedError(FieldProblem("", "the event must be a JSON object"))
     body.setdefault("actor", key.name)
     body.setdefault("key_id", key.verifier().key_id_hex)
-    signed = sign_event(Event.from_json(body), key)
-    envelope = {"event": json.loads(signed.signed_bytes), "signature": _b64(signed.signature)}
-    print(json.dumps(envelope, ensure_ascii=False, indent=2))
+    event = Event.from_json(body)
+    signed = sign_event(event, key, private=private_fields(event.type))
+    print(json.dumps(signed.envelope(), ensure_ascii=False, indent=2))
     return EXIT_OK
 
 
-def _b64(data: bytes) -> str:
-    import base64
-
-    return base64.b64encode(data).decode()
-
-
 def cmd_append(args: argparse.Namespace) -> int:
-    body = _read_json(args.envelope)
-    if not isinstance(body, dict) or set(body) != {"event", "signature"}:
-        raise MalformedError(FieldProblem("", "expected a signed envelope {event, signature}"))
-    result = open_ledger(_settings(args)).append(SignedEvent.from_json(body["event"], body["signature"]))
+    signed = SignedEvent.from_envelope(_read_json(args.envelope))
+    result = open_ledger(_settings(args)).append(signed)
     view = result.record
     state = "appended" if result.created else "already recorded"
     print(f"{state}: lot {view.record['lot']} #{view.record['seq']} record {view.record_hash}")
@@ -209,11 +202,16 @@ def cmd_label(args: argparse.Namespace) -> int:
         raise Error(f"lot {args.lot} was not packaged under a GTIN with serial numbers: it has no GS1 labels")
     out = Path(args.output)
     if args.sheets:
-        pages = qr.sheets([(link.uri(), f"{args.lot} {serial}") for serial, link in run])
+        labels = [(link.uri(), f"{args.lot} {serial}") for serial, link in run]
+        pages = -(-len(labels) // qr.Sheet().per_page)
+        if out.suffix == ".pdf":
+            out.write_bytes(qr.sheets_pdf(labels, workers=args.workers))
+            print(f"{len(run)} labels on {pages} A4 page(s): {out}")
+            return EXIT_OK
         stem = out.with_suffix("")
-        for n, page in enumerate(pages, 1):
+        for n, page in enumerate(qr.sheets(labels, workers=args.workers), 1):
             Path(f"{stem}-{n:03d}.svg").write_text(page, encoding="utf-8")
-        print(f"{len(run)} labels on {len(pages)} A4 page(s): {stem}-001.svg ...")
+        print(f"{len(run)} labels on {pages} A4 page(s): {stem}-001.svg ...")
         return EXIT_OK
     chosen = dict(run).get(args.serial or run[0][0])
     if chosen is None:
@@ -456,8 +454,16 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("label", parents=[db], help="QR labels (GS1 Digital Link) of a packaged lot")
     p.add_argument("--lot", required=True, help="the packaged lot (its id is the label's batch, AI 10)")
     p.add_argument("--serial", help="one unit's serial (default: the run's first)")
-    p.add_argument("--sheets", action="store_true", help="A4 SVG sheets of the whole packaging run")
-    p.add_argument("-o", "--output", required=True, help="FILE.png or FILE.svg (with --sheets: FILE-001.svg ...)")
+    p.add_argument("--sheets", action="store_true", help="A4 sheets of the whole packaging run (PDF or SVG)")
+    p.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        help="FILE.png or FILE.svg; with --sheets FILE.pdf, or FILE.svg for FILE-001.svg ...",
+    )
+    p.add_argument(
+        "--workers", type=int, default=os.cpu_count() or 1, help="processes drawing sheets (default: one per core)"
+    )
     p.set_defaults(run=cmd_label)
 
     p = sub.add_parser("check", parents=[db], help="re-run the ginseng rules over the records; compare findings")

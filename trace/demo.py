@@ -16,6 +16,7 @@ from typing import Any
 
 from .chain.keys import SignerKey
 from .chain.records import Event, SignedEvent, sign_event
+from .events.catalogue import private_fields
 from .service import Ledger
 
 DEMO_SEED_PREFIX = b"ginseng-trace demo key v1 "
@@ -427,7 +428,13 @@ def _events() -> list[tuple[str, dict[str, Any]]]:
         "PK-2025-0931",
         "sell",
         "2025-11-20T07:30:00Z",
-        {"units": 2, "serials": ["0007", "0008"], "buyer_type": "consumer"},
+        {
+            "units": 2,
+            "serials": ["0007", "0008"],
+            "buyer_type": "consumer",
+            "city": "长春",
+            "invoice_reference": "FP-22010093147",
+        },
     )
     return ev
 
@@ -438,7 +445,7 @@ def demo_events() -> list[SignedEvent]:
     for actor_name, body in _events():
         key = _BY_NAME[actor_name].key
         event = Event.from_json({**body, "actor": actor_name, "key_id": key.verifier().key_id_hex})
-        signed.append(sign_event(event, key))
+        signed.append(sign_event(event, key, private=private_fields(event.type)))
     return signed
 
 

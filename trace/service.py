@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 
 from .chain.bundle import Bundle, BundleEntry
 from .chain.canonical import JSONValue, parse_json
+from .chain.disclosure import reveal_stored
 from .chain.errors import Error, FieldProblem, MalformedError, SignatureError, VerificationError
 from .chain.keys import ALG_ED25519, ActorKey, SignerKey, VerifierKey
 from .chain.lotheads import HeadEntry, HeadMap
@@ -38,11 +39,12 @@ from .chain.note import Checkpoint, Note, NoteError, NoteSignature, Verified, si
 from .chain.records import GENESIS, Event, SignedEvent, seal, sign_event
 from .chain.times import format_utc, parse_utc
 from .chain.verify import Report, verify_entries
-from .events.catalogue import check_event_type, check_payload
+from .events.catalogue import check_event_type, check_submitted, private_fields
 from .events.lineage import lot_kind, walk
 from .events.public import PublicHistory, public_history
 from .events.rules import Inspector, RuleViolationError, Violation
 from .events.state import LotState
+from .labels.signals import LabelScans
 from .store.db import WRITE
 from .store.repository import LedgerRepository, NewRecord, StoredCheckpoint, StoredFinding, StoredRecord
 
@@ -108,6 +110,20 @@ class NotFoundError(Error):
     """No such record or lot."""
 
 
+def _label_scans(rows: Sequence[tuple[str | None, int, str, str]]) -> LabelScans:
+    """One label's scans from ``(city, scans, first, last)`` rows (a city may come more than once)."""
+    cities: dict[str, str] = {}
+    for city, _n, _first, last in rows:
+        if city is not None:
+            cities[city] = max(cities.get(city, last), last)
+    return LabelScans(
+        count=sum(row[1] for row in rows),
+        first=min((row[2] for row in rows), default=None),
+        last=max((row[3] for row in rows), default=None),
+        cities=cities,
+    )
+
+
 class IntegrityError(VerificationError):
     """Stored bytes could not even be read back; the ledger has been tampered with."""
 
@@ -140,7 +156,21 @@ class RecordView:
 
     @cached_property
     def event(self) -> dict[str, JSONValue]:
+        """The event as its actor signed it: private members appear only as digests in ``payload._sd``."""
         return self._parse(self.stored.event_bytes)
+
+    @cached_property
+    def facts(self) -> dict[str, JSONValue]:
+        """The event with the private members the reader fetched put back (an erased one stays absent)."""
+        payload = self.event.get("payload")
+        if not isinstance(payload, dict):
+            return self.event
+        try:
+            return {**self.event, "payload": dict(reveal_stored(payload, self.stored.disclosures))}
+        except MalformedError as exc:
+            raise IntegrityError(
+                f"record {self.log_index}: a stored disclosure does not match: {exc.diagnostics()}"
+            ) from None
 
     def _parse(self, data: bytes) -> dict[str, JSONValue]:
         try:
@@ -194,15 +224,6 @@ class Appended:
     record: RecordView
     created: bool
     findings: tuple[Violation, ...] = ()
-
-
-@dataclass(frozen=True)
-class ScanStats:
-    """A label's scans so far (this one included): how many, the first, and the cities people allowed."""
-
-    count: int
-    first: str | None
-    cities: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -346,7 +367,7 @@ class Ledger:
             parsed = Event.from_json({**event, "actor": signer.name, "key_id": signer.verifier().key_id_hex})
         except MalformedError as exc:
             raise exc.at("/event") from None
-        return sign_event(parsed, signer)
+        return sign_event(parsed, signer, private=private_fields(parsed.type))
 
     def append(self, signed: SignedEvent) -> Appended:
         """Append one client-signed event (idempotent on its event id)."""
@@ -360,6 +381,7 @@ class Ledger:
         Signatures are checked before the append lock is taken; the lock then
         serialises sealing so that every lot's chain stays linear.
         """
+        revealed: list[Event] = []
         with self.engine.connect() as conn:
             repo = LedgerRepository(conn)
             for i, signed in enumerate(batch):
@@ -371,11 +393,11 @@ class Ledger:
                         pointer(i) + "/key_id", f"actor {event.actor!r} has no registered key {event.key_id}"
                     )
                 signed.verify(key)
-                check_payload(event.type, dict(event.payload), pointer(i) + "/payload")
+                revealed.append(check_submitted(signed, pointer(i)))
             conn.rollback()
             with conn.execution_options(**WRITE).begin():
                 repo.lock_for_append()
-                results = self._seal_and_insert(repo, batch, pointer)
+                results = self._seal_and_insert(repo, batch, revealed, pointer)
         if self.log_signer is not None and any(r.created for r in results):
             size = max(r.record.log_index for r in results) + 1
             if self._checkpointed is None:
@@ -387,7 +409,11 @@ class Ledger:
         return results
 
     def _seal_and_insert(
-        self, repo: LedgerRepository, batch: Sequence[SignedEvent], pointer: Callable[[int], str]
+        self,
+        repo: LedgerRepository,
+        batch: Sequence[SignedEvent],
+        revealed: Sequence[Event],
+        pointer: Callable[[int], str],
     ) -> list[Appended]:
         existing = repo.by_event_ids({s.event.event_id for s in batch})
         heads = repo.heads({lot for s in batch for lot in (s.event.lot_id, *s.event.inputs)})
@@ -428,7 +454,7 @@ class Ledger:
             for j, lot in enumerate(event.inputs):
                 if lot not in heads:
                     raise UnknownLotError(f"{pointer(i)}/inputs/{j}", f"input lot {lot!r} has no record in this ledger")
-            findings = tuple(inspector.enforce(event, now, pointer(i)))
+            findings = tuple(inspector.enforce(revealed[i], now, pointer(i)))
             found += finding_rows(index, event.lot_id, findings, recorded_at, pointer(i))
             seq, prev = heads.get(event.lot_id, (0, GENESIS))
             sealed = seal(
@@ -453,6 +479,7 @@ class Ledger:
                 event_bytes=signed.signed_bytes,
                 record_bytes=sealed.record_bytes,
                 inputs=tuple((link.lot_id, link.head) for link in sealed.record.inputs),
+                disclosures=tuple(d.encoded for d in signed.disclosures),
             )
             new.append(row)
             stored = StoredRecord(
@@ -464,6 +491,7 @@ class Ledger:
                 signed.event_hash,
                 signed.signed_bytes,
                 sealed.record_bytes,
+                row.disclosures,
             )
             fresh[event.event_id] = stored
             results.append(Appended(RecordView.of(stored), created=True, findings=findings))
@@ -497,10 +525,11 @@ class Ledger:
             raise NotFoundError(f"no record or event with hash {digest}")
         return RecordView.of(stored)
 
-    def history(self, lot_id: str) -> list[RecordView]:
-        """Every record of one lot, in order."""
+    def history(self, lot_id: str, *, private: bool = False) -> list[RecordView]:
+        """Every record of one lot, in order; with ``private``, each view's ``facts`` hold the private members
+        (for the ledger's own readers: nothing served over the API carries them)."""
         with self.engine.connect() as conn:
-            stored = LedgerRepository(conn).lot_records([lot_id])
+            stored = LedgerRepository(conn).lot_records([lot_id], private=private)
         if not stored:
             raise NotFoundError(f"lot {lot_id!r} has no record")
         return [RecordView.of(s) for s in stored]
@@ -509,7 +538,7 @@ class Ledger:
         with self.engine.connect() as conn:
             return LedgerRepository(conn).count()
 
-    def record_scan(self, gtin: str, lot_id: str, serial: str | None, city: str | None = None) -> ScanStats:
+    def record_scan(self, gtin: str, lot_id: str, serial: str | None, city: str | None = None) -> LabelScans:
         """Count one scan of a label (outside the ledger: no record, no signature) and return its tally.
 
         Scans are written behind, in batches (``flush_scans``, at most ``SCAN_FLUSH_SECONDS`` later), so
@@ -520,16 +549,26 @@ class Ledger:
         label = (gtin, lot_id, serial)
         with self._scan_lock:
             self._scans_pending.append((gtin, lot_id, serial, at, city))
-            pending = [row for row in self._scans_pending if row[:3] == label]
+            pending = [(row[4], 1, row[3], row[3]) for row in self._scans_pending if row[:3] == label]
             with self.engine.connect() as conn:
-                count, first, cities = LedgerRepository(conn).scan_stats(gtin, lot_id, serial)
+                stored = LedgerRepository(conn).scan_tallies(gtin, lot_id, serial, one=True).get(label, [])
             if self._scan_flusher is None:
                 self._scan_flusher = threading.Timer(SCAN_FLUSH_SECONDS, self._flush_scans_in_background)
                 self._scan_flusher.daemon = True
                 self._scan_flusher.start()
-        firsts = [f for f in (first, *(row[3] for row in pending)) if f is not None]
-        places = sorted({*cities, *(row[4] for row in pending if row[4] is not None)})
-        return ScanStats(count + len(pending), min(firsts), tuple(places))
+        return _label_scans(stored + pending)
+
+    def scan_report(self, lot_id: str | None = None) -> list[tuple[str, str, str | None, LabelScans]]:
+        """Every scanned label (of one lot), with its scans: ``(gtin, lot, serial, scans)``, written and
+        pending alike."""
+        with self._scan_lock:
+            pending = list(self._scans_pending)
+        with self.engine.connect() as conn:
+            tallies = LedgerRepository(conn).scan_tallies(lot_id=lot_id)
+        for gtin, lot, serial, at, city in pending:
+            if lot_id is None or lot == lot_id:
+                tallies.setdefault((gtin, lot, serial), []).append((city, 1, at, at))
+        return [(g, lot, s, _label_scans(rows)) for (g, lot, s), rows in sorted(tallies.items(), key=str)]
 
     def flush_scans(self) -> int:
         """Write the scans counted but not yet stored, in one transaction; return how many. If the write
@@ -558,10 +597,10 @@ class Ledger:
         """What a consumer may see of the lot (``events.public``), from its and its ancestors' events."""
         with self.engine.connect() as conn:
             repo = LedgerRepository(conn)
-            stored = repo.lot_records(self._lineage(repo, lot_id))
+            stored = repo.lot_records(self._lineage(repo, lot_id), private=True)
         if not any(s.lot_id == lot_id for s in stored):
             raise NotFoundError(f"lot {lot_id!r} has no record")
-        return public_history(lot_id, [RecordView.of(s).event for s in stored])
+        return public_history(lot_id, [RecordView.of(s).facts for s in stored])
 
     # -- semantic checks ------------------------------------------------------------
 
@@ -600,9 +639,11 @@ class Ledger:
         inspector = Inspector()
         found: list[Finding] = []
         events = 0
-        for index, event_bytes, recorded_at in repo.replay():
+        for index, event_bytes, recorded_at, private in repo.replay():
             try:
-                event = Event.from_json(parse_json(event_bytes))
+                signed = Event.from_json(parse_json(event_bytes))
+                payload = reveal_stored(signed.payload, private)
+                event = signed if payload is signed.payload else dataclasses.replace(signed, payload=payload)
             except MalformedError as exc:
                 raise IntegrityError(f"record {index} is unreadable: {exc.diagnostics()}") from None
             violations = inspector.judge(event, parse_utc(recorded_at))
@@ -936,7 +977,6 @@ __all__ = [
     "RecordView",
     "RefusedError",
     "RuleViolationError",
-    "ScanStats",
     "SignatureError",
     "UnknownKeyError",
     "UnknownLotError",

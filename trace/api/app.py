@@ -117,11 +117,11 @@ def _appended(result: Appended) -> JSONResponse:
 BUNDLE_CACHE_LOTS = 1000
 
 
-def _object(value: Any, *fields: str) -> dict[str, Any]:
+def _object(value: Any, *fields: str, optional: Sequence[str] = ()) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise MalformedError(FieldProblem("", "the body must be a JSON object"))
     problems_ = [FieldProblem(f"/{k}", "unknown field") for k in sorted(set(value) - set(fields))]
-    problems_ += [FieldProblem(f"/{k}", "is required") for k in fields if k not in value]
+    problems_ += [FieldProblem(f"/{k}", "is required") for k in fields if k not in value and k not in optional]
     if problems_:
         raise MalformedError(problems_)
     return value
@@ -226,8 +226,8 @@ def create_app(
         summary="Submit a client-signed event",
     )
     async def submit_event(request: Request) -> JSONResponse:
-        body = _object(await _json_body(request), "event", "signature")
-        return _appended(ledger.append(SignedEvent.from_json(body["event"], body["signature"])))
+        body = _object(await _json_body(request), "event", "signature", "disclosures", optional=("disclosures",))
+        return _appended(ledger.append(SignedEvent.from_envelope(body)))
 
     if ledger.dev_signer is not None:
 

@@ -8,7 +8,8 @@ Routes (outside ``/api/v1``, because a label's URI is the product's web identity
   ``?linkType=gs1:epcis``. Invalid codes get 400 naming what is wrong; valid codes the ledger does not
   know get 404 "not registered: possibly counterfeit".
 * ``GET /.well-known/gs1resolver``: what this resolver supports.
-* ``GET /api/v1/lots/{lot}/label.png|svg[?serial=]``, ``GET /api/v1/lots/{lot}/labels.svg?page=N``: QR labels.
+* ``GET /api/v1/lots/{lot}/label.png|svg[?serial=]``, ``GET /api/v1/lots/{lot}/labels.svg?page=N``,
+  ``GET /api/v1/lots/{lot}/labels.pdf[?page=N]``: QR labels.
 
 The lot code on the label (AI 10) is the ledger's lot id of the packaged product, and the lot's
 ``package`` event must carry the same GTIN and, for a serial, a serial range that holds it.
@@ -34,7 +35,8 @@ from ..events.public import JOURNEY_TYPES, PROCESS_NAMES, PublicHistory, serial_
 from ..events.rules import rules_config
 from ..labels import qr
 from ..labels.digital_link import DigitalLink, DigitalLinkError, build, parse
-from ..service import Ledger, NotFoundError, ScanStats
+from ..labels.signals import Sale, ScanPolicy, signals
+from ..service import Ledger, NotFoundError
 from ..store.repository import StoredFinding
 
 TEMPLATES = Environment(
@@ -58,14 +60,6 @@ class LotView:
     verified: bool
     findings: list[StoredFinding]
     log_keys: str  # JSON list of the log's verifier keys, for the page's own verifier
-
-
-@dataclass(frozen=True)
-class ScanPolicy:
-    """When a label's scans look like a copied label (thresholds from configuration)."""
-
-    max_scans: int = 20
-    max_cities: int = 1
 
 
 DEFAULT_SCAN_POLICY = ScanPolicy()
@@ -239,7 +233,9 @@ def install(app: FastAPI, ledger: Ledger, *, public_base: str, scan_policy: Scan
         """The lot's public page (or JSON), after counting this scan."""
         history, verified, findings = view.history, view.verified, view.findings
         scans = ledger.record_scan(gtin, lot_id, serial, request.query_params.get("city"))
-        alerts = _alerts(scans, scan_policy, not _wants_english(request))
+        sold = history.sales_of(serial)
+        found = signals(scans, scan_policy, [Sale(s["at"], s["city"], s["by"]) for s in sold])
+        alerts = [s.message_zh if not _wants_english(request) else s.message for s in found]
         if _wants_json(request):
             body = {
                 "link": uri,
@@ -247,7 +243,13 @@ def install(app: FastAPI, ledger: Ledger, *, public_base: str, scan_policy: Scan
                 "serial": serial,
                 "server_verified": verified,
                 "findings": [{"rule": f.rule, "message": f.message, "message_zh": f.message_zh} for f in findings],
-                "scans": {"count": scans.count, "first": scans.first, "alerts": alerts},
+                "scans": {
+                    "count": scans.count,
+                    "first": scans.first,
+                    "alerts": alerts,
+                    "signals": [s.to_json() for s in found],
+                },
+                "sold": sold,
                 "bundle": f"/api/v1/lots/{lot_id}/bundle",
             }
             return JSONResponse(
@@ -265,7 +267,7 @@ def install(app: FastAPI, ledger: Ledger, *, public_base: str, scan_policy: Scan
             journey_names=JOURNEY_NAMES,
             findings=findings,
             server_verified=verified,
-            scan={"count": scans.count, "first": scans.first, "alerts": alerts},
+            scan={"count": scans.count, "first": scans.first, "alerts": alerts, "sold": sold},
             linkset_url=f"{path}?linkType=linkset" if gtin else None,
             other_lang_url=f"{path}?{urlencode(query)}",
             json_url=f"/api/v1/lots/{lot_id}/history",
@@ -289,6 +291,35 @@ def install(app: FastAPI, ledger: Ledger, *, public_base: str, scan_policy: Scan
         if history.gtin is None and serial is None:
             return f"{base}/lot/{lot_id}"
         return gs1_link(history, lot_id, serial).uri()
+
+    @app.get("/api/v1/scan-signals", summary="Labels whose scans suggest a copied label (for regulators)")
+    def scan_signals(lot: str | None = Query(None, description="only this lot's labels")) -> JSONResponse:
+        """Every scanned label with a copied-label signal: scanned more often than ``max_scans``, in more
+        than ``max_cities`` cities, or in another city after the ledger recorded the unit as sold. Scans
+        still waiting to be written are counted too."""
+        flagged = []
+        for gtin, lot_id, serial, scans in ledger.scan_report(lot):
+            try:
+                sold = lot_view(lot_id).history.sales_of(serial)
+            except NotFoundError:
+                sold = []
+            found = signals(scans, scan_policy, [Sale(s["at"], s["city"], s["by"]) for s in sold])
+            if found:
+                flagged.append(
+                    {
+                        "gtin": gtin or None,
+                        "lot": lot_id,
+                        "serial": serial,
+                        "scans": scans.count,
+                        "first": scans.first,
+                        "last": scans.last,
+                        "cities": sorted(scans.cities),
+                        "sold": sold,
+                        "signals": [s.to_json() for s in found],
+                    }
+                )
+        policy = {"max_scans": scan_policy.max_scans, "max_cities": scan_policy.max_cities}
+        return JSONResponse({"policy": policy, "labels": flagged}, headers={"Cache-Control": "no-store"})
 
     def gs1_link(history: PublicHistory, lot_id: str, serial: str | None) -> DigitalLink:
         if history.gtin is None:
@@ -319,13 +350,33 @@ def install(app: FastAPI, ledger: Ledger, *, public_base: str, scan_policy: Scan
     )
     def label_sheet(lot_id: str, page_number: int = Query(1, alias="page", ge=1)) -> Response:
         """One A4 page (24 labels) of the lot's whole packaging run, one label per serial."""
+        labels, pages = run_labels(lot_id, page_number)
+        return Response(qr.sheets(labels)[0], media_type="image/svg+xml", headers={"X-Pages": str(pages)})
+
+    @app.get(
+        "/api/v1/lots/{lot_id}/labels.pdf",
+        response_class=Response,
+        responses={200: {"content": {"application/pdf": {}}}},
+    )
+    def label_sheets_pdf(lot_id: str, page_number: int | None = Query(None, alias="page", ge=1)) -> Response:
+        """The lot's whole packaging run as one print-ready A4 PDF (24 labels a page), or only ``page``."""
+        labels, pages = run_labels(lot_id, page_number)
+        headers = {"X-Pages": str(pages), "Content-Disposition": f'inline; filename="{lot_id}-labels.pdf"'}
+        return Response(qr.sheets_pdf(labels), media_type="application/pdf", headers=headers)
+
+    def run_labels(lot_id: str, page_number: int | None) -> tuple[list[tuple[str, str]], int]:
+        """The labels of the lot's packaging run (of one page of it, when ``page_number`` is given) and the
+        number of pages the whole run fills."""
         history = ledger.public_history(lot_id)
         gs1_link(history, lot_id, None)
-        labels = [(link.uri(), f"{lot_id} {serial}") for serial, link in packaging_run(history, base, lot_id)]
-        pages = qr.sheets(labels)
-        if not 1 <= page_number <= len(pages):
-            raise NotFoundError(f"lot {lot_id} has {len(pages)} label page(s)")
-        return Response(pages[page_number - 1], media_type="image/svg+xml", headers={"X-Pages": str(len(pages))})
+        run = packaging_run(history, base, lot_id)
+        per_page = qr.Sheet().per_page
+        pages = -(-len(run) // per_page)
+        if page_number is not None:
+            if not 1 <= page_number <= pages:
+                raise NotFoundError(f"lot {lot_id} has {pages} label page(s)")
+            run = run[(page_number - 1) * per_page : page_number * per_page]
+        return [(link.uri(), f"{lot_id} {serial}") for serial, link in run], pages
 
 
 def packaging_run(history: PublicHistory, base: str, lot_id: str) -> list[tuple[str, DigitalLink]]:
@@ -340,20 +391,6 @@ def packaging_run(history: PublicHistory, base: str, lot_id: str) -> list[tuple[
         (f"{n:0{width}d}", build(base, history.gtin, lot=history.batch or lot_id, serial=f"{n:0{width}d}"))
         for n in range(int(first), int(last) + 1)
     ]
-
-
-def _alerts(scans: ScanStats, policy: ScanPolicy, zh: bool) -> list[str]:
-    alerts = []
-    if scans.count > policy.max_scans:
-        alerts.append(
-            f"此标签已被扫码 {scans.count} 次（通常不超过 {policy.max_scans} 次）"
-            if zh
-            else f"scanned {scans.count} times (usually at most {policy.max_scans})"
-        )
-    if len(scans.cities) > policy.max_cities:
-        places = "、".join(scans.cities) if zh else ", ".join(scans.cities)
-        alerts.append(f"在多个城市被扫码：{places}" if zh else f"scanned in several cities: {places}")
-    return alerts
 
 
 __all__ = ["ScanPolicy", "install", "packaging_run"]

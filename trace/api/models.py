@@ -32,6 +32,11 @@ class SignedEventIn(BaseModel):
 
     event: EventIn
     signature: str = Field(description="base64 Ed25519 signature of 'ginseng-trace/event/v1\\n' || canonical event")
+    disclosures: list[str] = Field(
+        default_factory=list,
+        description="the event's private payload members, one RFC 9901 disclosure each: base64url of "
+        "[salt, name, value], whose SHA-256 (base64url) is in the payload's _sd (docs/FORMAT.md §2a)",
+    )
 
 
 class DevEventIn(BaseModel):

@@ -19,15 +19,18 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import hashlib
+import hmac
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 from typing import Any
 
 from .canonical import JSONValue, canonical_bytes, parse_canonical
+from .disclosure import SALT_BYTES, Disclosure, b64url, conceal, reveal
 from .errors import FieldProblem, MalformedError, SignatureError
 from .keys import SignerKey, VerifierKey
 from .times import parse_utc
@@ -35,11 +38,15 @@ from .times import parse_utc
 SIGNING_CONTEXT = b"ginseng-trace/event/v1\n"
 """Prefix of every signed message, so an event signature can never be replayed as another kind."""
 
+SALT_CONTEXT = b"ginseng-trace/salt/v1\n"
+"""Prefix of the message from which :func:`sign_event` derives a disclosure's salt (``docs/FORMAT.md`` §2a)."""
+
 GENESIS = "0" * 64
 """``prev`` of the first record of every lot."""
 
 EVENT_FIELDS = frozenset({"event_id", "lot_id", "type", "occurred_at", "actor", "key_id", "inputs", "payload"})
 OPTIONAL_EVENT_FIELDS = frozenset({"inputs"})
+ENVELOPE_FIELDS = frozenset({"event", "signature", "disclosures"})
 RECORD_FIELDS = frozenset({"event", "sig", "lot", "seq", "prev", "inputs", "recorded_at"})
 
 _IDENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
@@ -150,24 +157,60 @@ class Event:
 
 @dataclass(frozen=True)
 class SignedEvent:
-    """An event with its exact signed bytes and the actor's signature over them."""
+    """An event with its exact signed bytes, the actor's signature over them, and the disclosures of its
+    private payload members (``docs/FORMAT.md`` §2a); ``event`` is the event as signed, ``revealed`` the
+    same event with its private members put back."""
 
     event: Event
     signed_bytes: bytes
     signature: bytes
+    disclosures: tuple[Disclosure, ...] = ()
 
     @cached_property
     def event_hash(self) -> str:
         return sha256_hex(self.signed_bytes)
 
+    @cached_property
+    def revealed(self) -> Event:
+        """The event with every private member in place; :class:`MalformedError` unless each digest of the
+        payload's ``_sd`` has its disclosure and each disclosure its digest."""
+        if not self.disclosures and "_sd" not in self.event.payload:
+            return self.event
+        payload = reveal(self.event.payload, self.disclosures)
+        return dataclasses.replace(self.event, payload=payload)
+
     @classmethod
-    def from_json(cls, event: JSONValue, signature_b64: JSONValue) -> SignedEvent:
-        """From a submitted envelope: the event object and the base64 signature."""
+    def from_json(cls, event: JSONValue, signature_b64: JSONValue, disclosures: JSONValue | None = None) -> SignedEvent:
+        """From a submitted envelope: the event object, the base64 signature and the disclosures (a list)."""
         try:
             parsed = Event.from_json(event)
         except MalformedError as exc:
             raise exc.at("/event") from None
-        return cls(parsed, canonical_bytes(event), decode_signature(signature_b64, "/signature"))
+        if disclosures is None:
+            disclosures = []
+        if not isinstance(disclosures, list):
+            raise MalformedError(FieldProblem("/disclosures", "must be a list of disclosures"))
+        found = tuple(Disclosure.parse(d, f"/disclosures/{i}") for i, d in enumerate(disclosures))
+        return cls(parsed, canonical_bytes(event), decode_signature(signature_b64, "/signature"), found)
+
+    @classmethod
+    def from_envelope(cls, body: JSONValue) -> SignedEvent:
+        """From ``{"event": …, "signature": …, "disclosures": […]}`` (disclosures only when there are any)."""
+        if not isinstance(body, dict) or not {"event", "signature"} <= set(body) <= ENVELOPE_FIELDS:
+            raise MalformedError(
+                FieldProblem("", 'an envelope is {"event": {...}, "signature": "...", "disclosures": [...]}')
+            )
+        return cls.from_json(body["event"], body["signature"], body.get("disclosures"))
+
+    def envelope(self) -> dict[str, JSONValue]:
+        """The submission form: the signed event, the signature in base64 and the disclosures, if any."""
+        body: dict[str, JSONValue] = {
+            "event": parse_canonical(self.signed_bytes),
+            "signature": base64.b64encode(self.signature).decode(),
+        }
+        if self.disclosures:
+            body["disclosures"] = [d.encoded for d in self.disclosures]
+        return body
 
     @classmethod
     def from_stored(cls, signed_bytes: bytes, signature: bytes) -> SignedEvent:
@@ -199,13 +242,23 @@ def decode_signature(value: JSONValue, pointer: str) -> bytes:
     return raw
 
 
-def sign_event(event: Event, key: SignerKey) -> SignedEvent:
-    """Sign ``event`` as its actor. The key must be the one the event names."""
+def sign_event(event: Event, key: SignerKey, *, private: Collection[str] = ()) -> SignedEvent:
+    """Sign ``event`` as its actor, its ``private`` payload members concealed behind salted digests
+    (``docs/FORMAT.md`` §2a). The key must be the one the event names."""
     verifier = key.verifier()
     if key.name != event.actor or verifier.key_id_hex != event.key_id:
         raise SignatureError(f"key {key.name}/{verifier.key_id_hex} is not the key the event names")
-    signed_bytes = canonical_bytes(event.to_json())
-    return SignedEvent(event, signed_bytes, key.sign(SIGNING_CONTEXT + signed_bytes))
+
+    def salt(name: str, value: JSONValue) -> str:
+        # Derived from the signer's secret (as RFC 6979 derives nonces): unguessable without the key, and the
+        # same event signed twice gives the same bytes, so a retried submission is recognised, not refused.
+        message = SALT_CONTEXT + canonical_bytes([event.event_id, name, value])
+        return b64url(hmac.new(key.seed, message, hashlib.sha256).digest()[:SALT_BYTES])
+
+    payload, disclosures = conceal(event.payload, private, salt=salt)
+    signed = dataclasses.replace(event, payload=payload) if disclosures else event
+    signed_bytes = canonical_bytes(signed.to_json())
+    return SignedEvent(signed, signed_bytes, key.sign(SIGNING_CONTEXT + signed_bytes), disclosures)
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,21 @@
-"""The ginseng domain: the event catalogue (payload schemas) and, later, rules and lineage. Pure Python."""
+"""The ginseng domain: event schemas, private fields, lineage, state, rules, the public history. Pure Python."""
 
-from .catalogue import EventSchema, catalogue, check_event_type, check_payload, event_types
+from .catalogue import (
+    EventSchema,
+    catalogue,
+    check_event_type,
+    check_payload,
+    check_submitted,
+    event_types,
+    private_fields,
+)
 
-__all__ = ["EventSchema", "catalogue", "check_event_type", "check_payload", "event_types"]
+__all__ = [
+    "EventSchema",
+    "catalogue",
+    "check_event_type",
+    "check_payload",
+    "check_submitted",
+    "event_types",
+    "private_fields",
+]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from typing import Any
 
@@ -19,12 +19,13 @@ import jsonschema_rs
 import yaml
 
 from ..chain.errors import FieldProblem, MalformedError
+from ..chain.records import Event, SignedEvent
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 SCHEMAS_PACKAGE = "ginseng_trace.schemas"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class EventSchema:
     """One event type: its name, titles, JSON Schema and documented examples."""
 
@@ -33,6 +34,18 @@ class EventSchema:
     title_zh: str
     schema: Mapping[str, Any]
     validator: Any  # a compiled jsonschema_rs validator
+
+    @cached_property
+    def private(self) -> frozenset[str]:
+        """Payload members marked ``x-private`` (directly or on the definition they refer to): signed only
+        as salted digests, never in plain text (``docs/FORMAT.md`` §2a)."""
+        found = set()
+        for name, member in self.schema.get("properties", {}).items():
+            ref = member.get("$ref", "")
+            target = self.schema["$defs"].get(ref.removeprefix("#/$defs/"), {}) if ref else {}
+            if member.get("x-private") or target.get("x-private"):
+                found.add(name)
+        return frozenset(found)
 
     @property
     def examples(self) -> list[Any]:
@@ -100,3 +113,35 @@ def check_payload(event_type: str, payload: Any, pointer: str = "/event/payload"
     problems = check_event_type(event_type).problems(payload, pointer)
     if problems:
         raise MalformedError(problems)
+
+
+def private_fields(event_type: str) -> frozenset[str]:
+    """The payload members of ``event_type`` that are signed only as salted digests."""
+    return check_event_type(event_type).private
+
+
+def check_submitted(signed: SignedEvent, pointer: str = "/event") -> Event:
+    """The submitted event with its private members revealed, once its type is known, every private member
+    came as a disclosure (none in plain text, none public behind a digest) and the revealed payload fits the
+    type's schema. :class:`MalformedError` names every problem."""
+    event = signed.event
+    schema = check_event_type(event.type, pointer + "/type")
+    problems = [
+        FieldProblem(f"{pointer}/payload/{name}", "is private: sign its salted digest and send it as a disclosure")
+        for name in sorted(schema.private & set(event.payload))
+    ]
+    envelope = pointer.removesuffix("/event")
+    problems += [
+        FieldProblem(f"{envelope}/disclosures/{i}", f"payload member {d.name!r} is public and must be signed as is")
+        for i, d in enumerate(signed.disclosures)
+        if d.name not in schema.private
+    ]
+    if problems:
+        raise MalformedError(problems)
+    try:
+        revealed = signed.revealed
+    except MalformedError as exc:
+        # reveal() names /event/payload and /disclosures; nest both under this envelope's place
+        raise MalformedError([FieldProblem(envelope + p.pointer, p.detail) for p in exc.problems]) from None
+    check_payload(event.type, dict(revealed.payload), pointer + "/payload")
+    return revealed

@@ -57,11 +57,16 @@ class PublicHistory:
     processing: list[dict[str, Any]] = field(default_factory=list)
     tests: list[dict[str, Any]] = field(default_factory=list)
     journey: list[dict[str, Any]] = field(default_factory=list)
+    sales: list[dict[str, Any]] = field(default_factory=list)  # sales of serialised units of this lot
     status: str | None = None  # "hold" or "recall" when one applies
     status_reason: str | None = None
     food_warning: tuple[str, str] | None = None
     storage_advice: tuple[str, str] = STORAGE_ADVICE
     serials: tuple[str, str] | None = None
+
+    def sales_of(self, serial: str | None) -> list[dict[str, Any]]:
+        """The recorded sales of one serialised unit of this lot."""
+        return [sale for sale in self.sales if serial is not None and serial in sale["serials"]]
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -78,6 +83,7 @@ class PublicHistory:
             "processing": self.processing,
             "tests": self.tests,
             "journey": self.journey,
+            "sales": self.sales,
             "status": self.status,
             "status_reason": self.status_reason,
             "food_warning": list(self.food_warning) if self.food_warning else None,
@@ -155,6 +161,16 @@ def public_history(lot_id: str, events: Sequence[Mapping[str, Any]]) -> PublicHi
         elif kind == "quality_test":
             history.tests.append({"lot": lot, "on": str(when)[:10], **_test_summary(payload)})
         elif kind in JOURNEY_TYPES:
+            if kind == "sell" and lot == lot_id and payload.get("serials"):
+                history.sales.append(
+                    {
+                        "serials": list(payload["serials"]),
+                        "at": str(when),
+                        "on": str(when)[:10],
+                        "city": payload.get("city"),
+                        "by": event.get("actor"),
+                    }
+                )
             history.journey.append(
                 {
                     "lot": lot,

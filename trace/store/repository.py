@@ -5,6 +5,7 @@ The caller (the service layer) owns the transaction; this class never commits.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import astuple, dataclass
 from typing import Any
@@ -18,6 +19,7 @@ from .tables import (
     actor_keys,
     checkpoints,
     cosignatures,
+    disclosures,
     findings,
     key_revocations,
     log_keys,
@@ -45,6 +47,8 @@ class StoredRecord:
     event_hash: str
     event_bytes: bytes
     record_bytes: bytes
+    # the private members' disclosures, when the reader asked for them; not part of the record's identity
+    disclosures: tuple[str, ...] = dataclasses.field(default=(), compare=False)
 
     def entry(self) -> StoredEntry:
         return StoredEntry(
@@ -97,6 +101,7 @@ class NewRecord:
     event_bytes: bytes
     record_bytes: bytes
     inputs: tuple[tuple[str, str], ...]  # (input lot, head hash)
+    disclosures: tuple[str, ...] = ()
 
 
 _COLUMNS = (
@@ -262,9 +267,11 @@ class LedgerRepository:
             for r in new
         ]
         links = [(r.log_index, i, lot, bytes.fromhex(head)) for r in new for i, (lot, head) in enumerate(r.inputs)]
+        private = [(r.log_index, i, d) for r in new for i, d in enumerate(r.disclosures)]
         self._move_heads(new)
         self._bulk_insert(records.name, records.columns.keys(), rows)
         self._bulk_insert(record_inputs.name, record_inputs.columns.keys(), links)
+        self._bulk_insert(disclosures.name, disclosures.columns.keys(), private)
 
     def _move_heads(self, new: Sequence[NewRecord]) -> None:
         latest = {r.lot_id: r for r in new}  # in append order, so the last record of each lot wins
@@ -314,13 +321,31 @@ class LedgerRepository:
         ).first()
         return _stored(row) if row else None
 
-    def lot_records(self, lots: Collection[str]) -> list[StoredRecord]:
-        """Every record of the named lots, in log order."""
+    def lot_records(self, lots: Collection[str], *, private: bool = False) -> list[StoredRecord]:
+        """Every record of the named lots, in log order (with their disclosures when ``private``)."""
         found: list[StoredRecord] = []
         for chunk in _chunks(sorted(lots)):
             query = select(*_COLUMNS).where(records.c.lot_id.in_(chunk))
             found.extend(_stored(row) for row in self.connection.execute(query))
+        if private and found:
+            held: dict[int, tuple[str, ...]] = {}
+            for chunk in _chunks(sorted(lots)):
+                ours = select(records.c.log_index).where(self._among(records.c.lot_id, chunk))
+                held.update(self._disclosures(disclosures.c.log_index.in_(ours.scalar_subquery())))
+            found = [dataclasses.replace(r, disclosures=held.get(r.log_index, ())) for r in found]
         return sorted(found, key=lambda r: r.log_index)
+
+    def _disclosures(self, where: ColumnElement[bool]) -> dict[int, tuple[str, ...]]:
+        """``log_index -> disclosures`` (in their submitted order) of the records ``where`` selects."""
+        query = (
+            select(disclosures.c.log_index, disclosures.c.disclosure)
+            .where(where)
+            .order_by(disclosures.c.log_index, disclosures.c.position)
+        )
+        held: dict[int, list[str]] = {}
+        for index, text_ in self.connection.execute(query):
+            held.setdefault(int(index), []).append(str(text_))
+        return {index: tuple(found) for index, found in held.items()}
 
     def all_records(self, batch: int = 2000) -> Iterator[StoredRecord]:
         """Every record in log order, read in batches by index range."""
@@ -333,8 +358,11 @@ class LedgerRepository:
                 return
             start = rows[-1].log_index + 1
 
-    def replay(self, lots: Collection[str] | None = None, batch: int = 5000) -> Iterator[tuple[int, bytes, str]]:
-        """``(log_index, event bytes, recorded_at)`` of every record (of the named lots), in log order."""
+    def replay(
+        self, lots: Collection[str] | None = None, batch: int = 5000
+    ) -> Iterator[tuple[int, bytes, str, tuple[str, ...]]]:
+        """``(log_index, event bytes, recorded_at, disclosures)`` of every record (of the named lots), in log
+        order."""
         start = 0
         while True:
             query = (
@@ -346,7 +374,9 @@ class LedgerRepository:
             if lots is not None:
                 query = query.where(self._among(records.c.lot_id, sorted(lots)))
             rows = [(int(i), bytes(b), str(t)) for i, b, t in self.connection.execute(query)]
-            yield from rows
+            if rows:
+                held = self._disclosures(disclosures.c.log_index.between(rows[0][0], rows[-1][0]))
+                yield from ((i, b, t, held.get(i, ())) for i, b, t in rows)
             if len(rows) < batch:
                 return
             start = rows[-1][0] + 1
@@ -358,15 +388,29 @@ class LedgerRepository:
             [{"gtin": g, "lot_id": lot, "serial": s, "scanned_at": at, "city": c} for g, lot, s, at, c in rows],
         )
 
-    def scan_stats(self, gtin: str, lot_id: str, serial: str | None) -> tuple[int, str | None, list[str]]:
-        """How often a label was scanned, when first, and from which cities (where people allowed it)."""
-        label = (scans.c.gtin == gtin) & (scans.c.lot_id == lot_id)
-        label &= scans.c.serial.is_(None) if serial is None else scans.c.serial == serial
-        count, first = self.connection.execute(select(func.count(), func.min(scans.c.scanned_at)).where(label)).one()
-        cities = self.connection.execute(
-            select(scans.c.city).where(label & scans.c.city.is_not(None)).distinct().order_by(scans.c.city)
-        )
-        return int(count), first, [str(c) for (c,) in cities]
+    def scan_tallies(
+        self, gtin: str | None = None, lot_id: str | None = None, serial: str | None = None, *, one: bool = False
+    ) -> dict[tuple[str, str, str | None], list[tuple[str | None, int, str, str]]]:
+        """``(gtin, lot, serial) -> [(city, scans, first, last), ...]``: each label's scans, per city (None
+        for scans without one), of one label (``one``) or of every label, or every label of a lot."""
+        query = select(
+            scans.c.gtin,
+            scans.c.lot_id,
+            scans.c.serial,
+            scans.c.city,
+            func.count(),
+            func.min(scans.c.scanned_at),
+            func.max(scans.c.scanned_at),
+        ).group_by(scans.c.gtin, scans.c.lot_id, scans.c.serial, scans.c.city)
+        if lot_id is not None:
+            query = query.where(scans.c.lot_id == lot_id)
+        if one:
+            query = query.where((scans.c.gtin == gtin) & (scans.c.lot_id == lot_id))
+            query = query.where(scans.c.serial.is_(None) if serial is None else scans.c.serial == serial)
+        found: dict[tuple[str, str, str | None], list[tuple[str | None, int, str, str]]] = {}
+        for g, lot, s, city, count, first, last in self.connection.execute(query):
+            found.setdefault((g, lot, s), []).append((city, int(count), str(first), str(last)))
+        return found
 
     def input_lots(self, lots: Collection[str]) -> set[str]:
         """The lots consumed by any record of the named lots."""

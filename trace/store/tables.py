@@ -171,3 +171,15 @@ scans = Table(
     Column("city", String(64), nullable=True),
     Index("ix_scans_label", "gtin", "lot_id", "serial"),
 )
+
+# The private payload members of events, as the disclosures their actors sent (docs/FORMAT.md §2a). Apart
+# from the records so that nothing public carries them: proof bundles and pages hold only their digests.
+# Each is checked against its digest when read. No UPDATE (a trigger refuses it); DELETE is allowed, as an
+# erasure: the records and every proof stay valid without the plain text.
+disclosures = Table(
+    "disclosures",
+    metadata,
+    Column("log_index", BigInteger, ForeignKey("records.log_index"), primary_key=True),
+    Column("position", Integer, primary_key=True, autoincrement=False),
+    Column("disclosure", Text, nullable=False),
+)

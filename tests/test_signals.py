@@ -1,0 +1,90 @@
+"""Copied-label signals: the pure rules (with hypothesis), and the page and the regulator's API over HTTP."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ginseng_trace.labels.signals import LabelScans, Sale, ScanPolicy, signals
+from ginseng_trace.service import Ledger
+
+from .test_labels import GTIN, Site
+
+POLICY = ScanPolicy(max_scans=3, max_cities=1)
+SALE = Sale("2025-11-20T07:30:00Z", "长春", "changchun-ginseng-shop")
+
+
+def kinds(scans: LabelScans, sales: list[Sale] | None = None) -> list[str]:
+    return [s.kind for s in signals(scans, POLICY, sales or [])]
+
+
+def test_a_genuine_box_raises_nothing() -> None:
+    scans = LabelScans(3, "2025-11-19T00:00:00Z", "2025-11-21T00:00:00Z", {"长春": "2025-11-21T00:00:00Z"})
+    assert kinds(scans, [SALE]) == []
+
+
+def test_each_signal_and_its_messages() -> None:
+    often = signals(LabelScans(4, "2025-11-19T00:00:00Z"), POLICY)
+    assert [(s.kind, s.message, s.message_zh) for s in often] == [
+        ("often", "scanned 4 times (usually at most 3)", "此标签已被扫码 4 次（通常不超过 3 次）")
+    ]
+    cities = {"长春": "2025-11-19T00:00:00Z", "广州": "2025-11-19T01:00:00Z"}
+    assert kinds(LabelScans(2, None, None, cities)) == ["cities"]
+    before_sale = {"广州": "2025-11-19T00:00:00Z"}
+    assert kinds(LabelScans(1, None, None, before_sale), [SALE]) == []  # scanned elsewhere before it was sold
+    after_sale = {"广州": "2025-11-21T09:00:00Z"}
+    [sold] = signals(LabelScans(1, None, None, after_sale), POLICY, [SALE])
+    assert sold.kind == "sold_elsewhere"
+    assert sold.message == "recorded as sold in 长春 on 2025-11-20, then scanned in 广州"
+    assert sold.message_zh == "账本记载已于 2025-11-20 在长春售出，之后却在广州被扫码"
+    assert kinds(LabelScans(1, None, None, after_sale), [Sale(SALE.at, None, SALE.seller)]) == []  # no place
+
+
+times = st.datetimes().map(lambda d: d.strftime("%Y-%m-%dT%H:%M:%SZ"))
+
+
+@given(
+    count=st.integers(0, 50),
+    cities=st.dictionaries(st.sampled_from(["长春", "吉林", "广州", "北京", "上海"]), times, max_size=5),
+    sale=st.none() | st.builds(Sale, times, st.sampled_from(["长春", "广州"]), st.just("shop")),
+)
+def test_the_signals_follow_their_definitions(count: int, cities: dict[str, str], sale: Sale | None) -> None:
+    found = kinds(LabelScans(count, None, None, cities), [sale] if sale else [])
+    assert ("often" in found) == (count > POLICY.max_scans)
+    assert ("cities" in found) == (len(cities) > POLICY.max_cities)
+    elsewhere = sale is not None and any(c != sale.city and at > sale.at for c, at in cities.items())
+    assert ("sold_elsewhere" in found) == elsewhere
+
+
+def test_a_sold_box_scanned_in_another_city_is_flagged_on_the_page_and_for_the_regulator(demo: Ledger) -> None:
+    sold = f"/01/{GTIN}/10/PK-2025-0931/21/0007"  # the demo records 0007 and 0008 as sold in 长春
+    with Site(demo) as site:
+        at_home = site.get(sold, params={"city": "长春"}, headers={"Accept": "application/json"}).json()
+        assert at_home["scans"]["alerts"] == []
+        assert [s["city"] for s in at_home["sold"]] == ["长春"]
+        page = site.get(sold, params={"city": "长春"})
+        assert "账本记载：本件已于 2025-11-20 售出（长春）" in page.text
+        elsewhere = site.get(sold, params={"city": "广州", "lang": "en"})
+        assert "recorded as sold in 长春 on 2025-11-20, then scanned in 广州" in elsewhere.text
+        unsold = f"/01/{GTIN}/10/PK-2025-0931/21/0100"
+        assert site.get(unsold, params={"city": "广州"}, headers={"Accept": "application/json"}).json()["sold"] == []
+        for _ in range(4):
+            site.get(f"/01/{GTIN}/10/PK-2025-0931/21/0101")
+        report = site.get("/api/v1/scan-signals").json()
+        lot_only = site.get("/api/v1/scan-signals", params={"lot": "PK-2025-0931"}).json()
+        other = site.get("/api/v1/scan-signals", params={"lot": "PLOT-JY-0003"}).json()
+    assert report == lot_only
+    assert other["labels"] == []
+    assert report["policy"] == {"max_scans": 3, "max_cities": 1}
+    flagged = {label["serial"]: label for label in report["labels"]}
+    assert sorted(flagged) == ["0007", "0101"]  # 0100 was scanned once, in one city: nothing to flag
+    assert [s["kind"] for s in flagged["0007"]["signals"]] == ["cities", "sold_elsewhere"]
+    assert flagged["0007"]["cities"] == ["广州", "长春"]
+    assert flagged["0007"]["scans"] == 3
+    assert [s["kind"] for s in flagged["0101"]["signals"]] == ["often"]
+
+
+def test_the_scan_signals_api_over_http_is_described(demo: Ledger) -> None:
+    with Site(demo) as site:
+        spec = site.get("/openapi.json").json()
+    assert "/api/v1/scan-signals" in spec["paths"]
