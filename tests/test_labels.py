@@ -8,6 +8,7 @@ import io
 import json
 import re
 from collections.abc import Iterator
+from itertools import pairwise
 from pathlib import Path
 
 import httpx
@@ -303,3 +304,69 @@ def test_a_failed_scan_write_keeps_the_counts_for_the_next_flush(demo: Ledger, m
         demo._flush_scans_in_background()  # the background path logs instead of raising
     assert demo.record_scan(GTIN, "PK-2025-0931", "0003", None).count == 2
     assert demo.flush_scans() == 2
+
+
+def test_a_repeated_scan_reads_nothing_and_other_processes_scans_show_within_seconds(
+    demo: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A label's tally is read once and kept (a scan burst costs no reads); a second ledger on the same
+    database (another worker process) sees this one's scans once they are written and its cache expires."""
+    from sqlalchemy import event
+
+    from ginseng_trace import service
+
+    statements: list[str] = []
+    event.listen(demo.engine, "before_cursor_execute", lambda *a: statements.append(str(a[2])))
+    demo.record_scan(GTIN, "PK-2025-0931", "0009", "长春")
+    reads = len(statements)
+    for _ in range(5):
+        assert demo.record_scan(GTIN, "PK-2025-0931", "0009", None).count > 1
+    assert len(statements) == reads  # five scans, no statement
+    other = Ledger(demo.engine)
+    assert other.record_scan(GTIN, "PK-2025-0931", "0009", None).count == 1  # nothing written yet
+    assert demo.flush_scans() == 6
+    assert other.record_scan(GTIN, "PK-2025-0931", "0009", None).count == 2  # its own tally, still cached
+    monkeypatch.setattr(service, "SCAN_TALLY_SECONDS", 0.0)
+    assert other.record_scan(GTIN, "PK-2025-0931", "0009", None).count == 9  # 6 written + its own 3
+    assert demo.record_scan(GTIN, "PK-2025-0931", "0009", None).count == 7  # 6 of its own, written, + 1
+    assert other.flush_scans() == 3
+    assert demo.record_scan(GTIN, "PK-2025-0931", "0009", None).count == 11
+
+
+def test_scans_counted_while_flushes_write_are_each_counted_once(demo: Ledger) -> None:
+    """Threads scanning four labels while another thread flushes: no scan is lost or counted twice."""
+    import threading
+
+    labels = [f"{n:04d}" for n in range(20, 24)]
+    seen: dict[tuple[str, int], list[int]] = {(serial, k): [] for serial in labels for k in range(2)}
+
+    def scanner(serial: str, k: int) -> None:
+        for _ in range(60):
+            seen[serial, k].append(demo.record_scan(GTIN, "PK-2025-0931", serial, None).count)
+
+    stop = threading.Event()
+
+    def flusher() -> None:
+        while not stop.is_set():
+            demo.flush_scans()
+
+    threads = [threading.Thread(target=scanner, args=key) for key in seen]
+    background = threading.Thread(target=flusher)
+    background.start()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    stop.set()
+    background.join()
+    demo.flush_scans()
+    for counts in seen.values():
+        # each thread's own scans: every tally counts all scans before it (a concurrent one may be in it
+        # already), so they rise strictly, from at least 1 to at most the 120 scans of the label
+        assert all(a < b for a, b in pairwise(counts))
+        assert counts[0] >= 1
+        assert counts[-1] <= 120
+    for serial in labels:
+        assert demo.record_scan(GTIN, "PK-2025-0931", serial, None).count == 121
+    report = {serial: scans.count for _g, _lot, serial, scans in demo.scan_report("PK-2025-0931")}
+    assert all(report[serial] == 121 for serial in labels)

@@ -215,3 +215,16 @@ def test_a_forged_lot_head_cannot_make_a_new_record_verify(engine: Engine, ledge
     ledger.append(grower.sign("PLOT-1", "sow", event_id="h2"))
     broken = assert_broken_at(ledger, "h2", "prev link")
     assert broken.brk.found == "00" * 32
+
+
+def test_the_log_state_follows_this_ledger_at_once_and_others_within_its_max_age(ledger: Ledger, grower: Actor) -> None:
+    """Scan pages and bundles are cached on ``log_state``: this process's changes show at once, another
+    process's (another ledger object on the same database) after at most ``max_age`` seconds."""
+    before = ledger.log_state()
+    ledger.append(grower.sign("PLOT-1", "register_plot"))
+    assert ledger.log_state()[0] == before[0] + 1
+    other = Ledger(ledger.engine)
+    assert other.log_state()[0] == before[0] + 1
+    ledger.append(grower.sign("PLOT-1", "sow"))
+    assert other.log_state()[0] == before[0] + 1  # still its cached state
+    assert other.log_state(max_age=0)[0] == before[0] + 2

@@ -9,11 +9,12 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
-from typing import Any, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy import Engine
 
@@ -52,6 +53,16 @@ Clock = Callable[[], datetime]
 TILE_WIDTH = 256
 SCAN_FLUSH_SECONDS = 0.2
 SCAN_PENDING_LIMIT = 100_000
+SCAN_TALLY_SECONDS = 5.0
+"""How long a label's stored scan tally, once read, is trusted before it is read again (so that scans
+counted by other processes serving the same database show within seconds)."""
+SCAN_TALLY_LABELS = 100_000
+
+LOG_STATE_SECONDS = 1.0
+"""How stale ``Ledger.log_state`` may be (appends by other processes show on scan pages within this)."""
+
+Label = tuple[str, str, str | None]  # (gtin, lot, serial)
+ScanRow = tuple[str | None, int, str, str]  # (city, scans, first, last)
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
@@ -108,6 +119,23 @@ class ConflictError(RefusedError):
 
 class NotFoundError(Error):
     """No such record or lot."""
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _changes_the_ledger(method: Callable[Concatenate[Ledger, P], R]) -> Callable[Concatenate[Ledger, P], R]:
+    """Mark a method that changes what ``log_state`` describes: its cached value is dropped afterwards."""
+
+    def changing(self: Ledger, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return method(self, *args, **kwargs)
+        finally:
+            self._log_state = None
+
+    changing.__name__, changing.__qualname__, changing.__doc__ = method.__name__, method.__qualname__, method.__doc__
+    return changing
 
 
 def _label_scans(rows: Sequence[tuple[str | None, int, str, str]]) -> LabelScans:
@@ -282,9 +310,13 @@ class Ledger:
     ) -> None:
         self.engine = engine
         self.clock = clock
-        self._scan_lock = threading.Lock()
+        self._scan_lock = threading.Lock()  # held for memory only, never across a database call
+        self._scan_flush_lock = threading.Lock()  # held while scans are written, or a stored tally read
         self._scans_pending: list[tuple[str, str, str | None, str, str | None]] = []
         self._scan_flusher: threading.Timer | None = None
+        self._tallies: dict[Label, tuple[float, list[ScanRow]]] = {}  # stored tallies as last read (+ since written)
+        self._unwritten: dict[Label, list[ScanRow]] = {}  # this process's scans not written yet
+        self._log_state: tuple[float, tuple[int, int, int]] | None = None
         self.dev_signer = dev_signer
         self.log_signer = log_signer
         self.checkpoint_every = checkpoint_every
@@ -295,6 +327,7 @@ class Ledger:
 
     # -- actor keys ---------------------------------------------------------------
 
+    @_changes_the_ledger
     def register_key(self, key: VerifierKey, *, valid_until: str | None = None) -> bool:
         """Register an actor's verifier key, valid from now (until ``valid_until``, if given);
         True if new, False if already registered."""
@@ -319,6 +352,7 @@ class Ledger:
             repo.add_actor_key(key, now, valid_until)
             return True
 
+    @_changes_the_ledger
     def revoke_key(self, actor: str, key_id: str, reason: str) -> ActorKey:
         """Revoke an actor's key from now on: it signs no new event; what it signed before stays verifiable."""
         if not reason.strip():
@@ -373,6 +407,7 @@ class Ledger:
         """Append one client-signed event (idempotent on its event id)."""
         return self.append_batch([signed], pointer=lambda _i: "/event")[0]
 
+    @_changes_the_ledger
     def append_batch(
         self, batch: Sequence[SignedEvent], *, pointer: Callable[[int], str] = lambda i: f"/{i}/event"
     ) -> list[Appended]:
@@ -542,49 +577,82 @@ class Ledger:
         """Count one scan of a label (outside the ledger: no record, no signature) and return its tally.
 
         Scans are written behind, in batches (``flush_scans``, at most ``SCAN_FLUSH_SECONDS`` later), so
-        that a burst of scans costs reads, not one write transaction each; the tally counts the scans not
-        yet written too. A crash loses at most that many seconds of counts, never ledger data."""
+        that a burst of scans costs no write transaction each; a label's stored tally is read once and then
+        kept in memory for ``SCAN_TALLY_SECONDS`` (scans counted by other processes on the same database
+        show after at most that long), so a repeated scan costs no read either, and no scan waits for a
+        write. The tally counts the scans not yet written too. A crash loses at most
+        ``SCAN_FLUSH_SECONDS`` of counts, never ledger data."""
         at = format_utc(self.clock())
         city = city.strip()[:64] or None if city else None
         label = (gtin, lot_id, serial)
+        now = time.monotonic()
         with self._scan_lock:
             self._scans_pending.append((gtin, lot_id, serial, at, city))
-            pending = [(row[4], 1, row[3], row[3]) for row in self._scans_pending if row[:3] == label]
-            with self.engine.connect() as conn:
-                stored = LedgerRepository(conn).scan_tallies(gtin, lot_id, serial, one=True).get(label, [])
+            self._unwritten.setdefault(label, []).append((city, 1, at, at))
             if self._scan_flusher is None:
                 self._scan_flusher = threading.Timer(SCAN_FLUSH_SECONDS, self._flush_scans_in_background)
                 self._scan_flusher.daemon = True
                 self._scan_flusher.start()
-        return _label_scans(stored + pending)
+            cached = self._tallies.get(label)
+            if cached is not None and now - cached[0] < SCAN_TALLY_SECONDS:
+                return _label_scans(cached[1] + self._unwritten[label])
+        # Read the stored tally while no flush is writing, so that a row is either stored or unwritten,
+        # never both; only this label's first scan (or its first after SCAN_TALLY_SECONDS) comes here.
+        with self._scan_flush_lock:
+            with self.engine.connect() as conn:
+                stored = LedgerRepository(conn).scan_tallies(gtin, lot_id, serial, one=True).get(label, [])
+            with self._scan_lock:
+                self._tallies.pop(label, None)
+                if len(self._tallies) >= SCAN_TALLY_LABELS:
+                    self._tallies.pop(next(iter(self._tallies)))
+                self._tallies[label] = (now, stored)
+                return _label_scans(stored + self._unwritten.get(label, []))
 
     def scan_report(self, lot_id: str | None = None) -> list[tuple[str, str, str | None, LabelScans]]:
         """Every scanned label (of one lot), with its scans: ``(gtin, lot, serial, scans)``, written and
         pending alike."""
-        with self._scan_lock:
-            pending = list(self._scans_pending)
-        with self.engine.connect() as conn:
-            tallies = LedgerRepository(conn).scan_tallies(lot_id=lot_id)
+        with self._scan_flush_lock:  # no flush writing: every scan is either stored or pending
+            with self.engine.connect() as conn:
+                tallies = LedgerRepository(conn).scan_tallies(lot_id=lot_id)
+            with self._scan_lock:
+                pending = list(self._scans_pending)
         for gtin, lot, serial, at, city in pending:
             if lot_id is None or lot == lot_id:
                 tallies.setdefault((gtin, lot, serial), []).append((city, 1, at, at))
         return [(g, lot, s, _label_scans(rows)) for (g, lot, s), rows in sorted(tallies.items(), key=str)]
 
     def flush_scans(self) -> int:
-        """Write the scans counted but not yet stored, in one transaction; return how many. If the write
-        fails the scans stay pending (up to ``SCAN_PENDING_LIMIT``) for the next flush, and the error is
-        raised to the caller (the background flusher logs it)."""
-        with self._scan_lock:
-            rows, self._scans_pending = self._scans_pending, []
-            self._scan_flusher = None
+        """Write the scans counted but not yet stored, in one transaction; return how many. Scans go on
+        being counted while it writes. If the write fails the scans stay pending (up to
+        ``SCAN_PENDING_LIMIT``) for the next flush, and the error is raised to the caller (the background
+        flusher logs it)."""
+        with self._scan_flush_lock:
+            with self._scan_lock:
+                rows, self._scans_pending = self._scans_pending, []
+                self._scan_flusher = None
+                writing = {label: len(unwritten) for label, unwritten in self._unwritten.items()}
             if not rows:
                 return 0
             try:
                 with self.engine.begin() as conn:
                     LedgerRepository(conn).add_scans(rows)
             except Exception:
-                self._scans_pending = (rows + self._scans_pending)[-SCAN_PENDING_LIMIT:]
+                with self._scan_lock:
+                    dropped = len(rows) + len(self._scans_pending) > SCAN_PENDING_LIMIT
+                    self._scans_pending = (rows + self._scans_pending)[-SCAN_PENDING_LIMIT:]
+                    if dropped:  # the oldest were dropped: forget them everywhere
+                        self._unwritten = {}
+                        for gtin, lot, serial, at, city in self._scans_pending:
+                            self._unwritten.setdefault((gtin, lot, serial), []).append((city, 1, at, at))
                 raise
+            with self._scan_lock:  # written: they move from this process's unwritten to its stored tallies
+                for label, count in writing.items():
+                    written, self._unwritten[label] = self._unwritten[label][:count], self._unwritten[label][count:]
+                    if not self._unwritten[label]:
+                        del self._unwritten[label]
+                    cached = self._tallies.get(label)
+                    if cached is not None:
+                        cached[1].extend(written)
         return len(rows)
 
     def _flush_scans_in_background(self) -> None:
@@ -616,6 +684,7 @@ class Ledger:
                 raise NotFoundError(f"lot {lot_id!r} has no record")
             return repo.findings(self._lineage(repo, lot_id) if ancestors else {lot_id}, rule)
 
+    @_changes_the_ledger
     def check(self, lot_id: str | None = None, *, record: bool = False) -> CheckReport:
         """Re-run every rule over the whole ledger from its records alone, in log order, and compare with
         the stored findings. With ``lot_id`` the report covers that lot and every lot it was made from
@@ -751,10 +820,26 @@ class Ledger:
             self._head_maps.pop(old, None)
         return head_map
 
+    def log_state(self, max_age: float = LOG_STATE_SECONDS) -> tuple[int, int, int]:
+        """``(tree size, latest checkpoint size, its cosignatures)``, for caches of what derives from them
+        (scan pages, bundles): read from the database at most every ``max_age`` seconds, and again at once
+        after this ledger object changed anything. Another process's appends show within ``max_age``."""
+        now = time.monotonic()
+        cached = self._log_state
+        if cached is not None and now - cached[0] < max_age:
+            return cached[1]
+        with self.engine.connect() as conn:
+            repo = LedgerRepository(conn)
+            size, latest = repo.next_log_index(), repo.latest_checkpoint()
+        state = (size, latest.size if latest else 0, len(latest.cosignatures) if latest else 0)
+        self._log_state = (now, state)
+        return state
+
     def tree_size(self) -> int:
         with self.engine.connect() as conn:
             return LedgerRepository(conn).next_log_index()
 
+    @_changes_the_ledger
     def publish_checkpoint(self) -> StoredCheckpoint:
         """Sign a checkpoint of the whole tree now (or return the latest if the tree has not grown).
 
@@ -796,6 +881,7 @@ class Ledger:
             for (vkey, valid_from), end in zip(rows, ends, strict=True)
         ]
 
+    @_changes_the_ledger
     def adopt_log_key(self) -> None:
         """Record the configured log key as the current one, if it is new; refuse a retired key."""
         signer = self.log_signer
@@ -882,6 +968,7 @@ class Ledger:
                 raise MalformedError(problem)
             return self._with_nodes(repo, lambda node: consistency_proof_from(size1, size2, node))
 
+    @_changes_the_ledger
     def add_cosignatures(self, size: int, lines: str) -> list[Verified]:
         """Attach witness cosignature lines (tlog-witness response body) to the checkpoint of ``size``.
 

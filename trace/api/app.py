@@ -27,7 +27,7 @@ from ..chain.merkle import leaf_hash
 from ..chain.records import SignedEvent
 from ..events.catalogue import catalogue, check_event_type, event_types
 from ..events.rules import rules_config
-from ..service import Appended, Ledger, NotFoundError
+from ..service import Appended, Ledger
 from ..store.repository import StoredCheckpoint, StoredFinding
 from . import labels, models, problems
 
@@ -291,11 +291,7 @@ def create_app(
         """The lot's offline proof bundle: its history and its ancestors', with inclusion proofs into one
         checkpoint. Built again only when the log has grown (every scan page fetches it); an ETag lets
         browsers and CDNs revalidate with ``If-None-Match`` instead of downloading it again."""
-        try:
-            latest = ledger.latest_checkpoint()
-            state = (ledger.tree_size(), latest.size, len(latest.cosignatures))
-        except NotFoundError:
-            state = (ledger.tree_size(), 0, 0)
+        state = ledger.log_state()
         cached = bundles.get(lot_id)
         if cached is None or cached[0] != state:
             data = ledger.bundle(lot_id).to_bytes()

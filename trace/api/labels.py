@@ -147,9 +147,9 @@ def install(app: FastAPI, ledger: Ledger, *, public_base: str, scan_policy: Scan
 
     def lot_view(lot_id: str) -> LotView:
         """The lot's public history, the server's verification of it, its public findings and the log's
-        keys: computed again whenever the ledger has grown (one tree-size read tells) or a minute has
-        passed, otherwise reused (a scan is a read)."""
-        size, now = ledger.tree_size(), time.monotonic()
+        keys: computed again whenever the ledger has grown (``Ledger.log_state``: at once for this process's
+        appends, within a second for others') or a minute has passed, otherwise reused."""
+        size, now = ledger.log_state()[0], time.monotonic()
         cached = views.get(lot_id)
         if cached is not None and cached[0] == size and now - cached[1] < VIEW_SECONDS:
             return cached[2]
