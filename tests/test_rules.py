@@ -22,10 +22,18 @@ NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def timed(engine: Engine, grower: Actor) -> Ledger:
-    ledger = Ledger(engine, clock=lambda: NOW)
-    ledger.register_key(grower.key.verifier())
-    return ledger
+def timed(engine: Engine) -> Ledger:
+    """A ledger whose clock stands still at NOW, so that every rule about time sees the same moment."""
+    return Ledger(engine, clock=lambda: NOW)
+
+
+@pytest.fixture
+def grower(timed: Ledger) -> Actor:
+    """The grower, its key registered at NOW on the timed ledger (not at the real time, which by now is
+    later than NOW: a key registered later would not be valid for records sealed at NOW)."""
+    actor = Actor("test-grower")
+    timed.register_key(actor.key.verifier())
+    return actor
 
 
 def at(moment: datetime) -> str:

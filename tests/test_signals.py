@@ -88,3 +88,24 @@ def test_the_scan_signals_api_over_http_is_described(demo: Ledger) -> None:
     with Site(demo) as site:
         spec = site.get("/openapi.json").json()
     assert "/api/v1/scan-signals" in spec["paths"]
+
+
+def test_a_shopper_may_tell_the_city_without_it_counting_as_another_scan(demo: Ledger) -> None:
+    """The page asks for the city (a plain form, no JavaScript, optional); telling it adds the city to the
+    label's scans, not a scan, and a sold box told from another city is flagged."""
+    sold = f"/01/{GTIN}/10/PK-2025-0931/21/0008"
+    with Site(demo) as site:
+        page = site.get(sold)
+        assert 'name="city"' in page.text
+        assert 'name="place" value="1"' in page.text
+        told = site.get(sold, params={"place": "1", "city": "广州", "lang": "zh"})
+        assert "谢谢，已记下城市" in told.text
+        assert "账本记载已于 2025-11-20 在长春售出，之后却在广州被扫码" in told.text
+        empty = site.get(sold, params={"place": "1", "city": ""}, headers={"Accept": "application/json"}).json()
+        counted = site.get(sold, headers={"Accept": "application/json"}).json()
+    assert empty["scans"]["count"] == 1  # the first scan only: neither report counted
+    assert counted["scans"]["count"] == 2
+    assert [s["kind"] for s in counted["scans"]["signals"]] == ["sold_elsewhere"]
+    demo.flush_scans()
+    [(_g, _lot, _serial, scans)] = [row for row in demo.scan_report("PK-2025-0931") if row[2] == "0008"]
+    assert (scans.count, sorted(scans.cities)) == (2, ["广州"])

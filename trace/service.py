@@ -312,7 +312,7 @@ class Ledger:
         self.clock = clock
         self._scan_lock = threading.Lock()  # held for memory only, never across a database call
         self._scan_flush_lock = threading.Lock()  # held while scans are written, or a stored tally read
-        self._scans_pending: list[tuple[str, str, str | None, str, str | None]] = []
+        self._scans_pending: list[tuple[str, str, str | None, str, str | None, bool]] = []
         self._scan_flusher: threading.Timer | None = None
         self._tallies: dict[Label, tuple[float, list[ScanRow]]] = {}  # stored tallies as last read (+ since written)
         self._unwritten: dict[Label, list[ScanRow]] = {}  # this process's scans not written yet
@@ -573,8 +573,12 @@ class Ledger:
         with self.engine.connect() as conn:
             return LedgerRepository(conn).count()
 
-    def record_scan(self, gtin: str, lot_id: str, serial: str | None, city: str | None = None) -> LabelScans:
+    def record_scan(
+        self, gtin: str, lot_id: str, serial: str | None, city: str | None = None, *, counted: bool = True
+    ) -> LabelScans:
         """Count one scan of a label (outside the ledger: no record, no signature) and return its tally.
+        With ``counted`` false it is a place report: the city of a scan already counted, which the person
+        scanning chose to tell; it adds the city, not a scan.
 
         Scans are written behind, in batches (``flush_scans``, at most ``SCAN_FLUSH_SECONDS`` later), so
         that a burst of scans costs no write transaction each; a label's stored tally is read once and then
@@ -587,15 +591,16 @@ class Ledger:
         label = (gtin, lot_id, serial)
         now = time.monotonic()
         with self._scan_lock:
-            self._scans_pending.append((gtin, lot_id, serial, at, city))
-            self._unwritten.setdefault(label, []).append((city, 1, at, at))
+            if counted or city is not None:  # (a place report without a place tells nothing)
+                self._scans_pending.append((gtin, lot_id, serial, at, city, counted))
+                self._unwritten.setdefault(label, []).append((city, int(counted), at, at))
             if self._scan_flusher is None:
                 self._scan_flusher = threading.Timer(SCAN_FLUSH_SECONDS, self._flush_scans_in_background)
                 self._scan_flusher.daemon = True
                 self._scan_flusher.start()
             cached = self._tallies.get(label)
             if cached is not None and now - cached[0] < SCAN_TALLY_SECONDS:
-                return _label_scans(cached[1] + self._unwritten[label])
+                return _label_scans(cached[1] + self._unwritten.get(label, []))
         # Read the stored tally while no flush is writing, so that a row is either stored or unwritten,
         # never both; only this label's first scan (or its first after SCAN_TALLY_SECONDS) comes here.
         with self._scan_flush_lock:
@@ -616,9 +621,9 @@ class Ledger:
                 tallies = LedgerRepository(conn).scan_tallies(lot_id=lot_id)
             with self._scan_lock:
                 pending = list(self._scans_pending)
-        for gtin, lot, serial, at, city in pending:
+        for gtin, lot, serial, at, city, counted in pending:
             if lot_id is None or lot == lot_id:
-                tallies.setdefault((gtin, lot, serial), []).append((city, 1, at, at))
+                tallies.setdefault((gtin, lot, serial), []).append((city, int(counted), at, at))
         return [(g, lot, s, _label_scans(rows)) for (g, lot, s), rows in sorted(tallies.items(), key=str)]
 
     def flush_scans(self) -> int:
@@ -642,8 +647,8 @@ class Ledger:
                     self._scans_pending = (rows + self._scans_pending)[-SCAN_PENDING_LIMIT:]
                     if dropped:  # the oldest were dropped: forget them everywhere
                         self._unwritten = {}
-                        for gtin, lot, serial, at, city in self._scans_pending:
-                            self._unwritten.setdefault((gtin, lot, serial), []).append((city, 1, at, at))
+                        for gtin, lot, serial, at, city, counted in self._scans_pending:
+                            self._unwritten.setdefault((gtin, lot, serial), []).append((city, int(counted), at, at))
                 raise
             with self._scan_lock:  # written: they move from this process's unwritten to its stored tallies
                 for label, count in writing.items():

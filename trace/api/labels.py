@@ -232,7 +232,10 @@ def install(app: FastAPI, ledger: Ledger, *, public_base: str, scan_policy: Scan
     ) -> Response:
         """The lot's public page (or JSON), after counting this scan."""
         history, verified, findings = view.history, view.verified, view.findings
-        scans = ledger.record_scan(gtin, lot_id, serial, request.query_params.get("city"))
+        # a place report (the form on the page, ?place=1&city=…) tells the city of the scan just counted
+        place = request.query_params.get("place") == "1"
+        city = request.query_params.get("city")
+        scans = ledger.record_scan(gtin, lot_id, serial, city, counted=not place)
         sold = history.sales_of(serial)
         found = signals(scans, scan_policy, [Sale(s["at"], s["city"], s["by"]) for s in sold])
         alerts = [s.message_zh if not _wants_english(request) else s.message for s in found]
@@ -267,7 +270,14 @@ def install(app: FastAPI, ledger: Ledger, *, public_base: str, scan_policy: Scan
             journey_names=JOURNEY_NAMES,
             findings=findings,
             server_verified=verified,
-            scan={"count": scans.count, "first": scans.first, "alerts": alerts, "sold": sold},
+            scan={
+                "count": scans.count,
+                "first": scans.first,
+                "alerts": alerts,
+                "sold": sold,
+                "place_told": place and bool(city),
+            },
+            path=path,
             linkset_url=f"{path}?linkType=linkset" if gtin else None,
             other_lang_url=f"{path}?{urlencode(query)}",
             json_url=f"/api/v1/lots/{lot_id}/history",

@@ -10,7 +10,7 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import astuple, dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, String, any_, bindparam, func, select, text
+from sqlalchemy import ColumnElement, Connection, String, any_, bindparam, case, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..chain.keys import ActorKey, VerifierKey
@@ -381,24 +381,28 @@ class LedgerRepository:
                 return
             start = rows[-1][0] + 1
 
-    def add_scans(self, rows: Sequence[tuple[str, str, str | None, str, str | None]]) -> None:
-        """Insert ``(gtin, lot, serial, scanned_at, city)`` rows."""
+    def add_scans(self, rows: Sequence[tuple[str, str, str | None, str, str | None, bool]]) -> None:
+        """Insert ``(gtin, lot, serial, scanned_at, city, counted)`` rows."""
         self.connection.execute(
             scans.insert(),
-            [{"gtin": g, "lot_id": lot, "serial": s, "scanned_at": at, "city": c} for g, lot, s, at, c in rows],
+            [
+                {"gtin": g, "lot_id": lot, "serial": s, "scanned_at": at, "city": c, "counted": counted}
+                for g, lot, s, at, c, counted in rows
+            ],
         )
 
     def scan_tallies(
         self, gtin: str | None = None, lot_id: str | None = None, serial: str | None = None, *, one: bool = False
     ) -> dict[tuple[str, str, str | None], list[tuple[str | None, int, str, str]]]:
-        """``(gtin, lot, serial) -> [(city, scans, first, last), ...]``: each label's scans, per city (None
+        """``(gtin, lot, serial) -> [(city, scans, first, last), ...]``: each label's scans (place reports
+        count no scan but name a city), per city (None
         for scans without one), of one label (``one``) or of every label, or every label of a lot."""
         query = select(
             scans.c.gtin,
             scans.c.lot_id,
             scans.c.serial,
             scans.c.city,
-            func.count(),
+            func.sum(case((scans.c.counted, 1), else_=0)),
             func.min(scans.c.scanned_at),
             func.max(scans.c.scanned_at),
         ).group_by(scans.c.gtin, scans.c.lot_id, scans.c.serial, scans.c.city)

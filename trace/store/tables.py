@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     ForeignKey,
     Index,
@@ -15,6 +16,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    true,
 )
 
 metadata = MetaData(
@@ -169,6 +171,8 @@ scans = Table(
     Column("serial", String(20), nullable=True),
     Column("scanned_at", String(27), nullable=False),
     Column("city", String(64), nullable=True),
+    # false for a place report: the city of a scan already counted, told afterwards by the person scanning
+    Column("counted", Boolean, nullable=False, server_default=true()),
     Index("ix_scans_label", "gtin", "lot_id", "serial"),
 )
 
