@@ -225,6 +225,23 @@ def test_log_endpoints_serve_checkpoints_and_verifiable_proofs(engine: Any, grow
         assert_problem(client.get(f"/api/v1/log/inclusion/{record.record_hash}?size=99"), 422, "/size")
         assert_problem(client.get("/api/v1/log/checkpoints/3"), 404)
 
+        # what can never change says so, for browsers and CDNs; what grows is revalidated by ETag
+        immutable = "public, max-age=31536000, immutable"
+        assert client.get(f"/api/v1/log/inclusion/{record.event_hash}?size=5").headers["cache-control"] == immutable
+        assert client.get(f"/api/v1/log/inclusion/{record.event_hash}").headers["cache-control"] == "no-cache"
+        assert client.get("/api/v1/log/consistency?from=1&to=5").headers["cache-control"] == immutable
+        assert client.get(f"/api/v1/events/{record.record_hash}").headers["cache-control"] == immutable
+        assert "max-age" in client.get("/api/v1/log/checkpoints/1").headers["cache-control"]
+        assert client.get("/api/v1/log/checkpoint").headers["cache-control"] == "no-cache"
+        history = client.get("/api/v1/lots/PLOT-1/history")
+        etag = history.headers["etag"]
+        assert etag == f'"{ledger.history("PLOT-1")[-1].record_hash}"'
+        assert client.get("/api/v1/lots/PLOT-1/history", headers={"If-None-Match": etag}).status_code == 304
+        client.post("/api/v1/events", json=envelope(grower.sign("PLOT-1", "field_operation")))
+        grown = client.get("/api/v1/lots/PLOT-1/history", headers={"If-None-Match": etag})
+        assert grown.status_code == 200
+        assert len(grown.json()["records"]) == 6
+
 
 def test_checkpoints_are_published_on_a_timer(engine: Any, grower: Actor) -> None:
     import time

@@ -125,3 +125,39 @@ def _flip(entry: dict[str, Any], member: str) -> None:
     text = entry[member]
     at = next(i for i, c in enumerate(text) if c.isdigit() and i > len(text) // 2)
     entry[member] = text[:at] + str((int(text[at]) + 1) % 10) + text[at + 1 :]
+
+
+def anchors_app(log_keys: list[str]) -> Any:
+    """The regulator's site: publishes the keys scan pages should trust, on another origin, with CORS."""
+    from fastapi import FastAPI
+    from fastapi.middleware.cors import CORSMiddleware
+
+    app = FastAPI()
+    app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET"])
+    app.get("/trust.json")(lambda: {"log_keys": log_keys, "witness_keys": []})
+    return app
+
+
+@pytest.mark.parametrize("published", ["the log's own key", "another key"])
+def test_the_page_trusts_the_keys_published_elsewhere_not_its_own(engine: Any, browser: Any, published: str) -> None:
+    """With TRACE_TRUST_ANCHORS_URL the page verifies against keys fetched from another origin (the
+    regulator's), whatever keys the page itself carries: a server that swapped in keys of its own choosing
+    would fail there."""
+    ledger = Ledger(engine, log_signer=LOG_KEY)
+    ledger.adopt_log_key()
+    load_demo(ledger)
+    ledger.publish_checkpoint()
+    key = LOG_KEY if published == "the log's own key" else SignerKey("ginseng.test/log", bytes(range(1, 33)))
+    with LiveServer(anchors_app([key.verifier().text()])) as regulator:
+        trust = f"{regulator.url}/trust.json"
+        with LiveServer(factory=lambda url: create_app(ledger, public_base=url, trust_anchors_url=trust)) as server:
+            page = browser.new_page(locale="en-GB", extra_http_headers={"Accept-Language": "en"})
+            page.goto(scanned_url(server.url))
+            state, text = device_check(page)
+    host = regulator.url.removeprefix("http://")
+    if published == "the log's own key":
+        assert state == "ok", text
+        assert text.endswith(f"(keys from {host})")
+    else:
+        assert state == "fail", text
+        assert "log key" in text or "signature" in text, text

@@ -61,6 +61,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         witness_urls=settings.parsed_witness_urls,
         public_base=settings.public_base or f"http://{args.host}:{args.port}",
         scan_policy=ScanPolicy(settings.scan_alert_count, settings.scan_alert_cities),
+        trust_anchors_url=settings.trust_anchors_url,
     )
     uvicorn.run(app, host=args.host, port=args.port, log_level="info")
     return EXIT_OK

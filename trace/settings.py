@@ -52,6 +52,13 @@ class Settings(BaseSettings):
         description="where labels' GS1 Digital Links resolve: scheme, host and any path stem, no trailing slash "
         "(default: the address `serve` listens on)",
     )
+    trust_anchors_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://\S+$",
+        description="where scan pages fetch the log and witness keys they verify against: a JSON document "
+        '{"log_keys": [vkey, ...], "witness_keys": [vkey, ...]} published by someone other than this '
+        "service (the regulator), served with CORS; unset, pages use the keys this service gives",
+    )
     scan_alert_count: int = Field(default=20, gt=0, description="flag a label scanned more often than this")
     scan_alert_cities: int = Field(default=1, gt=0, description="flag a label scanned in more cities than this")
     witness_urls: str = Field(

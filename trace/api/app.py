@@ -32,6 +32,8 @@ from ..store.repository import StoredCheckpoint, StoredFinding
 from . import labels, models, problems
 
 API = "/api/v1"
+IMMUTABLE = {"Cache-Control": "public, max-age=31536000, immutable"}
+"""For answers that can never change: a record by its hash, a proof between fixed tree sizes, a full tile."""
 logger = logging.getLogger("ginseng_trace.api")
 PROBLEM = {"model": models.ProblemOut, "content": {problems.PROBLEM_JSON: {}}}
 
@@ -196,6 +198,7 @@ def create_app(
     witness_urls: Sequence[str] = (),
     public_base: str = "http://127.0.0.1:8000",
     scan_policy: labels.ScanPolicy = labels.DEFAULT_SCAN_POLICY,
+    trust_anchors_url: str | None = None,
 ) -> FastAPI:
     """The HTTP API over ``ledger``; with ``checkpoint_seconds``, checkpoints are also published on a timer
     and sent to the witnesses at ``witness_urls``."""
@@ -209,7 +212,7 @@ def create_app(
     app.add_middleware(BodyLimit, limit=max_body_bytes)
     app.add_middleware(ShedLoad, limit=max_in_flight)
     problems.install(app)
-    labels.install(app, ledger, public_base=public_base, scan_policy=scan_policy)
+    labels.install(app, ledger, public_base=public_base, scan_policy=scan_policy, trust_anchors_url=trust_anchors_url)
     errors: dict[int | str, dict[str, Any]] = dict.fromkeys((400, 404, 409, 413, 422), PROBLEM)
     bundles: dict[str, tuple[tuple[int, int, int], bytes, str]] = {}
 
@@ -245,13 +248,19 @@ def create_app(
 
     @app.get(f"{API}/events/{{digest}}", response_model=models.RecordOut, responses=errors, summary="Get a record")
     def get_event(digest: str) -> JSONResponse:
-        """The record whose record hash or event hash (64 hex digits) is ``digest``."""
-        return JSONResponse(ledger.record(digest).to_json())
+        """The record whose record hash or event hash (64 hex digits) is ``digest``: immutable, cached for
+        a year by anyone."""
+        return JSONResponse(ledger.record(digest).to_json(), headers=IMMUTABLE)
 
     @app.get(f"{API}/lots/{{lot_id}}/history", response_model=models.HistoryOut, responses=errors)
-    def lot_history(lot_id: str) -> JSONResponse:
-        """Every record of the lot, in order, with hashes."""
-        return JSONResponse({"lot_id": lot_id, "records": [v.to_json() for v in ledger.history(lot_id)]})
+    def lot_history(lot_id: str, request: Request) -> Response:
+        """Every record of the lot, in order, with hashes. It changes only when the lot gets a record: the
+        ETag is the lot's latest record hash, so a cache revalidates (``If-None-Match`` → 304)."""
+        views = ledger.history(lot_id)
+        headers = {"ETag": f'"{views[-1].record_hash}"', "Cache-Control": "no-cache"}
+        if request.headers.get("if-none-match") == headers["ETag"]:
+            return Response(status_code=304, headers=headers)
+        return JSONResponse({"lot_id": lot_id, "records": [v.to_json() for v in views]}, headers=headers)
 
     @app.get(f"{API}/lots/{{lot_id}}/verify", response_model=models.VerificationOut, responses=errors)
     def verify_lot(
@@ -365,7 +374,6 @@ def create_app(
     def note_response(note: str) -> PlainTextResponse:
         return PlainTextResponse(note, media_type="text/plain; charset=utf-8", headers={"Cache-Control": "no-cache"})
 
-    immutable = {"Cache-Control": "public, max-age=31536000, immutable"}
     octets: dict[int | str, dict[str, Any]] = {
         200: {"content": {"application/octet-stream": {}}, "description": "C2SP tlog-tiles resource"}
     }
@@ -376,11 +384,11 @@ def create_app(
         ``tile/entries/<N>[.p/<W>]`` (record bytes, uint16-length-prefixed). Immutable: cache them forever."""
         index, width = _tile_path(path)
         if level == "entries":
-            return Response(ledger.entry_bundle(index, width), media_type="application/octet-stream", headers=immutable)
+            return Response(ledger.entry_bundle(index, width), media_type="application/octet-stream", headers=IMMUTABLE)
         if not _TILE_LEVEL.fullmatch(level):
             raise MalformedError(FieldProblem("/level", "a tile level is 0 to 63 without leading zeros, or 'entries'"))
         body = ledger.tile(int(level), index, width)
-        return Response(body, media_type="application/octet-stream", headers=immutable)
+        return Response(body, media_type="application/octet-stream", headers=IMMUTABLE)
 
     @app.get(f"{API}/log/keys", response_model=list[models.LogKeyOut])
     def log_keys() -> list[dict[str, str | None]]:
@@ -400,7 +408,11 @@ def create_app(
     @app.get(f"{API}/log/checkpoints/{{size}}", response_class=PlainTextResponse, responses={200: text_note, **errors})
     def checkpoint_of_size(size: int) -> PlainTextResponse:
         """The checkpoint the log signed at tree size ``size`` (immutable once signed; cosignatures may be added)."""
-        return note_response(_cosigned(ledger.checkpoint(size)))
+        note = _cosigned(ledger.checkpoint(size))
+        # the signed text never changes; witnesses' cosignatures may still be added, so caches keep it briefly
+        return PlainTextResponse(
+            note, media_type="text/plain; charset=utf-8", headers={"Cache-Control": "public, max-age=300"}
+        )
 
     @app.post(
         f"{API}/log/cosignatures",
@@ -422,8 +434,12 @@ def create_app(
         return note_response(_cosigned(ledger.checkpoint(size)))
 
     @app.get(f"{API}/log/inclusion/{{digest}}", response_model=models.InclusionOut, responses=errors)
-    def inclusion(digest: str, size: int | None = Query(None, description="tree size; default: a checkpoint")) -> Any:
-        """The proof that a record (by record or event hash) is in the log, with the checkpoint it verifies against."""
+    def inclusion(
+        digest: str, size: int | None = Query(None, description="tree size; default: a checkpoint")
+    ) -> JSONResponse:
+        """The proof that a record (by record or event hash) is in the log, with the checkpoint it verifies
+        against. With ``size`` the answer is immutable."""
+        fixed = size is not None
         view = ledger.record(digest)
         if size is None:
             checkpoint = ledger.covering_checkpoint(view.log_index + 1)
@@ -431,7 +447,7 @@ def create_app(
         else:
             note = None
         proof = ledger.inclusion_proof(view.log_index, size)
-        return {
+        body = {
             "log_index": view.log_index,
             "tree_size": size,
             "record_hash": view.record_hash,
@@ -439,15 +455,18 @@ def create_app(
             "proof": [base64.b64encode(p).decode() for p in proof],
             "checkpoint": note,
         }
+        return JSONResponse(body, headers=IMMUTABLE if fixed else {"Cache-Control": "no-cache"})
 
     @app.get(f"{API}/log/consistency", response_model=models.ConsistencyOut, responses=errors)
     def consistency(
         first: int = Query(alias="from", description="the smaller tree size"),
         second: int = Query(alias="to", description="the larger tree size"),
-    ) -> Any:
-        """The proof that the tree of ``from`` leaves is a prefix of the tree of ``to`` leaves (RFC 9162 §2.1.4)."""
+    ) -> JSONResponse:
+        """The proof that the tree of ``from`` leaves is a prefix of the tree of ``to`` leaves (RFC 9162
+        §2.1.4): immutable."""
         proof = ledger.consistency_proof(first, second)
-        return {"from": first, "to": second, "proof": [base64.b64encode(p).decode() for p in proof]}
+        body = {"from": first, "to": second, "proof": [base64.b64encode(p).decode() for p in proof]}
+        return JSONResponse(body, headers=IMMUTABLE)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

@@ -90,8 +90,17 @@ def _wants_json(request: Request) -> bool:
     return "application/json" in accept and "text/html" not in accept
 
 
-def install(app: FastAPI, ledger: Ledger, *, public_base: str, scan_policy: ScanPolicy = DEFAULT_SCAN_POLICY) -> None:
-    """Add the label and resolver routes to ``app``."""
+def install(
+    app: FastAPI,
+    ledger: Ledger,
+    *,
+    public_base: str,
+    scan_policy: ScanPolicy = DEFAULT_SCAN_POLICY,
+    trust_anchors_url: str | None = None,
+) -> None:
+    """Add the label and resolver routes to ``app``. With ``trust_anchors_url``, scan pages verify against
+    the log and witness keys published there (by someone other than this service) instead of the keys
+    this service gives."""
     base = public_base.rstrip("/")
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 
@@ -284,6 +293,7 @@ def install(app: FastAPI, ledger: Ledger, *, public_base: str, scan_policy: Scan
             bundle_url=f"/api/v1/lots/{lot_id}/bundle",
             log_keys=view.log_keys,
             witness_keys=json.dumps([key.text() for key in ledger.witness_keys]),
+            trust_anchors_url=trust_anchors_url,
         )
         return HTMLResponse(
             html,

@@ -1,8 +1,10 @@
 // Ginseng Trace: verify a lot's proof bundle on this device (docs/FORMAT.md §7), with WebCrypto only.
-// Hand-auditable on purpose: no library, no network but the bundle itself. It re-does, in the
+// Hand-auditable on purpose: no library, no network but the bundle and the trusted keys. It re-does, in the
 // browser, every check of ginseng_trace.chain.bundle.verify_bundle:
-//   1. the checkpoint note is signed by a log key given in the page (and cosigned by each witness key
-//      given; each cosignature is verified), and its origin is the log key's name;
+//   1. the checkpoint note is signed by a trusted log key (and cosigned by each trusted witness key;
+//      each cosignature is verified), and its origin is the log key's name. The trusted keys come from
+//      the page's data-trust URL when it has one (published by someone other than this service, e.g.
+//      the regulator), else from the page itself, and the result says which;
 //   2. every record's leaf hash is in the checkpoint's tree (RFC 9162 inclusion proofs);
 //   3. every record chains: record and event hashes, the actor's Ed25519 signature, key validity at
 //      recorded_at, seq and prev per lot, input links to each input lot's head at that point;
@@ -194,12 +196,22 @@
       const response = await fetch(box.dataset.bundle, { headers: { Accept: "application/json" } });
       if (!response.ok) fail("the proof bundle could not be fetched (" + response.status + ")");
       const bundle = await response.json();
-      const logKeys = JSON.parse(box.dataset.logKeys), witnessKeys = JSON.parse(box.dataset.witnessKeys || "[]");
+      let logKeys = JSON.parse(box.dataset.logKeys), witnessKeys = JSON.parse(box.dataset.witnessKeys || "[]");
+      let source = zh ? "（密钥由本服务提供）" : " (keys as given by this service)";
+      if (box.dataset.trust) {
+        const trusted = await fetch(box.dataset.trust, { headers: { Accept: "application/json" } });
+        if (!trusted.ok) fail("the trusted keys could not be fetched from " + box.dataset.trust + " (" + trusted.status + ")");
+        const anchors = await trusted.json();
+        if (!Array.isArray(anchors.log_keys) || !Array.isArray(anchors.witness_keys || [])) fail("the trusted keys document is malformed");
+        logKeys = anchors.log_keys;
+        witnessKeys = anchors.witness_keys || [];
+        source = (zh ? "（密钥来自 " : " (keys from ") + new URL(box.dataset.trust).host + (zh ? "）" : ")");
+      }
       const r = await verifyBundle(bundle, logKeys, witnessKeys);
       const w = r.witnessed.length ? (zh ? "，见证方：" : "; witnessed by ") + r.witnessed.join(", ") : "";
       say("ok", zh
-        ? "已在本机核验：" + r.records + " 条记录、" + r.lots + " 个批次，签名、哈希链与日志证明全部通过" + w
-        : "Verified on this device: " + r.records + " records in " + r.lots + " lots; every signature, hash link and log proof checks out" + w);
+        ? "已在本机核验：" + r.records + " 条记录、" + r.lots + " 个批次，签名、哈希链与日志证明全部通过" + w + source
+        : "Verified on this device: " + r.records + " records in " + r.lots + " lots; every signature, hash link and log proof checks out" + w + source);
     } catch (e) {
       const why = e instanceof Failure ? e.message : String(e);
       say("fail", (zh ? "本机核验失败：" : "Verification on this device FAILED: ") + why);
