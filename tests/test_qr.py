@@ -137,3 +137,14 @@ def test_every_version_and_level_equals_the_qrcode_librarys_own() -> None:
             assert qr.matrix(data, error) == qrcode_reference(data, error), (error, length)
     with pytest.raises(DataOverflowError):
         qr.matrix("x" * 3000, "L")
+
+
+def test_a_run_drawn_at_once_equals_each_symbol_drawn_alone() -> None:
+    """symbols() works on all symbols of one version together; mixed versions and levels come out each
+    exactly as qrcode makes it alone."""
+    data = [*RUN[:30], "short", "x" * 200, RUN[30], "0123456789" * 20]
+    for error in "LH":
+        together = qr.symbols(data, error)
+        assert len(together) == len(data)
+        for one, drawn in zip(data, together, strict=True):
+            assert drawn.tolist() == qrcode_reference(one, error)

@@ -38,31 +38,44 @@ def matrix(data: str, error: str = "M") -> list[list[bool]]:
 
 
 def symbol(data: str, error: str = "M") -> npt.NDArray[np.bool_]:
-    """The symbol's modules as a boolean array (True = dark), with the quiet zone.
+    """The symbol's modules as a boolean array (True = dark), with the quiet zone."""
+    return symbols([data], error)[0]
+
+
+def symbols(data: Sequence[str], error: str = "M") -> list[npt.NDArray[np.bool_]]:
+    """The symbols of many data at once (a packaging run), each as ``symbol`` makes it.
 
     ``qrcode`` segments the data, picks the version and holds the standard's
     tables (Reed-Solomon blocks, generator polynomials, format bits); the bit
     stream, the error correction codewords, the module placement and the mask
     choice are then computed here by exactly ``qrcode``'s rules (ISO/IEC 18004
     placement, the eight masks scored by the four penalty rules, the first
-    lowest score wins), with table look-ups and numpy, because ``qrcode`` does
-    them bit by bit in pure Python at about 10 ms a symbol.
-    ``tests/test_qr.py`` asserts the codewords and the modules equal
+    lowest score wins), with table look-ups and numpy over all symbols of one
+    version together, because ``qrcode`` does them bit by bit in pure Python
+    at about 10 ms a symbol. ``tests/test_qr.py`` asserts the modules equal
     ``qrcode``'s own for many data, versions and levels."""
     level = ERROR_LEVELS[error]
-    segments = list(util.optimal_data_chunks(data.encode("utf-8"), minimum=20))  # as QRCode.add_data
-    version = _fit(segments, level)
-    codewords = _codewords(version, level, segments)
-    layout = _layout(version, level)
-    bits = np.unpackbits(np.frombuffer(bytes(codewords), dtype=np.uint8)).astype(bool)
-    placed = np.zeros(layout.cells, dtype=bool)
-    placed[: min(layout.cells, bits.size)] = bits[: layout.cells]
-    data_modules = np.zeros(layout.function.shape, dtype=bool)
-    data_modules[layout.order] = placed
-    candidates = (data_modules ^ layout.masks) & ~layout.function  # (8, n, n): the data under each mask
-    best = int(np.argmin(_penalties(candidates | layout.scored)))  # argmin: the first lowest, as qrcode
-    modules = candidates[best] | layout.finished[best]
-    return np.pad(modules, QUIET_ZONE)
+    by_version: dict[int, list[tuple[int, list[int]]]] = {}
+    for i, text in enumerate(data):
+        segments = list(util.optimal_data_chunks(text.encode("utf-8"), minimum=20))  # as QRCode.add_data
+        version = _fit(segments, level)
+        by_version.setdefault(version, []).append((i, _codewords(version, level, segments)))
+    found: dict[int, npt.NDArray[np.bool_]] = {}
+    for version, items in by_version.items():
+        layout = _layout(version, level)
+        count, size = len(items), layout.function.shape[0]
+        bits = np.unpackbits(np.array([codewords for _, codewords in items], dtype=np.uint8), axis=1).astype(bool)
+        placed = np.zeros((count, layout.cells), dtype=bool)
+        placed[:, : min(layout.cells, bits.shape[1])] = bits[:, : layout.cells]
+        grid = np.zeros((count, size, size), dtype=bool)
+        grid[:, layout.order[0], layout.order[1]] = placed
+        candidates = (grid[:, None] ^ layout.masks[None]) & ~layout.function  # (count, 8, n, n)
+        scores = _penalties((candidates | layout.scored).reshape(count * 8, size, size)).reshape(count, 8)
+        best = np.argmin(scores, axis=1)  # argmin: the first lowest, as qrcode
+        modules = candidates[np.arange(count), best] | layout.finished[best]
+        padded = np.pad(modules, ((0, 0), (QUIET_ZONE, QUIET_ZONE), (QUIET_ZONE, QUIET_ZONE)))
+        found.update((i, padded[j]) for j, (i, _) in enumerate(items))
+    return [found[i] for i in range(len(data))]
 
 
 def _fit(segments: Sequence[util.QRData], level: int, start: int = 1) -> int:
@@ -229,9 +242,10 @@ def _penalties(symbols: npt.NDArray[np.bool_]) -> npt.NDArray[np.int64]:
         long = runs >= 5
         score += np.bincount(at[:-1][long] // (n * (n + 1)), weights=runs[long] - 2, minlength=k).astype(np.int64)
         # N3: 40 for each 1:1:3:1:1 finder-like pattern with four light modules on one side
-        window = np.zeros((k, n, n - 10), dtype=np.int64)
+        window = np.zeros((k, n, n - 10), dtype=np.uint16)
         for offset in range(11):
-            window = (window << 1) | grid[:, :, offset : offset + n - 10]
+            window <<= 1
+            window |= grid[:, :, offset : offset + n - 10]
         score += 40 * ((window == _FINDER_LIKE[0]) | (window == _FINDER_LIKE[1])).sum(axis=(1, 2))
     # N2: 3 for each 2x2 block of one colour
     corner = symbols[:, :-1, :-1]
@@ -239,7 +253,7 @@ def _penalties(symbols: npt.NDArray[np.bool_]) -> npt.NDArray[np.int64]:
     score += 3 * blocks.sum(axis=(1, 2))
     # N4: 10 for each full 5 % the dark share departs from 50 %
     dark = symbols.sum(axis=(1, 2))
-    score += np.array([int(abs(float(d) / (n * n) * 100 - 50) / 5) * 10 for d in dark], dtype=np.int64)
+    score += (np.abs(dark / (n * n) * 100 - 50) / 5).astype(np.int64) * 10  # the same float steps as qrcode
     return score
 
 
@@ -384,8 +398,8 @@ def _cells(layout: Sheet, count: int) -> list[tuple[float, float, float]]:
 
 def _svg_page(labels: Sequence[tuple[str, str]], layout: Sheet, error: str) -> str:
     body = []
-    for (data, caption), (x0, y0, side) in zip(labels, _cells(layout, len(labels)), strict=True):
-        modules = symbol(data, error)
+    drawn = symbols([data for data, _ in labels], error)
+    for (_data, caption), modules, (x0, y0, side) in zip(labels, drawn, _cells(layout, len(labels)), strict=True):
         body.append(
             f'<path transform="translate({x0:.3f} {y0:.3f}) scale({side / len(modules):.5f})" d="{_path(modules)}"/>'
         )
@@ -404,8 +418,8 @@ def _pdf_page(labels: Sequence[tuple[str, str]], layout: Sheet, error: str) -> s
     """A PDF content stream (PDF 1.7 operators, points, origin bottom left) drawing one page of labels."""
     height = layout.height_mm * MM
     ops = ["0 g"]
-    for (data, caption), (x0, y0, side) in zip(labels, _cells(layout, len(labels)), strict=True):
-        modules = symbol(data, error)
+    drawn = symbols([data for data, _ in labels], error)
+    for (_data, caption), modules, (x0, y0, side) in zip(labels, drawn, _cells(layout, len(labels)), strict=True):
         size = len(modules)
         unit = side / size * MM
         left, top = x0 * MM, height - y0 * MM
