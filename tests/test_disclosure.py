@@ -216,6 +216,24 @@ def test_disclosures_cannot_be_rewritten(engine: Engine, ledger: Ledger, grower:
 # -- the envelope over HTTP and the CLI ---------------------------------------------------
 
 
+def test_the_cli_shows_private_members_only_when_asked(database_url: str, tmp_path: Any, monkeypatch: Any) -> None:
+    from .test_cli import run
+
+    monkeypatch.setenv("TRACE_DATA_DIR", str(tmp_path / "data"))
+    db = f"--database-url={database_url}"
+    assert run("demo", db).returncode == 0
+    public = run("history", db, "--lot", "PLOT-JA-0102")
+    private = run("history", db, "--lot", "PLOT-JA-0102", "--private")
+    assert public.returncode == private.returncode == 0
+    first = json.loads(private.stdout.splitlines()[0])
+    assert first["event"]["payload"]["location"]["polygon"][0] == [126.186, 41.126]
+    assert "126.186" not in public.stdout
+    assert '"_sd"' in public.stdout
+    assert len(public.stdout.splitlines()) == len(private.stdout.splitlines())
+    missing = run("history", db, "--lot", "NO-SUCH-LOT")
+    assert (missing.returncode != 0, missing.stderr.count("\n")) == (True, 1)
+
+
 def test_the_envelope_over_http(ledger: Ledger, grower: Actor) -> None:
     signed = sign_event(plot(grower, note="n"), grower.key, private=private_fields("register_plot"))
     with LiveServer(create_app(ledger)) as server, httpx.Client(base_url=server.url) as client:

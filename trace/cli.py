@@ -154,6 +154,15 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_history(args: argparse.Namespace) -> int:
+    """Print a lot's records, one JSON object a line; with --private, each event's private members too
+    (read from the ledger's disclosures: for whoever holds the database, never served over HTTP)."""
+    for view in open_ledger(_settings(args)).history(args.lot, private=args.private):
+        line = {**view.to_json(), "event": view.facts if args.private else view.event}
+        print(json.dumps(line, ensure_ascii=False, sort_keys=True))
+    return EXIT_OK
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     """Re-run every rule over the ledger's records; print the findings and how they differ from the stored ones."""
     report = open_ledger(_settings(args)).check(args.lot, record=args.record)
@@ -466,6 +475,11 @@ def parser() -> argparse.ArgumentParser:
         "--workers", type=int, default=os.cpu_count() or 1, help="processes drawing sheets (default: one per core)"
     )
     p.set_defaults(run=cmd_label)
+
+    p = sub.add_parser("history", parents=[db], help="print a lot's records, one JSON object a line")
+    p.add_argument("--lot", required=True)
+    p.add_argument("--private", action="store_true", help="with the private members (location, notes, invoices)")
+    p.set_defaults(run=cmd_history)
 
     p = sub.add_parser("check", parents=[db], help="re-run the ginseng rules over the records; compare findings")
     p.add_argument("--lot", help="report this lot and every lot it was made from")
