@@ -246,7 +246,7 @@ def install(
         city = request.query_params.get("city")
         scans = ledger.record_scan(gtin, lot_id, serial, city, counted=not place)
         sold = history.sales_of(serial)
-        found = signals(scans, scan_policy, [Sale(s["at"], s["city"], s["by"]) for s in sold])
+        found = signals(scans, scan_policy, _sales(sold))
         alerts = [s.message_zh if not _wants_english(request) else s.message for s in found]
         if _wants_json(request):
             body = {
@@ -323,7 +323,7 @@ def install(
                 sold = lot_view(lot_id).history.sales_of(serial)
             except NotFoundError:
                 sold = []
-            found = signals(scans, scan_policy, [Sale(s["at"], s["city"], s["by"]) for s in sold])
+            found = signals(scans, scan_policy, _sales(sold))
             if found:
                 flagged.append(
                     {
@@ -397,6 +397,11 @@ def install(
                 raise NotFoundError(f"lot {lot_id} has {pages} label page(s)")
             run = run[(page_number - 1) * per_page : page_number * per_page]
         return [(link.uri(), f"{lot_id} {serial}") for serial, link in run], pages
+
+
+def _sales(sold: list[dict[str, Any]]) -> list[Sale]:
+    """The public history's sales of one unit, as the scan signals take them."""
+    return [Sale(sale["at"], sale["city"], sale["by"]) for sale in sold]
 
 
 def packaging_run(history: PublicHistory, base: str, lot_id: str) -> list[tuple[str, DigitalLink]]:
