@@ -63,6 +63,7 @@ LOG_STATE_SECONDS = 1.0
 
 Label = tuple[str, str, str | None]  # (gtin, lot, serial)
 ScanRow = tuple[str | None, int, str, str]  # (city, scans, first, last)
+PendingScan = tuple[str, str, str | None, str, str | None, bool]  # (gtin, lot, serial, at, city, counted)
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
@@ -138,7 +139,13 @@ def _changes_the_ledger(method: Callable[Concatenate[Ledger, P], R]) -> Callable
     return changing
 
 
-def _label_scans(rows: Sequence[tuple[str | None, int, str, str]]) -> LabelScans:
+def _scan_row(scan: PendingScan) -> ScanRow:
+    """A pending scan as one row of its label's tally."""
+    _gtin, _lot, _serial, at, city, counted = scan
+    return (city, int(counted), at, at)
+
+
+def _label_scans(rows: Sequence[ScanRow]) -> LabelScans:
     """One label's scans from ``(city, scans, first, last)`` rows (a city may come more than once)."""
     cities: dict[str, str] = {}
     for city, _n, _first, last in rows:
@@ -312,7 +319,7 @@ class Ledger:
         self.clock = clock
         self._scan_lock = threading.Lock()  # held for memory only, never across a database call
         self._scan_flush_lock = threading.Lock()  # held while scans are written, or a stored tally read
-        self._scans_pending: list[tuple[str, str, str | None, str, str | None, bool]] = []
+        self._scans_pending: list[PendingScan] = []
         self._scan_flusher: threading.Timer | None = None
         self._tallies: dict[Label, tuple[float, list[ScanRow]]] = {}  # stored tallies as last read (+ since written)
         self._unwritten: dict[Label, list[ScanRow]] = {}  # this process's scans not written yet
@@ -592,8 +599,9 @@ class Ledger:
         now = time.monotonic()
         with self._scan_lock:
             if counted or city is not None:  # (a place report without a place tells nothing)
-                self._scans_pending.append((gtin, lot_id, serial, at, city, counted))
-                self._unwritten.setdefault(label, []).append((city, int(counted), at, at))
+                scan = (gtin, lot_id, serial, at, city, counted)
+                self._scans_pending.append(scan)
+                self._unwritten.setdefault(label, []).append(_scan_row(scan))
             if self._scan_flusher is None:
                 self._scan_flusher = threading.Timer(SCAN_FLUSH_SECONDS, self._flush_scans_in_background)
                 self._scan_flusher.daemon = True
@@ -621,9 +629,9 @@ class Ledger:
                 tallies = LedgerRepository(conn).scan_tallies(lot_id=lot_id)
             with self._scan_lock:
                 pending = list(self._scans_pending)
-        for gtin, lot, serial, at, city, counted in pending:
-            if lot_id is None or lot == lot_id:
-                tallies.setdefault((gtin, lot, serial), []).append((city, int(counted), at, at))
+        for scan in pending:
+            if lot_id is None or scan[1] == lot_id:
+                tallies.setdefault(scan[:3], []).append(_scan_row(scan))
         return [(g, lot, s, _label_scans(rows)) for (g, lot, s), rows in sorted(tallies.items(), key=str)]
 
     def flush_scans(self) -> int:
@@ -647,8 +655,8 @@ class Ledger:
                     self._scans_pending = (rows + self._scans_pending)[-SCAN_PENDING_LIMIT:]
                     if dropped:  # the oldest were dropped: forget them everywhere
                         self._unwritten = {}
-                        for gtin, lot, serial, at, city, counted in self._scans_pending:
-                            self._unwritten.setdefault((gtin, lot, serial), []).append((city, int(counted), at, at))
+                        for scan in self._scans_pending:
+                            self._unwritten.setdefault(scan[:3], []).append(_scan_row(scan))
                 raise
             with self._scan_lock:  # written: they move from this process's unwritten to its stored tallies
                 for label, count in writing.items():

@@ -247,7 +247,8 @@ def install(
         scans = ledger.record_scan(gtin, lot_id, serial, city, counted=not place)
         sold = history.sales_of(serial)
         found = signals(scans, scan_policy, _sales(sold))
-        alerts = [s.message_zh if not _wants_english(request) else s.message for s in found]
+        zh = not _wants_english(request)
+        alerts = [s.message_zh if zh else s.message for s in found]
         if _wants_json(request):
             body = {
                 "link": uri,
@@ -267,7 +268,6 @@ def install(
             return JSONResponse(
                 body, headers={**headers, "Cache-Control": "no-store", "Vary": "Accept, Accept-Language"}
             )
-        zh = not _wants_english(request)
         query = dict(request.query_params)
         query["lang"] = "en" if zh else "zh"
         html = TEMPLATES.get_template("lot.html").render(

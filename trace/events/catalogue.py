@@ -142,6 +142,6 @@ def check_submitted(signed: SignedEvent, pointer: str = "/event") -> Event:
         revealed = signed.revealed
     except MalformedError as exc:
         # reveal() names /event/payload and /disclosures; nest both under this envelope's place
-        raise MalformedError([FieldProblem(envelope + p.pointer, p.detail) for p in exc.problems]) from None
+        raise exc.at(envelope) from None
     check_payload(event.type, dict(revealed.payload), pointer + "/payload")
     return revealed
