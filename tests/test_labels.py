@@ -171,9 +171,25 @@ def test_the_page_its_json_and_the_bundle_it_verifies_never_carry_private_data(l
             page = site.get(f"/01/{GTIN}/10/PK-2025-0931/21/{serial}", params={"lang": lang})
             json_page = site.get(f"/01/{GTIN}/10/PK-2025-0931/21/{serial}", headers={"Accept": "application/json"})
             for secret in secrets:
-                assert secret not in page.text
-                assert secret not in json_page.text
-                assert secret not in bundle.text
+                assert not carries(page.text, secret)
+                assert not carries(json_page.text, secret)
+                assert not carries(bundle.text, secret)
+
+
+def carries(text: str, secret: str) -> bool:
+    """Whether text holds the secret; a coordinate counts only as a number of its own, so 42.4 is found in
+    [126.9,42.4] but not in the time 09:28:42.477635Z (which made this test fail by chance)."""
+    if re.fullmatch(r"\d+\.\d+", secret):
+        return re.search(rf"(?<![\d.:]){re.escape(secret)}(?![\d])", text) is not None
+    return secret in text
+
+
+def test_carries_finds_a_coordinate_as_a_number_and_not_inside_a_time() -> None:
+    assert carries('"polygon":[[126.81,42.4]]', "42.4")
+    assert carries("lat 42.4 N", "42.4")
+    assert not carries('"recorded_at":"2026-11-23T09:28:42.477635Z"', "42.4")
+    assert not carries("142.40", "42.4")
+    assert carries("FP-22010093147", "FP-22010093147")
 
 
 def test_scans_are_counted_and_a_copied_label_is_flagged(site: httpx.Client) -> None:
