@@ -161,3 +161,71 @@ def test_the_page_trusts_the_keys_published_elsewhere_not_its_own(engine: Any, b
     else:
         assert state == "fail", text
         assert "log key" in text or "signature" in text, text
+
+
+def test_the_shopper_may_let_the_browser_tell_the_city(site: tuple[str, Ledger], browser: Any) -> None:
+    """With the shopper's permission the page sends the browser's position rounded to 0.1 degree and the
+    service keeps the nearest city: box 0007, recorded as sold in 长春, scanned in 广州 is flagged."""
+    base, ledger = site
+    context = browser.new_context(
+        locale="zh-CN", geolocation={"latitude": 23.12911, "longitude": 113.26436}, permissions=["geolocation"]
+    )
+    page = context.new_page()
+    sent: list[str] = []
+    page.on("request", lambda request: sent.append(request.url))
+    page.goto(scanned_url(base))
+    page.click("#locate")
+    page.wait_for_selector("#place-told")
+    assert "谢谢，已记下城市：广州" in page.locator("#place-told").inner_text()
+    assert "账本记载已于 2025-11-20 在长春售出，之后却在广州被扫码" in page.content()
+    [report] = [url for url in sent if "near=" in url]
+    assert "near=23.1%2C113.3" in report  # rounded on the device, before it was sent
+    context.close()
+    ledger.flush_scans()
+    [(_g, _lot, _serial, scans)] = [row for row in ledger.scan_report("PK-2025-0931") if row[2] == "0007"]
+    assert sorted(scans.cities) == ["广州"]
+
+
+CONTRAST = """() => {
+  const rgb = (s) => s.match(/[\\d.]+/g).map(Number);
+  const lum = ([r, g, b]) => {
+    const c = [r, g, b].map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+    return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
+  };
+  const background = (el) => {
+    for (; el; el = el.parentElement) {
+      const c = rgb(getComputedStyle(el).backgroundColor);
+      if (c.length < 4 || c[3] > 0) return c;
+    }
+    return [255, 255, 255];
+  };
+  let worst = [99, ""];
+  for (const el of document.querySelectorAll("body *")) {
+    const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+    if (!own || !el.offsetParent) continue;
+    const [a, b] = [lum(rgb(getComputedStyle(el).color)), lum(background(el))];
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    if (ratio < worst[0]) worst = [ratio, el.tagName + ": " + el.textContent.trim().slice(0, 40)];
+  }
+  return worst;
+}"""
+
+
+def test_the_page_is_light_and_legible(site: tuple[str, Ledger], browser: Any) -> None:
+    """Everything the page loads, the proof bundle included, weighs at most 100 KB, and every text on it
+    has at least WCAG AA contrast (4.5:1) against its background."""
+    base, _ledger = site
+    page = browser.new_page(locale="zh-CN")
+    page.goto(scanned_url(base))
+    state, text = device_check(page)
+    assert state == "ok", text
+    loaded = page.evaluate(
+        "() => performance.getEntriesByType('navigation').concat(performance.getEntriesByType('resource'))"
+        ".map((e) => [e.name, e.encodedBodySize])"
+    )
+    names = " ".join(name for name, _size in loaded)
+    assert "/static/verify.js" in names
+    assert "/bundle" in names
+    assert sum(size for _name, size in loaded) <= 100_000, loaded
+    ratio, where = page.evaluate(CONTRAST)
+    assert ratio >= 4.5, f"contrast {ratio:.2f} at {where}"

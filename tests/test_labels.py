@@ -200,7 +200,7 @@ def test_scans_are_counted_and_a_copied_label_is_flagged(site: httpx.Client) -> 
     third = site.get(url, params={"city": "广州"}, headers={"Accept": "application/json"}).json()["scans"]
     assert third["count"] == 3
     assert third["first"] == first["first"]
-    assert third["alerts"] == ["在多个城市被扫码：广州、长春"]
+    assert third["alerts"] == ["在多个城市被扫码：广州、长春", "在相距 2559 公里的两地被扫码：广州、长春"]
     fourth = site.get(url, params={"lang": "en"})
     assert "scanned 4 times (usually at most 3)" in fourth.text
     assert (
@@ -257,6 +257,28 @@ def test_the_whole_run_as_one_pdf_whose_labels_open_their_pages(site: httpx.Clie
     assert site.get("/api/v1/lots/PK-2025-0931/labels.pdf", params={"page": 0}).status_code == 422
 
 
+def test_the_sheets_grid_is_chosen_by_the_printer_and_refused_when_codes_would_be_too_small(
+    site: httpx.Client,
+) -> None:
+    import pypdfium2
+
+    run = "/api/v1/lots/PK-2025-0931/labels"
+    three = site.get(f"{run}.pdf", params={"columns": 3, "rows": 4})
+    assert three.headers["x-pages"] == "17"  # 200 boxes, 12 a page
+    document = pypdfium2.PdfDocument(three.content)
+    read = sorted(r.text for r in zxingcpp.read_barcodes(document[16].render(scale=300 / 72).to_pil()))
+    assert [link[-4:] for link in read] == ["0193", "0194", "0195", "0196", "0197", "0198", "0199", "0200"]
+    svg = site.get(f"{run}.svg", params={"columns": 2, "rows": 2, "page": 50})
+    assert svg.headers["x-pages"] == "50"
+    assert svg.text.count("<path") == 4
+    for params, field in (({"columns": 0}, "/columns"), ({"rows": 21}, "/rows"), ({"columns": 20}, "/columns")):
+        refused = site.get(f"{run}.pdf", params=params)
+        assert refused.status_code == 422, params
+        assert refused.headers["content-type"] == "application/problem+json"
+        assert [e["pointer"] for e in refused.json()["errors"]] == [field]
+    assert "codes need at least 10 mm" in site.get(f"{run}.svg", params={"rows": 20}).json()["detail"]
+
+
 def test_a_lot_without_a_gtin_has_a_local_label_and_page(site: httpx.Client) -> None:
     png = site.get("/api/v1/lots/HV-2025-FS-0017/label.png")
     [decoded] = [r.text for r in zxingcpp.read_barcodes(Image.open(io.BytesIO(png.content)))]
@@ -286,8 +308,16 @@ def test_labels_on_the_command_line(database_url: str, tmp_path: Path, monkeypat
     assert sheets.stdout.startswith("200 labels on 9 A4 page(s)")
     assert (tmp_path / "run-009.svg").read_text().count("PK-2025-0931 0") == 8
     pdf = run("label", db, "--lot", "PK-2025-0931", "--sheets", "--workers", "2", "-o", str(tmp_path / "run.pdf"))
-    assert pdf.stdout.strip() == f"200 labels on 9 A4 page(s): {tmp_path / 'run.pdf'}"
+    assert pdf.stdout.strip() == f"200 labels on 9 A4 page(s) of 4 x 6: {tmp_path / 'run.pdf'}"
     assert (tmp_path / "run.pdf").read_bytes().startswith(b"%PDF-")
+    grid = ["--sheets", "--columns", "5", "--rows", "8", "--margin", "8"]
+    wide = run("label", db, "--lot", "PK-2025-0931", *grid, "-o", str(tmp_path / "wide.svg"))
+    assert wide.stdout.startswith("200 labels on 5 A4 page(s) of 5 x 8")
+    assert (tmp_path / "wide-005.svg").read_text().count("<path") == 200 - 4 * 40
+    fine = run("label", db, "--lot", "PK-2025-0931", "--sheets", "--columns", "20", "-o", str(tmp_path / "f.pdf"))
+    assert (fine.returncode, fine.stderr.count("\n")) == (2, 1)
+    assert "/columns: a 20 x 6 grid leaves 9.5 mm a code; codes need at least 10 mm to scan" in fine.stderr
+    assert not (tmp_path / "f.pdf").exists()
     bad = run("label", db, "--lot", "HV-2025-FS-0017", "-o", str(tmp_path / "x.png"))
     assert (bad.returncode, bad.stderr.count("\n")) == (2, 1)
 

@@ -94,6 +94,26 @@ def test_a_pdf_sheet_printed_and_scanned_gives_back_every_label() -> None:
     assert "PK-2025-0931 0050" in document[2].get_textpage().get_text_range()
 
 
+def test_a_sheet_layout_that_could_not_print_readable_codes_cannot_exist() -> None:
+    from ginseng_trace.chain.errors import MalformedError
+
+    assert qr.Sheet(columns=3, rows=4).per_page == 12
+    assert qr.Sheet(columns=19).side_mm == pytest.approx(qr.MIN_SIDE_MM)  # 190 mm / 19: just enough
+    assert qr.Sheet(rows=17).side_mm > qr.MIN_SIDE_MM  # 277 mm / 17 - 6 mm for the caption
+    for bad, pointer in (
+        ({"columns": 0}, "/columns"),
+        ({"rows": 21}, "/rows"),
+        ({"columns": 2.5}, "/columns"),
+        ({"margin_mm": -1}, "/margin"),
+        ({"margin_mm": 105}, "/margin"),
+        ({"columns": 20}, "/columns"),  # 9.5 mm a code
+        ({"rows": 20}, "/rows"),  # 7.8 mm a code
+    ):
+        with pytest.raises(MalformedError) as refused:
+            qr.Sheet(**bad)  # type: ignore[arg-type]
+        assert [p.pointer for p in refused.value.problems] == [pointer], bad
+
+
 def test_several_workers_draw_the_same_pages() -> None:
     labels = [(link, link[-4:]) for link in RUN] * 3  # 150 labels, 7 pages
     assert qr.sheets(labels, workers=2) == qr.sheets(labels)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ginseng_trace.labels.signals import LabelScans, Sale, ScanPolicy, signals
+from ginseng_trace.labels.places import Place, distance_km, gazetteer
+from ginseng_trace.labels.signals import LabelScans, Sale, ScanPolicy, farthest, signals
 from ginseng_trace.service import Ledger
 
 from .test_labels import GTIN, Site
@@ -38,6 +40,41 @@ def test_each_signal_and_its_messages() -> None:
     assert sold.message == "recorded as sold in 长春 on 2025-11-20, then scanned in 广州"
     assert sold.message_zh == "账本记载已于 2025-11-20 在长春售出，之后却在广州被扫码"
     assert kinds(LabelScans(1, None, None, after_sale), [Sale(SALE.at, None, SALE.seller)]) == []  # no place
+
+
+def at(*names: str) -> dict[str, Place]:
+    found = {name: gazetteer().find(name) for name in names}
+    return {name: place for name, place in found.items() if place is not None}
+
+
+def test_places_farther_apart_than_the_policy_allows() -> None:
+    policy = ScanPolicy(max_scans=20, max_cities=5, max_km=300)
+    near = at("长春", "吉林")  # about 100 km: a box taken home
+    assert signals(LabelScans(2, None, None, dict.fromkeys(near, "2025-11-20T00:00:00Z"), near), policy) == []
+    far = at("长春", "广州")
+    [apart] = signals(LabelScans(2, None, None, dict.fromkeys(far, "2025-11-20T00:00:00Z"), far), policy)
+    assert apart.kind == "far_apart"
+    assert apart.message == "scanned in places 2,559 km apart: Guangzhou and Changchun"
+    assert apart.message_zh == "在相距 2559 公里的两地被扫码：广州、长春"
+    assert farthest(at("长春")) is None
+    km, a, b = farthest(at("长春", "吉林", "广州", "北京")) or (0, None, None)
+    assert {a and a.name_zh, b and b.name_zh} == {"广州", "吉林"}
+    assert 2600 < km < 2700
+
+
+@pytest.mark.parametrize("bad", [{"max_scans": 0}, {"max_cities": 0}, {"max_km": 0}, {"max_km": float("nan")}])
+def test_a_policy_with_a_threshold_that_is_not_positive_cannot_exist(bad: dict[str, float]) -> None:
+    with pytest.raises(ValueError, match="positive"):
+        ScanPolicy(**bad)  # type: ignore[arg-type]
+
+
+@given(st.lists(st.sampled_from(gazetteer().places), max_size=5, unique_by=lambda p: p.id), st.floats(1, 5000))
+def test_far_apart_follows_its_definition(visited: list[Place], max_km: float) -> None:
+    places = {p.name_en + str(p.id): p for p in visited}
+    scans = LabelScans(len(places), None, None, dict.fromkeys(places, "2025-11-20T00:00:00Z"), places)
+    found = [s.kind for s in signals(scans, ScanPolicy(max_scans=99, max_cities=99, max_km=max_km))]
+    widest = max((distance_km(a, b) for a in visited for b in visited), default=0)
+    assert ("far_apart" in found) == (widest > max_km)
 
 
 times = st.datetimes().map(lambda d: d.strftime("%Y-%m-%dT%H:%M:%SZ"))
@@ -75,10 +112,10 @@ def test_a_sold_box_scanned_in_another_city_is_flagged_on_the_page_and_for_the_r
         other = site.get("/api/v1/scan-signals", params={"lot": "PLOT-JY-0003"}).json()
     assert report == lot_only
     assert other["labels"] == []
-    assert report["policy"] == {"max_scans": 3, "max_cities": 1}
+    assert report["policy"] == {"max_scans": 3, "max_cities": 1, "max_km": 300.0}
     flagged = {label["serial"]: label for label in report["labels"]}
     assert sorted(flagged) == ["0007", "0101"]  # 0100 was scanned once, in one city: nothing to flag
-    assert [s["kind"] for s in flagged["0007"]["signals"]] == ["cities", "sold_elsewhere"]
+    assert [s["kind"] for s in flagged["0007"]["signals"]] == ["cities", "far_apart", "sold_elsewhere"]
     assert flagged["0007"]["cities"] == ["广州", "长春"]
     assert flagged["0007"]["scans"] == 3
     assert [s["kind"] for s in flagged["0101"]["signals"]] == ["often"]
@@ -109,3 +146,32 @@ def test_a_shopper_may_tell_the_city_without_it_counting_as_another_scan(demo: L
     demo.flush_scans()
     [(_g, _lot, _serial, scans)] = [row for row in demo.scan_report("PK-2025-0931") if row[2] == "0008"]
     assert (scans.count, sorted(scans.cities)) == (2, ["广州"])
+
+
+def test_the_browsers_position_is_kept_as_its_city_and_typed_names_as_one_city(demo: Ledger) -> None:
+    """A place report from the browser (?near=lat,lon, rounded) keeps the nearest city only; 长春市 and
+    Changchun typed by two shoppers are one city; a malformed position is refused, naming the field."""
+    unit = f"/01/{GTIN}/10/PK-2025-0931/21/0120"
+    with Site(demo) as site:
+        site.get(unit)
+        told = site.get(unit, params={"place": "1", "near": "43.88,125.32"})
+        assert "谢谢，已记下城市：长春" in told.text
+        site.get(unit, params={"city": "长春市"})
+        english = site.get(unit, params={"city": "Changchun", "lang": "en"})
+        assert "Caution" not in english.text
+        nowhere = site.get(unit, params={"place": "1", "near": "48.86,2.35", "lang": "en"})
+        assert "No city was found near your position; nothing was noted." in nowhere.text
+        bad = site.get(unit, params={"place": "1", "near": "43.88"}, headers={"Accept": "application/json"})
+        assert bad.status_code == 400
+        assert bad.headers["content-type"] == "application/problem+json"
+        assert bad.json()["detail"].startswith("near: '43.88' is not a position")
+        page = site.get(unit, params={"near": "91,0", "lang": "en"})
+        assert page.status_code == 400
+        assert "latitude must be within ±90" in page.text
+        far = site.get(unit, params={"place": "1", "near": "23.1,113.3"}, headers={"Accept": "application/json"})
+    assert [s["kind"] for s in far.json()["scans"]["signals"]] == ["cities", "far_apart"]
+    demo.flush_scans()
+    [(_g, _lot, _serial, scans)] = [row for row in demo.scan_report("PK-2025-0931") if row[2] == "0120"]
+    assert scans.count == 3  # the scan, 长春市 and Changchun; place reports and the refused one count none
+    assert sorted(scans.cities) == ["广州", "长春"]
+    assert {city: place.id for city, place in scans.places.items()} == {"长春": 2038180, "广州": 1809858}

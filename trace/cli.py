@@ -60,7 +60,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         checkpoint_seconds=settings.checkpoint_seconds,
         witness_urls=settings.parsed_witness_urls,
         public_base=settings.public_base or f"http://{args.host}:{args.port}",
-        scan_policy=ScanPolicy(settings.scan_alert_count, settings.scan_alert_cities),
+        scan_policy=ScanPolicy(settings.scan_alert_count, settings.scan_alert_cities, settings.scan_alert_km),
         trust_anchors_url=settings.trust_anchors_url,
     )
     uvicorn.run(app, host=args.host, port=args.port, log_level="info")
@@ -212,16 +212,17 @@ def cmd_label(args: argparse.Namespace) -> int:
         raise Error(f"lot {args.lot} was not packaged under a GTIN with serial numbers: it has no GS1 labels")
     out = Path(args.output)
     if args.sheets:
+        layout = qr.Sheet(columns=args.columns, rows=args.rows, margin_mm=args.margin)
         labels = [(link.uri(), f"{args.lot} {serial}") for serial, link in run]
-        pages = -(-len(labels) // qr.Sheet().per_page)
+        pages = -(-len(labels) // layout.per_page)
         if out.suffix == ".pdf":
-            out.write_bytes(qr.sheets_pdf(labels, workers=args.workers))
-            print(f"{len(run)} labels on {pages} A4 page(s): {out}")
+            out.write_bytes(qr.sheets_pdf(labels, layout, workers=args.workers))
+            print(f"{len(run)} labels on {pages} A4 page(s) of {args.columns} x {args.rows}: {out}")
             return EXIT_OK
         stem = out.with_suffix("")
-        for n, page in enumerate(qr.sheets(labels, workers=args.workers), 1):
+        for n, page in enumerate(qr.sheets(labels, layout, workers=args.workers), 1):
             Path(f"{stem}-{n:03d}.svg").write_text(page, encoding="utf-8")
-        print(f"{len(run)} labels on {pages} A4 page(s): {stem}-001.svg ...")
+        print(f"{len(run)} labels on {pages} A4 page(s) of {args.columns} x {args.rows}: {stem}-001.svg ...")
         return EXIT_OK
     chosen = dict(run).get(args.serial or run[0][0])
     if chosen is None:
@@ -474,6 +475,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--workers", type=int, default=os.cpu_count() or 1, help="processes drawing sheets (default: one per core)"
     )
+    p.add_argument("--columns", type=int, default=4, help="labels across an A4 sheet (default 4)")
+    p.add_argument("--rows", type=int, default=6, help="labels down an A4 sheet (default 6)")
+    p.add_argument("--margin", type=float, default=10, help="the sheet's margin in mm (default 10)")
     p.set_defaults(run=cmd_label)
 
     p = sub.add_parser("history", parents=[db], help="print a lot's records, one JSON object a line")

@@ -45,6 +45,7 @@ from .events.lineage import lot_kind, walk
 from .events.public import PublicHistory, public_history
 from .events.rules import Inspector, RuleViolationError, Violation
 from .events.state import LotState
+from .labels.places import Place, gazetteer
 from .labels.signals import LabelScans
 from .store.db import WRITE
 from .store.repository import LedgerRepository, NewRecord, StoredCheckpoint, StoredFinding, StoredRecord
@@ -62,8 +63,9 @@ LOG_STATE_SECONDS = 1.0
 """How stale ``Ledger.log_state`` may be (appends by other processes show on scan pages within this)."""
 
 Label = tuple[str, str, str | None]  # (gtin, lot, serial)
-ScanRow = tuple[str | None, int, str, str]  # (city, scans, first, last)
-PendingScan = tuple[str, str, str | None, str, str | None, bool]  # (gtin, lot, serial, at, city, counted)
+ScanRow = tuple[str | None, int | None, int, str, str]  # (city, place id, scans, first, last)
+PendingScan = tuple[str, str, str | None, str, str | None, int | None, bool]
+"""(gtin, lot, serial, at, city, place id, counted)"""
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
@@ -141,21 +143,27 @@ def _changes_the_ledger(method: Callable[Concatenate[Ledger, P], R]) -> Callable
 
 def _scan_row(scan: PendingScan) -> ScanRow:
     """A pending scan as one row of its label's tally."""
-    _gtin, _lot, _serial, at, city, counted = scan
-    return (city, int(counted), at, at)
+    _gtin, _lot, _serial, at, city, place, counted = scan
+    return (city, place, int(counted), at, at)
 
 
 def _label_scans(rows: Sequence[ScanRow]) -> LabelScans:
-    """One label's scans from ``(city, scans, first, last)`` rows (a city may come more than once)."""
+    """One label's scans from ``(city, place id, scans, first, last)`` rows (a city may come more than
+    once); the cities that resolved to a gazetteer place carry it, for distances."""
     cities: dict[str, str] = {}
-    for city, _n, _first, last in rows:
+    places: dict[str, Place] = {}
+    known = gazetteer().by_id
+    for city, place_id, _n, _first, last in rows:
         if city is not None:
             cities[city] = max(cities.get(city, last), last)
+            if place_id is not None and place_id in known:
+                places[city] = known[place_id]
     return LabelScans(
-        count=sum(row[1] for row in rows),
-        first=min((row[2] for row in rows), default=None),
-        last=max((row[3] for row in rows), default=None),
+        count=sum(row[2] for row in rows),
+        first=min((row[3] for row in rows), default=None),
+        last=max((row[4] for row in rows), default=None),
         cities=cities,
+        places=places,
     )
 
 
@@ -581,11 +589,20 @@ class Ledger:
             return LedgerRepository(conn).count()
 
     def record_scan(
-        self, gtin: str, lot_id: str, serial: str | None, city: str | None = None, *, counted: bool = True
+        self,
+        gtin: str,
+        lot_id: str,
+        serial: str | None,
+        city: str | None = None,
+        *,
+        place: Place | None = None,
+        counted: bool = True,
     ) -> LabelScans:
         """Count one scan of a label (outside the ledger: no record, no signature) and return its tally.
         With ``counted`` false it is a place report: the city of a scan already counted, which the person
-        scanning chose to tell; it adds the city, not a scan.
+        scanning chose to tell; it adds the city, not a scan. A typed ``city`` that names one place of the
+        gazetteer is kept as that place (长春市 and Changchun as 长春); ``place`` is a city already found
+        (from the browser's position), and replaces ``city``.
 
         Scans are written behind, in batches (``flush_scans``, at most ``SCAN_FLUSH_SECONDS`` later), so
         that a burst of scans costs no write transaction each; a label's stored tally is read once and then
@@ -595,11 +612,15 @@ class Ledger:
         ``SCAN_FLUSH_SECONDS`` of counts, never ledger data."""
         at = format_utc(self.clock())
         city = city.strip()[:64] or None if city else None
+        if place is None and city is not None:
+            place = gazetteer().find(city)
+        if place is not None:
+            city = place.name()
         label = (gtin, lot_id, serial)
         now = time.monotonic()
         with self._scan_lock:
             if counted or city is not None:  # (a place report without a place tells nothing)
-                scan = (gtin, lot_id, serial, at, city, counted)
+                scan = (gtin, lot_id, serial, at, city, place.id if place else None, counted)
                 self._scans_pending.append(scan)
                 self._unwritten.setdefault(label, []).append(_scan_row(scan))
             if self._scan_flusher is None:

@@ -60,7 +60,10 @@ class Settings(BaseSettings):
         "service (the regulator), served with CORS; unset, pages use the keys this service gives",
     )
     scan_alert_count: int = Field(default=20, gt=0, description="flag a label scanned more often than this")
-    scan_alert_cities: int = Field(default=1, gt=0, description="flag a label scanned in more cities than this")
+    scan_alert_cities: int = Field(default=3, gt=0, description="flag a label scanned in more cities than this")
+    scan_alert_km: float = Field(
+        default=300, gt=0, description="flag a label scanned in two places farther apart than this (km)"
+    )
     witness_urls: str = Field(
         default="",
         description="C2SP tlog-witness URL prefixes (spaces or commas) the log asks to cosign each checkpoint",

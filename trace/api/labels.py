@@ -35,6 +35,7 @@ from ..events.public import JOURNEY_TYPES, PROCESS_NAMES, PublicHistory, serial_
 from ..events.rules import rules_config
 from ..labels import qr
 from ..labels.digital_link import DigitalLink, DigitalLinkError, build, parse
+from ..labels.places import Place, gazetteer, parse_position
 from ..labels.signals import Sale, ScanPolicy, signals
 from ..service import Ledger, NotFoundError
 from ..store.repository import StoredFinding
@@ -102,6 +103,7 @@ def install(
     the log and witness keys published there (by someone other than this service) instead of the keys
     this service gives."""
     base = public_base.rstrip("/")
+    gazetteer()  # loaded now (about 0.1 s), not on the first scan that names a city
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 
     def page(request: Request, status: int, title: tuple[str, str], detail: tuple[str, str], code: str) -> Response:
@@ -241,13 +243,25 @@ def install(
     ) -> Response:
         """The lot's public page (or JSON), after counting this scan."""
         history, verified, findings = view.history, view.verified, view.findings
-        # a place report (the form on the page, ?place=1&city=…) tells the city of the scan just counted
-        place = request.query_params.get("place") == "1"
+        zh = not _wants_english(request)
+        # a place report (the form on the page, ?place=1&city=… or the browser's ?place=1&near=lat,lon)
+        # tells the city of the scan just counted
+        place_report = request.query_params.get("place") == "1"
         city = request.query_params.get("city")
-        scans = ledger.record_scan(gtin, lot_id, serial, city, counted=not place)
+        near = request.query_params.get("near")
+        place: Place | None = None
+        if near is not None:
+            try:
+                place = gazetteer().nearest(*parse_position(near))
+            except ValueError as exc:
+                detail = f"near: {exc}"
+                return page(request, 400, ("位置无效", "Invalid position"), (detail, detail), near)
+            city = place.name() if place else None
+        elif city:
+            place = gazetteer().find(city)
+        scans = ledger.record_scan(gtin, lot_id, serial, city, place=place, counted=not place_report)
         sold = history.sales_of(serial)
         found = signals(scans, scan_policy, _sales(sold))
-        zh = not _wants_english(request)
         alerts = [s.message_zh if zh else s.message for s in found]
         if _wants_json(request):
             body = {
@@ -284,7 +298,9 @@ def install(
                 "first": scans.first,
                 "alerts": alerts,
                 "sold": sold,
-                "place_told": place and bool(city),
+                "place_report": place_report,
+                "place_told": (place.name(zh) if place else city) if place_report else None,
+                "place_unknown": place_report and near is not None and place is None,
             },
             path=path,
             linkset_url=f"{path}?linkType=linkset" if gtin else None,
@@ -315,8 +331,8 @@ def install(
     @app.get("/api/v1/scan-signals", summary="Labels whose scans suggest a copied label (for regulators)")
     def scan_signals(lot: str | None = Query(None, description="only this lot's labels")) -> JSONResponse:
         """Every scanned label with a copied-label signal: scanned more often than ``max_scans``, in more
-        than ``max_cities`` cities, or in another city after the ledger recorded the unit as sold. Scans
-        still waiting to be written are counted too."""
+        than ``max_cities`` cities, in two places more than ``max_km`` apart, or in another city after the
+        ledger recorded the unit as sold. Scans still waiting to be written are counted too."""
         flagged = []
         for gtin, lot_id, serial, scans in ledger.scan_report(lot):
             try:
@@ -338,8 +354,7 @@ def install(
                         "signals": [s.to_json() for s in found],
                     }
                 )
-        policy = {"max_scans": scan_policy.max_scans, "max_cities": scan_policy.max_cities}
-        return JSONResponse({"policy": policy, "labels": flagged}, headers={"Cache-Control": "no-store"})
+        return JSONResponse({"policy": scan_policy.to_json(), "labels": flagged}, headers={"Cache-Control": "no-store"})
 
     def gs1_link(history: PublicHistory, lot_id: str, serial: str | None) -> DigitalLink:
         if history.gtin is None:
@@ -368,29 +383,43 @@ def install(
     @app.get(
         "/api/v1/lots/{lot_id}/labels.svg", response_class=Response, responses={200: {"content": {"image/svg+xml": {}}}}
     )
-    def label_sheet(lot_id: str, page_number: int = Query(1, alias="page", ge=1)) -> Response:
-        """One A4 page (24 labels) of the lot's whole packaging run, one label per serial."""
-        labels, pages = run_labels(lot_id, page_number)
-        return Response(qr.sheets(labels)[0], media_type="image/svg+xml", headers={"X-Pages": str(pages)})
+    def label_sheet(
+        lot_id: str,
+        page_number: int = Query(1, alias="page", ge=1),
+        columns: int = Query(4, description="labels across the sheet (1-20)"),
+        rows: int = Query(6, description="labels down the sheet (1-20)"),
+    ) -> Response:
+        """One A4 page (4 x 6 labels unless ``columns`` and ``rows`` say otherwise) of the lot's whole
+        packaging run, one label per serial."""
+        layout = qr.Sheet(columns=columns, rows=rows)
+        labels, pages = run_labels(lot_id, page_number, layout)
+        return Response(qr.sheets(labels, layout)[0], media_type="image/svg+xml", headers={"X-Pages": str(pages)})
 
     @app.get(
         "/api/v1/lots/{lot_id}/labels.pdf",
         response_class=Response,
         responses={200: {"content": {"application/pdf": {}}}},
     )
-    def label_sheets_pdf(lot_id: str, page_number: int | None = Query(None, alias="page", ge=1)) -> Response:
-        """The lot's whole packaging run as one print-ready A4 PDF (24 labels a page), or only ``page``."""
-        labels, pages = run_labels(lot_id, page_number)
+    def label_sheets_pdf(
+        lot_id: str,
+        page_number: int | None = Query(None, alias="page", ge=1),
+        columns: int = Query(4, description="labels across the sheet (1-20)"),
+        rows: int = Query(6, description="labels down the sheet (1-20)"),
+    ) -> Response:
+        """The lot's whole packaging run as one print-ready A4 PDF (4 x 6 labels a page unless ``columns``
+        and ``rows`` say otherwise), or only ``page``."""
+        layout = qr.Sheet(columns=columns, rows=rows)
+        labels, pages = run_labels(lot_id, page_number, layout)
         headers = {"X-Pages": str(pages), "Content-Disposition": f'inline; filename="{lot_id}-labels.pdf"'}
-        return Response(qr.sheets_pdf(labels), media_type="application/pdf", headers=headers)
+        return Response(qr.sheets_pdf(labels, layout), media_type="application/pdf", headers=headers)
 
-    def run_labels(lot_id: str, page_number: int | None) -> tuple[list[tuple[str, str]], int]:
+    def run_labels(lot_id: str, page_number: int | None, layout: qr.Sheet) -> tuple[list[tuple[str, str]], int]:
         """The labels of the lot's packaging run (of one page of it, when ``page_number`` is given) and the
         number of pages the whole run fills."""
         history = ledger.public_history(lot_id)
         gs1_link(history, lot_id, None)
         run = packaging_run(history, base, lot_id)
-        per_page = qr.Sheet().per_page
+        per_page = layout.per_page
         pages = -(-len(run) // per_page)
         if page_number is not None:
             if not 1 <= page_number <= pages:
@@ -400,8 +429,14 @@ def install(
 
 
 def _sales(sold: list[dict[str, Any]]) -> list[Sale]:
-    """The public history's sales of one unit, as the scan signals take them."""
-    return [Sale(sale["at"], sale["city"], sale["by"]) for sale in sold]
+    """The public history's sales of one unit, as the scan signals take them: a city the gazetteer knows
+    under the name scans keep for it (长春市 as 长春)."""
+    return [Sale(sale["at"], _city_name(sale["city"]), sale["by"]) for sale in sold]
+
+
+def _city_name(city: str | None) -> str | None:
+    place = gazetteer().find(city) if city else None
+    return place.name() if place else city
 
 
 def packaging_run(history: PublicHistory, base: str, lot_id: str) -> list[tuple[str, DigitalLink]]:

@@ -26,6 +26,8 @@ from qrcode import LUT, base, util
 from qrcode.constants import ERROR_CORRECT_H, ERROR_CORRECT_L, ERROR_CORRECT_M, ERROR_CORRECT_Q
 from qrcode.exceptions import DataOverflowError
 
+from ..chain.errors import FieldProblem, MalformedError
+
 QUIET_ZONE = 4
 """Modules of light margin around the symbol (ISO/IEC 18004)."""
 
@@ -312,9 +314,20 @@ def svg(data: str, *, caption: str | None = None, error: str = "M") -> str:
     )
 
 
+CAPTION_MM = 6.0
+"""The height below each symbol kept for its caption."""
+
+MIN_SIDE_MM = 10.0
+"""The smallest symbol a sheet may print: a version-4 code at 10 mm has modules of about 0.3 mm, which
+phone cameras still read at arm's length; a finer grid is refused rather than printed unreadable."""
+
+MAX_GRID = 20
+
+
 @dataclass(frozen=True)
 class Sheet:
-    """A label sheet layout in millimetres (A4 portrait by default)."""
+    """A label sheet layout in millimetres (A4 portrait, 4 x 6 labels, by default). A grid whose symbols
+    would be smaller than ``MIN_SIDE_MM`` cannot be made: ``MalformedError`` names the field."""
 
     width_mm: float = 210
     height_mm: float = 297
@@ -322,9 +335,43 @@ class Sheet:
     rows: int = 6
     margin_mm: float = 10
 
+    def __post_init__(self) -> None:
+        problems = [
+            FieldProblem(f"/{name}", f"must be a whole number from 1 to {MAX_GRID}, not {value!r}")
+            for name, value in (("columns", self.columns), ("rows", self.rows))
+            if not (isinstance(value, int) and 1 <= value <= MAX_GRID)
+        ]
+        if not 0 <= self.margin_mm < min(self.width_mm, self.height_mm) / 2:
+            detail = f"must be from 0 to under half the sheet, not {self.margin_mm!r} mm"
+            problems.append(FieldProblem("/margin", detail))
+        if problems:
+            raise MalformedError(problems)
+        if self.side_mm < MIN_SIDE_MM:
+            raise MalformedError(
+                FieldProblem(
+                    "/columns" if self.cell_mm[0] < self.cell_mm[1] - CAPTION_MM else "/rows",
+                    f"a {self.columns} x {self.rows} grid leaves {max(self.side_mm, 0):.1f} mm a code; "
+                    f"codes need at least {MIN_SIDE_MM:g} mm to scan",
+                )
+            )
+
     @property
     def per_page(self) -> int:
         return self.columns * self.rows
+
+    @property
+    def cell_mm(self) -> tuple[float, float]:
+        """A label's width and height."""
+        return (
+            (self.width_mm - 2 * self.margin_mm) / self.columns,
+            (self.height_mm - 2 * self.margin_mm) / self.rows,
+        )
+
+    @property
+    def side_mm(self) -> float:
+        """The side of each printed symbol: the largest square that fits a cell above its caption."""
+        cell_w, cell_h = self.cell_mm
+        return min(cell_w, cell_h - CAPTION_MM)
 
 
 MM = 72 / 25.4
@@ -383,9 +430,8 @@ def _pages(
 
 def _cells(layout: Sheet, count: int) -> list[tuple[float, float, float]]:
     """Where each label of a page goes: its symbol's left and top edges and its side, in millimetres."""
-    cell_w = (layout.width_mm - 2 * layout.margin_mm) / layout.columns
-    cell_h = (layout.height_mm - 2 * layout.margin_mm) / layout.rows
-    side = min(cell_w, cell_h - 6)
+    cell_w, cell_h = layout.cell_mm
+    side = layout.side_mm
     return [
         (
             layout.margin_mm + (n % layout.columns) * cell_w + (cell_w - side) / 2,

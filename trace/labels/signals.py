@@ -2,23 +2,36 @@
 
 Scans are counted outside the ledger (time, and a coarse city only when the
 person scanning allowed it). A genuine box is scanned a few times, in one
-place, and not again somewhere else once the ledger records it as sold; a
-label copied onto fake boxes breaks one of those. Each signal is a reason to
-look, not proof: thresholds come from configuration (``ScanPolicy``).
+place or a few near each other, and not again somewhere else once the ledger
+records it as sold; a label copied onto fake boxes breaks one of those. Each
+signal is a reason to look, not proof: thresholds come from configuration
+(``ScanPolicy``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import combinations
+
+from .places import Place, distance_km
 
 
 @dataclass(frozen=True)
 class ScanPolicy:
-    """When a label's scans look like a copied label (``TRACE_SCAN_ALERT_COUNT``, ``..._CITIES``)."""
+    """When a label's scans look like a copied label (``TRACE_SCAN_ALERT_COUNT``, ``..._CITIES``,
+    ``..._KM``)."""
 
     max_scans: int = 20
-    max_cities: int = 1
+    max_cities: int = 3
+    max_km: float = 300.0
+
+    def __post_init__(self) -> None:
+        if self.max_scans < 1 or self.max_cities < 1 or not self.max_km > 0:
+            raise ValueError("scan alert thresholds must be positive")
+
+    def to_json(self) -> dict[str, float]:
+        return {"max_scans": self.max_scans, "max_cities": self.max_cities, "max_km": self.max_km}
 
 
 @dataclass(frozen=True)
@@ -32,17 +45,19 @@ class Sale:
 
 @dataclass(frozen=True)
 class LabelScans:
-    """One label's scans so far: how many, the first and last, and the last scan from each city."""
+    """One label's scans so far: how many, the first and last, the last scan from each city, and the
+    gazetteer place of each city that resolved to one."""
 
     count: int
     first: str | None
     last: str | None = None
     cities: Mapping[str, str] = field(default_factory=dict)  # city -> its latest scan (RFC 3339 UTC)
+    places: Mapping[str, Place] = field(default_factory=dict)  # city -> its place, when it has one
 
 
 @dataclass(frozen=True)
 class Signal:
-    kind: str  # "often", "cities" or "sold_elsewhere"
+    kind: str  # "often", "cities", "far_apart" or "sold_elsewhere"
     message: str
     message_zh: str
 
@@ -51,8 +66,9 @@ class Signal:
 
 
 def signals(scans: LabelScans, policy: ScanPolicy, sales: Sequence[Sale] = ()) -> list[Signal]:
-    """What about these scans suggests a copied label: too many, too many cities, or scans from another city
-    after the ledger recorded the unit as sold (RFC 3339 UTC strings of one width compare as times)."""
+    """What about these scans suggests a copied label: too many, too many cities, two cities farther apart
+    than ``max_km``, or scans from another city after the ledger recorded the unit as sold (RFC 3339 UTC
+    strings of one width compare as times)."""
     found = []
     if scans.count > policy.max_scans:
         found.append(
@@ -69,6 +85,16 @@ def signals(scans: LabelScans, policy: ScanPolicy, sales: Sequence[Sale] = ()) -
                 "cities", f"scanned in several cities: {', '.join(cities)}", f"在多个城市被扫码：{'、'.join(cities)}"
             )
         )
+    far = farthest(scans.places)
+    if far is not None and far[0] > policy.max_km:
+        km, a, b = far
+        found.append(
+            Signal(
+                "far_apart",
+                f"scanned in places {km:,.0f} km apart: {a.name(zh=False)} and {b.name(zh=False)}",
+                f"在相距 {km:.0f} 公里的两地被扫码：{a.name()}、{b.name()}",
+            )
+        )
     for sale in sales:
         if sale.city is None:
             continue
@@ -83,3 +109,10 @@ def signals(scans: LabelScans, policy: ScanPolicy, sales: Sequence[Sale] = ()) -
                 )
             )
     return found
+
+
+def farthest(places: Mapping[str, Place]) -> tuple[float, Place, Place] | None:
+    """The two places farthest apart and their distance in km (None with fewer than two places). A label
+    is scanned in a few cities at most, so every pair is compared."""
+    pairs = combinations(sorted(places.values(), key=lambda p: p.id), 2)
+    return max(((distance_km(a, b), a, b) for a, b in pairs), key=lambda t: t[0], default=None)

@@ -381,39 +381,48 @@ class LedgerRepository:
                 return
             start = rows[-1][0] + 1
 
-    def add_scans(self, rows: Sequence[tuple[str, str, str | None, str, str | None, bool]]) -> None:
-        """Insert ``(gtin, lot, serial, scanned_at, city, counted)`` rows."""
+    def add_scans(self, rows: Sequence[tuple[str, str, str | None, str, str | None, int | None, bool]]) -> None:
+        """Insert ``(gtin, lot, serial, scanned_at, city, place_id, counted)`` rows."""
         self.connection.execute(
             scans.insert(),
             [
-                {"gtin": g, "lot_id": lot, "serial": s, "scanned_at": at, "city": c, "counted": counted}
-                for g, lot, s, at, c, counted in rows
+                {
+                    "gtin": g,
+                    "lot_id": lot,
+                    "serial": s,
+                    "scanned_at": at,
+                    "city": c,
+                    "place_id": place,
+                    "counted": counted,
+                }
+                for g, lot, s, at, c, place, counted in rows
             ],
         )
 
     def scan_tallies(
         self, gtin: str | None = None, lot_id: str | None = None, serial: str | None = None, *, one: bool = False
-    ) -> dict[tuple[str, str, str | None], list[tuple[str | None, int, str, str]]]:
-        """``(gtin, lot, serial) -> [(city, scans, first, last), ...]``: each label's scans (place reports
-        count no scan but name a city), per city (None
-        for scans without one), of one label (``one``) or of every label, or every label of a lot."""
+    ) -> dict[tuple[str, str, str | None], list[tuple[str | None, int | None, int, str, str]]]:
+        """``(gtin, lot, serial) -> [(city, place_id, scans, first, last), ...]``: each label's scans (place
+        reports count no scan but name a city), per city (None for scans without one), of one label
+        (``one``) or of every label, or every label of a lot."""
         query = select(
             scans.c.gtin,
             scans.c.lot_id,
             scans.c.serial,
             scans.c.city,
+            scans.c.place_id,
             func.sum(case((scans.c.counted, 1), else_=0)),
             func.min(scans.c.scanned_at),
             func.max(scans.c.scanned_at),
-        ).group_by(scans.c.gtin, scans.c.lot_id, scans.c.serial, scans.c.city)
+        ).group_by(scans.c.gtin, scans.c.lot_id, scans.c.serial, scans.c.city, scans.c.place_id)
         if lot_id is not None:
             query = query.where(scans.c.lot_id == lot_id)
         if one:
             query = query.where((scans.c.gtin == gtin) & (scans.c.lot_id == lot_id))
             query = query.where(scans.c.serial.is_(None) if serial is None else scans.c.serial == serial)
-        found: dict[tuple[str, str, str | None], list[tuple[str | None, int, str, str]]] = {}
-        for g, lot, s, city, count, first, last in self.connection.execute(query):
-            found.setdefault((g, lot, s), []).append((city, int(count), str(first), str(last)))
+        found: dict[tuple[str, str, str | None], list[tuple[str | None, int | None, int, str, str]]] = {}
+        for g, lot, s, city, place, count, first, last in self.connection.execute(query):
+            found.setdefault((g, lot, s), []).append((city, place, int(count), str(first), str(last)))
         return found
 
     def input_lots(self, lots: Collection[str]) -> set[str]:

@@ -171,6 +171,8 @@ scans = Table(
     Column("serial", String(20), nullable=True),
     Column("scanned_at", String(27), nullable=False),
     Column("city", String(64), nullable=True),
+    # the gazetteer place the city resolved to (its GeoNames id, ginseng_trace.labels.places), for distances
+    Column("place_id", Integer, nullable=True),
     # false for a place report: the city of a scan already counted, told afterwards by the person scanning
     Column("counted", Boolean, nullable=False, server_default=true()),
     Index("ix_scans_label", "gtin", "lot_id", "serial"),
