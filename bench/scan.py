@@ -5,7 +5,8 @@
 - QR labels: symbols per second against the qrcode library's own (the baseline, same run), single PNG
   and SVG labels, and a whole packaging run (``--labels`` serials) as SVG sheets and as one PDF, on one
   core and on all;
-- the scan page: the service (demo data, 25-event history from two plots to the shelf) runs in its own
+- the scan page: the service (the demo data with 15 daily storage readings the shop adds to the box's lot:
+  a 40-record history from two plots to the shelf, 6 lots) runs in its own
   process (uvicorn, one worker, started afresh for each measurement); a load generator in another
   process sends requests at fixed rates
   (open loop: a request leaves on schedule whether or not earlier ones have answered) for the HTML page
@@ -87,6 +88,46 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+SHOP_DAYS = 15
+"""Storage records the shop adds to the demo box's history (25 records), making the issue's 40."""
+
+
+def prepare(database_url: str, data_dir: str) -> int:
+    """Load the demo and the shop's daily storage readings of the boxes on its shelf (signed by the shop's
+    demo key); return the number of records in the scanned box's history, ancestors included."""
+    from datetime import UTC, datetime, timedelta
+
+    from ginseng_trace.bootstrap import open_ledger
+    from ginseng_trace.chain import Event, sign_event
+    from ginseng_trace.chain.times import format_utc
+    from ginseng_trace.demo import ACTORS, load_demo
+    from ginseng_trace.settings import Settings
+
+    ledger = open_ledger(Settings(data_dir=Path(data_dir), database_url=database_url))
+    load_demo(ledger)
+    shop = next(actor for actor in ACTORS if actor.name == "changchun-herb-shop").key
+    start = datetime(2025, 11, 21, 1, tzinfo=UTC)
+    for day in range(SHOP_DAYS):
+        at = format_utc(start + timedelta(days=day))
+        event = Event.from_json(
+            {
+                "event_id": f"bench-shop-store-{day:03d}",
+                "lot_id": "PK-2025-0931",
+                "type": "store",
+                "occurred_at": at,
+                "actor": shop.name,
+                "key_id": shop.verifier().key_id_hex,
+                "payload": {
+                    "warehouse": "长春参茸店库房 Changchun shop storeroom",
+                    "readings": [{"at": at, "temperature_c": 16.5, "humidity_pct": 50}],
+                },
+            }
+        )
+        ledger.append(sign_event(event, shop))
+    ledger.publish_checkpoint()
+    return len(ledger.bundle("PK-2025-0931").entries)
 
 
 def serve(database_url: str, data_dir: str) -> tuple[subprocess.Popen[bytes], str]:
@@ -175,6 +216,8 @@ def load(args: tuple[str, float, float, bool]) -> dict[str, Any]:
 def run_engine(name: str, database_url: str, data_dir: str, rates: list[float], seconds: float) -> None:
     """Each measurement gets a freshly started service (the same database), so that an overloaded run
     does not leave a backlog for the next one."""
+    records = prepare(database_url, data_dir)
+    print(f"| {name} | (the scanned box's history: {records} records) | | | | | | |", flush=True)
     with multiprocessing.get_context("spawn").Pool(1) as pool:
         for json in (True, False):
             for rate in rates:
