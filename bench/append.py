@@ -38,6 +38,7 @@ from sqlalchemy import Column, Engine, Integer, LargeBinary, MetaData, String, T
 
 from ginseng_trace.chain import Event, SignedEvent, SignerKey, parse_json, sign_event
 from ginseng_trace.chain.records import SIGNING_CONTEXT
+from ginseng_trace.events import private_fields
 from ginseng_trace.service import Ledger
 from ginseng_trace.store import create_ledger_engine, migrate, sqlite_url_for
 
@@ -70,7 +71,7 @@ def make_events(count: int, lots: int, key: SignerKey) -> list[SignedEvent]:
                 },
             }
         )
-        events.append(sign_event(event, key))
+        events.append(sign_event(event, key, private=private_fields(event.type)))  # the note is private
     return events
 
 

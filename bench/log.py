@@ -88,19 +88,32 @@ def bundle_verify_ms(tmp: Path) -> tuple[int, float]:
     ledger.register_key(grower.verifier())
     kid = grower.verifier().key_id_hex
     events = []
-    for i in range(200):
-        lot, inputs = ("PLOT-1", []) if i < 120 else ("HV-1", ["PLOT-1"] if i == 120 else [])
+
+    def add(i: int, lot: str, kind: str, at: str, payload: dict[str, object], inputs: list[str]) -> None:
         body = {
             "event_id": f"b{i}",
             "lot_id": lot,
-            "type": "field_operation",
-            "occurred_at": "2025-06-01T00:00:00Z",
+            "type": kind,
+            "occurred_at": at,
             "actor": grower.name,
             "key_id": kid,
-            "payload": {"operation": "inspect", "note": f"round {i} " + "x" * 80},
+            "payload": payload,
             "inputs": inputs,
         }
-        events.append(sign_event(Event.from_json(body), grower, private=private_fields("field_operation")))
+        events.append(sign_event(Event.from_json(body), grower, private=private_fields(kind)))
+
+    # a valid lifecycle: a plot registered and sown, inspected 117 times, harvested; the harvest stored
+    plot = {"land_type": "farmland", "county": "抚松县", "area_mu": 12.5}
+    add(0, "PLOT-1", "register_plot", "2019-10-12T02:00:00Z", plot, [])
+    add(1, "PLOT-1", "sow", "2020-04-20T00:30:00Z", {"variety": "大马牙"}, [])
+    for i in range(2, 119):
+        note = {"operation": "inspect", "note": f"round {i} " + "x" * 80}
+        add(i, "PLOT-1", "field_operation", f"2025-06-{1 + i // 5:02d}T{i % 5:02d}:00:00Z", note, [])
+    harvest = {"crop_age_years": 5, "fresh_weight": {"value": 1450, "unit": "kg"}, "root_count": 21800}
+    add(119, "HV-1", "harvest", "2025-09-18T00:00:00Z", harvest, ["PLOT-1"])
+    for i in range(120, 200):
+        reading = {"warehouse": "cold store", "readings": [{"at": "2025-09-19T00:00:00Z", "temperature_c": 3.0}]}
+        add(i, "HV-1", "store", f"2025-09-{19 + (i - 120) // 8:02d}T{(i - 120) % 8:02d}:00:00Z", reading, [])
     ledger.append_batch(events)
     data = ledger.bundle("HV-1").to_bytes()
     keys = [log_key.verifier()]

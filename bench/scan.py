@@ -103,6 +103,7 @@ def prepare(database_url: str, data_dir: str) -> int:
     from ginseng_trace.chain import Event, sign_event
     from ginseng_trace.chain.times import format_utc
     from ginseng_trace.demo import ACTORS, load_demo
+    from ginseng_trace.events import private_fields
     from ginseng_trace.settings import Settings
 
     ledger = open_ledger(Settings(data_dir=Path(data_dir), database_url=database_url))
@@ -125,7 +126,7 @@ def prepare(database_url: str, data_dir: str) -> int:
                 },
             }
         )
-        ledger.append(sign_event(event, shop))
+        ledger.append(sign_event(event, shop, private=private_fields("store")))
     ledger.publish_checkpoint()
     return len(ledger.bundle("PK-2025-0931").entries)
 
