@@ -40,6 +40,7 @@ def test_log_bench_measures_the_tree() -> None:
     pytest.importorskip("pymerkle", reason="bench/log.py compares with pymerkle: pip install -e '.[bench]'")
     out = bench("log.py", "--leaves", "3000", "--proofs", "20")
     assert "pymerkle" in out
+    assert "monitor replay of 1,000 records" in out
 
 
 def test_scan_bench_prints_labels_and_prepares_the_40_record_history(tmp_path: Path) -> None:

@@ -356,6 +356,35 @@ def cmd_witness(args: argparse.Namespace) -> int:
             time.sleep(args.every)
 
 
+def cmd_monitor(args: argparse.Namespace) -> int:
+    """Replay the log's entries and check its checkpoint against them (what a witness cannot check)."""
+    import time
+
+    import httpx
+
+    from .chain.errors import VerificationError
+    from .monitor import load_state, monitor_once, save_state
+
+    keys = [VerifierKey.parse(text) for text in args.log_key]
+    state = Path(args.state) if args.state else None
+    monitor = load_state(state)
+    with httpx.Client(timeout=60) as http:
+        while True:
+            try:
+                report = monitor_once(monitor, args.log, keys, http)
+            except VerificationError as exc:
+                print(f"MISMATCH: {exc.diagnostics()}", flush=True)
+                return EXIT_FAILED
+            except httpx.HTTPError as exc:
+                raise Error(f"cannot reach the log at {args.log}: {exc}") from None
+            if state is not None:
+                save_state(monitor, state)
+            print(report, flush=True)
+            if not args.every:
+                return EXIT_OK
+            time.sleep(args.every)
+
+
 def cmd_witness_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -456,6 +485,15 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--log", required=True, help="the log service's base URL, e.g. http://127.0.0.1:8000")
     p.add_argument("--every", type=float, help="keep witnessing every SECONDS (default: once)")
     p.set_defaults(run=cmd_witness)
+
+    p = sub.add_parser(
+        "monitor", help="replay a log's entries: every chain linear, the root and the lot-heads map as signed"
+    )
+    p.add_argument("--log", required=True, help="the log service's base URL, e.g. http://127.0.0.1:8000")
+    p.add_argument("--log-key", action="append", required=True, help="the log's verifier key (repeatable)")
+    p.add_argument("--state", help="a file to keep what was replayed, so that the next run reads only new entries")
+    p.add_argument("--every", type=float, help="keep monitoring every SECONDS (default: once)")
+    p.set_defaults(run=cmd_monitor)
 
     p = sub.add_parser("witness-serve", parents=[wit], help="serve C2SP tlog-witness POST /add-checkpoint (push)")
     p.add_argument("--host", default="127.0.0.1")
