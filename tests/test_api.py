@@ -98,6 +98,8 @@ def bad_requests(grower: Actor) -> list[tuple[str, Any, int, str | None]]:
         ("unknown key", envelope(stranger.sign("PLOT-1", "register_plot")), 422, "/event/key_id"),
         ("unknown input lot", envelope(grower.sign("HV-1", "harvest", inputs=["NOPE"])), 422, "/event/inputs/0"),
         ("huge number", {**good, "event": {**good["event"], "payload": {"n": 2**60}}}, 422, None),
+        ("an input that is an object", {**good, "event": {**good["event"], "inputs": [{}]}}, 422, "/event/inputs/0"),
+        ("inputs not a list", {**good, "event": {**good["event"], "inputs": {"a": 1}}}, 422, "/event/inputs"),
     ]
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI, Query, Request
+from fastapi import Path as FastAPIPath
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel
@@ -32,6 +33,8 @@ from ..store.repository import StoredCheckpoint, StoredFinding
 from . import labels, models, problems
 
 API = "/api/v1"
+MAX_TREE_SIZE = 2**63 - 1
+"""The largest tree size a request may name (sizes are stored as signed 64-bit integers)."""
 IMMUTABLE = {"Cache-Control": "public, max-age=31536000, immutable"}
 """For answers that can never change: a record by its hash, a proof between fixed tree sizes, a full tile."""
 logger = logging.getLogger("ginseng_trace.api")
@@ -406,7 +409,7 @@ def create_app(
         return note_response(_cosigned(ledger.publish_checkpoint()))
 
     @app.get(f"{API}/log/checkpoints/{{size}}", response_class=PlainTextResponse, responses={200: text_note, **errors})
-    def checkpoint_of_size(size: int) -> PlainTextResponse:
+    def checkpoint_of_size(size: int = FastAPIPath(ge=0, le=MAX_TREE_SIZE)) -> PlainTextResponse:
         """The checkpoint the log signed at tree size ``size`` (immutable once signed; cosignatures may be added)."""
         note = _cosigned(ledger.checkpoint(size))
         # the signed text never changes; witnesses' cosignatures may still be added, so caches keep it briefly
@@ -421,7 +424,7 @@ def create_app(
         openapi_extra={"requestBody": {"required": True, "content": {"text/plain": {"schema": {"type": "string"}}}}},
     )
     async def add_cosignatures(
-        request: Request, size: int = Query(description="the cosigned checkpoint's size")
+        request: Request, size: int = Query(ge=0, le=MAX_TREE_SIZE, description="the cosigned checkpoint's size")
     ) -> Any:
         """Attach witness cosignature lines (a tlog-witness add-checkpoint response body) to a checkpoint.
         Only witnesses configured in TRACE_WITNESS_KEYS are accepted. Returns the cosigned checkpoint."""
@@ -435,7 +438,8 @@ def create_app(
 
     @app.get(f"{API}/log/inclusion/{{digest}}", response_model=models.InclusionOut, responses=errors)
     def inclusion(
-        digest: str, size: int | None = Query(None, description="tree size; default: a checkpoint")
+        digest: str,
+        size: int | None = Query(None, ge=0, le=MAX_TREE_SIZE, description="tree size; default: a checkpoint"),
     ) -> JSONResponse:
         """The proof that a record (by record or event hash) is in the log, with the checkpoint it verifies
         against. With ``size`` the answer is immutable."""
@@ -459,8 +463,8 @@ def create_app(
 
     @app.get(f"{API}/log/consistency", response_model=models.ConsistencyOut, responses=errors)
     def consistency(
-        first: int = Query(alias="from", description="the smaller tree size"),
-        second: int = Query(alias="to", description="the larger tree size"),
+        first: int = Query(alias="from", ge=0, le=MAX_TREE_SIZE, description="the smaller tree size"),
+        second: int = Query(alias="to", ge=0, le=MAX_TREE_SIZE, description="the larger tree size"),
     ) -> JSONResponse:
         """The proof that the tree of ``from`` leaves is a prefix of the tree of ``to`` leaves (RFC 9162
         §2.1.4): immutable."""

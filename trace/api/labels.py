@@ -39,6 +39,8 @@ from ..labels.places import Place, gazetteer, parse_position
 from ..labels.signals import Sale, ScanPolicy, signals
 from ..service import Ledger, NotFoundError
 from ..store.repository import StoredFinding
+from .models import ProblemOut
+from .problems import PROBLEM_JSON
 
 TEMPLATES = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape(["html"])
@@ -64,6 +66,10 @@ class LotView:
 
 
 DEFAULT_SCAN_POLICY = ScanPolicy()
+PROBLEMS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ProblemOut, "content": {PROBLEM_JSON: {}}} for status in (404, 422)
+}
+"""The label routes' documented errors: an unknown lot or serial (404), a bad parameter (422)."""
 UNKNOWN = (
     ("未登记：可能是假冒产品", "Not registered: possibly counterfeit"),
     (
@@ -364,7 +370,9 @@ def install(
         return build(base, history.gtin, lot=history.batch or lot_id, serial=serial)
 
     @app.get(
-        "/api/v1/lots/{lot_id}/label.png", response_class=Response, responses={200: {"content": {"image/png": {}}}}
+        "/api/v1/lots/{lot_id}/label.png",
+        response_class=Response,
+        responses={200: {"content": {"image/png": {}}}, **PROBLEMS},
     )
     def label_png(lot_id: str, serial: str | None = Query(None), scale: int = Query(8, ge=2, le=40)) -> Response:
         """The QR label (PNG) of a lot (a GS1 Digital Link if it was packaged under a GTIN, else its local
@@ -373,7 +381,9 @@ def install(
         return Response(qr.png(text, scale=scale), media_type="image/png", headers={"X-Digital-Link": text})
 
     @app.get(
-        "/api/v1/lots/{lot_id}/label.svg", response_class=Response, responses={200: {"content": {"image/svg+xml": {}}}}
+        "/api/v1/lots/{lot_id}/label.svg",
+        response_class=Response,
+        responses={200: {"content": {"image/svg+xml": {}}}, **PROBLEMS},
     )
     def label_svg(lot_id: str, serial: str | None = Query(None)) -> Response:
         """The QR label (SVG) of a lot or of one serialised unit (as ``label.png``)."""
@@ -381,7 +391,9 @@ def install(
         return Response(qr.svg(text), media_type="image/svg+xml", headers={"X-Digital-Link": text})
 
     @app.get(
-        "/api/v1/lots/{lot_id}/labels.svg", response_class=Response, responses={200: {"content": {"image/svg+xml": {}}}}
+        "/api/v1/lots/{lot_id}/labels.svg",
+        response_class=Response,
+        responses={200: {"content": {"image/svg+xml": {}}}, **PROBLEMS},
     )
     def label_sheet(
         lot_id: str,
@@ -398,7 +410,7 @@ def install(
     @app.get(
         "/api/v1/lots/{lot_id}/labels.pdf",
         response_class=Response,
-        responses={200: {"content": {"application/pdf": {}}}},
+        responses={200: {"content": {"application/pdf": {}}}, **PROBLEMS},
     )
     def label_sheets_pdf(
         lot_id: str,

@@ -106,7 +106,8 @@ class Event:
         for i, lot in enumerate(self.inputs):
             ok = isinstance(lot, str) and _IDENT.fullmatch(lot) is not None
             _check(problems, f"/inputs/{i}", ok, "must be a lot id")
-        _check(problems, "/inputs", len(set(self.inputs)) == len(self.inputs), "must not name a lot twice")
+        named = [lot for lot in self.inputs if isinstance(lot, str)]  # (anything else is not hashable, and named)
+        _check(problems, "/inputs", len(set(named)) == len(named), "must not name a lot twice")
         _check(problems, "/inputs", self.lot_id not in self.inputs, "a lot cannot be its own input")
         if problems:
             raise MalformedError(problems)
