@@ -286,6 +286,37 @@ def test_the_bundle_endpoint_serves_a_verifiable_bundle(engine: Any, grower: Act
         assert verify_bundle(grown.content, [log_key.verifier()]).entries == 4
 
 
+def test_the_bundle_travels_gzipped_to_whoever_accepts_it(engine: Any) -> None:
+    """A phone on a weak connection fetches the proof bundle compressed (once per log state); each
+    representation has its own ETag."""
+    import gzip
+
+    from ginseng_trace.demo import load_demo
+
+    demo = Ledger(engine, log_signer=SignerKey("ginseng.test/log", bytes(range(32))))
+    demo.adopt_log_key()
+    load_demo(demo)
+    demo.publish_checkpoint()
+    url = "/api/v1/lots/PK-2025-0931/bundle"
+    with LiveServer(create_app(demo)) as server, httpx.Client(base_url=server.url) as client:
+        plain = client.get(url, headers={"Accept-Encoding": "identity"})
+        refused = client.get(url, headers={"Accept-Encoding": "br, gzip;q=0"})
+        with client.stream("GET", url, headers={"Accept-Encoding": "br;q=1, gzip;q=0.5"}) as response:
+            packed = b"".join(response.iter_raw())
+            zipped = response.headers
+        again = client.get(url, headers={"Accept-Encoding": "gzip", "If-None-Match": zipped["etag"]})
+        mismatched = client.get(url, headers={"Accept-Encoding": "identity", "If-None-Match": zipped["etag"]})
+    assert "content-encoding" not in plain.headers
+    assert "content-encoding" not in refused.headers
+    assert zipped["content-encoding"] == "gzip"
+    assert gzip.decompress(packed) == plain.content
+    assert len(packed) < len(plain.content) / 2
+    assert zipped["etag"] != plain.headers["etag"]
+    assert "Accept-Encoding" in zipped["vary"]
+    assert again.status_code == 304
+    assert mismatched.status_code == 200
+
+
 def test_a_revoked_key_gets_a_problem_naming_the_key(client: httpx.Client, ledger: Ledger, grower: Actor) -> None:
     client.post("/api/v1/events", json=envelope(grower.sign("PLOT-1", "register_plot")))
     ledger.revoke_key(grower.name, grower.key_id, "device stolen")

@@ -611,7 +611,7 @@ class Ledger:
         write. The tally counts the scans not yet written too. A crash loses at most
         ``SCAN_FLUSH_SECONDS`` of counts, never ledger data."""
         at = format_utc(self.clock())
-        city = city.strip()[:64] or None if city else None
+        city = "".join(c for c in city if c.isprintable()).strip()[:64] or None if city else None
         if place is None and city is not None:
             place = gazetteer().find(city)
         if place is not None:

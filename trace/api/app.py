@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import gzip
 import hashlib
 import json
 import logging
@@ -13,7 +14,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 import httpx
-from fastapi import FastAPI, Query, Request
+from fastapi import Depends, FastAPI, Query, Request
 from fastapi import Path as FastAPIPath
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
@@ -104,6 +105,35 @@ class ShedLoad:
             await self.app(scope, receive, send)
         finally:
             self.in_flight -= 1
+
+
+def _accepts_gzip(accept_encoding: str) -> bool:
+    """Whether an Accept-Encoding header (RFC 9110 §12.5.3) admits gzip: named, or ``*``, without q=0."""
+    weights: dict[str, float] = {}
+    for item in accept_encoding.lower().split(","):
+        coding, _, param = item.partition(";")
+        name, _, value = param.strip().partition("=")
+        try:
+            weights[coding.strip()] = float(value) if name == "q" else 1.0
+        except ValueError:
+            weights[coding.strip()] = 0.0
+    for coding in ("gzip", "x-gzip", "*"):
+        if coding in weights:
+            return weights[coding] > 0
+    return False
+
+
+def _refuse_nul(request: Request) -> None:
+    """No identifier or parameter of this API holds a NUL character, and PostgreSQL text cannot store one:
+    refuse it by name before anything reads the database (422, like any other bad field)."""
+    params = [*request.path_params.items(), *request.query_params.multi_items()]
+    problems = [
+        FieldProblem(f"/{name}", "must not contain a NUL character")
+        for name, value in params
+        if (isinstance(value, str) and "\x00" in value) or "\x00" in name
+    ]
+    if problems:
+        raise MalformedError(problems)
 
 
 async def _json_body(request: Request) -> Any:
@@ -210,6 +240,7 @@ def create_app(
         version=__version__,
         description="Append-only, hash-chained traceability ledger for Jilin ginseng.",
         lifespan=_checkpoint_loop(ledger, checkpoint_seconds, witness_urls),
+        dependencies=[Depends(_refuse_nul)],
     )
     app.state.ledger = ledger
     app.add_middleware(BodyLimit, limit=max_body_bytes)
@@ -217,7 +248,7 @@ def create_app(
     problems.install(app)
     labels.install(app, ledger, public_base=public_base, scan_policy=scan_policy, trust_anchors_url=trust_anchors_url)
     errors: dict[int | str, dict[str, Any]] = dict.fromkeys((400, 404, 409, 413, 422), PROBLEM)
-    bundles: dict[str, tuple[tuple[int, int, int], bytes, str]] = {}
+    bundles: dict[str, tuple[tuple[int, int, int], bytes, bytes, str]] = {}
 
     def body_schema(model: type[BaseModel]) -> dict[str, Any]:
         ref = {"$ref": f"#/components/schemas/{model.__name__}"}
@@ -309,11 +340,17 @@ def create_app(
             data = ledger.bundle(lot_id).to_bytes()
             if len(bundles) >= BUNDLE_CACHE_LOTS:
                 bundles.pop(next(iter(bundles)))
-            cached = bundles[lot_id] = (state, data, '"' + hashlib.sha256(data).hexdigest()[:32] + '"')
-        _, data, etag = cached
-        headers = {"ETag": etag, "Cache-Control": "public, max-age=60"}
+            # compressed once per log state (a third of the size, for phones on a weak connection)
+            packed, digest = gzip.compress(data, 9, mtime=0), hashlib.sha256(data).hexdigest()[:32]
+            cached = bundles[lot_id] = (state, data, packed, digest)
+        _, data, packed, digest = cached
+        zipped = _accepts_gzip(request.headers.get("accept-encoding", ""))
+        etag = f'"{digest}-gzip"' if zipped else f'"{digest}"'  # one ETag per representation (RFC 9110 §8.8.3)
+        headers = {"ETag": etag, "Cache-Control": "public, max-age=60", "Vary": "Accept-Encoding"}
         if request.headers.get("if-none-match") == etag:
             return Response(status_code=304, headers=headers)
+        if zipped:
+            return Response(packed, media_type="application/json", headers={**headers, "Content-Encoding": "gzip"})
         return Response(data, media_type="application/json", headers=headers)
 
     def findings_out(found: Sequence[StoredFinding]) -> list[dict[str, Any]]:
