@@ -229,3 +229,18 @@ def test_the_page_is_light_and_legible(site: tuple[str, Ledger], browser: Any) -
     assert sum(size for _name, size in loaded) <= 100_000, loaded
     ratio, where = page.evaluate(CONTRAST)
     assert ratio >= 4.5, f"contrast {ratio:.2f} at {where}"
+
+
+def test_a_verifier_altered_on_the_way_is_refused_by_the_browser(site: tuple[str, Ledger], browser: Any) -> None:
+    """A cache or CDN that swapped the verifier for one that always says "verified" is caught by the page's
+    subresource integrity: the browser does not run it, and the page never claims a check it did not do."""
+    base, _ledger = site
+    liar = "document.getElementById('device-check').dataset.state = 'ok';"
+    page = browser.new_page(locale="en-GB")
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text))
+    page.route("**/static/verify.js", lambda route: route.fulfill(body=liar, content_type="text/javascript"))
+    page.goto(scanned_url(base))
+    page.wait_for_timeout(1500)
+    assert page.locator("#device-check").get_attribute("data-state") is None
+    assert any("integrity" in e for e in errors), errors

@@ -91,6 +91,19 @@ def test_a_scanned_label_opens_the_lots_history(site: httpx.Client) -> None:
     assert "lang=zh" in english.text  # a link back to Chinese
 
 
+def test_the_page_pins_its_scripts_and_the_readme_names_the_verifiers_digest(site: httpx.Client) -> None:
+    import base64
+    import hashlib
+
+    page = site.get(f"/01/{GTIN}/10/PK-2025-0931/21/0007").text
+    for script in ("verify.js", "place.js"):
+        body = site.get(f"/static/{script}").content
+        pinned = "sha384-" + base64.b64encode(hashlib.sha384(body).digest()).decode()
+        assert f'src="/static/{script}" integrity="{pinned}"' in page
+        if script == "verify.js":  # what an auditor compares with the script they read
+            assert pinned in (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+
+
 def test_json_linkset_and_the_resolver_description(site: httpx.Client) -> None:
     url = f"/01/{GTIN}/10/PK-2025-0931/21/0007"
     body = site.get(url, headers={"Accept": "application/json"}).json()
