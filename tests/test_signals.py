@@ -62,6 +62,22 @@ def test_places_farther_apart_than_the_policy_allows() -> None:
     assert 2600 < km < 2700
 
 
+def test_many_places_are_measured_in_linear_time_and_at_least_half_the_widest() -> None:
+    from ginseng_trace.labels.signals import EXACT_PLACES
+
+    every = gazetteer().places
+    places = {p.name_en + str(p.id): p for p in every[:: len(every) // (10 * EXACT_PLACES)]}
+    assert len(places) > EXACT_PLACES
+    found = farthest(places)
+    assert found is not None
+    km, a, b = found
+    assert km == distance_km(a, b)
+    few = dict(list(places.items())[:EXACT_PLACES])
+    widest_of_few = max(distance_km(x, y) for x in few.values() for y in few.values())
+    assert km >= widest_of_few / 2
+    assert (farthest(few) or (0.0,))[0] == widest_of_few
+
+
 @pytest.mark.parametrize("bad", [{"max_scans": 0}, {"max_cities": 0}, {"max_km": 0}, {"max_km": float("nan")}])
 def test_a_policy_with_a_threshold_that_is_not_positive_cannot_exist(bad: dict[str, float]) -> None:
     with pytest.raises(ValueError, match="positive"):

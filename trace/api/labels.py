@@ -308,7 +308,6 @@ def install(
                 "first": scans.first,
                 "alerts": alerts,
                 "sold": sold,
-                "place_report": place_report,
                 "place_told": (place.name(zh) if place else city) if place_report else None,
                 "place_unknown": place_report and near is not None and place is None,
             },

@@ -111,8 +111,20 @@ def signals(scans: LabelScans, policy: ScanPolicy, sales: Sequence[Sale] = ()) -
     return found
 
 
+EXACT_PLACES = 64
+"""Up to this many places every pair is compared; beyond (a label copied onto boxes all over the country),
+two sweeps find a pair at least half the widest apart, in linear time, so that no scan page can be made
+slow by naming many cities (and the ``cities`` signal has long fired by then)."""
+
+
 def farthest(places: Mapping[str, Place]) -> tuple[float, Place, Place] | None:
-    """The two places farthest apart and their distance in km (None with fewer than two places). A label
-    is scanned in a few cities at most, so every pair is compared."""
-    pairs = combinations(sorted(places.values(), key=lambda p: p.id), 2)
-    return max(((distance_km(a, b), a, b) for a, b in pairs), key=lambda t: t[0], default=None)
+    """The two places farthest apart and their distance in km (None with fewer than two places): exact up
+    to ``EXACT_PLACES`` places, at least half the widest distance beyond."""
+    ordered = sorted(places.values(), key=lambda p: p.id)
+    if len(ordered) < 2:
+        return None
+    if len(ordered) > EXACT_PLACES:
+        a = max(ordered, key=lambda p: distance_km(ordered[0], p))
+        b = max(ordered, key=lambda p: distance_km(a, p))
+        return distance_km(a, b), a, b
+    return max(((distance_km(a, b), a, b) for a, b in combinations(ordered, 2)), key=lambda t: t[0])
