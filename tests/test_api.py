@@ -134,7 +134,7 @@ def test_oversized_bodies_are_refused_with_413(client: httpx.Client, ledger: Led
 
 def test_lookups_that_find_nothing_are_404_and_bad_hashes_422(client: httpx.Client) -> None:
     assert_problem(client.get("/api/v1/events/" + "0" * 64), 404)
-    assert_problem(client.get("/api/v1/events/not-a-hash"), 422, "/hash")
+    assert_problem(client.get("/api/v1/events/not-a-hash"), 422, "/digest")
     assert_problem(client.get("/api/v1/lots/NOPE/history"), 404)
     assert_problem(client.get("/api/v1/lots/NOPE/verify"), 404)
     assert_problem(client.get("/api/v1/lots/X/verify?ancestors=maybe"), 422, "/ancestors")

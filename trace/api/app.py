@@ -34,6 +34,8 @@ from ..store.repository import StoredCheckpoint, StoredFinding
 from . import labels, models, problems
 
 API = "/api/v1"
+DIGEST = r"^[0-9a-f]{64}$"
+TILE_PATH = r"^(x[0-9]{3}/)*[0-9]{3}(\.p/([1-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5]))?$"
 MAX_TREE_SIZE = 2**63 - 1
 """The largest tree size a request may name (sizes are stored as signed 64-bit integers)."""
 IMMUTABLE = {"Cache-Control": "public, max-age=31536000, immutable"}
@@ -281,7 +283,7 @@ def create_app(
             return _appended(ledger.append(ledger.sign_as_dev(body["event"])))
 
     @app.get(f"{API}/events/{{digest}}", response_model=models.RecordOut, responses=errors, summary="Get a record")
-    def get_event(digest: str) -> JSONResponse:
+    def get_event(digest: str = FastAPIPath(pattern=DIGEST, description="a record hash or event hash")) -> JSONResponse:
         """The record whose record hash or event hash (64 hex digits) is ``digest``: immutable, cached for
         a year by anyone."""
         return JSONResponse(ledger.record(digest).to_json(), headers=IMMUTABLE)
@@ -404,8 +406,10 @@ def create_app(
         and Chinese, units in ``x-unit``, a documented example in ``examples``). Also in docs/EVENTS.md."""
         return {name: dict(s.schema) for name, s in catalogue().items()}
 
+    known_types = {"enum": sorted(catalogue())}
+
     @app.get(f"{API}/schemas/{{event_type}}", responses=errors)
-    def schema(event_type: str) -> dict[str, Any]:
+    def schema(event_type: str = FastAPIPath(json_schema_extra=known_types)) -> dict[str, Any]:
         """One event type's payload schema."""
         return dict(check_event_type(event_type, "/event_type").schema)
 
@@ -419,7 +423,10 @@ def create_app(
     }
 
     @app.get(f"{API}/log/tile/{{level}}/{{path:path}}", response_class=Response, responses={**octets, **errors})
-    def tile(level: str, path: str) -> Response:
+    def tile(
+        level: str = FastAPIPath(pattern=r"^(0|[1-9]|[1-5][0-9]|6[0-3]|entries)$", description="0-63 or entries"),
+        path: str = FastAPIPath(pattern=TILE_PATH, description="x001/x234/067, optionally .p/<width 1-255>"),
+    ) -> Response:
         """C2SP tlog-tiles, with prefix ``/api/v1/log``: ``tile/<L>/<N>[.p/<W>]`` (hashes) and
         ``tile/entries/<N>[.p/<W>]`` (record bytes, uint16-length-prefixed). Immutable: cache them forever."""
         index, width = _tile_path(path)
@@ -475,7 +482,7 @@ def create_app(
 
     @app.get(f"{API}/log/inclusion/{{digest}}", response_model=models.InclusionOut, responses=errors)
     def inclusion(
-        digest: str,
+        digest: str = FastAPIPath(pattern=DIGEST, description="a record hash or event hash"),
         size: int | None = Query(None, ge=0, le=MAX_TREE_SIZE, description="tree size; default: a checkpoint"),
     ) -> JSONResponse:
         """The proof that a record (by record or event hash) is in the log, with the checkpoint it verifies

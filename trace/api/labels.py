@@ -338,7 +338,11 @@ def install(
             return f"{base}/lot/{lot_id}"
         return gs1_link(history, lot_id, serial).uri()
 
-    @app.get("/api/v1/scan-signals", summary="Labels whose scans suggest a copied label (for regulators)")
+    @app.get(
+        "/api/v1/scan-signals",
+        summary="Labels whose scans suggest a copied label (for regulators)",
+        responses={422: PROBLEMS[422]},
+    )
     def scan_signals(lot: str | None = Query(None, description="only this lot's labels")) -> JSONResponse:
         """Every scanned label with a copied-label signal: scanned more often than ``max_scans``, in more
         than ``max_cities`` cities, in two places more than ``max_km`` apart, or in another city after the
@@ -402,8 +406,8 @@ def install(
     def label_sheet(
         lot_id: str,
         page_number: int = Query(1, alias="page", ge=1),
-        columns: int = Query(4, description="labels across the sheet (1-20)"),
-        rows: int = Query(6, description="labels down the sheet (1-20)"),
+        columns: int = Query(4, ge=1, le=qr.MAX_GRID, description="labels across the sheet"),
+        rows: int = Query(6, ge=1, le=qr.MAX_GRID, description="labels down the sheet"),
     ) -> Response:
         """One A4 page (4 x 6 labels unless ``columns`` and ``rows`` say otherwise) of the lot's whole
         packaging run, one label per serial."""
@@ -419,8 +423,8 @@ def install(
     def label_sheets_pdf(
         lot_id: str,
         page_number: int | None = Query(None, alias="page", ge=1),
-        columns: int = Query(4, description="labels across the sheet (1-20)"),
-        rows: int = Query(6, description="labels down the sheet (1-20)"),
+        columns: int = Query(4, ge=1, le=qr.MAX_GRID, description="labels across the sheet"),
+        rows: int = Query(6, ge=1, le=qr.MAX_GRID, description="labels down the sheet"),
     ) -> Response:
         """The lot's whole packaging run as one print-ready A4 PDF (4 x 6 labels a page unless ``columns``
         and ``rows`` say otherwise), or only ``page``."""
