@@ -307,7 +307,7 @@ def install(
                 "count": scans.count,
                 "first": scans.first,
                 "alerts": alerts,
-                "sold": sold,
+                "sold": [{**sale, "city": _city_name(sale["city"], zh)} for sale in sold],
                 "place_told": (place.name(zh) if place else city) if place_report else None,
                 "place_unknown": place_report and near is not None and place is None,
             },
@@ -461,9 +461,10 @@ def _sales(sold: list[dict[str, Any]]) -> list[Sale]:
     return [Sale(sale["at"], _city_name(sale["city"]), sale["by"]) for sale in sold]
 
 
-def _city_name(city: str | None) -> str | None:
+def _city_name(city: str | None, zh: bool = True) -> str | None:
+    """A city as the gazetteer names it in the page's language (长春市 as 长春, or Changchun), else as given."""
     place = gazetteer().find(city) if city else None
-    return place.name() if place else city
+    return place.name(zh) if place else city
 
 
 def packaging_run(history: PublicHistory, base: str, lot_id: str) -> list[tuple[str, DigitalLink]]:
