@@ -244,3 +244,133 @@ def test_a_verifier_altered_on_the_way_is_refused_by_the_browser(site: tuple[str
     page.wait_for_timeout(1500)
     assert page.locator("#device-check").get_attribute("data-state") is None
     assert any("integrity" in e for e in errors), errors
+
+
+VERIFY_IN_PAGE = """async ([text, logKeys]) => {
+  try { await window.ginsengTraceVerify(JSON.parse(text), logKeys, []); return "ok"; }
+  catch (e) { return "fail: " + (e && e.message); }
+}"""
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_browser_and_the_reference_verifier_agree_on_every_changed_byte(
+    site: tuple[str, Ledger], browser: Any, seed: int
+) -> None:
+    """Differential test of the hand-written verifier: the demo box's bundle with one character changed at
+    200 random places for each seed (each change keeps the JSON parseable, so both verifiers really judge
+    it) is accepted by verify.js in Chromium exactly when ginseng_trace.chain.bundle.verify_bundle accepts
+    it. It found the browser taking a malformed key-validity time for no bound at all (now refused) and
+    non-canonical base64."""
+    import random
+
+    from ginseng_trace.chain.bundle import BundleError, verify_bundle
+
+    base, _ledger = site
+    text = httpx.get(f"{base}/api/v1/lots/PK-2025-0931/bundle").text
+    keys = [LOG_KEY.verifier()]
+    page = browser.new_page()
+    page.goto(scanned_url(base))
+    device_check(page)
+    assert page.evaluate(VERIFY_IN_PAGE, [text, [k.text() for k in keys]]) == "ok"
+    rng, judged, rejected = random.Random(seed), 0, 0
+    alphabet = "0123456789abcdefABCDEF+/="
+    while judged < 200:
+        at = rng.randrange(len(text))
+        if text[at] not in alphabet:
+            continue
+        changed = text[:at] + rng.choice(alphabet.replace(text[at], "")) + text[at + 1 :]
+        try:
+            json.loads(changed)
+        except ValueError:
+            continue
+        judged += 1
+        try:
+            verify_bundle(changed.encode(), keys)
+            reference = "ok"
+        except BundleError as exc:
+            reference = f"fail: {exc}"
+        in_browser = page.evaluate(VERIFY_IN_PAGE, [changed, [k.text() for k in keys]])
+        assert (in_browser == "ok") == (reference == "ok"), (at, text[max(0, at - 30) : at + 30], reference, in_browser)
+        rejected += reference != "ok"
+    assert rejected > 150  # nearly every byte of a bundle matters
+
+
+def _mutations(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    """Every place in a parsed bundle where a member can be dropped or replaced."""
+    if isinstance(value, dict):
+        for key, member in value.items():
+            yield (*path, key)
+            yield from _mutations(member, (*path, key))
+    elif isinstance(value, list):
+        for i, member in enumerate(value):
+            yield (*path, i)
+            yield from _mutations(member, (*path, i))
+
+
+def _mutated(bundle: Any, path: tuple[Any, ...], change: str) -> Any:
+    import copy
+
+    out = copy.deepcopy(bundle)
+    parent = out
+    for step in path[:-1]:
+        parent = parent[step]
+    last = path[-1]
+    if change == "drop":
+        del parent[last]
+    else:
+        old = parent[last]
+        parent[last] = {"null": None, "string": str(old), "number": 7, "list": [old], "empty": {}}[change]
+    return out
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_the_browser_and_the_reference_verifier_agree_on_changed_structure(
+    site: tuple[str, Ledger], browser: Any, seed: int
+) -> None:
+    """The same differential test on the bundle's structure: a member dropped, or replaced by null, a
+    string, a number, a list or an empty object, at 150 random places for each seed. It found the browser
+    coercing a log index given as a string and an event given inside a list (now refused)."""
+    import random
+
+    from ginseng_trace.chain.bundle import BundleError, verify_bundle
+
+    base, _ledger = site
+    genuine = json.loads(httpx.get(f"{base}/api/v1/lots/PK-2025-0931/bundle").text)
+    keys = [LOG_KEY.verifier()]
+    page = browser.new_page()
+    page.goto(scanned_url(base))
+    device_check(page)
+    places, rng = list(_mutations(genuine)), random.Random(seed)
+    for _ in range(150):
+        path, change = rng.choice(places), rng.choice(["drop", "null", "string", "number", "list", "empty"])
+        text = json.dumps(_mutated(genuine, path, change))
+        try:
+            verify_bundle(text.encode(), keys)
+            reference = "ok"
+        except BundleError as exc:
+            reference = f"fail: {exc}"
+        in_browser = page.evaluate(VERIFY_IN_PAGE, [text, [k.text() for k in keys]])
+        assert (in_browser == "ok") == (reference == "ok"), (path, change, reference, in_browser)
+
+
+def test_a_genuine_page_and_bundle_behind_another_code_are_caught(site: tuple[str, Ledger], browser: Any) -> None:
+    """What a counterfeiter could do with a copied page: show the genuine page and its genuine bundle for
+    a code they do not belong to. The verifier binds the bundle to the scanned address itself: another
+    lot's bundle, or a GTIN the verified packaging record does not name, fails on the device."""
+    base, _ledger = site
+    url = scanned_url(base)
+    genuine_page = httpx.get(url).text
+    batch = json.loads(httpx.get(f"{base}/api/v1/lots/RG-2025-0931/bundle").content)  # genuine, another lot
+    swapped = browser.new_page(locale="en-GB", extra_http_headers={"Accept-Language": "en"})
+    swapped.route("**/api/v1/lots/PK-2025-0931/bundle", lambda route: route.fulfill(json=batch))
+    swapped.goto(url)
+    state, text = device_check(swapped)
+    assert state == "fail", text
+    assert "this proof bundle is of lot RG-2025-0931, not of the scanned lot PK-2025-0931" in text
+    fake = url.replace("/01/06975123400010/", "/01/06975123400027/")  # a valid GTIN of no packaging record
+    copied = browser.new_page(locale="en-GB")
+    copied.route(fake, lambda route: route.fulfill(body=genuine_page, content_type="text/html"))
+    copied.goto(fake)
+    state, text = device_check(copied)
+    assert state == "fail", text
+    assert "covers the scanned GTIN 06975123400027 and serial 0007" in text

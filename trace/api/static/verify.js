@@ -8,8 +8,11 @@
 //   2. every record's leaf hash is in the checkpoint's tree (RFC 9162 inclusion proofs);
 //   3. every record chains: record and event hashes, the actor's Ed25519 signature, key validity at
 //      recorded_at, seq and prev per lot, input links to each input lot's head at that point;
+//   0. the bundle's shape, member by member, nothing coerced; times strictly RFC 3339 UTC and real;
 //   4. the bundle holds its own lot and every lot consumed, and the checkpoint's lot-heads map shows
-//      that each lot's last record in the bundle is its latest (with both neighbours in the map).
+//      that each lot's last record in the bundle is its latest (with both neighbours in the map);
+//   5. beyond verify_bundle: the scanned code (this page's address) names the bundle's lot and, for a
+//      GS1 label, a GTIN and serial that the lot's verified packaging record covers.
 // The result goes into the element with id "device-check"; the page's server-side status stays beside it.
 "use strict";
 
@@ -24,6 +27,7 @@
   function b64(text) {
     if (typeof text !== "string" || !/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.length % 4) fail("not base64: " + text);
     const raw = atob(text);
+    if (btoa(raw) !== text) fail("not canonical base64: " + text);  // one text for each byte string, as the server
     return Uint8Array.from(raw, (c) => c.charCodeAt(0));
   }
   const hex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
@@ -37,8 +41,23 @@
   const sha256 = async (bytes) => new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
   const leafHash = (data) => sha256(concat(Uint8Array.of(0), data));
   const nodeHash = (l, r) => sha256(concat(Uint8Array.of(1), l, r));
-  // RFC 3339 UTC as milliseconds (fractions beyond milliseconds truncated, as the server's comparison allows)
-  const ms = (t) => Date.parse(t.replace(/(\.\d{3})\d+Z$/, "$1Z"));
+  // RFC 3339 UTC (YYYY-MM-DDTHH:MM:SS[.frac]Z, a real date and time) as microseconds since 1970, a BigInt,
+  // fractions beyond microseconds truncated: exactly what ginseng_trace.chain.times.parse_utc accepts and
+  // compares. Anything else fails (an unparsable validity bound must never count as "no bound").
+  const TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?Z$/;
+  function micros(t, what) {
+    const m = typeof t === "string" ? TIME.exec(t) : null;
+    if (!m) fail(what + ": not an RFC 3339 UTC time: " + t);
+    const [y, mo, d, h, mi, s] = m.slice(1, 7).map(Number);
+    const date = new Date(0);
+    date.setUTCFullYear(y, mo - 1, d);
+    date.setUTCHours(h, mi, s, 0);
+    if (y < 1 || date.getUTCFullYear() !== y || date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d ||
+        date.getUTCHours() !== h || date.getUTCMinutes() !== mi || date.getUTCSeconds() !== s) {
+      fail(what + ": not a real date and time: " + t);
+    }
+    return BigInt(date.getTime()) * 1000n + BigInt((m[7] || "").padEnd(6, "0").slice(0, 6));
+  }
 
   async function ed25519(publicKey, signature, message) {
     const key = await crypto.subtle.importKey("raw", publicKey, { name: "Ed25519" }, false, ["verify"]);
@@ -114,9 +133,11 @@
 
   async function verifyChains(bundle) {
     const keys = new Map();
-    for (const k of bundle.actor_keys) {
+    for (const [i, k] of bundle.actor_keys.entries()) {
       const v = await parseVkey(k.key);
-      keys.set(v.name + "/" + hex(v.id), { ...k, v });
+      const bound = (name) => k[name] == null ? null : micros(k[name], "actor key " + i + " " + name);
+      const from = micros(k.valid_from, "actor key " + i + " valid_from");
+      keys.set(v.name + "/" + hex(v.id), { v, from, until: bound("valid_until"), revoked: bound("revoked_at") });
     }
     const heads = new Map();
     for (const [i, entry] of bundle.entries.entries()) {
@@ -128,8 +149,10 @@
       const key = keys.get(event.actor + "/" + event.key_id);
       if (!key) fail(where + ": no key for actor " + event.actor);
       if (!(await ed25519(key.v.publicKey, b64(record.sig), concat(CONTEXT, eventBytes)))) fail(where + ": the signature by " + event.actor + " does not verify");
-      const at = ms(record.recorded_at);
-      if (at < ms(key.valid_from) || (key.revoked_at && at >= ms(key.revoked_at)) || (key.valid_until && at >= ms(key.valid_until))) fail(where + ": " + event.actor + "'s key was not valid at " + record.recorded_at);
+      const at = micros(record.recorded_at, where + ": recorded_at");
+      if (at < key.from || (key.revoked !== null && at >= key.revoked) || (key.until !== null && at >= key.until)) {
+        fail(where + ": " + event.actor + "'s key was not valid at " + record.recorded_at);
+      }
       const head = heads.get(record.lot);
       const [seq, prev] = head ? [head.seq + 1, head.hash] : [1, GENESIS];
       if (record.seq !== seq || record.prev !== prev) fail(where + ": breaks the chain of lot " + record.lot);
@@ -159,8 +182,38 @@
     return proof;
   }
 
-  async function verifyBundle(bundle, logKeyTexts, witnessKeyTexts) {
+  // The bundle's shape, member by member, as ginseng_trace.chain.bundle.Bundle.parse checks it: nothing is
+  // coerced (a log index "7" or an event in a list is refused, not read as 7 or as its text).
+  const isObject = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
+  const isWhole = (v) => Number.isSafeInteger(v) && v >= 0;
+  const hasExactly = (v, names) => isObject(v) && Object.keys(v).sort().join() === [...names].sort().join();
+  function checkShape(bundle) {
+    if (!hasExactly(bundle, ["format", "lot", "checkpoint", "entries", "actor_keys", "lot_heads"])) fail("a bundle has exactly the members format, lot, checkpoint, entries, actor_keys, lot_heads");
     if (bundle.format !== "ginseng-trace/bundle/v1") fail("unknown bundle format");
+    if (typeof bundle.lot !== "string" || typeof bundle.checkpoint !== "string") fail("bundle members lot and checkpoint must be strings");
+    if (!Array.isArray(bundle.entries) || !Array.isArray(bundle.actor_keys) || !isObject(bundle.lot_heads)) fail("bundle members entries, actor_keys and lot_heads have the wrong type");
+    bundle.actor_keys.forEach((k, i) => {
+      const names = isObject(k) ? Object.keys(k) : [];
+      if (!names.includes("key") || !names.includes("valid_from") || names.some((n) => !["key", "valid_from", "valid_until", "revoked_at"].includes(n))) fail("actor key " + i + " must have key, valid_from and optionally valid_until, revoked_at");
+      if (names.some((n) => typeof k[n] !== "string")) fail("actor key " + i + ": every member must be a string");
+    });
+    bundle.entries.forEach((e, i) => {
+      if (!hasExactly(e, ["log_index", "event", "record", "proof"])) fail("entry " + i + " must have exactly log_index, event, record, proof");
+      if (!isWhole(e.log_index)) fail("entry " + i + ": log_index must be a whole number >= 0");
+      if (typeof e.event !== "string" || typeof e.record !== "string") fail("entry " + i + ": event and record must be strings");
+      if (!Array.isArray(e.proof)) fail("entry " + i + ": proof must be an array of base64 hashes");
+    });
+    for (const [lot, proof] of Object.entries(bundle.lot_heads)) {
+      const entries = [proof, ...(isObject(proof) ? [proof.left, proof.right].filter((n) => n !== null) : [])];
+      if (!isObject(proof) || !("left" in proof) || !("right" in proof)) fail("lot-heads proof for " + lot + " must have left and right neighbours");
+      for (const e of entries) {
+        if (!isObject(e) || typeof e.lot !== "string" || !Number.isSafeInteger(e.seq) || typeof e.head !== "string" || !/^[0-9a-f]{64}$/.test(e.head) || !Number.isSafeInteger(e.index) || !Array.isArray(e.proof)) fail("lot-heads proof for " + lot + " has a member of the wrong type");
+      }
+    }
+  }
+
+  async function verifyBundle(bundle, logKeyTexts, witnessKeyTexts) {
+    checkShape(bundle);
     const logKeys = await Promise.all(logKeyTexts.map(parseVkey));
     const witnessKeys = await Promise.all(witnessKeyTexts.map(parseVkey));
     const cp = await openCheckpoint(bundle.checkpoint, logKeys, witnessKeys);
@@ -183,6 +236,26 @@
       if (entry.seq !== mine.seq || entry.head !== mine.hash) fail("lot " + lot + ": records are missing from the bundle");
     }
     return { records: bundle.entries.length, lots: lots.length, size: cp.size, witnessed: cp.witnessed };
+  }
+
+  // The scanned code itself (the page's address: what the phone read off the label) must name the
+  // bundle's lot and, for a GS1 label, its GTIN and a serial that a verified packaging record covers; so a
+  // genuine page and bundle shown for a code they do not belong to (a copied page behind a fake label) fail.
+  const inRange = (serial, first, last) => [serial, first, last].every((x) => /^[0-9]+$/.test(x))
+    ? BigInt(first) <= BigInt(serial) && BigInt(serial) <= BigInt(last) : first <= serial && serial <= last;
+  function checkScanned(bundle, path) {
+    const seg = path.split("/").map(decodeURIComponent);  // "", "01", gtin, "10", lot, "21", serial
+    const ai = {};
+    if (seg[1] === "lot" && seg.length === 3) ai["10"] = seg[2];
+    else if (seg[1] === "01") for (let i = 1; i + 1 < seg.length; i += 2) ai[seg[i]] = seg[i + 1];
+    else return false;  // not a scanned code's page: nothing to bind
+    if (bundle.lot !== ai["10"]) fail("this proof bundle is of lot " + bundle.lot + ", not of the scanned lot " + ai["10"]);
+    if (ai["01"] === undefined) return true;
+    const covers = bundle.entries.map((e) => JSON.parse(e.event)).some((ev) =>
+      ev.lot_id === bundle.lot && ev.type === "package" && ev.payload.gtin === ai["01"] && (ai["21"] === undefined ||
+        (isObject(ev.payload.serials) && inRange(ai["21"], String(ev.payload.serials.first), String(ev.payload.serials.last)))));
+    if (!covers) fail("no verified packaging record of lot " + bundle.lot + " covers the scanned GTIN " + ai["01"] + (ai["21"] === undefined ? "" : " and serial " + ai["21"]));
+    return true;
   }
 
   async function run() {
@@ -208,6 +281,7 @@
         source = (zh ? "（密钥来自 " : " (keys from ") + new URL(box.dataset.trust).host + (zh ? "）" : ")");
       }
       const r = await verifyBundle(bundle, logKeys, witnessKeys);
+      checkScanned(bundle, location.pathname);
       const w = r.witnessed.length ? (zh ? "，见证方：" : "; witnessed by ") + r.witnessed.join(", ") : "";
       say("ok", zh
         ? "已在本机核验：" + r.records + " 条记录、" + r.lots + " 个批次，签名、哈希链与日志证明全部通过" + w + source
