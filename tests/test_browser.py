@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -374,3 +375,59 @@ def test_a_genuine_page_and_bundle_behind_another_code_are_caught(site: tuple[st
     state, text = device_check(copied)
     assert state == "fail", text
     assert "covers the scanned GTIN 06975123400027 and serial 0007" in text
+
+
+SALE_ITEM = r'<li data-event="[^"]+" data-who="actor">2025-11-20 ·[^<]*</li>'
+"""The journey's sale (2025-11-20) as the page lists it."""
+
+
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        (lambda html: html.replace("2025-11-02 · ", "2025-11-01 · ", 1), "misstates event"),
+        (lambda html: re.sub(SALE_ITEM, "", html), "leaves out"),
+        (lambda html: html.replace("抚松县", "靖宇县", 1), "misstates the origin"),
+        (lambda html: html.replace('data-event="demo-pk-005"', 'data-event="made-up-0001"', 1), "does not hold"),
+    ],
+)
+def test_a_page_that_misstates_the_verified_history_fails_on_the_device(
+    site: tuple[str, Ledger], browser: Any, change: Any, says: str
+) -> None:
+    """The page's facts are the server's rendering; the phone checks them against the verified events: a
+    changed date, a hidden sale, another county or an invented event makes the check fail."""
+    base, _ledger = site
+    url = scanned_url(base)
+    html = httpx.get(url).text
+    changed = change(html)
+    assert changed != html
+    page = browser.new_page(locale="en-GB")
+    page.route(url, lambda route: route.fulfill(body=changed, content_type="text/html"))
+    page.goto(url)
+    state, text = device_check(page)
+    assert state == "fail", text
+    assert says in text
+
+
+def test_a_recall_hidden_from_the_page_fails_on_the_device(site: tuple[str, Ledger], browser: Any) -> None:
+    from .conftest import Actor
+
+    base, ledger = site
+    regulator = Actor("jilin-regulator")
+    ledger.register_key(regulator.key.verifier())
+    ledger.append(regulator.sign("RG-2025-0931", "recall", occurred_at="2025-11-21T00:00:00Z"))
+    ledger.publish_checkpoint()
+    url = scanned_url(base)
+    honest = browser.new_page(locale="en-GB")
+    honest.goto(url)
+    state, text = device_check(honest)
+    assert state == "ok", text
+    assert honest.locator(".banner.recall").count() == 1
+    html = httpx.get(url).text
+    hiding = re.sub(r'<div class="banner recall"[^>]*>.*?</div>', "", html, count=1, flags=re.S)
+    assert hiding != html
+    page = browser.new_page(locale="en-GB")
+    page.route(url, lambda route: route.fulfill(body=hiding, content_type="text/html"))
+    page.goto(url)
+    state, text = device_check(page)
+    assert state == "fail", text
+    assert "does not show the verified recall" in text

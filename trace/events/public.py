@@ -130,6 +130,8 @@ def public_history(lot_id: str, events: Sequence[Mapping[str, Any]]) -> PublicHi
             history.origins.append(
                 {
                     "harvest_lot": lot,
+                    "event_id": event.get("event_id"),
+                    "plot_event_id": by_lot[plot_id][0].get("event_id") if plot_id in plots else None,
                     "county": plot.get("county"),
                     "prefecture": plot.get("prefecture"),
                     "land_type": plot.get("land_type"),
@@ -147,6 +149,7 @@ def public_history(lot_id: str, events: Sequence[Mapping[str, Any]]) -> PublicHi
             history.processing.append(
                 {
                     "lot": lot,
+                    "event_id": event.get("event_id"),
                     "process": payload.get("process"),
                     "on": str(when)[:10],
                     "steps": list(payload.get("steps", [])),
@@ -156,10 +159,18 @@ def public_history(lot_id: str, events: Sequence[Mapping[str, Any]]) -> PublicHi
             )
         elif kind == "package":
             history.processing.append(
-                {"lot": lot, "process": "package", "on": str(when)[:10], "processor": event.get("actor")}
+                {
+                    "lot": lot,
+                    "event_id": event.get("event_id"),
+                    "process": "package",
+                    "on": str(when)[:10],
+                    "processor": event.get("actor"),
+                }
             )
         elif kind == "quality_test":
-            history.tests.append({"lot": lot, "on": str(when)[:10], **_test_summary(payload)})
+            history.tests.append(
+                {"lot": lot, "event_id": event.get("event_id"), "on": str(when)[:10], **_test_summary(payload)}
+            )
         elif kind in JOURNEY_TYPES:
             if kind == "sell" and lot == lot_id and payload.get("serials"):
                 history.sales.append(
@@ -174,6 +185,7 @@ def public_history(lot_id: str, events: Sequence[Mapping[str, Any]]) -> PublicHi
             history.journey.append(
                 {
                     "lot": lot,
+                    "event_id": event.get("event_id"),
                     "type": kind,
                     "on": str(when)[:10],
                     "by": event.get("actor"),

@@ -12,7 +12,8 @@
 //   4. the bundle holds its own lot and every lot consumed, and the checkpoint's lot-heads map shows
 //      that each lot's last record in the bundle is its latest (with both neighbours in the map);
 //   5. beyond verify_bundle: the scanned code (this page's address) names the bundle's lot and, for a
-//      GS1 label, a GTIN and serial that the lot's verified packaging record covers.
+//      GS1 label, a GTIN and serial that the lot's verified packaging record covers; and the history the
+//      page shows is the verified one (each fact, nothing left out, a recall or hold shown).
 // The result goes into the element with id "device-check"; the page's server-side status stays beside it.
 "use strict";
 
@@ -258,6 +259,34 @@
     return true;
   }
 
+  // What the page shows must be what the bundle verified: each fact marked data-event names a verified
+  // event and shows its date and its actor (or, for a test, its lab; for an origin, its plot's county);
+  // every verified harvest, processing, test and custody event is shown; a verified recall or hold that
+  // was not released is shown as a banner. So a page that changes, hides or invents a fact fails here.
+  const SHOWN = ["harvest", "process", "package", "quality_test", "ship", "receive", "store", "sell"];
+  function checkPage(bundle, doc) {
+    const events = new Map(bundle.entries.map((e) => JSON.parse(e.event)).map((ev) => [ev.event_id, ev]));
+    const shown = new Set();
+    for (const el of doc.querySelectorAll("[data-event]")) {
+      const ev = events.get(el.dataset.event), text = el.textContent;
+      if (!ev) fail("the page shows an event the bundle does not hold (" + el.dataset.event + ")");
+      const who = el.dataset.who === "lab" ? String(ev.payload.lab) : ev.actor;
+      if (!text.includes(ev.occurred_at.slice(0, 10)) || !text.includes(who)) fail("the page misstates event " + ev.event_id);
+      if (el.dataset.plotEvent !== undefined) {
+        const plot = events.get(el.dataset.plotEvent);
+        if (!plot || plot.type !== "register_plot" || !text.includes(String(plot.payload.county))) fail("the page misstates the origin of " + ev.event_id);
+      }
+      shown.add(ev.event_id);
+    }
+    let status = null;
+    for (const ev of events.values()) {
+      if (SHOWN.includes(ev.type) && !shown.has(ev.event_id)) fail("the page leaves out the verified " + ev.type + " of " + ev.occurred_at.slice(0, 10));
+      if (ev.type === "release" && status === "hold") status = null;
+      else if ((ev.type === "hold" || ev.type === "recall") && status !== "recall") status = ev.type;
+    }
+    if (status !== null && !doc.querySelector(".banner." + status)) fail("the page does not show the verified " + status);
+  }
+
   async function run() {
     const box = document.getElementById("device-check");
     if (!box) return;
@@ -281,7 +310,7 @@
         source = (zh ? "（密钥来自 " : " (keys from ") + new URL(box.dataset.trust).host + (zh ? "）" : ")");
       }
       const r = await verifyBundle(bundle, logKeys, witnessKeys);
-      checkScanned(bundle, location.pathname);
+      if (checkScanned(bundle, location.pathname)) checkPage(bundle, document);
       const w = r.witnessed.length ? (zh ? "，见证方：" : "; witnessed by ") + r.witnessed.join(", ") : "";
       say("ok", zh
         ? "已在本机核验：" + r.records + " 条记录、" + r.lots + " 个批次，签名、哈希链与日志证明全部通过" + w + source
