@@ -23,7 +23,7 @@ import zxingcpp
 from PIL import Image
 
 from ginseng_trace.api import create_app
-from ginseng_trace.chain import SignerKey
+from ginseng_trace.chain import SignerKey, sign_event
 from ginseng_trace.demo import load_demo
 from ginseng_trace.service import Ledger
 
@@ -429,5 +429,41 @@ def test_a_recall_hidden_from_the_page_fails_on_the_device(site: tuple[str, Ledg
     page.route(url, lambda route: route.fulfill(body=hiding, content_type="text/html"))
     page.goto(url)
     state, text = device_check(page)
+    assert state == "fail", text
+    assert "does not show the verified recall" in text
+
+
+def test_a_page_rendered_just_before_new_records_still_verifies_but_a_recall_is_never_excused(
+    site: tuple[str, Ledger], browser: Any
+) -> None:
+    """The bundle is fetched after the page: records logged in between are not the page's to show (it says
+    the tree size it was rendered at), so an honest page still verifies; a recall logged in between must
+    still be shown, so the phone refuses a page without it."""
+    from ginseng_trace.demo import ACTORS
+    from ginseng_trace.events import private_fields
+
+    from .conftest import Actor
+
+    base, ledger = site
+    url = scanned_url(base)
+    before = httpx.get(url).text
+    shop = next(a for a in ACTORS if a.name == "changchun-herb-shop")
+    event = Actor(shop.name, shop.key).event("PK-2025-0931", "store", occurred_at="2025-11-22T01:00:00Z")
+    ledger.append(sign_event(event, shop.key, private=private_fields("store")))
+    ledger.publish_checkpoint()
+    stale = browser.new_page(locale="en-GB")
+    stale.route(url, lambda route: route.fulfill(body=before, content_type="text/html"))
+    stale.goto(url)
+    state, text = device_check(stale)
+    assert state == "ok", text
+    assert "26 条记录" in text  # (the page was fetched in Chinese, the default)
+    regulator = Actor("jilin-regulator")
+    ledger.register_key(regulator.key.verifier())
+    ledger.append(regulator.sign("RG-2025-0931", "recall", occurred_at="2025-11-23T00:00:00Z"))
+    ledger.publish_checkpoint()
+    recalled = browser.new_page(locale="en-GB")
+    recalled.route(url, lambda route: route.fulfill(body=before, content_type="text/html"))
+    recalled.goto(url)
+    state, text = device_check(recalled)
     assert state == "fail", text
     assert "does not show the verified recall" in text

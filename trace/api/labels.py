@@ -65,6 +65,7 @@ class LotView:
     verified: bool
     findings: list[StoredFinding]
     log_keys: str  # JSON list of the log's verifier keys, for the page's own verifier
+    size: int  # the tree size the history was read at (at least): every record below it is in the history
 
 
 DEFAULT_SCAN_POLICY = ScanPolicy()
@@ -182,7 +183,7 @@ def install(
             verified = False
         public = [f for f in ledger.findings(lot_id, ancestors=True) if rules_config().get(f.rule, {}).get("public")]
         log_keys = json.dumps([period.key.text() for period in ledger.log_keys()])
-        view = LotView(history, verified, public, log_keys)
+        view = LotView(history, verified, public, log_keys, size)
         if len(views) >= VIEW_CACHE_LOTS:
             views.pop(next(iter(views)))
         views[lot_id] = (size, now, view)
@@ -317,6 +318,7 @@ def install(
             json_url=f"/api/v1/lots/{lot_id}/history",
             bundle_url=f"/api/v1/lots/{lot_id}/bundle",
             log_keys=view.log_keys,
+            log_size=view.size,
             witness_keys=json.dumps([key.text() for key in ledger.witness_keys]),
             trust_anchors_url=trust_anchors_url,
             integrity=integrity,

@@ -261,11 +261,12 @@
 
   // What the page shows must be what the bundle verified: each fact marked data-event names a verified
   // event and shows its date and its actor (or, for a test, its lab; for an origin, its plot's county);
-  // every verified harvest, processing, test and custody event is shown; a verified recall or hold that
-  // was not released is shown as a banner. So a page that changes, hides or invents a fact fails here.
+  // every verified harvest, processing, test and custody event logged before the page was rendered (its
+  // data-log-size) is shown; a verified recall or hold that was not released is shown as a banner, however
+  // recent. So a page that changes, hides or invents a fact fails here.
   const SHOWN = ["harvest", "process", "package", "quality_test", "ship", "receive", "store", "sell"];
-  function checkPage(bundle, doc) {
-    const events = new Map(bundle.entries.map((e) => JSON.parse(e.event)).map((ev) => [ev.event_id, ev]));
+  function checkPage(bundle, doc, renderedAt) {
+    const events = new Map(bundle.entries.map((e) => [JSON.parse(e.event), e.log_index]).map(([ev, i]) => [ev.event_id, { ...ev, index: i }]));
     const shown = new Set();
     for (const el of doc.querySelectorAll("[data-event]")) {
       const ev = events.get(el.dataset.event), text = el.textContent;
@@ -280,7 +281,7 @@
     }
     let status = null;
     for (const ev of events.values()) {
-      if (SHOWN.includes(ev.type) && !shown.has(ev.event_id)) fail("the page leaves out the verified " + ev.type + " of " + ev.occurred_at.slice(0, 10));
+      if (SHOWN.includes(ev.type) && ev.index < renderedAt && !shown.has(ev.event_id)) fail("the page leaves out the verified " + ev.type + " of " + ev.occurred_at.slice(0, 10));
       if (ev.type === "release" && status === "hold") status = null;
       else if ((ev.type === "hold" || ev.type === "recall") && status !== "recall") status = ev.type;
     }
@@ -310,7 +311,8 @@
         source = (zh ? "（密钥来自 " : " (keys from ") + new URL(box.dataset.trust).host + (zh ? "）" : ")");
       }
       const r = await verifyBundle(bundle, logKeys, witnessKeys);
-      if (checkScanned(bundle, location.pathname)) checkPage(bundle, document);
+      const renderedAt = /^(0|[1-9][0-9]*)$/.test(box.dataset.logSize || "") ? Number(box.dataset.logSize) : Infinity;
+      if (checkScanned(bundle, location.pathname)) checkPage(bundle, document, renderedAt);
       const w = r.witnessed.length ? (zh ? "，见证方：" : "; witnessed by ") + r.witnessed.join(", ") : "";
       say("ok", zh
         ? "已在本机核验：" + r.records + " 条记录、" + r.lots + " 个批次，签名、哈希链与日志证明全部通过" + w + source
