@@ -467,3 +467,28 @@ def test_a_page_rendered_just_before_new_records_still_verifies_but_a_recall_is_
     state, text = device_check(recalled)
     assert state == "fail", text
     assert "does not show the verified recall" in text
+
+
+def test_a_shopper_who_reloads_after_a_new_record_gets_a_fresh_bundle(site: tuple[str, Ledger], browser: Any) -> None:
+    """The bundle may be cached for a minute, the page never is: the verifier revalidates the bundle (a
+    304 when nothing changed), so a page showing a record logged since the last visit still verifies."""
+    from ginseng_trace.demo import ACTORS
+    from ginseng_trace.events import private_fields
+
+    from .conftest import Actor
+
+    base, ledger = site
+    url = scanned_url(base)
+    context = browser.new_context(locale="en-GB")
+    first = context.new_page()
+    first.goto(url)
+    assert device_check(first)[0] == "ok"
+    shop = next(a for a in ACTORS if a.name == "changchun-herb-shop")
+    event = Actor(shop.name, shop.key).event("PK-2025-0931", "store", occurred_at="2025-11-22T01:00:00Z")
+    ledger.append(sign_event(event, shop.key, private=private_fields("store")))
+    again = context.new_page()
+    again.goto(url)
+    state, text = device_check(again)
+    context.close()
+    assert state == "ok", text
+    assert "26 records" in text or "26 条记录" in text

@@ -1,6 +1,7 @@
 // Ginseng Trace: verify a lot's proof bundle on this device (docs/FORMAT.md §7), with WebCrypto only.
 // Hand-auditable on purpose: no library, no network but the bundle and the trusted keys. It re-does, in the
 // browser, every check of ginseng_trace.chain.bundle.verify_bundle:
+//   0. the bundle's shape, member by member, nothing coerced; times strictly RFC 3339 UTC and real;
 //   1. the checkpoint note is signed by a trusted log key (and cosigned by each trusted witness key;
 //      each cosignature is verified), and its origin is the log key's name. The trusted keys come from
 //      the page's data-trust URL when it has one (published by someone other than this service, e.g.
@@ -8,7 +9,6 @@
 //   2. every record's leaf hash is in the checkpoint's tree (RFC 9162 inclusion proofs);
 //   3. every record chains: record and event hashes, the actor's Ed25519 signature, key validity at
 //      recorded_at, seq and prev per lot, input links to each input lot's head at that point;
-//   0. the bundle's shape, member by member, nothing coerced; times strictly RFC 3339 UTC and real;
 //   4. the bundle holds its own lot and every lot consumed, and the checkpoint's lot-heads map shows
 //      that each lot's last record in the bundle is its latest (with both neighbours in the map);
 //   5. beyond verify_bundle: the scanned code (this page's address) names the bundle's lot and, for a
@@ -296,9 +296,14 @@
     if (!(window.crypto && crypto.subtle)) { say("warn", zh ? "此浏览器无法在本机核验。" : "This browser cannot verify on this device."); return; }
     say("warn", zh ? "正在本机核验…" : "Verifying on this device…");
     try {
-      const response = await fetch(box.dataset.bundle, { headers: { Accept: "application/json" } });
-      if (!response.ok) fail("the proof bundle could not be fetched (" + response.status + ")");
-      const bundle = await response.json();
+      // revalidated, never taken from a cache unasked (its ETag makes that a 304 when nothing changed): the
+      // page is always fresh, and a stale bundle would miss the page's newest facts
+      const fetchBundle = async () => {
+        const response = await fetch(box.dataset.bundle, { headers: { Accept: "application/json" }, cache: "no-cache" });
+        if (!response.ok) fail("the proof bundle could not be fetched (" + response.status + ")");
+        return response.json();
+      };
+      let bundle = await fetchBundle();
       let logKeys = JSON.parse(box.dataset.logKeys), witnessKeys = JSON.parse(box.dataset.witnessKeys || "[]");
       let source = zh ? "（密钥由本服务提供）" : " (keys as given by this service)";
       if (box.dataset.trust) {
@@ -310,9 +315,22 @@
         witnessKeys = anchors.witness_keys || [];
         source = (zh ? "（密钥来自 " : " (keys from ") + new URL(box.dataset.trust).host + (zh ? "）" : ")");
       }
-      const r = await verifyBundle(bundle, logKeys, witnessKeys);
       const renderedAt = /^(0|[1-9][0-9]*)$/.test(box.dataset.logSize || "") ? Number(box.dataset.logSize) : Infinity;
-      if (checkScanned(bundle, location.pathname)) checkPage(bundle, document, renderedAt);
+      const check = async () => {
+        const result = await verifyBundle(bundle, logKeys, witnessKeys);
+        if (checkScanned(bundle, location.pathname)) checkPage(bundle, document, renderedAt);
+        return result;
+      };
+      let r;
+      try {
+        r = await check();
+      } catch (e) {
+        // a record logged by another server process just before the page: its bundle follows within a second
+        if (!(e instanceof Failure) || !e.message.startsWith("the page shows an event the bundle does not hold")) throw e;
+        await new Promise((done) => setTimeout(done, 1500));
+        bundle = await fetchBundle();
+        r = await check();
+      }
       const w = r.witnessed.length ? (zh ? "，见证方：" : "; witnessed by ") + r.witnessed.join(", ") : "";
       say("ok", zh
         ? "已在本机核验：" + r.records + " 条记录、" + r.lots + " 个批次，签名、哈希链与日志证明全部通过" + w + source
