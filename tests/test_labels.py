@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterator
 from itertools import pairwise
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -429,3 +430,25 @@ def test_scans_counted_while_flushes_write_are_each_counted_once(demo: Ledger) -
         assert demo.record_scan(GTIN, "PK-2025-0931", serial, None).count == 121
     report = {serial: scans.count for _g, _lot, serial, scans in demo.scan_report("PK-2025-0931")}
     assert all(report[serial] == 121 for serial in labels)
+
+
+def test_a_scan_never_waits_for_a_flush_that_is_writing(demo: Ledger, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A label already tallied answers from that tally while a flush holds the database (its commit may
+    take tens of milliseconds on PostgreSQL), counting this process's scans all the same."""
+    import threading
+
+    from ginseng_trace import service
+
+    demo.record_scan(GTIN, "PK-2025-0931", "0050", "长春")
+    monkeypatch.setattr(service, "SCAN_TALLY_SECONDS", 0.0)  # every tally is due to be read again
+    answers: list[Any] = []
+    with demo._scan_flush_lock:  # a flush writing
+        scanning = threading.Thread(target=lambda: answers.append(demo.record_scan(GTIN, "PK-2025-0931", "0050")))
+        scanning.start()
+        scanning.join(5)
+        waited = scanning.is_alive()
+    scanning.join(5)
+    assert not waited, "the scan waited for the flush"
+    [scans] = answers
+    assert (scans.count, sorted(scans.cities)) == (2, ["长春"])
+    assert demo.flush_scans() == 2

@@ -631,8 +631,14 @@ class Ledger:
             if cached is not None and now - cached[0] < SCAN_TALLY_SECONDS:
                 return _label_scans(cached[1] + self._unwritten.get(label, []))
         # Read the stored tally while no flush is writing, so that a row is either stored or unwritten,
-        # never both; only this label's first scan (or its first after SCAN_TALLY_SECONDS) comes here.
-        with self._scan_flush_lock:
+        # never both; only this label's first scan (or its first after SCAN_TALLY_SECONDS) comes here. If a
+        # flush is writing just then, a label already tallied answers from that tally (a few seconds older,
+        # this process's scans all counted) rather than wait for the database's commit.
+        if not self._scan_flush_lock.acquire(blocking=cached is None):
+            assert cached is not None  # noqa: S101 - a blocking acquire always succeeds
+            with self._scan_lock:
+                return _label_scans(cached[1] + self._unwritten.get(label, []))
+        try:
             with self.engine.connect() as conn:
                 stored = LedgerRepository(conn).scan_tallies(gtin, lot_id, serial, one=True).get(label, [])
             with self._scan_lock:
@@ -641,6 +647,8 @@ class Ledger:
                     self._tallies.pop(next(iter(self._tallies)))
                 self._tallies[label] = (now, stored)
                 return _label_scans(stored + self._unwritten.get(label, []))
+        finally:
+            self._scan_flush_lock.release()
 
     def scan_report(self, lot_id: str | None = None) -> list[tuple[str, str, str | None, LabelScans]]:
         """Every scanned label (of one lot), with its scans: ``(gtin, lot, serial, scans)``, written and
