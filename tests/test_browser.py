@@ -253,6 +253,48 @@ VERIFY_IN_PAGE = """async ([text, logKeys]) => {
 }"""
 
 
+def served(browser: Any, url: str, html: str, locale: str = "en-GB") -> tuple[str, str]:
+    """Open ``url`` with ``html`` served in place of the service's page (the scripts and bundle stay the
+    service's), and return the device check's state and text."""
+    page = browser.new_page(locale=locale)
+    page.route(url, lambda route: route.fulfill(body=html, content_type="text/html"))
+    page.goto(url)
+    return device_check(page)
+
+
+def both_verdicts(page: Any, text: str) -> tuple[str, str]:
+    """The bundle ``text`` judged by ginseng_trace.chain.bundle.verify_bundle and by verify.js in ``page``."""
+    from ginseng_trace.chain.bundle import BundleError, verify_bundle
+
+    keys = [LOG_KEY.verifier()]
+    try:
+        verify_bundle(text.encode(), keys)
+        reference = "ok"
+    except BundleError as exc:
+        reference = f"fail: {exc}"
+    return reference, page.evaluate(VERIFY_IN_PAGE, [text, [k.text() for k in keys]])
+
+
+def verifier_page(base: str, browser: Any) -> Any:
+    """A scan page whose verifier has run, to call ``window.ginsengTraceVerify`` in."""
+    page = browser.new_page()
+    page.goto(scanned_url(base))
+    device_check(page)
+    return page
+
+
+def shop_stores(ledger: Ledger) -> None:
+    """The demo shop records one more storage of the demo box's lot (a record the page may not show yet)."""
+    from ginseng_trace.demo import ACTORS
+    from ginseng_trace.events import private_fields
+
+    from .conftest import Actor
+
+    shop = next(a for a in ACTORS if a.name == "changchun-herb-shop")
+    event = Actor(shop.name, shop.key).event("PK-2025-0931", "store", occurred_at="2025-11-22T01:00:00Z")
+    ledger.append(sign_event(event, shop.key, private=private_fields("store")))
+
+
 @pytest.mark.parametrize("seed", range(3))
 def test_the_browser_and_the_reference_verifier_agree_on_every_changed_byte(
     site: tuple[str, Ledger], browser: Any, seed: int
@@ -264,15 +306,10 @@ def test_the_browser_and_the_reference_verifier_agree_on_every_changed_byte(
     non-canonical base64."""
     import random
 
-    from ginseng_trace.chain.bundle import BundleError, verify_bundle
-
     base, _ledger = site
     text = httpx.get(f"{base}/api/v1/lots/PK-2025-0931/bundle").text
-    keys = [LOG_KEY.verifier()]
-    page = browser.new_page()
-    page.goto(scanned_url(base))
-    device_check(page)
-    assert page.evaluate(VERIFY_IN_PAGE, [text, [k.text() for k in keys]]) == "ok"
+    page = verifier_page(base, browser)
+    assert both_verdicts(page, text) == ("ok", "ok")
     rng, judged, rejected = random.Random(seed), 0, 0
     alphabet = "0123456789abcdefABCDEF+/="
     while judged < 200:
@@ -285,12 +322,7 @@ def test_the_browser_and_the_reference_verifier_agree_on_every_changed_byte(
         except ValueError:
             continue
         judged += 1
-        try:
-            verify_bundle(changed.encode(), keys)
-            reference = "ok"
-        except BundleError as exc:
-            reference = f"fail: {exc}"
-        in_browser = page.evaluate(VERIFY_IN_PAGE, [changed, [k.text() for k in keys]])
+        reference, in_browser = both_verdicts(page, changed)
         assert (in_browser == "ok") == (reference == "ok"), (at, text[max(0, at - 30) : at + 30], reference, in_browser)
         rejected += reference != "ok"
     assert rejected > 150  # nearly every byte of a bundle matters
@@ -333,24 +365,13 @@ def test_the_browser_and_the_reference_verifier_agree_on_changed_structure(
     coercing a log index given as a string and an event given inside a list (now refused)."""
     import random
 
-    from ginseng_trace.chain.bundle import BundleError, verify_bundle
-
     base, _ledger = site
     genuine = json.loads(httpx.get(f"{base}/api/v1/lots/PK-2025-0931/bundle").text)
-    keys = [LOG_KEY.verifier()]
-    page = browser.new_page()
-    page.goto(scanned_url(base))
-    device_check(page)
+    page = verifier_page(base, browser)
     places, rng = list(_mutations(genuine)), random.Random(seed)
     for _ in range(150):
         path, change = rng.choice(places), rng.choice(["drop", "null", "string", "number", "list", "empty"])
-        text = json.dumps(_mutated(genuine, path, change))
-        try:
-            verify_bundle(text.encode(), keys)
-            reference = "ok"
-        except BundleError as exc:
-            reference = f"fail: {exc}"
-        in_browser = page.evaluate(VERIFY_IN_PAGE, [text, [k.text() for k in keys]])
+        reference, in_browser = both_verdicts(page, json.dumps(_mutated(genuine, path, change)))
         assert (in_browser == "ok") == (reference == "ok"), (path, change, reference, in_browser)
 
 
@@ -369,10 +390,7 @@ def test_a_genuine_page_and_bundle_behind_another_code_are_caught(site: tuple[st
     assert state == "fail", text
     assert "this proof bundle is of lot RG-2025-0931, not of the scanned lot PK-2025-0931" in text
     fake = url.replace("/01/06975123400010/", "/01/06975123400027/")  # a valid GTIN of no packaging record
-    copied = browser.new_page(locale="en-GB")
-    copied.route(fake, lambda route: route.fulfill(body=genuine_page, content_type="text/html"))
-    copied.goto(fake)
-    state, text = device_check(copied)
+    state, text = served(browser, fake, genuine_page)
     assert state == "fail", text
     assert "covers the scanned GTIN 06975123400027 and serial 0007" in text
 
@@ -400,10 +418,7 @@ def test_a_page_that_misstates_the_verified_history_fails_on_the_device(
     html = httpx.get(url).text
     changed = change(html)
     assert changed != html
-    page = browser.new_page(locale="en-GB")
-    page.route(url, lambda route: route.fulfill(body=changed, content_type="text/html"))
-    page.goto(url)
-    state, text = device_check(page)
+    state, text = served(browser, url, changed)
     assert state == "fail", text
     assert says in text
 
@@ -425,10 +440,7 @@ def test_a_recall_hidden_from_the_page_fails_on_the_device(site: tuple[str, Ledg
     html = httpx.get(url).text
     hiding = re.sub(r'<div class="banner recall"[^>]*>.*?</div>', "", html, count=1, flags=re.S)
     assert hiding != html
-    page = browser.new_page(locale="en-GB")
-    page.route(url, lambda route: route.fulfill(body=hiding, content_type="text/html"))
-    page.goto(url)
-    state, text = device_check(page)
+    state, text = served(browser, url, hiding)
     assert state == "fail", text
     assert "does not show the verified recall" in text
 
@@ -439,32 +451,21 @@ def test_a_page_rendered_just_before_new_records_still_verifies_but_a_recall_is_
     """The bundle is fetched after the page: records logged in between are not the page's to show (it says
     the tree size it was rendered at), so an honest page still verifies; a recall logged in between must
     still be shown, so the phone refuses a page without it."""
-    from ginseng_trace.demo import ACTORS
-    from ginseng_trace.events import private_fields
-
     from .conftest import Actor
 
     base, ledger = site
     url = scanned_url(base)
     before = httpx.get(url).text
-    shop = next(a for a in ACTORS if a.name == "changchun-herb-shop")
-    event = Actor(shop.name, shop.key).event("PK-2025-0931", "store", occurred_at="2025-11-22T01:00:00Z")
-    ledger.append(sign_event(event, shop.key, private=private_fields("store")))
+    shop_stores(ledger)
     ledger.publish_checkpoint()
-    stale = browser.new_page(locale="en-GB")
-    stale.route(url, lambda route: route.fulfill(body=before, content_type="text/html"))
-    stale.goto(url)
-    state, text = device_check(stale)
+    state, text = served(browser, url, before)
     assert state == "ok", text
     assert "26 条记录" in text  # (the page was fetched in Chinese, the default)
     regulator = Actor("jilin-regulator")
     ledger.register_key(regulator.key.verifier())
     ledger.append(regulator.sign("RG-2025-0931", "recall", occurred_at="2025-11-23T00:00:00Z"))
     ledger.publish_checkpoint()
-    recalled = browser.new_page(locale="en-GB")
-    recalled.route(url, lambda route: route.fulfill(body=before, content_type="text/html"))
-    recalled.goto(url)
-    state, text = device_check(recalled)
+    state, text = served(browser, url, before)
     assert state == "fail", text
     assert "does not show the verified recall" in text
 
@@ -472,20 +473,13 @@ def test_a_page_rendered_just_before_new_records_still_verifies_but_a_recall_is_
 def test_a_shopper_who_reloads_after_a_new_record_gets_a_fresh_bundle(site: tuple[str, Ledger], browser: Any) -> None:
     """The bundle may be cached for a minute, the page never is: the verifier revalidates the bundle (a
     304 when nothing changed), so a page showing a record logged since the last visit still verifies."""
-    from ginseng_trace.demo import ACTORS
-    from ginseng_trace.events import private_fields
-
-    from .conftest import Actor
-
     base, ledger = site
     url = scanned_url(base)
     context = browser.new_context(locale="en-GB")
     first = context.new_page()
     first.goto(url)
     assert device_check(first)[0] == "ok"
-    shop = next(a for a in ACTORS if a.name == "changchun-herb-shop")
-    event = Actor(shop.name, shop.key).event("PK-2025-0931", "store", occurred_at="2025-11-22T01:00:00Z")
-    ledger.append(sign_event(event, shop.key, private=private_fields("store")))
+    shop_stores(ledger)
     again = context.new_page()
     again.goto(url)
     state, text = device_check(again)

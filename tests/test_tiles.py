@@ -13,6 +13,7 @@ from ginseng_trace.api.app import _tile_path
 from ginseng_trace.chain import MalformedError
 from ginseng_trace.chain.keys import SignerKey
 from ginseng_trace.chain.merkle import leaf_hash, range_hash, root_hash
+from ginseng_trace.chain.monitor import tile_path
 from ginseng_trace.chain.note import open_checkpoint
 from ginseng_trace.service import Ledger
 
@@ -20,14 +21,6 @@ from .conftest import Actor, LiveServer
 
 LOG = SignerKey("ginseng.test/log", bytes(range(32)))
 SIZE = 600  # two full level-0 tiles, a partial one of width 88, and a partial level-1 tile of width 2
-
-
-def tile_path(index: int, width: int | None = None) -> str:
-    digits = f"{index:03d}"
-    groups = [digits[max(0, i - 3) : i] for i in range(len(digits), 0, -3)][::-1]
-    groups = [g.rjust(3, "0") for g in groups]
-    path = "/".join([*("x" + g for g in groups[:-1]), groups[-1]])
-    return path + (f".p/{width}" if width else "")
 
 
 def test_tile_paths() -> None:

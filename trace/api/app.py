@@ -41,7 +41,7 @@ MAX_TREE_SIZE = 2**63 - 1
 IMMUTABLE = {"Cache-Control": "public, max-age=31536000, immutable"}
 """For answers that can never change: a record by its hash, a proof between fixed tree sizes, a full tile."""
 logger = logging.getLogger("ginseng_trace.api")
-PROBLEM = {"model": models.ProblemOut, "content": {problems.PROBLEM_JSON: {}}}
+PROBLEM = problems.RESPONSE
 
 
 class BodyLimit:

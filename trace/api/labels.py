@@ -41,8 +41,7 @@ from ..labels.places import Place, gazetteer, parse_position
 from ..labels.signals import Sale, ScanPolicy, signals
 from ..service import Ledger, NotFoundError
 from ..store.repository import StoredFinding
-from .models import ProblemOut
-from .problems import PROBLEM_JSON
+from . import problems
 
 TEMPLATES = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape(["html"])
@@ -69,9 +68,7 @@ class LotView:
 
 
 DEFAULT_SCAN_POLICY = ScanPolicy()
-PROBLEMS: dict[int | str, dict[str, Any]] = {
-    status: {"model": ProblemOut, "content": {PROBLEM_JSON: {}}} for status in (404, 422)
-}
+PROBLEMS: dict[int | str, dict[str, Any]] = dict.fromkeys((404, 422), problems.RESPONSE)
 """The label routes' documented errors: an unknown lot or serial (404), a bad parameter (422)."""
 UNKNOWN = (
     ("未登记：可能是假冒产品", "Not registered: possibly counterfeit"),

@@ -22,8 +22,11 @@ from ..service import (
     UnknownKeyError,
     UnknownLotError,
 )
+from .models import ProblemOut
 
 PROBLEM_JSON = "application/problem+json"
+RESPONSE = {"model": ProblemOut, "content": {PROBLEM_JSON: {}}}
+"""How routes document a problem answer in OpenAPI (``responses={404: RESPONSE, ...}``)."""
 TYPE_PREFIX = "urn:ginseng-trace:problem:"
 
 
