@@ -6,11 +6,11 @@ For the embedded SQLite default and, when TRACE_TEST_POSTGRES_URL (or
 TRACE_BENCH_POSTGRES_URL) is set, PostgreSQL, it prints:
 
 - library ingest: client-signed events as they arrive on the wire (JSON
-  envelopes), parsed strictly and appended through ``Ledger.append_batch``
+  envelopes), parsed strictly and appended through ``Services.append_batch``
   (signature verified, key validity checked, record sealed and chained, rows
   inserted, leaf appended to the Merkle tree, a checkpoint signed every 1000
   events as the service does), events/s;
-- single appends: the same through ``Ledger.append``, one transaction each;
+- single appends: the same through ``Services.append``, one transaction each;
 - plain INSERT: the same rows inserted with a plain executemany into a table
   with no chain, no signature check and no constraints but the primary key;
 - the single-core Ed25519 verify rate, the physical bound per core;
@@ -39,8 +39,8 @@ from sqlalchemy import Column, Engine, Integer, LargeBinary, MetaData, String, T
 from ginseng_trace.chain import Event, SignedEvent, SignerKey, parse_json, sign_event
 from ginseng_trace.chain.records import SIGNING_CONTEXT
 from ginseng_trace.events import private_fields
-from ginseng_trace.service import Ledger
-from ginseng_trace.store import create_ledger_engine, migrate, sqlite_url_for
+from ginseng_trace.service import Services
+from ginseng_trace.store import Store, create_ledger_engine, migrate, sqlite_url_for
 
 
 def make_events(count: int, lots: int, key: SignerKey) -> list[SignedEvent]:
@@ -150,23 +150,23 @@ def parse(envelope: bytes) -> SignedEvent:
     return SignedEvent.from_envelope(parse_json(envelope))
 
 
-def ledger_batch_rate(ledger: Ledger, envelopes: list[bytes], batch: int) -> float:
+def ledger_batch_rate(ledger: Services, envelopes: list[bytes], batch: int) -> float:
     """Parse each wire envelope (strict JSON, validation, canonical bytes), then append in batches."""
 
     def measure(part: list[object]) -> float:
         start = time.perf_counter()
         for at in range(0, len(part), batch):
-            ledger.append_batch([parse(e) for e in part[at : at + batch]])  # type: ignore[arg-type]
+            ledger.events.append_batch([parse(e) for e in part[at : at + batch]])  # type: ignore[arg-type]
         return rate(len(part), time.perf_counter() - start)
 
     return rounds(list(envelopes), measure)
 
 
-def ledger_single_rate(ledger: Ledger, envelopes: list[bytes]) -> float:
+def ledger_single_rate(ledger: Services, envelopes: list[bytes]) -> float:
     def measure(part: list[object]) -> float:
         start = time.perf_counter()
         for e in part:
-            ledger.append(parse(e))  # type: ignore[arg-type]
+            ledger.events.append(parse(e))  # type: ignore[arg-type]
         return rate(len(part), time.perf_counter() - start)
 
     return rounds(list(envelopes), measure)
@@ -199,14 +199,14 @@ def run_engine(
     engine = create_ledger_engine(url)
     migrate(engine)
     # as the service runs: a log key, and a signed checkpoint (with its lot-heads map) every 1000 events
-    ledger = Ledger(engine, log_signer=SignerKey("bench.test/log", os.urandom(32)), checkpoint_every=1000)
-    ledger.register_key(key.verifier())
+    ledger = Services(Store(engine), log_signer=SignerKey("bench.test/log", os.urandom(32)), checkpoint_every=1000)
+    ledger.keys.register(key.verifier())
     figures = {
         "plain INSERT": plain_insert_rate(engine, events, batch),
         "library ingest (batches)": ledger_batch_rate(ledger, wire(events), batch),
         "library single appends": ledger_single_rate(ledger, wire(singles)),
     }
-    assert ledger.verify().records == len(events) + len(singles)
+    assert ledger.checks.verify().records == len(events) + len(singles)
     engine.dispose()
     print(f"\n[{name}]")
     for label, value in figures.items():

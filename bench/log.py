@@ -41,8 +41,8 @@ from ginseng_trace.chain.merkle import (
 from ginseng_trace.chain.monitor import LogMonitor
 from ginseng_trace.chain.records import GENESIS, Record, sha256_hex
 from ginseng_trace.events import private_fields
-from ginseng_trace.service import Ledger
-from ginseng_trace.store import LedgerRepository, create_ledger_engine, migrate, sqlite_url_for
+from ginseng_trace.service import Services
+from ginseng_trace.store import LedgerRepository, Store, create_ledger_engine, migrate, sqlite_url_for
 
 
 def timed(fn: Callable[[], object], repeat: int = 1) -> float:
@@ -86,8 +86,8 @@ def bundle_verify_ms(tmp: Path) -> tuple[int, float]:
     migrate(engine)
     log_key = SignerKey("bench.test/log", os.urandom(32))
     grower = SignerKey("bench.grower", os.urandom(32))
-    ledger = Ledger(engine, log_signer=log_key, checkpoint_every=10**9)
-    ledger.register_key(grower.verifier())
+    ledger = Services(Store(engine), log_signer=log_key, checkpoint_every=10**9)
+    ledger.keys.register(grower.verifier())
     kid = grower.verifier().key_id_hex
     events = []
 
@@ -116,8 +116,8 @@ def bundle_verify_ms(tmp: Path) -> tuple[int, float]:
     for i in range(120, 200):
         reading = {"warehouse": "cold store", "readings": [{"at": "2025-09-19T00:00:00Z", "temperature_c": 3.0}]}
         add(i, "HV-1", "store", f"2025-09-{19 + (i - 120) // 8:02d}T{(i - 120) % 8:02d}:00:00Z", reading, [])
-    ledger.append_batch(events)
-    data = ledger.bundle("HV-1").to_bytes()
+    ledger.events.append_batch(events)
+    data = ledger.bundles.bundle("HV-1").to_bytes()
     keys = [log_key.verifier()]
     report = verify_bundle(data, keys)
     engine.dispose()
@@ -223,12 +223,12 @@ def main() -> int:
         with engine.connect() as conn:
             repo = LedgerRepository(conn)
             db_proof = per_call_ms(
-                lambda r: Ledger._with_nodes(repo, lambda nd: inclusion_proof_from(r % n, n, nd)),
+                lambda r: Services._with_nodes(repo, lambda nd: inclusion_proof_from(r % n, n, nd)),
                 500,
                 4,
             )
             db_cons = per_call_ms(
-                lambda r: Ledger._with_nodes(repo, lambda nd: consistency_proof_from(r % n + 1, n, nd)),
+                lambda r: Services._with_nodes(repo, lambda nd: consistency_proof_from(r % n + 1, n, nd)),
                 500,
                 5,
             )

@@ -7,12 +7,12 @@ a packaged product), 100 events per lot: 10^5 events over 10^3 lots at the defau
 passing every rule, recorded by growers, a processor, a lab and a shop, in time order. For the embedded
 SQLite default and, when TRACE_TEST_POSTGRES_URL (or TRACE_BENCH_POSTGRES_URL) is set, PostgreSQL:
 
-- core ingest: ``Ledger.append_batch`` with the rules switched off (the inspector replaced by one that
+- core ingest: ``Services.append_batch`` with the rules switched off (the inspector replaced by one that
   judges nothing), i.e. signature, key validity, sealing, inserts, Merkle tree, checkpoints: events/s;
 - ingest with rules: the same with every rule judged and lot states read and written: events/s;
 - rules' share of ingest time, 1 - core/with-rules time (target <= 0.5: the rules never cost more
   than half of ingest);
-- full re-check: ``Ledger.check()`` over the whole ledger (replay from the records, every rule): seconds;
+- full re-check: ``Services.check()`` over the whole ledger (replay from the records, every rule): seconds;
 
 and, in memory, the rules alone (judge and fold each event): microseconds per event. Figures, not
 pass/fail; the machine is shared and noisy.
@@ -32,9 +32,10 @@ from ginseng_trace import service
 from ginseng_trace.chain import Event, SignedEvent, SignerKey, sign_event
 from ginseng_trace.chain.times import format_utc
 from ginseng_trace.events import private_fields
-from ginseng_trace.events.rules import Inspector, Violation, rules_config
-from ginseng_trace.service import Ledger
-from ginseng_trace.store import create_ledger_engine, migrate
+from ginseng_trace.events.findings import Finding
+from ginseng_trace.events.rules import Inspector, rules_config
+from ginseng_trace.service import Services
+from ginseng_trace.store import Store, create_ledger_engine, migrate
 
 sys.path.insert(0, os.path.dirname(__file__))
 from append import postgres_database, rate, sqlite_database
@@ -182,7 +183,7 @@ class NoRules:
         self.states: dict[str, object] = {}
         self.changed: set[str] = set()
 
-    def enforce(self, *_args: object) -> list[Violation]:
+    def enforce(self, *_args: object) -> list[Finding]:
         return []
 
 
@@ -199,17 +200,17 @@ def in_memory_us_per_event(events: list[SignedEvent]) -> float:
 
 def ingest(
     url: str, events: list[SignedEvent], keys: list[SignerKey], batch: int, *, rules: bool
-) -> tuple[float, Ledger]:
+) -> tuple[float, Services]:
     engine = create_ledger_engine(url)
     migrate(engine)
-    ledger = Ledger(engine, log_signer=SignerKey("bench.test/log", bytes(32)), checkpoint_every=1000)
+    ledger = Services(Store(engine), log_signer=SignerKey("bench.test/log", bytes(32)), checkpoint_every=1000)
     for key in keys:
-        ledger.register_key(key.verifier())
+        ledger.keys.register(key.verifier())
     service.Inspector = Inspector if rules else NoRules  # type: ignore[misc, assignment]
     try:
         start = time.perf_counter()
         for at in range(0, len(events), batch):
-            ledger.append_batch(events[at : at + batch])
+            ledger.events.append_batch(events[at : at + batch])
         return rate(len(events), time.perf_counter() - start), ledger
     finally:
         service.Inspector = Inspector  # type: ignore[misc]
@@ -239,11 +240,11 @@ def main() -> None:
         with database() as url:
             with_rules, ledger = ingest(url, events, keys, args.batch, rules=True)
             start = time.perf_counter()
-            report = ledger.check()
+            report = ledger.checks.check()
             recheck = time.perf_counter() - start
             assert report.ok, report
             assert (report.events, report.findings) == (len(events), ()), report
-            ledger.engine.dispose()
+            ledger.store.engine.dispose()
         share = 1 - with_rules / core if core else float("nan")
         print(
             f"| {name} | {core:,.0f} ev/s | {with_rules:,.0f} ev/s | {share:.0%} (target <= 50 %) "

@@ -126,9 +126,9 @@ def prepare(database_url: str, data_dir: str) -> int:
                 },
             }
         )
-        ledger.append(sign_event(event, shop, private=private_fields("store")))
-    ledger.publish_checkpoint()
-    return len(ledger.bundle("PK-2025-0931").entries)
+        ledger.events.append(sign_event(event, shop, private=private_fields("store")))
+    ledger.checkpointer.publish()
+    return len(ledger.bundles.bundle("PK-2025-0931").entries)
 
 
 def serve(database_url: str, data_dir: str) -> tuple[subprocess.Popen[bytes], str]:

@@ -17,8 +17,8 @@ from sqlalchemy import Engine, create_engine, text
 
 from ginseng_trace.chain import Event, SignedEvent, SignerKey, sign_event
 from ginseng_trace.events import catalogue, private_fields
-from ginseng_trace.service import Ledger
-from ginseng_trace.store import create_ledger_engine, migrate, sqlite_url_for
+from ginseng_trace.service import Services
+from ginseng_trace.store import Store, create_ledger_engine, migrate, sqlite_url_for
 
 POSTGRES_URL = os.environ.get("TRACE_TEST_POSTGRES_URL")
 VECTORS = Path(__file__).resolve().parent / "vectors"
@@ -59,14 +59,14 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def ledger(engine: Engine) -> Iterator[Ledger]:
-    ledger = Ledger(engine)
+def ledger(engine: Engine) -> Iterator[Services]:
+    ledger = Services(Store(engine))
     yield ledger
-    ledger.flush_scans()  # scans are written behind: write them before the test's database goes
+    ledger.scans.flush()  # scans are written behind: write them before the test's database goes
 
 
 @pytest.fixture
-def demo(ledger: Ledger) -> Ledger:
+def demo(ledger: Services) -> Services:
     """A ledger holding the demo data set (no log key)."""
     from ginseng_trace.demo import load_demo
 
@@ -150,9 +150,9 @@ class Actor:
 
 
 @pytest.fixture
-def grower(ledger: Ledger) -> Actor:
+def grower(ledger: Services) -> Actor:
     actor = Actor("test-grower")
-    ledger.register_key(actor.key.verifier())
+    ledger.keys.register(actor.key.verifier())
     return actor
 
 

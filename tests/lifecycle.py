@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 
 from ginseng_trace.chain import Event
 from ginseng_trace.chain.times import format_utc
-from ginseng_trace.events.rules import Inspector, Violation
+from ginseng_trace.events.findings import Finding
+from ginseng_trace.events.rules import Inspector
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 GROWER, PROCESSOR, LAB, CARRIER = "grower-a", "works-b", "lab-c", "carrier-d"
@@ -65,7 +66,7 @@ class Story:
         return Story(copy.deepcopy(self.steps), {k: list(v) for k, v in self.where.items()})
 
 
-def judge_all(steps: list[Step], recorded: datetime = NOW) -> list[list[Violation]]:
+def judge_all(steps: list[Step], recorded: datetime = NOW) -> list[list[Finding]]:
     """What the rules say of each step, each judged against the states the steps before it left."""
     inspector = Inspector()
     found = []

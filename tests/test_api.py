@@ -12,7 +12,8 @@ import pytest
 
 from ginseng_trace.api import create_app
 from ginseng_trace.chain import SignedEvent, SignerKey
-from ginseng_trace.service import Ledger
+from ginseng_trace.service import Services
+from ginseng_trace.store import Store
 
 from .conftest import Actor, LiveServer, example_payload
 
@@ -20,7 +21,7 @@ PROBLEM = "application/problem+json"
 
 
 @pytest.fixture
-def client(ledger: Ledger) -> Iterator[httpx.Client]:
+def client(ledger: Services) -> Iterator[httpx.Client]:
     with LiveServer(create_app(ledger)) as server, httpx.Client(base_url=server.url) as client:
         yield client
 
@@ -104,7 +105,7 @@ def bad_requests(grower: Actor) -> list[tuple[str, Any, int, str | None]]:
 
 
 def test_bad_input_gets_a_problem_document_and_stores_nothing(
-    client: httpx.Client, ledger: Ledger, grower: Actor
+    client: httpx.Client, ledger: Services, grower: Actor
 ) -> None:
     client.post("/api/v1/events", json=envelope(grower.sign("BASE-1", "register_enterprise")))
     for name, body, status, pointer in bad_requests(grower):
@@ -114,11 +115,11 @@ def test_bad_input_gets_a_problem_document_and_stores_nothing(
             assert_problem(response, status, pointer)
         except AssertionError as exc:
             raise AssertionError(f"{name}: {exc}") from None
-    assert ledger.count() == 1
-    assert ledger.verify().records == 1
+    assert ledger.records.count() == 1
+    assert ledger.checks.verify().records == 1
 
 
-def test_oversized_bodies_are_refused_with_413(client: httpx.Client, ledger: Ledger, grower: Actor) -> None:
+def test_oversized_bodies_are_refused_with_413(client: httpx.Client, ledger: Services, grower: Actor) -> None:
     big = envelope(grower.sign("PLOT-1", "register_plot", payload={"note": "x" * (1 << 20)}))
     assert_problem(client.post("/api/v1/events", json=big), 413)
 
@@ -129,7 +130,7 @@ def test_oversized_bodies_are_refused_with_413(client: httpx.Client, ledger: Led
         yield b'"}}'
 
     assert_problem(client.post("/api/v1/events", content=chunks()), 413)
-    assert ledger.count() == 0
+    assert ledger.records.count() == 0
 
 
 def test_lookups_that_find_nothing_are_404_and_bad_hashes_422(client: httpx.Client) -> None:
@@ -152,9 +153,9 @@ def test_openapi_describes_the_event_envelope(client: httpx.Client) -> None:
     assert {t["type"] for t in client.get("/api/v1/event-types").json()} >= {"harvest", "process", "sell"}
 
 
-def test_dev_signing_is_explicit_and_signed_by_a_registered_key(ledger: Ledger) -> None:
-    ledger.dev_signer = SignerKey.generate("dev-signer")
-    ledger.register_key(ledger.dev_signer.verifier())
+def test_dev_signing_is_explicit_and_signed_by_a_registered_key(ledger: Services) -> None:
+    ledger.events.dev_signer = SignerKey.generate("dev-signer")
+    ledger.keys.register(ledger.dev_signer.verifier())
     with LiveServer(create_app(ledger)) as server, httpx.Client(base_url=server.url) as client:
         event = {
             "event_id": "dev-1",
@@ -169,15 +170,15 @@ def test_dev_signing_is_explicit_and_signed_by_a_registered_key(ledger: Ledger) 
         spoof = {**event, "event_id": "dev-2", "actor": "test-grower"}
         assert_problem(client.post("/api/v1/dev/events", json={"event": spoof}), 422, "/event/actor")
         assert_problem(client.post("/api/v1/dev/events", json={"event": {**event, "lot_id": ""}}), 422, "/event/lot_id")
-    assert ledger.verify().records == 1
+    assert ledger.checks.verify().records == 1
 
 
-def test_tampering_shows_in_the_verify_endpoint(client: httpx.Client, ledger: Ledger, grower: Actor) -> None:
+def test_tampering_shows_in_the_verify_endpoint(client: httpx.Client, ledger: Services, grower: Actor) -> None:
     from .test_ledger import tamper
 
     client.post("/api/v1/events", json=envelope(grower.sign("PLOT-1", "register_plot", event_id="p1")))
     client.post("/api/v1/events", json=envelope(grower.sign("PLOT-1", "sow", event_id="p2")))
-    tamper(ledger.engine, "UPDATE records SET record_hash = :h WHERE event_id = 'p2'", h=bytes(32))
+    tamper(ledger.store.engine, "UPDATE records SET record_hash = :h WHERE event_id = 'p2'", h=bytes(32))
     doc = client.get("/api/v1/lots/PLOT-1/verify").json()
     assert doc["intact"] is False
     assert doc["failure"]["event_id"] == "p2"
@@ -189,15 +190,21 @@ def test_log_endpoints_serve_checkpoints_and_verifiable_proofs(engine: Any, grow
     from ginseng_trace.chain.note import open_checkpoint
 
     log_key = SignerKey("ginseng.test/log", bytes(range(32)))
-    ledger = Ledger(engine, log_signer=log_key, checkpoint_every=1000)
-    ledger.register_key(grower.key.verifier())
-    ledger.adopt_log_key()
+    ledger = Services(Store(engine), log_signer=log_key, checkpoint_every=1000)
+    ledger.keys.register(grower.key.verifier())
+    ledger.checkpointer.adopt_log_key()
     with LiveServer(create_app(ledger)) as server, httpx.Client(base_url=server.url) as client:
         [period] = client.get("/api/v1/log/keys").json()
         assert (period["key"], period["valid_until"]) == (log_key.verifier().text(), None)
         assert_problem(client.get("/api/v1/log/checkpoint"), 404)
         first = client.post("/api/v1/events", json=envelope(grower.sign("PLOT-1", "register_plot"))).json()
-        proof = client.get(f"/api/v1/log/inclusion/{first['record_hash']}").json()  # publishes on demand
+        # a read never signs a checkpoint: until the checkpointer has, the proof is refused with when to ask again
+        pending = client.get(f"/api/v1/log/inclusion/{first['record_hash']}")
+        assert_problem(pending, 503)
+        assert pending.headers["retry-after"] == "5"
+        assert_problem(client.get("/api/v1/log/checkpoint"), 404)
+        client.post("/api/v1/log/checkpoint")
+        proof = client.get(f"/api/v1/log/inclusion/{first['record_hash']}").json()
         checkpoint, _, _ = open_checkpoint(proof["checkpoint"], [log_key.verifier()])
         assert (proof["log_index"], proof["tree_size"], checkpoint.size) == (0, 1, 1)
         for i in range(4):
@@ -212,7 +219,7 @@ def test_log_endpoints_serve_checkpoints_and_verifiable_proofs(engine: Any, grow
         assert new.size == 5
         assert client.get("/api/v1/log/checkpoints/1").text == proof["checkpoint"]
 
-        record = ledger.history("PLOT-1")[2]
+        record = ledger.records.history("PLOT-1")[2]
         got = client.get(f"/api/v1/log/inclusion/{record.event_hash}?size=5").json()
         leaf = leaf_hash(record.stored.record_bytes)
         assert base64.b64decode(got["leaf_hash"]) == leaf
@@ -237,7 +244,7 @@ def test_log_endpoints_serve_checkpoints_and_verifiable_proofs(engine: Any, grow
         assert client.get("/api/v1/log/checkpoint").headers["cache-control"] == "no-cache"
         history = client.get("/api/v1/lots/PLOT-1/history")
         etag = history.headers["etag"]
-        assert etag == f'"{ledger.history("PLOT-1")[-1].record_hash}"'
+        assert etag == f'"{ledger.records.history("PLOT-1")[-1].record_hash}"'
         assert client.get("/api/v1/lots/PLOT-1/history", headers={"If-None-Match": etag}).status_code == 304
         client.post("/api/v1/events", json=envelope(grower.sign("PLOT-1", "field_operation")))
         grown = client.get("/api/v1/lots/PLOT-1/history", headers={"If-None-Match": etag})
@@ -248,10 +255,10 @@ def test_log_endpoints_serve_checkpoints_and_verifiable_proofs(engine: Any, grow
 def test_checkpoints_are_published_on_a_timer(engine: Any, grower: Actor) -> None:
     import time
 
-    ledger = Ledger(engine, log_signer=SignerKey("ginseng.test/log", bytes(32)), checkpoint_every=1000)
-    ledger.register_key(grower.key.verifier())
-    ledger.append(grower.sign("PLOT-1", "register_plot"))
-    ledger.append(grower.sign("PLOT-1", "sow"))
+    ledger = Services(Store(engine), log_signer=SignerKey("ginseng.test/log", bytes(32)), checkpoint_every=1000)
+    ledger.keys.register(grower.key.verifier())
+    ledger.events.append(grower.sign("PLOT-1", "register_plot"))
+    ledger.events.append(grower.sign("PLOT-1", "sow"))
     with LiveServer(create_app(ledger, checkpoint_seconds=0.2)) as server, httpx.Client(base_url=server.url) as client:
         deadline = time.monotonic() + 10
         while (response := client.get("/api/v1/log/checkpoint")).status_code != 200:
@@ -264,12 +271,16 @@ def test_the_bundle_endpoint_serves_a_verifiable_bundle(engine: Any, grower: Act
     from ginseng_trace.chain.bundle import verify_bundle
 
     log_key = SignerKey("ginseng.test/log", bytes(range(32)))
-    ledger = Ledger(engine, log_signer=log_key)
-    ledger.register_key(grower.key.verifier())
-    ledger.append(grower.sign("PLOT-1", "register_plot"))
-    ledger.append(grower.sign("PLOT-1", "sow"))
-    ledger.append(grower.sign("HV-1", "harvest", inputs=["PLOT-1"]))
+    ledger = Services(Store(engine), log_signer=log_key)
+    ledger.keys.register(grower.key.verifier())
+    ledger.events.append(grower.sign("PLOT-1", "register_plot"))
+    ledger.events.append(grower.sign("PLOT-1", "sow"))
+    ledger.events.append(grower.sign("HV-1", "harvest", inputs=["PLOT-1"]))
     with LiveServer(create_app(ledger)) as server, httpx.Client(base_url=server.url) as client:
+        # no checkpoint covers the lot yet, and reading its bundle does not sign one
+        assert_problem(client.get("/api/v1/lots/HV-1/bundle"), 503)
+        assert_problem(client.get("/api/v1/log/checkpoint"), 404)
+        ledger.checkpointer.publish()
         response = client.get("/api/v1/lots/HV-1/bundle")
         assert response.status_code == 200
         report = verify_bundle(response.content, [log_key.verifier()])
@@ -279,7 +290,10 @@ def test_the_bundle_endpoint_serves_a_verifiable_bundle(engine: Any, grower: Act
         etag = response.headers["etag"]
         again = client.get("/api/v1/lots/HV-1/bundle", headers={"If-None-Match": etag})
         assert (again.status_code, again.content) == (304, b"")
-        ledger.append(grower.sign("HV-1", "store"))
+        ledger.events.append(grower.sign("HV-1", "store"))
+        unlogged = client.get("/api/v1/lots/HV-1/bundle")  # as of the latest checkpoint: not the new record yet
+        assert verify_bundle(unlogged.content, [log_key.verifier()]).entries == 3
+        ledger.checkpointer.publish()
         grown = client.get("/api/v1/lots/HV-1/bundle", headers={"If-None-Match": etag})
         assert grown.status_code == 200
         assert grown.headers["etag"] != etag
@@ -293,10 +307,10 @@ def test_the_bundle_travels_gzipped_to_whoever_accepts_it(engine: Any) -> None:
 
     from ginseng_trace.demo import load_demo
 
-    demo = Ledger(engine, log_signer=SignerKey("ginseng.test/log", bytes(range(32))))
-    demo.adopt_log_key()
+    demo = Services(Store(engine), log_signer=SignerKey("ginseng.test/log", bytes(range(32))))
+    demo.checkpointer.adopt_log_key()
     load_demo(demo)
-    demo.publish_checkpoint()
+    demo.checkpointer.publish()
     url = "/api/v1/lots/PK-2025-0931/bundle"
     with LiveServer(create_app(demo)) as server, httpx.Client(base_url=server.url) as client:
         plain = client.get(url, headers={"Accept-Encoding": "identity"})
@@ -317,18 +331,18 @@ def test_the_bundle_travels_gzipped_to_whoever_accepts_it(engine: Any) -> None:
     assert mismatched.status_code == 200
 
 
-def test_a_revoked_key_gets_a_problem_naming_the_key(client: httpx.Client, ledger: Ledger, grower: Actor) -> None:
+def test_a_revoked_key_gets_a_problem_naming_the_key(client: httpx.Client, ledger: Services, grower: Actor) -> None:
     client.post("/api/v1/events", json=envelope(grower.sign("PLOT-1", "register_plot")))
-    ledger.revoke_key(grower.name, grower.key_id, "device stolen")
+    ledger.keys.revoke(grower.name, grower.key_id, "device stolen")
     doc = assert_problem(
         client.post("/api/v1/events", json=envelope(grower.sign("PLOT-1", "sow"))), 422, "/event/key_id"
     )
     assert doc["type"].endswith(":key-not-valid")
     assert "revoked" in doc["detail"]
-    assert ledger.count() == 1
+    assert ledger.records.count() == 1
 
 
-def test_payloads_are_checked_against_their_schema(client: httpx.Client, ledger: Ledger, grower: Actor) -> None:
+def test_payloads_are_checked_against_their_schema(client: httpx.Client, ledger: Services, grower: Actor) -> None:
     bad = grower.sign(
         "HV-9", "harvest", raw_payload={"crop_age_years": "five", "fresh_weight": {"value": 1, "unit": "lb"}}
     )
@@ -340,7 +354,7 @@ def test_payloads_are_checked_against_their_schema(client: httpx.Client, ledger:
         client.post("/api/v1/events", json=envelope(missing)), 422, "/event/payload/registration_number"
     )
     assert "/event/payload/pre_harvest_interval_days" in {e["pointer"] for e in doc["errors"]}
-    assert ledger.count() == 0
+    assert ledger.records.count() == 0
 
 
 def test_the_catalogue_is_served(client: httpx.Client) -> None:

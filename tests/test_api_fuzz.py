@@ -19,7 +19,8 @@ from sqlalchemy import Engine
 from ginseng_trace.api import create_app
 from ginseng_trace.chain import SignerKey
 from ginseng_trace.demo import load_demo
-from ginseng_trace.service import Ledger
+from ginseng_trace.service import Services
+from ginseng_trace.store import Store
 
 LOG = SignerKey("ginseng.test/log", bytes(range(32)))
 
@@ -27,14 +28,14 @@ LOG = SignerKey("ginseng.test/log", bytes(range(32)))
 @pytest.fixture
 def api_schema(engine: Engine) -> Iterator[Any]:
     """The demo ledger with a log and the development signer on (so that POST /dev/events is live too)."""
-    ledger = Ledger(engine, log_signer=LOG, dev_signer=SignerKey("dev-signer", bytes(range(2, 34))))
-    ledger.adopt_log_key()
+    ledger = Services(Store(engine), log_signer=LOG, dev_signer=SignerKey("dev-signer", bytes(range(2, 34))))
+    ledger.checkpointer.adopt_log_key()
     load_demo(ledger)
-    ledger.publish_checkpoint()
-    records = ledger.verify().records
+    ledger.checkpointer.publish()
+    records = ledger.checks.verify().records
     yield schemathesis.openapi.from_asgi("/openapi.json", create_app(ledger))
-    ledger.flush_scans()
-    assert ledger.verify().records >= records  # whatever was sent: nothing lost, nothing corrupted
+    ledger.scans.flush()
+    assert ledger.checks.verify().records >= records  # whatever was sent: nothing lost, nothing corrupted
 
 
 def test_no_request_makes_a_server_error(api_schema: Any) -> None:
@@ -60,7 +61,7 @@ queries = st.dictionaries(
 )
 
 
-def test_no_scanned_code_makes_a_server_error(demo: Ledger) -> None:
+def test_no_scanned_code_makes_a_server_error(demo: Services) -> None:
     """The resolver's paths are not in the OpenAPI description (a label's URI is the product's identity):
     random codes, paths and query parameters get a page, never a server error."""
     from .test_labels import GTIN, Site
@@ -81,7 +82,7 @@ def test_no_scanned_code_makes_a_server_error(demo: Ledger) -> None:
         answers()
 
 
-def test_a_nul_character_in_a_parameter_is_refused_by_name_on_both_engines(demo: Ledger) -> None:
+def test_a_nul_character_in_a_parameter_is_refused_by_name_on_both_engines(demo: Services) -> None:
     """PostgreSQL text cannot hold NUL: schemathesis found /api/v1/scan-signals?lot=%00 answering 500 there.
     Every path and query parameter with one is now refused (422, the parameter named), and a city with
     control characters given to the library directly is kept without them, so that no scan poisons the
@@ -99,6 +100,6 @@ def test_a_nul_character_in_a_parameter_is_refused_by_name_on_both_engines(demo:
             assert refused.status_code == 422, path
             assert [e["pointer"] for e in refused.json()["errors"]] == [pointer], path
         assert site.get("/api/v1/scan-signals").status_code == 200
-    scans = demo.record_scan(GTIN, "PK-2025-0931", "0009", "长\x00春\n")
+    scans = demo.scans.record(GTIN, "PK-2025-0931", "0009", "长\x00春\n")
     assert sorted(scans.cities) == ["长春"]
-    assert demo.flush_scans() == 1
+    assert demo.scans.flush() == 1

@@ -25,7 +25,8 @@ from PIL import Image
 from ginseng_trace.api import create_app
 from ginseng_trace.chain import SignerKey, sign_event
 from ginseng_trace.demo import load_demo
-from ginseng_trace.service import Ledger
+from ginseng_trace.service import Services
+from ginseng_trace.store import Store
 
 from .conftest import LiveServer
 
@@ -49,11 +50,11 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture
-def site(engine: Any) -> Iterator[tuple[str, Ledger]]:
-    ledger = Ledger(engine, log_signer=LOG_KEY)
-    ledger.adopt_log_key()
+def site(engine: Any) -> Iterator[tuple[str, Services]]:
+    ledger = Services(Store(engine), log_signer=LOG_KEY)
+    ledger.checkpointer.adopt_log_key()
     load_demo(ledger)
-    ledger.publish_checkpoint()
+    ledger.checkpointer.publish()
     with LiveServer(factory=lambda url: create_app(ledger, public_base=url)) as server:
         yield server.url, ledger
 
@@ -72,7 +73,7 @@ def device_check(page: Any) -> tuple[str, str]:
     return str(box.get_attribute("data-state")), box.inner_text()
 
 
-def test_the_scanned_page_verifies_on_the_device(site: tuple[str, Ledger], browser: Any) -> None:
+def test_the_scanned_page_verifies_on_the_device(site: tuple[str, Services], browser: Any) -> None:
     base, _ledger = site
     url = scanned_url(base)
     page = browser.new_page(locale="zh-CN")
@@ -103,7 +104,7 @@ def test_the_scanned_page_verifies_on_the_device(site: tuple[str, Ledger], brows
     ],
 )
 def test_a_tampered_bundle_is_caught_in_the_browser(
-    site: tuple[str, Ledger], browser: Any, where: str, change: Any, says: str
+    site: tuple[str, Services], browser: Any, where: str, change: Any, says: str
 ) -> None:
     import re
 
@@ -144,10 +145,10 @@ def test_the_page_trusts_the_keys_published_elsewhere_not_its_own(engine: Any, b
     """With TRACE_TRUST_ANCHORS_URL the page verifies against keys fetched from another origin (the
     regulator's), whatever keys the page itself carries: a server that swapped in keys of its own choosing
     would fail there."""
-    ledger = Ledger(engine, log_signer=LOG_KEY)
-    ledger.adopt_log_key()
+    ledger = Services(Store(engine), log_signer=LOG_KEY)
+    ledger.checkpointer.adopt_log_key()
     load_demo(ledger)
-    ledger.publish_checkpoint()
+    ledger.checkpointer.publish()
     key = LOG_KEY if published == "the log's own key" else SignerKey("ginseng.test/log", bytes(range(1, 33)))
     with LiveServer(anchors_app([key.verifier().text()])) as regulator:
         trust = f"{regulator.url}/trust.json"
@@ -164,7 +165,7 @@ def test_the_page_trusts_the_keys_published_elsewhere_not_its_own(engine: Any, b
         assert "log key" in text or "signature" in text, text
 
 
-def test_the_shopper_may_let_the_browser_tell_the_city(site: tuple[str, Ledger], browser: Any) -> None:
+def test_the_shopper_may_let_the_browser_tell_the_city(site: tuple[str, Services], browser: Any) -> None:
     """With the shopper's permission the page sends the browser's position rounded to 0.1 degree and the
     service keeps the nearest city: box 0007, recorded as sold in 长春, scanned in 广州 is flagged."""
     base, ledger = site
@@ -182,8 +183,8 @@ def test_the_shopper_may_let_the_browser_tell_the_city(site: tuple[str, Ledger],
     [report] = [url for url in sent if "near=" in url]
     assert "near=23.1%2C113.3" in report  # rounded on the device, before it was sent
     context.close()
-    ledger.flush_scans()
-    [(_g, _lot, _serial, scans)] = [row for row in ledger.scan_report("PK-2025-0931") if row[2] == "0007"]
+    ledger.scans.flush()
+    [(_g, _lot, _serial, scans)] = [row for row in ledger.scans.report("PK-2025-0931") if row[2] == "0007"]
     assert sorted(scans.cities) == ["广州"]
 
 
@@ -212,7 +213,7 @@ CONTRAST = """() => {
 }"""
 
 
-def test_the_page_is_light_and_legible(site: tuple[str, Ledger], browser: Any) -> None:
+def test_the_page_is_light_and_legible(site: tuple[str, Services], browser: Any) -> None:
     """Everything the page loads, the proof bundle included, weighs at most 100 KB, and every text on it
     has at least WCAG AA contrast (4.5:1) against its background."""
     base, _ledger = site
@@ -232,7 +233,7 @@ def test_the_page_is_light_and_legible(site: tuple[str, Ledger], browser: Any) -
     assert ratio >= 4.5, f"contrast {ratio:.2f} at {where}"
 
 
-def test_a_verifier_altered_on_the_way_is_refused_by_the_browser(site: tuple[str, Ledger], browser: Any) -> None:
+def test_a_verifier_altered_on_the_way_is_refused_by_the_browser(site: tuple[str, Services], browser: Any) -> None:
     """A cache or CDN that swapped the verifier for one that always says "verified" is caught by the page's
     subresource integrity: the browser does not run it, and the page never claims a check it did not do."""
     base, _ledger = site
@@ -283,7 +284,7 @@ def verifier_page(base: str, browser: Any) -> Any:
     return page
 
 
-def shop_stores(ledger: Ledger) -> None:
+def shop_stores(ledger: Services) -> None:
     """The demo shop records one more storage of the demo box's lot (a record the page may not show yet)."""
     from ginseng_trace.demo import ACTORS
     from ginseng_trace.events import private_fields
@@ -292,12 +293,12 @@ def shop_stores(ledger: Ledger) -> None:
 
     shop = next(a for a in ACTORS if a.name == "changchun-herb-shop")
     event = Actor(shop.name, shop.key).event("PK-2025-0931", "store", occurred_at="2025-11-22T01:00:00Z")
-    ledger.append(sign_event(event, shop.key, private=private_fields("store")))
+    ledger.events.append(sign_event(event, shop.key, private=private_fields("store")))
 
 
 @pytest.mark.parametrize("seed", range(3))
 def test_the_browser_and_the_reference_verifier_agree_on_every_changed_byte(
-    site: tuple[str, Ledger], browser: Any, seed: int
+    site: tuple[str, Services], browser: Any, seed: int
 ) -> None:
     """Differential test of the hand-written verifier: the demo box's bundle with one character changed at
     200 random places for each seed (each change keeps the JSON parseable, so both verifiers really judge
@@ -358,7 +359,7 @@ def _mutated(bundle: Any, path: tuple[Any, ...], change: str) -> Any:
 
 @pytest.mark.parametrize("seed", range(2))
 def test_the_browser_and_the_reference_verifier_agree_on_changed_structure(
-    site: tuple[str, Ledger], browser: Any, seed: int
+    site: tuple[str, Services], browser: Any, seed: int
 ) -> None:
     """The same differential test on the bundle's structure: a member dropped, or replaced by null, a
     string, a number, a list or an empty object, at 150 random places for each seed. It found the browser
@@ -375,7 +376,7 @@ def test_the_browser_and_the_reference_verifier_agree_on_changed_structure(
         assert (in_browser == "ok") == (reference == "ok"), (path, change, reference, in_browser)
 
 
-def test_a_genuine_page_and_bundle_behind_another_code_are_caught(site: tuple[str, Ledger], browser: Any) -> None:
+def test_a_genuine_page_and_bundle_behind_another_code_are_caught(site: tuple[str, Services], browser: Any) -> None:
     """What a counterfeiter could do with a copied page: show the genuine page and its genuine bundle for
     a code they do not belong to. The verifier binds the bundle to the scanned address itself: another
     lot's bundle, or a GTIN the verified packaging record does not name, fails on the device."""
@@ -409,7 +410,7 @@ SALE_ITEM = r'<li data-event="[^"]+" data-who="actor">2025-11-20 ·[^<]*</li>'
     ],
 )
 def test_a_page_that_misstates_the_verified_history_fails_on_the_device(
-    site: tuple[str, Ledger], browser: Any, change: Any, says: str
+    site: tuple[str, Services], browser: Any, change: Any, says: str
 ) -> None:
     """The page's facts are the server's rendering; the phone checks them against the verified events: a
     changed date, a hidden sale, another county or an invented event makes the check fail."""
@@ -423,14 +424,14 @@ def test_a_page_that_misstates_the_verified_history_fails_on_the_device(
     assert says in text
 
 
-def test_a_recall_hidden_from_the_page_fails_on_the_device(site: tuple[str, Ledger], browser: Any) -> None:
+def test_a_recall_hidden_from_the_page_fails_on_the_device(site: tuple[str, Services], browser: Any) -> None:
     from .conftest import Actor
 
     base, ledger = site
     regulator = Actor("jilin-regulator")
-    ledger.register_key(regulator.key.verifier())
-    ledger.append(regulator.sign("RG-2025-0931", "recall", occurred_at="2025-11-21T00:00:00Z"))
-    ledger.publish_checkpoint()
+    ledger.keys.register(regulator.key.verifier())
+    ledger.events.append(regulator.sign("RG-2025-0931", "recall", occurred_at="2025-11-21T00:00:00Z"))
+    ledger.checkpointer.publish()
     url = scanned_url(base)
     honest = browser.new_page(locale="en-GB")
     honest.goto(url)
@@ -446,7 +447,7 @@ def test_a_recall_hidden_from_the_page_fails_on_the_device(site: tuple[str, Ledg
 
 
 def test_a_page_rendered_just_before_new_records_still_verifies_but_a_recall_is_never_excused(
-    site: tuple[str, Ledger], browser: Any
+    site: tuple[str, Services], browser: Any
 ) -> None:
     """The bundle is fetched after the page: records logged in between are not the page's to show (it says
     the tree size it was rendered at), so an honest page still verifies; a recall logged in between must
@@ -457,20 +458,20 @@ def test_a_page_rendered_just_before_new_records_still_verifies_but_a_recall_is_
     url = scanned_url(base)
     before = httpx.get(url).text
     shop_stores(ledger)
-    ledger.publish_checkpoint()
+    ledger.checkpointer.publish()
     state, text = served(browser, url, before)
     assert state == "ok", text
     assert "26 条记录" in text  # (the page was fetched in Chinese, the default)
     regulator = Actor("jilin-regulator")
-    ledger.register_key(regulator.key.verifier())
-    ledger.append(regulator.sign("RG-2025-0931", "recall", occurred_at="2025-11-23T00:00:00Z"))
-    ledger.publish_checkpoint()
+    ledger.keys.register(regulator.key.verifier())
+    ledger.events.append(regulator.sign("RG-2025-0931", "recall", occurred_at="2025-11-23T00:00:00Z"))
+    ledger.checkpointer.publish()
     state, text = served(browser, url, before)
     assert state == "fail", text
     assert "does not show the verified recall" in text
 
 
-def test_a_shopper_who_reloads_after_a_new_record_gets_a_fresh_bundle(site: tuple[str, Ledger], browser: Any) -> None:
+def test_a_shopper_who_reloads_after_a_new_record_gets_a_fresh_bundle(site: tuple[str, Services], browser: Any) -> None:
     """The bundle may be cached for a minute, the page never is: the verifier revalidates the bundle (a
     304 when nothing changed), so a page showing a record logged since the last visit still verifies."""
     base, ledger = site

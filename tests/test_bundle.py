@@ -15,25 +15,26 @@ from ginseng_trace.chain.bundle import Bundle, BundleError, verify_bundle
 from ginseng_trace.chain.keys import ALG_COSIGNATURE, SignerKey
 from ginseng_trace.chain.note import cosign
 from ginseng_trace.demo import load_demo
-from ginseng_trace.service import Ledger, RefusedError
+from ginseng_trace.service import RefusedError, Services
+from ginseng_trace.store import Store
 
 LOG_KEY = SignerKey("ginseng.test/log", bytes(range(32)))
 WITNESS = SignerKey("regulator.test/witness", bytes(range(7, 39)), ALG_COSIGNATURE)
 
 
 @pytest.fixture
-def demo(engine: Engine) -> Ledger:
-    ledger = Ledger(engine, log_signer=LOG_KEY, witness_keys=[WITNESS.verifier()])
+def demo(engine: Engine) -> Services:
+    ledger = Services(Store(engine), log_signer=LOG_KEY, witness_keys=[WITNESS.verifier()])
     load_demo(ledger)
-    checkpoint = ledger.publish_checkpoint()
-    ledger.add_cosignatures(
+    checkpoint = ledger.checkpointer.publish()
+    ledger.cosignatures.add(
         checkpoint.size, cosign(checkpoint.note.split("\n\n")[0] + "\n", WITNESS, 1_764_000_000).line()
     )
     return ledger
 
 
-def test_a_demo_bundle_verifies_offline_with_its_witness(demo: Ledger) -> None:
-    data = demo.bundle("PK-2025-0931").to_bytes()
+def test_a_demo_bundle_verifies_offline_with_its_witness(demo: Services) -> None:
+    data = demo.bundles.bundle("PK-2025-0931").to_bytes()
     report = verify_bundle(data, [LOG_KEY.verifier()], [WITNESS.verifier()])
     assert report.lot == "PK-2025-0931"
     assert report.entries == 25
@@ -51,8 +52,8 @@ def test_a_demo_bundle_verifies_offline_with_its_witness(demo: Ledger) -> None:
     assert "verified: lot PK-2025-0931" in report.summary()
 
 
-def test_wrong_keys_are_refused(demo: Ledger) -> None:
-    data = demo.bundle("HV-2025-JY-0003").to_bytes()
+def test_wrong_keys_are_refused(demo: Services) -> None:
+    data = demo.bundles.bundle("HV-2025-JY-0003").to_bytes()
     with pytest.raises(BundleError, match="no signature by a known key"):
         verify_bundle(data, [SignerKey("ginseng.test/log", bytes(32)).verifier()])
     other_witness = SignerKey("other.test/witness", bytes(32), ALG_COSIGNATURE).verifier()
@@ -88,8 +89,8 @@ def edit(data: bytes, change) -> bytes:  # type: ignore[no-untyped-def]
         (lambda d: d["entries"][0].update(event=d["entries"][0]["event"].replace("}", " }", 1)), "event hash"),
     ],
 )
-def test_forged_truncated_and_reordered_bundles_are_refused(demo: Ledger, change, why: str | None) -> None:  # type: ignore[no-untyped-def]
-    data = edit(demo.bundle("PK-2025-0931").to_bytes(), change)
+def test_forged_truncated_and_reordered_bundles_are_refused(demo: Services, change, why: str | None) -> None:  # type: ignore[no-untyped-def]
+    data = edit(demo.bundles.bundle("PK-2025-0931").to_bytes(), change)
     if why is None:
         assert verify_bundle(data, [LOG_KEY.verifier()]).lot == "HV-2025-FS-0017"
         return
@@ -97,9 +98,9 @@ def test_forged_truncated_and_reordered_bundles_are_refused(demo: Ledger, change
         verify_bundle(data, [LOG_KEY.verifier()])
 
 
-def test_omitting_the_latest_records_is_detected(demo: Ledger) -> None:
+def test_omitting_the_latest_records_is_detected(demo: Services) -> None:
     """The checkpoint's lot-heads map shows each lot's latest record: a bundle that stops early is refused."""
-    data = edit(demo.bundle("PK-2025-0931").to_bytes(), lambda d: d["entries"].pop())
+    data = edit(demo.bundles.bundle("PK-2025-0931").to_bytes(), lambda d: d["entries"].pop())
     with pytest.raises(BundleError, match=r"the checkpoint's latest record is #5 .* but the bundle ends at #4"):
         verify_bundle(data, [LOG_KEY.verifier()])
 
@@ -127,29 +128,29 @@ def mutations_never_pass_unnoticed(data: bytes, positions: list[int], seed: int)
     return refused
 
 
-def test_every_byte_of_a_small_bundle(demo: Ledger) -> None:
-    data = demo.bundle("PLOT-JY-0003").to_bytes()
+def test_every_byte_of_a_small_bundle(demo: Services) -> None:
+    data = demo.bundles.bundle("PLOT-JY-0003").to_bytes()
     refused = mutations_never_pass_unnoticed(data, list(range(len(data))), seed=1)
     assert refused >= len(data) * 0.95  # the rest are white space between JSON tokens
 
 
-def test_a_random_sample_of_bytes_of_the_demo_bundle(demo: Ledger) -> None:
-    data = demo.bundle("PK-2025-0931").to_bytes()
+def test_a_random_sample_of_bytes_of_the_demo_bundle(demo: Services) -> None:
+    data = demo.bundles.bundle("PK-2025-0931").to_bytes()
     positions = random.Random(2).sample(range(len(data)), 600)
     refused = mutations_never_pass_unnoticed(data, positions, seed=3)
     assert refused >= 550
 
 
-def test_cosignatures_must_come_from_accepted_witnesses(demo: Ledger) -> None:
-    checkpoint = demo.latest_checkpoint()
+def test_cosignatures_must_come_from_accepted_witnesses(demo: Services) -> None:
+    checkpoint = demo.log.latest_checkpoint()
     text = checkpoint.note.split("\n\n")[0] + "\n"
     stranger = SignerKey("stranger.test/w", bytes(32), ALG_COSIGNATURE)
     with pytest.raises(RefusedError, match="not a witness"):
-        demo.add_cosignatures(checkpoint.size, cosign(text, stranger, int(time.time())).line())
+        demo.cosignatures.add(checkpoint.size, cosign(text, stranger, int(time.time())).line())
     forged = cosign(text.replace(f"\n{checkpoint.size}\n", "\n23\n"), WITNESS, 1).line()
     with pytest.raises(Exception, match="does not verify"):
-        demo.add_cosignatures(checkpoint.size, forged)
-    assert len(demo.latest_checkpoint().cosignatures) == 1
+        demo.cosignatures.add(checkpoint.size, forged)
+    assert len(demo.log.latest_checkpoint().cosignatures) == 1
 
 
 def test_cli_bundle_and_offline_verification(

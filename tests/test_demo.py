@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ginseng_trace.demo import ACTORS, GTIN_250G, LOTS, demo_events, load_demo
 from ginseng_trace.labels.digital_link import check_digit
-from ginseng_trace.service import Ledger
+from ginseng_trace.service import Services
 
 
 def test_gs1_check_digit() -> None:
@@ -24,7 +24,7 @@ def test_demo_events_are_deterministic_and_cover_the_lifecycle() -> None:
     assert len(process.inputs) == 2  # the red-ginseng batch merges two harvests
 
 
-def test_loading_twice_creates_nothing_new(ledger: Ledger) -> None:
+def test_loading_twice_creates_nothing_new(ledger: Services) -> None:
     first = load_demo(ledger)
     second = load_demo(ledger)
     assert first["events_created"] == len(demo_events())
@@ -33,7 +33,7 @@ def test_loading_twice_creates_nothing_new(ledger: Ledger) -> None:
     assert {lot["lot_id"] for lot in first["lots"]} == set(LOTS)
     assert all(lot["head"] for lot in first["lots"])
     assert len(first["actors"]) == len(ACTORS)
-    report = ledger.verify("PK-2025-0931")
+    report = ledger.checks.verify("PK-2025-0931")
     assert set(report.lots) == {
         "PK-2025-0931",
         "RG-2025-0931",

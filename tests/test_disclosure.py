@@ -17,7 +17,7 @@ from ginseng_trace.api import create_app
 from ginseng_trace.chain import Event, MalformedError, SignedEvent, sign_event
 from ginseng_trace.chain.disclosure import SD, Disclosure, conceal, reveal
 from ginseng_trace.events import private_fields
-from ginseng_trace.service import Ledger
+from ginseng_trace.service import Services
 
 from .conftest import Actor, LiveServer
 
@@ -106,44 +106,44 @@ def plot(grower: Actor, **payload: Any) -> Any:
     return grower.event("PLOT-1", "register_plot", payload={"location": POLYGON, **payload})
 
 
-def test_private_members_are_signed_as_digests_and_stored_apart(ledger: Ledger, grower: Actor) -> None:
+def test_private_members_are_signed_as_digests_and_stored_apart(ledger: Services, grower: Actor) -> None:
     signed = sign_event(
         plot(grower, note="王老汉的地 13900000000"), grower.key, private=private_fields("register_plot")
     )
     assert {d.name for d in signed.disclosures} == {"location", "note"}
     assert b"127.2811" not in signed.signed_bytes
     assert b"13900000000" not in signed.signed_bytes
-    ledger.append(signed)
-    (view,) = ledger.history("PLOT-1")
+    ledger.events.append(signed)
+    (view,) = ledger.records.history("PLOT-1")
     assert "location" not in view.event["payload"]
     assert len(view.event["payload"][SD]) == 2
     assert "127.2811" not in json.dumps(view.to_json())
     assert "location" not in view.facts["payload"]  # not fetched
-    (inside,) = ledger.history("PLOT-1", private=True)
+    (inside,) = ledger.records.history("PLOT-1", private=True)
     assert inside.facts["payload"]["location"] == POLYGON
     assert "127.2811" not in json.dumps(inside.to_json())
-    assert ledger.verify("PLOT-1").records == 1
+    assert ledger.checks.verify("PLOT-1").records == 1
 
 
-def test_signing_twice_gives_the_same_bytes_so_a_retry_is_recognised(ledger: Ledger, grower: Actor) -> None:
+def test_signing_twice_gives_the_same_bytes_so_a_retry_is_recognised(ledger: Services, grower: Actor) -> None:
     event = plot(grower, note="n")
     first = sign_event(event, grower.key, private=private_fields("register_plot"))
     again = sign_event(event, grower.key, private=private_fields("register_plot"))
     assert (first.signed_bytes, first.disclosures) == (again.signed_bytes, again.disclosures)
-    assert ledger.append(first).created
-    assert not ledger.append(again).created
+    assert ledger.events.append(first).created
+    assert not ledger.events.append(again).created
 
 
-def test_the_check_replays_events_with_private_members(ledger: Ledger, grower: Actor) -> None:
-    ledger.append(grower.sign("PLOT-1", "register_plot"))
-    ledger.append(grower.sign("PLOT-1", "sow"))
-    ledger.append(grower.sign("HV-1", "harvest", inputs=["PLOT-1"]))
+def test_the_check_replays_events_with_private_members(ledger: Services, grower: Actor) -> None:
+    ledger.events.append(grower.sign("PLOT-1", "register_plot"))
+    ledger.events.append(grower.sign("PLOT-1", "sow"))
+    ledger.events.append(grower.sign("HV-1", "harvest", inputs=["PLOT-1"]))
     sold = grower.sign(
         "HV-1", "sell", raw_payload={"buyer_type": "processor", "net_weight_kg": 10, "invoice_reference": "FP-1"}
     )
     assert [d.name for d in sold.disclosures] == ["invoice_reference"]
-    ledger.append(sold)
-    report = ledger.check()
+    ledger.events.append(sold)
+    report = ledger.checks.check()
     assert report.events == 4
     assert not report.unreproduced
 
@@ -176,13 +176,13 @@ def test_the_check_replays_events_with_private_members(ledger: Ledger, grower: A
     ],
 )
 def test_a_submission_that_breaks_the_privacy_rules_is_refused_and_nothing_is_stored(
-    ledger: Ledger, grower: Actor, change: Any, pointer: str, says: str
+    ledger: Services, grower: Actor, change: Any, pointer: str, says: str
 ) -> None:
     good = sign_event(plot(grower, note="n"), grower.key, private=private_fields("register_plot"))
     with pytest.raises(MalformedError, match=says) as exc:
-        ledger.append(change(good, grower))
+        ledger.events.append(change(good, grower))
     assert any(p.startswith(pointer) for p in pointers(exc)), pointers(exc)
-    assert ledger.count() == 0
+    assert ledger.records.count() == 0
 
 
 def _plain(signed: SignedEvent) -> dict[str, Any]:
@@ -192,23 +192,23 @@ def _plain(signed: SignedEvent) -> dict[str, Any]:
     return body
 
 
-def test_an_erased_disclosure_leaves_every_proof_valid(engine: Engine, ledger: Ledger, grower: Actor) -> None:
+def test_an_erased_disclosure_leaves_every_proof_valid(engine: Engine, ledger: Services, grower: Actor) -> None:
     """Deleting a private member's disclosure (a person's right to erasure) breaks no hash or proof."""
-    ledger.append(sign_event(plot(grower, note="n"), grower.key, private=private_fields("register_plot")))
+    ledger.events.append(sign_event(plot(grower, note="n"), grower.key, private=private_fields("register_plot")))
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM disclosures WHERE position = 0"))
-    assert ledger.verify("PLOT-1").records == 1
-    (view,) = ledger.history("PLOT-1", private=True)
+    assert ledger.checks.verify("PLOT-1").records == 1
+    (view,) = ledger.records.history("PLOT-1", private=True)
     assert view.facts["payload"]["note"] == "n"
     assert "location" not in view.facts["payload"]
-    assert ledger.public_history("PLOT-1").kind == "plot_crop"
-    assert ledger.check().events == 1
+    assert ledger.records.public_history("PLOT-1").kind == "plot_crop"
+    assert ledger.checks.check().events == 1
 
 
-def test_disclosures_cannot_be_rewritten(engine: Engine, ledger: Ledger, grower: Actor) -> None:
+def test_disclosures_cannot_be_rewritten(engine: Engine, ledger: Services, grower: Actor) -> None:
     from sqlalchemy.exc import DBAPIError
 
-    ledger.append(sign_event(plot(grower), grower.key, private=private_fields("register_plot")))
+    ledger.events.append(sign_event(plot(grower), grower.key, private=private_fields("register_plot")))
     with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
         conn.execute(text("UPDATE disclosures SET disclosure = 'x'"))
 
@@ -234,7 +234,7 @@ def test_the_cli_shows_private_members_only_when_asked(database_url: str, tmp_pa
     assert (missing.returncode != 0, missing.stderr.count("\n")) == (True, 1)
 
 
-def test_the_envelope_over_http(ledger: Ledger, grower: Actor) -> None:
+def test_the_envelope_over_http(ledger: Services, grower: Actor) -> None:
     signed = sign_event(plot(grower, note="n"), grower.key, private=private_fields("register_plot"))
     with LiveServer(create_app(ledger)) as server, httpx.Client(base_url=server.url) as client:
         bare = {k: v for k, v in signed.envelope().items() if k != "disclosures"}
@@ -250,4 +250,4 @@ def test_the_envelope_over_http(ledger: Ledger, grower: Actor) -> None:
         assert "127.2811" not in stored.text
         spec = client.get("/openapi.json").json()
         assert "disclosures" in spec["components"]["schemas"]["SignedEventIn"]["properties"]
-    assert ledger.count() == 1
+    assert ledger.records.count() == 1

@@ -18,7 +18,7 @@ from ginseng_trace.chain import Event, sign_event
 from ginseng_trace.chain.times import format_utc
 from ginseng_trace.events import private_fields, rules
 from ginseng_trace.events.rules import rules_config
-from ginseng_trace.service import Ledger
+from ginseng_trace.service import Services
 
 from .conftest import Actor, LiveServer
 from .lifecycle import Step, standard
@@ -42,19 +42,19 @@ def envelope(actor: Actor, step: Step, event_id: str) -> dict[str, Any]:
 
 
 @pytest.fixture
-def client(ledger: Ledger) -> Iterator[httpx.Client]:
+def client(ledger: Services) -> Iterator[httpx.Client]:
     with LiveServer(create_app(ledger)) as server, httpx.Client(base_url=server.url + "/api/v1") as client:
         yield client
 
 
-def test_a_whole_lifecycle_through_the_api(ledger: Ledger, client: httpx.Client) -> None:
+def test_a_whole_lifecycle_through_the_api(ledger: Services, client: httpx.Client) -> None:
     """Grower, carrier, processor, lab and shop record the standard lifecycle over HTTP; a regulator
     then inspects the box: its ancestry back to the plot, its verification, and its (absent) findings.
     A warm warehouse afterwards is stored with a finding that the response and the lot's findings show."""
     story = standard()
     actors = {name: Actor(name) for name in {s.actor for s in story.steps} | {"jilin-regulator"}}
     for actor in actors.values():
-        ledger.register_key(actor.key.verifier())
+        ledger.keys.register(actor.key.verifier())
     for i, step in enumerate(story.steps):
         response = client.post("/events", json=envelope(actors[step.actor], step, f"life-{i}"))
         assert response.status_code == 201, response.text
@@ -95,22 +95,22 @@ def test_a_whole_lifecycle_through_the_api(ledger: Ledger, client: httpx.Client)
     assert (zh.json()["limit"], zh.json()["value"]) == ("<= 38 count", "39 count")
     assert "持有" in zh.json()["detail"]
     assert "on hand" in en.json()["detail"]
-    assert ledger.count() == len(story.steps) + 1
+    assert ledger.records.count() == len(story.steps) + 1
 
 
-def test_the_demo_flags_its_suspicious_forest_lot(demo: Ledger) -> None:
-    [finding] = demo.findings()
+def test_the_demo_flags_its_suspicious_forest_lot(demo: Services) -> None:
+    [finding] = demo.records.findings()
     assert (finding.lot_id, finding.rule, finding.severity) == (SUSPICIOUS, "yield_plausibility", "soft")
     assert finding.value == "4.00 kg/mu/year"
     assert "园参充林下参" in finding.message_zh
-    assert demo.findings("PK-2025-0931", ancestors=True) == []
-    assert demo.findings(SUSPICIOUS, ancestors=True) == [finding]
-    report = demo.check()
+    assert demo.records.findings("PK-2025-0931", ancestors=True) == []
+    assert demo.records.findings(SUSPICIOUS, ancestors=True) == [finding]
+    report = demo.checks.check()
     assert report.ok
-    assert [(f.lot_id, f.violation.rule) for f in report.findings] == [(SUSPICIOUS, "yield_plausibility")]
+    assert [(f.lot_id, f.rule) for f in report.findings] == [(SUSPICIOUS, "yield_plausibility")]
 
 
-def test_findings_over_http(demo: Ledger) -> None:
+def test_findings_over_http(demo: Services) -> None:
     with LiveServer(create_app(demo)) as server, httpx.Client(base_url=server.url + "/api/v1") as client:
         assert [f["rule"] for f in client.get(f"/lots/{SUSPICIOUS}/findings").json()["findings"]] == [
             "yield_plausibility"
@@ -121,14 +121,16 @@ def test_findings_over_http(demo: Ledger) -> None:
         assert client.get("/rules").json()["yield_plausibility"]["forest_max_kg_per_mu_per_year"] == 2.0
 
 
-def test_findings_are_append_only(engine: Engine, demo: Ledger) -> None:
+def test_findings_are_append_only(engine: Engine, demo: Services) -> None:
     for statement in ("DELETE FROM findings", "UPDATE findings SET rule = 'x'"):
         with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
             conn.execute(text(statement))
-    assert len(demo.findings()) == 1
+    assert len(demo.records.findings()) == 1
 
 
-def test_check_follows_the_rules_file_and_never_drops_a_finding(demo: Ledger, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_check_follows_the_rules_file_and_never_drops_a_finding(
+    demo: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
     config = dict(rules_config())
 
     def tune(rule: str, **changes: Any) -> None:
@@ -137,30 +139,30 @@ def test_check_follows_the_rules_file_and_never_drops_a_finding(demo: Ledger, mo
 
     # a regulator tightens the garden yield limit: two stored harvests now deserve a finding
     tune("yield_plausibility", garden_max_kg_per_mu=100)
-    report = demo.check()
+    report = demo.checks.check()
     assert not report.ok
     assert sorted(f.lot_id for f in report.unstored) == ["HV-2025-FS-0017", "HV-2025-JA-0102"]
-    assert demo.check(record=True).unstored  # stored now ...
-    assert demo.check().ok  # ... and so reproduced
-    assert len(demo.findings()) == 3
+    assert demo.checks.check(record=True).unstored  # stored now ...
+    assert demo.checks.check().ok  # ... and so reproduced
+    assert len(demo.records.findings()) == 3
     # loosening the limits again keeps what was found, and says so
     tune("yield_plausibility", garden_max_kg_per_mu=2500, forest_max_kg_per_mu_per_year=10)
-    report = demo.check()
+    report = demo.checks.check()
     assert len(report.unreproduced) == 3
-    assert len(demo.findings()) == 3
+    assert len(demo.records.findings()) == 3
 
 
-def test_lot_states_are_derived_and_rebuilt_from_the_records(engine: Engine, demo: Ledger) -> None:
+def test_lot_states_are_derived_and_rebuilt_from_the_records(engine: Engine, demo: Services) -> None:
     with engine.connect() as conn:
         before = dict(conn.execute(text("SELECT lot_id, state FROM lot_states")).all())
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM lot_states"))
-    assert demo.ensure_lot_states()
-    assert not demo.ensure_lot_states()  # only when missing
+    assert demo.checks.ensure_lot_states()
+    assert not demo.checks.ensure_lot_states()  # only when missing
     with engine.connect() as conn:
         after = dict(conn.execute(text("SELECT lot_id, state FROM lot_states")).all())
     assert {lot: json.loads(s) for lot, s in after.items()} == {lot: json.loads(s) for lot, s in before.items()}
-    assert len(demo.findings()) == 1  # nothing stored twice
+    assert len(demo.records.findings()) == 1  # nothing stored twice
 
 
 def test_check_on_the_command_line(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -14,7 +14,8 @@ from ginseng_trace.chain import ChainBrokenError, MalformedError
 from ginseng_trace.chain.bundle import BundleError, verify_bundle
 from ginseng_trace.chain.keys import ActorKey, SignerKey
 from ginseng_trace.demo import demo_events
-from ginseng_trace.service import ConflictError, KeyNotValidError, Ledger, NotFoundError
+from ginseng_trace.service import ConflictError, KeyNotValidError, NotFoundError, Services
+from ginseng_trace.store import Store
 
 from .conftest import Actor, demo_shop_sale
 
@@ -38,8 +39,8 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def timed(engine: Engine, clock: Clock) -> Ledger:
-    return Ledger(engine, clock=clock, log_signer=LOG_KEY)
+def timed(engine: Engine, clock: Clock) -> Services:
+    return Services(Store(engine), clock=clock, log_signer=LOG_KEY)
 
 
 def test_the_validity_rules() -> None:
@@ -52,60 +53,62 @@ def test_the_validity_rules() -> None:
     assert revoked.ends == "2026-02-01T00:00:00Z"
 
 
-def test_a_revoked_key_signs_nothing_new_and_old_events_stay_verifiable(timed: Ledger, clock: Clock) -> None:
+def test_a_revoked_key_signs_nothing_new_and_old_events_stay_verifiable(timed: Services, clock: Clock) -> None:
     phone = Actor("grower.phone")
-    timed.register_key(phone.key.verifier())
+    timed.keys.register(phone.key.verifier())
     clock.advance(days=1)
-    timed.append(phone.sign("PLOT-1", "register_plot", event_id="before"))
+    timed.events.append(phone.sign("PLOT-1", "register_plot", event_id="before"))
     clock.advance(days=1)
-    revoked = timed.revoke_key("grower.phone", phone.key_id, "phone lost")
+    revoked = timed.keys.revoke("grower.phone", phone.key_id, "phone lost")
     assert revoked.revoked_at == "2026-01-03T00:00:00.000000Z"
     clock.advance(seconds=1)
     with pytest.raises(KeyNotValidError, match="was revoked at") as caught:
-        timed.append(phone.sign("PLOT-1", "sow"))
+        timed.events.append(phone.sign("PLOT-1", "sow"))
     assert caught.value.pointer == "/event/key_id"
-    assert timed.verify().records == 1
+    assert timed.checks.verify().records == 1
     with pytest.raises(ConflictError, match="already revoked"):
-        timed.revoke_key("grower.phone", phone.key_id, "again")
+        timed.keys.revoke("grower.phone", phone.key_id, "again")
     with pytest.raises(NotFoundError):
-        timed.revoke_key("grower.phone", "00000000", "no such key")
+        timed.keys.revoke("grower.phone", "00000000", "no such key")
     with pytest.raises(MalformedError, match="/reason"):
-        timed.revoke_key("grower.phone", phone.key_id, "  ")
+        timed.keys.revoke("grower.phone", phone.key_id, "  ")
     # the bundle carries the revocation, and its old record still verifies offline
-    data = timed.bundle("PLOT-1").to_bytes()
+    timed.checkpointer.publish()  # bundles prove into signed checkpoints only
+    data = timed.bundles.bundle("PLOT-1").to_bytes()
     assert json.loads(data)["actor_keys"][0]["revoked_at"] == revoked.revoked_at
     assert verify_bundle(data, [LOG_KEY.verifier()]).entries == 1
 
 
-def test_an_expired_key_is_refused(timed: Ledger, clock: Clock) -> None:
+def test_an_expired_key_is_refused(timed: Services, clock: Clock) -> None:
     sensor = Actor("warehouse.sensor")
-    timed.register_key(sensor.key.verifier(), valid_until="2026-01-02T00:00:00Z")
-    timed.append(sensor.sign("LOT-1", "register_plot"))
+    timed.keys.register(sensor.key.verifier(), valid_until="2026-01-02T00:00:00Z")
+    timed.events.append(sensor.sign("LOT-1", "register_plot"))
     clock.advance(days=2)
     with pytest.raises(KeyNotValidError, match="expired"):
-        timed.append(sensor.sign("LOT-1", "field_operation"))
+        timed.events.append(sensor.sign("LOT-1", "field_operation"))
     with pytest.raises(MalformedError, match="/valid_until"):
-        timed.register_key(Actor("x").key.verifier(), valid_until="2025-01-01T00:00:00Z")
+        timed.keys.register(Actor("x").key.verifier(), valid_until="2025-01-01T00:00:00Z")
     with pytest.raises(MalformedError, match="/valid_until"):
-        timed.register_key(Actor("y").key.verifier(), valid_until="tomorrow")
+        timed.keys.register(Actor("y").key.verifier(), valid_until="tomorrow")
 
 
-def test_a_record_sealed_after_its_key_was_revoked_is_caught(engine: Engine, timed: Ledger, clock: Clock) -> None:
+def test_a_record_sealed_after_its_key_was_revoked_is_caught(engine: Engine, timed: Services, clock: Clock) -> None:
     """A backdated revocation, or a record slipped in after one, breaks verification at that record."""
     grower = Actor("grower.one")
-    timed.register_key(grower.key.verifier())
+    timed.keys.register(grower.key.verifier())
     clock.advance(hours=1)
-    timed.append(grower.sign("PLOT-1", "register_plot", event_id="early"))
+    timed.events.append(grower.sign("PLOT-1", "register_plot", event_id="early"))
     clock.advance(hours=1)
-    timed.append(grower.sign("PLOT-1", "sow", event_id="late"))
-    bundle = timed.bundle("PLOT-1").to_bytes()
+    timed.events.append(grower.sign("PLOT-1", "sow", event_id="late"))
+    timed.checkpointer.publish()  # bundles prove into signed checkpoints only
+    bundle = timed.bundles.bundle("PLOT-1").to_bytes()
     with engine.begin() as conn:
         conn.execute(
             text("INSERT INTO key_revocations (actor, key_id, revoked_at, reason) VALUES (:a, :k, :t, 'test')"),
             {"a": "grower.one", "k": grower.key_id, "t": "2026-01-01T01:30:00.000000Z"},
         )
     with pytest.raises(ChainBrokenError) as caught:
-        timed.verify()
+        timed.checks.verify()
     assert (caught.value.brk.event_id, caught.value.brk.check) == ("late", "key validity")
     doc = json.loads(bundle)
     doc["actor_keys"][0]["revoked_at"] = "2026-01-01T01:30:00.000000Z"

@@ -19,11 +19,12 @@ from PIL import Image
 from sqlalchemy import Engine
 
 from ginseng_trace.api import create_app
-from ginseng_trace.api.labels import ScanPolicy
 from ginseng_trace.chain import SignerKey
 from ginseng_trace.demo import load_demo
 from ginseng_trace.events import private_fields
-from ginseng_trace.service import Ledger
+from ginseng_trace.labels.signals import ScanPolicy
+from ginseng_trace.service import Services
+from ginseng_trace.store import Store
 
 from .conftest import LiveServer
 
@@ -33,7 +34,7 @@ GTIN = "06975123400010"
 class Site:
     """The service on a loopback port, its labels pointing at that port (a tight scan policy for the test)."""
 
-    def __init__(self, ledger: Ledger) -> None:
+    def __init__(self, ledger: Services) -> None:
         policy = ScanPolicy(max_scans=3, max_cities=1)
         self.server = LiveServer(factory=lambda url: create_app(ledger, public_base=url, scan_policy=policy))
 
@@ -48,7 +49,7 @@ class Site:
 
 
 @pytest.fixture
-def site(demo: Ledger) -> Iterator[httpx.Client]:
+def site(demo: Services) -> Iterator[httpx.Client]:
     with Site(demo) as client:
         yield client
 
@@ -167,10 +168,10 @@ def test_the_demo_has_private_data_to_keep() -> None:
 @pytest.fixture
 def logged_site(engine: Engine) -> Iterator[httpx.Client]:
     """The demo on a ledger with a log key, so that it serves proof bundles."""
-    ledger = Ledger(engine, log_signer=SignerKey("ginseng.test/log", bytes(range(32))))
-    ledger.adopt_log_key()
+    ledger = Services(Store(engine), log_signer=SignerKey("ginseng.test/log", bytes(range(32))))
+    ledger.checkpointer.adopt_log_key()
     load_demo(ledger)
-    ledger.publish_checkpoint()
+    ledger.checkpointer.publish()
     with Site(ledger) as client:
         yield client
 
@@ -223,12 +224,12 @@ def test_scans_are_counted_and_a_copied_label_is_flagged(site: httpx.Client) -> 
     )
 
 
-def test_a_recalled_lot_shows_the_banner(demo: Ledger) -> None:
+def test_a_recalled_lot_shows_the_banner(demo: Services) -> None:
     from .conftest import Actor
 
     regulator = Actor("jilin-regulator")
-    demo.register_key(regulator.key.verifier())
-    demo.append(
+    demo.keys.register(regulator.key.verifier())
+    demo.events.append(
         regulator.sign(
             "RG-2025-0931", "recall", occurred_at="2025-11-21T00:00:00Z", payload={"reason": "Cd above limit"}
         )
@@ -336,64 +337,66 @@ def test_labels_on_the_command_line(database_url: str, tmp_path: Path, monkeypat
     assert (bad.returncode, bad.stderr.count("\n")) == (2, 1)
 
 
-def test_scans_are_written_behind_and_counted_once(demo: Ledger) -> None:
-    first = demo.record_scan(GTIN, "PK-2025-0931", "0001", "长春")
-    second = demo.record_scan(GTIN, "PK-2025-0931", "0001", None)
+def test_scans_are_written_behind_and_counted_once(demo: Services) -> None:
+    first = demo.scans.record(GTIN, "PK-2025-0931", "0001", "长春")
+    second = demo.scans.record(GTIN, "PK-2025-0931", "0001", None)
     assert (first.count, second.count, second.first, sorted(second.cities)) == (1, 2, first.first, ["长春"])
-    assert demo.flush_scans() == 2
-    assert demo.flush_scans() == 0
-    third = demo.record_scan(GTIN, "PK-2025-0931", "0001", "吉林")  # two stored, one pending
+    assert demo.scans.flush() == 2
+    assert demo.scans.flush() == 0
+    third = demo.scans.record(GTIN, "PK-2025-0931", "0001", "吉林")  # two stored, one pending
     assert (third.count, third.first, sorted(third.cities)) == (3, first.first, ["吉林", "长春"])
     assert third.last is not None
     assert third.cities["吉林"] == third.last
-    assert demo.flush_scans() == 1
-    assert demo.record_scan(GTIN, "PK-2025-0931", "0002", None).count == 1
+    assert demo.scans.flush() == 1
+    assert demo.scans.record(GTIN, "PK-2025-0931", "0002", None).count == 1
 
 
-def test_a_failed_scan_write_keeps_the_counts_for_the_next_flush(demo: Ledger, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failed_scan_write_keeps_the_counts_for_the_next_flush(
+    demo: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from ginseng_trace.store.repository import LedgerRepository
 
     def broken(_self: object, _rows: object) -> None:
         raise OSError("disk full")
 
-    demo.record_scan(GTIN, "PK-2025-0931", "0003", None)
+    demo.scans.record(GTIN, "PK-2025-0931", "0003", None)
     with monkeypatch.context() as patch:
         patch.setattr(LedgerRepository, "add_scans", broken)
         with pytest.raises(OSError, match="disk full"):
-            demo.flush_scans()
-        demo._flush_scans_in_background()  # the background path logs instead of raising
-    assert demo.record_scan(GTIN, "PK-2025-0931", "0003", None).count == 2
-    assert demo.flush_scans() == 2
+            demo.scans.flush()
+        demo.scans._flush_in_background()  # the background path logs instead of raising
+    assert demo.scans.record(GTIN, "PK-2025-0931", "0003", None).count == 2
+    assert demo.scans.flush() == 2
 
 
 def test_a_repeated_scan_reads_nothing_and_other_processes_scans_show_within_seconds(
-    demo: Ledger, monkeypatch: pytest.MonkeyPatch
+    demo: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A label's tally is read once and kept (a scan burst costs no reads); a second ledger on the same
     database (another worker process) sees this one's scans once they are written and its cache expires."""
     from sqlalchemy import event
 
-    from ginseng_trace import service
 
     statements: list[str] = []
-    event.listen(demo.engine, "before_cursor_execute", lambda *a: statements.append(str(a[2])))
-    demo.record_scan(GTIN, "PK-2025-0931", "0009", "长春")
+    event.listen(demo.store.engine, "before_cursor_execute", lambda *a: statements.append(str(a[2])))
+    demo.scans.record(GTIN, "PK-2025-0931", "0009", "长春")
     reads = len(statements)
     for _ in range(5):
-        assert demo.record_scan(GTIN, "PK-2025-0931", "0009", None).count > 1
+        assert demo.scans.record(GTIN, "PK-2025-0931", "0009", None).count > 1
     assert len(statements) == reads  # five scans, no statement
-    other = Ledger(demo.engine)
-    assert other.record_scan(GTIN, "PK-2025-0931", "0009", None).count == 1  # nothing written yet
-    assert demo.flush_scans() == 6
-    assert other.record_scan(GTIN, "PK-2025-0931", "0009", None).count == 2  # its own tally, still cached
-    monkeypatch.setattr(service, "SCAN_TALLY_SECONDS", 0.0)
-    assert other.record_scan(GTIN, "PK-2025-0931", "0009", None).count == 9  # 6 written + its own 3
-    assert demo.record_scan(GTIN, "PK-2025-0931", "0009", None).count == 7  # 6 of its own, written, + 1
-    assert other.flush_scans() == 3
-    assert demo.record_scan(GTIN, "PK-2025-0931", "0009", None).count == 11
+    other = Services(Store(demo.store.engine))
+    assert other.scans.record(GTIN, "PK-2025-0931", "0009", None).count == 1  # nothing written yet
+    assert demo.scans.flush() == 6
+    assert other.scans.record(GTIN, "PK-2025-0931", "0009", None).count == 2  # its own tally, still cached
+    for counter in (demo.scans, other.scans):  # every tally is due to be read again
+        monkeypatch.setattr(counter._tallies, "max_age", 0.0)
+    assert other.scans.record(GTIN, "PK-2025-0931", "0009", None).count == 9  # 6 written + its own 3
+    assert demo.scans.record(GTIN, "PK-2025-0931", "0009", None).count == 7  # 6 of its own, written, + 1
+    assert other.scans.flush() == 3
+    assert demo.scans.record(GTIN, "PK-2025-0931", "0009", None).count == 11
 
 
-def test_scans_counted_while_flushes_write_are_each_counted_once(demo: Ledger) -> None:
+def test_scans_counted_while_flushes_write_are_each_counted_once(demo: Services) -> None:
     """Threads scanning four labels while another thread flushes: no scan is lost or counted twice."""
     import threading
 
@@ -402,13 +405,13 @@ def test_scans_counted_while_flushes_write_are_each_counted_once(demo: Ledger) -
 
     def scanner(serial: str, k: int) -> None:
         for _ in range(60):
-            seen[serial, k].append(demo.record_scan(GTIN, "PK-2025-0931", serial, None).count)
+            seen[serial, k].append(demo.scans.record(GTIN, "PK-2025-0931", serial, None).count)
 
     stop = threading.Event()
 
     def flusher() -> None:
         while not stop.is_set():
-            demo.flush_scans()
+            demo.scans.flush()
 
     threads = [threading.Thread(target=scanner, args=key) for key in seen]
     background = threading.Thread(target=flusher)
@@ -419,7 +422,7 @@ def test_scans_counted_while_flushes_write_are_each_counted_once(demo: Ledger) -
         thread.join()
     stop.set()
     background.join()
-    demo.flush_scans()
+    demo.scans.flush()
     for counts in seen.values():
         # each thread's own scans: every tally counts all scans before it (a concurrent one may be in it
         # already), so they rise strictly, from at least 1 to at most the 120 scans of the label
@@ -427,23 +430,22 @@ def test_scans_counted_while_flushes_write_are_each_counted_once(demo: Ledger) -
         assert counts[0] >= 1
         assert counts[-1] <= 120
     for serial in labels:
-        assert demo.record_scan(GTIN, "PK-2025-0931", serial, None).count == 121
-    report = {serial: scans.count for _g, _lot, serial, scans in demo.scan_report("PK-2025-0931")}
+        assert demo.scans.record(GTIN, "PK-2025-0931", serial, None).count == 121
+    report = {serial: scans.count for _g, _lot, serial, scans in demo.scans.report("PK-2025-0931")}
     assert all(report[serial] == 121 for serial in labels)
 
 
-def test_a_scan_never_waits_for_a_flush_that_is_writing(demo: Ledger, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_scan_never_waits_for_a_flush_that_is_writing(demo: Services, monkeypatch: pytest.MonkeyPatch) -> None:
     """A label already tallied answers from that tally while a flush holds the database (its commit may
     take tens of milliseconds on PostgreSQL), counting this process's scans all the same."""
     import threading
 
-    from ginseng_trace import service
 
-    demo.record_scan(GTIN, "PK-2025-0931", "0050", "长春")
-    monkeypatch.setattr(service, "SCAN_TALLY_SECONDS", 0.0)  # every tally is due to be read again
+    demo.scans.record(GTIN, "PK-2025-0931", "0050", "长春")
+    monkeypatch.setattr(demo.scans._tallies, "max_age", 0.0)  # every tally is due to be read again
     answers: list[Any] = []
-    with demo._scan_flush_lock:  # a flush writing
-        scanning = threading.Thread(target=lambda: answers.append(demo.record_scan(GTIN, "PK-2025-0931", "0050")))
+    with demo.scans._flush_lock:  # a flush writing
+        scanning = threading.Thread(target=lambda: answers.append(demo.scans.record(GTIN, "PK-2025-0931", "0050")))
         scanning.start()
         scanning.join(5)
         waited = scanning.is_alive()
@@ -451,4 +453,4 @@ def test_a_scan_never_waits_for_a_flush_that_is_writing(demo: Ledger, monkeypatc
     assert not waited, "the scan waited for the flush"
     [scans] = answers
     assert (scans.count, sorted(scans.cities)) == (2, ["长春"])
-    assert demo.flush_scans() == 2
+    assert demo.scans.flush() == 2

@@ -9,7 +9,7 @@ import pytest
 
 from ginseng_trace.api import create_app
 from ginseng_trace.events.lineage import lot_kind, walk
-from ginseng_trace.service import Ledger, NotFoundError
+from ginseng_trace.service import NotFoundError, Services
 
 from .conftest import LiveServer, demo_actor
 
@@ -22,8 +22,8 @@ def test_walk_and_kinds() -> None:
     assert lot_kind("ship", {}) == "other"
 
 
-def test_a_box_traces_back_to_its_plots(demo: Ledger) -> None:
-    found = [(i.lot_id, i.kind, i.depth) for i in demo.lineage("PK-2025-0931", "ancestors")]
+def test_a_box_traces_back_to_its_plots(demo: Services) -> None:
+    found = [(i.lot_id, i.kind, i.depth) for i in demo.records.lineage("PK-2025-0931", "ancestors")]
     assert found == [
         ("RG-2025-0931", "process_batch", 1),
         ("HV-2025-FS-0017", "harvest_lot", 2),
@@ -33,10 +33,10 @@ def test_a_box_traces_back_to_its_plots(demo: Ledger) -> None:
     ]
 
 
-def test_a_recall_finds_everything_downstream_of_a_harvest(demo: Ledger) -> None:
+def test_a_recall_finds_everything_downstream_of_a_harvest(demo: Services) -> None:
     # a second batch from the rest of the same harvest, packed and put into a case: all of it must come back
     works = demo_actor("jian-red-ginseng-works")
-    demo.append(
+    demo.events.append(
         works.sign(
             "RG-2025-0999",
             "process",
@@ -49,9 +49,11 @@ def test_a_recall_finds_everything_downstream_of_a_harvest(demo: Ledger) -> None
             },
         )
     )
-    demo.append(works.sign("PK-2025-0999", "package", inputs=["RG-2025-0999"], payload={"batch": "PK-2025-0999"}))
-    demo.append(works.sign("CASE-1", "aggregate", inputs=["PK-2025-0999"], payload={"level": "case"}))
-    found = [(i.lot_id, i.kind, i.depth) for i in demo.lineage("HV-2025-FS-0017", "descendants")]
+    demo.events.append(
+        works.sign("PK-2025-0999", "package", inputs=["RG-2025-0999"], payload={"batch": "PK-2025-0999"})
+    )
+    demo.events.append(works.sign("CASE-1", "aggregate", inputs=["PK-2025-0999"], payload={"level": "case"}))
+    found = [(i.lot_id, i.kind, i.depth) for i in demo.records.lineage("HV-2025-FS-0017", "descendants")]
     assert found == [
         ("RG-2025-0931", "process_batch", 1),
         ("RG-2025-0999", "process_batch", 1),
@@ -59,13 +61,13 @@ def test_a_recall_finds_everything_downstream_of_a_harvest(demo: Ledger) -> None
         ("PK-2025-0999", "packaged_product", 2),
         ("CASE-1", "case", 3),
     ]
-    assert demo.lineage("PK-2025-0931", "descendants") == []
+    assert demo.records.lineage("PK-2025-0931", "descendants") == []
     with pytest.raises(NotFoundError):
-        demo.lineage("NOPE", "ancestors")
+        demo.records.lineage("NOPE", "ancestors")
 
 
 @pytest.fixture
-def client(demo: Ledger) -> Iterator[httpx.Client]:
+def client(demo: Services) -> Iterator[httpx.Client]:
     with LiveServer(create_app(demo)) as server, httpx.Client(base_url=server.url + "/api/v1") as client:
         yield client
 

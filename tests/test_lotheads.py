@@ -17,8 +17,8 @@ from ginseng_trace.chain.keys import SignerKey
 from ginseng_trace.chain.lotheads import HeadEntry, HeadMap, parse_extension, verify_head
 from ginseng_trace.chain.merkle import inclusion_proof, root_hash
 from ginseng_trace.chain.note import Checkpoint, Note, open_checkpoint, sign_note
-from ginseng_trace.service import Ledger
-from ginseng_trace.store import LedgerRepository
+from ginseng_trace.service import Services
+from ginseng_trace.store import LedgerRepository, Store
 
 from .conftest import Actor
 
@@ -91,31 +91,34 @@ def test_extension_lines() -> None:
 
 
 def test_the_map_of_an_older_checkpoint_is_rebuilt_exactly(engine: Engine, grower: Actor) -> None:
-    ledger = Ledger(engine, log_signer=LOG, checkpoint_every=10**9)
-    ledger.append_batch(
+    ledger = Services(Store(engine), log_signer=LOG, checkpoint_every=10**9)
+    ledger.events.append_batch(
         [
             grower.sign(f"LOT-{i % 5}", "register_plot" if i < 5 else "field_operation", payload={"note": str(i)})
             for i in range(12)
         ]
     )
-    old = ledger.publish_checkpoint()
-    ledger.append_batch([grower.sign(f"LOT-{i % 3}", "field_operation", payload={"note": str(i)}) for i in range(7)])
-    ledger.append(grower.sign("LOT-NEW", "register_plot"))
-    ledger.publish_checkpoint()
+    old = ledger.checkpointer.publish()
+    ledger.events.append_batch(
+        [grower.sign(f"LOT-{i % 3}", "field_operation", payload={"note": str(i)}) for i in range(7)]
+    )
+    ledger.events.append(grower.sign("LOT-NEW", "register_plot"))
+    ledger.checkpointer.publish()
     committed = parse_extension(open_checkpoint(old.note, [LOG.verifier()])[0].extensions)
-    ledger._head_maps.clear()  # force a rebuild from the records, as another process would
+    ledger.log._head_maps.clear()  # force a rebuild from the records, as another process would
     with engine.connect() as conn:
-        rebuilt = ledger._head_map(LedgerRepository(conn), old.size)
+        rebuilt = ledger.log.head_map(LedgerRepository(conn), old.size)
     assert committed == (5, rebuilt.root())
     assert [e.lot for e in rebuilt.entries] == [f"LOT-{i}" for i in range(5)]
 
 
 def test_bundles_need_a_committed_map_covering_exactly_their_lots(engine: Engine, grower: Actor) -> None:
-    ledger = Ledger(engine, log_signer=LOG)
-    ledger.append(grower.sign("PLOT-1", "register_plot"))
-    ledger.append(grower.sign("PLOT-1", "sow"))
-    ledger.append(grower.sign("HV-1", "harvest", inputs=["PLOT-1"]))
-    data = ledger.bundle("HV-1").to_bytes()
+    ledger = Services(Store(engine), log_signer=LOG)
+    ledger.events.append(grower.sign("PLOT-1", "register_plot"))
+    ledger.events.append(grower.sign("PLOT-1", "sow"))
+    ledger.events.append(grower.sign("HV-1", "harvest", inputs=["PLOT-1"]))
+    ledger.checkpointer.publish()  # bundles prove into signed checkpoints only
+    data = ledger.bundles.bundle("HV-1").to_bytes()
     assert verify_bundle(data, [LOG.verifier()]).entries == 3
     doc = json.loads(data)
     doc["lot_heads"].pop("PLOT-1")

@@ -25,7 +25,8 @@ from ginseng_trace.chain.monitor import Frontier, LogMonitor, MonitorError, pars
 from ginseng_trace.chain.note import Checkpoint, Note, sign_note
 from ginseng_trace.demo import load_demo
 from ginseng_trace.monitor import monitor_once
-from ginseng_trace.service import Ledger
+from ginseng_trace.service import Services
+from ginseng_trace.store import Store
 
 from .conftest import Actor, LiveServer
 from .test_cli import run
@@ -33,10 +34,10 @@ from .test_cli import run
 LOG = SignerKey("ginseng.test/log", bytes(range(32)))
 
 
-def entries_of(ledger: Ledger) -> list[bytes]:
+def entries_of(ledger: Services) -> list[bytes]:
     """The log's entries as its first entry tile holds them (the demo's 31 fit in one)."""
-    size = ledger.latest_checkpoint().size
-    return parse_entry_bundle(ledger.entry_bundle(0, size), size)
+    size = ledger.log.latest_checkpoint().size
+    return parse_entry_bundle(ledger.log.entry_bundle(0, size), size)
 
 
 def signed(checkpoint: Checkpoint) -> str:
@@ -45,19 +46,19 @@ def signed(checkpoint: Checkpoint) -> str:
 
 
 @pytest.fixture
-def logged(engine: Engine) -> Ledger:
-    ledger = Ledger(engine, log_signer=LOG, checkpoint_every=10**9)
-    ledger.adopt_log_key()
+def logged(engine: Engine) -> Services:
+    ledger = Services(Store(engine), log_signer=LOG, checkpoint_every=10**9)
+    ledger.checkpointer.adopt_log_key()
     load_demo(ledger)
-    ledger.publish_checkpoint()
+    ledger.checkpointer.publish()
     return ledger
 
 
-def demo_checkpoint(ledger: Ledger) -> Checkpoint:
-    return Checkpoint.parse(Note.parse(ledger.latest_checkpoint().note).text)
+def demo_checkpoint(ledger: Services) -> Checkpoint:
+    return Checkpoint.parse(Note.parse(ledger.log.latest_checkpoint().note).text)
 
 
-def test_an_honest_log_passes_and_its_state_resumes_anywhere(logged: Ledger) -> None:
+def test_an_honest_log_passes_and_its_state_resumes_anywhere(logged: Services) -> None:
     entries, checkpoint = entries_of(logged), demo_checkpoint(logged)
     whole = LogMonitor()
     whole.feed(entries)
@@ -111,7 +112,7 @@ def _edit(entry: bytes, **changes: Any) -> bytes:
         (lambda e: [*e[:2], b'{"not":"a record"}', *e[3:]], "not a canonical record"),
     ],
 )
-def test_entries_that_break_a_chain_are_named(logged: Ledger, tamper: Any, says: str) -> None:
+def test_entries_that_break_a_chain_are_named(logged: Services, tamper: Any, says: str) -> None:
     entries = tamper(entries_of(logged))
     monitor = LogMonitor()
     monitor.feed(entries[:2])
@@ -121,7 +122,7 @@ def test_entries_that_break_a_chain_are_named(logged: Ledger, tamper: Any, says:
     assert monitor.to_json() == before  # nothing of the failed feed was kept
 
 
-def test_a_checkpoint_the_entries_do_not_give_is_caught(logged: Ledger) -> None:
+def test_a_checkpoint_the_entries_do_not_give_is_caught(logged: Services) -> None:
     entries, honest = entries_of(logged), demo_checkpoint(logged)
     monitor = LogMonitor()
     monitor.feed(entries)
@@ -165,18 +166,18 @@ class CountingClient(httpx.Client):
 
 
 def test_the_monitor_follows_a_growing_log_over_http_reading_only_new_tiles(engine: Engine) -> None:
-    ledger = Ledger(engine, log_signer=LOG, checkpoint_every=10**9)
-    ledger.adopt_log_key()
+    ledger = Services(Store(engine), log_signer=LOG, checkpoint_every=10**9)
+    ledger.checkpointer.adopt_log_key()
     grower = Actor("test-grower")
-    ledger.register_key(grower.key.verifier())
+    ledger.keys.register(grower.key.verifier())
     lots = [f"LOT-{i}" for i in range(5)]
-    ledger.append_batch([grower.sign(lot, "register_plot") for lot in lots])
-    ledger.publish_checkpoint()
+    ledger.events.append_batch([grower.sign(lot, "register_plot") for lot in lots])
+    ledger.checkpointer.publish()
     monitor = LogMonitor()
     with LiveServer(create_app(ledger)) as server, CountingClient() as http:
         assert "tree size 5: 5 lots" in monitor_once(monitor, server.url, [LOG.verifier()], http)
-        ledger.append_batch([grower.sign(lots[i % 5]) for i in range(600)])  # past two full tiles
-        ledger.publish_checkpoint()
+        ledger.events.append_batch([grower.sign(lots[i % 5]) for i in range(600)])  # past two full tiles
+        ledger.checkpointer.publish()
         http.paths.clear()
         assert "tree size 605: 5 lots" in monitor_once(monitor, server.url, [LOG.verifier()], http)
         tiles = [p.rsplit("/log/", 1)[1] for p in http.paths if "/tile/" in p]
@@ -186,7 +187,7 @@ def test_the_monitor_follows_a_growing_log_over_http_reading_only_new_tiles(engi
         assert not any("/tile/" in p for p in http.paths)  # nothing new: no tile read
 
 
-def forging_log(ledger: Ledger, extension: str) -> FastAPI:
+def forging_log(ledger: Services, extension: str) -> FastAPI:
     """A log that serves its genuine entries but signs (with its own key) a checkpoint whose lot-heads line
     is ``extension``: what a witness would cosign, since the tree is consistent."""
     honest = demo_checkpoint(ledger)
@@ -194,12 +195,12 @@ def forging_log(ledger: Ledger, extension: str) -> FastAPI:
     app = FastAPI()
     app.get("/api/v1/log/checkpoint")(lambda: PlainTextResponse(note))
     app.get("/api/v1/log/tile/entries/{path:path}")(
-        lambda path: Response(ledger.entry_bundle(0, int(path.split("/")[-1])))
+        lambda path: Response(ledger.log.entry_bundle(0, int(path.split("/")[-1])))
     )
     return app
 
 
-def test_the_cli_monitors_and_catches_a_forged_lot_heads_map(logged: Ledger, tmp_path: Path) -> None:
+def test_the_cli_monitors_and_catches_a_forged_lot_heads_map(logged: Services, tmp_path: Path) -> None:
     state, key = tmp_path / "monitor.json", LOG.verifier().text()
     with LiveServer(create_app(logged)) as server:
         ok = run("monitor", "--log", server.url, "--log-key", key, "--state", str(state))
@@ -220,7 +221,7 @@ def test_the_cli_monitors_and_catches_a_forged_lot_heads_map(logged: Ledger, tmp
     assert "cannot read the monitor state" in bad.stderr
 
 
-def test_a_checkpoint_not_signed_by_the_log_key_is_a_mismatch(logged: Ledger) -> None:
+def test_a_checkpoint_not_signed_by_the_log_key_is_a_mismatch(logged: Services) -> None:
     other = SignerKey("ginseng.test/log", bytes(range(1, 33))).verifier().text()
     with LiveServer(create_app(logged)) as server:
         refused = run("monitor", "--log", server.url, "--log-key", other)

@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from ginseng_trace.api.app import ShedLoad
+from ginseng_trace.api.middleware import ShedLoad
 
 
 def test_requests_beyond_the_limit_get_503_at_once_and_the_limit_frees_up() -> None:

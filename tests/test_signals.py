@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from ginseng_trace.labels.places import Place, distance_km, gazetteer
 from ginseng_trace.labels.signals import LabelScans, Sale, ScanPolicy, farthest, signals
-from ginseng_trace.service import Ledger
+from ginseng_trace.service import Services
 
 from .test_labels import GTIN, Site
 
@@ -109,7 +109,7 @@ def test_the_signals_follow_their_definitions(count: int, cities: dict[str, str]
     assert ("sold_elsewhere" in found) == elsewhere
 
 
-def test_a_sold_box_scanned_in_another_city_is_flagged_on_the_page_and_for_the_regulator(demo: Ledger) -> None:
+def test_a_sold_box_scanned_in_another_city_is_flagged_on_the_page_and_for_the_regulator(demo: Services) -> None:
     sold = f"/01/{GTIN}/10/PK-2025-0931/21/0007"  # the demo records 0007 and 0008 as sold in 长春
     with Site(demo) as site:
         at_home = site.get(sold, params={"city": "长春"}, headers={"Accept": "application/json"}).json()
@@ -139,13 +139,13 @@ def test_a_sold_box_scanned_in_another_city_is_flagged_on_the_page_and_for_the_r
     assert [s["kind"] for s in flagged["0101"]["signals"]] == ["often"]
 
 
-def test_the_scan_signals_api_over_http_is_described(demo: Ledger) -> None:
+def test_the_scan_signals_api_over_http_is_described(demo: Services) -> None:
     with Site(demo) as site:
         spec = site.get("/openapi.json").json()
     assert "/api/v1/scan-signals" in spec["paths"]
 
 
-def test_a_shopper_may_tell_the_city_without_it_counting_as_another_scan(demo: Ledger) -> None:
+def test_a_shopper_may_tell_the_city_without_it_counting_as_another_scan(demo: Services) -> None:
     """The page asks for the city (a plain form, no JavaScript, optional); telling it adds the city to the
     label's scans, not a scan, and a sold box told from another city is flagged."""
     sold = f"/01/{GTIN}/10/PK-2025-0931/21/0008"
@@ -161,12 +161,12 @@ def test_a_shopper_may_tell_the_city_without_it_counting_as_another_scan(demo: L
     assert empty["scans"]["count"] == 1  # the first scan only: neither report counted
     assert counted["scans"]["count"] == 2
     assert [s["kind"] for s in counted["scans"]["signals"]] == ["sold_elsewhere"]
-    demo.flush_scans()
-    [(_g, _lot, _serial, scans)] = [row for row in demo.scan_report("PK-2025-0931") if row[2] == "0008"]
+    demo.scans.flush()
+    [(_g, _lot, _serial, scans)] = [row for row in demo.scans.report("PK-2025-0931") if row[2] == "0008"]
     assert (scans.count, sorted(scans.cities)) == (2, ["广州"])
 
 
-def test_the_browsers_position_is_kept_as_its_city_and_typed_names_as_one_city(demo: Ledger) -> None:
+def test_the_browsers_position_is_kept_as_its_city_and_typed_names_as_one_city(demo: Services) -> None:
     """A place report from the browser (?near=lat,lon, rounded) keeps the nearest city only; 长春市 and
     Changchun typed by two shoppers are one city; a malformed position is refused, naming the field."""
     unit = f"/01/{GTIN}/10/PK-2025-0931/21/0120"
@@ -188,8 +188,8 @@ def test_the_browsers_position_is_kept_as_its_city_and_typed_names_as_one_city(d
         assert "latitude must be within ±90" in page.text
         far = site.get(unit, params={"place": "1", "near": "23.1,113.3"}, headers={"Accept": "application/json"})
     assert [s["kind"] for s in far.json()["scans"]["signals"]] == ["cities", "far_apart"]
-    demo.flush_scans()
-    [(_g, _lot, _serial, scans)] = [row for row in demo.scan_report("PK-2025-0931") if row[2] == "0120"]
+    demo.scans.flush()
+    [(_g, _lot, _serial, scans)] = [row for row in demo.scans.report("PK-2025-0931") if row[2] == "0120"]
     assert scans.count == 3  # the scan, 长春市 and Changchun; place reports and the refused one count none
     assert sorted(scans.cities) == ["广州", "长春"]
     assert {city: place.id for city, place in scans.places.items()} == {"长春": 2038180, "广州": 1809858}

@@ -8,7 +8,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 
-from ginseng_trace.service import Ledger
+from ginseng_trace.service import Services
 from ginseng_trace.store import migrate
 from ginseng_trace.store.tables import LEDGER_TABLES, metadata
 
@@ -21,10 +21,10 @@ def test_migrations_match_the_table_definitions(engine: Engine) -> None:
     assert diff == []
 
 
-def test_migrating_twice_is_harmless(engine: Engine, ledger: Ledger, grower: Actor) -> None:
-    ledger.append(grower.sign("PLOT-1", "register_plot"))
+def test_migrating_twice_is_harmless(engine: Engine, ledger: Services, grower: Actor) -> None:
+    ledger.events.append(grower.sign("PLOT-1", "register_plot"))
     migrate(engine)
-    assert ledger.count() == 1
+    assert ledger.records.count() == 1
 
 
 @pytest.mark.parametrize(
@@ -39,22 +39,22 @@ def test_migrating_twice_is_harmless(engine: Engine, ledger: Ledger, grower: Act
     ],
 )
 def test_raw_sql_cannot_change_or_remove_ledger_rows(
-    engine: Engine, ledger: Ledger, grower: Actor, statement: str
+    engine: Engine, ledger: Services, grower: Actor, statement: str
 ) -> None:
-    ledger.append(grower.sign("PLOT-1", "register_plot"))
-    ledger.append(grower.sign("PLOT-1", "sow"))
-    ledger.append(grower.sign("HV-1", "harvest", inputs=["PLOT-1"]))
+    ledger.events.append(grower.sign("PLOT-1", "register_plot"))
+    ledger.events.append(grower.sign("PLOT-1", "sow"))
+    ledger.events.append(grower.sign("HV-1", "harvest", inputs=["PLOT-1"]))
     with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
         conn.execute(text(statement))
-    assert ledger.count() == 3
-    assert ledger.verify().records == 3
+    assert ledger.records.count() == 3
+    assert ledger.checks.verify().records == 3
 
 
-def test_truncate_is_refused_on_postgresql(engine: Engine, ledger: Ledger, grower: Actor) -> None:
+def test_truncate_is_refused_on_postgresql(engine: Engine, ledger: Services, grower: Actor) -> None:
     if engine.dialect.name != "postgresql":
         pytest.skip("SQLite has no TRUNCATE statement")
-    ledger.append(grower.sign("PLOT-1", "register_plot"))
+    ledger.events.append(grower.sign("PLOT-1", "register_plot"))
     for table in LEDGER_TABLES:
         with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
             conn.execute(text(f"TRUNCATE {table} CASCADE"))
-    assert ledger.count() == 1
+    assert ledger.records.count() == 1

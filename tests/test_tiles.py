@@ -9,13 +9,14 @@ import pytest
 from sqlalchemy import Engine
 
 from ginseng_trace.api import create_app
-from ginseng_trace.api.app import _tile_path
+from ginseng_trace.api.routes.log import tile_index as _tile_path
 from ginseng_trace.chain import MalformedError
 from ginseng_trace.chain.keys import SignerKey
 from ginseng_trace.chain.merkle import leaf_hash, range_hash, root_hash
 from ginseng_trace.chain.monitor import tile_path
 from ginseng_trace.chain.note import open_checkpoint
-from ginseng_trace.service import Ledger
+from ginseng_trace.service import Services
+from ginseng_trace.store import Store
 
 from .conftest import Actor, LiveServer
 
@@ -34,15 +35,15 @@ def test_tile_paths() -> None:
 
 @pytest.fixture
 def client(engine: Engine, grower: Actor) -> Iterator[httpx.Client]:
-    ledger = Ledger(engine, log_signer=LOG, checkpoint_every=10**9)
-    ledger.register_key(grower.key.verifier())
-    ledger.append_batch(
+    ledger = Services(Store(engine), log_signer=LOG, checkpoint_every=10**9)
+    ledger.keys.register(grower.key.verifier())
+    ledger.events.append_batch(
         [
             grower.sign(f"LOT-{i % 7}", "register_plot" if i < 7 else "field_operation", payload={"note": str(i)})
             for i in range(SIZE)
         ]
     )
-    ledger.publish_checkpoint()
+    ledger.checkpointer.publish()
     with LiveServer(create_app(ledger)) as server, httpx.Client(base_url=server.url + "/api/v1/log") as client:
         yield client
 

@@ -294,27 +294,30 @@ def _sign(key_path: Path, event: dict, env: dict[str, str]) -> str:  # type: ign
 def test_the_log_pushes_checkpoints_to_a_c2sp_witness(engine: object, grower: object, tmp_path: Path) -> None:
     """The log as a tlog-witness client, against a witness served over HTTP (ours, speaking the protocol)."""
     from ginseng_trace.api import create_app
-    from ginseng_trace.service import Ledger
-    from ginseng_trace.witness import WitnessPusher
+    from ginseng_trace.service import Services
+    from ginseng_trace.service.witnessing import WitnessPusher
+    from ginseng_trace.store import Store
 
     from .conftest import Actor
 
     assert isinstance(grower, Actor)
-    ledger = Ledger(engine, log_signer=LOG, witness_keys=[WITNESS.verifier()], checkpoint_every=10**6)  # type: ignore[arg-type]
+    ledger = Services(Store(engine), log_signer=LOG, witness_keys=[WITNESS.verifier()], checkpoint_every=10**6)  # type: ignore[arg-type]
     witness = Witness(WITNESS, LOGS, WitnessState(tmp_path / "w.json"), tmp_path / "evidence")
-    ledger.append(grower.sign("PLOT-1", "register_plot"))
-    ledger.publish_checkpoint()
+    ledger.events.append(grower.sign("PLOT-1", "register_plot"))
+    ledger.checkpointer.publish()
     with LiveServer(witness_app(witness)) as served, httpx.Client() as http:
-        assert WitnessPusher(ledger, [served.url], http).push(served.url) == 1
+        assert WitnessPusher(ledger.log, ledger.cosignatures, [served.url], http).push(served.url) == 1
         for i in range(3):
-            ledger.append(grower.sign("PLOT-1", "field_operation", payload={"note": str(i)}))
-        ledger.publish_checkpoint()
-        fresh = WitnessPusher(ledger, [served.url], http)  # knows nothing: learns size 1 from a 409, then proves 1 -> 4
+            ledger.events.append(grower.sign("PLOT-1", "field_operation", payload={"note": str(i)}))
+        ledger.checkpointer.publish()
+        fresh = WitnessPusher(
+            ledger.log, ledger.cosignatures, [served.url], http
+        )  # knows nothing: learns size 1 from a 409, then proves 1 -> 4
         assert fresh.push(served.url) == 4
         assert witness.state.latest(LOG.name).size == 4  # type: ignore[union-attr]
-        assert "\u2014 regulator.test/witness " in ledger.latest_checkpoint().cosignatures[0]
+        assert "\u2014 regulator.test/witness " in ledger.log.latest_checkpoint().cosignatures[0]
 
-        ledger.append(grower.sign("PLOT-1", "field_operation", payload={"note": str(9)}))
+        ledger.events.append(grower.sign("PLOT-1", "field_operation", payload={"note": str(9)}))
         app = create_app(ledger, checkpoint_seconds=0.2, witness_urls=[served.url])
         with LiveServer(app) as log, httpx.Client(base_url=log.url) as client:
             deadline = time.monotonic() + 15
@@ -324,5 +327,5 @@ def test_the_log_pushes_checkpoints_to_a_c2sp_witness(engine: object, grower: ob
                     break
                 assert time.monotonic() < deadline, note
                 time.sleep(0.1)
-        bad = WitnessPusher(ledger, ["http://127.0.0.1:9"], http).push_all()
+        bad = WitnessPusher(ledger.log, ledger.cosignatures, ["http://127.0.0.1:9"], http).push_all()
         assert bad[0].startswith("http://127.0.0.1:9: ")

@@ -1,4 +1,4 @@
-"""Wiring shared by the CLI and the HTTP app: settings -> engine -> ledger."""
+"""Wiring shared by the CLI and the HTTP app: settings -> store -> services."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from pathlib import Path
 
 from .chain.errors import Error
 from .chain.keys import SignerKey
-from .service import Ledger
+from .service import Services
 from .settings import Settings
-from .store.db import create_ledger_engine, migrate
+from .store import Store
 
 DEV_ACTOR = "dev-signer"
 
@@ -26,11 +26,9 @@ def load_or_create_signer(path: Path, name: str) -> SignerKey:
     return key
 
 
-def open_ledger(settings: Settings, *, migrate_first: bool = True) -> Ledger:
+def open_ledger(settings: Settings, *, migrate_first: bool = True) -> Services:
     """Build the ledger for ``settings``; migrate the database to head first unless told not to."""
-    engine = create_ledger_engine(settings.resolved_database_url)
-    if migrate_first:
-        migrate(engine)
+    store = Store.open(settings.resolved_database_url, migrate_first=migrate_first)
     dev_signer = load_or_create_signer(settings.dev_key_file, DEV_ACTOR) if settings.dev_signing else None
     log_signer = load_or_create_signer(settings.log_key_file, settings.log_origin)
     if log_signer.name != settings.log_origin:
@@ -38,18 +36,19 @@ def open_ledger(settings: Settings, *, migrate_first: bool = True) -> Ledger:
             f"the log key in {settings.log_key_file} is for origin {log_signer.name!r}, "
             f"not {settings.log_origin!r}: keep one origin per log"
         )
-    ledger = Ledger(
-        engine,
+    ledger = Services(
+        store,
         dev_signer=dev_signer,
         log_signer=log_signer,
         checkpoint_every=settings.checkpoint_every,
+        checkpoint_seconds=settings.checkpoint_seconds,
         witness_keys=settings.parsed_witness_keys,
     )
     if dev_signer is not None:
-        ledger.register_key(dev_signer.verifier())
+        ledger.keys.register(dev_signer.verifier())
     if migrate_first:
-        ledger.adopt_log_key()
-        ledger.ensure_lot_states()
+        ledger.checkpointer.adopt_log_key()
+        ledger.checks.ensure_lot_states()
     return ledger
 
 

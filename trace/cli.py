@@ -10,8 +10,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from . import __version__
 from .bootstrap import open_ledger
 from .chain.bundle import BundleError, verify_bundle
@@ -44,12 +42,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from .api import create_app
-    from .api.labels import ScanPolicy
     from .demo import load_demo
+    from .labels.signals import ScanPolicy
 
     settings = _settings(args)
     ledger = open_ledger(settings)
-    if args.demo and ledger.count() == 0:
+    if args.demo and ledger.records.count() == 0:
         created = load_demo(ledger)["events_created"]
         print(f"loaded the demo data set: {created} events", file=sys.stderr)
     print(f"ledger: {settings.resolved_database_url}", file=sys.stderr)
@@ -90,14 +88,14 @@ def cmd_keygen(args: argparse.Namespace) -> int:
 
 def cmd_register_key(args: argparse.Namespace) -> int:
     key = VerifierKey.parse(args.vkey)
-    new = open_ledger(_settings(args)).register_key(key, valid_until=args.valid_until)
+    new = open_ledger(_settings(args)).keys.register(key, valid_until=args.valid_until)
     until = f", valid until {args.valid_until}" if args.valid_until and new else ""
     print(f"{'registered' if new else 'already registered'}: {key.name}/{key.key_id_hex}{until}")
     return EXIT_OK
 
 
 def cmd_revoke_key(args: argparse.Namespace) -> int:
-    revoked = open_ledger(_settings(args)).revoke_key(args.actor, args.key_id, args.reason)
+    revoked = open_ledger(_settings(args)).keys.revoke(args.actor, args.key_id, args.reason)
     print(f"revoked: {args.actor}/{args.key_id} at {revoked.revoked_at}; events it signed before stay verifiable")
     return EXIT_OK
 
@@ -125,7 +123,7 @@ def cmd_sign(args: argparse.Namespace) -> int:
 
 def cmd_append(args: argparse.Namespace) -> int:
     signed = SignedEvent.from_envelope(_read_json(args.envelope))
-    result = open_ledger(_settings(args)).append(signed)
+    result = open_ledger(_settings(args)).events.append(signed)
     view = result.record
     state = "appended" if result.created else "already recorded"
     print(f"{state}: lot {view.record['lot']} #{view.record['seq']} record {view.record_hash}")
@@ -145,7 +143,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_verify(args: argparse.Namespace) -> int:
     ledger = open_ledger(_settings(args), migrate_first=False)
     try:
-        report = ledger.verify(args.lot, ancestors=not args.no_ancestors)
+        report = ledger.checks.verify(args.lot, ancestors=not args.no_ancestors)
     except ChainBrokenError as exc:
         print(f"BROKEN: {exc.diagnostics()}")
         return EXIT_FAILED
@@ -157,7 +155,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 def cmd_history(args: argparse.Namespace) -> int:
     """Print a lot's records, one JSON object a line; with --private, each event's private members too
     (read from the ledger's disclosures: for whoever holds the database, never served over HTTP)."""
-    for view in open_ledger(_settings(args)).history(args.lot, private=args.private):
+    for view in open_ledger(_settings(args)).records.history(args.lot, private=args.private):
         line = {**view.to_json(), "event": view.facts if args.private else view.event}
         print(json.dumps(line, ensure_ascii=False, sort_keys=True))
     return EXIT_OK
@@ -165,7 +163,7 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Re-run every rule over the ledger's records; print the findings and how they differ from the stored ones."""
-    report = open_ledger(_settings(args)).check(args.lot, record=args.record)
+    report = open_ledger(_settings(args)).checks.check(args.lot, record=args.record)
     if args.json:
         print(
             json.dumps(
@@ -174,7 +172,7 @@ def cmd_check(args: argparse.Namespace) -> int:
                     "lots": sorted(report.lots) if report.lots is not None else None,
                     "ok": report.ok,
                     "findings": [
-                        {"log_index": f.log_index, "lot_id": f.lot_id, **f.violation.to_json()} for f in report.findings
+                        {"log_index": f.log_index, "lot_id": f.lot_id, **f.verdict()} for f in report.findings
                     ],
                     "unstored": [f.key() for f in report.unstored],
                     "unreproduced": [[f.log_index, f.rule, f.pointer] for f in report.unreproduced],
@@ -187,27 +185,26 @@ def cmd_check(args: argparse.Namespace) -> int:
         scope = f"lot {args.lot} and its ancestors" if args.lot else "whole ledger"
         print(f"checked {report.events} events; {scope}: {len(report.findings)} finding(s)")
         for f in report.findings:
-            v = f.violation
-            print(f"  #{f.log_index} {f.lot_id} {v.severity} {v.rule} {v.pointer}: {v.message} / {v.message_zh}")
+            print(f"  #{f.log_index} {f.lot_id} {f.severity} {f.rule} {f.pointer}: {f.message} / {f.message_zh}")
         for f in report.unstored:
             action = "stored now" if args.record else "NOT STORED (run with --record to store it)"
-            print(f"  {action}: #{f.log_index} {f.violation.rule} {f.violation.pointer}")
+            print(f"  {action}: #{f.log_index} {f.rule} {f.pointer}")
         for g in report.unreproduced:
             print(f"  STORED BUT NOT REPRODUCED by today's rules (kept): #{g.log_index} {g.rule} {g.pointer}")
         for f in report.hard:
-            print(f"  REFUSED BY TODAY'S RULES: #{f.log_index} {f.violation.rule}: {f.violation.message}")
+            print(f"  REFUSED BY TODAY'S RULES: #{f.log_index} {f.rule}: {f.message}")
     return EXIT_OK if report.ok or (args.record and not report.hard and not report.unreproduced) else EXIT_FAILED
 
 
 def cmd_label(args: argparse.Namespace) -> int:
     """Print a packaged lot's labels: one QR code (PNG or SVG), or A4 sheets for the whole packaging run."""
-    from .api.labels import packaging_run
     from .labels import qr
+    from .labels.runs import packaging_run
 
     settings = _settings(args)
     ledger = open_ledger(settings)
     base = settings.public_base or "http://127.0.0.1:8000"
-    run = packaging_run(ledger.public_history(args.lot), base, args.lot)
+    run = packaging_run(ledger.records.public_history(args.lot), base, args.lot)
     if not run:
         raise Error(f"lot {args.lot} was not packaged under a GTIN with serial numbers: it has no GS1 labels")
     out = Path(args.output)
@@ -243,7 +240,7 @@ def cmd_log_key(args: argparse.Namespace) -> int:
 
 
 def cmd_log_keys(args: argparse.Namespace) -> int:
-    for period in open_ledger(_settings(args)).log_keys():
+    for period in open_ledger(_settings(args)).log.signing_keys():
         until = period.valid_until or "now (current)"
         print(f"{period.key.text()}  from {period.valid_from} until {until}")
     return EXIT_OK
@@ -263,7 +260,7 @@ def cmd_rotate_log_key(args: argparse.Namespace) -> int:
 
 
 def cmd_checkpoint(args: argparse.Namespace) -> int:
-    checkpoint = open_ledger(_settings(args)).publish_checkpoint()
+    checkpoint = open_ledger(_settings(args)).checkpointer.publish()
     sys.stdout.write(checkpoint.note + "".join(checkpoint.cosignatures))
     return EXIT_OK
 
@@ -286,7 +283,7 @@ def cmd_note_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_bundle(args: argparse.Namespace) -> int:
-    bundle = open_ledger(_settings(args)).bundle(args.lot)
+    bundle = open_ledger(_settings(args)).bundles.bundle(args.lot)
     data = bundle.to_bytes()
     if args.output in (None, "-"):
         sys.stdout.write(data.decode())
@@ -542,10 +539,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.run(args))
     except Error as exc:
         print(f"ginseng-trace: error: {exc.diagnostics()}", file=sys.stderr)
-        return EXIT_USAGE
-    except SQLAlchemyError as exc:
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        print(f"ginseng-trace: error: database: {reason}", file=sys.stderr)
         return EXIT_USAGE
     except (OSError, ValueError) as exc:
         print(f"ginseng-trace: error: {exc}", file=sys.stderr)

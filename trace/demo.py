@@ -17,7 +17,7 @@ from typing import Any
 from .chain.keys import SignerKey
 from .chain.records import Event, SignedEvent, sign_event
 from .events.catalogue import private_fields
-from .service import Ledger
+from .service import Services
 
 DEMO_SEED_PREFIX = b"ginseng-trace demo key v1 "
 
@@ -449,11 +449,13 @@ def demo_events() -> list[SignedEvent]:
     return signed
 
 
-def load_demo(ledger: Ledger) -> dict[str, Any]:
+def load_demo(ledger: Services) -> dict[str, Any]:
     """Register the demo actors' keys, append the demo events (idempotent), and return the manifest."""
     for actor in ACTORS:
-        ledger.register_key(actor.key.verifier())
-    results = ledger.append_batch(demo_events())
+        ledger.keys.register(actor.key.verifier())
+    results = ledger.events.append_batch(demo_events())
+    if ledger.log_signer is not None:  # the demo's lots are logged at once: their pages and bundles open
+        ledger.checkpointer.publish()
     return manifest(
         created=sum(r.created for r in results), heads={r.record.event["lot_id"]: r.record.record_hash for r in results}
     )

@@ -39,7 +39,6 @@ from .chain.witness import (
     parse_add_checkpoint,
     request_body,
 )
-from .service import Ledger
 
 Clock = Callable[[], float]
 
@@ -169,47 +168,3 @@ def witness_app(witness: Witness) -> Starlette:
         return PlainTextResponse(line, 200)
 
     return Starlette(routes=[Route("/add-checkpoint", add_checkpoint, methods=["POST"])])
-
-
-class WitnessPusher:
-    """The log's side of tlog-witness: send the latest checkpoint to witnesses' ``add-checkpoint``
-    and attach the cosignatures they return. Any C2SP witness will do, ours (``witness-serve``) too.
-
-    The log remembers the size each witness last cosigned; when it does not know (a restart, a new
-    witness) it sends ``old 0`` and learns the witness's size from the 409 answer, as the protocol
-    intends."""
-
-    def __init__(self, ledger: Ledger, urls: Sequence[str], http: httpx.Client) -> None:
-        self.ledger = ledger
-        self.urls = [u.rstrip("/") for u in urls]
-        self.http = http
-        self._sizes: dict[str, int] = {}
-
-    def push(self, url: str) -> int:
-        """Ask one witness to cosign the latest checkpoint; returns the cosigned size."""
-        checkpoint = self.ledger.latest_checkpoint()
-        old = self._sizes.get(url, 0)
-        for _ in range(2):
-            proof = self.ledger.consistency_proof(old, checkpoint.size) if 0 < old < checkpoint.size else []
-            answer = self.http.post(f"{url}/add-checkpoint", content=request_body(old, proof, checkpoint.note))
-            if answer.status_code == 409 and answer.headers.get("content-type", "").startswith("text/x.tlog.size"):
-                old = int(answer.text.strip())
-                if old > checkpoint.size:
-                    raise Error(f"witness {url} has cosigned size {old}, larger than this log's {checkpoint.size}")
-                continue
-            if answer.status_code != 200:
-                raise Error(f"witness {url} answered {answer.status_code}: {answer.text.strip()[:200]}")
-            self.ledger.add_cosignatures(checkpoint.size, answer.text)
-            self._sizes[url] = checkpoint.size
-            return checkpoint.size
-        raise Error(f"witness {url} keeps changing its size")
-
-    def push_all(self) -> list[str]:
-        """Push to every witness; one line per witness saying what happened (a failing witness never stops the rest)."""
-        report = []
-        for url in self.urls:
-            try:
-                report.append(f"{url}: cosigned size {self.push(url)}")
-            except (Error, httpx.HTTPError) as exc:
-                report.append(f"{url}: {exc}")
-        return report

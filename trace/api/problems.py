@@ -1,8 +1,9 @@
-"""RFC 9457 problem details: every domain error is mapped to HTTP here, and only here."""
+"""RFC 9457 problem details: one builder for every problem document the service answers with, and the one
+place where domain errors are mapped to HTTP."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -12,16 +13,20 @@ from starlette.exceptions import HTTPException
 
 from ..chain.canonical import NotJSONError
 from ..chain.errors import Error, FieldProblem, MalformedError, SignatureError
+from ..chain.pointer import pointer
 from ..events.rules import RuleViolationError
+from ..labels.runs import NoSuchLabelError
 from ..service import (
     ConflictError,
     IntegrityError,
     KeyNotValidError,
     NotFoundError,
+    NotLoggedYetError,
     RefusedError,
     UnknownKeyError,
     UnknownLotError,
 )
+from ..store import StoreError, TransientStoreError
 from .models import ProblemOut
 
 PROBLEM_JSON = "application/problem+json"
@@ -30,102 +35,156 @@ RESPONSE = {"model": ProblemOut, "content": {PROBLEM_JSON: {}}}
 TYPE_PREFIX = "urn:ginseng-trace:problem:"
 
 
+def document(
+    status: int,
+    title: str,
+    detail: str,
+    *,
+    slug: str | None = None,
+    instance: str | None = None,
+    errors: Sequence[FieldProblem] = (),
+    extra: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A problem document: ``type`` is ``urn:ginseng-trace:problem:<slug>`` (``about:blank`` without one),
+    ``errors`` name each field at fault by JSON Pointer."""
+    body: dict[str, Any] = {
+        "type": TYPE_PREFIX + slug if slug else "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
+    if instance is not None:
+        body["instance"] = instance
+    if errors:
+        body["errors"] = [{"pointer": e.pointer, "detail": e.detail} for e in errors]
+    body.update(extra or {})
+    return body
+
+
 def problem(
     request: Request,
     status: int,
     slug: str,
     title: str,
     detail: str,
-    errors: list[FieldProblem] | None = None,
+    errors: Sequence[FieldProblem] = (),
     headers: Mapping[str, str] | None = None,
     extra: Mapping[str, Any] | None = None,
 ) -> JSONResponse:
-    body: dict[str, Any] = {
-        "type": TYPE_PREFIX + slug,
-        "title": title,
-        "status": status,
-        "detail": detail,
-        "instance": request.url.path,
-    }
-    if errors:
-        body["errors"] = [{"pointer": e.pointer, "detail": e.detail} for e in errors]
-    body.update(extra or {})
+    body = document(status, title, detail, slug=slug, instance=request.url.path, errors=errors, extra=extra)
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
-def _pointer(loc: tuple[Any, ...]) -> str:
-    parts = (
-        [str(p) for p in loc[1:]] if loc and loc[0] in {"body", "query", "path", "header"} else [str(p) for p in loc]
+def _validation_pointer(loc: tuple[Any, ...]) -> str:
+    return pointer(loc[1:] if loc and loc[0] in {"body", "query", "path", "header"} else loc)
+
+
+def _refused(status: int, slug: str, title: str) -> Any:
+    async def handler(request: Request, exc: RefusedError) -> JSONResponse:
+        errors = [FieldProblem(exc.pointer, exc.diagnostics())] if exc.pointer else []
+        return problem(request, status, slug, title, exc.diagnostics(), errors)
+
+    return handler
+
+
+async def _not_json(request: Request, exc: NotJSONError) -> JSONResponse:
+    return problem(request, 400, "not-json", "Body is not JSON", exc.diagnostics(), exc.problems)
+
+
+async def _malformed(request: Request, exc: MalformedError) -> JSONResponse:
+    return problem(request, 422, "invalid-field", "Invalid field", exc.diagnostics(), exc.problems)
+
+
+async def _bad_signature(request: Request, exc: SignatureError) -> JSONResponse:
+    errors = [FieldProblem("/signature", exc.diagnostics())]
+    return problem(request, 422, "bad-signature", "Signature does not verify", exc.diagnostics(), errors)
+
+
+async def _rule_violation(request: Request, exc: RuleViolationError) -> JSONResponse:
+    """A rule's refusal, in Chinese unless the client prefers English (Accept-Language)."""
+    v = exc.violation
+    english = request.headers.get("accept-language", "zh").lower().startswith("en")
+    detail = v.message if english else v.message_zh
+    extra = {"rule": v.rule, "severity": v.severity, "limit": v.limit, "value": v.value}
+    return problem(
+        request,
+        422,
+        f"rule:{v.rule}",
+        f"Refused by rule {v.rule}",
+        detail,
+        [FieldProblem(v.pointer, detail)],
+        headers={"Content-Language": "en" if english else "zh"},
+        extra={**extra, "detail_en": v.message, "detail_zh": v.message_zh},
     )
-    return "".join("/" + p.replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+async def _not_found(request: Request, exc: NotFoundError) -> JSONResponse:
+    return problem(request, 404, "not-found", "Not found", exc.diagnostics())
+
+
+async def _no_such_label(request: Request, exc: NoSuchLabelError) -> JSONResponse:
+    return problem(request, 404, "not-found", "Not found", str(exc))
+
+
+async def _not_logged_yet(request: Request, exc: NotLoggedYetError) -> JSONResponse:
+    headers = {"Retry-After": str(exc.retry_after)}
+    return problem(request, 503, "not-logged-yet", "Not in a checkpoint yet", exc.diagnostics(), headers=headers)
+
+
+async def _store_busy(request: Request, exc: TransientStoreError) -> JSONResponse:
+    headers = {"Retry-After": "1"}
+    return problem(request, 503, "database-busy", "Database busy", exc.diagnostics(), headers=headers)
+
+
+async def _store_failed(request: Request, exc: StoreError) -> JSONResponse:
+    return problem(request, 503, "database-unavailable", "Database unavailable", exc.diagnostics())
+
+
+async def _integrity(request: Request, exc: IntegrityError) -> JSONResponse:
+    return problem(request, 500, "ledger-integrity", "Stored ledger data is damaged", exc.diagnostics())
+
+
+async def _other(request: Request, exc: Error) -> JSONResponse:  # pragma: no cover - safety net
+    return problem(request, 500, "internal", "Internal error", exc.diagnostics())
+
+
+async def _invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = [
+        FieldProblem(_validation_pointer(tuple(e.get("loc", ()))), str(e.get("msg", "invalid"))) for e in exc.errors()
+    ]
+    detail = "; ".join(f"{e.pointer}: {e.detail}" for e in errors)
+    return problem(request, 422, "invalid-field", "Invalid field", detail, errors)
+
+
+async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
+    slug = {404: "not-found", 405: "method-not-allowed", 413: "too-large"}.get(exc.status_code, "http-error")
+    return problem(request, exc.status_code, slug, str(exc.detail), str(exc.detail), headers=exc.headers)
+
+
+HANDLERS: dict[type[Exception], Any] = {
+    NotJSONError: _not_json,
+    MalformedError: _malformed,
+    SignatureError: _bad_signature,
+    UnknownKeyError: _refused(422, "unknown-key", "Unknown actor key"),
+    UnknownLotError: _refused(422, "unknown-lot", "Unknown input lot"),
+    KeyNotValidError: _refused(422, "key-not-valid", "Actor key not valid now"),
+    ConflictError: _refused(409, "conflict", "Event id already used"),
+    RefusedError: _refused(403, "refused", "Refused"),
+    RuleViolationError: _rule_violation,
+    NotFoundError: _not_found,
+    NoSuchLabelError: _no_such_label,
+    NotLoggedYetError: _not_logged_yet,
+    TransientStoreError: _store_busy,
+    StoreError: _store_failed,
+    IntegrityError: _integrity,
+    Error: _other,
+    RequestValidationError: _invalid_request,
+    HTTPException: _http_error,
+}
+"""Each error type's handler; Starlette picks the most specific type an error is an instance of."""
 
 
 def install(app: FastAPI) -> None:
     """Register one handler per error type."""
-
-    @app.exception_handler(NotJSONError)
-    async def not_json(request: Request, exc: NotJSONError) -> JSONResponse:
-        return problem(request, 400, "not-json", "Body is not JSON", exc.diagnostics(), exc.problems)
-
-    @app.exception_handler(MalformedError)
-    async def malformed(request: Request, exc: MalformedError) -> JSONResponse:
-        return problem(request, 422, "invalid-field", "Invalid field", exc.diagnostics(), exc.problems)
-
-    @app.exception_handler(SignatureError)
-    async def bad_signature(request: Request, exc: SignatureError) -> JSONResponse:
-        errors = [FieldProblem("/signature", exc.diagnostics())]
-        return problem(request, 422, "bad-signature", "Signature does not verify", exc.diagnostics(), errors)
-
-    def refused(status: int, slug: str, title: str) -> Any:
-        async def handler(request: Request, exc: RefusedError) -> JSONResponse:
-            errors = [FieldProblem(exc.pointer, exc.diagnostics())] if exc.pointer else None
-            return problem(request, status, slug, title, exc.diagnostics(), errors)
-
-        return handler
-
-    app.add_exception_handler(UnknownKeyError, refused(422, "unknown-key", "Unknown actor key"))
-    app.add_exception_handler(UnknownLotError, refused(422, "unknown-lot", "Unknown input lot"))
-    app.add_exception_handler(KeyNotValidError, refused(422, "key-not-valid", "Actor key not valid now"))
-    app.add_exception_handler(ConflictError, refused(409, "conflict", "Event id already used"))
-    app.add_exception_handler(RefusedError, refused(403, "refused", "Refused"))
-
-    @app.exception_handler(RuleViolationError)
-    async def rule_violation(request: Request, exc: RuleViolationError) -> JSONResponse:
-        """A rule's refusal, in Chinese unless the client prefers English (Accept-Language)."""
-        v = exc.violation
-        english = request.headers.get("accept-language", "zh").lower().startswith("en")
-        detail = v.message if english else v.message_zh
-        extra = {"rule": v.rule, "severity": v.severity, "limit": v.limit, "value": v.value}
-        return problem(
-            request,
-            422,
-            f"rule:{v.rule}",
-            f"Refused by rule {v.rule}",
-            detail,
-            [FieldProblem(v.pointer, detail)],
-            headers={"Content-Language": "en" if english else "zh"},
-            extra={**extra, "detail_en": v.message, "detail_zh": v.message_zh},
-        )
-
-    @app.exception_handler(NotFoundError)
-    async def not_found(request: Request, exc: NotFoundError) -> JSONResponse:
-        return problem(request, 404, "not-found", "Not found", exc.diagnostics())
-
-    @app.exception_handler(IntegrityError)
-    async def integrity(request: Request, exc: IntegrityError) -> JSONResponse:
-        return problem(request, 500, "ledger-integrity", "Stored ledger data is damaged", exc.diagnostics())
-
-    @app.exception_handler(Error)
-    async def other(request: Request, exc: Error) -> JSONResponse:  # pragma: no cover - safety net
-        return problem(request, 500, "internal", "Internal error", exc.diagnostics())
-
-    @app.exception_handler(RequestValidationError)
-    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [FieldProblem(_pointer(tuple(e.get("loc", ()))), str(e.get("msg", "invalid"))) for e in exc.errors()]
-        detail = "; ".join(f"{e.pointer}: {e.detail}" for e in errors)
-        return problem(request, 422, "invalid-field", "Invalid field", detail, errors)
-
-    @app.exception_handler(HTTPException)
-    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
-        slug = {404: "not-found", 405: "method-not-allowed", 413: "too-large"}.get(exc.status_code, "http-error")
-        return problem(request, exc.status_code, slug, str(exc.detail), str(exc.detail), headers=exc.headers)
+    for error, handler in HANDLERS.items():
+        app.add_exception_handler(error, handler)

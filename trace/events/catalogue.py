@@ -19,6 +19,7 @@ import jsonschema_rs
 import yaml
 
 from ..chain.errors import FieldProblem, MalformedError
+from ..chain.pointer import pointer as json_pointer
 from ..chain.records import Event, SignedEvent
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -61,13 +62,8 @@ class EventSchema:
                 path.append(kind.property)  # name the missing field itself
             elif isinstance(kind, jsonschema_rs.ValidationErrorKind.AdditionalProperties) and len(kind.unexpected) == 1:
                 path.append(kind.unexpected[0])  # and the one unexpected field
-            found.append(FieldProblem(pointer + "".join("/" + _escape(str(p)) for p in path), error.message))
+            found.append(FieldProblem(json_pointer(path, pointer), error.message))
         return found
-
-
-def _escape(token: str) -> str:
-    """A JSON Pointer reference token (RFC 6901)."""
-    return token.replace("~", "~0").replace("/", "~1")
 
 
 def _load_yaml(name: str) -> Any:

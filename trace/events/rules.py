@@ -3,7 +3,7 @@
 Thresholds and each rule's severity live in ``schemas/rules.yaml`` so that a
 regulator can tune them without a code change; every rule there names its
 source in DOMAIN.md. A *hard* rule refuses the event; a *soft* rule lets it be
-stored and attaches a *finding*. Both are :class:`Violation` s naming the rule,
+stored and attaches a *finding*. Both are :class:`Finding` s naming the rule,
 the field (a JSON Pointer), the limit and the value, in English and Chinese.
 
 An :class:`Inspector` holds the states of the lots it has seen and judges each
@@ -26,44 +26,17 @@ import yaml
 from ..chain.errors import Error
 from ..chain.records import Event
 from ..chain.times import format_utc, parse_utc
+from .findings import Finding
 from .state import EPSILON, HOLD_STATES, LotState, apply, kg, local_time
 
 SCHEMAS_PACKAGE = "ginseng_trace.schemas"
 CREATING_TYPES = ("register_enterprise", "register_plot", "harvest", "process", "package", "aggregate")
 
 
-@dataclass(frozen=True)
-class Violation:
-    """A rule an event breaks: which, where, the limit, the value, and why in two languages."""
-
-    rule: str
-    severity: str
-    pointer: str
-    limit: str
-    value: str
-    message: str
-    message_zh: str
-
-    @property
-    def hard(self) -> bool:
-        return self.severity == "hard"
-
-    def to_json(self) -> dict[str, str]:
-        return {
-            "rule": self.rule,
-            "severity": self.severity,
-            "pointer": self.pointer,
-            "limit": self.limit,
-            "value": self.value,
-            "message": self.message,
-            "message_zh": self.message_zh,
-        }
-
-
 class RuleViolationError(Error):
     """An event breaks a hard rule; ``violation`` says which and how."""
 
-    def __init__(self, violation: Violation) -> None:
+    def __init__(self, violation: Finding) -> None:
         self.violation = violation
         super().__init__(violation.message)
 
@@ -91,8 +64,8 @@ class Context:
     recorded: datetime
     pointer: str
 
-    def violation(self, rule: str, where: str, limit: str, value: object, message: str, zh: str) -> Violation:
-        return Violation(
+    def violation(self, rule: str, where: str, limit: str, value: object, message: str, zh: str) -> Finding:
+        return Finding(
             rule, str(rules_config()[rule]["severity"]), self.pointer + where, limit, str(value), message, zh
         )
 
@@ -103,13 +76,13 @@ class Context:
                 yield j, state
 
 
-Check = Callable[[Context], Iterator[Violation]]
+Check = Callable[[Context], Iterator[Finding]]
 
 
 # -- every event -----------------------------------------------------------------------------
 
 
-def check_chronology(c: Context) -> Iterator[Violation]:
+def check_chronology(c: Context) -> Iterator[Finding]:
     event = c.event
     occurred = event.occurred
     if c.lot is not None and occurred < c.lot.last:
@@ -149,7 +122,7 @@ def _hold_zh(status: str) -> str:
     return "召回" if status == "recall" else "暂扣"
 
 
-def check_hold(c: Context) -> Iterator[Violation]:
+def check_hold(c: Context) -> Iterator[Finding]:
     moving = rules_config()["hold"]["moving_types"]
     event = c.event
     if c.lot is not None and c.lot.hold in HOLD_STATES and event.type in moving:
@@ -173,7 +146,7 @@ def check_hold(c: Context) -> Iterator[Violation]:
             )
 
 
-def check_lifecycle(c: Context) -> Iterator[Violation]:
+def check_lifecycle(c: Context) -> Iterator[Finding]:
     settings = rules_config()["lifecycle"]
     creates, allows = settings["creates"], settings["allows"]
     event, lot = c.event, c.lot
@@ -237,7 +210,7 @@ def check_lifecycle(c: Context) -> Iterator[Violation]:
         )
 
 
-def _creating_inputs(c: Context, spec: Mapping[str, Any]) -> Iterator[Violation]:
+def _creating_inputs(c: Context, spec: Mapping[str, Any]) -> Iterator[Finding]:
     event = c.event
     count = len(event.inputs)
     if spec.get("exactly_one_input") and count != 1:
@@ -291,7 +264,7 @@ def _creating_inputs(c: Context, spec: Mapping[str, Any]) -> Iterator[Violation]
                 )
 
 
-def check_custody(c: Context) -> Iterator[Violation]:
+def check_custody(c: Context) -> Iterator[Finding]:
     settings = rules_config()["custody"]
     event, lot, actor = c.event, c.lot, c.event.actor
     if event.type in settings["custodian_types"]:
@@ -318,7 +291,7 @@ def check_custody(c: Context) -> Iterator[Violation]:
         yield from _receive(c, lot, float(settings["receive_tolerance_pct"]))
 
 
-def _not_custodian(c: Context, where: str, lot: LotState) -> Violation:
+def _not_custodian(c: Context, where: str, lot: LotState) -> Finding:
     holders = ", ".join(sorted(lot.custodians())) or "nobody (nothing on hand)"
     return c.violation(
         "custody",
@@ -331,7 +304,7 @@ def _not_custodian(c: Context, where: str, lot: LotState) -> Violation:
     )
 
 
-def _receive(c: Context, lot: LotState, tolerance_pct: float) -> Iterator[Violation]:
+def _receive(c: Context, lot: LotState, tolerance_pct: float) -> Iterator[Finding]:
     event = c.event
     shipper = str(event.payload["from"])
     shipment = lot.shipment_to(event.actor, shipper)
@@ -378,7 +351,7 @@ def _receive(c: Context, lot: LotState, tolerance_pct: float) -> Iterator[Violat
 # -- quantities ------------------------------------------------------------------------------
 
 
-def _short(c: Context, where: str, lot: LotState, need: float, held: float) -> Violation:
+def _short(c: Context, where: str, lot: LotState, need: float, held: float) -> Finding:
     unit = lot.unit or ""
     return c.violation(
         "stock",
@@ -391,7 +364,7 @@ def _short(c: Context, where: str, lot: LotState, need: float, held: float) -> V
     )
 
 
-def check_stock(c: Context) -> Iterator[Violation]:
+def check_stock(c: Context) -> Iterator[Finding]:
     event, actor = c.event, c.event.actor
     if event.type == "process" and c.lot is None:
         need: dict[str, float] = {}
@@ -443,7 +416,7 @@ def check_stock(c: Context) -> Iterator[Violation]:
             yield _short(c, where, lot, amount, held)
 
 
-def check_process_yield(c: Context) -> Iterator[Violation]:
+def check_process_yield(c: Context) -> Iterator[Finding]:
     event = c.event
     if event.type != "process" or c.lot is not None:
         return
@@ -504,7 +477,7 @@ def _plot(c: Context) -> LotState | None:
     return next((s for _j, s in c.input_states() if s.kind == "plot_crop"), None)
 
 
-def check_harvest(c: Context) -> Iterator[Violation]:
+def check_harvest(c: Context) -> Iterator[Finding]:
     event, plot = c.event, _plot(c)
     if event.type != "harvest" or c.lot is not None or plot is None:
         return
@@ -574,7 +547,7 @@ def check_harvest(c: Context) -> Iterator[Violation]:
     yield from _yield_plausibility(c, plot, declared)
 
 
-def _yield_plausibility(c: Context, plot: LotState, age: int) -> Iterator[Violation]:
+def _yield_plausibility(c: Context, plot: LotState, age: int) -> Iterator[Finding]:
     settings = rules_config()["yield_plausibility"]
     if not plot.area_mu:
         return
@@ -606,7 +579,7 @@ def _yield_plausibility(c: Context, plot: LotState, age: int) -> Iterator[Violat
         )
 
 
-def check_pesticide_once(c: Context) -> Iterator[Violation]:
+def check_pesticide_once(c: Context) -> Iterator[Finding]:
     event, lot = c.event, c.lot
     payload = event.payload
     if event.type != "field_operation" or lot is None or payload.get("operation") != "pesticide":
@@ -647,7 +620,7 @@ def _protected(county: str, declared: str | None) -> bool:
     return prefecture_of(county, declared) in rules_config()["geographical_indication"]["prefectures"]
 
 
-def check_origin_claims(c: Context) -> Iterator[Violation]:
+def check_origin_claims(c: Context) -> Iterator[Finding]:
     event, payload = c.event, c.event.payload
     areas = "、".join(rules_config()["geographical_indication"]["prefectures"])
     if event.type == "register_plot":
@@ -677,7 +650,7 @@ def check_origin_claims(c: Context) -> Iterator[Violation]:
                     )
 
 
-def _outside(c: Context, where: str, place: str, areas: str) -> Violation:
+def _outside(c: Context, where: str, place: str, areas: str) -> Finding:
     return c.violation(
         "geographical_indication",
         where,
@@ -688,7 +661,7 @@ def _outside(c: Context, where: str, place: str, areas: str) -> Violation:
     )
 
 
-def check_food_use(c: Context) -> Iterator[Violation]:
+def check_food_use(c: Context) -> Iterator[Finding]:
     event, payload = c.event, c.event.payload
     if event.type != "package" or c.lot is not None or payload.get("intended_use") != "food":
         return
@@ -729,7 +702,7 @@ def check_food_use(c: Context) -> Iterator[Violation]:
 # -- tests and storage -----------------------------------------------------------------------
 
 
-def _limit(c: Context, where: str, value: float, limit: float, *, minimum: bool, unit: str) -> Violation | None:
+def _limit(c: Context, where: str, value: float, limit: float, *, minimum: bool, unit: str) -> Finding | None:
     if (value < limit) if minimum else (value > limit):
         name = where.rsplit("/", 1)[-1]
         sign, sign_zh = (">=", "低于") if minimum else ("<=", "超过")
@@ -744,12 +717,12 @@ def _limit(c: Context, where: str, value: float, limit: float, *, minimum: bool,
     return None
 
 
-def check_quality(c: Context) -> Iterator[Violation]:
+def check_quality(c: Context) -> Iterator[Finding]:
     event, lot = c.event, c.lot
     if event.type != "quality_test" or lot is None or lot.kind in {"plot_crop", "enterprise"}:
         return
     settings, payload = rules_config()["quality_limits"], event.payload
-    found: list[Violation | None] = []
+    found: list[Finding | None] = []
     dried = lot.kind != "harvest_lot"
     forest = bool(lot.origins) and all(o.land_type == "forest" for o in lot.origins)
     if dried:
@@ -777,7 +750,7 @@ def check_quality(c: Context) -> Iterator[Violation]:
     yield from (v for v in found if v is not None)
 
 
-def check_storage(c: Context) -> Iterator[Violation]:
+def check_storage(c: Context) -> Iterator[Finding]:
     event = c.event
     if event.type != "store":
         return
@@ -828,7 +801,7 @@ CHECKS: tuple[Check, ...] = (
 
 def judge(
     event: Event, lot: LotState | None, inputs: Mapping[str, LotState], recorded: datetime, pointer: str = "/event"
-) -> list[Violation]:
+) -> list[Finding]:
     """Every rule ``event`` breaks, hard and soft, given the states before it."""
     context = Context(event, lot, inputs, recorded, pointer)
     return [violation for check in CHECKS for violation in check(context)]
@@ -841,7 +814,7 @@ class Inspector:
         self.states: dict[str, LotState] = dict(states or {})
         self.changed: set[str] = set()
 
-    def judge(self, event: Event, recorded: datetime, pointer: str = "/event") -> list[Violation]:
+    def judge(self, event: Event, recorded: datetime, pointer: str = "/event") -> list[Finding]:
         inputs = {lot: self.states[lot] for lot in event.inputs if lot in self.states}
         return judge(event, self.states.get(event.lot_id), inputs, recorded, pointer)
 
@@ -849,7 +822,7 @@ class Inspector:
         fresh = float(rules_config()["process_yield"]["fresh_moisture_pct"])
         self.changed |= apply(event, self.states, fresh_moisture_pct=fresh)
 
-    def enforce(self, event: Event, recorded: datetime, pointer: str = "/event") -> list[Violation]:
+    def enforce(self, event: Event, recorded: datetime, pointer: str = "/event") -> list[Finding]:
         """Raise :class:`RuleViolationError` for the first hard rule ``event`` breaks; otherwise fold it in
         and return its findings (the soft rules it breaks)."""
         violations = self.judge(event, recorded, pointer)

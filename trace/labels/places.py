@@ -133,3 +133,9 @@ def gazetteer() -> Gazetteer:
 
 
 __all__ = ["Gazetteer", "Place", "distance_km", "gazetteer", "normalise", "parse_gazetteer", "parse_position"]
+
+
+def city_name(city: str | None, zh: bool = True) -> str | None:
+    """A city as the gazetteer names it in the page's language (长春市 as 长春, or Changchun), else as given."""
+    place = gazetteer().find(city) if city else None
+    return place.name(zh) if place else city

@@ -13,8 +13,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
+from typing import Any
 
-from .places import Place, distance_km
+from .places import Place, city_name, distance_km
 
 
 @dataclass(frozen=True)
@@ -128,3 +129,9 @@ def farthest(places: Mapping[str, Place]) -> tuple[float, Place, Place] | None:
         b = max(ordered, key=lambda p: distance_km(a, p))
         return distance_km(a, b), a, b
     return max(((distance_km(a, b), a, b) for a, b in combinations(ordered, 2)), key=lambda t: t[0])
+
+
+def recorded_sales(sold: Sequence[Mapping[str, Any]]) -> list[Sale]:
+    """The public history's sales of one unit, as the scan signals take them: a city the gazetteer knows
+    under the name scans keep for it (长春市 as 长春)."""
+    return [Sale(sale["at"], city_name(sale["city"]), sale["by"]) for sale in sold]

@@ -1,6 +1,19 @@
-"""Storage: SQLAlchemy 2 tables, Alembic migrations and the ledger repository. Only this package knows SQL."""
+"""Storage: SQLAlchemy 2 tables, Alembic migrations, the ledger repository and the unit of work (``Store``).
+Only this package knows SQL or imports SQLAlchemy."""
 
 from .db import create_ledger_engine, migrate, sqlite_url_for
-from .repository import LedgerRepository, StoredRecord
+from .repository import LedgerRepository, NewRecord, StoredCheckpoint, StoredRecord
+from .unit import Store, StoreError, TransientStoreError
 
-__all__ = ["LedgerRepository", "StoredRecord", "create_ledger_engine", "migrate", "sqlite_url_for"]
+__all__ = [
+    "LedgerRepository",
+    "NewRecord",
+    "Store",
+    "StoreError",
+    "StoredCheckpoint",
+    "StoredRecord",
+    "TransientStoreError",
+    "create_ledger_engine",
+    "migrate",
+    "sqlite_url_for",
+]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Collection, Iterable, Iterator, Sequence
-from dataclasses import astuple, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, String, any_, bindparam, case, func, select, text
@@ -15,6 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ..chain.keys import ActorKey, VerifierKey
 from ..chain.verify import StoredEntry
+from ..events.findings import Finding
 from .tables import (
     actor_keys,
     checkpoints,
@@ -57,23 +58,6 @@ class StoredRecord:
 
 
 @dataclass(frozen=True)
-class StoredFinding:
-    """A soft rule's finding on one event, as stored (columns of ``findings``, in order)."""
-
-    log_index: int
-    position: int
-    lot_id: str
-    rule: str
-    severity: str
-    pointer: str
-    limit: str
-    value: str
-    message: str
-    message_zh: str
-    found_at: str
-
-
-@dataclass(frozen=True)
 class StoredCheckpoint:
     """A checkpoint as the log signed it, with the cosignature lines witnesses returned for it."""
 
@@ -102,6 +86,20 @@ class NewRecord:
     record_bytes: bytes
     inputs: tuple[tuple[str, str], ...]  # (input lot, head hash)
     disclosures: tuple[str, ...] = ()
+
+    def stored(self) -> StoredRecord:
+        """The record as it will read back once inserted."""
+        return StoredRecord(
+            self.log_index,
+            self.event_id,
+            self.lot_id,
+            self.seq,
+            self.record_hash,
+            self.event_hash,
+            self.event_bytes,
+            self.record_bytes,
+            self.disclosures,
+        )
 
 
 _COLUMNS = (
@@ -132,6 +130,11 @@ def _stored(row: Any) -> StoredRecord:  # a Row of _COLUMNS
         event_bytes=_blob(row.event_bytes),
         record_bytes=_blob(row.record_bytes),
     )
+
+
+def _finding(row: Any) -> Finding:  # a Row of findings' columns, in order
+    log_index, position, lot_id, rule, severity, pointer, limit, value, message, message_zh, found_at = row
+    return Finding(rule, severity, pointer, limit, value, message, message_zh, log_index, lot_id, found_at, position)
 
 
 def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
@@ -201,19 +204,38 @@ class LedgerRepository:
             [{"lot_id": lot, "state": state} for lot, state in states],
         )
 
-    def add_findings(self, rows: Sequence[StoredFinding]) -> None:
-        self._bulk_insert(findings.name, findings.columns.keys(), [astuple(r) for r in rows])
+    def add_findings(self, rows: Sequence[Finding]) -> None:
+        """Store placed findings (each with its record's log index, lot and time)."""
+        self._bulk_insert(
+            findings.name,
+            findings.columns.keys(),
+            [
+                (
+                    f.log_index,
+                    f.position,
+                    f.lot_id,
+                    f.rule,
+                    f.severity,
+                    f.pointer,
+                    f.limit,
+                    f.value,
+                    *f.messages,
+                    f.found_at,
+                )
+                for f in rows
+            ],
+        )
 
-    def findings(self, lots: Collection[str] | None = None, rule: str | None = None) -> list[StoredFinding]:
+    def findings(self, lots: Collection[str] | None = None, rule: str | None = None) -> list[Finding]:
         """Stored findings in log order, of the named lots (all lots if None) and rule (any if None)."""
         query = select(*findings.columns).order_by(findings.c.log_index, findings.c.position)
         if rule is not None:
             query = query.where(findings.c.rule == rule)
         if lots is None:
-            return [StoredFinding(*row) for row in self.connection.execute(query)]
-        found: list[StoredFinding] = []
+            return [_finding(row) for row in self.connection.execute(query)]
+        found: list[Finding] = []
         for chunk in _chunks(sorted(lots)):
-            found += [StoredFinding(*row) for row in self.connection.execute(query.where(findings.c.lot_id.in_(chunk)))]
+            found += [_finding(row) for row in self.connection.execute(query.where(findings.c.lot_id.in_(chunk)))]
         return sorted(found, key=lambda f: (f.log_index, f.position))
 
     def all_lot_heads(self) -> list[tuple[str, int, str, int]]:

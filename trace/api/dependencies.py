@@ -1,0 +1,61 @@
+"""What routes depend on, as ``Annotated`` dependencies: the services and the app's own settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+
+from ..labels.signals import ScanPolicy
+from ..service import Services
+from ..service.cache import BoundedCache
+
+API = "/api/v1"
+BUNDLE_LOTS = 1000
+VIEW_LOTS = 10_000
+VIEW_SECONDS = 60.0
+"""A lot's page view is built again when the log has grown or after this long, whichever comes first."""
+
+
+@dataclass(frozen=True)
+class AppSettings:
+    """The HTTP side's own settings: where labels resolve, the scan policy, whose keys pages trust."""
+
+    public_base: str = "http://127.0.0.1:8000"
+    scan_policy: ScanPolicy = field(default_factory=ScanPolicy)
+    trust_anchors_url: str | None = None
+
+    @property
+    def base(self) -> str:
+        return self.public_base.rstrip("/")
+
+
+@dataclass
+class Caches:
+    """What the HTTP side keeps between requests, per app: proof bundles as served, lots' page views."""
+
+    bundles: BoundedCache[str, tuple[bytes, bytes, str]] = field(default_factory=lambda: BoundedCache(BUNDLE_LOTS))
+    views: BoundedCache[str, Any] = field(default_factory=lambda: BoundedCache(VIEW_LOTS, max_age=VIEW_SECONDS))
+
+
+def _services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+def _settings(request: Request) -> AppSettings:
+    settings: AppSettings = request.app.state.settings
+    return settings
+
+
+ServicesDep = Annotated[Services, Depends(_services)]
+
+
+def _caches(request: Request) -> Caches:
+    caches: Caches = request.app.state.caches
+    return caches
+
+
+CachesDep = Annotated[Caches, Depends(_caches)]
+SettingsDep = Annotated[AppSettings, Depends(_settings)]

@@ -1,0 +1,84 @@
+"""ASGI middleware and request guards: body size, load shedding, NUL characters."""
+
+from __future__ import annotations
+
+import json
+
+from fastapi import Request
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ..chain.errors import FieldProblem, MalformedError
+from .problems import PROBLEM_JSON, document
+
+
+class BodyLimit:
+    """Refuse request bodies larger than ``limit`` bytes with 413, whether or not they declare a length."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        too_large = HTTPException(413, f"request body exceeds {self.limit} bytes")
+        received = 0
+
+        async def limited() -> Message:
+            nonlocal received
+            if declared is not None and declared.isdigit() and int(declared) > self.limit:
+                raise too_large
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.limit:
+                raise too_large
+            return message
+
+        await self.app(scope, limited, send)
+
+
+class ShedLoad:
+    """Answer 503 at once, with ``Retry-After``, while ``limit`` requests are already being served: under
+    a scan burst beyond capacity, people get a quick "try again" instead of a queue that only grows."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+        self.in_flight = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if self.in_flight >= self.limit:
+            detail = f"more than {self.limit} requests are being served; retry in a second"
+            body = json.dumps(document(503, "Service busy", detail)).encode()
+            headers = [
+                (b"content-type", PROBLEM_JSON.encode()),
+                (b"content-length", str(len(body)).encode()),
+                (b"retry-after", b"1"),
+            ]
+            await send({"type": "http.response.start", "status": 503, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+            return
+        self.in_flight += 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.in_flight -= 1
+
+
+def refuse_nul(request: Request) -> None:
+    """No identifier or parameter of this API holds a NUL character, and PostgreSQL text cannot store one:
+    refuse it by name before anything reads the database (422, like any other bad field)."""
+    params = [*request.path_params.items(), *request.query_params.multi_items()]
+    problems = [
+        FieldProblem(f"/{name}", "must not contain a NUL character")
+        for name, value in params
+        if (isinstance(value, str) and "\x00" in value) or "\x00" in name
+    ]
+    if problems:
+        raise MalformedError(problems)

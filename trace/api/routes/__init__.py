@@ -1,0 +1,1 @@
+"""One APIRouter per domain; ``api.app.create_app`` includes them all."""

@@ -1,0 +1,44 @@
+"""What several routers share: documented errors, headers, parameter patterns, JSON bodies read off the loop."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import Request
+from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
+
+from ...chain.canonical import parse_json
+from ...chain.errors import FieldProblem, MalformedError
+from .. import problems
+
+DIGEST = r"^[0-9a-f]{64}$"
+MAX_TREE_SIZE = 2**63 - 1
+"""The largest tree size a request may name (sizes are stored as signed 64-bit integers)."""
+IMMUTABLE = {"Cache-Control": "public, max-age=31536000, immutable"}
+"""For answers that can never change: a record by its hash, a proof between fixed tree sizes, a full tile."""
+ERRORS: dict[int | str, dict[str, Any]] = dict.fromkeys((400, 404, 409, 413, 422), problems.RESPONSE)
+"""The API's documented errors."""
+NOT_LOGGED: dict[int | str, dict[str, Any]] = {503: problems.RESPONSE}
+"""Documented for reads that need a checkpoint covering what they prove."""
+
+
+async def json_object(request: Request, *fields: str, optional: Sequence[str] = ()) -> dict[str, Any]:
+    """The request body as a JSON object with exactly ``fields`` (those in ``optional`` may be left out),
+    parsed in the thread pool so that a large body never holds up the event loop."""
+    body = await request.body()
+    value = await run_in_threadpool(parse_json, body)
+    if not isinstance(value, dict):
+        raise MalformedError(FieldProblem("", "the body must be a JSON object"))
+    found = [FieldProblem(f"/{k}", "unknown field") for k in sorted(set(value) - set(fields))]
+    found += [FieldProblem(f"/{k}", "is required") for k in fields if k not in value and k not in optional]
+    if found:
+        raise MalformedError(found)
+    return value
+
+
+def body_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """OpenAPI for a request body that the domain parses (documented by ``model``, not parsed by it)."""
+    ref = {"$ref": f"#/components/schemas/{model.__name__}"}
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": ref}}}}

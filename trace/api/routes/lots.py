@@ -1,0 +1,122 @@
+"""Lots: a lot's history, its verification, its lineage, its proof bundle and its findings."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, Response
+
+from ...chain.errors import ChainBrokenError
+from ...events.rules import rules_config
+from .. import models
+from ..dependencies import API, CachesDep, ServicesDep
+from .common import ERRORS, NOT_LOGGED
+
+router = APIRouter(prefix=API)
+
+
+def accepts_gzip(accept_encoding: str) -> bool:
+    """Whether an Accept-Encoding header (RFC 9110 §12.5.3) admits gzip: named, or ``*``, without q=0."""
+    weights: dict[str, float] = {}
+    for item in accept_encoding.lower().split(","):
+        coding, _, param = item.partition(";")
+        name, _, value = param.strip().partition("=")
+        try:
+            weights[coding.strip()] = float(value) if name == "q" else 1.0
+        except ValueError:
+            weights[coding.strip()] = 0.0
+    for coding in ("gzip", "x-gzip", "*"):
+        if coding in weights:
+            return weights[coding] > 0
+    return False
+
+
+@router.get("/lots/{lot_id}/history", response_model=models.HistoryOut, responses=ERRORS)
+def lot_history(lot_id: str, request: Request, services: ServicesDep) -> Response:
+    """Every record of the lot, in order, with hashes. It changes only when the lot gets a record: the
+    ETag is the lot's latest record hash, so a cache revalidates (``If-None-Match`` → 304)."""
+    views = services.records.history(lot_id)
+    headers = {"ETag": f'"{views[-1].record_hash}"', "Cache-Control": "no-cache"}
+    if request.headers.get("if-none-match") == headers["ETag"]:
+        return Response(status_code=304, headers=headers)
+    return JSONResponse({"lot_id": lot_id, "records": [v.to_json() for v in views]}, headers=headers)
+
+
+@router.get("/lots/{lot_id}/verify", response_model=models.VerificationOut, responses=ERRORS)
+def verify_lot(
+    lot_id: str,
+    services: ServicesDep,
+    ancestors: bool = Query(True, description="also verify every lot this lot was made from"),
+) -> JSONResponse:
+    """Re-check every hash, link and signature of the lot (and its ancestors)."""
+    body: dict[str, Any] = {"lot_id": lot_id, "ancestors": ancestors}
+    try:
+        report = services.checks.verify(lot_id, ancestors=ancestors)
+    except ChainBrokenError as exc:
+        brk = exc.brk
+        failure = {**brk.__dict__, "message": brk.sentence()}
+        return JSONResponse({**body, "intact": False, "failure": failure})
+    return JSONResponse({**body, "intact": True, "records": report.records, "lots": list(report.lots)})
+
+
+def _lineage(services: ServicesDep, lot_id: str, direction: str) -> dict[str, Any]:
+    return {"lot_id": lot_id, direction: [info.to_json() for info in services.records.lineage(lot_id, direction)]}
+
+
+@router.get("/lots/{lot_id}/ancestors", response_model=models.LineageOut, responses=ERRORS)
+def ancestors(lot_id: str, services: ServicesDep) -> dict[str, Any]:
+    """Every lot this lot was made from, transitively, nearest first: back to the plots."""
+    return _lineage(services, lot_id, "ancestors")
+
+
+@router.get("/lots/{lot_id}/descendants", response_model=models.LineageOut, responses=ERRORS)
+def descendants(lot_id: str, services: ServicesDep) -> dict[str, Any]:
+    """Every lot made from this lot, transitively, nearest first. For a recall: every batch and box
+    downstream of a contaminated harvest, in one call."""
+    return _lineage(services, lot_id, "descendants")
+
+
+@router.get(
+    "/lots/{lot_id}/bundle",
+    responses={
+        200: {"content": {"application/json": {}}, "description": "docs/FORMAT.md bundle"},
+        **ERRORS,
+        **NOT_LOGGED,
+    },
+)
+def lot_bundle(lot_id: str, request: Request, services: ServicesDep, caches: CachesDep) -> Response:
+    """The lot's offline proof bundle: its history and its ancestors' as far as the latest checkpoint
+    covers them, with inclusion proofs into it (503 with ``Retry-After`` while no checkpoint covers the
+    lot yet). Built again only when the log has changed (every scan page fetches it); an ETag lets
+    browsers and CDNs revalidate with ``If-None-Match`` instead of downloading it again."""
+    state = services.log.state()
+    cached = caches.bundles.get(lot_id, version=state)
+    if cached is None:
+        data = services.bundles.bundle(lot_id).to_bytes()
+        # compressed once per log state (a third of the size, for phones on a weak connection)
+        packed, digest = gzip.compress(data, 9, mtime=0), hashlib.sha256(data).hexdigest()[:32]
+        cached = caches.bundles.put(lot_id, (data, packed, digest), version=state)
+    data, packed, digest = cached
+    zipped = accepts_gzip(request.headers.get("accept-encoding", ""))
+    etag = f'"{digest}-gzip"' if zipped else f'"{digest}"'  # one ETag per representation (RFC 9110 §8.8.3)
+    headers = {"ETag": etag, "Cache-Control": "public, max-age=60", "Vary": "Accept-Encoding"}
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers=headers)
+    if zipped:
+        return Response(packed, media_type="application/json", headers={**headers, "Content-Encoding": "gzip"})
+    return Response(data, media_type="application/json", headers=headers)
+
+
+@router.get("/lots/{lot_id}/findings", response_model=models.FindingsOut, responses=ERRORS)
+def lot_findings(
+    lot_id: str,
+    services: ServicesDep,
+    ancestors: bool = Query(True, description="also every lot this lot was made from (a box: back to its plots)"),
+) -> dict[str, Any]:
+    """What the soft rules found in the lot's events (and its ancestors'): stored when each event was
+    appended, never dropped; `ginseng-trace check` recomputes them from the records."""
+    found = services.records.findings(lot_id, ancestors=ancestors)
+    return {"lot_id": lot_id, "ancestors": ancestors, "findings": [f.to_json(rules_config()) for f in found]}

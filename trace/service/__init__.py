@@ -1,0 +1,122 @@
+"""Use cases: the only room that combines the chain, the ginseng domain and storage.
+
+One small class a use case, each over the store's unit of work (``store.Store``): each public method runs in
+transactions it asks the store for; nothing below it commits. :class:`Services` wires them for one database.
+
+=================  ===========================================================================
+``appending``      submitting signed events: check, snapshot, decide (``decision``, pure), write
+``actor_keys``     registering and revoking actors' keys
+``records``        records, a lot's history and public history, stored findings, lineage
+``checks``         ``check`` (the rules replayed) and ``verify`` (every hash, link and signature)
+``log``            the transparency log's reads: state, checkpoints, proofs, tiles, lot-heads map
+``checkpoints``    the checkpointer: the only use case that signs checkpoints
+``witnessing``     witnesses' cosignatures, and asking witnesses for them
+``bundles``        a lot's offline proof bundle
+``scans``          the scan counter, with its own write-behind lifecycle
+``errors``         refusals and failures; ``views``: what the use cases return; ``cache``: the one cache
+=================  ===========================================================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+
+from ..chain.errors import SignatureError
+from ..chain.keys import SignerKey, VerifierKey
+from ..events.findings import Finding
+from ..events.rules import RuleViolationError
+from ..store import Store
+from .actor_keys import ActorKeys
+from .appending import Appending
+from .bundles import Bundles
+from .checkpoints import Checkpointer
+from .checks import Checks
+from .errors import (
+    ConflictError,
+    IntegrityError,
+    KeyNotValidError,
+    NotFoundError,
+    NotLoggedYetError,
+    RefusedError,
+    UnknownKeyError,
+    UnknownLotError,
+)
+from .log import TransparencyLog
+from .records import Records
+from .scans import ScanCounter
+from .views import Appended, CheckpointView, CheckReport, LogKeyPeriod, LotInfo, RecordView
+from .witnessing import Cosignatures
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Services:
+    """Every use case over one store, wired once. It holds no behaviour of its own: a change goes to the
+    use case's own module."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        clock: Clock = utc_now,
+        dev_signer: SignerKey | None = None,
+        log_signer: SignerKey | None = None,
+        checkpoint_every: int = 1000,
+        checkpoint_seconds: float = 5.0,
+        witness_keys: Sequence[VerifierKey] = (),
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.log = TransparencyLog(store, checkpoint_seconds=checkpoint_seconds)
+        self.checkpointer = Checkpointer(store, self.log, log_signer, clock=clock, every=checkpoint_every)
+        self.keys = ActorKeys(store, self.log, clock=clock)
+        self.events = Appending(store, self.keys, self.log, self.checkpointer, clock=clock, dev_signer=dev_signer)
+        self.records = Records(store, self.log)
+        self.checks = Checks(store, self.log, clock=clock)
+        self.bundles = Bundles(store, self.log)
+        self.cosignatures = Cosignatures(store, self.log, witness_keys)
+        self.scans = ScanCounter(store, clock=clock)
+
+    @property
+    def log_signer(self) -> SignerKey | None:
+        return self.checkpointer.signer
+
+    @property
+    def dev_signer(self) -> SignerKey | None:
+        return self.events.dev_signer
+
+    @property
+    def witness_keys(self) -> tuple[VerifierKey, ...]:
+        return self.cosignatures.witness_keys
+
+    def close(self) -> None:
+        """Write the scans still pending; the store stays open for its owner to close."""
+        self.scans.close()
+
+
+__all__ = [
+    "Appended",
+    "CheckReport",
+    "CheckpointView",
+    "ConflictError",
+    "Finding",
+    "IntegrityError",
+    "KeyNotValidError",
+    "LogKeyPeriod",
+    "LotInfo",
+    "NotFoundError",
+    "NotLoggedYetError",
+    "RecordView",
+    "RefusedError",
+    "RuleViolationError",
+    "Services",
+    "SignatureError",
+    "UnknownKeyError",
+    "UnknownLotError",
+    "utc_now",
+]

@@ -1,0 +1,112 @@
+"""The unit of work: read and write transactions over one database, and the only place that opens them.
+
+A write transaction starts with ``BEGIN IMMEDIATE`` on SQLite (the database's single writer lock) and takes
+the append lock on PostgreSQL (a transaction-scoped advisory lock), so that appenders, checkpoints and
+membership changes are serialised and every lot's chain stays linear. A write that the database aborts for
+a transient reason (a deadlock, a serialisation failure, a busy database) is run again from the start, a few
+times. Any other database failure reaches the caller as :class:`StoreError`, never as a driver exception.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TypeVar
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
+from ..chain.errors import Error
+from .db import WRITE, create_ledger_engine, migrate
+from .repository import LedgerRepository
+
+T = TypeVar("T")
+WRITE_ATTEMPTS = 3
+TRANSIENT_SQLSTATES = frozenset({"40001", "40P01"})  # serialization_failure, deadlock_detected
+
+
+class StoreError(Error):
+    """The database could not do what was asked (unreachable, refused, or failed); nothing was changed."""
+
+
+class TransientStoreError(StoreError):
+    """The database aborted a transaction for a reason that may pass: worth trying again."""
+
+
+def _transient(exc: SQLAlchemyError) -> bool:
+    orig = getattr(exc, "orig", None)
+    sqlstate = getattr(orig, "sqlstate", None)
+    return sqlstate in TRANSIENT_SQLSTATES or "database is locked" in str(orig or "")
+
+
+@contextmanager
+def _mapped() -> Iterator[None]:
+    """Driver errors as store errors: the edges (HTTP, CLI) map one store-level error."""
+    try:
+        yield
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+        text = f"database: {reason[0] if reason else type(exc).__name__}"
+        if isinstance(exc, DBAPIError) and _transient(exc):
+            raise TransientStoreError(text) from exc
+        raise StoreError(text) from exc
+
+
+class Store:
+    """One ledger database: its engine, and read and write transactions over it."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def open(cls, url: str, *, migrate_first: bool = True) -> Store:
+        """The store at ``url`` (``sqlite+pysqlite:///…`` or ``postgresql+psycopg://…``), migrated to head."""
+        with _mapped():
+            engine = create_ledger_engine(url)
+            if migrate_first:
+                migrate(engine)
+        return cls(engine)
+
+    @property
+    def engine_name(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return self.engine.dialect.name
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def reading(self) -> Iterator[LedgerRepository]:
+        """A read transaction: a consistent view of the ledger, never waiting for a writer (WAL on SQLite,
+        MVCC on PostgreSQL), rolled back at the end."""
+        with _mapped(), self.engine.connect() as conn:
+            yield LedgerRepository(conn)
+
+    @contextmanager
+    def writing(self) -> Iterator[LedgerRepository]:
+        """A write transaction holding the append lock; committed when the block ends, rolled back if it
+        raises. Prefer :meth:`write`, which also retries transient failures."""
+        with _mapped(), self.engine.connect() as conn, conn.execution_options(**WRITE).begin():
+            repo = LedgerRepository(conn)
+            repo.lock_for_append()
+            yield repo
+
+    def read(self, work: Callable[[LedgerRepository], T]) -> T:
+        """Run ``work`` in one read transaction and return what it returns."""
+        with self.reading() as repo:
+            return work(repo)
+
+    def write(self, work: Callable[[LedgerRepository], T], *, attempts: int = WRITE_ATTEMPTS) -> T:
+        """Run ``work`` in one write transaction (under the append lock) and commit; all of it is stored or
+        none. A transient abort runs ``work`` again from the start, so ``work`` must read what it decides on
+        inside the transaction."""
+        for attempt in range(1, attempts + 1):
+            try:
+                with self.writing() as repo:
+                    return work(repo)
+            except TransientStoreError:
+                if attempt == attempts:
+                    raise
+                time.sleep(0.01 * 2**attempt)
+        raise AssertionError("unreachable")  # pragma: no cover
