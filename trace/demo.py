@@ -1,7 +1,7 @@
 """A realistic demo data set: two garden growers and a forest cooperative, a
 multi-year crop, field work, harvests, a red-ginseng batch merged from two
 harvests, a quality test, packaging into serialised units, shipping, storage
-and sale (see ``../shared/DOMAIN.md``).
+and sale, at the trade's real magnitudes (see ``docs/DOMAIN.md`` §Demo data).
 
 The demo actors' keys are derived from their names, so every run produces the
 same keys and the same events: they are published demo keys and must never

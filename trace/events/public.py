@@ -1,8 +1,8 @@
 """What a consumer may see of a lot: its public history, drawn from its and its ancestors' events. Pure Python.
 
 Built by allow-list, never by removal: only the fields named here leave the
-ledger for the public page (DOMAIN.md, Roles: product type, root age, origin
-county, harvest year, processing method and date, batch, test summary,
+ledger for the public page (``docs/DOMAIN.md`` §Roles: product type, root
+age, origin county, harvest year, processing method and date, batch, test summary,
 storage advice, expiry, certifications, the company-level custody chain,
 food warnings, findings marked public). Plot coordinates, notes, invoice
 references, quantities held by each party and raw lab files never appear.

@@ -2,8 +2,9 @@
 
 Thresholds and each rule's severity live in ``schemas/rules.yaml`` so that a
 regulator can tune them without a code change; every rule there names its
-source in DOMAIN.md. A *hard* rule refuses the event; a *soft* rule lets it be
-stored and attaches a *finding*. Both are :class:`Finding` s naming the rule,
+source as sections of ``docs/DOMAIN.md`` (e.g. "docs/DOMAIN.md §Crop age").
+A *hard* rule refuses the event; a *soft* rule lets it be stored and attaches
+a *finding*. Both are :class:`~.findings.Finding` s naming the rule,
 the field (a JSON Pointer), the limit and the value, in English and Chinese.
 
 An :class:`Inspector` holds the states of the lots it has seen and judges each
