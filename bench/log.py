@@ -42,6 +42,7 @@ from ginseng_trace.chain.monitor import LogMonitor
 from ginseng_trace.chain.records import GENESIS, Record, sha256_hex
 from ginseng_trace.events import private_fields
 from ginseng_trace.service import Services
+from ginseng_trace.service.log import with_nodes
 from ginseng_trace.store import LedgerRepository, Store, create_ledger_engine, migrate, sqlite_url_for
 
 
@@ -223,12 +224,12 @@ def main() -> int:
         with engine.connect() as conn:
             repo = LedgerRepository(conn)
             db_proof = per_call_ms(
-                lambda r: Services._with_nodes(repo, lambda nd: inclusion_proof_from(r % n, n, nd)),
+                lambda r: with_nodes(repo, lambda nd: inclusion_proof_from(r % n, n, nd)),
                 500,
                 4,
             )
             db_cons = per_call_ms(
-                lambda r: Services._with_nodes(repo, lambda nd: consistency_proof_from(r % n + 1, n, nd)),
+                lambda r: with_nodes(repo, lambda nd: consistency_proof_from(r % n + 1, n, nd)),
                 500,
                 5,
             )

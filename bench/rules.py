@@ -28,7 +28,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ginseng_trace import service
+from ginseng_trace.service import decision as service
 from ginseng_trace.chain import Event, SignedEvent, SignerKey, sign_event
 from ginseng_trace.chain.times import format_utc
 from ginseng_trace.events import private_fields

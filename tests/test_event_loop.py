@@ -43,7 +43,8 @@ def test_reads_answer_at_once_while_a_post_waits_for_the_write_lock(engine: Engi
             poster = threading.Thread(target=lambda: posted.append(client.post("/api/v1/events", json=envelope(sale))))
             poster.start()
             time.sleep(0.5)  # the POST is now waiting for the lock
-            assert poster.is_alive() and not posted
+            assert poster.is_alive()
+            assert not posted
             started = time.monotonic()
             for path in ("/api/v1/lots/PK-2025-0931/history", "/api/v1/lots/PK-2025-0931/bundle", BOX):
                 assert client.get(path).status_code == 200, path

@@ -98,11 +98,11 @@ def test_the_page_pins_its_scripts_and_the_readme_names_the_verifiers_digest(sit
     import hashlib
 
     page = site.get(f"/01/{GTIN}/10/PK-2025-0931/21/0007").text
-    for script in ("verify.js", "place.js"):
+    for script in ("verify-core.js", "verify.js", "place.js"):
         body = site.get(f"/static/{script}").content
         pinned = "sha384-" + base64.b64encode(hashlib.sha384(body).digest()).decode()
         assert f'src="/static/{script}" integrity="{pinned}"' in page
-        if script == "verify.js":  # what an auditor compares with the script they read
+        if script in ("verify-core.js", "verify.js"):  # what an auditor compares with the scripts they read
             assert pinned in (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 
 
@@ -376,7 +376,6 @@ def test_a_repeated_scan_reads_nothing_and_other_processes_scans_show_within_sec
     database (another worker process) sees this one's scans once they are written and its cache expires."""
     from sqlalchemy import event
 
-
     statements: list[str] = []
     event.listen(demo.store.engine, "before_cursor_execute", lambda *a: statements.append(str(a[2])))
     demo.scans.record(GTIN, "PK-2025-0931", "0009", "长春")
@@ -439,7 +438,6 @@ def test_a_scan_never_waits_for_a_flush_that_is_writing(demo: Services, monkeypa
     """A label already tallied answers from that tally while a flush holds the database (its commit may
     take tens of milliseconds on PostgreSQL), counting this process's scans all the same."""
     import threading
-
 
     demo.scans.record(GTIN, "PK-2025-0931", "0050", "长春")
     monkeypatch.setattr(demo.scans._tallies, "max_age", 0.0)  # every tally is due to be read again

@@ -50,9 +50,7 @@ class BoundedCache(Generic[K, V]):
             self._entries[key] = (self._clock(), version, value)
         return value
 
-    def get_or_make(
-        self, key: K, make: Callable[[], V], version: Hashable = None, max_age: float | None = None
-    ) -> V:
+    def get_or_make(self, key: K, make: Callable[[], V], version: Hashable = None, max_age: float | None = None) -> V:
         """The fresh entry, or ``make()`` put in its place (two threads may both make it; one value wins)."""
         found = self.get(key, version, max_age)
         return found if found is not None else self.put(key, make(), version)
