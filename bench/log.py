@@ -118,6 +118,7 @@ def bundle_verify_ms(tmp: Path) -> tuple[int, float]:
         reading = {"warehouse": "cold store", "readings": [{"at": "2025-09-19T00:00:00Z", "temperature_c": 3.0}]}
         add(i, "HV-1", "store", f"2025-09-{19 + (i - 120) // 8:02d}T{(i - 120) % 8:02d}:00:00Z", reading, [])
     ledger.events.append_batch(events)
+    ledger.checkpointer.publish()
     data = ledger.bundles.bundle("HV-1").to_bytes()
     keys = [log_key.verifier()]
     report = verify_bundle(data, keys)
