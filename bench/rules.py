@@ -28,13 +28,13 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ginseng_trace.service import decision as service
 from ginseng_trace.chain import Event, SignedEvent, SignerKey, sign_event
 from ginseng_trace.chain.times import format_utc
 from ginseng_trace.events import private_fields
 from ginseng_trace.events.findings import Finding
 from ginseng_trace.events.rules import Inspector, rules_config
 from ginseng_trace.service import Services
+from ginseng_trace.service import decision as service
 from ginseng_trace.store import Store, create_ledger_engine, migrate
 
 sys.path.insert(0, os.path.dirname(__file__))
