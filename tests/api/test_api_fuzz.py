@@ -13,7 +13,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
-from schemathesis.checks import not_a_server_error
+from schemathesis.checks import not_a_server_error, response_schema_conformance
 from sqlalchemy import Engine
 
 from ginseng_trace.api import create_app
@@ -37,6 +37,7 @@ def api_schema(engine: Engine) -> Iterator[Any]:
     assert ledger.verify().records >= records  # whatever was sent: nothing lost, nothing corrupted
 
 
+@pytest.mark.slow
 def test_no_request_makes_a_server_error(api_schema: Any) -> None:
     """Every operation, 40 generated requests each (schemathesis' own pytest plugin does not run under this
     pytest, so its strategies are driven here)."""
@@ -49,7 +50,7 @@ def test_no_request_makes_a_server_error(api_schema: Any) -> None:
         @given(case=cases)
         @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), database=None)
         def answers_without_a_server_error(case: Any) -> None:
-            case.call_and_validate(checks=[not_a_server_error])
+            case.call_and_validate(checks=[not_a_server_error, response_schema_conformance])
 
         answers_without_a_server_error()
 
@@ -60,6 +61,7 @@ queries = st.dictionaries(
 )
 
 
+@pytest.mark.slow
 def test_no_scanned_code_makes_a_server_error(demo: Ledger) -> None:
     """The resolver's paths are not in the OpenAPI description (a label's URI is the product's identity):
     random codes, paths and query parameters get a page, never a server error."""

@@ -33,9 +33,13 @@ CHROMIUM = os.environ.get("TRACE_TEST_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(os.environ.get("TRACE_TEST_ARTIFACTS", Path(__file__).resolve().parents[2] / "test-artifacts"))
 LOG_KEY = SignerKey("ginseng.test/log", bytes(range(32)))
 
-pytestmark = pytest.mark.skipif(
-    not shutil.which(CHROMIUM), reason=f"{CHROMIUM} not found: install Debian's chromium (.ci/run does)"
-)
+pytestmark = [
+    pytest.mark.skipif(
+        not shutil.which(CHROMIUM), reason=f"{CHROMIUM} not found: install Debian's chromium (.ci/run does)"
+    ),
+    pytest.mark.browser,
+    pytest.mark.slow,
+]
 
 
 @pytest.fixture

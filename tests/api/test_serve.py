@@ -9,6 +9,9 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
+
+pytestmark = pytest.mark.slow  # a separate process or a whole bench per test
 
 
 def free_port() -> int:

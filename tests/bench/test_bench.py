@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # a separate process or a whole bench per test
+
+
 BENCH = Path(__file__).resolve().parents[2] / "bench"
 
 

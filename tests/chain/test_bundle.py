@@ -152,6 +152,7 @@ def test_cosignatures_must_come_from_accepted_witnesses(demo: Ledger) -> None:
     assert len(demo.latest_checkpoint().cosignatures) == 1
 
 
+@pytest.mark.slow
 def test_cli_bundle_and_offline_verification(
     database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

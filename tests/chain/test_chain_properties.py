@@ -77,6 +77,7 @@ def build(ops: list[tuple[int, set[int]]]) -> list[StoredEntry]:
     return entries
 
 
+@pytest.mark.slow
 @given(operations)
 def test_sealed_chains_verify(ops: list[tuple[int, set[int]]]) -> None:
     entries = build(ops)

@@ -216,6 +216,7 @@ def test_disclosures_cannot_be_rewritten(engine: Engine, ledger: Ledger, grower:
 # -- the envelope over HTTP and the CLI ---------------------------------------------------
 
 
+@pytest.mark.slow
 def test_the_cli_shows_private_members_only_when_asked(database_url: str, tmp_path: Any, monkeypatch: Any) -> None:
     from ..tools.test_cli import run
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -15,6 +16,7 @@ from ..lifecycle import NOW, Story, judge_all, lifecycles
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(lifecycles())
 def test_valid_lifecycles_are_accepted_without_findings(story: Story) -> None:
@@ -135,6 +137,7 @@ MUTATIONS: list[Callable[[Story, st.DrawFn], tuple[int, str]]] = [
 ]
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(lifecycles(), st.sampled_from(MUTATIONS), st.data())
 def test_one_changed_fact_fires_the_right_rule(

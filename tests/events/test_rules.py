@@ -143,6 +143,7 @@ def test_chronology_accepts_exactly_the_non_decreasing_sequences(offsets: list[i
         last = moment
 
 
+@pytest.mark.slow
 def test_the_cli_reports_a_refusal_in_one_line(database_url: str, tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     from ..conftest import demo_shop_sale
     from ..tools.test_cli import run

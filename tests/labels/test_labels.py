@@ -307,6 +307,7 @@ def test_a_lot_without_a_gtin_has_a_local_label_and_page(site: httpx.Client) -> 
     assert site.get("/lot/%E4%BA%BA").status_code == 400
 
 
+@pytest.mark.slow
 def test_labels_on_the_command_line(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from ..tools.test_cli import run
 

@@ -149,6 +149,7 @@ def test_our_modules_equal_the_qrcode_librarys_own(data: str, error: str) -> Non
     assert qr.matrix(data, error) == qrcode_reference(data, error)
 
 
+@pytest.mark.slow
 def test_every_version_and_level_equals_the_qrcode_librarys_own() -> None:
     capacity = {"L": 2953, "M": 2331, "Q": 1663, "H": 1273}  # bytes at version 40
     for error, most in capacity.items():

@@ -163,6 +163,7 @@ def test_lot_states_are_derived_and_rebuilt_from_the_records(engine: Engine, dem
     assert len(demo.findings()) == 1  # nothing stored twice
 
 
+@pytest.mark.slow
 def test_check_on_the_command_line(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from ..tools.test_cli import run
 

@@ -116,6 +116,7 @@ def test_a_record_sealed_after_its_key_was_revoked_is_caught(engine: Engine, tim
         verify_bundle(json.dumps(doc).encode(), [LOG_KEY.verifier()])
 
 
+@pytest.mark.slow
 def test_cli_register_with_expiry_and_revoke(
     database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -136,6 +137,7 @@ def test_cli_register_with_expiry_and_revoke(
     assert "already revoked" in again.stderr
 
 
+@pytest.mark.slow
 def test_log_key_rotation(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Rotating the log key: new checkpoints use the new key, old ones stay verifiable with the old,
     the periods are published, and the retired key cannot be put back to work."""

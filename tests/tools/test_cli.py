@@ -15,6 +15,8 @@ from ginseng_trace.store import create_ledger_engine
 
 from ..service.test_ledger import drop_append_only_triggers
 
+pytestmark = pytest.mark.slow  # a separate process or a whole bench per test
+
 
 @pytest.fixture(autouse=True)
 def _private_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -199,6 +199,7 @@ def forging_log(ledger: Ledger, extension: str) -> FastAPI:
     return app
 
 
+@pytest.mark.slow
 def test_the_cli_monitors_and_catches_a_forged_lot_heads_map(logged: Ledger, tmp_path: Path) -> None:
     state, key = tmp_path / "monitor.json", LOG.verifier().text()
     with LiveServer(create_app(logged)) as server:

@@ -209,6 +209,7 @@ def serve() -> Iterator[Callable[[dict[str, str], str], str]]:
         process.wait(30)
 
 
+@pytest.mark.slow
 def test_witness_and_log_in_separate_processes(
     database_url: str,
     tmp_path: Path,
