@@ -104,10 +104,13 @@ class SchemaChecked:
         await self.app(scope, receive, recording)
 
     def _check(self, scope: Scope, start: Message, body: bytes) -> None:
-        schemas = self.schemas()
-        if schemas is None or scope["method"] == "HEAD":
-            return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in start.get("headers", [])}
+        media = headers.get("content-type", "").split(";", maxsplit=1)[0].strip().lower()
+        if media not in JSON_TYPES or scope["method"] == "HEAD":
+            return
+        schemas = self.schemas()  # the app's description is built at the first JSON response, not before
+        if schemas is None:
+            return
         if headers.get("content-encoding") == "gzip":
             body = gzip.decompress(body)
         self.mismatches += schemas.problems(

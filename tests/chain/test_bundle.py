@@ -6,7 +6,9 @@ import dataclasses
 import json
 import random
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
@@ -62,7 +64,7 @@ def test_wrong_keys_are_refused(demo: Ledger) -> None:
         verify_bundle(data, [LOG_KEY.verifier()], [LOG_KEY.verifier()])
 
 
-def edit(data: bytes, change) -> bytes:  # type: ignore[no-untyped-def]
+def edit(data: bytes, change: Callable[[Any], object]) -> bytes:
     doc = json.loads(data)
     change(doc)
     return json.dumps(doc, ensure_ascii=False).encode()
@@ -88,7 +90,9 @@ def edit(data: bytes, change) -> bytes:  # type: ignore[no-untyped-def]
         (lambda d: d["entries"][0].update(event=d["entries"][0]["event"].replace("}", " }", 1)), "event hash"),
     ],
 )
-def test_forged_truncated_and_reordered_bundles_are_refused(demo: Ledger, change, why: str | None) -> None:  # type: ignore[no-untyped-def]
+def test_forged_truncated_and_reordered_bundles_are_refused(
+    demo: Ledger, change: Callable[[Any], object], why: str | None
+) -> None:
     data = edit(demo.bundle("PK-2025-0931").to_bytes(), change)
     if why is None:
         assert verify_bundle(data, [LOG_KEY.verifier()]).lot == "HV-2025-FS-0017"

@@ -45,6 +45,7 @@ json_values = st.recursive(
 )
 
 
+@pytest.mark.slow
 @given(
     payload=st.dictionaries(st.text(min_size=1, max_size=10).filter(lambda n: n not in (SD, "...")), json_values),
     data=st.data(),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -46,14 +47,14 @@ def test_roots_match_the_vectors(size: int) -> None:
 
 
 @pytest.mark.parametrize("case", V["inclusion"], ids=lambda c: f"{c['leaf_index']}-of-{c['tree_size']}")
-def test_inclusion_vectors(case: dict) -> None:  # type: ignore[type-arg]
+def test_inclusion_vectors(case: dict[str, Any]) -> None:
     proof = inclusion_proof(LEAVES[: case["tree_size"]], case["leaf_index"])
     assert [p.hex() for p in proof] == case["proof"]
     verify_inclusion(h(case["leaf_hash"]), case["leaf_index"], case["tree_size"], proof, h(case["root"]))
 
 
 @pytest.mark.parametrize("case", V["consistency"], ids=lambda c: f"{c['size1']}-to-{c['size2']}")
-def test_consistency_vectors(case: dict) -> None:  # type: ignore[type-arg]
+def test_consistency_vectors(case: dict[str, Any]) -> None:
     proof = consistency_proof(LEAVES[: case["size2"]], case["size1"])
     assert [p.hex() for p in proof] == case["proof"]
     verify_consistency(case["size1"], case["size2"], proof, h(case["root1"]), h(case["root2"]))

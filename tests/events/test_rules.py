@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
 import pytest
@@ -144,7 +145,9 @@ def test_chronology_accepts_exactly_the_non_decreasing_sequences(offsets: list[i
 
 
 @pytest.mark.slow
-def test_the_cli_reports_a_refusal_in_one_line(database_url: str, tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def test_the_cli_reports_a_refusal_in_one_line(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from ..conftest import demo_shop_sale
     from ..tools.test_cli import run
 

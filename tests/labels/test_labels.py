@@ -66,6 +66,7 @@ def text_of(html: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 
+@pytest.mark.slow
 def test_a_scanned_label_opens_the_lots_history(site: httpx.Client) -> None:
     url = scan_label(site, "0007")
     assert url == f"{site.base_url}/01/{GTIN}/10/PK-2025-0931/21/0007"
@@ -121,6 +122,7 @@ def test_json_linkset_and_the_resolver_description(site: httpx.Client) -> None:
     assert site.get("/.well-known/gs1resolver").json()["supportedPrimaryKeys"] == ["01"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("path", "status", "says"),
     [
@@ -239,6 +241,7 @@ def test_a_recalled_lot_shows_the_banner(demo: Ledger) -> None:
     assert "Cd above limit" in page.text
 
 
+@pytest.mark.slow
 def test_label_sheets_for_a_packaging_run(site: httpx.Client) -> None:
     first = site.get("/api/v1/lots/PK-2025-0931/labels.svg")
     assert first.status_code == 200
@@ -252,6 +255,7 @@ def test_label_sheets_for_a_packaging_run(site: httpx.Client) -> None:
     assert site.get("/api/v1/lots/HV-2025-FS-0017/label.png", params={"serial": "1"}).status_code == 404
 
 
+@pytest.mark.slow
 def test_the_whole_run_as_one_pdf_whose_labels_open_their_pages(site: httpx.Client) -> None:
     import pypdfium2
 

@@ -47,6 +47,7 @@ def client(ledger: Ledger) -> Iterator[httpx.Client]:
         yield client
 
 
+@pytest.mark.slow
 def test_a_whole_lifecycle_through_the_api(ledger: Ledger, client: httpx.Client) -> None:
     """Grower, carrier, processor, lab and shop record the standard lifecycle over HTTP; a regulator
     then inspects the box: its ancestry back to the plot, its verification, and its (absent) findings.

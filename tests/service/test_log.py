@@ -46,6 +46,7 @@ def all_leaves(engine: Engine) -> list[bytes]:
         return [leaf_hash(r.record_bytes) for r in LedgerRepository(conn).all_records()]
 
 
+@pytest.mark.slow
 def test_the_stored_tree_matches_the_records(engine: Engine, logged: Ledger) -> None:
     leaves = all_leaves(engine)
     assert logged.tree_size() == len(leaves) == 13
@@ -84,6 +85,7 @@ def test_refusals(engine: Engine, logged: Ledger) -> None:
         Ledger(engine).publish_checkpoint()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("table", ["log_nodes", "checkpoints"])
 def test_log_tables_are_append_only(engine: Engine, logged: Ledger, table: str) -> None:
     for statement in (

@@ -5,7 +5,9 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from ginseng_trace.chain import GENESIS
+import pytest
+
+from ginseng_trace.chain import GENESIS, SignedEvent
 from ginseng_trace.service import Appended, Ledger
 
 from ..conftest import Actor
@@ -14,6 +16,7 @@ WRITERS = 24
 EVENTS_PER_WRITER = 5
 
 
+@pytest.mark.slow
 def test_concurrent_writers_keep_one_linear_chain(ledger: Ledger, grower: Actor) -> None:
     ledger.append(grower.sign("LOT-HOT", "register_plot", event_id="genesis"))
     start = threading.Barrier(WRITERS)
@@ -22,7 +25,7 @@ def test_concurrent_writers_keep_one_linear_chain(ledger: Ledger, grower: Actor)
         for w in range(WRITERS)
     ]
 
-    def writer(events: list) -> list[Appended]:  # type: ignore[type-arg]
+    def writer(events: list[SignedEvent]) -> list[Appended]:
         start.wait()
         # each append is its own transaction on its own pooled connection; retries are idempotent
         return [ledger.append(e) for e in events] + [ledger.append(events[0])]

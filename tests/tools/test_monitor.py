@@ -221,6 +221,7 @@ def test_the_cli_monitors_and_catches_a_forged_lot_heads_map(logged: Ledger, tmp
     assert "cannot read the monitor state" in bad.stderr
 
 
+@pytest.mark.slow
 def test_a_checkpoint_not_signed_by_the_log_key_is_a_mismatch(logged: Ledger) -> None:
     other = SignerKey("ginseng.test/log", bytes(range(1, 33))).verifier().text()
     with LiveServer(create_app(logged)) as server:

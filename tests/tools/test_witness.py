@@ -12,6 +12,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -279,7 +280,7 @@ def test_witness_and_log_in_separate_processes(
     assert both["cosigned"] != both["offered"]
 
 
-def _sign(key_path: Path, event: dict, env: dict[str, str]) -> str:  # type: ignore[type-arg]
+def _sign(key_path: Path, event: dict[str, Any], env: dict[str, str]) -> str:
     done = subprocess.run(
         [sys.executable, "-m", "ginseng_trace.cli", "sign", "--key", str(key_path), "-"],
         input=json.dumps(event),
@@ -292,6 +293,7 @@ def _sign(key_path: Path, event: dict, env: dict[str, str]) -> str:  # type: ign
     return done.stdout
 
 
+@pytest.mark.slow
 def test_the_log_pushes_checkpoints_to_a_c2sp_witness(engine: object, grower: object, tmp_path: Path) -> None:
     """The log as a tlog-witness client, against a witness served over HTTP (ours, speaking the protocol)."""
     from ginseng_trace.api import create_app
