@@ -36,7 +36,10 @@ class ResponseSchemas:
         for template in spec.get("paths", {}):
             pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template))
             self._routes.append((re.compile(f"^{pattern}$"), template.count("{"), template))
-        self._routes.sort(key=lambda r: r[1])  # literal segments win over templated ones
+            if template.endswith("}"):  # a last parameter may be a path ({path:path}, as the tiles' is)
+                spanning = re.sub(r"\[\^/\]\+$", ".+", pattern)
+                self._routes.append((re.compile(f"^{spanning}$"), 100 + template.count("{"), template))
+        self._routes.sort(key=lambda r: r[1])  # literal segments win over templated ones, single segments over paths
         self._validators: dict[tuple[str, str, str, str], Any] = {}
 
     def operation(self, method: str, path: str) -> tuple[str, dict[str, Any]] | None:
