@@ -135,7 +135,7 @@ def plain_insert_rate(engine: Engine, events: list[SignedEvent], batch: int) -> 
         start = time.perf_counter()
         for at in range(0, len(part), batch):
             with engine.begin() as conn:
-                conn.execute(plain.insert(), part[at : at + batch])
+                conn.execute(plain.insert(), part[at : at + batch])  # type: ignore[arg-type]
         return rate(len(part), time.perf_counter() - start)
 
     return rounds(rows, measure)

@@ -27,6 +27,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from ginseng_trace.chain import Event, SignerKey, sign_event
 from ginseng_trace.chain.bundle import verify_bundle
@@ -92,7 +93,7 @@ def bundle_verify_ms(tmp: Path) -> tuple[int, float]:
     kid = grower.verifier().key_id_hex
     events = []
 
-    def add(i: int, lot: str, kind: str, at: str, payload: dict[str, object], inputs: list[str]) -> None:
+    def add(i: int, lot: str, kind: str, at: str, payload: dict[str, Any], inputs: list[str]) -> None:
         body = {
             "event_id": f"b{i}",
             "lot_id": lot,

@@ -206,14 +206,14 @@ def ingest(
     ledger = Services(Store(engine), log_signer=SignerKey("bench.test/log", bytes(32)), checkpoint_every=1000)
     for key in keys:
         ledger.keys.register(key.verifier())
-    service.Inspector = Inspector if rules else NoRules  # type: ignore[misc, assignment]
+    service.Inspector = Inspector if rules else NoRules  # type: ignore[attr-defined, assignment]
     try:
         start = time.perf_counter()
         for at in range(0, len(events), batch):
             ledger.events.append_batch(events[at : at + batch])
         return rate(len(events), time.perf_counter() - start), ledger
     finally:
-        service.Inspector = Inspector  # type: ignore[misc]
+        service.Inspector = Inspector  # type: ignore[attr-defined]
 
 
 def main() -> None:

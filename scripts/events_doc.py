@@ -1,6 +1,6 @@
 """Generate docs/EVENTS.md from the schemas in schemas/ (``--check`` only compares).
 
-tests/test_catalogue.py asserts the document is what this script writes, so
+tests/events/test_catalogue.py asserts the document is what this script writes, so
 the catalogue and its documentation cannot drift apart.
 """
 

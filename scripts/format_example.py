@@ -1,7 +1,7 @@
 """Regenerate the worked example in docs/FORMAT.md (``--check`` only compares).
 
 Everything in the example is derived from fixed inputs, so the output never
-changes unless the byte format does; tests/test_format_doc.py asserts that the
+changes unless the byte format does; tests/chain/test_format_doc.py asserts that the
 document holds exactly what this script produces.
 """
 

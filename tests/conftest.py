@@ -20,9 +20,19 @@ from ginseng_trace.events import catalogue, private_fields
 from ginseng_trace.service import Services
 from ginseng_trace.store import Store, create_ledger_engine, migrate, sqlite_url_for
 
+from .openapi_check import SchemaChecked
+
 POSTGRES_URL = os.environ.get("TRACE_TEST_POSTGRES_URL")
 VECTORS = Path(__file__).resolve().parent / "vectors"
 NO_POSTGRES = "TRACE_TEST_POSTGRES_URL is not set: PostgreSQL tests need a server (CI sets it)"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test that drives Chromium (through a ``browser`` fixture) is a ``browser`` test, and slow."""
+    for item in items:
+        if "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.slow)
 
 
 def postgres_schema_url(base: str, schema: str) -> str:
@@ -157,7 +167,9 @@ def grower(ledger: Services) -> Actor:
 
 
 class LiveServer:
-    """An ASGI app served by uvicorn on a loopback port in a background thread: real HTTP."""
+    """An ASGI app served by uvicorn on a loopback port in a background thread: real HTTP. Every JSON response
+    it sends is checked against the response schema the app's OpenAPI documents (tests/openapi_check.py): the
+    test fails when the server stops if any did not match."""
 
     def __init__(self, app: Any = None, *, factory: Callable[[str], Any] | None = None) -> None:
         """Serve ``app``, or the app ``factory`` builds for the server's own URL (for absolute links)."""
@@ -169,7 +181,8 @@ class LiveServer:
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._sock.bind(("127.0.0.1", 0))
         self.url = f"http://127.0.0.1:{self._sock.getsockname()[1]}"
-        config = uvicorn.Config(factory(self.url) if factory else app, log_level="warning", lifespan="on")
+        self.checked = SchemaChecked(factory(self.url) if factory else app)
+        config = uvicorn.Config(self.checked, log_level="warning", lifespan="on")
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._sock]}, daemon=True)
 
@@ -188,6 +201,10 @@ class LiveServer:
         self._server.should_exit = True
         self._thread.join(10)
         self._sock.close()
+        if exc[0] is None:
+            assert not self.checked.mismatches, "responses not as their OpenAPI schema says:\n" + "\n".join(
+                self.checked.mismatches
+            )
 
 
 def demo_actor(name: str) -> Actor:

@@ -169,7 +169,7 @@ def lifecycles(draw: st.DrawFn) -> Story:
     groups = [[lot for lot, _ in harvests]] if draw(st.booleans()) else [[lot] for lot, _ in harvests]
     batches: list[tuple[str, float]] = []
     for b, group in enumerate(groups):
-        quantities = [
+        quantities: list[dict[str, Any]] = [
             {"lot": lot, "value": round(held[lot] * draw(st.floats(0.5, 1.0)), 3), "unit": "kg"} for lot in group
         ]
         total = sum(q["value"] for q in quantities)

@@ -1,0 +1,56 @@
+"""The event loop never waits on the database: while another connection holds the write lock, a POST that
+must wait for it waits in the thread pool, and every read (the API, the scan page) still answers at once."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import httpx
+from sqlalchemy import Engine
+
+from ginseng_trace.api import create_app
+from ginseng_trace.chain import SignerKey
+from ginseng_trace.demo import load_demo
+from ginseng_trace.service import Services
+from ginseng_trace.store import Store
+
+from ..conftest import LiveServer, demo_actor
+from .test_api import envelope
+
+LOG = SignerKey("ginseng.test/log", bytes(range(32)))
+BOX = "/01/06975123400010/10/PK-2025-0931/21/0007"
+
+
+@contextmanager
+def write_lock_held_elsewhere(engine: Engine) -> Iterator[None]:
+    """Hold the ledger's write lock from another connection, as a second server or a CLI append would
+    (BEGIN IMMEDIATE on SQLite, the append lock on PostgreSQL)."""
+    with Store(engine).writing():
+        yield
+
+
+def test_reads_answer_at_once_while_a_post_waits_for_the_write_lock(engine: Engine) -> None:
+    services = Services(Store(engine), log_signer=LOG)
+    load_demo(services)
+    shop = demo_actor("changchun-herb-shop")
+    sale = shop.sign("PK-2025-0931", "sell", occurred_at="2025-11-21T07:30:00Z", payload={"units": 1})
+    with LiveServer(create_app(services)) as server, httpx.Client(base_url=server.url, timeout=30) as client:
+        posted: list[httpx.Response] = []
+        with write_lock_held_elsewhere(engine):
+            poster = threading.Thread(target=lambda: posted.append(client.post("/api/v1/events", json=envelope(sale))))
+            poster.start()
+            time.sleep(0.5)  # the POST is now waiting for the lock
+            assert poster.is_alive()
+            assert not posted
+            started = time.monotonic()
+            for path in ("/api/v1/lots/PK-2025-0931/history", "/api/v1/lots/PK-2025-0931/bundle", BOX):
+                assert client.get(path).status_code == 200, path
+            assert client.get("/api/v1/log/checkpoint").status_code == 200
+            elapsed = time.monotonic() - started
+            assert elapsed < 2.0, f"reads took {elapsed:.1f} s while a POST waited for the write lock"
+            assert poster.is_alive()  # still waiting: the reads did not wait behind it
+        poster.join(30)
+        assert [r.status_code for r in posted] == [201]

@@ -1,0 +1,103 @@
+"""C2SP tlog-tiles: the tree served as immutable tiles, from which a client rebuilds the signed root."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from sqlalchemy import Engine
+
+from ginseng_trace.api import create_app
+from ginseng_trace.api.routes.log import tile_index as _tile_path
+from ginseng_trace.chain import MalformedError
+from ginseng_trace.chain.keys import SignerKey
+from ginseng_trace.chain.merkle import leaf_hash, range_hash, root_hash
+from ginseng_trace.chain.monitor import tile_path
+from ginseng_trace.chain.note import open_checkpoint
+from ginseng_trace.service import Services
+from ginseng_trace.store import Store
+
+from ..conftest import Actor, LiveServer
+
+LOG = SignerKey("ginseng.test/log", bytes(range(32)))
+SIZE = 600  # two full level-0 tiles, a partial one of width 88, and a partial level-1 tile of width 2
+
+
+def test_tile_paths() -> None:
+    assert tile_path(1234067) == "x001/x234/067"
+    assert _tile_path("x001/x234/067") == (1234067, None)
+    assert _tile_path("067.p/12") == (67, 12)
+    for bad in ("67", "x001/067/x234", "067.p/0", "067.p/256", "067.p/012", "x01/067"):
+        with pytest.raises(MalformedError):
+            _tile_path(bad)
+
+
+@pytest.fixture
+def client(engine: Engine, grower: Actor) -> Iterator[httpx.Client]:
+    ledger = Services(Store(engine), log_signer=LOG, checkpoint_every=10**9)
+    ledger.keys.register(grower.key.verifier())
+    ledger.events.append_batch(
+        [
+            grower.sign(f"LOT-{i % 7}", "register_plot" if i < 7 else "field_operation", payload={"note": str(i)})
+            for i in range(SIZE)
+        ]
+    )
+    ledger.checkpointer.publish()
+    with LiveServer(create_app(ledger)) as server, httpx.Client(base_url=server.url + "/api/v1/log") as client:
+        yield client
+
+
+def test_a_client_rebuilds_the_checkpoint_root_from_tiles(client: httpx.Client) -> None:
+    checkpoint, _, _ = open_checkpoint(client.get("/checkpoint").text, [LOG.verifier()])
+    assert checkpoint.size == SIZE
+    fetched: dict[str, bytes] = {}
+
+    def get(path: str) -> bytes:
+        if path not in fetched:
+            response = client.get(path)
+            assert response.status_code == 200, (path, response.text)
+            assert response.headers["cache-control"] == "public, max-age=31536000, immutable"
+            fetched[path] = response.content
+        return fetched[path]
+
+    def tile(level: int, index: int) -> list[bytes]:
+        """Tile ``index`` at ``level`` as the checkpoint's size requires it: full, or partial."""
+        full, partial = divmod(checkpoint.size // 256**level, 256)
+        data = get(
+            f"/tile/{level}/{tile_path(index)}" if index < full else f"/tile/{level}/{tile_path(index, partial)}"
+        )
+        return [data[i : i + 32] for i in range(0, len(data), 32)]
+
+    def node(level: int, index: int) -> bytes:
+        """A complete subtree's hash, from the tile holding its 2**(level % 8) descendants at level 8*(level//8)."""
+        tile_level, height = divmod(level, 8)
+        first = index << height
+        hashes = tile(tile_level, first // 256)
+        offset = first % 256
+        return root_hash(hashes[offset : offset + (1 << height)]) if height else hashes[offset]
+
+    assert range_hash(0, SIZE, node) == checkpoint.root
+    # the entry bundles hash to the level-0 tiles
+    leaves = []
+    for index, width in ((0, None), (1, None), (2, 88)):
+        bundle = get(f"/tile/entries/{tile_path(index, width)}")
+        while bundle:
+            length = int.from_bytes(bundle[:2], "big")
+            leaves.append(leaf_hash(bundle[2 : 2 + length]))
+            bundle = bundle[2 + length :]
+    assert leaves == tile(0, 0) + tile(0, 1) + tile(0, 2)
+    # a level-1 hash is the root of the full level-0 tile below it
+    assert tile(1, 0)[1] == root_hash(tile(0, 1))
+
+
+def test_tiles_beyond_the_checkpoint_or_malformed_are_refused(client: httpx.Client) -> None:
+    assert client.get(f"/tile/0/{tile_path(2)}").status_code == 404  # full tile not yet complete
+    assert client.get(f"/tile/0/{tile_path(2, 89)}").status_code == 404  # wider than the checkpoint
+    assert client.get(f"/tile/1/{tile_path(0)}").status_code == 404
+    assert client.get(f"/tile/entries/{tile_path(3, 1)}").status_code == 404
+    assert client.get("/tile/64/000").status_code == 422
+    assert client.get("/tile/01/000").status_code == 422
+    assert client.get("/tile/0/0").status_code == 422
+    body = client.get("/tile/0/000").content
+    assert len(body) == 8192

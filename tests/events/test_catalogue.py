@@ -1,0 +1,96 @@
+"""The event catalogue: schemas that load, validate their own examples and the demo, and refuse what is wrong."""
+
+from __future__ import annotations
+
+import pytest
+
+from ginseng_trace.chain import MalformedError
+from ginseng_trace.demo import demo_events
+from ginseng_trace.events import catalogue, check_payload, check_submitted
+
+EXPECTED = {
+    "register_enterprise",
+    "register_plot",
+    "source_seed",
+    "sow",
+    "transplant",
+    "field_operation",
+    "harvest",
+    "quality_test",
+    "process",
+    "package",
+    "aggregate",
+    "store",
+    "ship",
+    "receive",
+    "sell",
+    "hold",
+    "recall",
+    "release",
+    "correct",
+}
+
+
+def test_every_lifecycle_step_has_a_schema_with_titles_in_both_languages() -> None:
+    assert set(catalogue()) == EXPECTED
+    for name, schema in catalogue().items():
+        assert schema.title, name
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in schema.title_zh), name
+        assert schema.schema["additionalProperties"] is False, name
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_every_schema_validates_its_documented_example(name: str) -> None:
+    schema = catalogue()[name]
+    assert schema.examples, f"{name} documents no example"
+    for example in schema.examples:
+        assert schema.problems(example, "") == []
+
+
+def test_the_demo_data_follows_the_catalogue() -> None:
+    for signed in demo_events():
+        check_submitted(signed)
+
+
+@pytest.mark.parametrize(
+    ("event_type", "payload", "pointer"),
+    [
+        ("harvest", {"crop_age_years": 0, "fresh_weight": {"value": 1, "unit": "kg"}}, "/crop_age_years"),
+        ("harvest", {"crop_age_years": 5}, "/fresh_weight"),
+        ("register_plot", {"land_type": "desert", "county": "抚松县", "area_mu": 1}, "/land_type"),
+        (
+            "register_plot",
+            {"land_type": "forest", "county": "抚松县", "area_mu": 1, "location": {"private": False, "polygon": []}},
+            "/location/private",
+        ),
+        ("package", {"gtin": "123", "batch": "B1", "net_weight_g": 250, "units": 1}, "/gtin"),
+        ("sell", {"buyer_type": "consumer"}, ""),
+        ("store", {"warehouse": "W", "readings": [{"at": "yesterday", "temperature_c": 5}]}, "/readings/0/at"),
+        (
+            "process",
+            {"process": "slicing", "input_quantities": [], "outputs": [{"product": "饮片", "value": 1, "unit": "kg"}]},
+            "/input_quantities",
+        ),
+        ("quality_test", {"lab": "L", "sample_id": "S", "method": "M", "verdict": "maybe"}, "/verdict"),
+        ("correct", {"supersedes": "e1", "reason": "typo"}, "/corrected"),
+    ],
+)
+def test_wrong_payloads_name_the_field(event_type: str, payload: dict[str, object], pointer: str) -> None:
+    with pytest.raises(MalformedError) as caught:
+        check_payload(event_type, payload)
+    assert "/event/payload" + pointer in [p.pointer for p in caught.value.problems]
+
+
+def test_docs_events_md_is_generated_from_the_schemas() -> None:
+    import importlib.util
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    spec = importlib.util.spec_from_file_location("events_doc", root / "scripts" / "events_doc.py")
+    assert spec
+    assert spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert (root / "docs" / "EVENTS.md").read_text(encoding="utf-8") == module.render(), (
+        "docs/EVENTS.md is stale: run python scripts/events_doc.py"
+    )

@@ -1,0 +1,413 @@
+"""Every rule in schemas/rules.yaml, with accepting and refusing examples (pure: no database).
+
+The accepting example of every rule is the standard lifecycle (tests/lifecycle.py), which passes them all,
+plus the variations below that a careless rule would refuse. Each refusing example changes one fact of it
+and names the rule that must fire, with its severity and field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from ginseng_trace.events.rules import rules_config
+
+from ..lifecycle import GROWER, NOW, PROCESSOR, Step, Story, day, judge_all, standard
+
+
+def first(story: Story, tag: str) -> Step:
+    return story.steps[story.where[tag][0]]
+
+
+def last(story: Story, tag: str) -> Step:
+    return story.steps[story.where[tag][-1]]
+
+
+def insert_before(story: Story, tag: str, step: Step) -> int:
+    """Insert ``step`` before the first step tagged ``tag``; returns its index."""
+    index = story.where[tag][0]
+    story.steps.insert(index, step)
+    return index
+
+
+def test_the_standard_lifecycle_passes_every_rule() -> None:
+    assert judge_all(standard().steps) == [[] for _ in standard().steps]
+
+
+def test_every_rule_names_severity_and_source() -> None:
+    for rule, settings in rules_config().items():
+        assert settings["severity"] in {"hard", "soft"}, rule
+        assert "DOMAIN.md" in settings["source"], rule
+        assert settings["title"], rule
+        assert settings["title_zh"], rule
+
+
+Mutation = Callable[[Story], int]
+
+
+def at_step(tag: str, change: Callable[[Step], Any], which: Callable[[Story, str], Step] = first) -> Mutation:
+    def mutate(story: Story) -> int:
+        step = which(story, tag)
+        change(step)
+        return story.steps.index(step)
+
+    return mutate
+
+
+def setp(path: str, value: Any) -> Callable[[Step], None]:
+    def change(step: Step) -> None:
+        *parents, leaf = path.split(".")
+        target: Any = step.payload
+        for name in parents:
+            target = target[name] if not name.isdigit() else target[int(name)]
+        if leaf.isdigit():
+            target[int(leaf)] = value
+        else:
+            target[leaf] = value
+
+    return change
+
+
+def when(moment: str) -> Callable[[Step], None]:
+    def change(step: Step) -> None:
+        step.when = day(moment)
+
+    return change
+
+
+def actor(name: str) -> Callable[[Step], None]:
+    def change(step: Step) -> None:
+        step.actor = name
+
+    return change
+
+
+def second_pesticide(story: Story) -> int:
+    return insert_before(
+        story,
+        "harvest",
+        Step(GROWER, "PLOT-1", "field_operation", day("2025-07-01"), dict(first(story, "pesticide").payload)),
+    )
+
+
+def harvest_unsown(story: Story) -> int:
+    del story.steps[story.where["sow"][0] : story.where["pesticide"][0]]
+    return next(i for i, s in enumerate(story.steps) if s.type == "harvest")
+
+
+def shipment_by_carrier_without_custody(story: Story) -> int:
+    step = last(story, "ship")
+    step.actor, step.payload["from"] = "carrier-d", "carrier-d"
+    return story.steps.index(step)
+
+
+REFUSALS: list[tuple[str, Mutation, str, str, str]] = [
+    ("event earlier than the lot's last", at_step("sell", when("2025-11-01")), "chronology", "hard", "/occurred_at"),
+    ("event in the future", at_step("sell", when("2026-12-01")), "chronology", "hard", "/occurred_at"),
+    (
+        "processing before the input arrived",
+        at_step("process", when("2025-09-28T18:00:00")),
+        "chronology",
+        "hard",
+        "/inputs/0",
+    ),
+    (
+        "first event does not create the lot",
+        at_step("register", lambda s: setattr(s, "type", "sow")),
+        "lifecycle",
+        "hard",
+        "/type",
+    ),
+    ("harvest before planting", harvest_unsown, "lifecycle", "hard", "/inputs/0"),
+    (
+        "a lot created twice",
+        at_step("package", lambda s: setattr(s, "lot", "HV-1")),
+        "lifecycle",
+        "hard",
+        "/type",
+    ),
+    ("selling a plot", at_step("sow", lambda s: setattr(s, "type", "sell")), "lifecycle", "hard", "/type"),
+    (
+        "processing names an input it does not consume",
+        at_step("process", setp("input_quantities.0.lot", "HV-9")),
+        "lifecycle",
+        "hard",
+        "/payload/input_quantities/0/lot",
+    ),
+    ("a stranger records a field operation", at_step("pesticide", actor("someone-else")), "custody", "hard", "/actor"),
+    ("the shipper is not the custodian", shipment_by_carrier_without_custody, "custody", "hard", "/actor"),
+    (
+        "received from nobody who shipped",
+        at_step("receive", setp("from", "works-x")),
+        "custody",
+        "hard",
+        "/payload/from",
+    ),
+    (
+        "received more than shipped",
+        at_step("receive", setp("net_weight_kg", 1500)),
+        "custody",
+        "hard",
+        "/payload/net_weight_kg",
+    ),
+    (
+        "processing more than is on hand",
+        at_step("process", setp("input_quantities.0.value", 1447)),
+        "stock",
+        "hard",
+        "/payload/input_quantities/0/value",
+    ),
+    ("packing more than the batch holds", at_step("package", setp("units", 2000)), "stock", "hard", "/payload/units"),
+    ("selling more than is on hand", at_step("sell", setp("units", 41)), "stock", "hard", "/payload/units"),
+    (
+        "red ginseng from thin air",
+        at_step("process", setp("outputs.0.value", 600)),
+        "process_yield",
+        "hard",
+        "/payload/outputs",
+    ),
+    (
+        "declared age is not harvest year minus sowing year",
+        at_step("harvest", setp("crop_age_years", 6)),
+        "crop_age",
+        "hard",
+        "/payload/crop_age_years",
+    ),
+    (
+        "harvest inside a pesticide's interval",
+        lambda s: (at_step("pesticide", when("2025-09-01"))(s), s.where["harvest"][0])[1],
+        "pesticide_interval",
+        "hard",
+        "/occurred_at",
+    ),
+    (
+        "food ginseng older than 5 years",
+        lambda s: (
+            at_step("register", when("2018-10-12"))(s),
+            at_step("sow", when("2019-04-20"))(s),
+            at_step("harvest", setp("crop_age_years", 6))(s),
+            s.where["package"][0],
+        )[3],
+        "food_use",
+        "hard",
+        "/payload/intended_use",
+    ),
+    (
+        "food ginseng without the warnings",
+        at_step("package", setp("label_warnings", False)),
+        "food_use",
+        "hard",
+        "/payload/label_warnings",
+    ),
+    (
+        "GI plot outside the protected areas",
+        at_step("register", lambda p: p.payload.update(county="长春市", prefecture="长春市")),
+        "geographical_indication",
+        "hard",
+        "/payload/certifications/2",
+    ),
+    (
+        "brand claim from an uncertified base",
+        lambda s: (at_step("register", setp("certifications", ["GAP"]))(s), s.where["package"][0])[1],
+        "brand_base",
+        "hard",
+        "/payload/claims/1",
+    ),
+    (
+        "a held lot is consumed",
+        lambda s: (
+            insert_before(s, "process", Step("regulator", "HV-1", "hold", day("2025-09-30"), {"reason": "r"})) + 1
+        ),
+        "hold",
+        "hard",
+        "/inputs/0",
+    ),
+]
+
+FINDINGS: list[tuple[str, Mutation, str, str]] = [
+    ("same chemical twice in a season", second_pesticide, "pesticide_once", "/payload/active_ingredient"),
+    (
+        "garden ginseng harvested at 3",
+        lambda s: (at_step("sow", when("2022-04-10"))(s), at_step("harvest", setp("crop_age_years", 3))(s))[1],
+        "garden_age",
+        "/payload/crop_age_years",
+    ),
+    ("harvest in July", at_step("harvest", when("2025-07-28")), "harvest_season", "/occurred_at"),
+    (
+        "4 t a mu of garden ginseng",
+        at_step("harvest", setp("fresh_weight", {"value": 50000, "unit": "kg"})),
+        "yield_plausibility",
+        "/payload/fresh_weight/value",
+    ),
+    ("a short delivery", at_step("receive", setp("net_weight_kg", 1400)), "transit_loss", "/payload/net_weight_kg"),
+    (
+        "4.7 : 1 fresh to main root",
+        at_step("process", setp("outputs", [{"product": "main", "value": 300, "unit": "kg"}])),
+        "main_root_ratio",
+        "/payload/outputs/0/value",
+    ),
+    (
+        "cadmium above the limit",
+        at_step("test", setp("heavy_metals_mg_kg.Cd", 0.5)),
+        "quality_limits",
+        "/payload/heavy_metals_mg_kg/Cd",
+    ),
+    (
+        "too little Rg1+Re",
+        at_step("test", setp("ginsenosides_pct.Rg1+Re", 0.2)),
+        "quality_limits",
+        "/payload/ginsenosides_pct/Rg1+Re",
+    ),
+    ("too damp", at_step("test", setp("moisture_pct", 13.5)), "quality_limits", "/payload/moisture_pct"),
+    (
+        "quintozene residue",
+        at_step("test", setp("pesticide_residues_mg_kg.PCNB", 0.3)),
+        "quality_limits",
+        "/payload/pesticide_residues_mg_kg/PCNB",
+    ),
+    (
+        "a warm store",
+        at_step("store", setp("readings.0.temperature_c", 26)),
+        "storage_conditions",
+        "/payload/readings/0/temperature_c",
+    ),
+    (
+        "a damp store",
+        at_step("store", setp("readings.0.humidity_pct", 85)),
+        "storage_conditions",
+        "/payload/readings/0/humidity_pct",
+    ),
+    (
+        "fresh roots out of the cold chain",
+        at_step("transit_store", setp("readings.0.temperature_c", 9)),
+        "storage_conditions",
+        "/payload/readings/0/temperature_c",
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "mutate", "rule", "severity", "pointer"), REFUSALS, ids=[r[0] for r in REFUSALS])
+def test_one_changed_fact_is_refused_by_the_right_rule(
+    case: str, mutate: Mutation, rule: str, severity: str, pointer: str
+) -> None:
+    story = standard()
+    index = mutate(story)
+    found = judge_all(story.steps)
+    assert all(v == [] for v in found[:index]), f"{case}: earlier steps broke rules: {found[:index]}"
+    hard = [v for v in found[index] if v.hard]
+    assert hard, f"{case}: step {index} passed: {found[index]}"
+    assert (hard[0].rule, hard[0].severity, hard[0].pointer) == (rule, severity, "/event" + pointer), hard
+    assert all((hard[0].limit, hard[0].value, hard[0].message, hard[0].message_zh))
+
+
+@pytest.mark.parametrize(("case", "mutate", "rule", "pointer"), FINDINGS, ids=[f[0] for f in FINDINGS])
+def test_one_changed_fact_gets_the_right_finding(case: str, mutate: Mutation, rule: str, pointer: str) -> None:
+    story = standard()
+    index = mutate(story)
+    found = judge_all(story.steps)
+    assert all(v == [] for v in found[:index]), f"{case}: earlier steps broke rules: {found[:index]}"
+    assert [(v.rule, v.severity, v.pointer) for v in found[index]] == [(rule, "soft", "/event" + pointer)]
+
+
+ACCEPTED: list[tuple[str, Mutation]] = [
+    (
+        "边条 ginseng harvested at 10",
+        lambda s: (
+            at_step("sow", setp("variety", "集安边条"))(s),
+            at_step("register", when("2014-10-12"))(s),
+            at_step("sow", when("2015-04-20"))(s),
+            at_step("harvest", setp("crop_age_years", 10))(s),
+            at_step("package", setp("intended_use", "medicinal"))(s),
+        )[0],
+    ),
+    ("harvest exactly at the end of the interval", at_step("pesticide", when("2025-08-19"))),
+    (
+        "a biological pesticide twice",
+        lambda s: (
+            at_step("pesticide", setp("pesticide_class", "biological"))(s),
+            second_pesticide(s),
+        )[1],
+    ),
+    (
+        "the same chemical in another season",
+        lambda s: insert_before(
+            s,
+            "pesticide",
+            Step(GROWER, "PLOT-1", "field_operation", day("2024-06-01"), dict(first(s, "pesticide").payload)),
+        ),
+    ),
+    ("received 1 % more than shipped (weighing)", at_step("receive", setp("net_weight_kg", 1464))),
+    (
+        "a medicinal box needs no food warnings",
+        at_step("package", lambda s: s.payload.update(intended_use="medicinal", label_warnings=False)),
+    ),
+    ("the same event time as the lot's last", at_step("sell", when("2025-11-04"))),
+    (
+        "an event 9 minutes ahead of the ledger's clock",
+        at_step("sell", lambda s: setattr(s, "when", NOW + timedelta(minutes=9))),
+    ),
+    ("a carrier stores goods it carries", at_step("transit_store", actor("carrier-d"))),
+]
+
+
+@pytest.mark.parametrize(("case", "mutate"), ACCEPTED, ids=[a[0] for a in ACCEPTED])
+def test_variations_a_careless_rule_would_refuse_are_accepted(case: str, mutate: Mutation) -> None:
+    story = standard()
+    mutate(story)
+    assert judge_all(story.steps) == [[] for _ in story.steps], case
+
+
+def test_forest_rules() -> None:
+    """Forest ginseng: at least 15 years, forest GI limits, never food; a plausible forest yield passes."""
+
+    def forest(age: int, kg: float) -> Story:
+        s = standard()
+        first(s, "register").payload.update(land_type="forest", area_mu=300)
+        del s.steps[s.where["transplant"][0] : s.where["harvest"][0]]
+        s.where = {k: [i if i < 2 else i - 2 for i in v if i not in (2, 3)] for k, v in s.where.items()}
+        first(s, "sow").when = day(f"{2025 - age}-09-20")
+        first(s, "register").when = day(f"{2025 - age}-06-01")
+        first(s, "harvest").payload.update(crop_age_years=age, fresh_weight={"value": kg, "unit": "kg"})
+        return s
+
+    ok = forest(16, 3000)  # 0.63 kg/mu/year
+    ok.steps = ok.steps[: ok.where["receive"][0] + 1]
+    assert judge_all(ok.steps) == [[] for _ in ok.steps]
+    young = forest(12, 3000)
+    found = judge_all(young.steps)
+    assert [v.rule for v in found[young.where["harvest"][0]]] == ["forest_age"]
+    greedy = forest(16, 20000)  # 4.2 kg/mu/year: garden ginseng sold as forest ginseng?
+    assert [v.rule for v in judge_all(greedy.steps)[greedy.where["harvest"][0]]] == ["yield_plausibility"]
+    food = forest(16, 3000)
+    food_found = judge_all(food.steps)[food.where["package"][0]]
+    assert [(v.rule, v.value) for v in food_found if v.hard][:2] == [
+        ("food_use", "forest (plot PLOT-1)"),
+        ("food_use", "16 years (plot PLOT-1)"),
+    ]
+
+
+def test_a_recall_stays_after_a_release_and_a_hold_lifts() -> None:
+    s = standard()
+    i = s.where["sell"][0]
+    s.steps[i:i] = [
+        Step("regulator", "PK-1", "recall", day("2025-11-10"), {"reason": "Cd upstream"}),
+        Step("regulator", "PK-1", "release", day("2025-11-11"), {"reason": "mistake"}),
+    ]
+    assert [v.rule for v in judge_all(s.steps)[i + 2]] == ["hold"]
+    s.steps[i].type = "hold"
+    assert judge_all(s.steps)[i + 2] == []
+
+
+def test_nothing_moves_after_everything_is_sold() -> None:
+    s = standard()
+    s.steps.append(Step("shop-f", "PK-1", "sell", day("2025-11-21"), {"buyer_type": "consumer", "units": 38}))
+    s.steps.append(Step("shop-f", "PK-1", "ship", day("2025-11-22"), {"from": "shop-f", "to": "x", "units": 1}))
+    found = judge_all(s.steps)
+    assert found[-2] == []
+    assert [v.rule for v in found[-1]][:1] == ["custody"]
+    # the processor still holds its 160 boxes: only the shop's share is gone
+    s.steps.append(Step(PROCESSOR, "PK-1", "sell", day("2025-11-23"), {"buyer_type": "retailer", "units": 160}))
+    assert judge_all(s.steps)[-1] == []

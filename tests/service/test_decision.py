@@ -1,0 +1,65 @@
+"""The append decision without a database: a snapshot in, records sealed or a refusal out."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from ginseng_trace.chain import GENESIS
+from ginseng_trace.chain.keys import ActorKey
+from ginseng_trace.events.rules import RuleViolationError
+from ginseng_trace.service.decision import Snapshot, admit_submission, decide
+from ginseng_trace.service.errors import ConflictError, KeyNotValidError, UnknownKeyError, UnknownLotError
+
+from ..conftest import Actor
+
+NOW = datetime(2026, 1, 2, tzinfo=UTC)
+GROWER = Actor("decision.grower")
+KEYS = {(GROWER.name, GROWER.key_id): ActorKey(GROWER.key.verifier(), "2026-01-01T00:00:00.000000Z")}
+
+
+def empty(tree_size: int = 0, keys: dict[tuple[str, str], ActorKey] = KEYS) -> Snapshot:
+    return Snapshot(existing={}, heads={}, states={}, keys=keys, tree_size=tree_size)
+
+
+def test_a_batch_is_sealed_in_order_each_record_linked_to_the_one_before() -> None:
+    plot, sow = GROWER.sign("PLOT-1", "register_plot"), GROWER.sign("PLOT-1", "sow")
+    batch = [admit_submission(s, GROWER.key.verifier(), f"/{i}/event") for i, s in enumerate((plot, sow))]
+    decision = decide(empty(tree_size=7), batch, NOW)
+    first, second = decision.records
+    assert (first.log_index, first.seq, second.log_index, second.seq) == (7, 1, 8, 2)
+    assert [r.created for r in decision.results] == [True, True]
+    assert decision.results[1].record.record["prev"] == first.record_hash
+    assert decision.results[0].record.record["prev"] == GENESIS
+    assert [lot for lot, _ in decision.states] == ["PLOT-1"]
+    assert len(decision.leaves) == 2
+
+
+def test_refusals_name_the_field_at_fault() -> None:
+    harvest = admit_submission(GROWER.sign("HV-1", "harvest", inputs=["PLOT-X"]), GROWER.key.verifier(), "/event")
+    with pytest.raises(UnknownLotError) as unknown:
+        decide(empty(), [harvest], NOW)
+    assert unknown.value.pointer == "/event/inputs/0"
+    plot = admit_submission(GROWER.sign("PLOT-1", "register_plot"), GROWER.key.verifier(), "/event")
+    revoked = {k: ActorKey(v.key, v.valid_from, revoked_at="2026-01-01T12:00:00.000000Z") for k, v in KEYS.items()}
+    with pytest.raises(KeyNotValidError, match="revoked"):
+        decide(empty(keys=revoked), [plot], NOW)
+    with pytest.raises(UnknownKeyError):
+        decide(empty(keys={}), [plot], NOW)
+    with pytest.raises(UnknownKeyError):
+        admit_submission(GROWER.sign("PLOT-1", "register_plot"), None, "/event")
+    sow_first = admit_submission(GROWER.sign("PLOT-2", "sow"), GROWER.key.verifier(), "/event")
+    with pytest.raises(RuleViolationError):  # the rules judge it: no sowing on a plot never registered
+        decide(empty(), [sow_first], NOW)
+
+
+def test_a_retry_is_recognised_and_a_reused_event_id_refused() -> None:
+    plot = admit_submission(GROWER.sign("PLOT-1", "register_plot", event_id="e1"), GROWER.key.verifier(), "/event")
+    stored = decide(empty(), [plot], NOW).records[0].stored()
+    again = decide(Snapshot({"e1": stored}, {}, {}, KEYS, 1), [plot], NOW)
+    assert (again.records, [r.created for r in again.results]) == ([], [False])
+    other = admit_submission(GROWER.sign("PLOT-1", "sow", event_id="e1"), GROWER.key.verifier(), "/event")
+    with pytest.raises(ConflictError) as caught:
+        decide(Snapshot({"e1": stored}, {}, {}, KEYS, 1), [other], NOW)
+    assert caught.value.pointer == "/event/event_id"
