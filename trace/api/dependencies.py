@@ -1,4 +1,7 @@
-"""What routes depend on, as ``Annotated`` dependencies: the services and the app's own settings."""
+"""What routes depend on, as ``Annotated`` dependencies: the services and the app's own settings.
+
+Each is an ``async def`` that only reads ``app.state``: FastAPI runs a plain ``def`` dependency in the thread
+pool, a hop per dependency per request that the scan page would pay for nothing."""
 
 from __future__ import annotations
 
@@ -39,12 +42,12 @@ class Caches:
     views: BoundedCache[str, Any] = field(default_factory=lambda: BoundedCache(VIEW_LOTS, max_age=VIEW_SECONDS))
 
 
-def _services(request: Request) -> Services:
+async def _services(request: Request) -> Services:
     services: Services = request.app.state.services
     return services
 
 
-def _settings(request: Request) -> AppSettings:
+async def _settings(request: Request) -> AppSettings:
     settings: AppSettings = request.app.state.settings
     return settings
 
@@ -52,7 +55,7 @@ def _settings(request: Request) -> AppSettings:
 ServicesDep = Annotated[Services, Depends(_services)]
 
 
-def _caches(request: Request) -> Caches:
+async def _caches(request: Request) -> Caches:
     caches: Caches = request.app.state.caches
     return caches
 

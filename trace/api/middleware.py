@@ -71,7 +71,7 @@ class ShedLoad:
             self.in_flight -= 1
 
 
-def refuse_nul(request: Request) -> None:
+async def refuse_nul(request: Request) -> None:
     """No identifier or parameter of this API holds a NUL character, and PostgreSQL text cannot store one:
     refuse it by name before anything reads the database (422, like any other bad field)."""
     params = [*request.path_params.items(), *request.query_params.multi_items()]

@@ -12,7 +12,7 @@ single private value in it, and a deleted disclosure (an erasure) breaks no
 hash.
 
 The byte rules are in ``docs/FORMAT.md`` §2a; the digest of RFC 9901's own
-example is reproduced by ``tests/test_disclosure.py``.
+example is reproduced by ``tests/chain/test_disclosure.py``.
 """
 
 from __future__ import annotations

@@ -45,7 +45,7 @@ def symbols(data: Sequence[str], error: str = "M") -> list[npt.NDArray[np.bool_]
     placement, the eight masks scored by the four penalty rules, the first
     lowest score wins), with table look-ups and numpy over all symbols of one
     version together, because ``qrcode`` does them bit by bit in pure Python
-    at about 10 ms a symbol. ``tests/test_qr.py`` asserts the modules equal
+    at about 10 ms a symbol. ``tests/labels/test_qr.py`` asserts the modules equal
     ``qrcode``'s own for many data, versions and levels."""
     level = ERROR_LEVELS[error]
     by_version: dict[int, list[tuple[int, list[int]]]] = {}
