@@ -365,3 +365,17 @@ def test_the_catalogue_is_served(client: httpx.Client) -> None:
     assert harvest["x-title-zh"] == "采收"
     assert harvest["properties"]["crop_age_years"]["x-unit"] == "years"
     assert_problem(client.get("/api/v1/schemas/teleport"), 422, "/event_type")
+
+
+def test_nobody_can_bloat_a_lot_with_a_large_event(client: httpx.Client, ledger: Services, grower: Actor) -> None:
+    """Every record of a lot travels in every bundle made from it: a payload over the limit is refused by
+    rule, in the language asked for, and nothing is stored."""
+    client.post("/api/v1/events", json=envelope(grower.sign("PLOT-1", "register_plot")))
+    reading = {"at": "2025-06-01T00:00:00Z", "temperature_c": 4.5, "humidity_pct": 60.5}
+    readings = [reading] * 400
+    big = grower.sign("PLOT-1", "store", raw_payload={"warehouse": "a barn", "readings": readings})
+    answer = client.post("/api/v1/events", json=envelope(big), headers={"Accept-Language": "en"})
+    problem = assert_problem(answer, 422, "/event/payload")
+    assert (problem["rule"], problem["limit"]) == ("event_size", "<= 16384 bytes")
+    assert ledger.records.count() == 1
+    assert ledger.checks.verify().records == 1

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from ginseng_trace.events.rules import rules_config
+from ginseng_trace.events.state import payload_size
 
 from ..lifecycle import GROWER, NOW, PROCESSOR, Step, Story, day, judge_all, standard
 
@@ -411,3 +412,25 @@ def test_nothing_moves_after_everything_is_sold() -> None:
     # the processor still holds its 160 boxes: only the shop's share is gone
     s.steps.append(Step(PROCESSOR, "PK-1", "sell", day("2025-11-23"), {"buyer_type": "retailer", "units": 160}))
     assert judge_all(s.steps)[-1] == []
+
+
+def test_an_event_or_a_lot_too_large_to_carry_to_a_phone_is_refused() -> None:
+    """A bundle carries every record of every lot a product was made from: nobody may bloat another's."""
+    most = int(rules_config()["event_size"]["max_payload_bytes"])
+    s = standard()
+    i = s.where["sell"][0]
+    sale = s.steps[i]
+    sale.payload = {**sale.payload, "note": "x" * most}
+    assert [(v.rule, v.pointer) for v in judge_all(s.steps)[i] if v.hard][:1] == [("event_size", "/event/payload")]
+    lot_most = int(rules_config()["event_size"]["max_lot_bytes"])
+    g = standard()
+    j = g.where["sell"][0]
+    shop, lot = g.steps[j].actor, g.steps[j].lot
+    readings = [{"at": "2025-11-10T00:00:00Z", "temperature_c": 4.0, "humidity_pct": 60.0}] * 150
+    storing = [Step(shop, lot, "store", day("2025-11-10"), {"warehouse": "shop", "readings": readings})]
+    size = payload_size(storing[0].event(0))
+    g.steps[j:j] = storing * (lot_most // size + 1)
+    found = judge_all(g.steps)
+    first_refused = next(k for k, f in enumerate(found) if any(v.rule == "event_size" for v in f))
+    assert j < first_refused <= j + lot_most // size + 1  # the stores up to the limit pass, the next is refused
+    assert all(not any(v.hard for v in f) for f in found[j:first_refused])

@@ -28,7 +28,7 @@ from ..chain.errors import Error
 from ..chain.records import Event
 from ..chain.times import format_utc, parse_utc
 from .findings import Finding
-from .state import EPSILON, HOLD_STATES, LotState, apply, kg, local_time
+from .state import EPSILON, HOLD_STATES, LotState, apply, kg, local_time, payload_size
 
 SCHEMAS_PACKAGE = "ginseng_trace.schemas"
 CREATING_TYPES = ("register_enterprise", "register_plot", "harvest", "process", "package", "aggregate")
@@ -784,7 +784,35 @@ def check_storage(c: Context) -> Iterator[Finding]:
             )
 
 
+def check_event_size(c: Context) -> Iterator[Finding]:
+    """An event's facts are small, and so is a lot's whole history: every bundle of every product made from
+    the lot carries it to a shopper's phone, so nobody may bloat another party's product."""
+    settings = rules_config()["event_size"]
+    size, most = payload_size(c.event), int(settings["max_payload_bytes"])
+    if size > most:
+        yield c.violation(
+            "event_size",
+            "/payload",
+            f"<= {most} bytes",
+            f"{size} bytes",
+            f"the payload is {size} bytes (canonical JSON); an event's payload may hold at most {most}",
+            f"事件内容为 {size} 字节（规范 JSON），每个事件最多 {most} 字节",
+        )
+        return
+    total, lot_most = (c.lot.payload_bytes if c.lot else 0) + size, int(settings["max_lot_bytes"])
+    if total > lot_most:
+        yield c.violation(
+            "event_size",
+            "/payload",
+            f"lot history <= {lot_most} bytes",
+            f"{total} bytes",
+            f"lot {c.event.lot_id}'s events would hold {total} bytes; a lot's history may hold at most {lot_most}",
+            f"批次 {c.event.lot_id} 的事件内容将达 {total} 字节，超过每批次 {lot_most} 字节的上限",
+        )
+
+
 CHECKS: tuple[Check, ...] = (
+    check_event_size,
     check_lifecycle,
     check_chronology,
     check_hold,

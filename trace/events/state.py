@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from ..chain.canonical import canonical_bytes
 from ..chain.records import Event
 from ..chain.times import format_utc, parse_utc
 from .lineage import lot_kind
@@ -104,6 +105,8 @@ class LotState:
     # each chemical active ingredient (casefolded) was last applied: all the pesticide rules need
     latest_ready: Application | None = None
     chemicals: dict[str, str] = field(default_factory=dict)
+    # every lot: the canonical bytes of all its events' payloads so far (what its bundles carry of it)
+    payload_bytes: int = 0
 
     # -- reading -----------------------------------------------------------------
 
@@ -175,6 +178,11 @@ def _consume(sources: list[LotState], party: str, amount: float) -> None:
             return
 
 
+def payload_size(event: Event) -> int:
+    """The size of the event's payload in bytes, as RFC 8785 canonical JSON (private members included)."""
+    return len(canonical_bytes(event.payload))
+
+
 def apply(event: Event, states: MutableMapping[str, LotState], *, fresh_moisture_pct: float = 70) -> set[str]:
     """Fold ``event`` into ``states`` (the lot's state and its inputs'); return the lots whose state
     changed. The event is taken as it is: checking it is :mod:`.rules`' job, before this."""
@@ -222,6 +230,7 @@ def apply(event: Event, states: MutableMapping[str, LotState], *, fresh_moisture
     if event.occurred >= state.last:
         state.last_occurred = occurred
     state.hold = next_hold(kind, state.hold)
+    state.payload_bytes += payload_size(event)
     return changed
 
 
