@@ -60,6 +60,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         public_base=settings.public_base or f"http://{args.host}:{args.port}",
         scan_policy=ScanPolicy(settings.scan_alert_count, settings.scan_alert_cities, settings.scan_alert_km),
         trust_anchors_url=settings.trust_anchors_url,
+        rate_limit=settings.rate_limit,
+        refused_limit=settings.refused_limit,
     )
     uvicorn.run(app, host=args.host, port=args.port, log_level="info")
     return EXIT_OK

@@ -34,6 +34,16 @@ class Settings(BaseSettings):
     max_in_flight: int = Field(
         default=64, gt=0, description="requests served at once; beyond that, 503 with Retry-After at once"
     )
+    rate_limit: str = Field(
+        default="1200/minute",
+        pattern=r"^[1-9][0-9]*( per |/)([1-9][0-9]* )?(second|minute|hour|day)s?$",
+        description="requests per client address (generous: shoppers behind one carrier address); beyond, 429",
+    )
+    refused_limit: str = Field(
+        default="60/minute",
+        pattern=r"^[1-9][0-9]*( per |/)([1-9][0-9]* )?(second|minute|hour|day)s?$",
+        description="submissions the ledger refused per client address; beyond, its submissions get 429",
+    )
     log_origin: str = Field(
         default="localhost/ginseng-trace",
         pattern=r"^[^\s+]+$",

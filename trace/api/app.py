@@ -18,6 +18,7 @@ from .dependencies import AppSettings, Caches
 from .lifespan import lifespan
 from .middleware import BodyLimit, ShedLoad, refuse_nul
 from .pages import STATIC
+from .ratelimit import RateLimits
 from .routes import catalogue, events, labels, log, lots, resolver, scans
 
 DEFAULT_SCAN_POLICY = ScanPolicy()
@@ -33,11 +34,15 @@ def create_app(
     public_base: str = "http://127.0.0.1:8000",
     scan_policy: ScanPolicy = DEFAULT_SCAN_POLICY,
     trust_anchors_url: str | None = None,
+    rate_limit: str | None = None,
+    refused_limit: str | None = None,
 ) -> FastAPI:
     """The HTTP API and the people's pages over ``services``; with ``checkpoint_seconds``, checkpoints are
     also published on a timer and sent to the witnesses at ``witness_urls``. With ``trust_anchors_url``,
     scan pages verify against the log and witness keys published there (by someone other than this
-    service) instead of the keys this service gives."""
+    service) instead of the keys this service gives. ``rate_limit`` and ``refused_limit`` (e.g.
+    ``1200/minute``, ``60/minute``; ``serve`` sets them from TRACE_RATE_LIMIT and TRACE_REFUSED_LIMIT) limit
+    requests, and refused submissions, per client address."""
     app = FastAPI(
         title="Ginseng Trace",
         version=__version__,
@@ -49,6 +54,8 @@ def create_app(
     app.state.settings = AppSettings(public_base, scan_policy, trust_anchors_url)
     app.state.caches = Caches()
     app.add_middleware(BodyLimit, limit=max_body_bytes)
+    if rate_limit is not None or refused_limit is not None:
+        app.add_middleware(RateLimits, every=rate_limit or "1000000/second", refused=refused_limit or "1000000/second")
     app.add_middleware(ShedLoad, limit=max_in_flight)
     problems.install(app)
     gazetteer()  # loaded now (about 0.1 s), not on the first scan that names a city

@@ -1,0 +1,72 @@
+"""Abuse limits per client address: on every request, and, tighter, on refused submissions.
+
+A client over its limit gets 429 with ``Retry-After`` at once, before any work. The windows are moving
+windows kept in this process's memory (the ``limits`` library): each worker process counts its own
+(issue 15 moves shared state to where workers can share it). Limits are generous for shoppers behind one
+carrier address and tight for a script that keeps submitting events the ledger refuses.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+
+from limits import RateLimitItem, parse
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .problems import PROBLEM_JSON, document
+
+SUBMISSIONS = ("/api/v1/events", "/api/v1/dev/events")
+
+
+class RateLimits:
+    """``every``: requests per client address (e.g. ``1200/minute``); ``refused``: submissions the ledger
+    refused (a 4xx answer to a POST of an event) per client address, after which its submissions get 429."""
+
+    def __init__(self, app: ASGIApp, every: str, refused: str) -> None:
+        self.app = app
+        self.every: RateLimitItem = parse(every)
+        self.refused: RateLimitItem = parse(refused)
+        self.limiter = MovingWindowRateLimiter(MemoryStorage())
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        client = (scope.get("client") or ("unknown", 0))[0]
+        submission = scope["method"] == "POST" and scope["path"] in SUBMISSIONS
+        if not self.limiter.hit(self.every, "every", client):
+            await self._too_many(send, self.every, "every", client, "requests")
+            return
+        if not submission:
+            await self.app(scope, receive, send)
+            return
+        if not self.limiter.test(self.refused, "refused", client):
+            await self._too_many(send, self.refused, "refused", client, "refused submissions")
+            return
+        status = 0
+
+        async def watched(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        await self.app(scope, receive, watched)
+        if 400 <= status < 500:
+            self.limiter.hit(self.refused, "refused", client)
+
+    async def _too_many(self, send: Send, item: RateLimitItem, kind: str, client: str, what: str) -> None:
+        wait = max(1, math.ceil(self.limiter.get_window_stats(item, kind, client).reset_time - time.time()))
+        detail = f"more than {item} {what} from this address; retry in {wait} s"
+        body = json.dumps(document(429, "Too many requests", detail, slug="rate-limited")).encode()
+        headers = [
+            (b"content-type", PROBLEM_JSON.encode()),
+            (b"content-length", str(len(body)).encode()),
+            (b"retry-after", str(wait).encode()),
+        ]
+        await send({"type": "http.response.start", "status": 429, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
