@@ -42,6 +42,15 @@ class SubmissionRefusedError(Error):
         )
 
 
+def _retry_after(header: str | None) -> float:
+    """Seconds to wait from a Retry-After header (delay-seconds; an HTTP-date or nonsense counts as 1 s),
+    at most 5."""
+    try:
+        return min(max(float(header or 1), 0.0), 5.0)
+    except ValueError:
+        return 1.0
+
+
 class LedgerClient:
     """Signs events as the actor of ``key`` and submits them to the ledger at ``base_url``."""
 
@@ -69,7 +78,8 @@ class LedgerClient:
 
     def submit(self, event: dict[str, Any] | SignedEvent) -> dict[str, Any]:
         """Sign (unless already signed) and submit one event; returns the stored record as the ledger
-        answers it (``created`` says whether this call stored it or it was already recorded). Raises
+        answers it. ``created`` is whether the answer was 201: false when the event was already recorded,
+        which after a retry may be by this call's own first attempt whose answer was lost. Raises
         :class:`SubmissionRefusedError` with the problem document when the ledger refuses it."""
         signed = event if isinstance(event, SignedEvent) else self.sign(event)
         envelope = signed.envelope()
@@ -82,7 +92,7 @@ class LedgerClient:
                 time.sleep(0.2 * 2**attempt)
                 continue
             if response.status_code == 503 and attempt < RETRIES:
-                time.sleep(min(float(response.headers.get("retry-after", "1") or 1), 5.0))
+                time.sleep(_retry_after(response.headers.get("retry-after")))
                 continue
             if response.status_code in (200, 201):
                 return {**response.json(), "created": response.status_code == 201}

@@ -34,10 +34,10 @@ class Settings(BaseSettings):
     max_in_flight: int = Field(
         default=64, gt=0, description="requests served at once; beyond that, 503 with Retry-After at once"
     )
-    rate_limit: str = Field(
-        default="1200/minute",
+    rate_limit: str | None = Field(
+        default=None,
         pattern=r"^[1-9][0-9]*( per |/)([1-9][0-9]* )?(second|minute|hour|day)s?$",
-        description="requests per client address (generous: shoppers behind one carrier address); beyond, 429",
+        description="requests per client address (e.g. 1200/minute; unset: no limit); beyond, 429",
     )
     refused_limit: str = Field(
         default="60/minute",

@@ -52,5 +52,20 @@ def test_reads_answer_at_once_while_a_post_waits_for_the_write_lock(engine: Engi
             elapsed = time.monotonic() - started
             assert elapsed < 2.0, f"reads took {elapsed:.1f} s while a POST waited for the write lock"
             assert poster.is_alive()  # still waiting: the reads did not wait behind it
+            # more writers than the write pool holds queue up too, and the pages and proofs still answer
+            waiting = [
+                threading.Thread(target=lambda: httpx.post(server.url + "/api/v1/log/checkpoint", timeout=30))
+                for _ in range(45)
+            ]
+            for thread in waiting:
+                thread.start()
+            time.sleep(0.5)
+            started = time.monotonic()
+            for path in ("/api/v1/lots/PK-2025-0931/history", BOX, "/api/v1/log/checkpoint"):
+                assert client.get(path).status_code == 200, path
+            elapsed = time.monotonic() - started
+            assert elapsed < 2.0, f"reads took {elapsed:.1f} s while 46 writers waited for the write lock"
         poster.join(30)
+        for thread in waiting:
+            thread.join(30)
         assert [r.status_code for r in posted] == [201]

@@ -434,3 +434,17 @@ def test_an_event_or_a_lot_too_large_to_carry_to_a_phone_is_refused() -> None:
     first_refused = next(k for k, f in enumerate(found) if any(v.rule == "event_size" for v in f))
     assert j < first_refused <= j + lot_most // size + 1  # the stores up to the limit pass, the next is refused
     assert all(not any(v.hard for v in f) for f in found[j:first_refused])
+
+
+def test_a_full_lot_never_shuts_out_a_recall() -> None:
+    g = standard()
+    j = g.where["sell"][0]
+    shop, lot = g.steps[j].actor, g.steps[j].lot
+    readings = [{"at": "2025-11-10T00:00:00Z", "temperature_c": 4.0, "humidity_pct": 60.0}] * 150
+    store = Step(shop, lot, "store", day("2025-11-10"), {"warehouse": "shop", "readings": readings})
+    filling = int(rules_config()["event_size"]["max_lot_bytes"]) // payload_size(store.event(0)) + 1
+    recall = Step("regulator", lot, "recall", day("2025-11-11"), {"reason": "Cd upstream"})
+    g.steps[j:j] = [store] * filling + [recall]
+    found = judge_all(g.steps)
+    assert any(v.rule == "event_size" for v in found[j + filling - 1])  # the lot is full
+    assert [v.rule for v in found[j + filling] if v.hard] == []  # and the recall is still recorded

@@ -63,3 +63,14 @@ def test_a_retry_is_recognised_and_a_reused_event_id_refused() -> None:
     with pytest.raises(ConflictError) as caught:
         decide(Snapshot({"e1": stored}, {}, {}, KEYS, 1), [other], NOW)
     assert caught.value.pointer == "/event/event_id"
+
+
+def test_the_same_snapshot_and_batch_always_give_the_same_decision() -> None:
+    plot = admit_submission(GROWER.sign("PLOT-1", "register_plot"), GROWER.key.verifier(), "/event")
+    states = dict(decide(empty(), [plot], NOW).states)
+    sow = admit_submission(GROWER.sign("PLOT-1", "sow"), GROWER.key.verifier(), "/event")
+    snapshot = Snapshot({}, {"PLOT-1": (1, "ab" * 32)}, states, KEYS, 1)
+    first, second = decide(snapshot, [sow], NOW), decide(snapshot, [sow], NOW)
+    assert first.states == second.states
+    assert [r.record_hash for r in first.records] == [r.record_hash for r in second.records]
+    assert snapshot.states == states  # the snapshot itself is never folded into

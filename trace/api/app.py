@@ -55,7 +55,7 @@ def create_app(
     app.state.caches = Caches()
     app.add_middleware(BodyLimit, limit=max_body_bytes)
     if rate_limit is not None or refused_limit is not None:
-        app.add_middleware(RateLimits, every=rate_limit or "1000000/second", refused=refused_limit or "1000000/second")
+        app.add_middleware(RateLimits, every=rate_limit, refused=refused_limit)
     app.add_middleware(ShedLoad, limit=max_in_flight)
     problems.install(app)
     gazetteer()  # loaded now (about 0.1 s), not on the first scan that names a city

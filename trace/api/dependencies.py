@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
+import anyio
 from fastapi import Depends, Request
 
 from ..labels.signals import ScanPolicy
@@ -60,5 +61,18 @@ async def _caches(request: Request) -> Caches:
     return caches
 
 
+WRITE_THREADS = 8
+"""Threads that may wait for the write lock at once: the rest of the thread pool (40) stays free for reads,
+so requests queued behind a held write lock never starve the pages and proofs."""
+
+
+async def _writes(request: Request) -> anyio.CapacityLimiter:
+    limiter: anyio.CapacityLimiter | None = getattr(request.app.state, "writes", None)
+    if limiter is None:  # made in the serving loop, on the first write
+        limiter = request.app.state.writes = anyio.CapacityLimiter(WRITE_THREADS)
+    return limiter
+
+
 CachesDep = Annotated[Caches, Depends(_caches)]
+WritesDep = Annotated[anyio.CapacityLimiter, Depends(_writes)]
 SettingsDep = Annotated[AppSettings, Depends(_settings)]

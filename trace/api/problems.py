@@ -3,6 +3,7 @@ place where domain errors are mapped to HTTP."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -33,6 +34,7 @@ PROBLEM_JSON = "application/problem+json"
 RESPONSE = {"model": ProblemOut, "content": {PROBLEM_JSON: {}}}
 """How routes document a problem answer in OpenAPI (``responses={404: RESPONSE, ...}``)."""
 TYPE_PREFIX = "urn:ginseng-trace:problem:"
+logger = logging.getLogger("ginseng_trace.api")
 
 
 def document(
@@ -132,12 +134,16 @@ async def _not_logged_yet(request: Request, exc: NotLoggedYetError) -> JSONRespo
 
 
 async def _store_busy(request: Request, exc: TransientStoreError) -> JSONResponse:
-    headers = {"Retry-After": "1"}
-    return problem(request, 503, "database-busy", "Database busy", exc.diagnostics(), headers=headers)
+    logger.warning("database busy on %s: %s", request.url.path, exc.diagnostics())
+    detail = "the database is busy; nothing was changed; retry in a second"
+    return problem(request, 503, "database-busy", "Database busy", detail, headers={"Retry-After": "1"})
 
 
 async def _store_failed(request: Request, exc: StoreError) -> JSONResponse:
-    return problem(request, 503, "database-unavailable", "Database unavailable", exc.diagnostics())
+    """The driver's words stay in the log (they name hosts, tables and constraints), never in the answer."""
+    logger.error("database failure on %s: %s", request.url.path, exc.diagnostics(), exc_info=exc)
+    detail = "the database could not be reached or refused the request; nothing was changed; retry later"
+    return problem(request, 503, "database-unavailable", "Database unavailable", detail, headers={"Retry-After": "5"})
 
 
 async def _integrity(request: Request, exc: IntegrityError) -> JSONResponse:

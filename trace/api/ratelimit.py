@@ -2,8 +2,10 @@
 
 A client over its limit gets 429 with ``Retry-After`` at once, before any work. The windows are moving
 windows kept in this process's memory (the ``limits`` library): each worker process counts its own
-(issue 15 moves shared state to where workers can share it). Limits are generous for shoppers behind one
-carrier address and tight for a script that keeps submitting events the ledger refuses.
+(issue 15 moves shared state to where workers can share it). The library's in-memory storage keeps every
+address's window and expires them on a timer, which costs CPU in proportion to the addresses seen: the
+limit on every request is therefore off unless configured (a festival crowd is tens of thousands of
+addresses), while the limit on refused submissions, which only refused clients enter, is on by default.
 """
 
 from __future__ import annotations
@@ -26,10 +28,10 @@ class RateLimits:
     """``every``: requests per client address (e.g. ``1200/minute``); ``refused``: submissions the ledger
     refused (a 4xx answer to a POST of an event) per client address, after which its submissions get 429."""
 
-    def __init__(self, app: ASGIApp, every: str, refused: str) -> None:
+    def __init__(self, app: ASGIApp, every: str | None, refused: str | None) -> None:
         self.app = app
-        self.every: RateLimitItem = parse(every)
-        self.refused: RateLimitItem = parse(refused)
+        self.every: RateLimitItem | None = parse(every) if every else None
+        self.refused: RateLimitItem | None = parse(refused) if refused else None
         self.limiter = MovingWindowRateLimiter(MemoryStorage())
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -38,14 +40,15 @@ class RateLimits:
             return
         client = (scope.get("client") or ("unknown", 0))[0]
         submission = scope["method"] == "POST" and scope["path"] in SUBMISSIONS
-        if not self.limiter.hit(self.every, "every", client):
+        if self.every is not None and not self.limiter.hit(self.every, "every", client):
             await self._too_many(send, self.every, "every", client, "requests")
             return
-        if not submission:
+        refused = self.refused
+        if not submission or refused is None:
             await self.app(scope, receive, send)
             return
-        if not self.limiter.test(self.refused, "refused", client):
-            await self._too_many(send, self.refused, "refused", client, "refused submissions")
+        if not self.limiter.test(refused, "refused", client):
+            await self._too_many(send, refused, "refused", client, "refused submissions")
             return
         status = 0
 
@@ -57,7 +60,7 @@ class RateLimits:
 
         await self.app(scope, receive, watched)
         if 400 <= status < 500:
-            self.limiter.hit(self.refused, "refused", client)
+            self.limiter.hit(refused, "refused", client)
 
     async def _too_many(self, send: Send, item: RateLimitItem, kind: str, client: str, what: str) -> None:
         wait = max(1, math.ceil(self.limiter.get_window_stats(item, kind, client).reset_time - time.time()))

@@ -786,7 +786,8 @@ def check_storage(c: Context) -> Iterator[Finding]:
 
 def check_event_size(c: Context) -> Iterator[Finding]:
     """An event's facts are small, and so is a lot's whole history: every bundle of every product made from
-    the lot carries it to a shopper's phone, so nobody may bloat another party's product."""
+    the lot carries it to a shopper's phone, so nobody may bloat another party's product. A full lot never
+    shuts out a regulator's hold, recall or release (``never_crowded_out``)."""
     settings = rules_config()["event_size"]
     size, most = payload_size(c.event), int(settings["max_payload_bytes"])
     if size > most:
@@ -800,7 +801,7 @@ def check_event_size(c: Context) -> Iterator[Finding]:
         )
         return
     total, lot_most = (c.lot.payload_bytes if c.lot else 0) + size, int(settings["max_lot_bytes"])
-    if total > lot_most:
+    if total > lot_most and c.event.type not in settings["never_crowded_out"]:
         yield c.violation(
             "event_size",
             "/payload",

@@ -72,7 +72,7 @@ class Services:
     ) -> None:
         self.store = store
         self.clock = clock
-        self.log = TransparencyLog(store, checkpoint_seconds=checkpoint_seconds)
+        self.log = TransparencyLog(store, checkpoint_seconds=checkpoint_seconds, signed=log_signer is not None)
         self.checkpointer = Checkpointer(store, self.log, log_signer, clock=clock, every=checkpoint_every)
         self.keys = ActorKeys(store, self.log, clock=clock)
         self.events = Appending(store, self.keys, self.log, self.checkpointer, clock=clock, dev_signer=dev_signer)

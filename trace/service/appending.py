@@ -11,7 +11,6 @@ from ..chain.keys import SignerKey
 from ..chain.merkle import append_leaves, frontier
 from ..chain.records import Event, SignedEvent, sign_event
 from ..events.catalogue import private_fields
-from ..events.state import LotState
 from ..store import LedgerRepository, Store
 from .actor_keys import ActorKeys
 from .checkpoints import Checkpointer
@@ -99,7 +98,7 @@ class Appending:
         return Snapshot(
             existing=repo.by_event_ids({s.signed.event.event_id for s in batch}),
             heads=repo.heads(lots),
-            states={lot: LotState.from_json(text) for lot, text in repo.lot_states(lots).items()},
+            states=repo.lot_states(lots),
             keys={(k.key.name, k.key.key_id_hex): k for k in repo.actor_keys(actors)},
             tree_size=repo.next_log_index(),
         )

@@ -57,7 +57,7 @@ class Snapshot:
 
     existing: Mapping[str, StoredRecord]
     heads: Mapping[str, tuple[int, str]]
-    states: Mapping[str, LotState]
+    states: Mapping[str, str]  # each lot's state as stored (JSON): decide() folds fresh copies, never these
     keys: Mapping[tuple[str, str], ActorKey]
     tree_size: int
 
@@ -82,10 +82,11 @@ class Decision:
 
 
 def decide(snapshot: Snapshot, batch: Sequence[Submission], now: datetime) -> Decision:
-    """Refuse the batch (raising the first refusal) or seal every new event in it, in order."""
+    """Refuse the batch (raising the first refusal) or seal every new event in it, in order. The same
+    snapshot and batch always give the same decision."""
     recorded_at = format_utc(now)
     heads = dict(snapshot.heads)
-    inspector = Inspector(snapshot.states)
+    inspector = Inspector({lot: LotState.from_json(text) for lot, text in snapshot.states.items()})
     decision = Decision()
     fresh: dict[str, StoredRecord] = {}
     index = snapshot.tree_size

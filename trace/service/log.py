@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from ..chain.errors import FieldProblem, MalformedError
+from ..chain.errors import Error, FieldProblem, MalformedError
 from ..chain.keys import VerifierKey
 from ..chain.lotheads import HeadEntry, HeadMap
 from ..chain.merkle import (
@@ -20,9 +20,9 @@ from ..chain.merkle import (
     inclusion_proof_from,
     range_hash,
 )
-from ..store import LedgerRepository, Store
+from ..store import LedgerRepository, Store, StoredCheckpoint
 from .cache import BoundedCache
-from .errors import IntegrityError, NotFoundError, NotLoggedYetError
+from .errors import IntegrityError, NotFoundError, NotLoggedYetError, RefusedError
 from .views import CheckpointView, LogKeyPeriod
 
 T = TypeVar("T")
@@ -59,9 +59,10 @@ class TransparencyLog:
     """Reads of the log over one store. ``checkpoint_seconds`` is how often the checkpointer signs while the
     log grows: what a read that needs a newer checkpoint tells its caller to wait."""
 
-    def __init__(self, store: Store, *, checkpoint_seconds: float = 5.0) -> None:
+    def __init__(self, store: Store, *, checkpoint_seconds: float = 5.0, signed: bool = True) -> None:
         self.store = store
         self.checkpoint_seconds = checkpoint_seconds
+        self.signed = signed  # whether this ledger has a log key, so that checkpoints will come
         self._state: BoundedCache[str, LogState] = BoundedCache(1, max_age=LOG_STATE_SECONDS)
         self._head_maps: BoundedCache[int, HeadMap] = BoundedCache(4)
 
@@ -119,16 +120,18 @@ class TransparencyLog:
             raise NotFoundError(f"the log has published no checkpoint of size {size}")
         return CheckpointView.of(found)
 
-    def covering_checkpoint(self, repo: LedgerRepository, size: int, what: str) -> CheckpointView:
-        """The latest checkpoint, if its tree holds at least ``size`` leaves; otherwise a refusal saying that
-        ``what`` is not logged yet and when to ask again. Never signs one."""
-        latest = repo.latest_checkpoint()
+    def covering(self, latest: StoredCheckpoint | None, size: int, what: str) -> CheckpointView:
+        """``latest`` (the latest checkpoint), if its tree holds at least ``size`` leaves; otherwise a refusal
+        saying that ``what`` is not logged yet and when to ask again. Never signs one."""
         if latest is None or latest.size < size:
             raise self.not_logged_yet(what)
         return CheckpointView.of(latest)
 
-    def not_logged_yet(self, what: str) -> NotLoggedYetError:
-        """The refusal of a read that needs a checkpoint covering ``what`` while none does yet."""
+    def not_logged_yet(self, what: str) -> Error:
+        """The refusal of a read that needs a checkpoint covering ``what`` while none does yet (or, on a ledger
+        without a log key, ever)."""
+        if not self.signed:
+            return RefusedError("", f"this ledger has no log key: {what} cannot be proven into a checkpoint")
         return NotLoggedYetError(
             f"{what} is recorded but not yet in a signed checkpoint (the log signs one within "
             f"{self.checkpoint_seconds:g} s while it grows); ask again then",
@@ -184,7 +187,7 @@ class TransparencyLog:
         checkpoint covers the leaf yet."""
 
         def read(repo: LedgerRepository) -> tuple[CheckpointView, list[bytes]]:
-            checkpoint = self.covering_checkpoint(repo, index + 1, f"record {index}")
+            checkpoint = self.covering(repo.latest_checkpoint(), index + 1, f"record {index}")
             return checkpoint, with_nodes(repo, lambda node: inclusion_proof_from(index, checkpoint.size, node))
 
         return self.store.read(read)

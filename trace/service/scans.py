@@ -153,7 +153,7 @@ class ScanCounter:
             if not rows:
                 return 0
             try:
-                self.store.write(lambda repo: LedgerRepository.add_scans(repo, rows), attempts=1)
+                self.store.write(lambda repo: LedgerRepository.add_scans(repo, rows), attempts=1, append_lock=False)
             except Exception:
                 with self._lock:
                     dropped = len(rows) + len(self._pending) > SCAN_PENDING_LIMIT

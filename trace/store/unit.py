@@ -3,8 +3,10 @@
 A write transaction starts with ``BEGIN IMMEDIATE`` on SQLite (the database's single writer lock) and takes
 the append lock on PostgreSQL (a transaction-scoped advisory lock), so that appenders, checkpoints and
 membership changes are serialised and every lot's chain stays linear. A write that the database aborts for
-a transient reason (a deadlock, a serialisation failure, a busy database) is run again from the start, a few
-times. Any other database failure reaches the caller as :class:`StoreError`, never as a driver exception.
+a reason that may pass (a deadlock, a serialisation failure) is run again from the start, a few times; a
+lock wait that ran out is not (it has waited already) and reaches the caller as
+:class:`TransientStoreError`. Any other database failure reaches the caller as :class:`StoreError`,
+never as a driver exception.
 """
 
 from __future__ import annotations
@@ -34,10 +36,14 @@ class TransientStoreError(StoreError):
     """The database aborted a transaction for a reason that may pass: worth trying again."""
 
 
+def _retryable(exc: BaseException | None) -> bool:
+    """An abort that running the transaction again resolves (a deadlock, a serialisation failure)."""
+    return getattr(getattr(exc, "orig", None), "sqlstate", None) in TRANSIENT_SQLSTATES
+
+
 def _transient(exc: SQLAlchemyError) -> bool:
-    orig = getattr(exc, "orig", None)
-    sqlstate = getattr(orig, "sqlstate", None)
-    return sqlstate in TRANSIENT_SQLSTATES or "database is locked" in str(orig or "")
+    """A failure that may pass: a retryable abort, or a lock wait that ran out (SQLite's busy timeout)."""
+    return _retryable(exc) or "database is locked" in str(getattr(exc, "orig", None) or "")
 
 
 @contextmanager
@@ -78,15 +84,22 @@ class Store:
 
     @contextmanager
     def reading(self) -> Iterator[LedgerRepository]:
-        """A read transaction: a consistent view of the ledger, never waiting for a writer (WAL on SQLite,
-        MVCC on PostgreSQL), rolled back at the end."""
+        """A read transaction: one consistent view of the ledger for all its statements (a WAL snapshot on
+        SQLite, REPEATABLE READ on PostgreSQL), never waiting for a writer, rolled back at the end."""
         with _mapped(), self.engine.connect() as conn:
+            if self.engine.dialect.name == "postgresql":  # one snapshot for the whole transaction
+                conn.execution_options(isolation_level="REPEATABLE READ")  # (sets it on conn itself)
             yield LedgerRepository(conn)
 
     @contextmanager
-    def writing(self) -> Iterator[LedgerRepository]:
+    def writing(self, *, append_lock: bool = True) -> Iterator[LedgerRepository]:
         """A write transaction holding the append lock; committed when the block ends, rolled back if it
-        raises. Prefer :meth:`write`, which also retries transient failures."""
+        raises. Without ``append_lock`` (scan tallies, which are not ledger data) it is a plain transaction
+        that never queues behind appends. Prefer :meth:`write`, which also retries transient failures."""
+        if not append_lock:
+            with _mapped(), self.engine.begin() as conn:
+                yield LedgerRepository(conn)
+            return
         with _mapped(), self.engine.connect() as conn, conn.execution_options(**WRITE).begin():
             repo = LedgerRepository(conn)
             repo.lock_for_append()
@@ -97,16 +110,18 @@ class Store:
         with self.reading() as repo:
             return work(repo)
 
-    def write(self, work: Callable[[LedgerRepository], T], *, attempts: int = WRITE_ATTEMPTS) -> T:
+    def write(
+        self, work: Callable[[LedgerRepository], T], *, attempts: int = WRITE_ATTEMPTS, append_lock: bool = True
+    ) -> T:
         """Run ``work`` in one write transaction (under the append lock) and commit; all of it is stored or
         none. A transient abort runs ``work`` again from the start, so ``work`` must read what it decides on
         inside the transaction."""
         for attempt in range(1, attempts + 1):
             try:
-                with self.writing() as repo:
+                with self.writing(append_lock=append_lock) as repo:
                     return work(repo)
-            except TransientStoreError:
-                if attempt == attempts:
+            except TransientStoreError as exc:
+                if attempt == attempts or not _retryable(exc.__cause__):  # a lock wait already waited
                     raise
                 time.sleep(0.01 * 2**attempt)
         raise AssertionError("unreachable")  # pragma: no cover

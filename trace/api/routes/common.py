@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+import functools
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
+import anyio
 from fastapi import Request
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
@@ -13,6 +15,7 @@ from ...chain.canonical import parse_json
 from ...chain.errors import FieldProblem, MalformedError
 from .. import problems
 
+T = TypeVar("T")
 DIGEST = r"^[0-9a-f]{64}$"
 MAX_TREE_SIZE = 2**63 - 1
 """The largest tree size a request may name (sizes are stored as signed 64-bit integers)."""
@@ -36,6 +39,12 @@ async def json_object(request: Request, *fields: str, optional: Sequence[str] = 
     if found:
         raise MalformedError(found)
     return value
+
+
+async def in_write_pool(limiter: anyio.CapacityLimiter, work: Callable[..., T], *args: Any) -> T:
+    """Run a use case that writes (and so may wait for the write lock) in the thread pool, at most
+    ``WRITE_THREADS`` at once."""
+    return await anyio.to_thread.run_sync(functools.partial(work, *args), limiter=limiter)
 
 
 def body_schema(model: type[BaseModel]) -> dict[str, Any]:

@@ -9,8 +9,8 @@ from starlette.concurrency import run_in_threadpool
 from ...chain.records import SignedEvent
 from ...service import Appended
 from .. import models
-from ..dependencies import API, ServicesDep
-from .common import DIGEST, ERRORS, IMMUTABLE, body_schema, json_object
+from ..dependencies import API, ServicesDep, WritesDep
+from .common import DIGEST, ERRORS, IMMUTABLE, body_schema, in_write_pool, json_object
 
 router = APIRouter(prefix=API)
 dev_router = APIRouter(prefix=API)
@@ -34,10 +34,10 @@ def appended(result: Appended) -> JSONResponse:
     openapi_extra=body_schema(models.SignedEventIn),
     summary="Submit a client-signed event",
 )
-async def submit_event(request: Request, services: ServicesDep) -> JSONResponse:
+async def submit_event(request: Request, services: ServicesDep, writes: WritesDep) -> JSONResponse:
     body = await json_object(request, "event", "signature", "disclosures", optional=("disclosures",))
     signed = await run_in_threadpool(SignedEvent.from_envelope, body)
-    return appended(await run_in_threadpool(services.events.append, signed))
+    return appended(await in_write_pool(writes, services.events.append, signed))
 
 
 @dev_router.post(
@@ -48,10 +48,10 @@ async def submit_event(request: Request, services: ServicesDep) -> JSONResponse:
     openapi_extra=body_schema(models.DevEventIn),
     summary="Submit an event for the server's development actor to sign (development only)",
 )
-async def submit_dev_event(request: Request, services: ServicesDep) -> JSONResponse:
+async def submit_dev_event(request: Request, services: ServicesDep, writes: WritesDep) -> JSONResponse:
     body = await json_object(request, "event")
     signed = await run_in_threadpool(services.events.sign_as_dev, body["event"])
-    return appended(await run_in_threadpool(services.events.append, signed))
+    return appended(await in_write_pool(writes, services.events.append, signed))
 
 
 @router.get("/events/{digest}", response_model=models.RecordOut, responses=ERRORS, summary="Get a record")

@@ -12,8 +12,8 @@ from starlette.concurrency import run_in_threadpool
 
 from ...chain.errors import FieldProblem, MalformedError
 from .. import models
-from ..dependencies import API, ServicesDep
-from .common import DIGEST, ERRORS, IMMUTABLE, MAX_TREE_SIZE, NOT_LOGGED
+from ..dependencies import API, ServicesDep, WritesDep
+from .common import DIGEST, ERRORS, IMMUTABLE, MAX_TREE_SIZE, NOT_LOGGED, in_write_pool
 
 router = APIRouter(prefix=API + "/log")
 TILE_PATH = r"^(x[0-9]{3}/)*[0-9]{3}(\.p/([1-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5]))?$"
@@ -70,9 +70,9 @@ def latest_checkpoint(services: ServicesDep) -> PlainTextResponse:
 
 
 @router.post("/checkpoint", response_class=PlainTextResponse, responses={**TEXT_NOTE, **ERRORS})
-def publish_checkpoint(services: ServicesDep) -> PlainTextResponse:
+async def publish_checkpoint(services: ServicesDep, writes: WritesDep) -> PlainTextResponse:
     """Publish a checkpoint of the whole log now (returns the latest one if nothing was appended since)."""
-    return note_response(services.checkpointer.publish().cosigned)
+    return note_response((await in_write_pool(writes, services.checkpointer.publish)).cosigned)
 
 
 @router.get("/checkpoints/{size}", response_class=PlainTextResponse, responses={**TEXT_NOTE, **ERRORS})
@@ -91,6 +91,7 @@ def checkpoint_of_size(services: ServicesDep, size: int = Path(ge=0, le=MAX_TREE
 async def add_cosignatures(
     request: Request,
     services: ServicesDep,
+    writes: WritesDep,
     size: int = Query(ge=0, le=MAX_TREE_SIZE, description="the cosigned checkpoint's size"),
 ) -> Any:
     """Attach witness cosignature lines (a tlog-witness add-checkpoint response body) to a checkpoint.
@@ -100,7 +101,7 @@ async def add_cosignatures(
         lines = body.decode("utf-8")
     except UnicodeDecodeError:
         raise MalformedError(FieldProblem("", "cosignature lines must be UTF-8 text")) from None
-    await run_in_threadpool(services.cosignatures.add, size, lines)
+    await in_write_pool(writes, services.cosignatures.add, size, lines)
     checkpoint = await run_in_threadpool(services.log.checkpoint, size)
     return note_response(checkpoint.cosigned)
 
