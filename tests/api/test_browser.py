@@ -504,3 +504,30 @@ def test_a_shopper_who_reloads_after_a_new_record_gets_a_fresh_bundle(site: tupl
     context.close()
     assert state == "ok", text
     assert "26 records" in text or "26 条记录" in text
+
+
+def test_a_recall_not_yet_logged_is_shown_and_the_logged_history_still_verifies(
+    site: tuple[str, Services], browser: Any
+) -> None:
+    """A recall recorded after the latest checkpoint is on the page at once (marked as not yet checkable);
+    the device still verifies the logged history, and after the next checkpoint it verifies the recall too."""
+    from ..conftest import Actor
+
+    base, ledger = site
+    regulator = Actor("jilin-regulator")
+    ledger.keys.register(regulator.key.verifier())
+    ledger.events.append(
+        regulator.sign("RG-2025-0931", "recall", occurred_at="2025-11-21T00:00:00Z", payload={"reason": "Pb 9"})
+    )
+    url = scanned_url(base)
+    page = browser.new_page(locale="en-GB")
+    page.goto(url)
+    assert page.locator(".banner.recall[data-unlogged]").count() == 1
+    assert device_check(page)[0] == "ok"
+    ledger.checkpointer.publish()
+    again = browser.new_page(locale="en-GB")
+    again.goto(url)
+    state, text = device_check(again)
+    assert state == "ok", text
+    assert again.locator(".banner.recall").count() == 1
+    assert again.locator("[data-unlogged]").count() == 0

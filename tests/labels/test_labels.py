@@ -457,3 +457,28 @@ def test_a_scan_never_waits_for_a_flush_that_is_writing(demo: Services, monkeypa
     [scans] = answers
     assert (scans.count, sorted(scans.cities)) == (2, ["长春"])
     assert demo.scans.flush() == 2
+
+
+def test_a_recall_shows_at_once_even_before_the_log_has_signed_it(engine: Engine) -> None:
+    """The page shows the lot as the latest checkpoint has it, but a hold or recall recorded since is shown
+    at once, marked as not yet checkable on the device; once logged, it is the verified banner."""
+    from ..conftest import Actor
+
+    ledger = Services(Store(engine), log_signer=SignerKey("ginseng.test/log", bytes(range(32))))
+    load_demo(ledger)
+    regulator = Actor("jilin-regulator")
+    ledger.keys.register(regulator.key.verifier())
+    recall = regulator.sign("RG-2025-0931", "recall", occurred_at="2025-11-21T00:00:00Z", payload={"reason": "Pb 9"})
+    ledger.events.append(recall)
+    with Site(ledger) as client:
+        page = client.get(f"/01/{GTIN}/10/PK-2025-0931/21/0007")
+        assert "本批次已召回" in page.text
+        assert 'data-unlogged="1"' in page.text
+        assert "Pb 9" in page.text
+        doc = client.get(f"/01/{GTIN}/10/PK-2025-0931/21/0007", headers={"Accept": "application/json"}).json()
+        assert doc["unlogged_status"] == {"status": "recall", "reason": "Pb 9"}
+        assert doc["lot"]["status"] is None  # not in the logged history yet
+        ledger.checkpointer.publish()
+        logged = client.get(f"/01/{GTIN}/10/PK-2025-0931/21/0007")
+        assert "本批次已召回" in logged.text
+        assert "data-unlogged" not in logged.text

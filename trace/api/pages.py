@@ -106,6 +106,9 @@ class LotView:
     findings: list[Finding]
     log_keys: str  # JSON list of the log's verifier keys, for the page's own verifier
     size: int  # the tree size the history was read at: every record below it is in the history
+    unlogged_status: tuple[str, str] | None = None
+    """A hold or recall recorded after the latest checkpoint (status, reason): shown at once, marked as not
+    yet checkable on the device, so that no shopper misses a recall while the log catches up."""
 
 
 def lot_view(services: Services, caches: Caches, lot_id: str) -> LotView:
@@ -127,7 +130,12 @@ def lot_view(services: Services, caches: Caches, lot_id: str) -> LotView:
         found = services.records.findings(lot_id, ancestors=True)
         public = [f for f in found if config.get(f.rule, {}).get("public")]
         log_keys = json.dumps([period.key.text() for period in services.log.signing_keys()])
-        return LotView(history, verified, public, log_keys, size)
+        unlogged = None
+        if services.log_signer is not None and state[0] > size:  # records newer than the checkpoint
+            newest = services.records.public_history(lot_id)
+            if newest.status is not None and newest.status != history.status:
+                unlogged = (newest.status, newest.status_reason or "")
+        return LotView(history, verified, public, log_keys, size, unlogged)
 
     view: LotView = caches.views.get_or_make(lot_id, build, version=state)
     return view

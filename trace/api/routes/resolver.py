@@ -185,6 +185,9 @@ def show(
             "lot": history.to_json(),
             "serial": serial,
             "server_verified": verified,
+            "unlogged_status": (
+                {"status": view.unlogged_status[0], "reason": view.unlogged_status[1]} if view.unlogged_status else None
+            ),
             "findings": [{"rule": f.rule, "message": f.message, "message_zh": f.message_zh} for f in findings],
             "scans": {
                 "count": scans.count,
@@ -207,6 +210,7 @@ def show(
         journey_names=JOURNEY_NAMES,
         findings=findings,
         server_verified=verified,
+        unlogged=view.unlogged_status,
         scan={
             "count": scans.count,
             "first": scans.first,
