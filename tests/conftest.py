@@ -6,10 +6,12 @@ test gets its own schema, migrated to head, dropped afterwards.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -228,3 +230,13 @@ def demo_shop_sale(event_id: str, occurred_at: str, key_file: Path) -> dict[str,
         "occurred_at": occurred_at,
         "payload": {"units": 1, "buyer_type": "consumer"},
     }
+
+
+def script_module(name: str) -> ModuleType:
+    """One of scripts/*.py (the generators of the committed vectors and worked examples), loaded as a module."""
+    spec = importlib.util.spec_from_file_location(name, Path(__file__).resolve().parents[1] / "scripts" / f"{name}.py")
+    assert spec
+    assert spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -3,7 +3,6 @@ and accepted by the Python verifier, so that the JavaScript and the Python verif
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 from types import ModuleType
@@ -11,17 +10,14 @@ from types import ModuleType
 from ginseng_trace.chain.bundle import verify_bundle
 from ginseng_trace.chain.keys import VerifierKey
 
+from ..conftest import script_module
+
 ROOT = Path(__file__).resolve().parents[2]
 HERE = ROOT / "tests" / "vectors" / "bundle"
 
 
 def generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bundle_vector", ROOT / "scripts" / "bundle_vector.py")
-    assert spec
-    assert spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return script_module("bundle_vector")
 
 
 def test_the_committed_vector_is_what_the_generator_produces() -> None:

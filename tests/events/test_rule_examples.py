@@ -414,6 +414,18 @@ def test_nothing_moves_after_everything_is_sold() -> None:
     assert judge_all(s.steps)[-1] == []
 
 
+def storage_past_the_lot_limit(story: Story) -> tuple[int, int]:
+    """Insert, before the story's sale, the shop's daily storage readings on the sold lot, as many as take
+    the lot's history past its limit; returns where they start and how many."""
+    j = story.where["sell"][0]
+    shop, lot = story.steps[j].actor, story.steps[j].lot
+    readings = [{"at": "2025-11-10T00:00:00Z", "temperature_c": 4.0, "humidity_pct": 60.0}] * 150
+    store = Step(shop, lot, "store", day("2025-11-10"), {"warehouse": "shop", "readings": readings})
+    filling = int(rules_config()["event_size"]["max_lot_bytes"]) // payload_size(store.event(0)) + 1
+    story.steps[j:j] = [store] * filling
+    return j, filling
+
+
 def test_an_event_or_a_lot_too_large_to_carry_to_a_phone_is_refused() -> None:
     """A bundle carries every record of every lot a product was made from: nobody may bloat another's."""
     most = int(rules_config()["event_size"]["max_payload_bytes"])
@@ -422,29 +434,19 @@ def test_an_event_or_a_lot_too_large_to_carry_to_a_phone_is_refused() -> None:
     sale = s.steps[i]
     sale.payload = {**sale.payload, "note": "x" * most}
     assert [(v.rule, v.pointer) for v in judge_all(s.steps)[i] if v.hard][:1] == [("event_size", "/event/payload")]
-    lot_most = int(rules_config()["event_size"]["max_lot_bytes"])
     g = standard()
-    j = g.where["sell"][0]
-    shop, lot = g.steps[j].actor, g.steps[j].lot
-    readings = [{"at": "2025-11-10T00:00:00Z", "temperature_c": 4.0, "humidity_pct": 60.0}] * 150
-    storing = [Step(shop, lot, "store", day("2025-11-10"), {"warehouse": "shop", "readings": readings})]
-    size = payload_size(storing[0].event(0))
-    g.steps[j:j] = storing * (lot_most // size + 1)
+    j, filling = storage_past_the_lot_limit(g)
     found = judge_all(g.steps)
     first_refused = next(k for k, f in enumerate(found) if any(v.rule == "event_size" for v in f))
-    assert j < first_refused <= j + lot_most // size + 1  # the stores up to the limit pass, the next is refused
+    assert j < first_refused <= j + filling  # the stores up to the limit pass, the next is refused
     assert all(not any(v.hard for v in f) for f in found[j:first_refused])
 
 
 def test_a_full_lot_never_shuts_out_a_recall() -> None:
     g = standard()
-    j = g.where["sell"][0]
-    shop, lot = g.steps[j].actor, g.steps[j].lot
-    readings = [{"at": "2025-11-10T00:00:00Z", "temperature_c": 4.0, "humidity_pct": 60.0}] * 150
-    store = Step(shop, lot, "store", day("2025-11-10"), {"warehouse": "shop", "readings": readings})
-    filling = int(rules_config()["event_size"]["max_lot_bytes"]) // payload_size(store.event(0)) + 1
-    recall = Step("regulator", lot, "recall", day("2025-11-11"), {"reason": "Cd upstream"})
-    g.steps[j:j] = [store] * filling + [recall]
+    j, filling = storage_past_the_lot_limit(g)
+    lot = g.steps[j].lot
+    g.steps.insert(j + filling, Step("regulator", lot, "recall", day("2025-11-11"), {"reason": "Cd upstream"}))
     found = judge_all(g.steps)
     assert any(v.rule == "event_size" for v in found[j + filling - 1])  # the lot is full
     assert [v.rule for v in found[j + filling] if v.hard] == []  # and the recall is still recorded
