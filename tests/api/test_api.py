@@ -379,3 +379,18 @@ def test_nobody_can_bloat_a_lot_with_a_large_event(client: httpx.Client, ledger:
     assert (problem["rule"], problem["limit"]) == ("event_size", "<= 16384 bytes")
     assert ledger.records.count() == 1
     assert ledger.checks.verify().records == 1
+
+
+def test_an_unreachable_database_is_a_503_that_names_no_host() -> None:
+    """The driver's message names hosts, ports, tables: it goes to the log, never into the answer."""
+    from ginseng_trace.store import create_ledger_engine
+
+    engine = create_ledger_engine("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2")
+    with LiveServer(create_app(Services(Store(engine)))) as server, httpx.Client(base_url=server.url) as client:
+        answer = client.get("/api/v1/lots/PK-1/history")
+    problem = assert_problem(answer, 503)
+    assert problem["type"] == "urn:ginseng-trace:problem:database-unavailable"
+    assert answer.headers["retry-after"] == "5"
+    assert "127.0.0.1" not in answer.text
+    assert "nobody" not in answer.text
+    engine.dispose()
