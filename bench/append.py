@@ -42,6 +42,9 @@ from ginseng_trace.events import private_fields
 from ginseng_trace.service import Services
 from ginseng_trace.store import Store, create_ledger_engine, migrate, sqlite_url_for
 
+sys.path.insert(0, os.path.dirname(__file__))
+from members import OPERATOR, enrol_all
+
 
 def make_events(count: int, lots: int, key: SignerKey) -> list[SignedEvent]:
     """Realistic field-operation events spread over ``lots`` plots (each registered first), signed by the client."""
@@ -199,8 +202,10 @@ def run_engine(
     engine = create_ledger_engine(url)
     migrate(engine)
     # as the service runs: a log key, and a signed checkpoint (with its lot-heads map) every 1000 events
-    ledger = Services(Store(engine), log_signer=SignerKey("bench.test/log", os.urandom(32)), checkpoint_every=1000)
-    ledger.keys.register(key.verifier())
+    ledger = Services(
+        Store(engine), log_signer=SignerKey("bench.test/log", os.urandom(32)), checkpoint_every=1000, operator=OPERATOR
+    )
+    enrol_all(ledger, [key], lambda _name: ["grower"])
     figures = {
         "plain INSERT": plain_insert_rate(engine, events, batch),
         "library ingest (batches)": ledger_batch_rate(ledger, wire(events), batch),

@@ -46,6 +46,9 @@ from ginseng_trace.service import Services
 from ginseng_trace.service.log import with_nodes
 from ginseng_trace.store import LedgerRepository, Store, create_ledger_engine, migrate, sqlite_url_for
 
+sys.path.insert(0, os.path.dirname(__file__))
+from members import OPERATOR, enrol_all
+
 
 def timed(fn: Callable[[], object], repeat: int = 1) -> float:
     """Best wall time of ``repeat`` runs, in seconds."""
@@ -88,8 +91,8 @@ def bundle_verify_ms(tmp: Path) -> tuple[int, float]:
     migrate(engine)
     log_key = SignerKey("bench.test/log", os.urandom(32))
     grower = SignerKey("bench.grower", os.urandom(32))
-    ledger = Services(Store(engine), log_signer=log_key, checkpoint_every=10**9)
-    ledger.keys.register(grower.verifier())
+    ledger = Services(Store(engine), log_signer=log_key, checkpoint_every=10**9, operator=OPERATOR)
+    enrol_all(ledger, [grower], lambda _name: ["grower"])
     kid = grower.verifier().key_id_hex
     events = []
 

@@ -32,6 +32,7 @@ from ginseng_trace.chain import Event, SignedEvent, SignerKey, sign_event
 from ginseng_trace.chain.times import format_utc
 from ginseng_trace.events import private_fields
 from ginseng_trace.events.findings import Finding
+from ginseng_trace.events.membership import KeyGrant, Member, Membership, Organisation
 from ginseng_trace.events.rules import Inspector, rules_config
 from ginseng_trace.service import Services
 from ginseng_trace.service import decision as service
@@ -39,9 +40,27 @@ from ginseng_trace.store import Store, create_ledger_engine, migrate
 
 sys.path.insert(0, os.path.dirname(__file__))
 from append import postgres_database, rate, sqlite_database
+from members import OPERATOR, PREFIXES, enrol_all
 
 WORKS, LAB, SHOP = "bench-works", "bench-lab", "bench-shop"
 GROWERS = tuple(f"bench-grower-{i}" for i in range(10))
+ROLES = {"bench-grower": ["grower"], WORKS: ["processor"], LAB: ["lab"], SHOP: ["retailer"]}
+
+
+def in_memory_members(events: list[SignedEvent]) -> Membership:
+    """The workload's actors as members from the start of the log, for the rules alone (no database)."""
+    keys = {(s.event.actor, s.event.key_id) for s in events}
+    orgs = {
+        actor: Organisation(
+            actor,
+            actor,
+            ROLES[actor.rsplit("-", 1)[0] if actor.startswith("bench-grower") else actor],
+            PREFIXES,
+            actors={actor: Member("person", keys={key_id: KeyGrant(f"{actor}+{key_id}+", -1)})},
+        )
+        for actor, key_id in keys
+    }
+    return Membership(orgs=orgs)
 
 
 def _t(base: str, step: timedelta, k: int) -> datetime:
@@ -111,6 +130,8 @@ def chain(g: int) -> Iterator[tuple[datetime, str, str, str, dict[str, Any], tup
         },
         (hv,),
     )
+    sample = {"sample_id": f"S-{g}", "lab": LAB}
+    yield _t("2025-10-01", timedelta(minutes=1), g), WORKS, rg, "sample", sample, ()
     yield (
         _t("2025-10-02", timedelta(minutes=1), g),
         LAB,
@@ -179,7 +200,7 @@ def workload(groups: int) -> tuple[list[SignedEvent], list[SignerKey]]:
 class NoRules:
     """Stands in for the inspector to measure the ledger core alone: judges nothing, keeps no state."""
 
-    def __init__(self, _states: object = None) -> None:
+    def __init__(self, *_args: object) -> None:
         self.states: dict[str, object] = {}
         self.changed: set[str] = set()
 
@@ -190,10 +211,10 @@ class NoRules:
 def in_memory_us_per_event(events: list[SignedEvent]) -> float:
     recorded = datetime(2026, 11, 23, tzinfo=UTC)
     rules_config()  # read the rules file before timing
-    inspector = Inspector()
+    inspector = Inspector(membership=in_memory_members(events))
     start = time.perf_counter()
-    for signed in events:
-        found = inspector.enforce(signed.event, recorded)
+    for i, signed in enumerate(events):
+        found = inspector.enforce(signed.event, i, recorded)
         assert not found, found
     return (time.perf_counter() - start) / len(events) * 1e6
 
@@ -203,9 +224,10 @@ def ingest(
 ) -> tuple[float, Services]:
     engine = create_ledger_engine(url)
     migrate(engine)
-    ledger = Services(Store(engine), log_signer=SignerKey("bench.test/log", bytes(32)), checkpoint_every=1000)
-    for key in keys:
-        ledger.keys.register(key.verifier())
+    ledger = Services(
+        Store(engine), log_signer=SignerKey("bench.test/log", bytes(32)), checkpoint_every=1000, operator=OPERATOR
+    )
+    enrol_all(ledger, keys, lambda name: ROLES[name.rsplit("-", 1)[0] if name.startswith("bench-grower") else name])
     service.Inspector = Inspector if rules else NoRules  # type: ignore[attr-defined, assignment]
     try:
         start = time.perf_counter()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -19,7 +19,7 @@ from sqlalchemy import Engine, create_engine, text
 
 from ginseng_trace.chain import Event, SignedEvent, SignerKey, sign_event
 from ginseng_trace.events import catalogue, private_fields
-from ginseng_trace.service import Services
+from ginseng_trace.service import NewActor, Services
 from ginseng_trace.store import Store, create_ledger_engine, migrate, sqlite_url_for
 
 from .openapi_check import SchemaChecked
@@ -70,9 +70,38 @@ def engine(database_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
+OPERATOR = SignerKey("operator", bytes(range(40, 72)))
+"""The tests' trust anchor: the operator key every test ledger signs membership events with."""
+EVERY_PREFIX = tuple("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+"""Lot-id prefixes covering every lot id: for test organisations that are not about identifier spaces."""
+TEST_GS1_PREFIXES = ("6975123",)
+"""The GS1 company prefix of the tests' GTINs (069751234000xx)."""
+TEST_GS1_PREFIXES = ("6975123",)
+"""The GS1 company prefix of the tests' GTINs (069751234000xx)."""
+BROAD_ROLES = ("grower", "cooperative", "processor", "logistics", "retailer")
+"""Every role a custodian may hold: for test actors that play a whole chain (not labs, regulators, operators)."""
+
+
+def enrol(
+    ledger: Services,
+    actor: Actor | SignerKey,
+    roles: Sequence[str] = BROAD_ROLES,
+    prefixes: Sequence[str] = EVERY_PREFIX,
+    *,
+    valid_until: str | None = None,
+    **options: Any,
+) -> None:
+    """Enrol an organisation named like ``actor`` with ``roles`` and ``prefixes`` (and the tests' GS1 company
+    prefix unless told otherwise), and the actor with its key."""
+    key = actor.key if isinstance(actor, Actor) else actor
+    member = NewActor(key.verifier(), valid_until=valid_until)
+    options.setdefault("gs1_company_prefixes", TEST_GS1_PREFIXES)
+    ledger.membership.enrol(key.name, f"test organisation {key.name}", roles, prefixes, [member], **options)
+
+
 @pytest.fixture
 def ledger(engine: Engine) -> Iterator[Services]:
-    ledger = Services(Store(engine))
+    ledger = Services(Store(engine), operator=OPERATOR)
     yield ledger
     ledger.scans.flush()  # scans are written behind: write them before the test's database goes
 
@@ -99,6 +128,7 @@ TYPICAL_TIMES = {
     "sow": "2020-04-20T00:30:00Z",
     "transplant": "2022-04-15T00:30:00Z",
     "harvest": "2025-09-18T00:00:00Z",
+    "sample": "2025-09-25T02:00:00Z",
     "quality_test": "2025-09-26T06:00:00Z",
     "process": "2025-10-05T00:00:00Z",
     "package": "2025-10-25T02:00:00Z",
@@ -164,7 +194,7 @@ class Actor:
 @pytest.fixture
 def grower(ledger: Services) -> Actor:
     actor = Actor("test-grower")
-    ledger.keys.register(actor.key.verifier())
+    enrol(ledger, actor)
     return actor
 
 

@@ -17,11 +17,25 @@ from hypothesis import strategies as st
 from ginseng_trace.chain import Event
 from ginseng_trace.chain.times import format_utc
 from ginseng_trace.events.findings import Finding
+from ginseng_trace.events.membership import KeyGrant, Member, Membership, Organisation
 from ginseng_trace.events.rules import Inspector
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 GROWER, PROCESSOR, LAB, CARRIER = "grower-a", "works-b", "lab-c", "carrier-d"
 HOLDERS = ("works-b", "wholesale-e", "shop-f", "shop-g")
+ROLES_OF = {
+    GROWER: ["grower"],
+    PROCESSOR: ["processor"],
+    LAB: ["lab"],
+    CARRIER: ["logistics"],
+    "wholesale-e": ["retailer"],
+    "shop-f": ["retailer"],
+    "shop-g": ["retailer"],
+    "jilin-regulator": ["regulator"],
+    "regulator": ["regulator"],
+    "someone-else": ["grower"],
+}
+"""Each lifecycle party's role."""
 COUNTIES = ("抚松县", "靖宇县", "集安市", "敦化市", "桦甸市")
 
 
@@ -66,14 +80,36 @@ class Story:
         return Story(copy.deepcopy(self.steps), {k: list(v) for k, v in self.where.items()})
 
 
+def members(roles_of: dict[str, list[str]] = ROLES_OF) -> Membership:
+    """Membership in which each party is an organisation of one actor (itself), with the roles given, every
+    lot-id prefix and the key id the steps sign with (00000000), valid from the start of the log."""
+    orgs = {
+        actor: Organisation(
+            actor,
+            actor,
+            roles,
+            list("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"),
+            gs1_company_prefixes=["6975123"],
+            actors={actor: Member("person", keys={"00000000": KeyGrant(f"{actor}+00000000+", -1)})},
+        )
+        for actor, roles in roles_of.items()
+    }
+    return Membership(orgs=orgs)
+
+
+def inspector() -> Inspector:
+    """An inspector over no lots yet, with the lifecycle parties as members (:func:`members`)."""
+    return Inspector(membership=members())
+
+
 def judge_all(steps: list[Step], recorded: datetime = NOW) -> list[list[Finding]]:
     """What the rules say of each step, each judged against the states the steps before it left."""
-    inspector = Inspector()
+    judging = inspector()
     found = []
     for i, step in enumerate(steps):
         event = step.event(i)
-        found.append(inspector.judge(event, recorded))
-        inspector.admit(event)
+        found.append(judging.judge(event, i, recorded))
+        judging.admit(event, i, recorded)
     return found
 
 
@@ -195,6 +231,7 @@ def lifecycles(draw: st.DrawFn) -> Story:
             ),
             "process",
         )
+        story.add(Step(PROCESSOR, batch, "sample", tick(), {"sample_id": "S-1", "lab": LAB}), "sample")
         story.add(Step(LAB, batch, "quality_test", tick(), _lab_result()), "test")
         batches.append((batch, main + fine))
     for b, (batch, kg) in enumerate(batches):
@@ -331,6 +368,7 @@ def standard() -> Story:
         ),
         "process",
     )
+    s.add(Step(PROCESSOR, "RG-1", "sample", day("2025-10-19"), {"sample_id": "S-1", "lab": LAB}), "sample")
     s.add(Step(LAB, "RG-1", "quality_test", day("2025-10-20"), _lab_result()), "test")
     s.add(
         Step(

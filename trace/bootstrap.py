@@ -7,7 +7,8 @@ from pathlib import Path
 
 from .chain.errors import Error
 from .chain.keys import SignerKey
-from .service import Services
+from .events.membership import ROLES
+from .service import NewActor, Services
 from .settings import Settings
 from .store import Store
 
@@ -31,6 +32,7 @@ def open_ledger(settings: Settings, *, migrate_first: bool = True) -> Services:
     store = Store.open(settings.resolved_database_url, migrate_first=migrate_first)
     dev_signer = load_or_create_signer(settings.dev_key_file, DEV_ACTOR) if settings.dev_signing else None
     log_signer = load_or_create_signer(settings.log_key_file, settings.log_origin)
+    operator = load_or_create_signer(settings.operator_key_file, settings.operator_actor)
     if log_signer.name != settings.log_origin:
         raise Error(
             f"the log key in {settings.log_key_file} is for origin {log_signer.name!r}, "
@@ -43,13 +45,29 @@ def open_ledger(settings: Settings, *, migrate_first: bool = True) -> Services:
         checkpoint_every=settings.checkpoint_every,
         checkpoint_seconds=settings.checkpoint_seconds,
         witness_keys=settings.parsed_witness_keys,
+        operator=operator,
     )
     if dev_signer is not None:
-        ledger.keys.register(dev_signer.verifier())
+        enrol_dev_signer(ledger, dev_signer)
     if migrate_first:
         ledger.checkpointer.adopt_log_key()
         ledger.checks.ensure_lot_states()
     return ledger
+
+
+def enrol_dev_signer(ledger: Services, dev_signer: SignerKey) -> None:
+    """Enrol the development actor (once) as an organisation with every role but operator and regulator, and
+    the lot-id prefix ``DEV-``."""
+    if ledger.store.read(lambda repo: repo.membership.org_ids_of([DEV_ACTOR])):
+        return
+    roles = [r for r in ROLES if r not in ("operator", "regulator")]
+    ledger.membership.enrol(
+        DEV_ACTOR,
+        "development signer (never in production)",
+        roles,
+        ["DEV-"],
+        [NewActor(dev_signer.verifier(), kind="device")],
+    )
 
 
 def rotate_log_key(settings: Settings) -> tuple[SignerKey, Path]:

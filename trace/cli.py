@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import __version__
+from . import __version__, cli_membership
 from .bootstrap import open_ledger
 from .chain.bundle import BundleError, verify_bundle
 from .chain.canonical import parse_json
@@ -90,15 +90,18 @@ def cmd_keygen(args: argparse.Namespace) -> int:
 
 def cmd_register_key(args: argparse.Namespace) -> int:
     key = VerifierKey.parse(args.vkey)
-    new = open_ledger(_settings(args)).keys.register(key, valid_until=args.valid_until)
-    until = f", valid until {args.valid_until}" if args.valid_until and new else ""
-    print(f"{'registered' if new else 'already registered'}: {key.name}/{key.key_id_hex}{until}")
+    added = open_ledger(_settings(args)).membership.add_key(key, valid_until=args.valid_until)
+    until = f", valid until {args.valid_until}" if args.valid_until else ""
+    print(f"registered: {key.name}/{key.key_id_hex}{until} (log position {added.record.log_index})")
     return EXIT_OK
 
 
 def cmd_revoke_key(args: argparse.Namespace) -> int:
-    revoked = open_ledger(_settings(args)).keys.revoke(args.actor, args.key_id, args.reason)
-    print(f"revoked: {args.actor}/{args.key_id} at {revoked.revoked_at}; events it signed before stay verifiable")
+    revoked = open_ledger(_settings(args)).membership.revoke_key(args.actor, args.key_id, args.reason)
+    print(
+        f"revoked: {args.actor}/{args.key_id} at log position {revoked.record.log_index}; "
+        "events it signed before stay verifiable"
+    )
     return EXIT_OK
 
 
@@ -421,7 +424,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--cosigner", action="store_true", help="a witness's cosigning key (signature type 0x04)")
     p.set_defaults(run=cmd_keygen)
 
-    p = sub.add_parser("register-key", parents=[db], help="register an actor's verifier key with the ledger")
+    cli_membership.add_commands(sub, db)
+
+    p = sub.add_parser("register-key", parents=[db], help="register another key of an enrolled actor (admin key)")
     p.add_argument("vkey", help="verifier key text <name>+<id>+<key>")
     p.add_argument("--valid-until", help="RFC 3339 UTC time after which the key signs nothing more")
     p.set_defaults(run=cmd_register_key)

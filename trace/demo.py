@@ -17,16 +17,21 @@ from typing import Any
 from .chain.keys import SignerKey
 from .chain.records import Event, SignedEvent, sign_event
 from .events.catalogue import private_fields
-from .service import Services
+from .service import NewActor, Services
 
 DEMO_SEED_PREFIX = b"ginseng-trace demo key v1 "
 
 
 @dataclass(frozen=True)
 class DemoActor:
+    """A demo organisation with one actor of the same id (its keys derive from the id)."""
+
     name: str
     role: str
     organisation: str
+    lot_prefixes: tuple[str, ...] = ()
+    gs1_company_prefixes: tuple[str, ...] = ()
+    county: str | None = None
 
     @property
     def key(self) -> SignerKey:
@@ -34,15 +39,51 @@ class DemoActor:
 
 
 ACTORS = (
-    DemoActor("fusong-wang-farm", "grower", "抚松县王氏人参种植场 Wang ginseng farm, Fusong"),
-    DemoActor("jian-li-farm", "grower", "集安市李氏参园 Li ginseng garden, Ji'an"),
-    DemoActor("jingyu-forest-coop", "grower", "靖宇县林下参合作社 Jingyu forest ginseng cooperative"),
-    DemoActor("linjiang-zhao-forest", "grower", "临江市赵氏林下参基地 Zhao forest ginseng base, Linjiang"),
-    DemoActor("jilin-quality-lab", "lab", "吉林省中药材检测中心 Jilin herbal testing centre"),
-    DemoActor("jian-red-ginseng-works", "processor", "集安红参加工厂 Ji'an red ginseng works"),
-    DemoActor("changbai-cold-logistics", "logistics", "长白山冷链物流 Changbai cold-chain logistics"),
-    DemoActor("changchun-herb-shop", "retailer", "长春参茸药店 Changchun ginseng and herb shop"),
+    DemoActor(
+        "fusong-wang-farm",
+        "grower",
+        "抚松县王氏人参种植场 Wang ginseng farm, Fusong",
+        ("PLOT-FS-", "HV-2025-FS-"),
+        county="抚松县",
+    ),
+    DemoActor(
+        "jian-li-farm",
+        "grower",
+        "集安市李氏参园 Li ginseng garden, Ji'an",
+        ("PLOT-JA-", "HV-2025-JA-"),
+        county="集安市",
+    ),
+    DemoActor(
+        "jingyu-forest-coop",
+        "grower",
+        "靖宇县林下参合作社 Jingyu forest ginseng cooperative",
+        ("PLOT-JY-", "HV-2025-JY-"),
+        county="靖宇县",
+    ),
+    DemoActor(
+        "linjiang-zhao-forest",
+        "grower",
+        "临江市赵氏林下参基地 Zhao forest ginseng base, Linjiang",
+        ("PLOT-LJ-", "HV-2025-LJ-"),
+        county="临江市",
+    ),
+    DemoActor("jilin-quality-lab", "lab", "吉林省中药材检测中心 Jilin herbal testing centre", ("LAB-JL-",)),
+    DemoActor(
+        "jian-red-ginseng-works",
+        "processor",
+        "集安红参加工厂 Ji'an red ginseng works",
+        ("RG-", "PK-"),
+        ("6975123",),
+        county="集安市",
+    ),
+    DemoActor("changbai-cold-logistics", "logistics", "长白山冷链物流 Changbai cold-chain logistics", ("CBL-",)),
+    DemoActor("changchun-herb-shop", "retailer", "长春参茸药店 Changchun ginseng and herb shop", ("CCHS-",)),
+    DemoActor(
+        "jilin-mpa-inspector", "regulator", "吉林省药品监督管理局 Jilin Medical Products Administration", ("MPA-JL-",)
+    ),
 )
+MEMBERSHIP_AT = "2019-09-01T00:00:00Z"
+"""When the demo's organisations were enrolled (fixed, so that loading the demo again appends nothing)."""
 _BY_NAME = {a.name: a for a in ACTORS}
 
 GTIN_250G = "06975123400010"
@@ -280,6 +321,14 @@ def _events() -> list[tuple[str, dict[str, Any]]]:
         ["PLOT-LJ-0011"],
     )
     add(
+        wang,
+        "demo-fs-sample-001",
+        "HV-2025-FS-0017",
+        "sample",
+        "2025-09-18T02:00:00Z",
+        {"sample_id": "S-2025-0918-01", "lab": lab, "purpose": "self_check", "quantity": {"value": 1, "unit": "kg"}},
+    )
+    add(
         lab,
         "demo-lab-001",
         "HV-2025-FS-0017",
@@ -348,6 +397,14 @@ def _events() -> list[tuple[str, dict[str, Any]]]:
             "final_moisture_pct": 12.5,
         },
         ["HV-2025-FS-0017", "HV-2025-JA-0102"],
+    )
+    add(
+        works,
+        "demo-rg-sample-001",
+        "RG-2025-0931",
+        "sample",
+        "2025-10-05T02:00:00Z",
+        {"sample_id": "S-2025-1005-07", "lab": lab, "purpose": "self_check", "quantity": {"value": 500, "unit": "g"}},
     )
     add(
         lab,
@@ -450,10 +507,22 @@ def demo_events() -> list[SignedEvent]:
 
 
 def load_demo(ledger: Services) -> dict[str, Any]:
-    """Register the demo actors' keys, append the demo events (idempotent), and return the manifest."""
+    """Enrol the demo organisations with their roles and keys through membership events signed by the
+    ledger's operator, append the demo events (idempotent), and return the manifest."""
+    results = []
     for actor in ACTORS:
-        ledger.keys.register(actor.key.verifier())
-    results = ledger.events.append_batch(demo_events())
+        results += ledger.membership.enrol(
+            actor.name,
+            actor.organisation,
+            [actor.role],
+            actor.lot_prefixes,
+            [NewActor(actor.key.verifier(), kind="person")],
+            gs1_company_prefixes=actor.gs1_company_prefixes,
+            county=actor.county,
+            event_ids=[f"demo-org-{actor.name}-{n}" for n in (1, 2, 3)],
+            occurred_at=MEMBERSHIP_AT,
+        )
+    results += ledger.events.append_batch(demo_events())
     if ledger.log_signer is not None:  # the demo's lots are logged at once: their pages and bundles open
         ledger.checkpointer.publish()
     return manifest(

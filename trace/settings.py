@@ -49,6 +49,12 @@ class Settings(BaseSettings):
         pattern=r"^[^\s+]+$",
         description="the transparency log's origin line and key name (a schema-less URL)",
     )
+    operator_actor: str = Field(
+        default="operator",
+        pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$",
+        description="the actor id of the trust anchor: the operator key in <data_dir>/operator.key (made on first "
+        "start) signs membership events and holds the operator role without any",
+    )
     checkpoint_every: int = Field(default=1000, gt=0, description="publish a checkpoint after this many new events")
     checkpoint_seconds: float = Field(default=5.0, gt=0, description="and at least this often while the log grows")
     witness_keys: str = Field(
@@ -94,6 +100,10 @@ class Settings(BaseSettings):
     @property
     def dev_key_file(self) -> Path:
         return self.data_dir / "dev-signer.key"
+
+    @property
+    def operator_key_file(self) -> Path:
+        return self.data_dir / "operator.key"
 
     @property
     def log_key_file(self) -> Path:

@@ -11,11 +11,12 @@ import httpx
 import pytest
 
 from ginseng_trace.api import create_app
+from ginseng_trace.bootstrap import enrol_dev_signer
 from ginseng_trace.chain import SignedEvent, SignerKey
 from ginseng_trace.service import Services
 from ginseng_trace.store import Store
 
-from ..conftest import Actor, LiveServer, example_payload
+from ..conftest import OPERATOR, Actor, LiveServer, enrol, example_payload
 
 PROBLEM = "application/problem+json"
 
@@ -116,7 +117,7 @@ def test_bad_input_gets_a_problem_document_and_stores_nothing(
         except AssertionError as exc:
             raise AssertionError(f"{name}: {exc}") from None
     assert ledger.records.count() == 1
-    assert ledger.checks.verify().records == 1
+    assert ledger.checks.verify().records == 4  # the dev signer's enrolment (3), its plot
 
 
 def test_oversized_bodies_are_refused_with_413(client: httpx.Client, ledger: Services, grower: Actor) -> None:
@@ -155,7 +156,7 @@ def test_openapi_describes_the_event_envelope(client: httpx.Client) -> None:
 
 def test_dev_signing_is_explicit_and_signed_by_a_registered_key(ledger: Services) -> None:
     dev = ledger.events.dev_signer = SignerKey.generate("dev-signer")
-    ledger.keys.register(dev.verifier())
+    enrol_dev_signer(ledger, dev)
     with LiveServer(create_app(ledger)) as server, httpx.Client(base_url=server.url) as client:
         event = {
             "event_id": "dev-1",
@@ -190,8 +191,8 @@ def test_log_endpoints_serve_checkpoints_and_verifiable_proofs(engine: Any, grow
     from ginseng_trace.chain.note import open_checkpoint
 
     log_key = SignerKey("ginseng.test/log", bytes(range(32)))
-    ledger = Services(Store(engine), log_signer=log_key, checkpoint_every=1000)
-    ledger.keys.register(grower.key.verifier())
+    ledger = Services(Store(engine), operator=OPERATOR, log_signer=log_key, checkpoint_every=1000)
+    enrol(ledger, grower)
     ledger.checkpointer.adopt_log_key()
     with LiveServer(create_app(ledger)) as server, httpx.Client(base_url=server.url) as client:
         [period] = client.get("/api/v1/log/keys").json()
@@ -255,8 +256,10 @@ def test_log_endpoints_serve_checkpoints_and_verifiable_proofs(engine: Any, grow
 def test_checkpoints_are_published_on_a_timer(engine: Any, grower: Actor) -> None:
     import time
 
-    ledger = Services(Store(engine), log_signer=SignerKey("ginseng.test/log", bytes(32)), checkpoint_every=1000)
-    ledger.keys.register(grower.key.verifier())
+    ledger = Services(
+        Store(engine), operator=OPERATOR, log_signer=SignerKey("ginseng.test/log", bytes(32)), checkpoint_every=1000
+    )
+    enrol(ledger, grower)
     ledger.events.append(grower.sign("PLOT-1", "register_plot"))
     ledger.events.append(grower.sign("PLOT-1", "sow"))
     with LiveServer(create_app(ledger, checkpoint_seconds=0.2)) as server, httpx.Client(base_url=server.url) as client:
@@ -271,8 +274,8 @@ def test_the_bundle_endpoint_serves_a_verifiable_bundle(engine: Any, grower: Act
     from ginseng_trace.chain.bundle import verify_bundle
 
     log_key = SignerKey("ginseng.test/log", bytes(range(32)))
-    ledger = Services(Store(engine), log_signer=log_key)
-    ledger.keys.register(grower.key.verifier())
+    ledger = Services(Store(engine), operator=OPERATOR, log_signer=log_key)
+    enrol(ledger, grower)
     ledger.events.append(grower.sign("PLOT-1", "register_plot"))
     ledger.events.append(grower.sign("PLOT-1", "sow"))
     ledger.events.append(grower.sign("HV-1", "harvest", inputs=["PLOT-1"]))
@@ -307,7 +310,7 @@ def test_the_bundle_travels_gzipped_to_whoever_accepts_it(engine: Any) -> None:
 
     from ginseng_trace.demo import load_demo
 
-    demo = Services(Store(engine), log_signer=SignerKey("ginseng.test/log", bytes(range(32))))
+    demo = Services(Store(engine), operator=OPERATOR, log_signer=SignerKey("ginseng.test/log", bytes(range(32))))
     demo.checkpointer.adopt_log_key()
     load_demo(demo)
     demo.checkpointer.publish()
@@ -333,13 +336,13 @@ def test_the_bundle_travels_gzipped_to_whoever_accepts_it(engine: Any) -> None:
 
 def test_a_revoked_key_gets_a_problem_naming_the_key(client: httpx.Client, ledger: Services, grower: Actor) -> None:
     client.post("/api/v1/events", json=envelope(grower.sign("PLOT-1", "register_plot")))
-    ledger.keys.revoke(grower.name, grower.key_id, "device stolen")
+    ledger.membership.revoke_key(grower.name, grower.key_id, "device stolen")
     doc = assert_problem(
-        client.post("/api/v1/events", json=envelope(grower.sign("PLOT-1", "sow"))), 422, "/event/key_id"
+        client.post("/api/v1/events", json=envelope(grower.sign("PLOT-1", "sow"))), 403, "/event/key_id"
     )
     assert doc["type"].endswith(":key-not-valid")
     assert "revoked" in doc["detail"]
-    assert ledger.records.count() == 1
+    assert ledger.records.count() == 5  # enrolment (3), the plot, the revocation
 
 
 def test_payloads_are_checked_against_their_schema(client: httpx.Client, ledger: Services, grower: Actor) -> None:
@@ -386,7 +389,10 @@ def test_an_unreachable_database_is_a_503_that_names_no_host() -> None:
     from ginseng_trace.store import create_ledger_engine
 
     engine = create_ledger_engine("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2")
-    with LiveServer(create_app(Services(Store(engine)))) as server, httpx.Client(base_url=server.url) as client:
+    with (
+        LiveServer(create_app(Services(Store(engine), operator=OPERATOR))) as server,
+        httpx.Client(base_url=server.url) as client,
+    ):
         answer = client.get("/api/v1/lots/PK-1/history")
     problem = assert_problem(answer, 503)
     assert problem["type"] == "urn:ginseng-trace:problem:database-unavailable"

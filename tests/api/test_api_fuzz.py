@@ -22,13 +22,17 @@ from ginseng_trace.demo import load_demo
 from ginseng_trace.service import Services
 from ginseng_trace.store import Store
 
+from ..conftest import OPERATOR
+
 LOG = SignerKey("ginseng.test/log", bytes(range(32)))
 
 
 @pytest.fixture
 def api_schema(engine: Engine) -> Iterator[Any]:
     """The demo ledger with a log and the development signer on (so that POST /dev/events is live too)."""
-    ledger = Services(Store(engine), log_signer=LOG, dev_signer=SignerKey("dev-signer", bytes(range(2, 34))))
+    ledger = Services(
+        Store(engine), operator=OPERATOR, log_signer=LOG, dev_signer=SignerKey("dev-signer", bytes(range(2, 34)))
+    )
     ledger.checkpointer.adopt_log_key()
     load_demo(ledger)
     ledger.checkpointer.publish()

@@ -28,7 +28,7 @@ from ginseng_trace.demo import load_demo
 from ginseng_trace.service import Services
 from ginseng_trace.store import Store
 
-from ..conftest import LiveServer
+from ..conftest import OPERATOR, LiveServer, enrol
 
 CHROMIUM = os.environ.get("TRACE_TEST_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(os.environ.get("TRACE_TEST_ARTIFACTS", Path(__file__).resolve().parents[2] / "test-artifacts"))
@@ -55,7 +55,7 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def site(engine: Any) -> Iterator[tuple[str, Services]]:
-    ledger = Services(Store(engine), log_signer=LOG_KEY)
+    ledger = Services(Store(engine), operator=OPERATOR, log_signer=LOG_KEY)
     ledger.checkpointer.adopt_log_key()
     load_demo(ledger)
     ledger.checkpointer.publish()
@@ -149,7 +149,7 @@ def test_the_page_trusts_the_keys_published_elsewhere_not_its_own(engine: Any, b
     """With TRACE_TRUST_ANCHORS_URL the page verifies against keys fetched from another origin (the
     regulator's), whatever keys the page itself carries: a server that swapped in keys of its own choosing
     would fail there."""
-    ledger = Services(Store(engine), log_signer=LOG_KEY)
+    ledger = Services(Store(engine), operator=OPERATOR, log_signer=LOG_KEY)
     ledger.checkpointer.adopt_log_key()
     load_demo(ledger)
     ledger.checkpointer.publish()
@@ -445,7 +445,7 @@ def test_a_recall_hidden_from_the_page_fails_on_the_device(site: tuple[str, Serv
 
     base, ledger = site
     regulator = Actor("jilin-regulator")
-    ledger.keys.register(regulator.key.verifier())
+    enrol(ledger, regulator, ["regulator"])
     ledger.events.append(regulator.sign("RG-2025-0931", "recall", occurred_at="2025-11-21T00:00:00Z"))
     ledger.checkpointer.publish()
     url = scanned_url(base)
@@ -479,7 +479,7 @@ def test_a_page_rendered_just_before_new_records_still_verifies_but_a_recall_is_
     assert state == "ok", text
     assert "26 条记录" in text  # (the page was fetched in Chinese, the default)
     regulator = Actor("jilin-regulator")
-    ledger.keys.register(regulator.key.verifier())
+    enrol(ledger, regulator, ["regulator"])
     ledger.events.append(regulator.sign("RG-2025-0931", "recall", occurred_at="2025-11-23T00:00:00Z"))
     ledger.checkpointer.publish()
     state, text = served(browser, url, before)
@@ -515,7 +515,7 @@ def test_a_recall_not_yet_logged_is_shown_and_the_logged_history_still_verifies(
 
     base, ledger = site
     regulator = Actor("jilin-regulator")
-    ledger.keys.register(regulator.key.verifier())
+    enrol(ledger, regulator, ["regulator"])
     ledger.events.append(
         regulator.sign("RG-2025-0931", "recall", occurred_at="2025-11-21T00:00:00Z", payload={"reason": "Pb 9"})
     )

@@ -18,7 +18,7 @@ from ginseng_trace.demo import load_demo
 from ginseng_trace.service import Services
 from ginseng_trace.store import Store
 
-from ..conftest import LiveServer, demo_actor
+from ..conftest import OPERATOR, LiveServer, demo_actor
 from .test_api import envelope
 
 LOG = SignerKey("ginseng.test/log", bytes(range(32)))
@@ -34,7 +34,7 @@ def write_lock_held_elsewhere(engine: Engine) -> Iterator[None]:
 
 
 def test_reads_answer_at_once_while_a_post_waits_for_the_write_lock(engine: Engine) -> None:
-    services = Services(Store(engine), log_signer=LOG)
+    services = Services(Store(engine), operator=OPERATOR, log_signer=LOG)
     load_demo(services)
     shop = demo_actor("changchun-herb-shop")
     sale = shop.sign("PK-2025-0931", "sell", occurred_at="2025-11-21T07:30:00Z", payload={"units": 1})
@@ -78,7 +78,7 @@ def test_scans_never_queue_behind_the_append_lock(engine: Engine) -> None:
     append lock is an advisory lock a plain transaction does not wait for)."""
     if engine.dialect.name == "sqlite":
         pytest.skip("SQLite has one writer lock: the scan write waits for it as before (lock timeouts: issue 15)")
-    services = Services(Store(engine), log_signer=LOG)
+    services = Services(Store(engine), operator=OPERATOR, log_signer=LOG)
     load_demo(services)
     took = []
     with (

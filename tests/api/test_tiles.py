@@ -18,7 +18,7 @@ from ginseng_trace.chain.note import open_checkpoint
 from ginseng_trace.service import Services
 from ginseng_trace.store import Store
 
-from ..conftest import Actor, LiveServer
+from ..conftest import OPERATOR, Actor, LiveServer, enrol
 
 LOG = SignerKey("ginseng.test/log", bytes(range(32)))
 SIZE = 600  # two full level-0 tiles, a partial one of width 88, and a partial level-1 tile of width 2
@@ -35,8 +35,8 @@ def test_tile_paths() -> None:
 
 @pytest.fixture
 def client(engine: Engine, grower: Actor) -> Iterator[httpx.Client]:
-    ledger = Services(Store(engine), log_signer=LOG, checkpoint_every=10**9)
-    ledger.keys.register(grower.key.verifier())
+    ledger = Services(Store(engine), operator=OPERATOR, log_signer=LOG, checkpoint_every=10**9)
+    enrol(ledger, grower)
     ledger.events.append_batch(
         [
             grower.sign(f"LOT-{i % 7}", "register_plot" if i < 7 else "field_operation", payload={"note": str(i)})

@@ -20,13 +20,15 @@ from ginseng_trace.demo import load_demo
 from ginseng_trace.service import RefusedError, Services
 from ginseng_trace.store import Store
 
+from ..conftest import OPERATOR
+
 LOG_KEY = SignerKey("ginseng.test/log", bytes(range(32)))
 WITNESS = SignerKey("regulator.test/witness", bytes(range(7, 39)), ALG_COSIGNATURE)
 
 
 @pytest.fixture
 def demo(engine: Engine) -> Services:
-    ledger = Services(Store(engine), log_signer=LOG_KEY, witness_keys=[WITNESS.verifier()])
+    ledger = Services(Store(engine), operator=OPERATOR, log_signer=LOG_KEY, witness_keys=[WITNESS.verifier()])
     load_demo(ledger)
     checkpoint = ledger.checkpointer.publish()
     ledger.cosignatures.add(

@@ -20,7 +20,7 @@ from ginseng_trace.chain.note import Checkpoint, Note, open_checkpoint, sign_not
 from ginseng_trace.service import Services
 from ginseng_trace.store import LedgerRepository, Store
 
-from ..conftest import Actor
+from ..conftest import OPERATOR, Actor
 
 LOG = SignerKey("ginseng.test/log", bytes(range(32)))
 
@@ -91,7 +91,7 @@ def test_extension_lines() -> None:
 
 
 def test_the_map_of_an_older_checkpoint_is_rebuilt_exactly(engine: Engine, grower: Actor) -> None:
-    ledger = Services(Store(engine), log_signer=LOG, checkpoint_every=10**9)
+    ledger = Services(Store(engine), operator=OPERATOR, log_signer=LOG, checkpoint_every=10**9)
     ledger.events.append_batch(
         [
             grower.sign(f"LOT-{i % 5}", "register_plot" if i < 5 else "field_operation", payload={"note": str(i)})
@@ -113,7 +113,7 @@ def test_the_map_of_an_older_checkpoint_is_rebuilt_exactly(engine: Engine, growe
 
 
 def test_bundles_need_a_committed_map_covering_exactly_their_lots(engine: Engine, grower: Actor) -> None:
-    ledger = Services(Store(engine), log_signer=LOG)
+    ledger = Services(Store(engine), operator=OPERATOR, log_signer=LOG)
     ledger.events.append(grower.sign("PLOT-1", "register_plot"))
     ledger.events.append(grower.sign("PLOT-1", "sow"))
     ledger.events.append(grower.sign("HV-1", "harvest", inputs=["PLOT-1"]))

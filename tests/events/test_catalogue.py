@@ -28,6 +28,15 @@ EXPECTED = {
     "recall",
     "release",
     "correct",
+    "sample",
+    "register_organisation",
+    "register_actor",
+    "register_key",
+    "revoke_key",
+    "grant_role",
+    "withdraw_role",
+    "suspend",
+    "reinstate",
 }
 
 

@@ -9,9 +9,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from ginseng_trace.events.rules import Inspector
-
-from ..lifecycle import NOW, Story, judge_all, lifecycles
+from ..lifecycle import NOW, Story, inspector, judge_all, lifecycles
 
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -25,10 +23,10 @@ def test_valid_lifecycles_are_accepted_without_findings(story: Story) -> None:
 
 
 def _held_before(story: Story, index: int, lot: str, party: str) -> float:
-    inspector = Inspector()
+    judging = inspector()
     for i, step in enumerate(story.steps[:index]):
-        inspector.admit(step.event(i))
-    state = inspector.states[lot]
+        judging.admit(step.event(i), i, NOW)
+    state = judging.states[lot]
     return state.holdings.get(party, 0.0)
 
 

@@ -14,11 +14,11 @@ from sqlalchemy import Engine
 
 from ginseng_trace.api import create_app
 from ginseng_trace.events import rules
-from ginseng_trace.events.rules import RuleViolationError, rules_config
+from ginseng_trace.events.rules import Inspector, RuleViolationError, rules_config
 from ginseng_trace.service import Services
 from ginseng_trace.store import Store
 
-from ..conftest import Actor, LiveServer
+from ..conftest import OPERATOR, Actor, LiveServer, enrol
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 
@@ -26,7 +26,7 @@ NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 @pytest.fixture
 def timed(engine: Engine) -> Services:
     """A ledger whose clock stands still at NOW, so that every rule about time sees the same moment."""
-    return Services(Store(engine), clock=lambda: NOW)
+    return Services(Store(engine), operator=OPERATOR, clock=lambda: NOW)
 
 
 @pytest.fixture
@@ -34,7 +34,7 @@ def grower(timed: Services) -> Actor:
     """The grower, its key registered at NOW on the timed ledger (not at the real time, which by now is
     later than NOW: a key registered later would not be valid for records sealed at NOW)."""
     actor = Actor("test-grower")
-    timed.keys.register(actor.key.verifier())
+    enrol(timed, actor)
     return actor
 
 
@@ -56,7 +56,7 @@ def test_chronology_accepts_events_in_order(timed: Services, grower: Actor) -> N
         grower.sign("PLOT-1", "field_operation", occurred_at="2020-04-20T00:00:00Z")
     )  # same time is fine
     timed.events.append(grower.sign("PLOT-1", "field_operation", occurred_at=at(NOW + timedelta(minutes=9))))
-    assert timed.records.count() == 4
+    assert timed.records.count() == 3 + 4  # the grower's enrolment, its events
 
 
 def test_chronology_refuses_an_event_before_the_lots_previous(timed: Services, grower: Actor) -> None:
@@ -119,10 +119,11 @@ def test_a_rule_refusal_over_http_speaks_chinese_by_default_and_english_on_reque
 def test_chronology_accepts_exactly_the_non_decreasing_sequences(offsets: list[int]) -> None:
     """Pure rule, property-based: a lot's events are accepted until the first one earlier than its predecessor."""
     from ginseng_trace.chain import Event
-    from ginseng_trace.events.rules import Inspector
+
+    from ..lifecycle import members
 
     base = datetime(2020, 1, 1, tzinfo=UTC)
-    inspector = Inspector()
+    inspector = Inspector(membership=members({"a": ["grower"]}))
     last = None
     for i, offset in enumerate(offsets):
         moment = base + timedelta(minutes=offset)
@@ -141,9 +142,9 @@ def test_chronology_accepts_exactly_the_non_decreasing_sequences(offsets: list[i
         )
         if last is not None and moment < last:
             with pytest.raises(RuleViolationError, match="earlier"):
-                inspector.enforce(event, NOW)
+                inspector.enforce(event, i, NOW)
             return
-        assert inspector.enforce(event, NOW) == []
+        assert inspector.enforce(event, i, NOW) == []
         last = moment
 
 
@@ -182,7 +183,7 @@ def packed(ledger: Services, grower: Actor, box: str) -> None:
 
 def test_nothing_moves_while_a_lot_is_held_and_a_held_lot_is_not_consumed(timed: Services, grower: Actor) -> None:
     regulator = Actor("jilin-regulator")
-    timed.keys.register(regulator.key.verifier())
+    enrol(timed, regulator, ["regulator"])
     harvested(timed, grower)
     timed.events.append(
         regulator.sign(
@@ -195,7 +196,10 @@ def test_nothing_moves_while_a_lot_is_held_and_a_held_lot_is_not_consumed(timed:
     with pytest.raises(RuleViolationError) as consumed:
         timed.events.append(grower.sign("RG-1", "process", inputs=["HV-1"]))
     assert consumed.value.violation.pointer == "/event/inputs/0"
-    timed.events.append(grower.sign("HV-1", "quality_test"))  # testing a held lot is allowed
+    lab = Actor("test-lab")
+    enrol(timed, lab, ["lab"])
+    timed.events.append(regulator.sign("HV-1", "sample", payload={"lab": lab.name}))  # the regulator's sampling
+    timed.events.append(lab.sign("HV-1", "quality_test"))  # testing a held lot is allowed
     timed.events.append(
         regulator.sign("HV-1", "release", occurred_at="2025-09-30T00:00:00Z", payload={"reason": "retest passed"})
     )
@@ -205,7 +209,7 @@ def test_nothing_moves_while_a_lot_is_held_and_a_held_lot_is_not_consumed(timed:
 
 def test_a_recall_is_not_lifted_by_a_release(timed: Services, grower: Actor) -> None:
     regulator = Actor("jilin-regulator")
-    timed.keys.register(regulator.key.verifier())
+    enrol(timed, regulator, ["regulator"])
     for box in ("PK-1", "PK-2", "PK-3"):
         packed(timed, grower, box)
     timed.events.append(

@@ -26,7 +26,7 @@ from ginseng_trace.labels.signals import ScanPolicy
 from ginseng_trace.service import Services
 from ginseng_trace.store import Store
 
-from ..conftest import LiveServer
+from ..conftest import OPERATOR, LiveServer, enrol
 
 GTIN = "06975123400010"
 
@@ -170,7 +170,7 @@ def test_the_demo_has_private_data_to_keep() -> None:
 @pytest.fixture
 def logged_site(engine: Engine) -> Iterator[httpx.Client]:
     """The demo on a ledger with a log key, so that it serves proof bundles."""
-    ledger = Services(Store(engine), log_signer=SignerKey("ginseng.test/log", bytes(range(32))))
+    ledger = Services(Store(engine), operator=OPERATOR, log_signer=SignerKey("ginseng.test/log", bytes(range(32))))
     ledger.checkpointer.adopt_log_key()
     load_demo(ledger)
     ledger.checkpointer.publish()
@@ -230,7 +230,7 @@ def test_a_recalled_lot_shows_the_banner(demo: Services) -> None:
     from ..conftest import Actor
 
     regulator = Actor("jilin-regulator")
-    demo.keys.register(regulator.key.verifier())
+    enrol(demo, regulator, ["regulator"])
     demo.events.append(
         regulator.sign(
             "RG-2025-0931", "recall", occurred_at="2025-11-21T00:00:00Z", payload={"reason": "Cd above limit"}
@@ -388,7 +388,7 @@ def test_a_repeated_scan_reads_nothing_and_other_processes_scans_show_within_sec
     for _ in range(5):
         assert demo.scans.record(GTIN, "PK-2025-0931", "0009", None).count > 1
     assert len(statements) == reads  # five scans, no statement
-    other = Services(Store(demo.store.engine))
+    other = Services(Store(demo.store.engine), operator=OPERATOR)
     assert other.scans.record(GTIN, "PK-2025-0931", "0009", None).count == 1  # nothing written yet
     assert demo.scans.flush() == 6
     assert other.scans.record(GTIN, "PK-2025-0931", "0009", None).count == 2  # its own tally, still cached
@@ -464,10 +464,10 @@ def test_a_recall_shows_at_once_even_before_the_log_has_signed_it(engine: Engine
     at once, marked as not yet checkable on the device; once logged, it is the verified banner."""
     from ..conftest import Actor
 
-    ledger = Services(Store(engine), log_signer=SignerKey("ginseng.test/log", bytes(range(32))))
+    ledger = Services(Store(engine), operator=OPERATOR, log_signer=SignerKey("ginseng.test/log", bytes(range(32))))
     load_demo(ledger)
     regulator = Actor("jilin-regulator")
-    ledger.keys.register(regulator.key.verifier())
+    enrol(ledger, regulator, ["regulator"])
     recall = regulator.sign("RG-2025-0931", "recall", occurred_at="2025-11-21T00:00:00Z", payload={"reason": "Pb 9"})
     ledger.events.append(recall)
     with Site(ledger) as client:

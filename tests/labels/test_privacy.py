@@ -19,7 +19,7 @@ from ginseng_trace.service import Services
 from ginseng_trace.store import Store
 
 from ..api.test_api import envelope
-from ..conftest import LiveServer, demo_actor
+from ..conftest import OPERATOR, LiveServer, demo_actor
 from .test_labels import GTIN, carries
 
 LOG = SignerKey("ginseng.test/log", bytes(range(32)))
@@ -36,7 +36,7 @@ def planted(engine: Engine) -> Iterator[tuple[httpx.Client, list[str], dict[str,
         "invoice": f"INV-{uuid.uuid4().hex[:20]}",
         "sale_note": f"sale-secret-{uuid.uuid4().hex}",
     }
-    services = Services(Store(engine), log_signer=LOG)
+    services = Services(Store(engine), operator=OPERATOR, log_signer=LOG)
     load_demo(services)
     grower, shop = demo_actor("fusong-wang-farm"), demo_actor("changchun-herb-shop")
     plot = grower.sign(

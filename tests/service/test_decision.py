@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from ginseng_trace.chain import GENESIS
-from ginseng_trace.chain.keys import ActorKey
+from ginseng_trace.events.membership import KeyGrant, Member, Organisation
 from ginseng_trace.events.rules import RuleViolationError
 from ginseng_trace.service.decision import Snapshot, admit_submission, decide
 from ginseng_trace.service.errors import ConflictError, KeyNotValidError, UnknownKeyError, UnknownLotError
@@ -16,11 +16,21 @@ from ..conftest import Actor
 
 NOW = datetime(2026, 1, 2, tzinfo=UTC)
 GROWER = Actor("decision.grower")
-KEYS = {(GROWER.name, GROWER.key_id): ActorKey(GROWER.key.verifier(), "2026-01-01T00:00:00.000000Z")}
 
 
-def empty(tree_size: int = 0, keys: dict[tuple[str, str], ActorKey] = KEYS) -> Snapshot:
-    return Snapshot(existing={}, heads={}, states={}, keys=keys, tree_size=tree_size)
+def member(revoked_at: int | None = None) -> dict[str, str]:
+    """The grower's organisation as stored: its key registered at log position 0 (revoked at ``revoked_at``)."""
+    grant = KeyGrant(GROWER.key.verifier().text(), 0, revoked_index=revoked_at)
+    org = Organisation(GROWER.name, "test", ["grower"], ["PLOT-", "HV-"], actors={GROWER.name: Member("person")})
+    org.actors[GROWER.name].keys[GROWER.key_id] = grant
+    return {GROWER.name: org.to_json()}
+
+
+MEMBERS = member()
+
+
+def empty(tree_size: int = 1, organisations: dict[str, str] = MEMBERS) -> Snapshot:
+    return Snapshot(existing={}, heads={}, states={}, organisations=organisations, anchors=(), tree_size=tree_size)
 
 
 def test_a_batch_is_sealed_in_order_each_record_linked_to_the_one_before() -> None:
@@ -42,11 +52,13 @@ def test_refusals_name_the_field_at_fault() -> None:
         decide(empty(), [harvest], NOW)
     assert unknown.value.pointer == "/event/inputs/0"
     plot = admit_submission(GROWER.sign("PLOT-1", "register_plot"), GROWER.key.verifier(), "/event")
-    revoked = {k: ActorKey(v.key, v.valid_from, revoked_at="2026-01-01T12:00:00.000000Z") for k, v in KEYS.items()}
-    with pytest.raises(KeyNotValidError, match="revoked"):
-        decide(empty(keys=revoked), [plot], NOW)
-    with pytest.raises(UnknownKeyError):
-        decide(empty(keys={}), [plot], NOW)
+    with pytest.raises(KeyNotValidError, match="revoked at log position 3") as revoked:
+        decide(empty(tree_size=5, organisations=member(revoked_at=3)), [plot], NOW)
+    assert revoked.value.pointer == "/event/key_id"
+    with pytest.raises(KeyNotValidError, match="member of no registered organisation"):
+        decide(empty(organisations={}), [plot], NOW)
+    with pytest.raises(KeyNotValidError, match="registered at log position 0, not before position 0"):
+        decide(empty(tree_size=0), [plot], NOW)
     with pytest.raises(UnknownKeyError):
         admit_submission(GROWER.sign("PLOT-1", "register_plot"), None, "/event")
     sow_first = admit_submission(GROWER.sign("PLOT-2", "sow"), GROWER.key.verifier(), "/event")
@@ -57,11 +69,11 @@ def test_refusals_name_the_field_at_fault() -> None:
 def test_a_retry_is_recognised_and_a_reused_event_id_refused() -> None:
     plot = admit_submission(GROWER.sign("PLOT-1", "register_plot", event_id="e1"), GROWER.key.verifier(), "/event")
     stored = decide(empty(), [plot], NOW).records[0].stored()
-    again = decide(Snapshot({"e1": stored}, {}, {}, KEYS, 1), [plot], NOW)
+    again = decide(Snapshot({"e1": stored}, {}, {}, MEMBERS, (), 1), [plot], NOW)
     assert (again.records, [r.created for r in again.results]) == ([], [False])
     other = admit_submission(GROWER.sign("PLOT-1", "sow", event_id="e1"), GROWER.key.verifier(), "/event")
     with pytest.raises(ConflictError) as caught:
-        decide(Snapshot({"e1": stored}, {}, {}, KEYS, 1), [other], NOW)
+        decide(Snapshot({"e1": stored}, {}, {}, MEMBERS, (), 1), [other], NOW)
     assert caught.value.pointer == "/event/event_id"
 
 
@@ -69,7 +81,7 @@ def test_the_same_snapshot_and_batch_always_give_the_same_decision() -> None:
     plot = admit_submission(GROWER.sign("PLOT-1", "register_plot"), GROWER.key.verifier(), "/event")
     states = dict(decide(empty(), [plot], NOW).states)
     sow = admit_submission(GROWER.sign("PLOT-1", "sow"), GROWER.key.verifier(), "/event")
-    snapshot = Snapshot({}, {"PLOT-1": (1, "ab" * 32)}, states, KEYS, 1)
+    snapshot = Snapshot({}, {"PLOT-1": (1, "ab" * 32)}, states, MEMBERS, (), 2)
     first, second = decide(snapshot, [sow], NOW), decide(snapshot, [sow], NOW)
     assert first.states == second.states
     assert [r.record_hash for r in first.records] == [r.record_hash for r in second.records]

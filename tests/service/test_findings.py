@@ -20,7 +20,7 @@ from ginseng_trace.events import private_fields, rules
 from ginseng_trace.events.rules import rules_config
 from ginseng_trace.service import Services
 
-from ..conftest import Actor, LiveServer
+from ..conftest import Actor, LiveServer, enrol
 from ..lifecycle import Step, standard
 
 SUSPICIOUS = "HV-2025-LJ-0011"
@@ -55,7 +55,7 @@ def test_a_whole_lifecycle_through_the_api(ledger: Services, client: httpx.Clien
     story = standard()
     actors = {name: Actor(name) for name in {s.actor for s in story.steps} | {"jilin-regulator"}}
     for actor in actors.values():
-        ledger.keys.register(actor.key.verifier())
+        enrol(ledger, actor)
     for i, step in enumerate(story.steps):
         response = client.post("/events", json=envelope(actors[step.actor], step, f"life-{i}"))
         assert response.status_code == 201, response.text

@@ -14,10 +14,10 @@ from ginseng_trace.chain import ChainBrokenError, MalformedError
 from ginseng_trace.chain.bundle import BundleError, verify_bundle
 from ginseng_trace.chain.keys import ActorKey, SignerKey
 from ginseng_trace.demo import demo_events
-from ginseng_trace.service import ConflictError, KeyNotValidError, NotFoundError, Services
+from ginseng_trace.service import KeyNotValidError, NotFoundError, RuleViolationError, Services
 from ginseng_trace.store import Store
 
-from ..conftest import Actor, demo_shop_sale
+from ..conftest import OPERATOR, Actor, demo_shop_sale, enrol
 
 LOG_KEY = SignerKey("ginseng.test/log", bytes(range(32)))
 
@@ -40,7 +40,7 @@ def clock() -> Clock:
 
 @pytest.fixture
 def timed(engine: Engine, clock: Clock) -> Services:
-    return Services(Store(engine), clock=clock, log_signer=LOG_KEY)
+    return Services(Store(engine), operator=OPERATOR, clock=clock, log_signer=LOG_KEY)
 
 
 def test_the_validity_rules() -> None:
@@ -55,47 +55,51 @@ def test_the_validity_rules() -> None:
 
 def test_a_revoked_key_signs_nothing_new_and_old_events_stay_verifiable(timed: Services, clock: Clock) -> None:
     phone = Actor("grower.phone")
-    timed.keys.register(phone.key.verifier())
+    enrol(timed, phone)
     clock.advance(days=1)
     timed.events.append(phone.sign("PLOT-1", "register_plot", event_id="before"))
     clock.advance(days=1)
-    revoked = timed.keys.revoke("grower.phone", phone.key_id, "phone lost")
-    assert revoked.revoked_at == "2026-01-03T00:00:00.000000Z"
+    revoked = timed.membership.revoke_key("grower.phone", phone.key_id, "phone lost")
+    assert revoked.record.record["recorded_at"] == "2026-01-03T00:00:00.000000Z"
     clock.advance(seconds=1)
-    with pytest.raises(KeyNotValidError, match="was revoked at") as caught:
+    with pytest.raises(KeyNotValidError, match=f"was revoked at log position {revoked.record.log_index}") as caught:
         timed.events.append(phone.sign("PLOT-1", "sow"))
     assert caught.value.pointer == "/event/key_id"
-    assert timed.checks.verify().records == 1
-    with pytest.raises(ConflictError, match="already revoked"):
-        timed.keys.revoke("grower.phone", phone.key_id, "again")
+    assert timed.checks.verify().records == 5  # the organisation's three, the plot's, the revocation
+    with pytest.raises(RuleViolationError, match="revoked at log position") as again:
+        timed.membership.revoke_key("grower.phone", phone.key_id, "again")
+    assert again.value.violation.pointer == "/0/event/payload/key_id"
+    with pytest.raises(RuleViolationError, match="not registered"):
+        timed.membership.revoke_key("grower.phone", "00000000", "no such key")
     with pytest.raises(NotFoundError):
-        timed.keys.revoke("grower.phone", "00000000", "no such key")
+        timed.membership.revoke_key("nobody", "00000000", "no such actor")
     with pytest.raises(MalformedError, match="/reason"):
-        timed.keys.revoke("grower.phone", phone.key_id, "  ")
+        timed.membership.revoke_key("grower.phone", phone.key_id, "  ")
     # the bundle carries the revocation, and its old record still verifies offline
     timed.checkpointer.publish()  # bundles prove into signed checkpoints only
     data = timed.bundles.bundle("PLOT-1").to_bytes()
-    assert json.loads(data)["actor_keys"][0]["revoked_at"] == revoked.revoked_at
+    [key] = [k for k in json.loads(data)["actor_keys"] if k["key"].startswith("grower.phone+")]
+    assert key["revoked_at"] == revoked.record.record["recorded_at"]
     assert verify_bundle(data, [LOG_KEY.verifier()]).entries == 1
 
 
 def test_an_expired_key_is_refused(timed: Services, clock: Clock) -> None:
     sensor = Actor("warehouse.sensor")
-    timed.keys.register(sensor.key.verifier(), valid_until="2026-01-02T00:00:00Z")
+    enrol(timed, sensor, valid_until="2026-01-02T00:00:00Z")
     timed.events.append(sensor.sign("LOT-1", "register_plot"))
     clock.advance(days=2)
     with pytest.raises(KeyNotValidError, match="expired"):
         timed.events.append(sensor.sign("LOT-1", "field_operation"))
     with pytest.raises(MalformedError, match="/valid_until"):
-        timed.keys.register(Actor("x").key.verifier(), valid_until="2025-01-01T00:00:00Z")
+        timed.membership.add_key(Actor("x").key.verifier(), valid_until="2025-01-01T00:00:00Z")
     with pytest.raises(MalformedError, match="/valid_until"):
-        timed.keys.register(Actor("y").key.verifier(), valid_until="tomorrow")
+        timed.membership.add_key(Actor("y").key.verifier(), valid_until="tomorrow")
 
 
 def test_a_record_sealed_after_its_key_was_revoked_is_caught(engine: Engine, timed: Services, clock: Clock) -> None:
     """A backdated revocation, or a record slipped in after one, breaks verification at that record."""
     grower = Actor("grower.one")
-    timed.keys.register(grower.key.verifier())
+    enrol(timed, grower)
     clock.advance(hours=1)
     timed.events.append(grower.sign("PLOT-1", "register_plot", event_id="early"))
     clock.advance(hours=1)

@@ -15,10 +15,18 @@ from ginseng_trace.chain import (
     canonical_bytes,
 )
 from ginseng_trace.chain.records import Record, sha256_hex
-from ginseng_trace.service import ConflictError, NotFoundError, Services, UnknownKeyError, UnknownLotError
+from ginseng_trace.service import (
+    ConflictError,
+    NewActor,
+    NotFoundError,
+    RuleViolationError,
+    Services,
+    UnknownKeyError,
+    UnknownLotError,
+)
 from ginseng_trace.store import Store
 
-from ..conftest import Actor
+from ..conftest import OPERATOR, Actor
 
 
 def chain_of_three(ledger: Services, grower: Actor) -> list[str]:
@@ -106,11 +114,20 @@ def test_a_batch_is_stored_whole_or_not_at_all(ledger: Services, grower: Actor) 
     assert results[2].record.record["inputs"] == [{"lot": "PLOT-1", "head": results[1].record.record_hash}]
 
 
-def test_registering_a_key_is_idempotent(ledger: Services) -> None:
+def test_enrolling_is_idempotent_on_its_event_ids_and_a_key_is_registered_once(ledger: Services) -> None:
     key = SignerKey.generate("lab.one").verifier()
-    assert ledger.keys.register(key) is True
-    assert ledger.keys.register(key) is False
+    ids = ["lab-1", "lab-2", "lab-3"]
+    first = ledger.membership.enrol(
+        "lab.one", "Lab one", ["lab"], ["LAB1-"], [NewActor(key)], event_ids=ids, occurred_at="2026-01-01T00:00:00Z"
+    )
+    again = ledger.membership.enrol(
+        "lab.one", "Lab one", ["lab"], ["LAB1-"], [NewActor(key)], event_ids=ids, occurred_at="2026-01-01T00:00:00Z"
+    )
+    assert [r.created for r in first] == [True, True, True]
+    assert [r.created for r in again] == [False, False, False]
     assert [k.key for k in ledger.keys.all(["lab.one"])] == [key]
+    with pytest.raises(RuleViolationError, match="registered once"):
+        ledger.membership.add_key(key)
 
 
 def test_verification_covers_a_lot_its_ancestors_or_the_whole_ledger(ledger: Services, grower: Actor) -> None:
@@ -226,7 +243,7 @@ def test_the_log_state_follows_this_ledger_at_once_and_others_within_its_max_age
     before = ledger.log.state()
     ledger.events.append(grower.sign("PLOT-1", "register_plot"))
     assert ledger.log.state()[0] == before[0] + 1
-    other = Services(Store(ledger.store.engine))
+    other = Services(Store(ledger.store.engine), operator=OPERATOR)
     assert other.log.state()[0] == before[0] + 1
     ledger.events.append(grower.sign("PLOT-1", "sow"))
     assert other.log.state()[0] == before[0] + 1  # still its cached state

@@ -23,7 +23,7 @@ from ginseng_trace.store import Store
 from ginseng_trace.store.db import alembic_config
 from ginseng_trace.store.repository import LedgerRepository
 
-from ..conftest import Actor
+from ..conftest import OPERATOR, Actor
 
 LOG_KEY = SignerKey("ginseng.test/log", bytes(range(32)))
 
@@ -31,7 +31,7 @@ LOG_KEY = SignerKey("ginseng.test/log", bytes(range(32)))
 @pytest.fixture
 def logged(engine: Engine, grower: Actor) -> Services:
     """A ledger with a log key, checkpointing every 5 events, holding 13 records in three lots."""
-    ledger = Services(Store(engine), log_signer=LOG_KEY, checkpoint_every=5)
+    ledger = Services(Store(engine), operator=OPERATOR, log_signer=LOG_KEY, checkpoint_every=5)
     ledger.events.append(grower.sign("PLOT-1", "register_plot"))
     ledger.events.append(grower.sign("PLOT-1", "sow"))
     for i in range(5):
@@ -83,7 +83,7 @@ def test_refusals(engine: Engine, logged: Services) -> None:
     with pytest.raises(MalformedError, match="/from"):
         logged.log.consistency_proof(0, 5)
     with pytest.raises(RefusedError, match="no log key"):
-        Services(Store(engine)).checkpointer.publish()
+        Services(Store(engine), operator=OPERATOR).checkpointer.publish()
 
 
 @pytest.mark.slow

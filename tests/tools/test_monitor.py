@@ -28,7 +28,7 @@ from ginseng_trace.monitor import monitor_once
 from ginseng_trace.service import Services
 from ginseng_trace.store import Store
 
-from ..conftest import Actor, LiveServer
+from ..conftest import OPERATOR, Actor, LiveServer, enrol
 from .test_cli import run
 
 LOG = SignerKey("ginseng.test/log", bytes(range(32)))
@@ -47,7 +47,7 @@ def signed(checkpoint: Checkpoint) -> str:
 
 @pytest.fixture
 def logged(engine: Engine) -> Services:
-    ledger = Services(Store(engine), log_signer=LOG, checkpoint_every=10**9)
+    ledger = Services(Store(engine), operator=OPERATOR, log_signer=LOG, checkpoint_every=10**9)
     ledger.checkpointer.adopt_log_key()
     load_demo(ledger)
     ledger.checkpointer.publish()
@@ -166,10 +166,10 @@ class CountingClient(httpx.Client):
 
 
 def test_the_monitor_follows_a_growing_log_over_http_reading_only_new_tiles(engine: Engine) -> None:
-    ledger = Services(Store(engine), log_signer=LOG, checkpoint_every=10**9)
+    ledger = Services(Store(engine), operator=OPERATOR, log_signer=LOG, checkpoint_every=10**9)
     ledger.checkpointer.adopt_log_key()
     grower = Actor("test-grower")
-    ledger.keys.register(grower.key.verifier())
+    enrol(ledger, grower)
     lots = [f"LOT-{i}" for i in range(5)]
     ledger.events.append_batch([grower.sign(lot, "register_plot") for lot in lots])
     ledger.checkpointer.publish()

@@ -29,7 +29,7 @@ from ginseng_trace.chain.witness import (
 )
 from ginseng_trace.witness import Witness, WitnessState, witness_app
 
-from ..conftest import LiveServer, demo_shop_sale
+from ..conftest import OPERATOR, LiveServer, demo_shop_sale
 
 LOG = SignerKey("ginseng.test/log", bytes(range(32)))
 WITNESS = SignerKey("regulator.test/witness", bytes(range(5, 37)), ALG_COSIGNATURE)
@@ -304,7 +304,13 @@ def test_the_log_pushes_checkpoints_to_a_c2sp_witness(engine: object, grower: ob
     from ..conftest import Actor
 
     assert isinstance(grower, Actor)
-    ledger = Services(Store(engine), log_signer=LOG, witness_keys=[WITNESS.verifier()], checkpoint_every=10**6)  # type: ignore[arg-type]
+    ledger = Services(
+        Store(engine),  # type: ignore[arg-type]
+        operator=OPERATOR,
+        log_signer=LOG,
+        witness_keys=[WITNESS.verifier()],
+        checkpoint_every=10**6,
+    )
     witness = Witness(WITNESS, LOGS, WitnessState(tmp_path / "w.json"), tmp_path / "evidence")
     ledger.events.append(grower.sign("PLOT-1", "register_plot"))
     ledger.checkpointer.publish()

@@ -103,14 +103,17 @@ async def _bad_signature(request: Request, exc: SignatureError) -> JSONResponse:
 
 
 async def _rule_violation(request: Request, exc: RuleViolationError) -> JSONResponse:
-    """A rule's refusal, in Chinese unless the client prefers English (Accept-Language)."""
+    """A rule's refusal, in Chinese unless the client prefers English (Accept-Language): 403 when the rule is
+    the authority rule (the signer may not record this), with the role held and the role needed."""
     v = exc.violation
     english = request.headers.get("accept-language", "zh").lower().startswith("en")
     detail = v.message if english else v.message_zh
     extra = {"rule": v.rule, "severity": v.severity, "limit": v.limit, "value": v.value}
+    if v.rule == "authority":
+        extra |= {"role_needed": v.limit, "role_held": v.value}
     return problem(
         request,
-        422,
+        403 if v.rule == "authority" else 422,
         f"rule:{v.rule}",
         f"Refused by rule {v.rule}",
         detail,
@@ -173,7 +176,7 @@ HANDLERS: dict[type[Exception], Any] = {
     SignatureError: _bad_signature,
     UnknownKeyError: _refused(422, "unknown-key", "Unknown actor key"),
     UnknownLotError: _refused(422, "unknown-lot", "Unknown input lot"),
-    KeyNotValidError: _refused(422, "key-not-valid", "Actor key not valid now"),
+    KeyNotValidError: _refused(403, "key-not-valid", "Actor key not valid here"),
     ConflictError: _refused(409, "conflict", "Event id already used"),
     RefusedError: _refused(403, "refused", "Refused"),
     RuleViolationError: _rule_violation,

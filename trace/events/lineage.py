@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 KINDS: Mapping[str, str] = {
+    "register_organisation": "organisation",
     "register_enterprise": "enterprise",
     "register_plot": "plot_crop",
     "harvest": "harvest_lot",

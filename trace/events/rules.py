@@ -16,65 +16,19 @@ the whole ledger to recompute every finding from the records alone.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cache
-from importlib import resources
 from typing import Any
 
-import yaml
-
-from ..chain.errors import Error
 from ..chain.records import Event
 from ..chain.times import format_utc, parse_utc
+from .authority import check_authority, recorder_of
+from .context import Context, RuleViolationError, rules_config
+from .context import num as _num
 from .findings import Finding
+from .membership import Membership
 from .state import EPSILON, HOLD_STATES, LotState, apply, kg, local_time, payload_size
 
-SCHEMAS_PACKAGE = "ginseng_trace.schemas"
-CREATING_TYPES = ("register_enterprise", "register_plot", "harvest", "process", "package", "aggregate")
-
-
-class RuleViolationError(Error):
-    """An event breaks a hard rule; ``violation`` says which and how."""
-
-    def __init__(self, violation: Finding) -> None:
-        self.violation = violation
-        super().__init__(violation.message)
-
-
-@cache
-def rules_config() -> Mapping[str, Mapping[str, Any]]:
-    text = resources.files(SCHEMAS_PACKAGE).joinpath("rules.yaml").read_text(encoding="utf-8")
-    config = yaml.safe_load(text)
-    if not isinstance(config, dict):
-        raise Error("schemas/rules.yaml must map rule ids to their settings")
-    return config
-
-
-def _num(value: float) -> str:
-    return f"{value:.6g}"
-
-
-@dataclass(frozen=True)
-class Context:
-    """One event under judgement: the lot's state before it (None for a new lot) and its inputs' states."""
-
-    event: Event
-    lot: LotState | None
-    inputs: Mapping[str, LotState]
-    recorded: datetime
-    pointer: str
-
-    def violation(self, rule: str, where: str, limit: str, value: object, message: str, zh: str) -> Finding:
-        return Finding(
-            rule, str(rules_config()[rule]["severity"]), self.pointer + where, limit, str(value), message, zh
-        )
-
-    def input_states(self) -> Iterator[tuple[int, LotState]]:
-        for j, lot in enumerate(self.event.inputs):
-            state = self.inputs.get(lot)
-            if state is not None:
-                yield j, state
+__all__ = ["CHECKS", "Context", "Inspector", "RuleViolationError", "rules_config"]
 
 
 Check = Callable[[Context], Iterator[Finding]]
@@ -813,6 +767,7 @@ def check_event_size(c: Context) -> Iterator[Finding]:
 
 
 CHECKS: tuple[Check, ...] = (
+    check_authority,
     check_event_size,
     check_lifecycle,
     check_chronology,
@@ -829,35 +784,37 @@ CHECKS: tuple[Check, ...] = (
 )
 
 
-def judge(
-    event: Event, lot: LotState | None, inputs: Mapping[str, LotState], recorded: datetime, pointer: str = "/event"
-) -> list[Finding]:
-    """Every rule ``event`` breaks, hard and soft, given the states before it."""
-    context = Context(event, lot, inputs, recorded, pointer)
-    return [violation for check in CHECKS for violation in check(context)]
-
-
 class Inspector:
-    """Judges events in log order over the lot states it holds, and folds each admitted event in."""
+    """Judges events in log order over the lot states and the membership it holds, and folds each admitted
+    event into both. Each event is judged at its log position (``index``): membership as it stood before it."""
 
-    def __init__(self, states: Mapping[str, LotState] | None = None) -> None:
+    def __init__(self, states: Mapping[str, LotState] | None = None, membership: Membership | None = None) -> None:
         self.states: dict[str, LotState] = dict(states or {})
+        self.membership = membership if membership is not None else Membership()
         self.changed: set[str] = set()
 
-    def judge(self, event: Event, recorded: datetime, pointer: str = "/event") -> list[Finding]:
+    def context(self, event: Event, index: int, recorded: datetime, pointer: str = "/event") -> Context:
         inputs = {lot: self.states[lot] for lot in event.inputs if lot in self.states}
-        return judge(event, self.states.get(event.lot_id), inputs, recorded, pointer)
+        signer = self.membership.signer(event.actor, event.key_id, index, recorded)
+        return Context(event, self.states.get(event.lot_id), inputs, recorded, pointer, signer, self.membership)
 
-    def admit(self, event: Event) -> None:
+    def judge(self, event: Event, index: int, recorded: datetime, pointer: str = "/event") -> list[Finding]:
+        """Every rule ``event`` breaks, hard and soft, at log position ``index``."""
+        context = self.context(event, index, recorded, pointer)
+        return [violation for check in CHECKS for violation in check(context)]
+
+    def admit(self, event: Event, index: int, recorded: datetime) -> None:
         fresh = float(rules_config()["process_yield"]["fresh_moisture_pct"])
-        self.changed |= apply(event, self.states, fresh_moisture_pct=fresh)
+        signer = self.membership.signer(event.actor, event.key_id, index, recorded)
+        self.changed |= apply(event, self.states, fresh_moisture_pct=fresh, recorder=recorder_of(signer))
+        self.membership.apply(event, index)
 
-    def enforce(self, event: Event, recorded: datetime, pointer: str = "/event") -> list[Finding]:
+    def enforce(self, event: Event, index: int, recorded: datetime, pointer: str = "/event") -> list[Finding]:
         """Raise :class:`RuleViolationError` for the first hard rule ``event`` breaks; otherwise fold it in
         and return its findings (the soft rules it breaks)."""
-        violations = self.judge(event, recorded, pointer)
+        violations = self.judge(event, index, recorded, pointer)
         for violation in violations:
             if violation.hard:
                 raise RuleViolationError(violation)
-        self.admit(event)
+        self.admit(event, index, recorded)
         return violations

@@ -107,6 +107,12 @@ class LotState:
     chemicals: dict[str, str] = field(default_factory=dict)
     # every lot: the canonical bytes of all its events' payloads so far (what its bundles carry of it)
     payload_bytes: int = 0
+    # authority: the organisation (or trust anchor) that recorded each event, by event id; samples sent to
+    # a lab (sample id -> the lab's organisation); who placed the standing hold, and whether as a regulator
+    recorded_by: dict[str, str] = field(default_factory=dict)
+    samples: dict[str, str] = field(default_factory=dict)
+    hold_by: str | None = None
+    hold_by_regulator: bool = False
 
     # -- reading -----------------------------------------------------------------
 
@@ -183,7 +189,22 @@ def payload_size(event: Event) -> int:
     return len(canonical_bytes(event.payload))
 
 
-def apply(event: Event, states: MutableMapping[str, LotState], *, fresh_moisture_pct: float = 70) -> set[str]:
+@dataclass(frozen=True)
+class Recorder:
+    """Who recorded an event, as the authority rule found: their organisation (or the trust anchor's actor
+    id) and whether they recorded it as a regulator."""
+
+    party: str
+    regulator: bool = False
+
+
+def apply(
+    event: Event,
+    states: MutableMapping[str, LotState],
+    *,
+    fresh_moisture_pct: float = 70,
+    recorder: Recorder | None = None,
+) -> set[str]:
     """Fold ``event`` into ``states`` (the lot's state and its inputs'); return the lots whose state
     changed. The event is taken as it is: checking it is :mod:`.rules`' job, before this."""
     payload, actor, lot_id, kind = event.payload, event.actor, event.lot_id, event.type
@@ -227,9 +248,18 @@ def apply(event: Event, states: MutableMapping[str, LotState], *, fresh_moisture
     elif kind == "sell":
         amount = state.amount(payload) or 0.0
         state.holdings[actor] = max(0.0, state.holdings.get(actor, 0.0) - amount)
+    elif kind == "sample":
+        state.samples[str(payload["sample_id"])] = str(payload["lab"])
     if event.occurred >= state.last:
         state.last_occurred = occurred
+    before = state.hold
     state.hold = next_hold(kind, state.hold)
+    if state.hold is None:
+        state.hold_by, state.hold_by_regulator = None, False
+    elif state.hold != before or (kind in HOLD_STATES and recorder is not None and recorder.regulator):
+        state.hold_by = recorder.party if recorder else event.actor
+        state.hold_by_regulator = state.hold_by_regulator or bool(recorder and recorder.regulator)
+    state.recorded_by[event.event_id] = recorder.party if recorder else event.actor
     state.payload_bytes += payload_size(event)
     return changed
 

@@ -5,7 +5,8 @@ transactions it asks the store for; nothing below it commits. :class:`Services` 
 
 =================  ===========================================================================
 ``appending``      submitting signed events: check, snapshot, decide (``decision``, pure), write
-``actor_keys``     registering and revoking actors' keys
+``membership``     organisations, actors, keys and roles, as membership events signed by an operator
+``actor_keys``     actors' public keys as signature checks read them (derived from membership)
 ``records``        records, a lot's history and public history, stored findings, lineage
 ``checks``         ``check`` (the rules replayed) and ``verify`` (every hash, link and signature)
 ``log``            the transparency log's reads: state, checkpoints, proofs, tiles, lot-heads map
@@ -43,6 +44,7 @@ from .errors import (
     UnknownLotError,
 )
 from .log import TransparencyLog
+from .membership import MembershipService, NewActor
 from .records import Records
 from .scans import ScanCounter
 from .views import Appended, CheckpointView, CheckReport, LogKeyPeriod, LotInfo, RecordView
@@ -69,15 +71,23 @@ class Services:
         checkpoint_every: int = 1000,
         checkpoint_seconds: float = 5.0,
         witness_keys: Sequence[VerifierKey] = (),
+        operator: SignerKey | None = None,
+        anchors: Sequence[VerifierKey] = (),
     ) -> None:
+        """``anchors``: the trust anchors' keys (default: the ``operator`` key's), which hold the operator role
+        without any membership event; ``operator``: the key this service signs membership events with."""
+        anchors = tuple(anchors) or ((operator.verifier(),) if operator else ())
         self.store = store
         self.clock = clock
         self.log = TransparencyLog(store, checkpoint_seconds=checkpoint_seconds, signed=log_signer is not None)
         self.checkpointer = Checkpointer(store, self.log, log_signer, clock=clock, every=checkpoint_every)
         self.keys = ActorKeys(store, self.log, clock=clock)
-        self.events = Appending(store, self.keys, self.log, self.checkpointer, clock=clock, dev_signer=dev_signer)
+        self.events = Appending(
+            store, self.keys, self.log, self.checkpointer, clock=clock, anchors=anchors, dev_signer=dev_signer
+        )
+        self.membership = MembershipService(store, self.events, operator, clock=clock)
         self.records = Records(store, self.log)
-        self.checks = Checks(store, self.log, clock=clock)
+        self.checks = Checks(store, self.log, clock=clock, anchors=anchors)
         self.bundles = Bundles(store, self.log)
         self.cosignatures = Cosignatures(store, self.log, witness_keys)
         self.scans = ScanCounter(store, clock=clock)
@@ -85,6 +95,10 @@ class Services:
     @property
     def log_signer(self) -> SignerKey | None:
         return self.checkpointer.signer
+
+    @property
+    def anchors(self) -> tuple[VerifierKey, ...]:
+        return self.events.anchors
 
     @property
     def dev_signer(self) -> SignerKey | None:
@@ -109,6 +123,7 @@ __all__ = [
     "KeyNotValidError",
     "LogKeyPeriod",
     "LotInfo",
+    "NewActor",
     "NotFoundError",
     "NotLoggedYetError",
     "RecordView",

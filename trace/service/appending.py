@@ -7,7 +7,7 @@ from datetime import datetime
 
 from ..chain.canonical import JSONValue
 from ..chain.errors import FieldProblem, MalformedError
-from ..chain.keys import SignerKey
+from ..chain.keys import SignerKey, VerifierKey
 from ..chain.merkle import append_leaves, frontier
 from ..chain.records import Event, SignedEvent, sign_event
 from ..events.catalogue import private_fields
@@ -31,8 +31,10 @@ class Appending:
         checkpointer: Checkpointer,
         *,
         clock: Callable[[], datetime],
+        anchors: Sequence[VerifierKey] = (),
         dev_signer: SignerKey | None = None,
     ) -> None:
+        self.anchors = tuple(anchors)
         self.store = store
         self.keys = keys
         self.log = log
@@ -91,15 +93,16 @@ class Appending:
             self.checkpointer.after_append(decision.records[-1].log_index + 1)
         return decision.results
 
-    @staticmethod
-    def _snapshot(repo: LedgerRepository, batch: Sequence[Submission]) -> Snapshot:
+    def _snapshot(self, repo: LedgerRepository, batch: Sequence[Submission]) -> Snapshot:
         lots = Snapshot.lots_of(batch)
-        actors = {s.signed.event.actor for s in batch}
+        actors, orgs = Snapshot.parties_of(batch)
+        orgs |= set(repo.membership.org_ids_of(actors).values())
         return Snapshot(
             existing=repo.by_event_ids({s.signed.event.event_id for s in batch}),
             heads=repo.heads(lots),
             states=repo.lot_states(lots),
-            keys={(k.key.name, k.key.key_id_hex): k for k in repo.actor_keys(actors)},
+            organisations=repo.membership.organisations(orgs),
+            anchors=self.anchors,
             tree_size=repo.next_log_index(),
         )
 
@@ -107,6 +110,11 @@ class Appending:
     def _write(repo: LedgerRepository, decision: Decision) -> None:
         repo.insert(decision.records)
         repo.put_lot_states(decision.states)
+        repo.membership.put(decision.organisations, decision.members)
+        for key, registered_at, valid_until in decision.keys:
+            repo.add_actor_key(key, registered_at, valid_until)
+        for actor, key_id, revoked_at, reason in decision.revocations:
+            repo.add_revocation(actor, key_id, revoked_at, reason)
         repo.add_findings(decision.findings)
         if decision.records:
             grow_tree(repo, decision.records[0].log_index, decision.leaves)

@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from ..chain.keys import ActorKey
+from ..chain.keys import ActorKey, VerifierKey
 from ..chain.times import format_utc, parse_utc
 from ..chain.verify import Report, verify_entries
 from ..events.findings import Finding
+from ..events.membership import Membership
 from ..events.rules import Inspector
 from ..store import LedgerRepository, Store
 from .decision import replayed_event
@@ -22,7 +23,10 @@ from .views import CheckReport
 class Checks:
     """Re-checks of the ledger from its stored bytes alone."""
 
-    def __init__(self, store: Store, log: TransparencyLog, *, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self, store: Store, log: TransparencyLog, *, clock: Callable[[], datetime], anchors: Sequence[VerifierKey] = ()
+    ) -> None:
+        self.anchors = tuple(anchors)
         self.store = store
         self.log = log
         self.clock = clock
@@ -45,13 +49,14 @@ class Checks:
             if not repo.heads([lot_id]):
                 raise NotFoundError(f"lot {lot_id!r} has no record")
             lots = frozenset(lineage_of(repo, lot_id))
-        inspector = Inspector()
+        inspector = Inspector(membership=Membership(self.anchors))
         found: list[Finding] = []
         events = 0
         for index, event_bytes, recorded_at, private in repo.replay():
             event = replayed_event(index, event_bytes, private)
-            findings = inspector.judge(event, parse_utc(recorded_at))
-            inspector.admit(event)
+            recorded = parse_utc(recorded_at)
+            findings = inspector.judge(event, index, recorded)
+            inspector.admit(event, index, recorded)
             events += 1
             found += [f.placed(index, event.lot_id, recorded_at, n) for n, f in enumerate(findings)]
         stored = repo.findings()
@@ -61,6 +66,11 @@ class Checks:
         unreproduced = [f for f in stored if f.key() not in found_keys]
         if record:
             repo.put_lot_states([(lot, state.to_json()) for lot, state in sorted(inspector.states.items())])
+            orgs = inspector.membership.orgs
+            repo.membership.put(
+                [(org, orgs[org].to_json()) for org in sorted(orgs)],
+                sorted(inspector.membership.actor_orgs.items()),
+            )
             repo.add_findings(self._renumbered(stored, unstored))
         if lots is not None:
             found = [f for f in found if f.lot_id in lots]
@@ -86,7 +96,7 @@ class Checks:
     def ensure_lot_states(self) -> bool:
         """Rebuild every lot's state (and store any findings missing) if the ledger has records but no
         states, as after upgrading from a version without them. Returns whether it rebuilt."""
-        if self.store.read(lambda repo: repo.count_lot_states() or not repo.count()):
+        if self.store.read(lambda repo: repo.count_lot_states() or not repo.count()):  # membership rides along
             return False
         self.check(record=True)
         return True

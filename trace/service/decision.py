@@ -17,12 +17,13 @@ from datetime import datetime
 from ..chain.canonical import parse_json
 from ..chain.disclosure import reveal_stored
 from ..chain.errors import MalformedError
-from ..chain.keys import ActorKey, VerifierKey
+from ..chain.keys import VerifierKey
 from ..chain.merkle import leaf_hash
 from ..chain.records import GENESIS, Event, SignedEvent, seal
 from ..chain.times import format_utc
 from ..events.catalogue import check_event_type, check_submitted
 from ..events.findings import Finding
+from ..events.membership import Membership, Organisation, org_of_lot
 from ..events.rules import Inspector
 from ..events.state import LotState
 from ..store import NewRecord, StoredRecord
@@ -53,17 +54,36 @@ def admit_submission(signed: SignedEvent, key: VerifierKey | None, pointer: str)
 @dataclass(frozen=True)
 class Snapshot:
     """What the decision needs of the ledger, read in the write transaction: records already holding the
-    batch's event ids, the heads and states of the lots it names, its actors' keys and the tree size."""
+    batch's event ids, the heads and states of the lots it names, the organisations of its signers (and of
+    the actors, organisations and labs its events name: :meth:`parties_of`), the trust anchors and the tree
+    size."""
 
     existing: Mapping[str, StoredRecord]
     heads: Mapping[str, tuple[int, str]]
     states: Mapping[str, str]  # each lot's state as stored (JSON): decide() folds fresh copies, never these
-    keys: Mapping[tuple[str, str], ActorKey]
+    organisations: Mapping[str, str]  # each organisation's membership as stored (JSON), likewise
+    anchors: Sequence[VerifierKey]
     tree_size: int
 
     @staticmethod
     def lots_of(batch: Sequence[Submission]) -> set[str]:
         return {lot for s in batch for lot in (s.signed.event.lot_id, *s.signed.event.inputs)}
+
+    @staticmethod
+    def parties_of(batch: Sequence[Submission]) -> tuple[set[str], set[str]]:
+        """The actors whose organisations the decision may consult, and the organisations it names itself."""
+        actors, orgs = set(), set()
+        for s in batch:
+            event = s.revealed
+            actors.add(event.actor)
+            if isinstance(event.payload.get("actor"), str):
+                actors.add(str(event.payload["actor"]))
+            org = org_of_lot(event.lot_id)
+            if org is not None:
+                orgs.add(org)
+            if event.type == "sample":
+                orgs.add(str(event.payload["lab"]))
+        return actors, orgs
 
 
 @dataclass
@@ -75,6 +95,10 @@ class Decision:
     records: list[NewRecord] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     states: list[tuple[str, str]] = field(default_factory=list)
+    organisations: list[tuple[str, str]] = field(default_factory=list)
+    members: list[tuple[str, str]] = field(default_factory=list)
+    keys: list[tuple[VerifierKey, str, str | None]] = field(default_factory=list)  # key, registered at, until
+    revocations: list[tuple[str, str, str, str]] = field(default_factory=list)  # actor, key id, at, reason
 
     @property
     def leaves(self) -> list[bytes]:
@@ -86,7 +110,10 @@ def decide(snapshot: Snapshot, batch: Sequence[Submission], now: datetime) -> De
     snapshot and batch always give the same decision."""
     recorded_at = format_utc(now)
     heads = dict(snapshot.heads)
-    inspector = Inspector({lot: LotState.from_json(text) for lot, text in snapshot.states.items()})
+    membership = Membership(
+        snapshot.anchors, {org: Organisation.from_json(text) for org, text in snapshot.organisations.items()}
+    )
+    inspector = Inspector({lot: LotState.from_json(text) for lot, text in snapshot.states.items()}, membership)
     decision = Decision()
     fresh: dict[str, StoredRecord] = {}
     index = snapshot.tree_size
@@ -103,16 +130,14 @@ def decide(snapshot: Snapshot, batch: Sequence[Submission], now: datetime) -> De
                 )
             decision.results.append(Appended(RecordView.of(prior), created=False))
             continue
-        actor_key = snapshot.keys.get((event.actor, event.key_id))
-        if actor_key is None:
-            raise UnknownKeyError(pointer + "/key_id", f"actor {event.actor!r} has no key {event.key_id}")
-        refusal = actor_key.refusal_at(recorded_at)
-        if refusal is not None:
-            raise KeyNotValidError(pointer + "/key_id", refusal)
         for j, lot in enumerate(event.inputs):
             if lot not in heads:
                 raise UnknownLotError(f"{pointer}/inputs/{j}", f"input lot {lot!r} has no record in this ledger")
-        found = tuple(inspector.enforce(submission.revealed, now, pointer))
+        signer = membership.signer(event.actor, event.key_id, index, now)
+        if isinstance(signer, str):
+            raise KeyNotValidError(pointer + "/key_id", signer)
+        found = tuple(inspector.enforce(submission.revealed, index, now, pointer))
+        _derived_keys(decision, submission.revealed, recorded_at)
         decision.findings += [f.placed(index, event.lot_id, recorded_at, n, pointer) for n, f in enumerate(found)]
         seq, prev = heads.get(event.lot_id, (0, GENESIS))
         sealed = seal(
@@ -144,7 +169,23 @@ def decide(snapshot: Snapshot, batch: Sequence[Submission], now: datetime) -> De
         decision.results.append(Appended(RecordView.of(fresh[event.event_id]), created=True, findings=found))
         index += 1
     decision.states = [(lot, inspector.states[lot].to_json()) for lot in sorted(inspector.changed)]
+    decision.organisations = [(org, membership.orgs[org].to_json()) for org in sorted(membership.changed)]
+    decision.members = sorted((actor, org) for org in membership.changed for actor in membership.orgs[org].actors)
     return decision
+
+
+def _derived_keys(decision: Decision, event: Event, recorded_at: str) -> None:
+    """The key rows an admitted membership event adds (what signature checks before the append lock read)."""
+    if org_of_lot(event.lot_id) is None:
+        return
+    if event.type == "register_key":
+        valid_until = event.payload.get("valid_until")
+        decision.keys.append((VerifierKey.parse(str(event.payload["key"])), recorded_at, valid_until))
+    elif event.type == "revoke_key":
+        payload = event.payload
+        decision.revocations.append(
+            (str(payload["actor"]), str(payload["key_id"]), recorded_at, str(payload["reason"]))
+        )
 
 
 def replayed_event(index: int, event_bytes: bytes, private: Sequence[str]) -> Event:

@@ -16,6 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from ..chain.keys import ActorKey, VerifierKey
 from ..chain.verify import StoredEntry
 from ..events.findings import Finding
+from .membership import MembershipRepository
 from .tables import (
     actor_keys,
     checkpoints,
@@ -147,6 +148,7 @@ class LedgerRepository:
 
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
+        self.membership = MembershipRepository(connection)
 
     # -- appending -----------------------------------------------------------------
 

@@ -142,6 +142,22 @@ lot_states = Table(
     Column("state", Text, nullable=False),
 )
 
+# Derived, like lot_states: each organisation's membership (its roles, actors and keys) as folded from the
+# membership events in the log, and each actor's organisation; rebuilt from the records when missing.
+organisations = Table(
+    "organisations",
+    metadata,
+    Column("org_id", String(64), primary_key=True),
+    Column("state", Text, nullable=False),
+)
+
+org_members = Table(
+    "org_members",
+    metadata,
+    Column("actor", String(64), primary_key=True),
+    Column("org_id", String(64), nullable=False),
+)
+
 # What the soft rules found when each event was appended: append-only, so a finding is never dropped.
 # ``ginseng-trace check`` recomputes them from the records and compares.
 findings = Table(

@@ -21,7 +21,7 @@ MAX_TREE_SIZE = 2**63 - 1
 """The largest tree size a request may name (sizes are stored as signed 64-bit integers)."""
 IMMUTABLE = {"Cache-Control": "public, max-age=31536000, immutable"}
 """For answers that can never change: a record by its hash, a proof between fixed tree sizes, a full tile."""
-ERRORS: dict[int | str, dict[str, Any]] = dict.fromkeys((400, 404, 409, 413, 422), problems.RESPONSE)
+ERRORS: dict[int | str, dict[str, Any]] = dict.fromkeys((400, 403, 404, 409, 413, 422), problems.RESPONSE)
 """The API's documented errors."""
 NOT_LOGGED: dict[int | str, dict[str, Any]] = {503: problems.RESPONSE}
 """Documented for reads that need a checkpoint covering what they prove."""

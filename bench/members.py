@@ -1,0 +1,19 @@
+"""The benches' members: their actors enrolled through membership events signed by the benches' operator."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from ginseng_trace.chain.keys import SignerKey
+from ginseng_trace.service import NewActor, Services
+
+OPERATOR = SignerKey("operator", bytes(range(100, 132)))
+"""The benches' operator: the trust anchor that enrols their actors."""
+PREFIXES = list("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+
+
+def enrol_all(ledger: Services, keys: Iterable[SignerKey], roles_of: Callable[[str], list[str]]) -> None:
+    """Enrol each key's actor as an organisation of its own (roles from ``roles_of``, every lot-id prefix),
+    through membership events signed by the ledger's operator."""
+    for key in keys:
+        ledger.membership.enrol(key.name, key.name, roles_of(key.name), PREFIXES, [NewActor(key.verifier())])

@@ -1,0 +1,265 @@
+"""The authority rule: the signer's organisation holds a role allowed to record the event, in the relation to
+the lot that the event needs. Pure Python; settings in ``schemas/rules.yaml`` (``authority``).
+
+It runs in the same rules engine as every other rule, so the ledger, ``ginseng-trace check`` and a bundle
+verifier (``events.audit``) all re-judge it. A refusal names the role held and the role needed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from ..chain.errors import MalformedError
+from ..chain.keys import VerifierKey
+from .context import Context, rules_config
+from .findings import Finding
+from .membership import MEMBERSHIP_TYPES, Signer, org_of_lot
+from .state import Recorder
+
+CREATING_TYPES = ("register_enterprise", "register_plot", "harvest", "process", "package", "aggregate")
+
+
+def settings() -> Mapping[str, Any]:
+    return rules_config()["authority"]
+
+
+def recorder_of(signer: Signer | str) -> Recorder | None:
+    """How a lot's state remembers the signer of an event it admitted."""
+    if isinstance(signer, str):
+        return None
+    return Recorder(signer.org or signer.actor, signer.holds(settings()["regulator_roles"]))
+
+
+def _refuse(c: Context, where: str, needed: str, held: str, message: str, zh: str) -> Finding:
+    return c.violation("authority", where, needed, held, message, zh)
+
+
+def check_authority(c: Context) -> Iterator[Finding]:
+    event, signer = c.event, c.signer
+    if isinstance(signer, str):
+        yield _refuse(
+            c, "/key_id", "a valid key of a registered actor", event.key_id, signer, f"签名密钥无效：{signer}"
+        )
+        return
+    config = settings()
+    allowed = config["roles"].get(event.type, [])
+    if not signer.holds(allowed):
+        who = signer.org or f"trust anchor {signer.actor}"
+        yield _refuse(
+            c,
+            "/actor",
+            f"one of the roles {', '.join(allowed)}",
+            signer.describe(),
+            f"{event.actor} ({who}) holds the role {signer.describe()}; recording {event.type} needs one of "
+            f"{', '.join(allowed)}",
+            f"{event.actor}（{who}）的角色为 {signer.describe()}，"
+            f"记录 {event.type} 需要以下角色之一：{'、'.join(allowed)}",
+        )
+        return
+    membership_lot = org_of_lot(event.lot_id) is not None
+    if event.type in MEMBERSHIP_TYPES or membership_lot:
+        yield from _membership(c, signer)
+    else:
+        yield from _relation(c, signer)
+
+
+def _relation(c: Context, signer: Signer) -> Iterator[Finding]:
+    event, lot, config = c.event, c.lot, settings()
+    regulator = signer.holds(config["regulator_roles"])
+    party = signer.org or signer.actor
+    if lot is None and event.type in CREATING_TYPES:
+        yield from _identifier_space(c, signer)
+    if lot is None:
+        return
+    custodian_only = event.type in config["custodian_only"] and not regulator and c.custody_known
+    if custodian_only and event.actor not in lot.custodians():
+        holders = ", ".join(sorted(lot.custodians())) or "nobody"
+        yield _refuse(
+            c,
+            "/actor",
+            "the lot's custodian, or a regulator",
+            f"{signer.describe()}, not a custodian",
+            f"{event.actor} is neither a custodian of lot {lot.lot_id} (held by {holders}) nor a regulator, "
+            f"so it cannot record {event.type}",
+            f"{event.actor} 既不是批次 {lot.lot_id} 的保管方（保管方：{holders}），"
+            f"也不是监管部门，不能记录 {event.type}",
+        )
+        return
+    if event.type == "release" and lot.hold_by_regulator and not regulator:
+        yield _refuse(
+            c,
+            "/actor",
+            "a regulator (the hold was placed by one)",
+            signer.describe(),
+            f"lot {lot.lot_id} is held by a regulator ({lot.hold_by}); only a regulator may release it",
+            f"批次 {lot.lot_id} 由监管部门（{lot.hold_by}）暂扣，只有监管部门才能解除",
+        )
+    elif event.type == "quality_test":
+        sample = str(event.payload.get("sample_id", ""))
+        lab = lot.samples.get(sample)
+        if lab != party:
+            sent = f"sample {sample} was sent to {lab}" if lab else f"no sample {sample} was sent for this lot"
+            yield _refuse(
+                c,
+                "/payload/sample_id",
+                "a sample sent to the recording lab",
+                f"{party}: {sent}",
+                f"{party} may record tests only for samples sent to it, and {sent}",
+                f"{party} 只能记录送交本机构的样品检测结果；{sent}",
+            )
+    elif event.type == "sample":
+        lab_org = c.membership.orgs.get(str(event.payload["lab"]))
+        if lab_org is None or "lab" not in lab_org.roles:
+            held = ", ".join(lab_org.roles) if lab_org else "not a registered organisation"
+            yield _refuse(
+                c,
+                "/payload/lab",
+                "an organisation with the role lab",
+                held,
+                f"a sample goes to a laboratory, and {event.payload['lab']} is {held}",
+                f"样品须送交检测机构，{event.payload['lab']} 的角色为 {held}",
+            )
+    elif event.type == "correct":
+        original = lot.recorded_by.get(str(event.payload["supersedes"]))
+        if original is None:
+            yield _refuse(
+                c,
+                "/payload/supersedes",
+                f"an event of lot {lot.lot_id}",
+                event.payload["supersedes"],
+                f"lot {lot.lot_id} has no event {event.payload['supersedes']!r} to correct",
+                f"批次 {lot.lot_id} 没有事件 {event.payload['supersedes']}，无从更正",
+            )
+        elif original != party and not regulator:
+            yield _refuse(
+                c,
+                "/actor",
+                f"{original} (who recorded it), or a regulator",
+                f"{party} ({signer.describe()})",
+                f"event {event.payload['supersedes']} was recorded by {original}; only {original} or a regulator "
+                f"may correct it, not {party}",
+                f"事件 {event.payload['supersedes']} 由 {original} 记录，只有该组织或监管部门可以更正，{party} 不能",
+            )
+
+
+def _identifier_space(c: Context, signer: Signer) -> Iterator[Finding]:
+    event = c.event
+    org = c.membership.orgs.get(signer.org) if signer.org else None
+    if org is None:
+        return  # a trust anchor records no lots of ginseng (its role is operator)
+    if not org.may_create(event.lot_id):
+        prefixes = ", ".join(org.lot_prefixes)
+        yield _refuse(
+            c,
+            "/lot_id",
+            f"a lot id starting with {prefixes}",
+            event.lot_id,
+            f"{org.org_id} creates lots only in its own identifier space ({prefixes}); {event.lot_id} is not in it",
+            f"{org.org_id} 只能在其批次编号空间（{prefixes}）内创建批次，{event.lot_id} 不在其中",
+        )
+    gtin = event.payload.get("gtin") if event.type == "package" else None
+    if isinstance(gtin, str) and not org.owns_gtin(gtin):
+        prefixes = ", ".join(org.gs1_company_prefixes) or "none registered"
+        yield _refuse(
+            c,
+            "/payload/gtin",
+            f"a GTIN under {org.org_id}'s GS1 company prefixes ({prefixes})",
+            gtin,
+            f"GTIN {gtin} is not under {org.org_id}'s GS1 company prefixes ({prefixes})",
+            f"商品条码 {gtin} 不属于 {org.org_id} 的厂商识别代码（{prefixes}）",
+        )
+
+
+def _membership(c: Context, signer: Signer) -> Iterator[Finding]:
+    event, membership, config = c.event, c.membership, settings()
+    org_id = org_of_lot(event.lot_id)
+    if event.type not in MEMBERSHIP_TYPES or org_id is None:
+        yield _refuse(
+            c,
+            "/lot_id",
+            "membership events on org:<organisation>, nothing else there",
+            event.lot_id,
+            f"lots named org:… hold an organisation's membership and only membership events; {event.type} on "
+            f"{event.lot_id} is neither",
+            f"org: 开头的批次只记录组织成员事件；{event.lot_id} 上的 {event.type} 不符合",
+        )
+        return
+    payload = event.payload
+    granted = payload.get("roles", []) if event.type == "register_organisation" else [payload.get("role")]
+    if event.type in ("register_organisation", "grant_role") and not signer.holds(config["privileged_by"]):
+        privileged = sorted(set(granted) & set(config["privileged_roles"]))
+        if privileged:
+            yield _refuse(
+                c,
+                "/payload/role" if event.type == "grant_role" else "/payload/roles",
+                f"one of the roles {', '.join(config['privileged_by'])}",
+                signer.describe(),
+                f"only an operator may grant the role {', '.join(privileged)}",
+                f"只有运营方才能授予 {'、'.join(privileged)} 角色",
+            )
+    if event.type == "register_organisation":
+        return
+    org = membership.orgs.get(org_id)
+    if org is None:
+        return  # the lifecycle rule refuses membership events before the organisation's registration
+    actor = payload.get("actor")
+    if event.type == "register_actor":
+        taken = membership.org_of(str(actor))
+        if taken is not None or membership.is_anchor_name(str(actor)):
+            yield _refuse(
+                c,
+                "/payload/actor",
+                "an actor id not yet taken",
+                str(actor),
+                f"actor id {actor!r} is already taken ({taken.org_id if taken else 'a trust anchor'})",
+                f"参与者编号 {actor} 已被占用",
+            )
+        return
+    if actor is not None and actor not in org.actors:
+        yield _refuse(
+            c,
+            "/payload/actor",
+            f"an actor of {org_id}",
+            actor,
+            f"{actor!r} is not an actor of {org_id}",
+            f"{actor} 不是 {org_id} 的成员",
+        )
+        return
+    if event.type == "register_key":
+        try:
+            key = VerifierKey.parse(str(payload["key"]))
+        except MalformedError as exc:
+            yield _refuse(c, "/payload/key", "a verifier key", "malformed", exc.diagnostics(), "验证公钥格式错误")
+            return
+        if key.name != actor or key.key_id_hex in org.actors[str(actor)].keys:
+            yield _refuse(
+                c,
+                "/payload/key",
+                f"a new key named {actor}",
+                f"{key.name}/{key.key_id_hex}",
+                f"a key registered for {actor} is named {actor} and registered once; this one is "
+                f"{key.name}/{key.key_id_hex}",
+                f"为 {actor} 登记的密钥须以其编号命名且只登记一次",
+            )
+    elif event.type == "revoke_key":
+        grant = org.actors[str(actor)].keys.get(str(payload["key_id"]))
+        if grant is None or grant.revoked_index is not None:
+            state = "not registered" if grant is None else f"revoked at log position {grant.revoked_index}"
+            yield _refuse(
+                c,
+                "/payload/key_id",
+                "a registered key not yet revoked",
+                state,
+                f"key {actor}/{payload['key_id']} is {state}",
+                f"密钥 {actor}/{payload['key_id']} 无法吊销（{state}）",
+            )
+    elif event.type == "withdraw_role" and payload["role"] not in org.roles:
+        yield _refuse(
+            c,
+            "/payload/role",
+            f"one of {org_id}'s roles ({', '.join(org.roles)})",
+            payload["role"],
+            f"{org_id} does not hold the role {payload['role']}",
+            f"{org_id} 没有 {payload['role']} 角色",
+        )
