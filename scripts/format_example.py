@@ -14,9 +14,8 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ginseng_trace.chain import GENESIS, Event, SignerKey, seal, sign_event
+from ginseng_trace.chain import GENESIS, Event, SignedEvent, SignerKey, seal, sign_event
 from ginseng_trace.chain.bundle import Bundle, BundleEntry
-from ginseng_trace.chain.keys import ActorKey
 from ginseng_trace.chain.lotheads import HeadEntry, HeadMap
 from ginseng_trace.chain.merkle import inclusion_proof, leaf_hash, root_hash
 from ginseng_trace.chain.note import Checkpoint, Note, sign_note
@@ -122,64 +121,103 @@ def render_private() -> str:
     )
 
 
-def bundle_example() -> bytes:
-    """A two-record bundle: plot PLOT-EX-1 registered, then harvest HV-EX-1 dug from it; the log's tree
-    holds one unrelated leaf before them, and the checkpoint covers all three."""
+ANCHOR = SignerKey("operator", hashlib.sha256(b"ginseng-trace FORMAT.md example anchor key").digest())
+"""The example's membership trust anchor (the ledger operator's key)."""
+
+
+def bundle_example(roles: tuple[str, ...] = ("grower",), *, revoked_before_harvest: bool = False) -> bytes:
+    """A bundle of harvest lot HV-EX-1, dug from plot PLOT-EX-1 by the example actor of §5, with the actor's
+    organisation's membership records: the trust anchor registers the organisation fusong-wang-farm (a
+    grower, lot-id prefixes PLOT-EX- and HV-EX-), its actor and the actor's key. The log's tree holds one
+    unrelated leaf before them; the checkpoint covers all of them. (Tests build it with other ``roles``, or
+    with the key revoked before the harvest, to see both verifiers refuse it.)"""
     key = SignerKey("fusong-wang-farm", hashlib.sha256(b"ginseng-trace FORMAT.md example key").digest())
-    kid = key.verifier().key_id_hex
-    common = {"actor": key.name, "key_id": kid}
-    plot = sign_event(
-        Event.from_json(
-            {
-                **common,
-                "event_id": "ex-1",
-                "lot_id": "PLOT-EX-1",
-                "type": "register_plot",
-                "occurred_at": "2020-04-01T00:00:00Z",
-                "payload": {"land_type": "farmland", "county": "抚松县"},
-            }
-        ),
-        key,
-    )
-    harvest = sign_event(
-        Event.from_json(
-            {
-                **common,
-                "event_id": "ex-2",
-                "lot_id": "HV-EX-1",
-                "type": "harvest",
-                "inputs": ["PLOT-EX-1"],
-                "occurred_at": "2025-09-18T00:00:00Z",
-                "payload": {"crop_age_years": 5},
-            }
-        ),
-        key,
-    )
     stamp = format_utc(datetime(2025, 9, 18, 9, 0, tzinfo=UTC))
-    first = seal(plot, seq=1, prev=GENESIS, input_heads={}, recorded_at=stamp)
-    second = seal(harvest, seq=1, prev=GENESIS, input_heads={"PLOT-EX-1": first.record_hash}, recorded_at=stamp)
-    leaves = [leaf_hash(b"an earlier, unrelated record"), leaf_hash(first.record_bytes), leaf_hash(second.record_bytes)]
+
+    def signed(
+        signer: SignerKey,
+        event_id: str,
+        lot: str,
+        kind: str,
+        at: str,
+        payload: dict[str, object],
+        inputs: tuple[str, ...] = (),
+    ) -> SignedEvent:
+        body: dict[str, object] = {
+            "event_id": event_id,
+            "lot_id": lot,
+            "type": kind,
+            "occurred_at": at,
+            "actor": signer.name,
+            "key_id": signer.verifier().key_id_hex,
+            "payload": payload,
+        }
+        if inputs:
+            body["inputs"] = list(inputs)
+        return sign_event(Event.from_json(body), signer)
+
+    org = "org:fusong-wang-farm"
+    events = [
+        signed(
+            ANCHOR,
+            "m-1",
+            org,
+            "register_organisation",
+            "2020-01-01T00:00:00Z",
+            {"name": "抚松县王氏人参种植场", "roles": list(roles), "lot_prefixes": ["PLOT-EX-", "HV-EX-"]},
+        ),
+        signed(
+            ANCHOR,
+            "m-2",
+            org,
+            "register_actor",
+            "2020-01-01T00:00:00Z",
+            {"actor": "fusong-wang-farm", "kind": "person"},
+        ),
+        signed(
+            ANCHOR,
+            "m-3",
+            org,
+            "register_key",
+            "2020-01-01T00:00:00Z",
+            {"actor": "fusong-wang-farm", "key": key.verifier().text()},
+        ),
+        signed(
+            key,
+            "ex-1",
+            "PLOT-EX-1",
+            "register_plot",
+            "2020-04-01T00:00:00Z",
+            {"land_type": "farmland", "county": "抚松县"},
+        ),
+    ]
+    if revoked_before_harvest:
+        revocation = {"actor": "fusong-wang-farm", "key_id": key.verifier().key_id_hex, "reason": "phone lost"}
+        events.append(signed(ANCHOR, "m-4", org, "revoke_key", "2025-09-17T00:00:00Z", revocation))
+    events += [
+        signed(key, "ex-2", "HV-EX-1", "harvest", "2025-09-18T00:00:00Z", {"crop_age_years": 5}, ("PLOT-EX-1",)),
+    ]
+    records, heads_of = [], {}
+    for one in events:
+        lot = one.event.lot_id
+        seq, prev = heads_of.get(lot, (0, GENESIS))
+        inputs = {i: heads_of[i][1] for i in one.event.inputs}
+        sealed = seal(one, seq=seq + 1, prev=prev, input_heads=inputs, recorded_at=stamp)
+        heads_of[lot] = (seq + 1, sealed.record_hash)
+        records.append(sealed)
+    unrelated = b"an earlier, unrelated record"
+    leaves = [leaf_hash(unrelated), *(leaf_hash(r.record_bytes) for r in records)]
     # the unrelated record at index 0 belongs to lot OTHER-1; the map lists every lot's latest record
-    heads = HeadMap(
-        tuple(
-            sorted(
-                [
-                    HeadEntry("HV-EX-1", 1, second.record_hash),
-                    HeadEntry("OTHER-1", 1, hashlib.sha256(b"an earlier, unrelated record").hexdigest()),
-                    HeadEntry("PLOT-EX-1", 1, first.record_hash),
-                ]
-            )
-        )
-    )
+    entries_of_map = [HeadEntry(lot, seq, head) for lot, (seq, head) in heads_of.items()]
+    heads = HeadMap(tuple(sorted([*entries_of_map, HeadEntry("OTHER-1", 1, hashlib.sha256(unrelated).hexdigest())])))
     text = Checkpoint(LOG_KEY.name, len(leaves), root_hash(leaves), (heads.extension_line(),)).text()
     note = Note(text, (sign_note(text, LOG_KEY),)).to_text()
     entries = tuple(
-        BundleEntry(i, s.signed_bytes, r.record_bytes, tuple(inclusion_proof(leaves, i)))
-        for i, s, r in ((1, plot, first), (2, harvest, second))
+        BundleEntry(i + 1, s.signed_bytes, r.record_bytes, tuple(inclusion_proof(leaves, i + 1)))
+        for i, (s, r) in enumerate(zip(events, records, strict=True))
     )
-    registered = ActorKey(key.verifier(), format_utc(datetime(2020, 1, 1, tzinfo=UTC)))
-    proofs = {lot: heads.proof(lot) for lot in ("HV-EX-1", "PLOT-EX-1")}
-    return Bundle("HV-EX-1", note, entries, (registered,), proofs).to_bytes()
+    proofs = {lot: heads.proof(lot) for lot in sorted(heads_of)}
+    return Bundle("HV-EX-1", note, entries, proofs).to_bytes()
 
 
 def render_bundle() -> str:
@@ -188,6 +226,8 @@ def render_bundle() -> str:
             BUNDLE_BEGIN,
             "",
             f"The log's verifier key: `{LOG_KEY.verifier().text()}`",
+            "",
+            f"The trust anchor's verifier key: `{ANCHOR.verifier().text()}`",
             "",
             "```json",
             bundle_example().decode().rstrip("\n"),

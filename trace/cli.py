@@ -12,12 +12,13 @@ from typing import TYPE_CHECKING
 
 from . import __version__, cli_membership
 from .bootstrap import open_ledger
-from .chain.bundle import BundleError, verify_bundle
+from .chain.bundle import BundleError
 from .chain.canonical import parse_json
 from .chain.errors import ChainBrokenError, Error, FieldProblem, MalformedError
 from .chain.keys import ALG_COSIGNATURE, ALG_ED25519, SignerKey, VerifierKey
 from .chain.note import Note, NoteError, verify_note
 from .chain.records import Event, SignedEvent, sign_event
+from .events.audit import verify_bundle
 from .events.catalogue import private_fields
 from .settings import Settings
 
@@ -301,12 +302,13 @@ def cmd_bundle(args: argparse.Namespace) -> int:
 def cmd_verify_bundle(args: argparse.Namespace) -> int:
     log_keys = [VerifierKey.parse(k) for k in args.log_key]
     witness_keys = [VerifierKey.parse(k) for k in args.witness_key or []]
+    anchors = [VerifierKey.parse(k) for k in args.anchor]
     try:
         data = sys.stdin.buffer.read() if args.bundle == "-" else Path(args.bundle).read_bytes()
     except OSError as exc:
         raise Error(f"cannot read {args.bundle}: {exc.strerror}") from None
     try:
-        report = verify_bundle(data, log_keys, witness_keys)
+        report = verify_bundle(data, log_keys, witness_keys, anchors)
     except BundleError as exc:
         print(f"NOT VERIFIED: {exc.diagnostics()}")
         return EXIT_FAILED
@@ -477,6 +479,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("bundle", help="bundle file, or - for standard input")
     p.add_argument("--log-key", action="append", required=True, help="the log's verifier key (see log-key)")
     p.add_argument("--witness-key", action="append", help="a witness's cosigner key that must have cosigned")
+    p.add_argument(
+        "--anchor", action="append", required=True, help="the membership trust anchor's verifier key (see admin anchor)"
+    )
     p.set_defaults(run=cmd_verify_bundle)
 
     wit = argparse.ArgumentParser(add_help=False)

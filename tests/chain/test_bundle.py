@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import random
 import time
@@ -13,14 +12,15 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
-from ginseng_trace.chain.bundle import Bundle, BundleError, verify_bundle
-from ginseng_trace.chain.keys import ALG_COSIGNATURE, SignerKey
+from ginseng_trace.chain.bundle import Bundle, BundleError
+from ginseng_trace.chain.keys import ALG_COSIGNATURE, SignerKey, VerifierKey
 from ginseng_trace.chain.note import cosign
 from ginseng_trace.demo import load_demo
+from ginseng_trace.events.audit import verify_bundle
 from ginseng_trace.service import RefusedError, Services
 from ginseng_trace.store import Store
 
-from ..conftest import OPERATOR
+from ..conftest import OPERATOR, VECTORS
 
 LOG_KEY = SignerKey("ginseng.test/log", bytes(range(32)))
 WITNESS = SignerKey("regulator.test/witness", bytes(range(7, 39)), ALG_COSIGNATURE)
@@ -39,18 +39,28 @@ def demo(engine: Engine) -> Services:
 
 def test_a_demo_bundle_verifies_offline_with_its_witness(demo: Services) -> None:
     data = demo.bundles.bundle("PK-2025-0931").to_bytes()
-    report = verify_bundle(data, [LOG_KEY.verifier()], [WITNESS.verifier()])
+    report = verify_bundle(data, [LOG_KEY.verifier()], [WITNESS.verifier()], anchors=[OPERATOR.verifier()])
     assert report.lot == "PK-2025-0931"
-    assert report.entries == 25
-    assert report.lots == (
+    assert report.entries == 27 + 2 + 16  # the signers' organisations' enrolment, the samples, the history
+    assert [lot for lot in report.lots if not lot.startswith("org:")] == [
         "HV-2025-FS-0017",
         "HV-2025-JA-0102",
         "PK-2025-0931",
         "PLOT-FS-0017",
         "PLOT-JA-0102",
         "RG-2025-0931",
+    ]
+    # every signer's organisation, and no other (the forest growers and the regulator signed nothing here)
+    assert report.organisations == (
+        "changbai-cold-logistics",
+        "changchun-herb-shop",
+        "fusong-wang-farm",
+        "jian-li-farm",
+        "jian-red-ginseng-works",
+        "jilin-quality-lab",
     )
-    assert report.checkpoint.size == 31
+    assert all(f"org:{org}" in report.lots for org in report.organisations)
+    assert report.checkpoint.size == 60
     assert report.witnesses == (("regulator.test/witness", 1_764_000_000),)
     assert "jian-red-ginseng-works" in report.signers
     assert "verified: lot PK-2025-0931" in report.summary()
@@ -59,18 +69,28 @@ def test_a_demo_bundle_verifies_offline_with_its_witness(demo: Services) -> None
 def test_wrong_keys_are_refused(demo: Services) -> None:
     data = demo.bundles.bundle("HV-2025-JY-0003").to_bytes()
     with pytest.raises(BundleError, match="no signature by a known key"):
-        verify_bundle(data, [SignerKey("ginseng.test/log", bytes(32)).verifier()])
+        verify_bundle(data, [SignerKey("ginseng.test/log", bytes(32)).verifier()], anchors=[OPERATOR.verifier()])
     other_witness = SignerKey("other.test/witness", bytes(32), ALG_COSIGNATURE).verifier()
     with pytest.raises(BundleError, match=r"witness other\.test/witness"):
-        verify_bundle(data, [LOG_KEY.verifier()], [other_witness])
+        verify_bundle(data, [LOG_KEY.verifier()], [other_witness], anchors=[OPERATOR.verifier()])
     with pytest.raises(BundleError, match="not a cosigner"):
-        verify_bundle(data, [LOG_KEY.verifier()], [LOG_KEY.verifier()])
+        verify_bundle(data, [LOG_KEY.verifier()], [LOG_KEY.verifier()], anchors=[OPERATOR.verifier()])
 
 
 def edit(data: bytes, change: Callable[[Any], object]) -> bytes:
     doc = json.loads(data)
     change(doc)
     return json.dumps(doc, ensure_ascii=False).encode()
+
+
+def drop_organisation(lot: str) -> Callable[[Any], object]:
+    """Leave an organisation's membership chain out of a bundle, and its lot-heads proof with it."""
+
+    def change(d: Any) -> None:
+        d["entries"] = [e for e in d["entries"] if json.loads(e["record"])["lot"] != lot]
+        del d["lot_heads"][lot]
+
+    return change
 
 
 @pytest.mark.parametrize(
@@ -82,12 +102,29 @@ def edit(data: bytes, change: Callable[[Any], object]) -> bytes:
         (lambda d: d["entries"][3]["proof"].append(d["entries"][3]["proof"][0]), "too long"),
         (lambda d: d["entries"][3].update(log_index=d["entries"][3]["log_index"] + 1), "expected|is not after"),
         (lambda d: d["entries"][3].update(log_index=10**6), "outside"),
-        (lambda d: d.update(actor_keys=[]), "actor key"),
+        (lambda d: d.update(actor_keys=[]), "exactly the members"),  # v1's keys on the operator's word
+        (
+            lambda d: d.update(entries=[e for e in d["entries"] if '"org:jilin-quality-lab"' not in e["record"]]),
+            "expected a registered key jilin-quality-lab/[0-9a-f]{8}, found no such key",
+        ),
+        (drop_organisation("org:jilin-quality-lab"), "expected a registered key jilin-quality-lab/"),
+        # the lab's membership kept whole but for its key: the lab's tests are signed by no registered key
+        (
+            lambda d: d["entries"].pop(
+                next(
+                    i
+                    for i, e in enumerate(d["entries"])
+                    if "register_key" in e["event"] and '"org:jilin-quality-lab"' in e["event"]
+                )
+            ),
+            "breaks|sequence|expected",
+        ),
+        (lambda d: d["lot_heads"].pop("org:jian-red-ginseng-works"), "lot_heads must prove exactly"),
         (lambda d: d.update(lot="HV-2025-FS-0017"), None),  # a sub-history that is complete in itself verifies
         (lambda d: d.update(lot="SOMETHING-ELSE"), "no record of its own lot"),
-        (lambda d: d.update(format="ginseng-trace/bundle/v2"), "unknown bundle format"),
+        (lambda d: d.update(format="ginseng-trace/bundle/v1"), "unknown bundle format"),
         (lambda d: d.pop("checkpoint"), "exactly the members"),
-        (lambda d: d.update(checkpoint=d["checkpoint"].replace("\n31\n", "\n32\n")), "does not verify"),
+        (lambda d: d.update(checkpoint=d["checkpoint"].replace("\n60\n", "\n61\n")), "does not verify"),
         (lambda d: d["entries"][0].update(proof=["AAAA"]), "32-byte"),
         (lambda d: d["entries"][0].update(proof=["%%%"]), "not base64"),
         (lambda d: d["entries"][0].update(event=d["entries"][0]["event"].replace("}", " }", 1)), "event hash"),
@@ -98,17 +135,17 @@ def test_forged_truncated_and_reordered_bundles_are_refused(
 ) -> None:
     data = edit(demo.bundles.bundle("PK-2025-0931").to_bytes(), change)
     if why is None:
-        assert verify_bundle(data, [LOG_KEY.verifier()]).lot == "HV-2025-FS-0017"
+        assert verify_bundle(data, [LOG_KEY.verifier()], anchors=[OPERATOR.verifier()]).lot == "HV-2025-FS-0017"
         return
     with pytest.raises(BundleError, match=why):
-        verify_bundle(data, [LOG_KEY.verifier()])
+        verify_bundle(data, [LOG_KEY.verifier()], anchors=[OPERATOR.verifier()])
 
 
 def test_omitting_the_latest_records_is_detected(demo: Services) -> None:
     """The checkpoint's lot-heads map shows each lot's latest record: a bundle that stops early is refused."""
     data = edit(demo.bundles.bundle("PK-2025-0931").to_bytes(), lambda d: d["entries"].pop())
     with pytest.raises(BundleError, match=r"the checkpoint's latest record is #5 .* but the bundle ends at #4"):
-        verify_bundle(data, [LOG_KEY.verifier()])
+        verify_bundle(data, [LOG_KEY.verifier()], anchors=[OPERATOR.verifier()])
 
 
 def mutations_never_pass_unnoticed(data: bytes, positions: list[int], seed: int) -> int:
@@ -120,16 +157,12 @@ def mutations_never_pass_unnoticed(data: bytes, positions: list[int], seed: int)
         mutated = bytearray(data)
         mutated[position] ^= rng.randrange(1, 256)
         try:
-            verify_bundle(bytes(mutated), [LOG_KEY.verifier()], [WITNESS.verifier()])
+            verify_bundle(bytes(mutated), [LOG_KEY.verifier()], [WITNESS.verifier()], anchors=[OPERATOR.verifier()])
         except BundleError:
             refused += 1
             continue
         changed = Bundle.parse(bytes(mutated))
-        # Known gap (README, threat model): actor key registrations are not log entries yet, so a bundle's key
-        # validity periods rest on the operator's word and an earlier valid_from still verifies. Everything
-        # else, the keys themselves included, must be exactly as it was.
-        assert [k.key for k in changed.actor_keys] == [k.key for k in original.actor_keys]
-        changed = dataclasses.replace(changed, actor_keys=original.actor_keys)
+        # the keys and their validity are membership records now: nothing of a bundle rests on the operator's word
         assert changed == original, f"byte {position} changed the meaning and still verified"
     return refused
 
@@ -145,6 +178,25 @@ def test_a_random_sample_of_bytes_of_the_demo_bundle(demo: Services) -> None:
     positions = random.Random(2).sample(range(len(data)), 600)
     refused = mutations_never_pass_unnoticed(data, positions, seed=3)
     assert refused >= 550
+
+
+def test_the_forbidden_vector_is_refused_although_every_record_and_proof_in_it_is_genuine() -> None:
+    """The demo box after a recall by the shop, recorded while the rules file let retailers recall: the
+    signatures, chains and log proofs all hold, and the bundle is refused because the shop lacked the role."""
+    keys = json.loads((VECTORS / "bundle" / "demo-keys.json").read_text(encoding="utf-8"))
+    data = (VECTORS / "bundle" / "forbidden-bundle.json").read_bytes()
+    with pytest.raises(
+        BundleError,
+        match=r"recall of lot PK-2025-0931 by changchun-herb-shop.*holds the role "
+        r"retailer; recording recall needs one of regulator",
+    ):
+        verify_bundle(
+            data,
+            [VerifierKey.parse(k) for k in keys["log_keys"]],
+            anchors=[VerifierKey.parse(k) for k in keys["anchor_keys"]],
+        )
+    with pytest.raises(BundleError, match="expected a registered key operator/"):  # another anchor: nobody
+        verify_bundle(data, [VerifierKey.parse(k) for k in keys["log_keys"]], anchors=[WITNESS.verifier()])
 
 
 def test_cosignatures_must_come_from_accepted_witnesses(demo: Services) -> None:
@@ -172,14 +224,19 @@ def test_cli_bundle_and_offline_verification(
     out = tmp_path / "pk.bundle.json"
     written = run("bundle", db, "--lot", "PK-2025-0931", "-o", str(out))
     assert written.returncode == 0, written.stderr
-    verified = run("verify-bundle", str(out), "--log-key", log_key)
+    anchor = run("admin", "anchor", db).stdout.strip()
+    verified = run("verify-bundle", str(out), "--log-key", log_key, "--anchor", anchor)
     assert verified.returncode == 0, verified.stdout
     assert verified.stdout.splitlines()[0] == "verified: lot PK-2025-0931"
-    assert "25 records in 6 lot(s)" in verified.stdout
+    assert "45 records in 12 lot(s)" in verified.stdout  # 6 lots of ginseng, 6 organisations' membership
+    assert "authority:  every signer's key and role checked" in verified.stdout
+    stranger = run("verify-bundle", str(out), "--log-key", log_key, "--anchor", log_key)
+    assert stranger.returncode == 1
+    assert "operator" in stranger.stdout
     data = out.read_bytes()
     out.write_bytes(data.replace(b'crop_age_years\\":5', b'crop_age_years\\":6', 1))
     assert out.read_bytes() != data
-    broken = run("verify-bundle", str(out), "--log-key", log_key)
+    broken = run("verify-bundle", str(out), "--log-key", log_key, "--anchor", anchor)
     assert broken.returncode == 1
-    assert broken.stdout.startswith("NOT VERIFIED: record 8 (event 'demo-fs-009', lot 'HV-2025-FS-0017'): event hash")
+    assert broken.stdout.startswith("NOT VERIFIED: record 35 (event 'demo-fs-009', lot 'HV-2025-FS-0017'): event hash")
     assert broken.stdout.count("\n") == 1

@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 from types import ModuleType
 
-from ginseng_trace.chain.bundle import verify_bundle
 from ginseng_trace.chain.keys import VerifierKey
+from ginseng_trace.events.audit import verify_bundle
 
 from ..conftest import script_module
 
@@ -32,12 +32,15 @@ def test_the_python_verifier_accepts_the_vector_as_the_javascript_tests_expect()
         bundle,
         [VerifierKey.parse(k) for k in keys["log_keys"]],
         [VerifierKey.parse(k) for k in keys["witness_keys"]],
+        anchors=[VerifierKey.parse(k) for k in keys["anchor_keys"]],
     )
     expected = keys["report"]
     assert report.lot == json.loads(bundle)["lot"] == keys["scanned"].split("/")[4]
-    assert (report.entries, len(report.lots), report.checkpoint.size) == (
+    lots = [lot for lot in report.lots if not lot.startswith("org:")]
+    assert (report.entries, len(lots), len(report.organisations), report.checkpoint.size) == (
         expected["records"],
         expected["lots"],
+        expected["organisations"],
         expected["size"],
     )
     assert [name for name, _time in report.witnesses] == expected["witnessed"]

@@ -10,6 +10,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
@@ -105,20 +106,44 @@ def test_the_example_re_derives_from_primitives_alone() -> None:
     assert hashlib.sha256(record_bytes).hexdigest() == ex["record hash = SHA-256(record bytes) (hex)"]
 
 
-def test_the_documented_bundle_verifies_with_the_documented_log_key() -> None:
-    from ginseng_trace.chain.bundle import verify_bundle
+def test_the_documented_bundle_verifies_with_the_documented_keys() -> None:
     from ginseng_trace.chain.keys import VerifierKey
+    from ginseng_trace.events.audit import verify_bundle
 
     doc = (ROOT / "docs" / "FORMAT.md").read_text(encoding="utf-8")
     section = doc[doc.index("<!-- bundle-example:begin -->") :]
     key = re.search(r"The log's verifier key: `([^`]+)`", section)
+    anchor = re.search(r"The trust anchor's verifier key: `([^`]+)`", section)
     bundle = re.search(r"```json\n(.*?)\n```", section, re.DOTALL)
     assert key
+    assert anchor
     assert bundle
-    report = verify_bundle((bundle.group(1) + "\n").encode(), [VerifierKey.parse(key.group(1))])
-    assert (report.lot, report.entries, report.lots, report.checkpoint.size) == (
+    data = (bundle.group(1) + "\n").encode()
+    report = verify_bundle(data, [VerifierKey.parse(key.group(1))], anchors=[VerifierKey.parse(anchor.group(1))])
+    assert (report.lot, report.entries, report.lots, report.organisations, report.checkpoint.size) == (
         "HV-EX-1",
-        2,
-        ("HV-EX-1", "PLOT-EX-1"),
-        3,
+        5,
+        ("HV-EX-1", "PLOT-EX-1", "org:fusong-wang-farm"),
+        ("fusong-wang-farm",),
+        6,
     )
+
+
+def test_the_documented_bundle_is_refused_when_its_signer_lacked_the_role_or_its_key_was_revoked() -> None:
+    """The same bundle built with the organisation registered as a lab, or with the key revoked before the
+    harvest: every signature and proof holds, and the authority check refuses it."""
+    from ginseng_trace.chain.bundle import BundleError
+    from ginseng_trace.events.audit import verify_bundle
+
+    gen = generator()
+    keys = {"log_keys": [gen.LOG_KEY.verifier()], "anchors": [gen.ANCHOR.verifier()]}
+    with pytest.raises(
+        BundleError,
+        match=r"register_plot of lot PLOT-EX-1 .* holds the role lab; recording "
+        r"register_plot needs one of grower, cooperative",
+    ):
+        verify_bundle(gen.bundle_example(roles=("lab",)), keys["log_keys"], anchors=keys["anchors"])
+    with pytest.raises(BundleError, match=r"harvest of lot HV-EX-1 .*was revoked at log position 5"):
+        verify_bundle(gen.bundle_example(revoked_before_harvest=True), keys["log_keys"], anchors=keys["anchors"])
+    with pytest.raises(BundleError, match="expected a registered key operator/"):
+        verify_bundle(gen.bundle_example(), keys["log_keys"], anchors=keys["log_keys"])

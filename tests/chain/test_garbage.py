@@ -6,10 +6,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ginseng_trace.chain.bundle import BundleError, verify_bundle
+from ginseng_trace.chain.bundle import BundleError
 from ginseng_trace.chain.keys import SignerKey
 from ginseng_trace.chain.note import Checkpoint, Note, NoteError, open_checkpoint, sign_note
 from ginseng_trace.chain.witness import WitnessRefusal, parse_add_checkpoint
+from ginseng_trace.events.audit import verify_bundle
 
 LOG = SignerKey("ginseng.test/log", bytes(range(32)))
 TEXT = Checkpoint(LOG.name, 3, bytes(32)).text()
@@ -46,4 +47,4 @@ def test_witness_requests(data: bytes) -> None:
 )
 def test_bundles(data: bytes) -> None:
     with pytest.raises(BundleError):
-        verify_bundle(data, [LOG.verifier()])
+        verify_bundle(data, [LOG.verifier()], anchors=[LOG.verifier()])

@@ -129,15 +129,22 @@ test.describe("docs/FORMAT.md's worked examples", () => {
     assert.equal(await core.ed25519(key.publicKey, core.b64(ex.envelope.signature), message), true);
   });
 
-  test("the documented bundle verifies with the documented log key", async () => {
+  test("the documented bundle verifies with the documented log key and trust anchor", async () => {
     const { section, json } = block("bundle-example");
     const logKey = /The log's verifier key: `([^`]+)`/.exec(section)[1];
+    const anchor = /The trust anchor's verifier key: `([^`]+)`/.exec(section)[1];
+    const policy = JSON.parse(read(VECTORS, "bundle", "demo-keys.json")).policy;
     const bundle = JSON.parse(json);
-    assert.deepEqual(await core.verifyBundle(bundle, [logKey], []), { records: 2, lots: 2, size: 3, witnessed: [] });
+    assert.deepEqual(await core.verifyBundle(bundle, [logKey], [], [anchor], policy), { records: 5, lots: 2, organisations: 1, size: 6, witnessed: [] });
     assert.equal(core.checkScanned(bundle, "/lot/HV-EX-1"), true);
     assert.throws(() => core.checkScanned(bundle, "/lot/PLOT-EX-1"), /not of the scanned lot PLOT-EX-1/);
+    await assert.rejects(core.verifyBundle(bundle, [logKey], [], [logKey], policy), /no key for actor operator/);
+    await assert.rejects(core.verifyBundle(bundle, [logKey], [], [], policy), /no membership trust anchor/);
+    await assert.rejects(core.verifyBundle(bundle, [logKey], [], [anchor], null), /no authority policy/);
+    const lab = { ...policy, roles: { ...policy.roles, register_plot: ["lab"] } };  // a policy the grower does not meet
+    await assert.rejects(core.verifyBundle(bundle, [logKey], [], [anchor], lab), /register_plot of lot PLOT-EX-1 by fusong-wang-farm\): not allowed: fusong-wang-farm holds the role grower; recording register_plot needs one of lab/);
     bundle.entries[0].proof.reverse();
-    await assert.rejects(core.verifyBundle(bundle, [logKey], []), /inclusion proof/);
+    await assert.rejects(core.verifyBundle(bundle, [logKey], [], [anchor], policy), /inclusion proof/);
   });
 });
 
@@ -146,7 +153,7 @@ test.describe("the demo box's proof bundle (tests/vectors/bundle)", () => {
   const keys = JSON.parse(read(VECTORS, "bundle", "demo-keys.json"));
   const fresh = () => JSON.parse(text);
   const refused = async (bundle, pattern, witnessKeys = keys.witness_keys, logKeys = keys.log_keys) => {
-    await assert.rejects(core.verifyBundle(bundle, logKeys, witnessKeys), (e) => {
+    await assert.rejects(core.verifyBundle(bundle, logKeys, witnessKeys, keys.anchor_keys, keys.policy), (e) => {
       assert.ok(e instanceof core.Failure, String(e));
       assert.match(e.message, pattern);
       return true;
@@ -165,8 +172,8 @@ test.describe("the demo box's proof bundle (tests/vectors/bundle)", () => {
   });
 
   test("it verifies, with and without the witness's key, as the Python verifier reports", async () => {
-    assert.deepEqual(await core.verifyBundle(fresh(), keys.log_keys, keys.witness_keys), keys.report);
-    assert.deepEqual(await core.verifyBundle(fresh(), keys.log_keys, []), { ...keys.report, witnessed: [] });
+    assert.deepEqual(await core.verifyBundle(fresh(), keys.log_keys, keys.witness_keys, keys.anchor_keys, keys.policy), keys.report);
+    assert.deepEqual(await core.verifyBundle(fresh(), keys.log_keys, [], keys.anchor_keys, keys.policy), { ...keys.report, witnessed: [] });
   });
 
   test("a changed byte of the log's signature on the checkpoint", async () => {
@@ -180,7 +187,7 @@ test.describe("the demo box's proof bundle (tests/vectors/bundle)", () => {
     const b = fresh();
     b.checkpoint = flipSignatureByte(b.checkpoint, "regulator.test/witness", 50);
     await refused(b, /witness regulator\.test\/witness's cosignature does not verify/);
-    await core.verifyBundle(b, keys.log_keys, []);  // not asked for, not checked (as verify_bundle)
+    await core.verifyBundle(b, keys.log_keys, [], keys.anchor_keys, keys.policy);  // not asked for, not checked (as verify_bundle)
   });
 
   test("a changed cosignature time", async () => {
@@ -212,13 +219,13 @@ test.describe("the demo box's proof bundle (tests/vectors/bundle)", () => {
     await refused(b, /inclusion proof/);  // the log proved the record as it was sealed
     const event = JSON.parse(b.entries[3].event);
     // the chain check on its own (verifyBundle runs it after the log proofs): the signature itself
-    await assert.rejects(core.verifyChains(b), new RegExp("record 4 \\(log index \\d+\\): the signature by " + event.actor + " does not verify"));
-    await core.verifyChains(fresh());
+    await assert.rejects(core.verifyChains(b, keys.anchor_keys), new RegExp("record 4 \\(log index \\d+\\): the signature by " + event.actor + " does not verify"));
+    await core.verifyChains(fresh(), keys.anchor_keys);
   });
 
   test("a changed checkpoint text", async () => {
     const b = fresh();
-    b.checkpoint = b.checkpoint.replace("\n31\n", "\n30\n");
+    b.checkpoint = b.checkpoint.replace("\n60\n", "\n59\n");
     await refused(b, /signature/);
   });
 
@@ -252,13 +259,27 @@ test.describe("the demo box's proof bundle (tests/vectors/bundle)", () => {
     await refused(bent, /inclusion proof/);
   });
 
-  test("an actor key not yet valid when the records were sealed", async () => {
-    const b = fresh();
-    b.actor_keys[0].valid_from = "2027-01-01T00:00:00Z";
-    await refused(b, /key was not valid at/);
-    const malformed = fresh();
-    malformed.actor_keys[0].valid_until = "2027-02-30T00:00:00Z";
-    await refused(malformed, /not a real date/);
+  test("a bundle whose event was signed by a key without the role: every record and proof genuine", async () => {
+    const forbidden = JSON.parse(read(VECTORS, "bundle", "forbidden-bundle.json"));
+    await refused(forbidden, /recall of lot PK-2025-0931 by changchun-herb-shop\): not allowed: changchun-herb-shop holds the role retailer; recording recall needs one of regulator/, []);
+  });
+
+  test("an organisation's membership left out, or one of its records", async () => {
+    const isLab = (e) => JSON.parse(e.record).lot === "org:jilin-quality-lab";
+    const without = fresh();
+    without.entries = without.entries.filter((e) => !isLab(e));
+    delete without.lot_heads["org:jilin-quality-lab"];
+    await refused(without, /no key for actor jilin-quality-lab/);
+    const keyless = fresh();
+    keyless.entries.splice(keyless.entries.findIndex((e) => isLab(e) && JSON.parse(e.event).type === "register_key"), 1);
+    await refused(keyless, /no key for actor jilin-quality-lab|breaks the chain/);
+    const unproven = fresh();
+    delete unproven.lot_heads["org:jilin-quality-lab"];
+    await refused(unproven, /do not cover exactly/);
+  });
+
+  test("another trust anchor: nobody was allowed to register anyone", async () => {
+    await assert.rejects(core.verifyBundle(fresh(), keys.log_keys, [], keys.log_keys, keys.policy), /no key for actor operator/);
   });
 
   test("a lot-heads proof changed or missing", async () => {
@@ -281,6 +302,9 @@ test.describe("the demo box's proof bundle (tests/vectors/bundle)", () => {
     const extra = fresh();
     extra.note = "hello";
     await refused(extra, /exactly the members/);
+    const v1 = fresh();
+    v1.actor_keys = [];  // version 1 carried the keys on the operator's word
+    await refused(v1, /exactly the members/);
   });
 
   test("checkScanned binds the bundle to the scanned code", () => {

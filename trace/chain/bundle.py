@@ -1,12 +1,18 @@
 """Proof bundles: everything needed to verify a lot's history offline, in one JSON document.
 
-A bundle (format ``ginseng-trace/bundle/v1``, specified in ``docs/FORMAT.md``)
-holds every record of a lot and of all the lots it was made from, each with
-the event's exact signed bytes and an inclusion proof into one checkpoint; the
-checkpoint itself (a signed note, with any witness cosignatures); and the
-actors' verifier keys.
+A bundle (format ``ginseng-trace/bundle/v2``, specified in ``docs/FORMAT.md`` §7)
+holds every record of a lot and of all the lots it was made from, and the
+membership records (``org:<id>`` chains) of every organisation whose actors
+signed any of them or that they name as a lab, each with the event's exact
+signed bytes and an inclusion proof into one checkpoint; and the checkpoint
+itself (a signed note, with any witness cosignatures). The actors' keys are
+not carried beside the records: they are the keys the membership records
+register, and the trust anchors the verifier is given.
 
-:func:`verify_bundle` needs no database and no network. Its steps:
+:func:`verify_bundle` needs no database and no network, and a
+:class:`MembershipCheck` (``ginseng_trace.events.audit`` gives the ledger's):
+it names the keys the membership records register and re-judges who was
+allowed to record what. Its steps:
 
 1. Parse the document strictly (exact members and types, canonical base64).
 2. Verify the checkpoint note with the log's key: its origin must be the key's
@@ -15,12 +21,17 @@ actors' verifier keys.
    and each record's leaf hash verifies against the checkpoint root with its
    inclusion proof (RFC 9162 §2.1.3.2).
 4. The records form intact chains (``ginseng_trace.chain.verify``): hashes,
-   signatures under the bundled actor keys, ``seq``/``prev`` from each lot's
-   first record, and every input link to the input lot's head at that point.
+   signatures under the keys the membership records register (or the trust
+   anchors'), ``seq``/``prev`` from each lot's first record, and every input
+   link to the input lot's head at that point.
 5. The bundle's lot is present, and every lot any record consumed is in the
    bundle too, so the history reaches back to the plots; and for each lot the
    checkpoint's lot-heads map (``ginseng_trace.chain.lotheads``) shows that the
-   bundle's last record of that lot is the lot's latest record at the checkpoint.
+   bundle's last record of that lot is the lot's latest record at the checkpoint
+   (so an organisation's membership chain is whole: no revocation left out).
+6. Authority: the membership check replays the records in log order and refuses
+   the first whose key was not valid at its position or whose signer's role or
+   relation to the lot did not allow it.
 """
 
 from __future__ import annotations
@@ -30,25 +41,37 @@ import binascii
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from .canonical import parse_json
 from .errors import ChainBrokenError, MalformedError, VerificationError
-from .keys import ALG_COSIGNATURE, ALG_ED25519, ActorKey, VerifierKey
+from .keys import ALG_COSIGNATURE, VerifierKey
 from .lotheads import parse_extension, verify_head
 from .merkle import leaf_hash, verify_inclusion
 from .note import Checkpoint, NoteError, open_checkpoint, verify_note
 from .records import Record, sha256_hex
-from .times import parse_utc
-from .verify import ChainVerifier, StoredEntry
+from .verify import ChainVerifier, KeyLookup, StoredEntry
 
-FORMAT = "ginseng-trace/bundle/v1"
-_FIELDS = {"format", "lot", "checkpoint", "entries", "actor_keys", "lot_heads"}
+FORMAT = "ginseng-trace/bundle/v2"
+_FIELDS = {"format", "lot", "checkpoint", "entries", "lot_heads"}
 _ENTRY_FIELDS = {"log_index", "event", "record", "proof"}
 
 
 class BundleError(VerificationError):
     """A bundle is malformed or does not verify; the message says where and why."""
+
+
+class MembershipCheck(Protocol):
+    """Who may sign, from the bundle's own membership records (``ginseng_trace.events.audit``)."""
+
+    def keys(self, entries: Sequence[StoredEntry]) -> KeyLookup:
+        """The keys signatures are checked under: every key a membership record registers, and the anchors'."""
+        ...
+
+    def judge(self, entries: Sequence[StoredEntry]) -> tuple[str, ...]:
+        """Raise :class:`BundleError` at the first record its signer was not allowed to record at its log
+        position; return the organisations whose membership the bundle proves."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -76,7 +99,6 @@ class Bundle:
     lot: str
     checkpoint: str
     entries: tuple[BundleEntry, ...]
-    actor_keys: tuple[ActorKey, ...]
     lot_heads: Mapping[str, Any]  # lot -> its lot-heads map proof (see ginseng_trace.chain.lotheads)
 
     def to_json(self) -> dict[str, Any]:
@@ -85,7 +107,6 @@ class Bundle:
             "lot": self.lot,
             "checkpoint": self.checkpoint,
             "entries": [e.to_json() for e in self.entries],
-            "actor_keys": [k.to_json() for k in self.actor_keys],
             "lot_heads": dict(self.lot_heads),
         }
 
@@ -106,36 +127,12 @@ class Bundle:
         for name in ("lot", "checkpoint"):
             if not isinstance(doc[name], str):
                 raise BundleError(f"bundle member {name!r} must be a string")
-        if not isinstance(doc["entries"], list) or not isinstance(doc["actor_keys"], list):
-            raise BundleError("bundle members 'entries' and 'actor_keys' must be arrays")
+        if not isinstance(doc["entries"], list):
+            raise BundleError("bundle member 'entries' must be an array")
         if not isinstance(doc["lot_heads"], dict):
             raise BundleError("bundle member 'lot_heads' must be an object keyed by lot id")
-        keys = tuple(_actor_key(i, value) for i, value in enumerate(doc["actor_keys"]))
         entries = tuple(_entry(i, e) for i, e in enumerate(doc["entries"]))
-        return cls(doc["lot"], doc["checkpoint"], entries, keys, doc["lot_heads"])
-
-
-_KEY_FIELDS = {"key", "valid_from", "valid_until", "revoked_at"}
-
-
-def _actor_key(i: int, value: object) -> ActorKey:
-    where = f"actor key {i}"
-    if not isinstance(value, dict) or not {"key", "valid_from"} <= set(value) <= _KEY_FIELDS:
-        raise BundleError(f"{where} must be an object with key, valid_from and optionally valid_until, revoked_at")
-    if not all(isinstance(v, str) for v in value.values()):
-        raise BundleError(f"{where}: every member must be a string")
-    try:
-        key = VerifierKey.parse(value["key"])
-        for name in sorted(_KEY_FIELDS - {"key"}):
-            if name in value:
-                parse_utc(value[name])
-    except MalformedError as exc:
-        raise BundleError(f"{where}: {exc.diagnostics()}") from None
-    except ValueError as exc:
-        raise BundleError(f"{where}: {exc}") from None
-    if key.alg != ALG_ED25519:
-        raise BundleError(f"{where} must be an Ed25519 (type 0x01) verifier key")
-    return ActorKey(key, value["valid_from"], value.get("valid_until"), value.get("revoked_at"))
+        return cls(doc["lot"], doc["checkpoint"], entries, doc["lot_heads"])
 
 
 def _strict_b64(text: object, where: str) -> bytes:
@@ -175,6 +172,7 @@ class BundleReport:
     lots: tuple[str, ...]
     signers: tuple[str, ...]
     witnesses: tuple[tuple[str, int], ...]  # (witness name, cosignature time)
+    organisations: tuple[str, ...] = ()  # whose membership records the bundle carries and the check replayed
 
     def summary(self) -> str:
         witnesses = ", ".join(f"{name} (cosigned at unix time {t})" for name, t in self.witnesses) or "none checked"
@@ -184,15 +182,22 @@ class BundleReport:
                 f"  events:     {self.entries} records in {len(self.lots)} lot(s): {', '.join(self.lots)}",
                 f"  checkpoint: {self.checkpoint.origin} at tree size {self.checkpoint.size}",
                 f"  signers:    {', '.join(self.signers)}",
+                f"  authority:  every signer's key and role checked at its log position against the membership "
+                f"of {', '.join(self.organisations) or 'the trust anchors alone'}",
                 f"  witnesses:  {witnesses}",
             ]
         )
 
 
 def verify_bundle(
-    data: bytes, log_keys: Sequence[VerifierKey], witness_keys: Sequence[VerifierKey] = ()
+    data: bytes,
+    log_keys: Sequence[VerifierKey],
+    witness_keys: Sequence[VerifierKey] = (),
+    *,
+    membership: MembershipCheck,
 ) -> BundleReport:
-    """Verify a bundle offline; return what it proved or raise :class:`BundleError`."""
+    """Verify a bundle offline; return what it proved or raise :class:`BundleError`. (The ledger's whole
+    check, membership included, is ``ginseng_trace.events.audit.verify_bundle``.)"""
     bundle = Bundle.parse(data)
     # 2. the checkpoint
     try:
@@ -223,10 +228,9 @@ def verify_bundle(
         except VerificationError as exc:
             raise BundleError(f"entry {i} (log index {entry.log_index}): {exc.diagnostics()}") from None
     # 4. the chains
-    keys = {(k.key.name, k.key.key_id_hex): k for k in bundle.actor_keys}
     stored = [_stored(i, e) for i, e in enumerate(bundle.entries)]
     lots = {e.lot_id for e in stored}
-    verifier = ChainVerifier(lambda actor, key_id: keys.get((actor, key_id)))
+    verifier = ChainVerifier(membership.keys(stored))
     try:
         for one in stored:
             verifier.check(one)
@@ -240,8 +244,12 @@ def verify_bundle(
             if link.lot_id not in lots:
                 raise BundleError(f"lot {one.lot_id!r} consumed lot {link.lot_id!r}, whose history is missing")
     _check_heads(bundle, checkpoint, stored, lots)
+    # 6. authority
+    organisations = membership.judge(stored)
     signers = sorted({json.loads(one.event_bytes)["actor"] for one in stored})
-    return BundleReport(bundle.lot, checkpoint, len(stored), tuple(sorted(lots)), tuple(signers), tuple(witnesses))
+    return BundleReport(
+        bundle.lot, checkpoint, len(stored), tuple(sorted(lots)), tuple(signers), tuple(witnesses), organisations
+    )
 
 
 def _check_heads(bundle: Bundle, checkpoint: Checkpoint, stored: list[StoredEntry], lots: set[str]) -> None:

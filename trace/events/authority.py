@@ -263,3 +263,18 @@ def _membership(c: Context, signer: Signer) -> Iterator[Finding]:
             f"{org_id} does not hold the role {payload['role']}",
             f"{org_id} 没有 {payload['role']} 角色",
         )
+
+
+def policy() -> dict[str, Any]:
+    """The authority rule's settings as the browser verifier reads them (``verify-authority.js``): who may
+    record each event type, which roles act as a regulator, which roles only an operator grants, which event
+    types create lots and which are membership events."""
+    config = settings()
+    return {
+        "roles": {kind: list(roles) for kind, roles in config["roles"].items()},
+        "regulator_roles": list(config["regulator_roles"]),
+        "privileged_roles": list(config["privileged_roles"]),
+        "privileged_by": list(config["privileged_by"]),
+        "creating_types": list(CREATING_TYPES),
+        "membership_types": sorted(MEMBERSHIP_TYPES),
+    }

@@ -1,10 +1,12 @@
-"""A lot's offline proof bundle: its records and its ancestors', proven into the latest checkpoint."""
+"""A lot's offline proof bundle: its records and its ancestors', and the membership records of everyone who
+signed them, proven into the latest checkpoint."""
 
 from __future__ import annotations
 
 from ..chain.bundle import Bundle, BundleEntry
 from ..chain.merkle import inclusion_proof_from
-from ..store import LedgerRepository, Store
+from ..events.membership import org_lot
+from ..store import LedgerRepository, Store, StoredRecord
 from .log import TransparencyLog, with_nodes
 from .records import lot_and_ancestors
 from .views import RecordView
@@ -19,8 +21,10 @@ class Bundles:
 
     def bundle(self, lot_id: str) -> Bundle:
         """The lot's proof bundle: its records and all its ancestors' that the latest checkpoint covers, each
-        with an inclusion proof into that checkpoint, the checkpoint with its cosignatures, the actors' keys
-        and the lots' heads in the checkpoint's lot-heads map (see ``docs/FORMAT.md``). Records newer than
+        with an inclusion proof into that checkpoint, the whole membership chain of every organisation whose
+        actors signed any of them (or of those membership records, or that a sample names as its lab), the
+        checkpoint with its cosignatures and the lots' heads in the checkpoint's lot-heads map (see
+        ``docs/FORMAT.md`` §7). Records newer than
         the checkpoint are left for the next bundle; while none of the lot's own records is covered, the
         bundle is refused with when to ask again."""
 
@@ -30,20 +34,34 @@ class Bundles:
             first_own = min(s.log_index for s in every if s.lot_id == lot_id)
             checkpoint = self.log.covering(latest, first_own + 1, f"lot {lot_id}")
             stored = [s for s in every if s.log_index < checkpoint.size]
+            members = _membership_of(repo, stored, checkpoint.size)
+            stored = sorted({s.log_index: s for s in stored + members}.values(), key=lambda s: s.log_index)
             proofs = with_nodes(
                 repo, lambda node: [inclusion_proof_from(s.log_index, checkpoint.size, node) for s in stored]
             )
             head_map = self.log.head_map(repo, checkpoint.size)
             heads = {lot: head_map.proof(lot) for lot in sorted({s.lot_id for s in stored})}
-            views = [RecordView.of(s) for s in stored]
-            wanted = {(str(v.event["actor"]), str(v.event["key_id"])) for v in views}
-            keys = [
-                k for k in repo.actor_keys({actor for actor, _ in wanted}) if (k.key.name, k.key.key_id_hex) in wanted
-            ]
             entries = tuple(
                 BundleEntry(s.log_index, s.event_bytes, s.record_bytes, tuple(p))
                 for s, p in zip(stored, proofs, strict=True)
             )
-            return Bundle(lot_id, checkpoint.cosigned, entries, tuple(keys), heads)
+            return Bundle(lot_id, checkpoint.cosigned, entries, heads)
 
         return self.store.read(read)
+
+
+def _membership_of(repo: LedgerRepository, records: list[StoredRecord], size: int) -> list[StoredRecord]:
+    """The membership records (before ``size``) of every organisation the records' signers belong to, or that
+    a sample among them names as its lab; and, again, of the signers of those, until no new one appears."""
+    orgs: set[str] = set()
+    found: list[StoredRecord] = []
+    todo = records
+    while todo:
+        events = [RecordView.of(s).event for s in todo]
+        actors = {str(e["actor"]) for e in events}
+        named = {str(e["payload"]["lab"]) for e in events if e["type"] == "sample" and "lab" in e["payload"]}
+        new = (set(repo.membership.org_ids_of(actors).values()) | named) - orgs
+        orgs |= new
+        todo = [s for s in repo.lot_records([org_lot(o) for o in sorted(new)]) if s.log_index < size]
+        found += todo
+    return found

@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Path, Query
 
+from ...events.authority import policy
 from ...events.catalogue import catalogue, check_event_type, event_types
 from ...events.rules import rules_config
 from .. import models
@@ -28,6 +29,13 @@ def all_findings(
 def rules() -> dict[str, Any]:
     """The rules in force: each rule's severity, thresholds and source (schemas/rules.yaml)."""
     return dict(rules_config())
+
+
+@router.get("/authority")
+def authority(services: ServicesDep) -> dict[str, Any]:
+    """Who may record what (the authority rule's settings, as the browser verifier reads them) and the
+    membership trust anchors' verifier keys, with which every bundle's membership records are checked."""
+    return {"anchor_keys": [key.text() for key in services.anchors], "policy": policy()}
 
 
 @router.get("/event-types", response_model=list[models.EventTypeOut])

@@ -23,6 +23,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
+from ...events.authority import policy
 from ...events.public import serial_in_range
 from ...labels.digital_link import DigitalLink, DigitalLinkError, parse
 from ...labels.places import Place, city_name, gazetteer, parse_position
@@ -227,6 +228,8 @@ def show(
         log_keys=view.log_keys,
         log_size=view.size,
         witness_keys=json.dumps([key.text() for key in services.witness_keys]),
+        anchor_keys=json.dumps([key.text() for key in services.anchors]),
+        policy=json.dumps(policy(), separators=(",", ":")),
         trust_anchors_url=settings.trust_anchors_url,
         integrity=INTEGRITY,
     )

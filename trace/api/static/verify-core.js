@@ -8,10 +8,13 @@
 //   1. the checkpoint note is signed by a trusted log key (and cosigned by each trusted witness key;
 //      each cosignature is verified), and its origin is the log key's name;
 //   2. every record's leaf hash is in the checkpoint's tree (RFC 9162 inclusion proofs);
-//   3. every record chains: record and event hashes, the actor's Ed25519 signature, key validity at
-//      recorded_at, seq and prev per lot, input links to each input lot's head at that point;
+//   3. every record chains: record and event hashes, the actor's Ed25519 signature under a key that a
+//      membership record of the bundle registers (or a trust anchor's), seq and prev per lot, input links
+//      to each input lot's head at that point;
 //   4. the bundle holds its own lot and every lot consumed, and the checkpoint's lot-heads map shows
-//      that each lot's last record in the bundle is its latest (with both neighbours in the map);
+//      that each lot's last record in the bundle is its latest (with both neighbours in the map), the
+//      organisations' membership chains included;
+//   4a. authority (verify-authority.js): each record's key was valid and its signer allowed at its position;
 //   5. beyond verify_bundle (checkScanned, checkPage): the scanned code (the page's address) names the
 //      bundle's lot and, for a GS1 label, a GTIN and serial that the lot's verified packaging record
 //      covers; and the history the page shows is the verified one (each fact, nothing left out, a recall
@@ -23,6 +26,7 @@
   const enc = new TextEncoder();
   const GENESIS = "0".repeat(64);
   const CONTEXT = enc.encode("ginseng-trace/event/v1\n");
+  const authority = typeof module !== "undefined" && module.exports ? require("./verify-authority.js") : root.ginsengTraceAuthority;
 
   class Failure extends Error {}
   const fail = (why) => { throw new Failure(why); };
@@ -191,14 +195,12 @@
     return { ...parseCheckpointText(note.text, logged.name), witnessed };
   }
 
-  async function verifyChains(bundle) {
+  // Keys come from the bundle's membership records and the trust anchors; whether a key was valid at a
+  // record's position is the authority check's question (verify-authority.js).
+  async function verifyChains(bundle, anchorKeys) {
+    const parsed = bundle.entries.map((e) => ({ log_index: e.log_index, event: JSON.parse(e.event) }));
     const keys = new Map();
-    for (const [i, k] of bundle.actor_keys.entries()) {
-      const v = await parseVkey(k.key);
-      const bound = (name) => k[name] == null ? null : micros(k[name], "actor key " + i + " " + name);
-      const from = micros(k.valid_from, "actor key " + i + " valid_from");
-      keys.set(v.name + "/" + hex(v.id), { v, from, until: bound("valid_until"), revoked: bound("revoked_at") });
-    }
+    for (const [id, text] of authority.keys(parsed, anchorKeys)) keys.set(id, { v: await parseVkey(text) });
     const heads = new Map();
     for (const [i, entry] of bundle.entries.entries()) {
       const where = "record " + (i + 1) + " (log index " + entry.log_index + ")";
@@ -209,10 +211,6 @@
       const key = keys.get(event.actor + "/" + event.key_id);
       if (!key) fail(where + ": no key for actor " + event.actor);
       if (!(await ed25519(key.v.publicKey, b64(record.sig), concat(CONTEXT, eventBytes)))) fail(where + ": the signature by " + event.actor + " does not verify");
-      const at = micros(record.recorded_at, where + ": recorded_at");
-      if (at < key.from || (key.revoked !== null && at >= key.revoked) || (key.until !== null && at >= key.until)) {
-        fail(where + ": " + event.actor + "'s key was not valid at " + record.recorded_at);
-      }
       const head = heads.get(record.lot);
       const [seq, prev] = head ? [head.seq + 1, head.hash] : [1, GENESIS];
       if (record.seq !== seq || record.prev !== prev) fail(where + ": breaks the chain of lot " + record.lot);
@@ -248,15 +246,10 @@
   const isWhole = (v) => Number.isSafeInteger(v) && v >= 0;
   const hasExactly = (v, names) => isObject(v) && Object.keys(v).sort().join() === [...names].sort().join();
   function checkShape(bundle) {
-    if (!hasExactly(bundle, ["format", "lot", "checkpoint", "entries", "actor_keys", "lot_heads"])) fail("a bundle has exactly the members format, lot, checkpoint, entries, actor_keys, lot_heads");
-    if (bundle.format !== "ginseng-trace/bundle/v1") fail("unknown bundle format");
+    if (!hasExactly(bundle, ["format", "lot", "checkpoint", "entries", "lot_heads"])) fail("a bundle has exactly the members format, lot, checkpoint, entries, lot_heads");
+    if (bundle.format !== "ginseng-trace/bundle/v2") fail("unknown bundle format");
     if (typeof bundle.lot !== "string" || typeof bundle.checkpoint !== "string") fail("bundle members lot and checkpoint must be strings");
-    if (!Array.isArray(bundle.entries) || !Array.isArray(bundle.actor_keys) || !isObject(bundle.lot_heads)) fail("bundle members entries, actor_keys and lot_heads have the wrong type");
-    bundle.actor_keys.forEach((k, i) => {
-      const names = isObject(k) ? Object.keys(k) : [];
-      if (!names.includes("key") || !names.includes("valid_from") || names.some((n) => !["key", "valid_from", "valid_until", "revoked_at"].includes(n))) fail("actor key " + i + " must have key, valid_from and optionally valid_until, revoked_at");
-      if (names.some((n) => typeof k[n] !== "string")) fail("actor key " + i + ": every member must be a string");
-    });
+    if (!Array.isArray(bundle.entries) || !isObject(bundle.lot_heads)) fail("bundle members entries and lot_heads have the wrong type");
     bundle.entries.forEach((e, i) => {
       if (!hasExactly(e, ["log_index", "event", "record", "proof"])) fail("entry " + i + " must have exactly log_index, event, record, proof");
       if (!isWhole(e.log_index)) fail("entry " + i + ": log_index must be a whole number >= 0");
@@ -272,8 +265,13 @@
     }
   }
 
-  async function verifyBundle(bundle, logKeyTexts, witnessKeyTexts) {
+  // anchorKeyTexts: the membership trust anchors' verifier keys; policy: the authority rule's settings (who
+  // may record what), as the ledger publishes them (GET /api/v1/authority-policy).
+  async function verifyBundle(bundle, logKeyTexts, witnessKeyTexts, anchorKeyTexts, policy) {
     checkShape(bundle);
+    if (!Array.isArray(anchorKeyTexts) || !anchorKeyTexts.length) fail("no membership trust anchor to verify against");
+    if (!isObject(policy) || !isObject(policy.roles)) fail("no authority policy to verify against");
+    for (const a of anchorKeyTexts) await parseVkey(a);
     const logKeys = await Promise.all(logKeyTexts.map(parseVkey));
     const witnessKeys = await Promise.all(witnessKeyTexts.map(parseVkey));
     const cp = await openCheckpoint(bundle.checkpoint, logKeys, witnessKeys);
@@ -283,7 +281,7 @@
       previous = entry.log_index;
       await verifyInclusion(await leafHash(enc.encode(entry.record)), entry.log_index, cp.size, entry.proof.map(b64), cp.root);
     }
-    const heads = await verifyChains(bundle);
+    const heads = await verifyChains(bundle, anchorKeyTexts);
     if (!heads.has(bundle.lot)) fail("the bundle holds no record of its own lot");
     const line = cp.extensions.find((x) => x.startsWith("lot-heads "));
     const m = line && /^lot-heads (0|[1-9][0-9]*) ([A-Za-z0-9+/]{43}=)$/.exec(line);
@@ -295,7 +293,10 @@
       const mine = heads.get(lot);
       if (entry.seq !== mine.seq || entry.head !== mine.hash) fail("lot " + lot + ": records are missing from the bundle");
     }
-    return { records: bundle.entries.length, lots: lots.length, size: cp.size, witnessed: cp.witnessed };
+    const parsed = bundle.entries.map((e) => ({ log_index: e.log_index, event: JSON.parse(e.event), record: JSON.parse(e.record) }));
+    const organisations = authority.judge(parsed, anchorKeyTexts, policy, fail, micros);
+    const products = lots.filter((lot) => !lot.startsWith("org:")).length;
+    return { records: bundle.entries.length, lots: products, organisations: organisations.length, size: cp.size, witnessed: cp.witnessed };
   }
 
   // The scanned code itself (the page's address: what the phone read off the label) must name the

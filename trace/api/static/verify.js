@@ -27,6 +27,7 @@
       };
       let bundle = await fetchBundle();
       let logKeys = JSON.parse(box.dataset.logKeys), witnessKeys = JSON.parse(box.dataset.witnessKeys || "[]");
+      let anchorKeys = JSON.parse(box.dataset.anchorKeys || "[]"), policy = JSON.parse(box.dataset.policy || "null");
       let source = zh ? "（密钥由本服务提供）" : " (keys as given by this service)";
       if (box.dataset.trust) {
         const trusted = await fetch(box.dataset.trust, { headers: { Accept: "application/json" } });
@@ -35,11 +36,13 @@
         if (!Array.isArray(anchors.log_keys) || !Array.isArray(anchors.witness_keys || [])) fail("the trusted keys document is malformed");
         logKeys = anchors.log_keys;
         witnessKeys = anchors.witness_keys || [];
+        if (anchors.membership_anchors !== undefined) anchorKeys = anchors.membership_anchors;
+        if (anchors.authority_policy !== undefined) policy = anchors.authority_policy;
         source = (zh ? "（密钥来自 " : " (keys from ") + new URL(box.dataset.trust).host + (zh ? "）" : ")");
       }
       const renderedAt = /^(0|[1-9][0-9]*)$/.test(box.dataset.logSize || "") ? Number(box.dataset.logSize) : Infinity;
       const check = async () => {
-        const result = await verifyBundle(bundle, logKeys, witnessKeys);
+        const result = await verifyBundle(bundle, logKeys, witnessKeys, anchorKeys, policy);
         if (checkScanned(bundle, location.pathname)) checkPage(bundle, document, renderedAt);
         return result;
       };
@@ -55,8 +58,8 @@
       }
       const w = r.witnessed.length ? (zh ? "，见证方：" : "; witnessed by ") + r.witnessed.join(", ") : "";
       say("ok", zh
-        ? "已在本机核验：" + r.records + " 条记录、" + r.lots + " 个批次，签名、哈希链与日志证明全部通过" + w + source
-        : "Verified on this device: " + r.records + " records in " + r.lots + " lots; every signature, hash link and log proof checks out" + w + source);
+        ? "已在本机核验：" + r.records + " 条记录、" + r.lots + " 个批次，签名、哈希链、日志证明与记录者权限全部通过" + w + source
+        : "Verified on this device: " + r.records + " records in " + r.lots + " lots; every signature, hash link, log proof and recorder's authority checks out" + w + source);
     } catch (e) {
       const why = e instanceof Failure ? e.message : String(e);
       say("fail", (zh ? "本机核验失败：" : "Verification on this device FAILED: ") + why);

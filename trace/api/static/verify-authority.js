@@ -1,0 +1,157 @@
+// Ginseng Trace: who was allowed to record what, re-judged on the device from the bundle's own membership
+// records (docs/FORMAT.md §7, §8). The same steps as ginseng_trace.events.audit (the authority rule of
+// schemas/rules.yaml, given here as `policy`), with no library and no network. It runs as a classic
+// <script> before verify-core.js (as globalThis.ginsengTraceAuthority) and under Node (CommonJS).
+//   keys(entries, anchors): every key a membership record registers, and the trust anchors' keys;
+//   judge(entries, anchors, policy, fail, micros): in log order, each record's key was registered before
+//     its position, not revoked before it and not expired when it was sealed; its organisation and actor
+//     were not suspended; its organisation held a role the policy allows for the event's type; and the
+//     relation to the lot the bundle can show holds (a lab's sample, a regulator's hold, a correction's
+//     original recorder, the creator's lot-id and GS1 prefixes, membership only on org:<id> lots).
+//     Custody is not re-judged: it depends on sibling lots a bundle does not carry.
+"use strict";
+
+(function (root) {
+  const ORG = "org:";
+  const HOLDS = ["hold", "recall"];
+
+  function keyId(text) {  // "<name>+<8 hex>+<base64>", and base64 may hold "+"
+    const m = /^[^+\s]+\+([0-9a-f]{8})\+/.exec(String(text));
+    return m ? m[1] : null;
+  }
+
+  // The registered keys' texts by "actor/keyid": what signatures are checked under (the anchors' too).
+  function keys(entries, anchors) {
+    const found = new Map(anchors.map((a) => [a.split("+")[0] + "/" + keyId(a), a]));
+    for (const e of entries) {
+      if (e.event.type === "register_key" && String(e.event.lot_id).startsWith(ORG)) {
+        const text = String(e.event.payload.key);
+        const name = text.split("+")[0];
+        if (!found.has(name + "/" + keyId(text))) found.set(name + "/" + keyId(text), text);
+      }
+    }
+    return found;
+  }
+
+  function judge(entries, anchors, policy, fail, micros) {
+    const anchorIds = new Set(anchors.map((a) => a.split("+")[0] + "/" + keyId(a)));
+    const anchorNames = new Set(anchors.map((a) => a.split("+")[0]));
+    const orgs = new Map(), actorOrg = new Map(), lots = new Map();
+    const holds = (signer, roles) => roles.some((r) => signer.roles.has(r));
+    const list = (roles) => [...roles].sort().join(", ") || "no role";
+
+    function signerOf(ev, index, at) {
+      if (anchorIds.has(ev.actor + "/" + ev.key_id)) return { actor: ev.actor, org: null, roles: new Set(["operator"]) };
+      const org = orgs.get(actorOrg.get(ev.actor));
+      if (!org) return "actor " + ev.actor + " is a member of no registered organisation";
+      const member = org.actors.get(ev.actor), grant = member.keys.get(ev.key_id);
+      if (!grant) return "actor " + ev.actor + " of " + org.id + " has no registered key " + ev.key_id;
+      if (index <= grant.from) return "key " + ev.actor + "/" + ev.key_id + " is registered at log position " + grant.from + ", not before position " + index;
+      if (grant.revoked !== null && index > grant.revoked) return "key " + ev.actor + "/" + ev.key_id + " was revoked at log position " + grant.revoked;
+      if (grant.until !== null && at >= grant.until) return "key " + ev.actor + "/" + ev.key_id + " expired";
+      if (org.suspended) return "organisation " + org.id + " is suspended";
+      if (member.suspended) return "actor " + ev.actor + " of " + org.id + " is suspended";
+      return { actor: ev.actor, org: org.id, roles: new Set(org.roles) };
+    }
+
+    function membershipRefusal(ev, signer) {
+      const orgId = String(ev.lot_id).startsWith(ORG) ? ev.lot_id.slice(ORG.length) : null;
+      if (!policy.membership_types.includes(ev.type) || orgId === null) return "membership events go on org:<organisation> lots, and nothing else does";
+      const p = ev.payload;
+      const granted = ev.type === "register_organisation" ? p.roles || [] : [p.role];
+      if ((ev.type === "register_organisation" || ev.type === "grant_role") && !holds(signer, policy.privileged_by) &&
+          granted.some((r) => policy.privileged_roles.includes(r))) return "only an operator may grant the roles " + policy.privileged_roles.join(", ");
+      if (ev.type === "register_organisation") return null;
+      const org = orgs.get(orgId);
+      if (!org) return null;  // no such organisation yet: the lifecycle rule's refusal, which the ledger applied
+      if (ev.type === "register_actor") return actorOrg.has(p.actor) || anchorNames.has(p.actor) ? "actor id " + p.actor + " is already taken" : null;
+      if (p.actor !== undefined && !org.actors.has(p.actor)) return p.actor + " is not an actor of " + orgId;
+      if (ev.type === "register_key") {
+        const text = String(p.key);
+        if (text.split("+")[0] !== p.actor || org.actors.get(p.actor).keys.has(keyId(text))) return "a key registered for " + p.actor + " is named " + p.actor + " and registered once";
+      } else if (ev.type === "revoke_key") {
+        const grant = org.actors.get(p.actor).keys.get(p.key_id);
+        if (!grant || grant.revoked !== null) return "key " + p.actor + "/" + p.key_id + " is not registered or already revoked";
+      } else if (ev.type === "withdraw_role" && !org.roles.includes(p.role)) return orgId + " does not hold the role " + p.role;
+      return null;
+    }
+
+    function relationRefusal(ev, signer, lot) {
+      const regulator = holds(signer, policy.regulator_roles);
+      const party = signer.org || signer.actor;
+      if (!lot) {
+        if (!policy.creating_types.includes(ev.type) || signer.org === null) return null;
+        const org = orgs.get(signer.org);
+        if (!org.lot_prefixes.some((x) => ev.lot_id.startsWith(x))) return signer.org + " creates lots only under " + org.lot_prefixes.join(", ") + ", not " + ev.lot_id;
+        const gtin = ev.type === "package" ? ev.payload.gtin : undefined;
+        if (typeof gtin === "string" && !org.gs1.some((x) => gtin.slice(1).startsWith(x))) return "GTIN " + gtin + " is not under " + signer.org + "'s GS1 company prefixes";
+        return null;
+      }
+      if (ev.type === "release" && lot.holdByRegulator && !regulator) return "lot " + ev.lot_id + " is held by a regulator (" + lot.holdBy + "); only a regulator may release it";
+      if (ev.type === "quality_test" && lot.samples.get(String(ev.payload.sample_id)) !== party) return party + " may record tests only for samples sent to it";
+      if (ev.type === "sample") {
+        const lab = orgs.get(String(ev.payload.lab));
+        if (!lab || !lab.roles.includes("lab")) return "a sample goes to a laboratory, and " + ev.payload.lab + " is not one";
+      }
+      if (ev.type === "correct") {
+        const original = lot.recordedBy.get(String(ev.payload.supersedes));
+        if (original === undefined) return "lot " + ev.lot_id + " has no event " + ev.payload.supersedes + " to correct";
+        if (original !== party && !regulator) return "only " + original + " or a regulator may correct " + ev.payload.supersedes;
+      }
+      return null;
+    }
+
+    function foldLot(ev, signer) {
+      const party = signer.org || signer.actor, regulator = holds(signer, policy.regulator_roles);
+      let lot = lots.get(ev.lot_id);
+      if (!lot) lots.set(ev.lot_id, lot = { hold: null, holdBy: null, holdByRegulator: false, samples: new Map(), recordedBy: new Map() });
+      if (ev.type === "sample") lot.samples.set(String(ev.payload.sample_id), String(ev.payload.lab));
+      const before = lot.hold;
+      if (HOLDS.includes(ev.type)) lot.hold = lot.hold === "recall" ? "recall" : ev.type;
+      else if (ev.type === "release" && lot.hold === "hold") lot.hold = null;
+      if (lot.hold === null) { lot.holdBy = null; lot.holdByRegulator = false; }
+      else if (lot.hold !== before || (HOLDS.includes(ev.type) && regulator)) { lot.holdBy = party; lot.holdByRegulator = lot.holdByRegulator || regulator; }
+      lot.recordedBy.set(ev.event_id, party);
+    }
+
+    function foldMembership(ev, index) {
+      if (!String(ev.lot_id).startsWith(ORG) || !policy.membership_types.includes(ev.type)) return;
+      const id = ev.lot_id.slice(ORG.length), p = ev.payload;
+      if (ev.type === "register_organisation") {
+        orgs.set(id, { id, roles: [...p.roles], lot_prefixes: [...p.lot_prefixes], gs1: [...(p.gs1_company_prefixes || [])], suspended: false, actors: new Map() });
+        return;
+      }
+      const org = orgs.get(id);
+      if (!org) return;
+      const member = p.actor === undefined ? undefined : org.actors.get(p.actor);
+      if (ev.type === "register_actor") { org.actors.set(p.actor, { suspended: false, keys: new Map() }); actorOrg.set(p.actor, id); }
+      else if (ev.type === "register_key" && member) member.keys.set(keyId(p.key), { from: index, revoked: null, until: p.valid_until === undefined ? null : micros(p.valid_until, "valid_until") });
+      else if (ev.type === "revoke_key" && member) { const g = member.keys.get(p.key_id); if (g && g.revoked === null) g.revoked = index; }
+      else if (ev.type === "grant_role") org.roles = [...new Set([...org.roles, p.role])];
+      else if (ev.type === "withdraw_role") org.roles = org.roles.filter((r) => r !== p.role);
+      else if (ev.type === "suspend" || ev.type === "reinstate") {
+        const suspended = ev.type === "suspend";
+        if (p.actor === undefined) org.suspended = suspended; else if (member) member.suspended = suspended;
+      }
+    }
+
+    for (const e of entries) {
+      const ev = e.event;
+      const where = "the record at log index " + e.log_index + " (" + ev.type + " of lot " + ev.lot_id + " by " + ev.actor + ")";
+      const signer = signerOf(ev, e.log_index, micros(e.record.recorded_at, where + ": recorded_at"));
+      if (typeof signer === "string") fail(where + ": " + signer);
+      const allowed = policy.roles[ev.type] || [];
+      if (!holds(signer, allowed)) fail(where + ": not allowed: " + ev.actor + " holds the role " + list(signer.roles) + "; recording " + ev.type + " needs one of " + allowed.join(", "));
+      const isMembership = policy.membership_types.includes(ev.type) || String(ev.lot_id).startsWith(ORG);
+      const refusal = isMembership ? membershipRefusal(ev, signer) : relationRefusal(ev, signer, lots.get(ev.lot_id));
+      if (refusal) fail(where + ": not allowed: " + refusal);
+      foldLot(ev, signer);
+      foldMembership(ev, e.log_index);
+    }
+    return [...orgs.keys()].sort();
+  }
+
+  const authority = { keys, judge };
+  root.ginsengTraceAuthority = authority;
+  if (typeof module !== "undefined" && module.exports) module.exports = authority;
+})(globalThis);
