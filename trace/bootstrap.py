@@ -8,6 +8,7 @@ from pathlib import Path
 from .chain.errors import Error
 from .chain.keys import SignerKey
 from .service import Services
+from .service.held_keys import parse_key_encryption_key
 from .settings import Settings
 from .store import Store
 
@@ -24,6 +25,12 @@ def load_or_create_signer(path: Path, name: str) -> SignerKey:
     with os.fdopen(fd, "w") as out:
         out.write(key.text() + "\n")
     return key
+
+
+def key_encryption_key(settings: Settings) -> bytes | None:
+    """The key server-held keys are encrypted under (TRACE_KEY_ENCRYPTION_KEY), or None: held keys disabled."""
+    kek = settings.key_encryption_key
+    return parse_key_encryption_key(kek.get_secret_value()) if kek is not None else None
 
 
 def open_ledger(settings: Settings, *, migrate_first: bool = True) -> Services:
@@ -43,6 +50,8 @@ def open_ledger(settings: Settings, *, migrate_first: bool = True) -> Services:
         checkpoint_every=settings.checkpoint_every,
         checkpoint_seconds=settings.checkpoint_seconds,
         witness_keys=settings.parsed_witness_keys,
+        key_encryption_key=key_encryption_key(settings),
+        session_hours=settings.session_hours,
     )
     if dev_signer is not None:
         ledger.keys.register(dev_signer.verifier())

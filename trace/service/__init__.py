@@ -13,6 +13,9 @@ transactions it asks the store for; nothing below it commits. :class:`Services` 
 ``witnessing``     witnesses' cosignatures, and asking witnesses for them
 ``bundles``        a lot's offline proof bundle
 ``scans``          the scan counter, with its own write-behind lifecycle
+``accounts``       people's accounts and sessions (argon2id passwords); ``tokens``: API tokens;
+                   ``held_keys``: server-held actor keys (AES-GCM under the key-encryption key);
+                   ``credentials``: the permissions and who a request is (outside the ledger, no append lock)
 ``errors``         refusals and failures; ``views``: what the use cases return; ``cache``: the one cache
 =================  ===========================================================================
 """
@@ -27,24 +30,35 @@ from ..chain.keys import SignerKey, VerifierKey
 from ..events.findings import Finding
 from ..events.rules import RuleViolationError
 from ..store import Store
+from .accounts import Accounts
 from .actor_keys import ActorKeys
 from .appending import Appending
 from .bundles import Bundles
 from .checkpoints import Checkpointer
 from .checks import Checks
+from .credentials import Permission, Principal
 from .errors import (
+    BadCredentialsError,
     ConflictError,
+    CsrfError,
+    HeldKeysDisabledError,
+    HeldKeyUnreadableError,
     IntegrityError,
     KeyNotValidError,
+    MissingCredentialsError,
+    NotAuthenticatedError,
     NotFoundError,
     NotLoggedYetError,
     RefusedError,
     UnknownKeyError,
     UnknownLotError,
+    WrongScopeError,
 )
+from .held_keys import HeldKeys
 from .log import TransparencyLog
 from .records import Records
 from .scans import ScanCounter
+from .tokens import ApiTokens
 from .views import Appended, CheckpointView, CheckReport, LogKeyPeriod, LotInfo, RecordView
 from .witnessing import Cosignatures
 
@@ -69,6 +83,8 @@ class Services:
         checkpoint_every: int = 1000,
         checkpoint_seconds: float = 5.0,
         witness_keys: Sequence[VerifierKey] = (),
+        key_encryption_key: bytes | None = None,
+        session_hours: float = 12,
     ) -> None:
         self.store = store
         self.clock = clock
@@ -81,6 +97,9 @@ class Services:
         self.bundles = Bundles(store, self.log)
         self.cosignatures = Cosignatures(store, self.log, witness_keys)
         self.scans = ScanCounter(store, clock=clock)
+        self.accounts = Accounts(store, clock=clock, session_hours=session_hours)
+        self.tokens = ApiTokens(store, clock=clock)
+        self.held_keys = HeldKeys(store, key_encryption_key, clock=clock)
 
     @property
     def log_signer(self) -> SignerKey | None:
@@ -101,16 +120,24 @@ class Services:
 
 __all__ = [
     "Appended",
+    "BadCredentialsError",
     "CheckReport",
     "CheckpointView",
     "ConflictError",
+    "CsrfError",
     "Finding",
+    "HeldKeyUnreadableError",
+    "HeldKeysDisabledError",
     "IntegrityError",
     "KeyNotValidError",
     "LogKeyPeriod",
     "LotInfo",
+    "MissingCredentialsError",
+    "NotAuthenticatedError",
     "NotFoundError",
     "NotLoggedYetError",
+    "Permission",
+    "Principal",
     "RecordView",
     "RefusedError",
     "RuleViolationError",
@@ -118,5 +145,6 @@ __all__ = [
     "SignatureError",
     "UnknownKeyError",
     "UnknownLotError",
+    "WrongScopeError",
     "utc_now",
 ]
