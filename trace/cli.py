@@ -62,6 +62,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         trust_anchors_url=settings.trust_anchors_url,
         rate_limit=settings.rate_limit,
         refused_limit=settings.refused_limit,
+        login_limit=settings.login_limit,
     )
     uvicorn.run(app, host=args.host, port=args.port, log_level="info")
     return EXIT_OK
