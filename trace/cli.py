@@ -18,6 +18,7 @@ from .chain.errors import ChainBrokenError, Error, FieldProblem, MalformedError
 from .chain.keys import ALG_COSIGNATURE, ALG_ED25519, SignerKey, VerifierKey
 from .chain.note import Note, NoteError, verify_note
 from .chain.records import Event, SignedEvent, sign_event
+from .cli_admin import add_admin
 from .events.catalogue import private_fields
 from .settings import Settings
 
@@ -533,6 +534,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--lot", help="verify this lot (with its ancestors) instead of the whole ledger")
     p.add_argument("--no-ancestors", action="store_true", help="with --lot: verify only the lot itself")
     p.set_defaults(run=cmd_verify)
+    add_admin(sub, db, lambda args: open_ledger(_settings(args)))
     return top
 
 

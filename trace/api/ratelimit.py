@@ -1,4 +1,5 @@
-"""Abuse limits per client address: on every request, and, tighter, on refused submissions.
+"""Abuse limits per client address: on every request, and, tighter, on refused submissions and on failed
+logins and credential checks (401 answers: password and token guessing).
 
 A client over its limit gets 429 with ``Retry-After`` at once, before any work. The windows are moving
 windows kept in this process's memory (the ``limits`` library): each worker process counts its own
