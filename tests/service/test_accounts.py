@@ -124,6 +124,17 @@ def test_sessions_expire_and_end_at_logout(services: Services, clock: Clock) -> 
     assert services.accounts.session("A" * 43) is None
 
 
+def test_a_disabled_account_neither_logs_in_nor_keeps_its_sessions(services: Services, engine: Engine) -> None:
+    services.accounts.hasher = CHEAP
+    services.accounts.create("wang", "fusong-wang-farm", PASSWORD)
+    session = services.accounts.login("wang", PASSWORD)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE accounts SET disabled_at = '2026-12-01T09:00:00.000000Z'"))
+    assert services.accounts.session(session.token) is None
+    with pytest.raises(BadCredentialsError):
+        services.accounts.login("wang", PASSWORD)
+
+
 def test_weak_input_is_refused_by_field(services: Services) -> None:
     for login, actor, password, pointer in [
         ("Wang Farm", "fusong-wang-farm", PASSWORD, "/login"),
@@ -202,10 +213,12 @@ def test_a_held_key_signs_as_its_actor_and_only_under_its_kek(services: Services
     assert signer.verifier() == verifier
     assert verifier.verifies(signer.sign(b"message"), b"message")
     assert "seed" not in repr(services.held_keys)
+    assert signer.seed.hex() not in repr(signer)
+    assert repr(signer.seed) not in repr(signer)
     (row,) = rows(engine, "held_keys")
     assert signer.seed not in as_bytes(row[3])
 
-    other = HeldKeys(services.store, bytes(range(1, 33)), clock=services.clock)
+    other = HeldKeys(services.store, bytes(range(1, 33)))
     with pytest.raises(HeldKeyUnreadableError, match="does not decrypt") as unreadable:
         other.signer("fusong-wang-farm")
     assert signer.seed.hex() not in unreadable.value.diagnostics()

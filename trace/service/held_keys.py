@@ -14,7 +14,7 @@ import base64
 import binascii
 import os
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -44,6 +44,10 @@ def parse_key_encryption_key(text: str) -> bytes:
     return kek
 
 
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
 def _associated(actor: str, key_id: str) -> bytes:
     return actor.encode() + b"\n" + key_id.encode()
 
@@ -51,7 +55,7 @@ def _associated(actor: str, key_id: str) -> bytes:
 class HeldKeys:
     """Making and using server-held actor keys under one key-encryption key (``kek``; None: disabled)."""
 
-    def __init__(self, store: Store, kek: bytes | None, *, clock: Callable[[], datetime]) -> None:
+    def __init__(self, store: Store, kek: bytes | None, *, clock: Callable[[], datetime] = _now) -> None:
         if kek is not None and len(kek) != KEK_BYTES:
             raise MalformedError(FieldProblem("/key_encryption_key", f"must be {KEK_BYTES} bytes"))
         self.store = store
