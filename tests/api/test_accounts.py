@@ -154,6 +154,14 @@ def test_tokens_fail_each_way_with_a_problem_document(client: httpx.Client, serv
     assert token.startswith(f"gt_{issued.json()['token_id']}_")
     too_much = client.post("/api/v1/tokens", json={"permissions": ["admin"]}, headers={**cookie, "X-CSRF-Token": csrf})
     assert_problem(too_much, 403)
+    for body, pointer in [
+        ({"permissions": "events:write"}, "/permissions"),
+        ({"permissions": ["events:write"], "days": 10**12}, "/days"),
+        ({"permissions": ["events:write"], "days": True}, "/days"),
+        ({"permissions": ["root"]}, "/permissions/0"),
+        ({"permissions": ["events:write"], "label": 7}, "/label"),
+    ]:
+        assert_problem(client.post("/api/v1/tokens", json=body, headers={**cookie, "X-CSRF-Token": csrf}), 422, pointer)
 
     post = "/api/v1/me/events"
     missing = unauthenticated(client.post(post, json={"event": PLOT}))

@@ -15,6 +15,7 @@ from ...chain.times import parse_utc
 from ...service import Permission, Principal
 from ...service.accounts import Session
 from ...service.credentials import parse_permissions
+from ...service.tokens import MAX_LIFETIME
 from .. import models, problems
 from ..auth import SESSION_COOKIE, SessionDep, authenticated
 from ..dependencies import API, ServicesDep, WritesDep
@@ -93,8 +94,8 @@ async def issue_token(request: Request, session: SessionDep, services: ServicesD
     if not isinstance(body["permissions"], list):
         raise MalformedError(FieldProblem("/permissions", "must be an array of permission names"))
     days = body.get("days", 90)
-    if not isinstance(days, int) or isinstance(days, bool):
-        raise MalformedError(FieldProblem("/days", "must be a whole number of days"))
+    if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= MAX_LIFETIME.days:
+        raise MalformedError(FieldProblem("/days", f"must be a whole number of days, 1 to {MAX_LIFETIME.days}"))
     label = body.get("label", "")
     issue = functools.partial(services.tokens.issue, within=session.principal.permissions)
     token_id, token = await in_write_pool(
