@@ -9,6 +9,7 @@ from .chain.errors import Error
 from .chain.keys import SignerKey
 from .events.membership import ROLES
 from .service import NewActor, Services
+from .service.held_keys import parse_key_encryption_key
 from .settings import Settings
 from .store import Store
 
@@ -25,6 +26,12 @@ def load_or_create_signer(path: Path, name: str) -> SignerKey:
     with os.fdopen(fd, "w") as out:
         out.write(key.text() + "\n")
     return key
+
+
+def key_encryption_key(settings: Settings) -> bytes | None:
+    """The key server-held keys are encrypted under (TRACE_KEY_ENCRYPTION_KEY), or None: held keys disabled."""
+    kek = settings.key_encryption_key
+    return parse_key_encryption_key(kek.get_secret_value()) if kek is not None else None
 
 
 def open_ledger(settings: Settings, *, migrate_first: bool = True) -> Services:
@@ -46,6 +53,8 @@ def open_ledger(settings: Settings, *, migrate_first: bool = True) -> Services:
         checkpoint_seconds=settings.checkpoint_seconds,
         witness_keys=settings.parsed_witness_keys,
         operator=operator,
+        key_encryption_key=key_encryption_key(settings),
+        session_hours=settings.session_hours,
     )
     if dev_signer is not None:
         enrol_dev_signer(ledger, dev_signer)

@@ -18,6 +18,7 @@ from .chain.errors import ChainBrokenError, Error, FieldProblem, MalformedError
 from .chain.keys import ALG_COSIGNATURE, ALG_ED25519, SignerKey, VerifierKey
 from .chain.note import Note, NoteError, verify_note
 from .chain.records import Event, SignedEvent, sign_event
+from .cli_admin import add_admin
 from .events.audit import verify_bundle
 from .events.catalogue import private_fields
 from .settings import Settings
@@ -63,6 +64,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         trust_anchors_url=settings.trust_anchors_url,
         rate_limit=settings.rate_limit,
         refused_limit=settings.refused_limit,
+        login_limit=settings.login_limit,
     )
     uvicorn.run(app, host=args.host, port=args.port, log_level="info")
     return EXIT_OK
@@ -426,7 +428,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--cosigner", action="store_true", help="a witness's cosigning key (signature type 0x04)")
     p.set_defaults(run=cmd_keygen)
 
-    cli_membership.add_commands(sub, db)
+    admin = cli_membership.add_commands(sub, db)
+    add_admin(admin, db, lambda args: open_ledger(_settings(args)))
 
     p = sub.add_parser("register-key", parents=[db], help="register another key of an enrolled actor (admin key)")
     p.add_argument("vkey", help="verifier key text <name>+<id>+<key>")

@@ -87,9 +87,14 @@ def cmd_anchor(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser], db: argparse.ArgumentParser) -> None:
-    """Register ``admin`` and its subcommands on the top-level parser ``sub``."""
-    admin = sub.add_parser("admin", help="onboarding: organisations, actors, keys and roles as membership events")
+def add_commands(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], db: argparse.ArgumentParser
+) -> argparse._SubParsersAction[argparse.ArgumentParser]:
+    """Register ``admin`` and its membership subcommands on the top-level parser ``sub``; return its
+    subcommands, for the account, token and held-key commands (``cli_admin``)."""
+    admin = sub.add_parser(
+        "admin", help="onboarding: organisations, actors, keys and roles (membership events); accounts, tokens"
+    )
     cmds = admin.add_subparsers(dest="admin_command", required=True)
 
     p = cmds.add_parser("org", parents=[db], help="register an organisation (and its first actors)")
@@ -142,3 +147,4 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser], db: a
 
     p = cmds.add_parser("anchor", parents=[db], help="print the trust anchor's verifier key (give it to verifiers)")
     p.set_defaults(run=cmd_anchor)
+    return cmds

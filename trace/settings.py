@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .chain.keys import VerifierKey
@@ -83,6 +83,18 @@ class Settings(BaseSettings):
     witness_urls: str = Field(
         default="",
         description="C2SP tlog-witness URL prefixes (spaces or commas) the log asks to cosign each checkpoint",
+    )
+
+    key_encryption_key: SecretStr | None = Field(
+        default=None,
+        description="32 random bytes, base64: the key under which server-held actor keys are encrypted "
+        "(AES-256-GCM); unset, server-held keys are disabled. Keep it out of the database and its backups",
+    )
+    session_hours: float = Field(default=12, gt=0, le=24 * 30, description="how long a login session lasts")
+    login_limit: str = Field(
+        default="10/minute",
+        pattern=r"^[1-9][0-9]*( per |/)([1-9][0-9]* )?(second|minute|hour|day)s?$",
+        description="failed logins and failed token checks per client address; beyond, 429 with Retry-After",
     )
 
     @property

@@ -19,7 +19,7 @@ from .lifespan import lifespan
 from .middleware import BodyLimit, ShedLoad, refuse_nul
 from .pages import STATIC
 from .ratelimit import RateLimits
-from .routes import catalogue, events, labels, log, lots, resolver, scans
+from .routes import accounts, catalogue, events, labels, log, lots, resolver, scans
 
 DEFAULT_SCAN_POLICY = ScanPolicy()
 
@@ -36,13 +36,15 @@ def create_app(
     trust_anchors_url: str | None = None,
     rate_limit: str | None = None,
     refused_limit: str | None = None,
+    login_limit: str | None = None,
 ) -> FastAPI:
     """The HTTP API and the people's pages over ``services``; with ``checkpoint_seconds``, checkpoints are
     also published on a timer and sent to the witnesses at ``witness_urls``. With ``trust_anchors_url``,
     scan pages verify against the log and witness keys published there (by someone other than this
     service) instead of the keys this service gives. ``rate_limit`` and ``refused_limit`` (e.g.
     ``1200/minute``, ``60/minute``; ``serve`` sets them from TRACE_RATE_LIMIT and TRACE_REFUSED_LIMIT) limit
-    requests, and refused submissions, per client address."""
+    requests, and refused submissions, per client address; ``login_limit`` (TRACE_LOGIN_LIMIT) failed logins
+    and token checks per client address."""
     app = FastAPI(
         title="Ginseng Trace",
         version=__version__,
@@ -54,8 +56,8 @@ def create_app(
     app.state.settings = AppSettings(public_base, scan_policy, trust_anchors_url)
     app.state.caches = Caches()
     app.add_middleware(BodyLimit, limit=max_body_bytes)
-    if rate_limit is not None or refused_limit is not None:
-        app.add_middleware(RateLimits, every=rate_limit, refused=refused_limit)
+    if rate_limit is not None or refused_limit is not None or login_limit is not None:
+        app.add_middleware(RateLimits, every=rate_limit, refused=refused_limit, failed_auth=login_limit)
     app.add_middleware(ShedLoad, limit=max_in_flight)
     problems.install(app)
     gazetteer()  # loaded now (about 0.1 s), not on the first scan that names a city
@@ -69,12 +71,13 @@ def create_app(
     app.include_router(lots.router)
     app.include_router(catalogue.router)
     app.include_router(log.router)
+    app.include_router(accounts.router)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
             components = schema.setdefault("components", {}).setdefault("schemas", {})
-            for model in (models.SignedEventIn, models.DevEventIn):
+            for model in (models.SignedEventIn, models.DevEventIn, models.LoginIn, models.TokenIn):
                 doc = model.model_json_schema(ref_template="#/components/schemas/{model}")
                 components.update(doc.pop("$defs", {}))
                 components[model.__name__] = doc

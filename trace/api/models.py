@@ -155,3 +155,39 @@ class LineageOut(BaseModel):
     lot_id: str
     ancestors: list[LotInfoOut] | None = None
     descendants: list[LotInfoOut] | None = None
+
+
+class LoginIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    login: str = Field(description="the account's login name")
+    password: str = Field(description="its password (sent only over HTTPS)")
+
+
+class SessionOut(BaseModel):
+    """A session: its cookie ``gt_session`` is set (Secure, HttpOnly, SameSite=Strict) and is never in a body."""
+
+    login: str
+    actor: str = Field(description="the actor this person acts as")
+    expires_at: str = Field(description="RFC 3339 UTC")
+    permissions: list[str] = Field(description="what the session may do")
+    csrf_token: str | None = Field(
+        default=None, description="only when logging in: send it as X-CSRF-Token with every unsafe request"
+    )
+
+
+class TokenIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    permissions: list[str] = Field(description="events:write, private:read, audit:read or admin")
+    days: int = Field(default=90, ge=1, le=366, description="the token's lifetime")
+    label: str = Field(default="", max_length=200, description="what the token is for")
+
+
+class TokenOut(BaseModel):
+    token_id: str = Field(description="16 hex digits: names the token (e.g. to revoke it); not a secret")
+    token: str = Field(description="gt_<id>_<secret>: shown once, stored only as a hash; send as Bearer")
+    actor: str
+    permissions: list[str]
+    days: int
+    label: str

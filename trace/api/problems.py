@@ -19,13 +19,18 @@ from ..events.rules import RuleViolationError
 from ..labels.runs import NoSuchLabelError
 from ..service import (
     ConflictError,
+    CsrfError,
+    HeldKeysDisabledError,
+    HeldKeyUnreadableError,
     IntegrityError,
     KeyNotValidError,
+    NotAuthenticatedError,
     NotFoundError,
     NotLoggedYetError,
     RefusedError,
     UnknownKeyError,
     UnknownLotError,
+    WrongScopeError,
 )
 from ..store import StoreError, TransientStoreError
 from .models import ProblemOut
@@ -153,6 +158,33 @@ async def _integrity(request: Request, exc: IntegrityError) -> JSONResponse:
     return problem(request, 500, "ledger-integrity", "Stored ledger data is damaged", exc.diagnostics())
 
 
+async def _not_authenticated(request: Request, exc: NotAuthenticatedError) -> JSONResponse:
+    """One answer for every credential that does not hold: nothing says which part was wrong."""
+    headers = {"WWW-Authenticate": 'Bearer realm="ginseng-trace"'}
+    return problem(request, 401, "unauthenticated", "Not authenticated", exc.diagnostics(), headers=headers)
+
+
+async def _wrong_scope(request: Request, exc: WrongScopeError) -> JSONResponse:
+    headers = {"WWW-Authenticate": f'Bearer realm="ginseng-trace", error="insufficient_scope", scope="{exc.needed}"'}
+    return problem(request, 403, "insufficient-scope", "Permission missing", exc.diagnostics(), headers=headers)
+
+
+async def _csrf(request: Request, exc: CsrfError) -> JSONResponse:
+    errors = [FieldProblem("/headers/x-csrf-token", exc.diagnostics())]
+    return problem(request, 403, "csrf", "CSRF token missing or wrong", exc.diagnostics(), errors)
+
+
+async def _held_keys_disabled(request: Request, exc: HeldKeysDisabledError) -> JSONResponse:
+    return problem(request, 503, "held-keys-disabled", "Server-held keys are disabled", exc.diagnostics())
+
+
+async def _held_key_unreadable(request: Request, exc: HeldKeyUnreadableError) -> JSONResponse:
+    """The cause (a wrong key-encryption key, or a changed row) is for the operator's log."""
+    logger.error("held key unreadable on %s: %s", request.url.path, exc.diagnostics())
+    detail = "the server could not use its held key for this actor; nothing was signed"
+    return problem(request, 500, "held-key-unreadable", "Held key unreadable", detail)
+
+
 async def _other(request: Request, exc: Error) -> JSONResponse:  # pragma: no cover - safety net
     return problem(request, 500, "internal", "Internal error", exc.diagnostics())
 
@@ -186,6 +218,11 @@ HANDLERS: dict[type[Exception], Any] = {
     TransientStoreError: _store_busy,
     StoreError: _store_failed,
     IntegrityError: _integrity,
+    NotAuthenticatedError: _not_authenticated,
+    WrongScopeError: _wrong_scope,
+    CsrfError: _csrf,
+    HeldKeysDisabledError: _held_keys_disabled,
+    HeldKeyUnreadableError: _held_key_unreadable,
     Error: _other,
     RequestValidationError: _invalid_request,
     HTTPException: _http_error,

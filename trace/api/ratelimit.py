@@ -1,4 +1,5 @@
-"""Abuse limits per client address: on every request, and, tighter, on refused submissions.
+"""Abuse limits per client address: on every request, and, tighter, on refused submissions and on failed
+logins and credential checks (401 answers: password and token guessing).
 
 A client over its limit gets 429 with ``Retry-After`` at once, before any work. The windows are moving
 windows kept in this process's memory (the ``limits`` library): each worker process counts its own
@@ -21,17 +22,29 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .problems import PROBLEM_JSON, document
 
-SUBMISSIONS = ("/api/v1/events", "/api/v1/dev/events")
+SUBMISSIONS = ("/api/v1/events", "/api/v1/dev/events", "/api/v1/me/events")
+LOGIN = "/api/v1/session"
+
+
+def _presents_credentials(scope: Scope) -> bool:
+    """A login, or a request carrying a token or a session cookie: what a guesser of credentials sends."""
+    if scope["method"] == "POST" and scope["path"] == LOGIN:
+        return True
+    headers = dict(scope["headers"])
+    return b"authorization" in headers or b"gt_session=" in headers.get(b"cookie", b"")
 
 
 class RateLimits:
     """``every``: requests per client address (e.g. ``1200/minute``); ``refused``: submissions the ledger
-    refused (a 4xx answer to a POST of an event) per client address, after which its submissions get 429."""
+    refused (a 4xx answer to a POST of an event) per client address, after which its submissions get 429;
+    ``failed_auth``: failed logins and credential checks (a 401 answer) per client address, after which its
+    logins and requests carrying credentials get 429."""
 
-    def __init__(self, app: ASGIApp, every: str | None, refused: str | None) -> None:
+    def __init__(self, app: ASGIApp, every: str | None, refused: str | None, failed_auth: str | None = None) -> None:
         self.app = app
         self.every: RateLimitItem | None = parse(every) if every else None
         self.refused: RateLimitItem | None = parse(refused) if refused else None
+        self.failed_auth: RateLimitItem | None = parse(failed_auth) if failed_auth else None
         self.limiter = MovingWindowRateLimiter(MemoryStorage())
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -39,33 +52,40 @@ class RateLimits:
             await self.app(scope, receive, send)
             return
         client = (scope.get("client") or ("unknown", 0))[0]
-        submission = scope["method"] == "POST" and scope["path"] in SUBMISSIONS
         if self.every is not None and not self.limiter.hit(self.every, "every", client):
-            await self._too_many(send, self.every, "every", client, "requests")
+            await self._too_many(scope, send, self.every, "every", client, "requests")
             return
-        refused = self.refused
-        if not submission or refused is None:
+        watched: list[tuple[RateLimitItem, str, str, int, int]] = []  # item, kind, what, counted statuses
+        if self.refused is not None and scope["method"] == "POST" and scope["path"] in SUBMISSIONS:
+            watched.append((self.refused, "refused", "refused submissions", 400, 499))
+        if self.failed_auth is not None and _presents_credentials(scope):
+            watched.append((self.failed_auth, "auth", "failed logins or credential checks", 401, 401))
+        if not watched:
             await self.app(scope, receive, send)
             return
-        if not self.limiter.test(refused, "refused", client):
-            await self._too_many(send, refused, "refused", client, "refused submissions")
-            return
+        for item, kind, what, _, _ in watched:
+            if not self.limiter.test(item, kind, client):
+                await self._too_many(scope, send, item, kind, client, what)
+                return
         status = 0
 
-        async def watched(message: Message) -> None:
+        async def watching(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = int(message["status"])
             await send(message)
 
-        await self.app(scope, receive, watched)
-        if 400 <= status < 500:
-            self.limiter.hit(refused, "refused", client)
+        await self.app(scope, receive, watching)
+        for item, kind, _, low, high in watched:
+            if low <= status <= high:
+                self.limiter.hit(item, kind, client)
 
-    async def _too_many(self, send: Send, item: RateLimitItem, kind: str, client: str, what: str) -> None:
+    async def _too_many(self, scope: Scope, send: Send, item: RateLimitItem, kind: str, client: str, what: str) -> None:
         wait = max(1, math.ceil(self.limiter.get_window_stats(item, kind, client).reset_time - time.time()))
         detail = f"more than {item} {what} from this address; retry in {wait} s"
-        body = json.dumps(document(429, "Too many requests", detail, slug="rate-limited")).encode()
+        body = json.dumps(
+            document(429, "Too many requests", detail, slug="rate-limited", instance=scope["path"])
+        ).encode()
         headers = [
             (b"content-type", PROBLEM_JSON.encode()),
             (b"content-length", str(len(body)).encode()),

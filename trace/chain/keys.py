@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from cryptography.exceptions import InvalidSignature
@@ -113,7 +113,7 @@ class SignerKey:
     """A named Ed25519 private key. ``seed`` is the 32-byte RFC 8032 private key."""
 
     name: str
-    seed: bytes
+    seed: bytes = field(repr=False)  # a traceback or log line that shows the key never shows the seed
     alg: int = ALG_ED25519
 
     def __post_init__(self) -> None:

@@ -14,6 +14,9 @@ transactions it asks the store for; nothing below it commits. :class:`Services` 
 ``witnessing``     witnesses' cosignatures, and asking witnesses for them
 ``bundles``        a lot's offline proof bundle
 ``scans``          the scan counter, with its own write-behind lifecycle
+``accounts``       people's accounts and sessions (argon2id passwords); ``tokens``: API tokens;
+                   ``held_keys``: server-held actor keys (AES-GCM under the key-encryption key);
+                   ``credentials``: the permissions and who a request is (outside the ledger, no append lock)
 ``errors``         refusals and failures; ``views``: what the use cases return; ``cache``: the one cache
 =================  ===========================================================================
 """
@@ -28,25 +31,36 @@ from ..chain.keys import SignerKey, VerifierKey
 from ..events.findings import Finding
 from ..events.rules import RuleViolationError
 from ..store import Store
+from .accounts import Accounts
 from .actor_keys import ActorKeys
 from .appending import Appending
 from .bundles import Bundles
 from .checkpoints import Checkpointer
 from .checks import Checks
+from .credentials import Permission, Principal
 from .errors import (
+    BadCredentialsError,
     ConflictError,
+    CsrfError,
+    HeldKeysDisabledError,
+    HeldKeyUnreadableError,
     IntegrityError,
     KeyNotValidError,
+    MissingCredentialsError,
+    NotAuthenticatedError,
     NotFoundError,
     NotLoggedYetError,
     RefusedError,
     UnknownKeyError,
     UnknownLotError,
+    WrongScopeError,
 )
+from .held_keys import HeldKeys
 from .log import TransparencyLog
 from .membership import MembershipService, NewActor
 from .records import Records
 from .scans import ScanCounter
+from .tokens import ApiTokens
 from .views import Appended, CheckpointView, CheckReport, LogKeyPeriod, LotInfo, RecordView
 from .witnessing import Cosignatures
 
@@ -73,6 +87,8 @@ class Services:
         witness_keys: Sequence[VerifierKey] = (),
         operator: SignerKey | None = None,
         anchors: Sequence[VerifierKey] = (),
+        key_encryption_key: bytes | None = None,
+        session_hours: float = 12,
     ) -> None:
         """``anchors``: the trust anchors' keys (default: the ``operator`` key's), which hold the operator role
         without any membership event; ``operator``: the key this service signs membership events with."""
@@ -91,6 +107,9 @@ class Services:
         self.bundles = Bundles(store, self.log)
         self.cosignatures = Cosignatures(store, self.log, witness_keys)
         self.scans = ScanCounter(store, clock=clock)
+        self.accounts = Accounts(store, clock=clock, session_hours=session_hours)
+        self.tokens = ApiTokens(store, clock=clock)
+        self.held_keys = HeldKeys(store, key_encryption_key, clock=clock)
 
     @property
     def log_signer(self) -> SignerKey | None:
@@ -115,17 +134,25 @@ class Services:
 
 __all__ = [
     "Appended",
+    "BadCredentialsError",
     "CheckReport",
     "CheckpointView",
     "ConflictError",
+    "CsrfError",
     "Finding",
+    "HeldKeyUnreadableError",
+    "HeldKeysDisabledError",
     "IntegrityError",
     "KeyNotValidError",
     "LogKeyPeriod",
     "LotInfo",
+    "MissingCredentialsError",
     "NewActor",
+    "NotAuthenticatedError",
     "NotFoundError",
     "NotLoggedYetError",
+    "Permission",
+    "Principal",
     "RecordView",
     "RefusedError",
     "RuleViolationError",
@@ -133,5 +160,6 @@ __all__ = [
     "SignatureError",
     "UnknownKeyError",
     "UnknownLotError",
+    "WrongScopeError",
     "utc_now",
 ]

@@ -46,14 +46,19 @@ class Appending:
         """Sign an event with the server's development key (only when one is configured)."""
         if self.dev_signer is None:
             raise RefusedError("", "server-side signing is disabled on this ledger")
+        return self.sign_as(self.dev_signer, event)
+
+    @staticmethod
+    def sign_as(signer: SignerKey, event: JSONValue) -> SignedEvent:
+        """Sign an unsigned event (a JSON object without ``actor`` and ``key_id``, which the server sets) as
+        ``signer``'s actor, with ``signer``: the development key, or a server-held key."""
         if not isinstance(event, dict):
             raise MalformedError(FieldProblem("/event", "an event must be a JSON object"))
         taken = sorted({"actor", "key_id"} & set(event))
         if taken:
             raise MalformedError(
-                [FieldProblem(f"/event/{k}", "is set by the server for dev-signed events") for k in taken]
+                [FieldProblem(f"/event/{k}", "is set by the server for server-signed events") for k in taken]
             )
-        signer = self.dev_signer
         try:
             parsed = Event.from_json({**event, "actor": signer.name, "key_id": signer.verifier().key_id_hex})
         except MalformedError as exc:

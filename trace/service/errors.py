@@ -44,3 +44,44 @@ class NotLoggedYetError(Error):
 
 class IntegrityError(VerificationError):
     """Stored bytes could not even be read back; the ledger has been tampered with."""
+
+
+# -- accounts, sessions, tokens, held keys (outside the ledger) ---------------------------------------------
+
+
+class NotAuthenticatedError(Error):
+    """The request carries no usable credentials (answered 401 with ``WWW-Authenticate: Bearer``)."""
+
+
+class MissingCredentialsError(NotAuthenticatedError):
+    """No credentials, or credentials that are not even of the right form."""
+
+
+class BadCredentialsError(NotAuthenticatedError):
+    """Credentials of the right form that do not hold: a wrong login or password, an unknown, expired or
+    revoked token or session. The detail never says which."""
+
+
+class ForbiddenError(Error):
+    """Authenticated, but not allowed to do this (answered 403)."""
+
+
+class WrongScopeError(ForbiddenError):
+    """The token or session lacks the permission the operation needs."""
+
+    def __init__(self, needed: str) -> None:
+        self.needed = needed
+        super().__init__(f"this credential does not carry the permission {needed!r}")
+
+
+class CsrfError(ForbiddenError):
+    """An unsafe request on a session cookie without the session's CSRF token in ``X-CSRF-Token``."""
+
+
+class HeldKeysDisabledError(Error):
+    """Server-held keys need ``TRACE_KEY_ENCRYPTION_KEY``, which is not set."""
+
+
+class HeldKeyUnreadableError(Error):
+    """A held key's ciphertext does not decrypt under the configured key-encryption key (a wrong key, or a
+    changed row)."""

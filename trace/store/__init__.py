@@ -1,17 +1,22 @@
 """Storage: SQLAlchemy 2 tables, Alembic migrations, the ledger repository and the unit of work (``Store``).
 Only this package knows SQL or imports SQLAlchemy."""
 
+from .accounts import AccountRepository, StoredHeldKey, StoredSession, StoredToken
 from .db import create_ledger_engine, migrate, sqlite_url_for
 from .repository import LedgerRepository, NewRecord, StoredCheckpoint, StoredRecord
 from .unit import Store, StoreError, TransientStoreError
 
 __all__ = [
+    "AccountRepository",
     "LedgerRepository",
     "NewRecord",
     "Store",
     "StoreError",
     "StoredCheckpoint",
+    "StoredHeldKey",
     "StoredRecord",
+    "StoredSession",
+    "StoredToken",
     "TransientStoreError",
     "create_ledger_engine",
     "migrate",

@@ -205,3 +205,52 @@ disclosures = Table(
     Column("position", Integer, primary_key=True, autoincrement=False),
     Column("disclosure", Text, nullable=False),
 )
+
+# Outside the ledger: people's accounts, their sessions, API tokens and server-held actor keys (issue 11). No
+# secret is stored as sent: passwords as argon2id hashes, session and token secrets as SHA-256 digests, held
+# keys' seeds under AES-GCM with the key-encryption key, which is not in the database.
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("login", String(64), primary_key=True),
+    Column("actor", String(64), nullable=False, index=True),
+    Column("password_hash", Text, nullable=False),  # argon2id, PHC string form
+    Column("created_at", String(27), nullable=False),
+    Column("disabled_at", String(27), nullable=True),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("token_hash", LargeBinary(32), primary_key=True),  # SHA-256 of the 32 random bytes of the cookie
+    Column("login", String(64), ForeignKey("accounts.login"), nullable=False, index=True),
+    Column("created_at", String(27), nullable=False),
+    Column("expires_at", String(27), nullable=False),
+    Column("csrf_hash", LargeBinary(32), nullable=False),  # SHA-256 of the CSRF token handed out at login
+    Column("revoked_at", String(27), nullable=True),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("token_id", String(16), primary_key=True),
+    Column("secret_hash", LargeBinary(32), nullable=False),  # SHA-256 of the secret part of gt_<id>_<secret>
+    Column("actor", String(64), nullable=False, index=True),
+    Column("permissions", Text, nullable=False),  # a JSON array of permission names
+    Column("label", Text, nullable=False),
+    Column("created_at", String(27), nullable=False),
+    Column("expires_at", String(27), nullable=False),
+    Column("revoked_at", String(27), nullable=True),
+)
+
+held_keys = Table(
+    "held_keys",
+    metadata,
+    Column("actor", String(64), primary_key=True),
+    Column("key_id", String(8), primary_key=True),
+    Column("nonce", LargeBinary(12), nullable=False),
+    # AES-256-GCM of the Ed25519 seed, associated data actor || 0x0A || key id: a row moved to another actor
+    # or key id does not decrypt
+    Column("ciphertext", LargeBinary, nullable=False),
+    Column("created_at", String(27), nullable=False),
+)
