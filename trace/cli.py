@@ -7,8 +7,9 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from . import __version__, cli_membership
 from .bootstrap import open_ledger
@@ -24,6 +25,7 @@ from .events.catalogue import private_fields
 from .settings import Settings
 
 if TYPE_CHECKING:
+    from .service import Services
     from .witness import Witness
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -141,11 +143,28 @@ def cmd_append(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import load_demo
 
-    data = load_demo(open_ledger(_settings(args)))
+    ledger = open_ledger(_settings(args))
+    data = load_demo(ledger)
     if args.manifest:
-        Path(args.manifest).write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        write_demo_manifest(ledger, data, Path(args.manifest))
     print(f"demo data set loaded: {data['events_created']} new events, {len(data['lots'])} lots")
     return EXIT_OK
+
+
+def write_demo_manifest(ledger: Services, data: dict[str, Any], path: Path) -> None:
+    """Write the demo manifest with, for each demo actor, its signer key in a key file beside it
+    (``<manifest>-keys/<actor>.key``, 0600) and a new API token (``events:write``, 30 days): published demo
+    credentials, so that scripts and tests can act as any demo actor."""
+    folder = path.with_name(path.stem + "-keys")
+    folder.mkdir(parents=True, exist_ok=True)
+    for actor in data["actors"]:
+        key_file = folder / f"{actor['actor']}.key"
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(actor["signer_key"] + "\n")
+        actor["key_file"] = str(key_file)
+        actor["token"] = ledger.tokens.issue(actor["actor"], ["events:write"], timedelta(days=30), "demo")[1]
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
 def cmd_verify(args: argparse.Namespace) -> int:

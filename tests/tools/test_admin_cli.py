@@ -92,3 +92,36 @@ def test_an_operator_onboards_a_grower_and_a_lab(
         assert bad.stderr.strip().count("\n") == 0 or "usage:" in bad.stderr
     anchor = run("admin", "anchor", db).stdout.strip()
     assert anchor.startswith("operator+")
+
+
+@pytest.mark.slow
+def test_the_demo_manifest_gives_each_demo_actor_a_key_file_and_a_token(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ginseng_trace.service import Permission, Services
+    from ginseng_trace.store import Store, create_ledger_engine
+
+    monkeypatch.setenv("TRACE_DATA_DIR", str(tmp_path / "data"))
+    db = f"--database-url={database_url}"
+    manifest = tmp_path / "demo.json"
+    assert run("demo", db, "--manifest", str(manifest)).returncode == 0
+    actors = {a["actor"]: a for a in json.loads(manifest.read_text())["actors"]}
+    assert len(actors) == 9
+    shop = actors["changchun-herb-shop"]
+    assert Path(shop["key_file"]).stat().st_mode & 0o777 == 0o600
+    sale = {
+        "event_id": "shop-x",
+        "lot_id": "PK-2025-0931",
+        "type": "sell",
+        "occurred_at": "2025-11-21T00:00:00Z",
+        "payload": {"units": 1, "buyer_type": "consumer"},
+    }
+    signed = run("sign", "--key", shop["key_file"], "-", stdin=json.dumps(sale))
+    (tmp_path / "sale.json").write_text(signed.stdout)
+    assert run("append", db, str(tmp_path / "sale.json")).returncode == 0
+    store = Store(create_ledger_engine(database_url))
+    try:
+        grant = Services(store).tokens.check(shop["token"], Permission.EVENTS_WRITE)
+        assert grant.principal.actor == "changchun-herb-shop"
+    finally:
+        store.close()
