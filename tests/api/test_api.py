@@ -116,8 +116,8 @@ def test_bad_input_gets_a_problem_document_and_stores_nothing(
             assert_problem(response, status, pointer)
         except AssertionError as exc:
             raise AssertionError(f"{name}: {exc}") from None
-    assert ledger.records.count() == 1
-    assert ledger.checks.verify().records == 4  # the dev signer's enrolment (3), its plot
+    assert ledger.records.count() == 3 + 1  # the grower's enrolment, its enterprise
+    assert ledger.checks.verify().records == 3 + 1
 
 
 def test_oversized_bodies_are_refused_with_413(client: httpx.Client, ledger: Services, grower: Actor) -> None:
@@ -131,7 +131,7 @@ def test_oversized_bodies_are_refused_with_413(client: httpx.Client, ledger: Ser
         yield b'"}}'
 
     assert_problem(client.post("/api/v1/events", content=chunks()), 413)
-    assert ledger.records.count() == 0
+    assert ledger.records.count() == 3  # the grower's enrolment only
 
 
 def test_lookups_that_find_nothing_are_404_and_bad_hashes_422(client: httpx.Client) -> None:
@@ -160,7 +160,7 @@ def test_dev_signing_is_explicit_and_signed_by_a_registered_key(ledger: Services
     with LiveServer(create_app(ledger)) as server, httpx.Client(base_url=server.url) as client:
         event = {
             "event_id": "dev-1",
-            "lot_id": "PLOT-9",
+            "lot_id": "DEV-PLOT-9",  # the development signer's lot-id prefix
             "type": "register_plot",
             "occurred_at": "2025-01-01T00:00:00Z",
             "payload": example_payload("register_plot"),
@@ -171,7 +171,7 @@ def test_dev_signing_is_explicit_and_signed_by_a_registered_key(ledger: Services
         spoof = {**event, "event_id": "dev-2", "actor": "test-grower"}
         assert_problem(client.post("/api/v1/dev/events", json={"event": spoof}), 422, "/event/actor")
         assert_problem(client.post("/api/v1/dev/events", json={"event": {**event, "lot_id": ""}}), 422, "/event/lot_id")
-    assert ledger.checks.verify().records == 1
+    assert ledger.checks.verify().records == 3 + 1  # the dev signer's enrolment, its plot
 
 
 def test_tampering_shows_in_the_verify_endpoint(client: httpx.Client, ledger: Services, grower: Actor) -> None:
@@ -186,13 +186,14 @@ def test_tampering_shows_in_the_verify_endpoint(client: httpx.Client, ledger: Se
     assert doc["failure"]["check"] == "record hash"
 
 
-def test_log_endpoints_serve_checkpoints_and_verifiable_proofs(engine: Any, grower: Actor) -> None:
+def test_log_endpoints_serve_checkpoints_and_verifiable_proofs(engine: Any) -> None:
     from ginseng_trace.chain.merkle import leaf_hash, verify_consistency, verify_inclusion
     from ginseng_trace.chain.note import open_checkpoint
 
     log_key = SignerKey("ginseng.test/log", bytes(range(32)))
     ledger = Services(Store(engine), operator=OPERATOR, log_signer=log_key, checkpoint_every=1000)
-    enrol(ledger, grower)
+    grower = Actor("test-grower")
+    enrol(ledger, grower)  # log entries 0-2
     ledger.checkpointer.adopt_log_key()
     with LiveServer(create_app(ledger)) as server, httpx.Client(base_url=server.url) as client:
         [period] = client.get("/api/v1/log/keys").json()
@@ -207,7 +208,7 @@ def test_log_endpoints_serve_checkpoints_and_verifiable_proofs(engine: Any, grow
         client.post("/api/v1/log/checkpoint")
         proof = client.get(f"/api/v1/log/inclusion/{first['record_hash']}").json()
         checkpoint, _, _ = open_checkpoint(proof["checkpoint"], [log_key.verifier()])
-        assert (proof["log_index"], proof["tree_size"], checkpoint.size) == (0, 1, 1)
+        assert (proof["log_index"], proof["tree_size"], checkpoint.size) == (3, 3 + 1, 3 + 1)  # after the enrolment
         for i in range(4):
             client.post(
                 "/api/v1/events", json=envelope(grower.sign("PLOT-1", "field_operation", payload={"note": str(i)}))
@@ -217,31 +218,31 @@ def test_log_endpoints_serve_checkpoints_and_verifiable_proofs(engine: Any, grow
         latest = client.get("/api/v1/log/checkpoint").text
         assert latest == published.text
         new, _, _ = open_checkpoint(latest, [log_key.verifier()])
-        assert new.size == 5
-        assert client.get("/api/v1/log/checkpoints/1").text == proof["checkpoint"]
+        assert new.size == 3 + 5  # the enrolment, the plot and its four field operations
+        assert client.get("/api/v1/log/checkpoints/4").text == proof["checkpoint"]
 
         record = ledger.records.history("PLOT-1")[2]
-        got = client.get(f"/api/v1/log/inclusion/{record.event_hash}?size=5").json()
+        got = client.get(f"/api/v1/log/inclusion/{record.event_hash}?size=8").json()
         leaf = leaf_hash(record.stored.record_bytes)
         assert base64.b64decode(got["leaf_hash"]) == leaf
-        verify_inclusion(leaf, 2, 5, [base64.b64decode(p) for p in got["proof"]], new.root)
+        verify_inclusion(leaf, 3 + 2, 8, [base64.b64decode(p) for p in got["proof"]], new.root)
 
-        cons = client.get("/api/v1/log/consistency?from=1&to=5").json()
-        verify_consistency(1, 5, [base64.b64decode(p) for p in cons["proof"]], checkpoint.root, new.root)
+        cons = client.get("/api/v1/log/consistency?from=4&to=8").json()
+        verify_consistency(4, 8, [base64.b64decode(p) for p in cons["proof"]], checkpoint.root, new.root)
 
-        assert_problem(client.get("/api/v1/log/consistency?from=0&to=5"), 422, "/from")
+        assert_problem(client.get("/api/v1/log/consistency?from=0&to=8"), 422, "/from")
         assert_problem(client.get("/api/v1/log/consistency?from=2&to=9"), 422, "/from")
-        assert_problem(client.get("/api/v1/log/consistency?from=x&to=5"), 422, "/from")
+        assert_problem(client.get("/api/v1/log/consistency?from=x&to=8"), 422, "/from")
         assert_problem(client.get(f"/api/v1/log/inclusion/{record.record_hash}?size=99"), 422, "/size")
-        assert_problem(client.get("/api/v1/log/checkpoints/3"), 404)
+        assert_problem(client.get("/api/v1/log/checkpoints/6"), 404)
 
         # what can never change says so, for browsers and CDNs; what grows is revalidated by ETag
         immutable = "public, max-age=31536000, immutable"
-        assert client.get(f"/api/v1/log/inclusion/{record.event_hash}?size=5").headers["cache-control"] == immutable
+        assert client.get(f"/api/v1/log/inclusion/{record.event_hash}?size=8").headers["cache-control"] == immutable
         assert client.get(f"/api/v1/log/inclusion/{record.event_hash}").headers["cache-control"] == "no-cache"
-        assert client.get("/api/v1/log/consistency?from=1&to=5").headers["cache-control"] == immutable
+        assert client.get("/api/v1/log/consistency?from=4&to=8").headers["cache-control"] == immutable
         assert client.get(f"/api/v1/events/{record.record_hash}").headers["cache-control"] == immutable
-        assert "max-age" in client.get("/api/v1/log/checkpoints/1").headers["cache-control"]
+        assert "max-age" in client.get("/api/v1/log/checkpoints/4").headers["cache-control"]
         assert client.get("/api/v1/log/checkpoint").headers["cache-control"] == "no-cache"
         history = client.get("/api/v1/lots/PLOT-1/history")
         etag = history.headers["etag"]
@@ -253,12 +254,13 @@ def test_log_endpoints_serve_checkpoints_and_verifiable_proofs(engine: Any, grow
         assert len(grown.json()["records"]) == 6
 
 
-def test_checkpoints_are_published_on_a_timer(engine: Any, grower: Actor) -> None:
+def test_checkpoints_are_published_on_a_timer(engine: Any) -> None:
     import time
 
     ledger = Services(
         Store(engine), operator=OPERATOR, log_signer=SignerKey("ginseng.test/log", bytes(32)), checkpoint_every=1000
     )
+    grower = Actor("test-grower")
     enrol(ledger, grower)
     ledger.events.append(grower.sign("PLOT-1", "register_plot"))
     ledger.events.append(grower.sign("PLOT-1", "sow"))
@@ -267,14 +269,15 @@ def test_checkpoints_are_published_on_a_timer(engine: Any, grower: Actor) -> Non
         while (response := client.get("/api/v1/log/checkpoint")).status_code != 200:
             assert time.monotonic() < deadline, "no checkpoint was published by the timer"
             time.sleep(0.1)
-        assert response.text.split("\n")[1] == "2"
+        assert response.text.split("\n")[1] == str(3 + 2)  # the grower's enrolment, its plot and sowing
 
 
-def test_the_bundle_endpoint_serves_a_verifiable_bundle(engine: Any, grower: Actor) -> None:
+def test_the_bundle_endpoint_serves_a_verifiable_bundle(engine: Any) -> None:
     from ginseng_trace.chain.bundle import verify_bundle
 
     log_key = SignerKey("ginseng.test/log", bytes(range(32)))
     ledger = Services(Store(engine), operator=OPERATOR, log_signer=log_key)
+    grower = Actor("test-grower")
     enrol(ledger, grower)
     ledger.events.append(grower.sign("PLOT-1", "register_plot"))
     ledger.events.append(grower.sign("PLOT-1", "sow"))
@@ -357,12 +360,12 @@ def test_payloads_are_checked_against_their_schema(client: httpx.Client, ledger:
         client.post("/api/v1/events", json=envelope(missing)), 422, "/event/payload/registration_number"
     )
     assert "/event/payload/pre_harvest_interval_days" in {e["pointer"] for e in doc["errors"]}
-    assert ledger.records.count() == 0
+    assert ledger.records.count() == 3  # the grower's enrolment only
 
 
 def test_the_catalogue_is_served(client: httpx.Client) -> None:
     schemas = client.get("/api/v1/schemas").json()
-    assert len(schemas) == 19
+    assert len(schemas) == 19 + 1 + 8  # the ginseng events, sample, the eight membership events
     harvest = client.get("/api/v1/schemas/harvest").json()
     assert harvest == schemas["harvest"]
     assert harvest["x-title-zh"] == "采收"
@@ -380,8 +383,8 @@ def test_nobody_can_bloat_a_lot_with_a_large_event(client: httpx.Client, ledger:
     answer = client.post("/api/v1/events", json=envelope(big), headers={"Accept-Language": "en"})
     problem = assert_problem(answer, 422, "/event/payload")
     assert (problem["rule"], problem["limit"]) == ("event_size", "<= 16384 bytes")
-    assert ledger.records.count() == 1
-    assert ledger.checks.verify().records == 1
+    assert ledger.records.count() == 3 + 1  # the grower's enrolment, its plot
+    assert ledger.checks.verify().records == 3 + 1
 
 
 def test_an_unreachable_database_is_a_503_that_names_no_host() -> None:

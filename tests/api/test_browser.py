@@ -84,7 +84,7 @@ def test_the_scanned_page_verifies_on_the_device(site: tuple[str, Services], bro
     page.goto(url)
     state, text = device_check(page)
     assert state == "ok", text
-    assert "已在本机核验：25 条记录、6 个批次" in text
+    assert "已在本机核验：27 条记录、6 个批次" in text  # 25 and the demo's two samples (HV-2025-FS-0017, RG-2025-0931)
     assert "红参（园参）" in page.locator("h1").inner_text()
     assert "白山市抚松县" in page.content()
     ARTIFACTS.mkdir(exist_ok=True)
@@ -93,7 +93,7 @@ def test_the_scanned_page_verifies_on_the_device(site: tuple[str, Services], bro
     english.goto(url)
     state, text = device_check(english)
     assert state == "ok", text
-    assert text.startswith("Verified on this device: 25 records in 6 lots")
+    assert text.startswith("Verified on this device: 27 records in 6 lots")
     english.screenshot(path=str(ARTIFACTS / "scan-page-en.png"), full_page=True)
 
 
@@ -103,7 +103,11 @@ def test_the_scanned_page_verifies_on_the_device(site: tuple[str, Services], bro
         ("a signed event", lambda b: _flip(b["entries"][3], "event"), "signature|does not match its hash"),
         ("a sealed record", lambda b: _flip(b["entries"][5], "record"), "inclusion proof|breaks the chain|JSON"),
         ("a log proof", lambda b: b["entries"][2]["proof"].reverse(), "inclusion proof"),
-        ("the checkpoint", lambda b: b.update(checkpoint=b["checkpoint"].replace("\n31\n", "\n30\n", 1)), "signature"),
+        (
+            "the checkpoint",
+            lambda b: b.update(checkpoint=b["checkpoint"].replace("\n60\n", "\n59\n", 1)),  # the demo's 60 records
+            "signature",
+        ),
         ("a missing record", lambda b: b["entries"].pop(), "missing|chain|no record"),
     ],
 )
@@ -477,7 +481,7 @@ def test_a_page_rendered_just_before_new_records_still_verifies_but_a_recall_is_
     ledger.checkpointer.publish()
     state, text = served(browser, url, before)
     assert state == "ok", text
-    assert "26 条记录" in text  # (the page was fetched in Chinese, the default)
+    assert "28 条记录" in text  # the bundle's 27 and the shop's store (the page was fetched in Chinese, the default)
     regulator = Actor("jilin-regulator")
     enrol(ledger, regulator, ["regulator"])
     ledger.events.append(regulator.sign("RG-2025-0931", "recall", occurred_at="2025-11-23T00:00:00Z"))
@@ -503,7 +507,7 @@ def test_a_shopper_who_reloads_after_a_new_record_gets_a_fresh_bundle(site: tupl
     state, text = device_check(again)
     context.close()
     assert state == "ok", text
-    assert "26 records" in text or "26 条记录" in text
+    assert "28 records" in text or "28 条记录" in text  # the bundle's 27 and the shop's store
 
 
 def test_a_recall_not_yet_logged_is_shown_and_the_logged_history_still_verifies(

@@ -22,6 +22,7 @@ from ..conftest import OPERATOR, Actor, LiveServer, enrol
 
 LOG = SignerKey("ginseng.test/log", bytes(range(32)))
 SIZE = 600  # two full level-0 tiles, a partial one of width 88, and a partial level-1 tile of width 2
+ENROLMENT = 3  # the grower's membership records, the first entries of the log
 
 
 def test_tile_paths() -> None:
@@ -34,13 +35,14 @@ def test_tile_paths() -> None:
 
 
 @pytest.fixture
-def client(engine: Engine, grower: Actor) -> Iterator[httpx.Client]:
+def client(engine: Engine) -> Iterator[httpx.Client]:
     ledger = Services(Store(engine), operator=OPERATOR, log_signer=LOG, checkpoint_every=10**9)
+    grower = Actor("test-grower")
     enrol(ledger, grower)
     ledger.events.append_batch(
         [
             grower.sign(f"LOT-{i % 7}", "register_plot" if i < 7 else "field_operation", payload={"note": str(i)})
-            for i in range(SIZE)
+            for i in range(SIZE - ENROLMENT)
         ]
     )
     ledger.checkpointer.publish()

@@ -40,7 +40,7 @@ def planted(engine: Engine) -> Iterator[tuple[httpx.Client, list[str], dict[str,
     load_demo(services)
     grower, shop = demo_actor("fusong-wang-farm"), demo_actor("changchun-herb-shop")
     plot = grower.sign(
-        "PLOT-PRIVATE-1",
+        "PLOT-FS-PRIVATE-1",  # in the farm's lot-id space (PLOT-FS-)
         "register_plot",
         raw_payload={
             "land_type": "farmland",
@@ -66,7 +66,7 @@ def planted(engine: Engine) -> Iterator[tuple[httpx.Client, list[str], dict[str,
         for signed in (plot, sale):
             assert client.post("/api/v1/events", json=envelope(signed)).status_code == 201
         client.post("/api/v1/log/checkpoint")
-        hashes = {"plot": services.records.history("PLOT-PRIVATE-1")[0].record_hash}
+        hashes = {"plot": services.records.history("PLOT-FS-PRIVATE-1")[0].record_hash}
         hashes["sale"] = services.records.history("PK-2025-0931")[-1].record_hash
         yield client, list(secrets.values()), hashes, services
 
@@ -77,7 +77,7 @@ def test_no_public_response_carries_a_planted_private_value(
     client, secrets, hashes, services = planted
     size = int(client.get("/api/v1/log/checkpoint").text.split("\n")[1])
     paths = [
-        "/lot/PLOT-PRIVATE-1",
+        "/lot/PLOT-FS-PRIVATE-1",
         f"/01/{GTIN}/10/PK-2025-0931/21/0042",
         f"/01/{GTIN}/10/PK-2025-0931/21/0042?lang=en",
         f"/01/{GTIN}/10/PK-2025-0931?linkType=linkset",
@@ -89,7 +89,7 @@ def test_no_public_response_carries_a_planted_private_value(
         "/api/v1/scan-signals",
         "/api/v1/log/checkpoint",
     ]
-    for lot in ("PLOT-PRIVATE-1", "PK-2025-0931"):
+    for lot in ("PLOT-FS-PRIVATE-1", "PK-2025-0931"):
         paths += [f"/api/v1/lots/{lot}/{view}" for view in ("history", "bundle", "findings", "verify", "ancestors")]
     checked = 0
     for path in paths:
@@ -102,6 +102,8 @@ def test_no_public_response_carries_a_planted_private_value(
     assert checked == 2 * len(paths)
     # the private values are in the ledger (as disclosures, for whoever holds the database), not lost
     kept = [
-        view.facts for lot in ("PLOT-PRIVATE-1", "PK-2025-0931") for view in services.records.history(lot, private=True)
+        view.facts
+        for lot in ("PLOT-FS-PRIVATE-1", "PK-2025-0931")
+        for view in services.records.history(lot, private=True)
     ]
     assert all(any(carries(str(facts), secret) for facts in kept) for secret in secrets)
