@@ -273,7 +273,7 @@ def test_checkpoints_are_published_on_a_timer(engine: Any) -> None:
 
 
 def test_the_bundle_endpoint_serves_a_verifiable_bundle(engine: Any) -> None:
-    from ginseng_trace.chain.bundle import verify_bundle
+    from ginseng_trace.events.audit import verify_bundle
 
     log_key = SignerKey("ginseng.test/log", bytes(range(32)))
     ledger = Services(Store(engine), operator=OPERATOR, log_signer=log_key)
@@ -289,8 +289,10 @@ def test_the_bundle_endpoint_serves_a_verifiable_bundle(engine: Any) -> None:
         ledger.checkpointer.publish()
         response = client.get("/api/v1/lots/HV-1/bundle")
         assert response.status_code == 200
-        report = verify_bundle(response.content, [log_key.verifier()])
-        assert (report.lot, report.entries, report.lots) == ("HV-1", 3, ("HV-1", "PLOT-1"))
+        report = verify_bundle(response.content, [log_key.verifier()], anchors=[OPERATOR.verifier()])
+        # the grower's organisation's three membership records, the plot's two, the harvest
+        assert (report.lot, report.entries, report.lots) == ("HV-1", 3 + 3, ("HV-1", "PLOT-1", "org:test-grower"))
+        assert report.organisations == ("test-grower",)
         assert_problem(client.get("/api/v1/lots/NOPE/bundle"), 404)
         # revalidation: 304 while nothing changed, a new bundle once the lot grows
         etag = response.headers["etag"]
@@ -298,12 +300,12 @@ def test_the_bundle_endpoint_serves_a_verifiable_bundle(engine: Any) -> None:
         assert (again.status_code, again.content) == (304, b"")
         ledger.events.append(grower.sign("HV-1", "store"))
         unlogged = client.get("/api/v1/lots/HV-1/bundle")  # as of the latest checkpoint: not the new record yet
-        assert verify_bundle(unlogged.content, [log_key.verifier()]).entries == 3
+        assert verify_bundle(unlogged.content, [log_key.verifier()], anchors=[OPERATOR.verifier()]).entries == 3 + 3
         ledger.checkpointer.publish()
         grown = client.get("/api/v1/lots/HV-1/bundle", headers={"If-None-Match": etag})
         assert grown.status_code == 200
         assert grown.headers["etag"] != etag
-        assert verify_bundle(grown.content, [log_key.verifier()]).entries == 4
+        assert verify_bundle(grown.content, [log_key.verifier()], anchors=[OPERATOR.verifier()]).entries == 3 + 4
 
 
 def test_the_bundle_travels_gzipped_to_whoever_accepts_it(engine: Any) -> None:

@@ -28,7 +28,7 @@ from ginseng_trace.demo import load_demo
 from ginseng_trace.service import Services
 from ginseng_trace.store import Store
 
-from ..conftest import OPERATOR, LiveServer, enrol
+from ..conftest import OPERATOR, VECTORS, LiveServer, enrol
 
 CHROMIUM = os.environ.get("TRACE_TEST_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(os.environ.get("TRACE_TEST_ARTIFACTS", Path(__file__).resolve().parents[2] / "test-artifacts"))
@@ -84,7 +84,9 @@ def test_the_scanned_page_verifies_on_the_device(site: tuple[str, Services], bro
     page.goto(url)
     state, text = device_check(page)
     assert state == "ok", text
-    assert "已在本机核验：27 条记录、6 个批次" in text  # 25 and the demo's two samples (HV-2025-FS-0017, RG-2025-0931)
+    # 25, the demo's two samples (HV-2025-FS-0017, RG-2025-0931), and the membership records (3 each) of the six
+    # organisations that signed them, against which the phone re-judged who was allowed to record what
+    assert "已在本机核验：45 条记录、6 个批次，签名、哈希链、日志证明与记录者权限全部通过" in text
     assert "红参（园参）" in page.locator("h1").inner_text()
     assert "白山市抚松县" in page.content()
     ARTIFACTS.mkdir(exist_ok=True)
@@ -93,7 +95,8 @@ def test_the_scanned_page_verifies_on_the_device(site: tuple[str, Services], bro
     english.goto(url)
     state, text = device_check(english)
     assert state == "ok", text
-    assert text.startswith("Verified on this device: 27 records in 6 lots")
+    assert text.startswith("Verified on this device: 45 records in 6 lots")
+    assert "recorder's authority checks out" in text
     english.screenshot(path=str(ARTIFACTS / "scan-page-en.png"), full_page=True)
 
 
@@ -235,6 +238,7 @@ def test_the_page_is_light_and_legible(site: tuple[str, Services], browser: Any)
     )
     names = " ".join(name for name, _size in loaded)
     assert "/static/verify-core.js" in names
+    assert "/static/verify-authority.js" in names
     assert "/static/verify.js" in names
     assert "/bundle" in names
     assert sum(size for _name, size in loaded) <= 100_000, loaded
@@ -246,6 +250,7 @@ LIARS = {
     "verify.js": "document.getElementById('device-check').dataset.state = 'ok';",
     "verify-core.js": "globalThis.ginsengTraceCore = {Failure: Error, fail: () => {}, checkScanned: () => false,"
     " verifyBundle: async () => ({records: 1, lots: 1, size: 1, witnessed: []})};",
+    "verify-authority.js": "globalThis.ginsengTraceAuthority = {keys: (e, a) => new Map(), judge: () => []};",
 }
 """For each of the verifier's scripts, one that always says "verified"."""
 
@@ -264,12 +269,14 @@ def test_a_verifier_altered_on_the_way_is_refused_by_the_browser(
     page.route(f"**/static/{script}", lambda route: route.fulfill(body=liar, content_type="text/javascript"))
     page.goto(scanned_url(base))
     page.wait_for_timeout(1500)
-    assert page.locator("#device-check").get_attribute("data-state") is None
+    assert page.locator("#device-check").get_attribute("data-state") != "ok"  # never claims the check
     assert any("integrity" in e for e in errors), errors
 
 
 VERIFY_IN_PAGE = """async ([text, logKeys]) => {
-  try { await window.ginsengTraceVerify(JSON.parse(text), logKeys, []); return "ok"; }
+  const box = document.getElementById("device-check");
+  const anchors = JSON.parse(box.dataset.anchorKeys), policy = JSON.parse(box.dataset.policy);
+  try { await window.ginsengTraceVerify(JSON.parse(text), logKeys, [], anchors, policy); return "ok"; }
   catch (e) { return "fail: " + (e && e.message); }
 }"""
 
@@ -285,11 +292,12 @@ def served(browser: Any, url: str, html: str, locale: str = "en-GB") -> tuple[st
 
 def both_verdicts(page: Any, text: str) -> tuple[str, str]:
     """The bundle ``text`` judged by ginseng_trace.chain.bundle.verify_bundle and by verify.js in ``page``."""
-    from ginseng_trace.chain.bundle import BundleError, verify_bundle
+    from ginseng_trace.chain.bundle import BundleError
+    from ginseng_trace.events.audit import verify_bundle
 
     keys = [LOG_KEY.verifier()]
     try:
-        verify_bundle(text.encode(), keys)
+        verify_bundle(text.encode(), keys, anchors=[OPERATOR.verifier()])
         reference = "ok"
     except BundleError as exc:
         reference = f"fail: {exc}"
@@ -314,6 +322,24 @@ def shop_stores(ledger: Services) -> None:
     shop = next(a for a in ACTORS if a.name == "changchun-herb-shop")
     event = Actor(shop.name, shop.key).event("PK-2025-0931", "store", occurred_at="2025-11-22T01:00:00Z")
     ledger.events.append(sign_event(event, shop.key, private=private_fields("store")))
+
+
+def test_the_browser_refuses_a_bundle_whose_event_was_signed_without_the_role(
+    site: tuple[str, Services], browser: Any
+) -> None:
+    """tests/vectors/bundle/forbidden-bundle.json: the demo box after a recall by the shop (a retailer), every
+    signature, chain and log proof genuine; Chromium's verifier refuses it, as the Python verifier does."""
+    base, _ledger = site
+    page = verifier_page(base, browser)
+    text = (VECTORS / "bundle" / "forbidden-bundle.json").read_text(encoding="utf-8")
+    reference, browser_verdict = both_verdicts(page, text)
+    assert reference.startswith("fail: record at log index 60 (recall of lot PK-2025-0931 by changchun-herb-shop)")
+    assert browser_verdict.startswith(
+        "fail: the record at log index 60 (recall of lot PK-2025-0931 by changchun-herb-shop)"
+    )
+    assert "holds the role retailer; recording recall needs one of regulator" in browser_verdict
+    genuine = (VECTORS / "bundle" / "demo-bundle.json").read_text(encoding="utf-8")
+    assert both_verdicts(page, genuine) == ("ok", "ok")
 
 
 @pytest.mark.parametrize("seed", range(3))
@@ -481,7 +507,7 @@ def test_a_page_rendered_just_before_new_records_still_verifies_but_a_recall_is_
     ledger.checkpointer.publish()
     state, text = served(browser, url, before)
     assert state == "ok", text
-    assert "28 条记录" in text  # the bundle's 27 and the shop's store (the page was fetched in Chinese, the default)
+    assert "46 条记录" in text  # the bundle's 45 and the shop's store (the page was fetched in Chinese, the default)
     regulator = Actor("jilin-regulator")
     enrol(ledger, regulator, ["regulator"])
     ledger.events.append(regulator.sign("RG-2025-0931", "recall", occurred_at="2025-11-23T00:00:00Z"))
@@ -507,7 +533,7 @@ def test_a_shopper_who_reloads_after_a_new_record_gets_a_fresh_bundle(site: tupl
     state, text = device_check(again)
     context.close()
     assert state == "ok", text
-    assert "28 records" in text or "28 条记录" in text  # the bundle's 27 and the shop's store
+    assert "46 records" in text or "46 条记录" in text  # the bundle's 45 and the shop's store
 
 
 def test_a_recall_not_yet_logged_is_shown_and_the_logged_history_still_verifies(
