@@ -108,8 +108,9 @@ def test_the_map_of_an_older_checkpoint_is_rebuilt_exactly(engine: Engine, growe
     ledger.log._head_maps.clear()  # force a rebuild from the records, as another process would
     with engine.connect() as conn:
         rebuilt = ledger.log.head_map(LedgerRepository(conn), old.size)
-    assert committed == (5, rebuilt.root())
-    assert [e.lot for e in rebuilt.entries] == [f"LOT-{i}" for i in range(5)]
+    # the five lots, and the grower's organisation (its membership chain is a lot like any other)
+    assert committed == (5 + 1, rebuilt.root())
+    assert [e.lot for e in rebuilt.entries] == [*(f"LOT-{i}" for i in range(5)), "org:test-grower"]
 
 
 def test_bundles_need_a_committed_map_covering_exactly_their_lots(engine: Engine, grower: Actor) -> None:

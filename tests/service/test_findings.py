@@ -21,7 +21,7 @@ from ginseng_trace.events.rules import rules_config
 from ginseng_trace.service import Services
 
 from ..conftest import Actor, LiveServer, enrol
-from ..lifecycle import Step, standard
+from ..lifecycle import ROLES_OF, Step, standard
 
 SUSPICIOUS = "HV-2025-LJ-0011"
 
@@ -54,8 +54,8 @@ def test_a_whole_lifecycle_through_the_api(ledger: Services, client: httpx.Clien
     A warm warehouse afterwards is stored with a finding that the response and the lot's findings show."""
     story = standard()
     actors = {name: Actor(name) for name in {s.actor for s in story.steps} | {"jilin-regulator"}}
-    for actor in actors.values():
-        enrol(ledger, actor)
+    for name, actor in actors.items():
+        enrol(ledger, actor, ROLES_OF[name])  # each party with its own role: the lab tests, the carrier stores
     for i, step in enumerate(story.steps):
         response = client.post("/events", json=envelope(actors[step.actor], step, f"life-{i}"))
         assert response.status_code == 201, response.text
@@ -96,7 +96,7 @@ def test_a_whole_lifecycle_through_the_api(ledger: Services, client: httpx.Clien
     assert (zh.json()["limit"], zh.json()["value"]) == ("<= 38 count", "39 count")
     assert "持有" in zh.json()["detail"]
     assert "on hand" in en.json()["detail"]
-    assert ledger.records.count() == len(story.steps) + 1
+    assert ledger.records.count() == 3 * len(actors) + len(story.steps) + 1  # the enrolments, the story, the warm store
 
 
 def test_the_demo_flags_its_suspicious_forest_lot(demo: Services) -> None:
@@ -175,12 +175,13 @@ def test_check_on_the_command_line(database_url: str, tmp_path: Path, monkeypatc
     assert run("demo", db).returncode == 0
     whole = run("check", db)
     assert whole.returncode == 0, whole.stderr
-    assert whole.stdout.startswith("checked 31 events; whole ledger: 1 finding(s)")
+    # the demo's 27 membership records and 33 events
+    assert whole.stdout.startswith("checked 60 events; whole ledger: 1 finding(s)")
     assert f"{SUSPICIOUS} soft yield_plausibility" in whole.stdout
     clean = run("check", db, "--lot", "PK-2025-0931")
     assert (clean.returncode, clean.stdout.splitlines()[0]) == (
         0,
-        "checked 31 events; lot PK-2025-0931 and its ancestors: 0 finding(s)",
+        "checked 60 events; lot PK-2025-0931 and its ancestors: 0 finding(s)",
     )
     as_json = json.loads(run("check", db, "--lot", SUSPICIOUS, "--json").stdout)
     assert (as_json["ok"], as_json["lots"]) == (True, [SUSPICIOUS, "PLOT-LJ-0011"])

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, text
 from ginseng_trace.chain import ChainBrokenError, MalformedError
 from ginseng_trace.chain.bundle import BundleError, verify_bundle
 from ginseng_trace.chain.keys import ActorKey, SignerKey
-from ginseng_trace.demo import demo_events
+from ginseng_trace.demo import ACTORS, demo_events
 from ginseng_trace.service import KeyNotValidError, NotFoundError, RuleViolationError, Services
 from ginseng_trace.store import Store
 
@@ -131,6 +131,9 @@ def test_cli_register_with_expiry_and_revoke(
 
     monkeypatch.setenv("TRACE_DATA_DIR", str(tmp_path / "data"))
     db = f"--database-url={database_url}"
+    first = run("keygen", "lab.three", "-o", str(tmp_path / "lab-1.key")).stdout.strip()
+    lab = ["--name", "吉林省中药材检测中心三部", "--role", "lab", "--lot-prefix", "LAB-THREE", "--actor-key", first]
+    assert run("admin", "org", db, "lab.three", *lab).returncode == 0  # enrolled, with its first key
     vkey = run("keygen", "lab.three", "-o", str(tmp_path / "lab.key")).stdout.strip()
     registered = run("register-key", db, vkey, "--valid-until", "2099-01-01T00:00:00Z")
     assert registered.stdout.startswith("registered: lab.three/")
@@ -141,7 +144,8 @@ def test_cli_register_with_expiry_and_revoke(
     assert revoked.stdout.startswith(f"revoked: lab.three/{key_id} at ")
     again = run("revoke-key", db, "lab.three", key_id, "--reason", "again")
     assert again.returncode == 2
-    assert "already revoked" in again.stderr
+    # the enrolment (0-2), the second key (3), its revocation (4)
+    assert f"key lab.three/{key_id} is revoked at log position 4" in again.stderr
 
 
 @pytest.mark.slow
@@ -177,10 +181,11 @@ def test_log_key_rotation(database_url: str, tmp_path: Path, monkeypatch: pytest
     (tmp_path / "env.json").write_text(signed.stdout)
     assert run("append", db, str(tmp_path / "env.json")).returncode == 0
     new_note = run("checkpoint", db).stdout
-    assert open_checkpoint(new_note, [new_key])[0].size == len(demo_events()) + 1
+    enrolment = 3 * len(ACTORS)  # each demo organisation's registration, its actor and the actor's key
+    assert open_checkpoint(new_note, [new_key])[0].size == enrolment + len(demo_events()) + 1
     with pytest.raises(NoteError):
         open_checkpoint(new_note, [old_key])
-    assert open_checkpoint(old_note, [old_key])[0].size == 31
+    assert open_checkpoint(old_note, [old_key])[0].size == enrolment + len(demo_events())
     bundle = tmp_path / "b.json"
     assert run("bundle", db, "--lot", "PK-2025-0931", "-o", str(bundle)).returncode == 0
     assert run("verify-bundle", str(bundle), "--log-key", new_key.text()).returncode == 0

@@ -52,14 +52,15 @@ def test_a_recall_finds_everything_downstream_of_a_harvest(demo: Services) -> No
     demo.events.append(
         works.sign("PK-2025-0999", "package", inputs=["RG-2025-0999"], payload={"batch": "PK-2025-0999"})
     )
-    demo.events.append(works.sign("CASE-1", "aggregate", inputs=["PK-2025-0999"], payload={"level": "case"}))
+    # the case is named in the works' own identifier space (RG-, PK-): lots are created only there
+    demo.events.append(works.sign("PK-CASE-1", "aggregate", inputs=["PK-2025-0999"], payload={"level": "case"}))
     found = [(i.lot_id, i.kind, i.depth) for i in demo.records.lineage("HV-2025-FS-0017", "descendants")]
     assert found == [
         ("RG-2025-0931", "process_batch", 1),
         ("RG-2025-0999", "process_batch", 1),
         ("PK-2025-0931", "packaged_product", 2),
         ("PK-2025-0999", "packaged_product", 2),
-        ("CASE-1", "case", 3),
+        ("PK-CASE-1", "case", 3),
     ]
     assert demo.records.lineage("PK-2025-0931", "descendants") == []
     with pytest.raises(NotFoundError):

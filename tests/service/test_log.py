@@ -26,11 +26,13 @@ from ginseng_trace.store.repository import LedgerRepository
 from ..conftest import OPERATOR, Actor
 
 LOG_KEY = SignerKey("ginseng.test/log", bytes(range(32)))
+SIZE = 3 + 13  # the grower's enrolment (on org:test-grower), then the fixture's 13 records
 
 
 @pytest.fixture
 def logged(engine: Engine, grower: Actor) -> Services:
-    """A ledger with a log key, checkpointing every 5 events, holding 13 records in three lots."""
+    """A ledger with a log key, checkpointing every 5 events, holding the grower's enrolment (3 records) and
+    13 records in two lots."""
     ledger = Services(Store(engine), operator=OPERATOR, log_signer=LOG_KEY, checkpoint_every=5)
     ledger.events.append(grower.sign("PLOT-1", "register_plot"))
     ledger.events.append(grower.sign("PLOT-1", "sow"))
@@ -50,8 +52,8 @@ def all_leaves(engine: Engine) -> list[bytes]:
 @pytest.mark.slow
 def test_the_stored_tree_matches_the_records(engine: Engine, logged: Services) -> None:
     leaves = all_leaves(engine)
-    assert logged.log.tree_size() == len(leaves) == 13
-    for size in range(1, 14):
+    assert logged.log.tree_size() == len(leaves) == SIZE
+    for size in range(1, SIZE + 1):
         for index in range(size):
             proof = logged.log.inclusion_proof(index, size)
             assert proof == inclusion_proof(leaves[:size], index)
@@ -63,23 +65,25 @@ def test_the_stored_tree_matches_the_records(engine: Engine, logged: Services) -
 def test_checkpoints_are_signed_consistent_and_published_every_n_events(engine: Engine, logged: Services) -> None:
     with engine.connect() as conn:
         sizes = conn.execute(text("SELECT size FROM checkpoints ORDER BY size")).scalars().all()
-    assert sizes == [5, 13]  # whenever >= 5 events arrived since the last checkpoint
+    # whenever >= 5 events arrived since the last checkpoint: the enrolment (3) and the plot's first 2 make 5,
+    # the 5 field operations 10, and the batch of 6 lands at once
+    assert sizes == [5, 10, SIZE]
     leaves = all_leaves(engine)
     latest = logged.log.latest_checkpoint()
     checkpoint, _, [signed] = open_checkpoint(latest.note, [LOG_KEY.verifier()])
-    assert (checkpoint.origin, checkpoint.size, checkpoint.root) == ("ginseng.test/log", 13, root_hash(leaves))
-    assert checkpoint.extensions[0].startswith("lot-heads 2 ")  # PLOT-1 and HV-1
+    assert (checkpoint.origin, checkpoint.size, checkpoint.root) == ("ginseng.test/log", SIZE, root_hash(leaves))
+    assert checkpoint.extensions[0].startswith("lot-heads 3 ")  # org:test-grower, PLOT-1 and HV-1
     assert signed.key == LOG_KEY.verifier()
     assert logged.checkpointer.publish() == latest  # nothing new: the same checkpoint
     earlier = logged.log.checkpoint(5)
-    verify_consistency(5, 13, logged.log.consistency_proof(5, 13), earlier.root, latest.root)
+    verify_consistency(5, SIZE, logged.log.consistency_proof(5, SIZE), earlier.root, latest.root)
 
 
 def test_refusals(engine: Engine, logged: Services) -> None:
     with pytest.raises(MalformedError, match="/size"):
-        logged.log.inclusion_proof(13, 13)
+        logged.log.inclusion_proof(SIZE, SIZE)
     with pytest.raises(MalformedError, match="/size"):
-        logged.log.inclusion_proof(0, 14)
+        logged.log.inclusion_proof(0, SIZE + 1)
     with pytest.raises(MalformedError, match="/from"):
         logged.log.consistency_proof(0, 5)
     with pytest.raises(RefusedError, match="no log key"):
@@ -106,7 +110,7 @@ def test_the_migration_builds_the_tree_of_existing_records(engine: Engine, logge
     with engine.connect() as conn:
         after = conn.execute(text("SELECT level, idx, hash FROM log_nodes ORDER BY level, idx")).all()
     assert [tuple(r) for r in after] == [tuple(r) for r in before]
-    assert len(before) > 13
+    assert len(before) > SIZE
     for table in ("actor_keys", "records", "log_nodes"):  # still append-only after the round trip
         with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
             conn.execute(text(f"DELETE FROM {table}"))

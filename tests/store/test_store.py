@@ -24,7 +24,7 @@ def test_migrations_match_the_table_definitions(engine: Engine) -> None:
 def test_migrating_twice_is_harmless(engine: Engine, ledger: Services, grower: Actor) -> None:
     ledger.events.append(grower.sign("PLOT-1", "register_plot"))
     migrate(engine)
-    assert ledger.records.count() == 1
+    assert ledger.records.count() == 3 + 1  # the grower's enrolment, its plot
 
 
 @pytest.mark.parametrize(
@@ -46,8 +46,8 @@ def test_raw_sql_cannot_change_or_remove_ledger_rows(
     ledger.events.append(grower.sign("HV-1", "harvest", inputs=["PLOT-1"]))
     with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
         conn.execute(text(statement))
-    assert ledger.records.count() == 3
-    assert ledger.checks.verify().records == 3
+    assert ledger.records.count() == 3 + 3  # the grower's enrolment, its three events
+    assert ledger.checks.verify().records == 3 + 3
 
 
 def test_truncate_is_refused_on_postgresql(engine: Engine, ledger: Services, grower: Actor) -> None:
@@ -57,4 +57,4 @@ def test_truncate_is_refused_on_postgresql(engine: Engine, ledger: Services, gro
     for table in LEDGER_TABLES:
         with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
             conn.execute(text(f"TRUNCATE {table} CASCADE"))
-    assert ledger.records.count() == 1
+    assert ledger.records.count() == 3 + 1  # the grower's enrolment, its plot

@@ -42,7 +42,7 @@ def test_demo_verify_and_tamper(database_url: str, tmp_path: Path) -> None:
     manifest = tmp_path / "manifest.json"
     loaded = run("demo", db, "--manifest", str(manifest))
     assert loaded.returncode == 0, loaded.stderr
-    assert "31 new events" in loaded.stdout
+    assert "60 new events" in loaded.stdout  # 27 membership records (9 organisations) and 33 events
     again = run("demo", db)
     assert "0 new events" in again.stdout
 
@@ -53,10 +53,11 @@ def test_demo_verify_and_tamper(database_url: str, tmp_path: Path) -> None:
     assert len(data["packaged_units"]) == 200
 
     whole = run("verify", db)
-    assert (whole.returncode, whole.stdout.strip()) == (0, "intact: whole ledger: 31 records in 10 lot(s)")
+    # the 10 lots and each organisation's membership chain
+    assert (whole.returncode, whole.stdout.strip()) == (0, "intact: whole ledger: 60 records in 19 lot(s)")
     lot = run("verify", db, "--lot", "PK-2025-0931")
     assert lot.returncode == 0
-    assert "25 records in 6 lot(s)" in lot.stdout
+    assert "27 records in 6 lot(s)" in lot.stdout  # with the two samples sent to the lab
 
     engine = create_ledger_engine(database_url)
     drop_append_only_triggers(engine)
@@ -85,7 +86,19 @@ def test_keygen_register_sign_append(database_url: str, tmp_path: Path) -> None:
     assert (tmp_path / "lab.key").stat().st_mode & 0o777 == 0o600
     assert run("keygen", "lab.two", "-o", str(tmp_path / "lab.key")).returncode == 2  # never overwrites
 
-    assert "registered: lab.two/" in run("register-key", db, vkey).stdout
+    # the operator enrols the lab with its first key (membership events signed by the operator key) ...
+    lab = ["--name", "吉林省中药材检测中心二部", "--role", "lab", "--lot-prefix", "LAB-TWO"]
+    enrolled = run("admin", "org", db, "lab.two", *lab, "--actor-key", vkey)
+    assert enrolled.returncode == 0, enrolled.stderr
+    assert [line.split(" on ")[0] for line in enrolled.stdout.splitlines()] == [
+        "recorded: register_organisation 吉林省中药材检测中心二部",
+        "recorded: register_actor lab.two",
+        "recorded: register_key lab.two",
+    ]
+    # ... and registers another key of the lab's actor, which signs the lab's first event
+    second = run("keygen", "lab.two", "-o", str(tmp_path / "lab-2.key")).stdout.strip()
+    registered = run("register-key", db, second)
+    assert registered.stdout.startswith(f"registered: lab.two/{second.split('+')[1]} (log position 3)")
     event = {
         "event_id": "lab-1",
         "lot_id": "LAB-TWO",
@@ -93,7 +106,7 @@ def test_keygen_register_sign_append(database_url: str, tmp_path: Path) -> None:
         "occurred_at": "2025-10-01T00:00:00Z",
         "payload": {"name": "吉林省中药材检测中心二部", "kind": "lab", "county": "长春市"},
     }
-    signed = run("sign", "--key", str(tmp_path / "lab.key"), "-", stdin=json.dumps(event))
+    signed = run("sign", "--key", str(tmp_path / "lab-2.key"), "-", stdin=json.dumps(event))
     assert signed.returncode == 0, signed.stderr
     envelope = tmp_path / "envelope.json"
     envelope.write_text(signed.stdout)
@@ -129,7 +142,7 @@ def test_log_key_checkpoint_and_note_verify(database_url: str, tmp_path: Path) -
     published = run("checkpoint", db)
     assert published.returncode == 0, published.stderr
     lines = published.stdout.split("\n")
-    assert lines[:2] == ["localhost/ginseng-trace", "31"]
+    assert lines[:2] == ["localhost/ginseng-trace", "60"]
     note = tmp_path / "checkpoint.note"
     note.write_text(published.stdout)
     ok = run("note", "verify", str(note), "--key", vkey)
@@ -139,7 +152,7 @@ def test_log_key_checkpoint_and_note_verify(database_url: str, tmp_path: Path) -
     unknown = run("note", "verify", str(note), "--key", other)
     assert unknown.returncode == 1
     assert unknown.stdout.startswith("NOT VERIFIED: no signature by a known key")
-    note.write_text(published.stdout.replace("\n31\n", "\n32\n"))
+    note.write_text(published.stdout.replace("\n60\n", "\n61\n"))
     forged = run("note", "verify", str(note), "--key", vkey)
     assert (forged.returncode, forged.stdout.count("\n")) == (1, 1)
     assert "does not verify" in forged.stdout

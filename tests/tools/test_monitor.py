@@ -23,7 +23,7 @@ from ginseng_trace.chain.lotheads import HeadEntry, HeadMap
 from ginseng_trace.chain.merkle import leaf_hash, root_hash
 from ginseng_trace.chain.monitor import Frontier, LogMonitor, MonitorError, parse_entry_bundle, tile_path
 from ginseng_trace.chain.note import Checkpoint, Note, sign_note
-from ginseng_trace.demo import load_demo
+from ginseng_trace.demo import ACTORS, LOTS, demo_events, load_demo
 from ginseng_trace.monitor import monitor_once
 from ginseng_trace.service import Services
 from ginseng_trace.store import Store
@@ -32,10 +32,14 @@ from ..conftest import OPERATOR, Actor, LiveServer, enrol
 from .test_cli import run
 
 LOG = SignerKey("ginseng.test/log", bytes(range(32)))
+ENROLMENT = 3 * len(ACTORS)
+"""The demo's membership records, first in its log: each organisation's registration, its actor, its key."""
+DEMO_SIZE = ENROLMENT + len(demo_events())  # 27 + 33
+DEMO_LOTS = len(LOTS) + len(ACTORS)  # 10 lots of ginseng and each organisation's membership chain
 
 
 def entries_of(ledger: Services) -> list[bytes]:
-    """The log's entries as its first entry tile holds them (the demo's 31 fit in one)."""
+    """The log's entries as its first entry tile holds them (the demo's 60 fit in one)."""
     size = ledger.log.latest_checkpoint().size
     return parse_entry_bundle(ledger.log.entry_bundle(0, size), size)
 
@@ -63,7 +67,7 @@ def test_an_honest_log_passes_and_its_state_resumes_anywhere(logged: Services) -
     whole = LogMonitor()
     whole.feed(entries)
     report = whole.check(checkpoint)
-    assert (report.size, report.lots) == (31, 10)
+    assert (report.size, report.lots) == (DEMO_SIZE, DEMO_LOTS) == (60, 19)
     assert report.root == root_hash([leaf_hash(e) for e in entries])
     for cut in range(len(entries) + 1):
         first = LogMonitor()
@@ -102,12 +106,18 @@ def _edit(entry: bytes, **changes: Any) -> bytes:
     return canonical_bytes({**record, **changes})
 
 
+M = ENROLMENT  # where the demo's own events begin, short for the tamperings below
+
+
 @pytest.mark.parametrize(
     ("tamper", "says"),
     [
-        (lambda e: [*e[:4], e[5], e[4], *e[6:]], "seq 6, expected 5"),  # a record before its predecessor
-        (lambda e: [*e[:3], _edit(e[3], prev="0" * 64), *e[4:]], "prev"),
-        (lambda e: [*e[:3], _edit(e[3], seq=9), *e[4:]], "seq 9, expected 4"),
+        # PLOT-FS-0017's records 4, 5 and 6 (after the demo's enrolment)
+        (lambda e: [*e[: M + 4], e[M + 5], e[M + 4], *e[M + 6 :]], "seq 6, expected 5"),  # one before its predecessor
+        (lambda e: [*e[: M + 3], _edit(e[M + 3], prev="0" * 64), *e[M + 4 :]], "prev"),
+        (lambda e: [*e[: M + 3], _edit(e[M + 3], seq=9), *e[M + 4 :]], "seq 9, expected 4"),
+        # an organisation's membership chain is a chain like any other: its third record claiming to be its second
+        (lambda e: [*e[:2], _edit(e[2], seq=2), *e[3:]], "lot org:fusong-wang-farm record seq 2, expected 3"),
         (lambda e: [_relinked(x) for x in e], "input PLOT-FS-0017 head abab"),
         (lambda e: [*e[:2], b'{"not":"a record"}', *e[3:]], "not a canonical record"),
     ],
@@ -135,7 +145,7 @@ def test_a_checkpoint_the_entries_do_not_give_is_caught(logged: Services) -> Non
         (Checkpoint(honest.origin, honest.size, honest.root, (hiding.extension_line(),)), "lot-heads line"),
         (Checkpoint(honest.origin, honest.size, honest.root), "no lot-heads line"),
         (Checkpoint(honest.origin, honest.size, bytes(32), honest.extensions), "checkpoint root"),
-        (Checkpoint(honest.origin, honest.size + 1, honest.root, honest.extensions), "31 entries were replayed"),
+        (Checkpoint(honest.origin, honest.size + 1, honest.root, honest.extensions), "60 entries were replayed"),
     ]
     for lie, says in lies:
         with pytest.raises(MonitorError, match=says):
@@ -175,15 +185,16 @@ def test_the_monitor_follows_a_growing_log_over_http_reading_only_new_tiles(engi
     ledger.checkpointer.publish()
     monitor = LogMonitor()
     with LiveServer(create_app(ledger)) as server, CountingClient() as http:
-        assert "tree size 5: 5 lots" in monitor_once(monitor, server.url, [LOG.verifier()], http)
+        # the grower's enrolment (3 records on its organisation's chain, a sixth lot) and the five plots
+        assert "tree size 8: 6 lots" in monitor_once(monitor, server.url, [LOG.verifier()], http)
         ledger.events.append_batch([grower.sign(lots[i % 5]) for i in range(600)])  # past two full tiles
         ledger.checkpointer.publish()
         http.paths.clear()
-        assert "tree size 605: 5 lots" in monitor_once(monitor, server.url, [LOG.verifier()], http)
+        assert "tree size 608: 6 lots" in monitor_once(monitor, server.url, [LOG.verifier()], http)
         tiles = [p.rsplit("/log/", 1)[1] for p in http.paths if "/tile/" in p]
-        assert tiles == ["tile/entries/000", "tile/entries/001", "tile/entries/002.p/93"]
+        assert tiles == ["tile/entries/000", "tile/entries/001", "tile/entries/002.p/96"]  # 608 = 2 * 256 + 96
         http.paths.clear()
-        assert "tree size 605" in monitor_once(monitor, server.url, [LOG.verifier()], http)
+        assert "tree size 608" in monitor_once(monitor, server.url, [LOG.verifier()], http)
         assert not any("/tile/" in p for p in http.paths)  # nothing new: no tile read
 
 
@@ -207,15 +218,15 @@ def test_the_cli_monitors_and_catches_a_forged_lot_heads_map(logged: Services, t
         ok = run("monitor", "--log", server.url, "--log-key", key, "--state", str(state))
     assert ok.returncode == 0, ok.stderr
     assert ok.stdout.strip() == (
-        "monitored ginseng.test/log at tree size 31: 10 lots, every chain linear, root and lot-heads map as signed"
+        "monitored ginseng.test/log at tree size 60: 19 lots, every chain linear, root and lot-heads map as signed"
     )
-    assert json.loads(state.read_text())["size"] == 31
+    assert json.loads(state.read_text())["size"] == DEMO_SIZE
     hidden = HeadMap(tuple(e for e in LogMonitor.from_json(json.loads(state.read_text())).head_map().entries[1:]))
     with LiveServer(forging_log(logged, hidden.extension_line())) as liar:
         caught = run("monitor", "--log", liar.url, "--log-key", key)
     assert caught.returncode == 1
-    assert caught.stdout.startswith("MISMATCH: the checkpoint's lot-heads line is 9 ")
-    assert "but the entries give 10 " in caught.stdout
+    assert caught.stdout.startswith("MISMATCH: the checkpoint's lot-heads line is 18 ")  # one lot hidden
+    assert "but the entries give 19 " in caught.stdout
     state.write_text("{not json")
     bad = run("monitor", "--log", "http://127.0.0.1:9", "--log-key", key, "--state", str(state))
     assert (bad.returncode, bad.stderr.count("\n")) == (2, 1)

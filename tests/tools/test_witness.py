@@ -35,6 +35,7 @@ LOG = SignerKey("ginseng.test/log", bytes(range(32)))
 WITNESS = SignerKey("regulator.test/witness", bytes(range(5, 37)), ALG_COSIGNATURE)
 LEAVES = [leaf_hash(bytes([i])) for i in range(20)]
 LOGS = {LOG.name: [LOG.verifier()]}
+DEMO_SIZE = 60  # the demo's log: 27 membership records (9 organisations) and 33 events
 
 
 def signed(size: int, leaves: list[bytes] = LEAVES, key: SignerKey = LOG) -> str:
@@ -226,11 +227,13 @@ def test_witness_and_log_in_separate_processes(
     witness = ["witness", "--log", log_url, "--key", str(key_file), "--log-key", log_vkey, "--state", str(state)]
 
     first = cli(*witness, env=env)
-    assert (first.returncode, first.stdout) == (0, "cosigned ginseng.test/log at tree size 31\n"), first.stderr
+    assert (first.returncode, first.stdout) == (0, f"cosigned ginseng.test/log at tree size {DEMO_SIZE}\n"), (
+        first.stderr
+    )
     checkpoint = httpx.get(f"{log_url}/api/v1/log/checkpoint").text
     assert "\u2014 regulator.test/witness " in checkpoint
 
-    # more events arrive; the witness checks the consistency proof from size 31 and cosigns again
+    # more events arrive; the witness checks the consistency proof from the demo's size and cosigns again
     key_path = tmp_path / "shop.key"
     event = demo_shop_sale("sale-2", "2025-11-21T02:00:00Z", key_path)
     envelope = _sign(key_path, event, env)
@@ -241,11 +244,11 @@ def test_witness_and_log_in_separate_processes(
         == 201
     )
     deadline = time.monotonic() + 20
-    while httpx.get(f"{log_url}/api/v1/log/checkpoint").text.split("\n")[1] != "32":
+    while httpx.get(f"{log_url}/api/v1/log/checkpoint").text.split("\n")[1] != str(DEMO_SIZE + 1):
         assert time.monotonic() < deadline
         time.sleep(0.2)
     second = cli(*witness, env=env)
-    assert second.stdout == "cosigned ginseng.test/log at tree size 32\n", second.stderr
+    assert second.stdout == f"cosigned ginseng.test/log at tree size {DEMO_SIZE + 1}\n", second.stderr
 
     bundle = tmp_path / "pk.json"
     assert (
@@ -266,17 +269,17 @@ def test_witness_and_log_in_separate_processes(
     forked = _sign(key_path, {**event, "event_id": "sale-2-elsewhere"}, other_env)
     httpx.post(f"{other_url}/api/v1/events", content=forked, headers={"content-type": "application/json"})
     deadline = time.monotonic() + 20
-    while httpx.get(f"{other_url}/api/v1/log/checkpoint").text.split("\n")[1] != "32":
+    while httpx.get(f"{other_url}/api/v1/log/checkpoint").text.split("\n")[1] != str(DEMO_SIZE + 1):
         assert time.monotonic() < deadline
         time.sleep(0.2)
     split = cli(
         "witness", "--log", other_url, "--key", str(key_file), "--log-key", log_vkey, "--state", str(state), env=env
     )
     assert split.returncode == 1
-    assert split.stdout.startswith("SPLIT VIEW: split view: two roots for tree size 32")
+    assert split.stdout.startswith(f"SPLIT VIEW: split view: two roots for tree size {DEMO_SIZE + 1}")
     evidence = Path(split.stdout.strip().rsplit("evidence: ", 1)[1])
     both = json.loads(evidence.read_text())
-    assert both["cosigned"].split("\n")[1] == both["offered"].split("\n")[1] == "32"
+    assert both["cosigned"].split("\n")[1] == both["offered"].split("\n")[1] == str(DEMO_SIZE + 1)
     assert both["cosigned"] != both["offered"]
 
 
@@ -315,15 +318,16 @@ def test_the_log_pushes_checkpoints_to_a_c2sp_witness(engine: object, grower: ob
     ledger.events.append(grower.sign("PLOT-1", "register_plot"))
     ledger.checkpointer.publish()
     with LiveServer(witness_app(witness)) as served, httpx.Client() as http:
-        assert WitnessPusher(ledger.log, ledger.cosignatures, [served.url], http).push(served.url) == 1
+        # the grower's enrolment (3 records) and its plot
+        assert WitnessPusher(ledger.log, ledger.cosignatures, [served.url], http).push(served.url) == 3 + 1
         for i in range(3):
             ledger.events.append(grower.sign("PLOT-1", "field_operation", payload={"note": str(i)}))
         ledger.checkpointer.publish()
         fresh = WitnessPusher(
             ledger.log, ledger.cosignatures, [served.url], http
-        )  # knows nothing: learns size 1 from a 409, then proves 1 -> 4
-        assert fresh.push(served.url) == 4
-        assert witness.state.latest(LOG.name).size == 4  # type: ignore[union-attr]
+        )  # knows nothing: learns size 4 from a 409, then proves 4 -> 7
+        assert fresh.push(served.url) == 7
+        assert witness.state.latest(LOG.name).size == 7  # type: ignore[union-attr]
         assert "\u2014 regulator.test/witness " in ledger.log.latest_checkpoint().cosignatures[0]
 
         ledger.events.append(grower.sign("PLOT-1", "field_operation", payload={"note": str(9)}))
@@ -332,7 +336,7 @@ def test_the_log_pushes_checkpoints_to_a_c2sp_witness(engine: object, grower: ob
             deadline = time.monotonic() + 15
             while True:
                 note = client.get("/api/v1/log/checkpoint").text
-                if note.split("\n")[1] == "5" and "\u2014 regulator.test/witness " in note:
+                if note.split("\n")[1] == "8" and "\u2014 regulator.test/witness " in note:
                     break
                 assert time.monotonic() < deadline, note
                 time.sleep(0.1)
