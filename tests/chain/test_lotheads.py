@@ -12,11 +12,12 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine
 
 from ginseng_trace.chain import VerificationError
-from ginseng_trace.chain.bundle import BundleError, verify_bundle
+from ginseng_trace.chain.bundle import BundleError
 from ginseng_trace.chain.keys import SignerKey
 from ginseng_trace.chain.lotheads import HeadEntry, HeadMap, parse_extension, verify_head
 from ginseng_trace.chain.merkle import inclusion_proof, root_hash
 from ginseng_trace.chain.note import Checkpoint, Note, open_checkpoint, sign_note
+from ginseng_trace.events.audit import verify_bundle
 from ginseng_trace.service import Services
 from ginseng_trace.store import LedgerRepository, Store
 
@@ -120,15 +121,15 @@ def test_bundles_need_a_committed_map_covering_exactly_their_lots(engine: Engine
     ledger.events.append(grower.sign("HV-1", "harvest", inputs=["PLOT-1"]))
     ledger.checkpointer.publish()  # bundles prove into signed checkpoints only
     data = ledger.bundles.bundle("HV-1").to_bytes()
-    assert verify_bundle(data, [LOG.verifier()]).entries == 3
+    assert verify_bundle(data, [LOG.verifier()], anchors=[OPERATOR.verifier()]).entries == 3
     doc = json.loads(data)
     doc["lot_heads"].pop("PLOT-1")
     with pytest.raises(BundleError, match="exactly the bundle's lots"):
-        verify_bundle(json.dumps(doc).encode(), [LOG.verifier()])
+        verify_bundle(json.dumps(doc).encode(), [LOG.verifier()], anchors=[OPERATOR.verifier()])
     # the same records under a checkpoint that commits to no map prove nothing about completeness
     doc = json.loads(data)
     checkpoint = Checkpoint.parse(doc["checkpoint"].split("\n\n")[0] + "\n")
     bare = Checkpoint(checkpoint.origin, checkpoint.size, checkpoint.root).text()
     doc["checkpoint"] = Note(bare, (sign_note(bare, LOG),)).to_text()
     with pytest.raises(BundleError, match="commits to no lot-heads map"):
-        verify_bundle(json.dumps(doc).encode(), [LOG.verifier()])
+        verify_bundle(json.dumps(doc).encode(), [LOG.verifier()], anchors=[OPERATOR.verifier()])

@@ -11,9 +11,10 @@ import pytest
 from sqlalchemy import Engine, text
 
 from ginseng_trace.chain import ChainBrokenError, MalformedError
-from ginseng_trace.chain.bundle import BundleError, verify_bundle
+from ginseng_trace.chain.bundle import BundleError
 from ginseng_trace.chain.keys import ActorKey, SignerKey
 from ginseng_trace.demo import ACTORS, demo_events
+from ginseng_trace.events.audit import verify_bundle
 from ginseng_trace.service import KeyNotValidError, NotFoundError, RuleViolationError, Services
 from ginseng_trace.store import Store
 
@@ -80,7 +81,7 @@ def test_a_revoked_key_signs_nothing_new_and_old_events_stay_verifiable(timed: S
     data = timed.bundles.bundle("PLOT-1").to_bytes()
     [key] = [k for k in json.loads(data)["actor_keys"] if k["key"].startswith("grower.phone+")]
     assert key["revoked_at"] == revoked.record.record["recorded_at"]
-    assert verify_bundle(data, [LOG_KEY.verifier()]).entries == 1
+    assert verify_bundle(data, [LOG_KEY.verifier()], anchors=[OPERATOR.verifier()]).entries == 1
 
 
 def test_an_expired_key_is_refused(timed: Services, clock: Clock) -> None:
@@ -117,10 +118,10 @@ def test_a_record_sealed_after_its_key_was_revoked_is_caught(engine: Engine, tim
     doc = json.loads(bundle)
     doc["actor_keys"][0]["revoked_at"] = "2026-01-01T01:30:00.000000Z"
     with pytest.raises(BundleError, match="key validity"):
-        verify_bundle(json.dumps(doc).encode(), [LOG_KEY.verifier()])
+        verify_bundle(json.dumps(doc).encode(), [LOG_KEY.verifier()], anchors=[OPERATOR.verifier()])
     doc["actor_keys"][0]["revoked_at"] = "soon"
     with pytest.raises(BundleError, match="actor key 0"):
-        verify_bundle(json.dumps(doc).encode(), [LOG_KEY.verifier()])
+        verify_bundle(json.dumps(doc).encode(), [LOG_KEY.verifier()], anchors=[OPERATOR.verifier()])
 
 
 @pytest.mark.slow
