@@ -253,3 +253,41 @@ def test_membership_events_are_ordinary_submissions_by_their_own_signers(site: t
     authority = client.get("/api/v1/authority").json()
     assert authority["anchor_keys"] == [OPERATOR.verifier().text()]
     assert authority["policy"]["roles"]["recall"] == ["regulator"]
+
+
+def test_an_event_replayed_under_another_actors_session_is_still_only_its_signers(engine: Any) -> None:
+    """Li logs in and replays Wang's signed event, then tries to pass it off as his own: the replay is Wang's
+    event again (stored once, answered 200), and the server signs nothing in another actor's name."""
+    from ..api.test_accounts import KEK, PASSWORD, log_in
+
+    ledger = Services(Store(engine), operator=OPERATOR, log_signer=LOG, key_encryption_key=KEK)
+    load_demo(ledger)
+    li = ledger.held_keys.create("jian-li-farm")
+    ledger.membership.add_key(li)
+    ledger.accounts.create("li", "jian-li-farm", PASSWORD)
+    wang = demo_actor("fusong-wang-farm")
+    inspect = wang.sign(
+        "PLOT-FS-0017", "field_operation", occurred_at="2025-11-25T00:00:00Z", payload={"operation": "inspect"}
+    )
+    with LiveServer(create_app(ledger)) as server, httpx.Client(base_url=server.url) as client:
+        assert post(client, inspect).status_code == 201
+        before = ledger.records.count()
+        cookie, csrf = log_in(client, "li")
+        headers = {**cookie, "X-CSRF-Token": csrf}
+        replayed = client.post("/api/v1/events", json=inspect.envelope(), headers=headers)
+        assert replayed.status_code == 200, replayed.text  # the same event, already recorded: Wang's
+        assert replayed.json()["event"]["actor"] == "fusong-wang-farm"
+        as_li = client.post("/api/v1/me/events", json={"event": inspect.envelope()["event"]}, headers=headers)
+        assert as_li.status_code == 422, as_li.text
+        assert {"/event/actor", "/event/key_id"} <= {e["pointer"] for e in as_li.json()["errors"]}
+        unsigned = {
+            "event_id": "li-x",
+            "lot_id": "PLOT-FS-0017",
+            "type": "field_operation",
+            "occurred_at": "2025-11-25T00:00:00Z",
+            "payload": {"operation": "inspect"},
+        }
+        on_wangs_plot = client.post("/api/v1/me/events", json={"event": unsigned}, headers=headers)
+        assert on_wangs_plot.status_code == 422  # signed by Li's held key: Li is no custodian of Wang's plot
+        assert on_wangs_plot.json().get("rule") == "custody", on_wangs_plot.text
+        assert ledger.records.count() == before
