@@ -117,7 +117,8 @@ class Appending:
         repo.put_lot_states(decision.states)
         repo.membership.put(decision.organisations, decision.members)
         for key, registered_at, valid_until in decision.keys:
-            repo.add_actor_key(key, registered_at, valid_until)
+            if repo.actor_key(key.name, key.key_id_hex) is None:  # a key registered before membership was logged
+                repo.add_actor_key(key, registered_at, valid_until)
         for actor, key_id, revoked_at, reason in decision.revocations:
             repo.add_revocation(actor, key_id, revoked_at, reason)
         repo.add_findings(decision.findings)
