@@ -211,7 +211,7 @@ def run_engine(
         "library ingest (batches)": ledger_batch_rate(ledger, wire(events), batch),
         "library single appends": ledger_single_rate(ledger, wire(singles)),
     }
-    assert ledger.checks.verify().records == len(events) + len(singles)
+    assert ledger.checks.verify().records == 3 + len(events) + len(singles)  # + the grower's enrolment
     engine.dispose()
     print(f"\n[{name}]")
     for label, value in figures.items():

@@ -10,10 +10,14 @@ from ginseng_trace.service import NewActor, Services
 OPERATOR = SignerKey("operator", bytes(range(100, 132)))
 """The benches' operator: the trust anchor that enrols their actors."""
 PREFIXES = list("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+GS1 = ["6975123"]
+"""The GS1 company prefix of the benches' GTINs (the demo's, 069751234000xx)."""
 
 
 def enrol_all(ledger: Services, keys: Iterable[SignerKey], roles_of: Callable[[str], list[str]]) -> None:
     """Enrol each key's actor as an organisation of its own (roles from ``roles_of``, every lot-id prefix),
     through membership events signed by the ledger's operator."""
     for key in keys:
-        ledger.membership.enrol(key.name, key.name, roles_of(key.name), PREFIXES, [NewActor(key.verifier())])
+        ledger.membership.enrol(
+            key.name, key.name, roles_of(key.name), PREFIXES, [NewActor(key.verifier())], gs1_company_prefixes=GS1
+        )

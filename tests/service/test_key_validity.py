@@ -189,7 +189,8 @@ def test_log_key_rotation(database_url: str, tmp_path: Path, monkeypatch: pytest
     assert open_checkpoint(old_note, [old_key])[0].size == enrolment + len(demo_events())
     bundle = tmp_path / "b.json"
     assert run("bundle", db, "--lot", "PK-2025-0931", "-o", str(bundle)).returncode == 0
-    assert run("verify-bundle", str(bundle), "--log-key", new_key.text()).returncode == 0
+    anchor = run("admin", "anchor", db).stdout.strip()
+    assert run("verify-bundle", str(bundle), "--log-key", new_key.text(), "--anchor", anchor).returncode == 0
 
     # putting the retired key back is refused
     retired = next((data / "retired-log-keys").iterdir())

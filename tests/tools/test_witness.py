@@ -255,7 +255,10 @@ def test_witness_and_log_in_separate_processes(
         cli("bundle", f"--database-url={database_url}", "--lot", "PK-2025-0931", "-o", str(bundle), env=env).returncode
         == 0
     )
-    verified = cli("verify-bundle", str(bundle), "--log-key", log_vkey, "--witness-key", witness_vkey, env=env)
+    anchor = cli("admin", "anchor", f"--database-url={database_url}", env=env).stdout.strip()
+    verified = cli(
+        "verify-bundle", str(bundle), "--log-key", log_vkey, "--witness-key", witness_vkey, "--anchor", anchor, env=env
+    )
     assert verified.returncode == 0, verified.stdout
     assert "regulator.test/witness (cosigned at unix time" in verified.stdout
 
