@@ -70,6 +70,41 @@ def authenticated(needed: Permission | None) -> Callable[..., Awaitable[Principa
     return principal
 
 
+def _reader(services: Services, request: Request, needed: Permission, required: bool) -> Principal | None:
+    """Who reads: None without credentials (unless ``required``); a token must carry ``needed``; a session
+    (a person logged in) reads as its organisation's roles allow, whatever its token permissions."""
+    header = request.headers.get("authorization")
+    if header is None and not request.cookies.get(SESSION_COOKIE):
+        if required:
+            raise MissingCredentialsError(NO_CREDENTIALS)
+        return None
+    if header is not None:
+        return _principal(services, request, needed)
+    return _session(services, request).principal
+
+
+def reading(needed: Permission) -> Callable[..., Awaitable[Principal]]:
+    """A dependency for a read by role: who is asking (a session, or a token carrying ``needed``); what it
+    then sees is decided by its organisation's roles at read time (``service.reads``)."""
+
+    async def principal(request: Request, services: ServicesDep) -> Principal:
+        found = await run_in_threadpool(_reader, services, request, needed, True)
+        assert found is not None  # noqa: S101 - required: _reader raised instead
+        return found
+
+    return principal
+
+
+def maybe_reading(needed: Permission) -> Callable[..., Awaitable[Principal | None]]:
+    """As :func:`reading`, but None (a public read) for a request without credentials; credentials that are
+    sent must hold."""
+
+    async def principal(request: Request, services: ServicesDep) -> Principal | None:
+        return await run_in_threadpool(_reader, services, request, needed, False)
+
+    return principal
+
+
 async def _logged_in(request: Request, services: ServicesDep) -> Session:
     return await run_in_threadpool(_session, services, request)
 

@@ -51,6 +51,11 @@ class RecordOut(BaseModel):
     event_hash: str
     record: dict[str, Any] = Field(description="the sealed record: event, sig, lot, seq, prev, inputs, recorded_at")
     event: dict[str, Any] = Field(description="the signed event")
+    facts: dict[str, Any] | None = Field(
+        default=None,
+        description="with ?private=true, where the reader may read them: the event with its private members in "
+        "plain text (README: Reads by role)",
+    )
 
 
 class ViolationOut(BaseModel):
@@ -82,9 +87,15 @@ class FindingsOut(BaseModel):
     findings: list[FindingOut]
 
 
+class PrivateReadOut(BaseModel):
+    shown: list[str] = Field(description="event ids whose private members this answer holds (in `facts`)")
+    withheld: list[str] = Field(description="event ids with private members this reader may not read")
+
+
 class HistoryOut(BaseModel):
     lot_id: str
     records: list[RecordOut]
+    private: PrivateReadOut | None = Field(default=None, description="only with ?private=true")
 
 
 class BreakOut(BaseModel):
@@ -191,3 +202,20 @@ class TokenOut(BaseModel):
     permissions: list[str]
     days: int
     label: str
+
+
+class AuditEntryOut(BaseModel):
+    id: int = Field(description="the row's position in the audit trail (pass as `after` for the next page)")
+    read_at: str
+    actor: str
+    org_id: str
+    credential: str = Field(description="session, or token:<token id>")
+    endpoint: str
+    what: str = Field(description="private_members, findings, scan_signals or audit")
+    lot_id: str | None
+    event_ids: list[str] = Field(description="the events whose non-public data the read served")
+
+
+class AuditOut(BaseModel):
+    entries: list[AuditEntryOut]
+    next_after: int | None = Field(description="the `after` of the next page; null on the last page")

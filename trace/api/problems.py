@@ -28,6 +28,7 @@ from ..service import (
     NotFoundError,
     NotLoggedYetError,
     RefusedError,
+    RoleRequiredError,
     UnknownKeyError,
     UnknownLotError,
     WrongScopeError,
@@ -169,6 +170,10 @@ async def _wrong_scope(request: Request, exc: WrongScopeError) -> JSONResponse:
     return problem(request, 403, "insufficient-scope", "Permission missing", exc.diagnostics(), headers=headers)
 
 
+async def _role_required(request: Request, exc: RoleRequiredError) -> JSONResponse:
+    return problem(request, 403, "role-required", "Role missing", exc.diagnostics(), extra={"role_needed": exc.role})
+
+
 async def _csrf(request: Request, exc: CsrfError) -> JSONResponse:
     errors = [FieldProblem("/headers/x-csrf-token", exc.diagnostics())]
     return problem(request, 403, "csrf", "CSRF token missing or wrong", exc.diagnostics(), errors)
@@ -220,6 +225,7 @@ HANDLERS: dict[type[Exception], Any] = {
     IntegrityError: _integrity,
     NotAuthenticatedError: _not_authenticated,
     WrongScopeError: _wrong_scope,
+    RoleRequiredError: _role_required,
     CsrfError: _csrf,
     HeldKeysDisabledError: _held_keys_disabled,
     HeldKeyUnreadableError: _held_key_unreadable,

@@ -36,9 +36,10 @@ def _presents_credentials(scope: Scope) -> bool:
 
 class RateLimits:
     """``every``: requests per client address (e.g. ``1200/minute``); ``refused``: submissions the ledger
-    refused (a 4xx answer to a POST of an event) per client address, after which its submissions get 429;
-    ``failed_auth``: failed logins and credential checks (a 401 answer) per client address, after which its
-    logins and requests carrying credentials get 429."""
+        refused (a 4xx answer to a POST of an event) per client address, after which its submissions get 429;
+        ``failed_auth``: failed logins and credential checks (a 401 answer, and a 403 to a GET: a read refused
+    for its scope or role) per client address, after which its
+        logins and requests carrying credentials get 429."""
 
     def __init__(self, app: ASGIApp, every: str | None, refused: str | None, failed_auth: str | None = None) -> None:
         self.app = app
@@ -59,7 +60,9 @@ class RateLimits:
         if self.refused is not None and scope["method"] == "POST" and scope["path"] in SUBMISSIONS:
             watched.append((self.refused, "refused", "refused submissions", 400, 499))
         if self.failed_auth is not None and _presents_credentials(scope):
-            watched.append((self.failed_auth, "auth", "failed logins or credential checks", 401, 401))
+            # a refused read (403 to a GET with credentials: a scope or role it lacks) counts like a failed check
+            refused_read = 403 if scope["method"] == "GET" else 401
+            watched.append((self.failed_auth, "auth", "failed logins or credential checks", 401, refused_read))
         if not watched:
             await self.app(scope, receive, send)
             return

@@ -8,6 +8,8 @@ transactions it asks the store for; nothing below it commits. :class:`Services` 
 ``membership``     organisations, actors, keys and roles, as membership events signed by an operator
 ``actor_keys``     actors' public keys as signature checks read them (derived from membership)
 ``records``        records, a lot's history and public history, stored findings, lineage
+``reads``          reads by role: private members, findings and scan signals as regulators and partners
+                   see them (``events.visibility``), each audited; the audit trail
 ``checks``         ``check`` (the rules replayed) and ``verify`` (every hash, link and signature)
 ``log``            the transparency log's reads: state, checkpoints, proofs, tiles, lot-heads map
 ``checkpoints``    the checkpointer: the only use case that signs checkpoints
@@ -51,6 +53,7 @@ from .errors import (
     NotFoundError,
     NotLoggedYetError,
     RefusedError,
+    RoleRequiredError,
     UnknownKeyError,
     UnknownLotError,
     WrongScopeError,
@@ -58,6 +61,7 @@ from .errors import (
 from .held_keys import HeldKeys
 from .log import TransparencyLog
 from .membership import MembershipService, NewActor
+from .reads import ReadRecord, Reads
 from .records import Records
 from .scans import ScanCounter
 from .tokens import ApiTokens
@@ -103,6 +107,7 @@ class Services:
         )
         self.membership = MembershipService(store, self.events, operator, clock=clock)
         self.records = Records(store, self.log)
+        self.reads = Reads(store, clock=clock)
         self.checks = Checks(store, self.log, clock=clock, anchors=anchors)
         self.bundles = Bundles(store, self.log)
         self.cosignatures = Cosignatures(store, self.log, witness_keys)
@@ -153,8 +158,10 @@ __all__ = [
     "NotLoggedYetError",
     "Permission",
     "Principal",
+    "ReadRecord",
     "RecordView",
     "RefusedError",
+    "RoleRequiredError",
     "RuleViolationError",
     "Services",
     "SignatureError",

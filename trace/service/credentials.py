@@ -4,8 +4,8 @@ Permissions (``Permission``) are a small closed set; ``admin`` covers every othe
 
 ==================  ============================================================================
 ``events:write``    submit events as the credential's actor (``POST /api/v1/me/events``)
-``private:read``    read events' private members (no endpoint serves them yet)
-``audit:read``      read the audit trail (not built yet)
+``private:read``    reads by role with a token: private members, findings, scan signals (``service.reads``)
+``audit:read``      read the audit trail with a token (``GET /api/v1/audit``; regulators only)
 ``admin``           everything above, and administration
 ==================  ============================================================================
 """

@@ -74,6 +74,15 @@ class WrongScopeError(ForbiddenError):
         super().__init__(f"this credential does not carry the permission {needed!r}")
 
 
+class RoleRequiredError(ForbiddenError):
+    """Authenticated, but the actor's organisation does not hold (or, suspended, does not now exercise) the role
+    that a read needs."""
+
+    def __init__(self, role: str, what: str) -> None:
+        self.role = role
+        super().__init__(f"reading {what} needs an organisation holding the role {role!r}, not suspended")
+
+
 class CsrfError(ForbiddenError):
     """An unsafe request on a session cookie without the session's CSRF token in ``X-CSRF-Token``."""
 

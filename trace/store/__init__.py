@@ -3,6 +3,7 @@ Only this package knows SQL or imports SQLAlchemy."""
 
 from .accounts import AccountRepository, StoredHeldKey, StoredSession, StoredToken
 from .db import create_ledger_engine, migrate, sqlite_url_for
+from .reads import ReadRow, ReadsRepository
 from .repository import LedgerRepository, NewRecord, StoredCheckpoint, StoredRecord
 from .unit import Store, StoreError, TransientStoreError
 
@@ -10,6 +11,8 @@ __all__ = [
     "AccountRepository",
     "LedgerRepository",
     "NewRecord",
+    "ReadRow",
+    "ReadsRepository",
     "Store",
     "StoreError",
     "StoredCheckpoint",

@@ -254,3 +254,19 @@ held_keys = Table(
     Column("ciphertext", LargeBinary, nullable=False),
     Column("created_at", String(27), nullable=False),
 )
+
+# Outside the ledger, append-only (triggers refuse UPDATE and DELETE): every read of private members or of
+# data only regulators and partners see, written in the request that served it (README "Reads by role").
+read_audit = Table(
+    "read_audit",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True),
+    Column("read_at", String(27), nullable=False, index=True),
+    Column("actor", String(64), nullable=False, index=True),
+    Column("org_id", String(64), nullable=False),
+    Column("credential", String(40), nullable=False),  # "session", or "token:<token id>"
+    Column("endpoint", Text, nullable=False),  # e.g. "GET /api/v1/lots/{lot_id}/history?private=true"
+    Column("what", String(32), nullable=False),  # private_members, findings, scan_signals, audit
+    Column("lot_id", String(128), nullable=True, index=True),
+    Column("event_ids", Text, nullable=False),  # a JSON array: the events whose non-public data was served
+)

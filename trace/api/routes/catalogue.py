@@ -4,25 +4,33 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import JSONResponse
 
 from ...events.authority import policy
 from ...events.catalogue import catalogue, check_event_type, event_types
 from ...events.rules import rules_config
 from .. import models
 from ..dependencies import API, ServicesDep
+from .audit import NOT_SHARED, READ_ERRORS, MaybeReader, endpoint
 from .common import ERRORS
 
 router = APIRouter(prefix=API)
 
 
-@router.get("/findings", response_model=models.FindingsOut, responses=ERRORS)
+@router.get("/findings", response_model=models.FindingsOut, responses=READ_ERRORS)
 def all_findings(
-    services: ServicesDep, rule: str | None = Query(None, description="only this rule's findings")
-) -> dict[str, Any]:
-    """Every stored finding in the ledger, in log order (for regulators)."""
-    found = services.records.findings(rule=rule)
-    return {"lot_id": None, "ancestors": False, "findings": [f.to_json(rules_config()) for f in found]}
+    request: Request,
+    services: ServicesDep,
+    principal: MaybeReader,
+    rule: str | None = Query(None, description="only this rule's findings"),
+) -> JSONResponse:
+    """Every stored finding the reader may see, in log order: without credentials the public ones; a
+    regulator all; another member organisation also the non-public ones of lots in whose lineage it
+    recorded something (README: Reads by role; audited)."""
+    found = services.reads.findings(principal, endpoint(request), rule=rule)
+    body = {"lot_id": None, "ancestors": False, "findings": [f.to_json(rules_config()) for f in found]}
+    return JSONResponse(body, headers=NOT_SHARED)
 
 
 @router.get("/rules")

@@ -11,8 +11,11 @@ from fastapi.responses import JSONResponse, Response
 
 from ...chain.errors import ChainBrokenError
 from ...events.rules import rules_config
+from ...service import MissingCredentialsError
 from .. import models
+from ..auth import NO_CREDENTIALS
 from ..dependencies import API, CachesDep, ServicesDep
+from .audit import NOT_SHARED, READ_ERRORS, MaybeReader, endpoint
 from .common import ERRORS, NOT_LOGGED
 
 router = APIRouter(prefix=API)
@@ -34,10 +37,31 @@ def accepts_gzip(accept_encoding: str) -> bool:
     return False
 
 
-@router.get("/lots/{lot_id}/history", response_model=models.HistoryOut, responses=ERRORS)
-def lot_history(lot_id: str, request: Request, services: ServicesDep) -> Response:
+@router.get("/lots/{lot_id}/history", response_model=models.HistoryOut, responses=READ_ERRORS)
+def lot_history(
+    lot_id: str,
+    request: Request,
+    services: ServicesDep,
+    principal: MaybeReader,
+    private: bool = Query(
+        False,
+        description="with a session or a token carrying private:read: each record's private members in plain "
+        "text (`facts`) where the reader's organisation may read them (README: Reads by role); audited",
+    ),
+) -> Response:
     """Every record of the lot, in order, with hashes. It changes only when the lot gets a record: the
     ETag is the lot's latest record hash, so a cache revalidates (``If-None-Match`` → 304)."""
+    if private:
+        if principal is None:
+            raise MissingCredentialsError(NO_CREDENTIALS)
+        read = services.reads.history(lot_id, principal, endpoint(request))
+        shown, withheld = [r.event_id for r in read if r.shown], [r.event_id for r in read if r.withheld]
+        body = {
+            "lot_id": lot_id,
+            "records": [r.to_json() for r in read],
+            "private": {"shown": shown, "withheld": withheld},
+        }
+        return JSONResponse(body, headers=NOT_SHARED)
     views = services.records.history(lot_id)
     headers = {"ETag": f'"{views[-1].record_hash}"', "Cache-Control": "no-cache"}
     if request.headers.get("if-none-match") == headers["ETag"]:
@@ -110,13 +134,18 @@ def lot_bundle(lot_id: str, request: Request, services: ServicesDep, caches: Cac
     return Response(data, media_type="application/json", headers=headers)
 
 
-@router.get("/lots/{lot_id}/findings", response_model=models.FindingsOut, responses=ERRORS)
+@router.get("/lots/{lot_id}/findings", response_model=models.FindingsOut, responses=READ_ERRORS)
 def lot_findings(
     lot_id: str,
+    request: Request,
     services: ServicesDep,
+    principal: MaybeReader,
     ancestors: bool = Query(True, description="also every lot this lot was made from (a box: back to its plots)"),
-) -> dict[str, Any]:
+) -> JSONResponse:
     """What the soft rules found in the lot's events (and its ancestors'): stored when each event was
-    appended, never dropped; `ginseng-trace check` recomputes them from the records."""
-    found = services.records.findings(lot_id, ancestors=ancestors)
-    return {"lot_id": lot_id, "ancestors": ancestors, "findings": [f.to_json(rules_config()) for f in found]}
+    appended, never dropped; `ginseng-trace check` recomputes them from the records. Without credentials,
+    the public findings only; a regulator sees all, another member organisation also the non-public ones
+    of lots in whose lineage it recorded something (README: Reads by role; audited)."""
+    found = services.reads.findings(principal, endpoint(request), lot_id, ancestors=ancestors)
+    body = {"lot_id": lot_id, "ancestors": ancestors, "findings": [f.to_json(rules_config()) for f in found]}
+    return JSONResponse(body, headers=NOT_SHARED)

@@ -1,0 +1,316 @@
+"""Reads by role over real HTTP, on both engines: the standard lifecycle recorded by its own parties (a grower,
+a carrier, a processor, a lab, a shop), with private values the test plants (a plot's polygon and note, an
+invoice reference), read by a regulator, by the recorders, by another grower and by the public; every allowed
+read audited once; credentials failing each way."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from argon2 import PasswordHasher
+from sqlalchemy import Engine
+
+from ginseng_trace.api import create_app
+from ginseng_trace.chain import Event, sign_event
+from ginseng_trace.chain.times import format_utc
+from ginseng_trace.events import private_fields
+from ginseng_trace.labels.signals import ScanPolicy
+from ginseng_trace.service import Services
+from ginseng_trace.store import ReadsRepository, Store
+
+from ..conftest import OPERATOR, Actor, LiveServer, enrol
+from ..labels.test_labels import carries
+from ..lifecycle import CARRIER, GROWER, LAB, PROCESSOR, ROLES_OF, Step, standard
+from .test_api import assert_problem
+
+SHOP, REGULATOR, OTHER_GROWER = "shop-f", "jilin-regulator", "someone-else"
+PARTIES = (GROWER, CARRIER, PROCESSOR, LAB, SHOP, REGULATOR, OTHER_GROWER)
+GTIN = "06975123400010"
+PASSWORD = "correct horse battery staple"
+API = "/api/v1"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@dataclass
+class World:
+    client: httpx.Client
+    services: Services
+    clock: Clock
+    secrets: list[str]
+    polygon: list[list[float]]
+    invoice: str
+    ids: dict[str, str]  # event ids: plot, sale, process
+    tokens: dict[str, str] = field(default_factory=dict)  # party -> private:read token (+ audit:read for the regulator)
+
+    def get(self, path: str, party: str | None = None, **params: Any) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {self.tokens[party]}"} if party else {}
+        return self.client.get(API + path, params=params, headers=headers)
+
+    def audit(self, **params: Any) -> list[dict[str, Any]]:
+        answer = self.get("/audit", REGULATOR, **params)
+        assert answer.status_code == 200, answer.text
+        entries: list[dict[str, Any]] = answer.json()["entries"]
+        return entries
+
+
+def _envelope(actor: Actor, step: Step, event_id: str) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "event_id": event_id,
+        "lot_id": step.lot,
+        "type": step.type,
+        "occurred_at": format_utc(step.when),
+        "actor": actor.name,
+        "key_id": actor.key_id,
+        "payload": step.payload,
+    }
+    if step.inputs:
+        body["inputs"] = list(step.inputs)
+    return sign_event(Event.from_json(body), actor.key, private=private_fields(step.type)).envelope()
+
+
+@pytest.fixture
+def world(engine: Engine) -> Iterator[World]:
+    rng = random.Random(uuid.uuid4().int)
+    lon, lat = round(126 + rng.random(), 6), round(41 + rng.random(), 6)
+    polygon = [[lon, lat], [lon + 0.002, lat], [lon, lat + 0.002]]
+    note, invoice = f"plot-secret-{uuid.uuid4().hex}", f"INV-{uuid.uuid4().hex[:20]}"
+    clock = Clock()
+    services = Services(Store(engine), clock=clock, operator=OPERATOR)
+    services.accounts.hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    actors = {name: Actor(name) for name in PARTIES}
+    for name, actor in actors.items():
+        enrol(services, actor, ROLES_OF[name])
+    story = standard()
+    steps = story.steps
+    plot = next(s for s in steps if s.type == "register_plot")
+    plot.payload = {**plot.payload, "location": {"private": True, "polygon": polygon}, "note": note}
+    process = next(s for s in steps if s.type == "process")
+    process.payload["outputs"] = [  # 1400 kg fresh to 300 kg main root: a ratio of 4.7, a non-public finding
+        {"product": "红参 main root", "value": 300, "unit": "kg"},
+        {"product": "红参须 fine roots", "value": 150, "unit": "kg"},
+    ]
+    sale = steps[-1]
+    sale.payload = {**sale.payload, "invoice_reference": invoice}
+    warm = Step(
+        SHOP,
+        "PK-1",
+        "store",
+        sale.when,
+        {"warehouse": "back room", "readings": [{"at": "2025-11-21T06:00:00Z", "temperature_c": 27}]},
+    )
+    ids = {}
+    app = create_app(services, login_limit="6/minute", scan_policy=ScanPolicy(max_scans=1))
+    with LiveServer(app) as server, httpx.Client(base_url=server.url) as client:
+        for i, step in enumerate([*steps, warm]):
+            event_id = f"life-{i}-{uuid.uuid4().hex[:6]}"
+            answer = client.post(f"{API}/events", json=_envelope(actors[step.actor], step, event_id))
+            assert answer.status_code == 201, answer.text
+            for name, kind in (("plot", "register_plot"), ("process", "process"), ("sale", "sell")):
+                if step.type == kind:
+                    ids[name] = event_id
+        found = World(client, services, clock, [note, invoice, str(lon), str(lat)], polygon, invoice, ids)
+        for party in PARTIES:
+            permissions = ["private:read", "audit:read"] if party == REGULATOR else ["private:read"]
+            found.tokens[party] = services.tokens.issue(party, permissions, timedelta(days=1))[1]
+        yield found
+    services.scans.flush()
+
+
+def never_carries(answer: httpx.Response, secrets: list[str]) -> None:
+    for secret in secrets:
+        assert not carries(answer.text, secret), (str(answer.url), secret)
+
+
+def test_a_regulator_reads_the_polygon_and_the_invoice_and_each_read_is_audited_once(world: World) -> None:
+    plot = world.get("/lots/PLOT-1/history", REGULATOR, private="true")
+    box = world.get("/lots/PK-1/history", REGULATOR, private="true")
+    assert plot.status_code == box.status_code == 200
+    assert plot.headers["cache-control"] == "private, no-store"
+    [registered] = [r for r in plot.json()["records"] if r.get("facts")]
+    assert registered["facts"]["payload"]["location"] == {"private": True, "polygon": world.polygon}
+    assert "location" not in registered["event"]["payload"]  # the signed event keeps only digests
+    assert plot.json()["private"] == {"shown": [world.ids["plot"]], "withheld": []}
+    [sold] = [r for r in box.json()["records"] if r.get("facts")]
+    assert sold["facts"]["payload"]["invoice_reference"] == world.invoice
+    assert box.json()["private"] == {"shown": [world.ids["sale"]], "withheld": []}
+
+    rows = world.audit(actor=REGULATOR)
+    assert [(r["what"], r["lot_id"], r["event_ids"], r["org_id"]) for r in rows] == [
+        ("private_members", "PLOT-1", [world.ids["plot"]], REGULATOR),
+        ("private_members", "PK-1", [world.ids["sale"]], REGULATOR),
+    ]
+    assert rows[0]["endpoint"] == "GET /api/v1/lots/PLOT-1/history?private=true"
+    assert rows[0]["credential"].startswith("token:")
+    assert rows[0]["read_at"] <= rows[1]["read_at"]
+    assert [r["lot_id"] for r in world.audit(lot="PK-1")] == ["PK-1"]
+    # reading the trail is itself audited; the filters and pages select
+    everything = world.audit()
+    assert [r["what"] for r in everything] == ["private_members", "private_members", "audit", "audit"]
+    first = world.get("/audit", REGULATOR, limit=1).json()
+    assert [e["id"] for e in first["entries"]] == [everything[0]["id"]]
+    after = world.get("/audit", REGULATOR, limit=1, after=first["next_after"]).json()
+    assert [e["id"] for e in after["entries"]] == [everything[1]["id"]]
+    later = format_utc(world.clock.now + timedelta(seconds=1))
+    assert world.audit(since=later) == []
+    assert len(world.audit(until=later, actor=REGULATOR, lot="PLOT-1")) == 1
+    assert_problem(world.get("/audit", REGULATOR, since="yesterday"), 422, "/since")
+
+
+def test_each_organisation_reads_its_own_private_members_and_nobody_elses(world: World) -> None:
+    own = world.get("/lots/PLOT-1/history", GROWER, private="true")
+    assert own.json()["private"]["shown"] == [world.ids["plot"]]
+    assert carries(own.text, world.invoice) is False
+    assert own.json()["records"][0]["facts"]["payload"]["location"]["polygon"] == world.polygon
+    upstream = world.get("/lots/PK-1/history", GROWER, private="true")  # the shop's sale: not the grower's
+    assert upstream.status_code == 200
+    assert upstream.json()["private"] == {"shown": [], "withheld": [world.ids["sale"]]}
+    never_carries(upstream, world.secrets)
+    shop = world.get("/lots/PK-1/history", SHOP, private="true")
+    assert shop.json()["private"]["shown"] == [world.ids["sale"]]
+    assert carries(shop.text, world.invoice)
+    processor = world.get("/lots/PLOT-1/history", PROCESSOR, private="true")  # a partner downstream
+    assert processor.json()["private"] == {"shown": [], "withheld": [world.ids["plot"]]}
+    never_carries(processor, world.secrets)
+
+    # a person logged in reads as their organisation may, with the session cookie
+    world.services.accounts.create("grower-a-login", GROWER, PASSWORD)
+    login = world.client.post(f"{API}/session", json={"login": "grower-a-login", "password": PASSWORD})
+    cookie = {"Cookie": f"gt_session={login.cookies['gt_session']}"}
+    by_session = world.client.get(f"{API}/lots/PLOT-1/history", params={"private": "true"}, headers=cookie)
+    assert by_session.json()["private"]["shown"] == [world.ids["plot"]]
+
+    rows = world.audit(actor=GROWER)
+    assert [(r["lot_id"], r["event_ids"], r["credential"]) for r in rows] == [
+        ("PLOT-1", [world.ids["plot"]], rows[0]["credential"]),
+        ("PLOT-1", [world.ids["plot"]], "session"),
+    ]
+    assert rows[0]["credential"].startswith("token:")
+    assert [r["lot_id"] for r in world.audit(actor=SHOP)] == ["PK-1"]
+    assert world.audit(actor=PROCESSOR) == []  # nothing private was served: nothing to audit
+
+
+def test_another_grower_and_the_public_never_see_a_planted_private_value(world: World) -> None:
+    other = world.get("/lots/PLOT-1/history", OTHER_GROWER, private="true")
+    assert other.status_code == 200
+    assert other.json()["private"] == {"shown": [], "withheld": [world.ids["plot"]]}
+    assert all("facts" not in r or r["facts"] is None for r in other.json()["records"])
+    never_carries(other, world.secrets)
+    assert world.audit(actor=OTHER_GROWER) == []
+
+    refused = world.get("/lots/PLOT-1/history", private="true")
+    assert assert_problem(refused, 401)["type"] == "urn:ginseng-trace:problem:unauthenticated"
+    assert refused.headers["www-authenticate"].startswith("Bearer")
+    for lot in ("PLOT-1", "HV-1", "RG-1", "PK-1"):
+        for view in ("history", "findings", "ancestors", "verify"):
+            public = world.get(f"/lots/{lot}/{view}")
+            assert public.status_code == 200, (lot, view)
+            never_carries(public, world.secrets)
+    for path in ("/findings", "/scan-signals"):
+        never_carries(world.get(path), world.secrets)
+        never_carries(world.get(path, OTHER_GROWER), world.secrets)
+
+    # a suspended organisation's actor reads like the public, from the moment of the suspension
+    world.services.membership.change(GROWER, "suspend", {"reason": "licence suspended pending investigation"})
+    suspended = world.get("/lots/PLOT-1/history", GROWER, private="true")
+    assert suspended.json()["private"] == {"shown": [], "withheld": [world.ids["plot"]]}
+    never_carries(suspended, world.secrets)
+    assert world.audit(actor=GROWER) == []
+
+
+def test_findings_by_role(world: World) -> None:
+    def rules(answer: httpx.Response) -> list[tuple[str, str]]:
+        assert answer.status_code == 200, answer.text
+        return [(f["lot_id"], f["rule"]) for f in answer.json()["findings"]]
+
+    everything = [("RG-1", "main_root_ratio"), ("PK-1", "storage_conditions")]
+    public = [("PK-1", "storage_conditions")]
+    for path in ("/lots/PK-1/findings", "/findings"):
+        assert rules(world.get(path)) == public
+        assert rules(world.get(path, OTHER_GROWER)) == public
+        assert rules(world.get(path, REGULATOR)) == everything
+        assert rules(world.get(path, GROWER)) == everything  # downstream of the grower's harvest
+        assert rules(world.get(path, PROCESSOR)) == everything  # its own batch
+    assert rules(world.get("/lots/HV-1/findings", REGULATOR)) == []
+    assert rules(world.get("/lots/RG-1/findings", GROWER)) == [("RG-1", "main_root_ratio")]
+    assert rules(world.get("/findings", GROWER, rule="main_root_ratio")) == [("RG-1", "main_root_ratio")]
+    assert rules(world.get("/findings", OTHER_GROWER, rule="main_root_ratio")) == []
+
+    grower = world.audit(actor=GROWER)
+    assert [(r["what"], r["lot_id"], r["event_ids"]) for r in grower] == [
+        ("findings", "PK-1", [world.ids["process"]]),
+        ("findings", None, [world.ids["process"]]),
+        ("findings", "RG-1", [world.ids["process"]]),
+        ("findings", None, [world.ids["process"]]),
+    ]
+    assert world.audit(actor=OTHER_GROWER) == []  # public findings only: nothing to audit
+
+
+def test_scan_signals_are_counts_for_the_public_and_labels_for_regulators_and_partners(world: World) -> None:
+    for _ in range(3):
+        world.services.scans.record(GTIN, "PK-1", "0042", "长春")
+    public = world.get("/scan-signals")
+    assert public.status_code == 200
+    assert "labels" not in public.json()
+    assert public.json()["counts"] == {"labels": 1, "often": 1, "cities": 0, "far_apart": 0, "sold_elsewhere": 0}
+    assert "0042" not in public.text
+    regulator = world.get("/scan-signals", REGULATOR).json()
+    assert [(label["lot"], label["serial"], label["scans"]) for label in regulator["labels"]] == [("PK-1", "0042", 3)]
+    assert [label["serial"] for label in world.get("/scan-signals", GROWER).json()["labels"]] == ["0042"]
+    other = world.get("/scan-signals", OTHER_GROWER).json()
+    assert other["labels"] == []
+    assert other["counts"]["labels"] == 0
+    assert [(r["what"], r["actor"]) for r in world.audit() if r["what"] == "scan_signals"] == [
+        ("scan_signals", REGULATOR),
+        ("scan_signals", GROWER),
+    ]
+
+
+def test_credentials_that_do_not_hold_are_refused_store_nothing_and_are_rate_limited(world: World) -> None:
+    services, client = world.services, world.client
+    history = f"{API}/lots/PLOT-1/history"
+    _, writer = services.tokens.issue(GROWER, ["events:write"], timedelta(days=1))
+    _, reader_only = services.tokens.issue(REGULATOR, ["private:read"], timedelta(days=1))
+    _, grower_audit = services.tokens.issue(GROWER, ["audit:read"], timedelta(days=1))
+    revoked_id, revoked = services.tokens.issue(REGULATOR, ["private:read"], timedelta(days=1))
+    services.tokens.revoke(revoked_id)
+    _, short = services.tokens.issue(REGULATOR, ["private:read"], timedelta(hours=1))
+
+    def bearer(token: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {token}"}
+
+    private = {"private": "true"}
+    assert_problem(client.get(f"{API}/audit"), 401)  # no credentials (not counted: nothing was guessed)
+    assert assert_problem(client.get(history, params=private, headers=bearer(revoked)), 401)["type"].endswith(
+        "unauthenticated"
+    )
+    assert_problem(client.get(history, params=private, headers=bearer("gt_nothing")), 401)
+    wrong_scope = assert_problem(client.get(history, params=private, headers=bearer(writer)), 403)
+    assert wrong_scope["type"] == "urn:ginseng-trace:problem:insufficient-scope"
+    assert_problem(client.get(f"{API}/audit", headers=bearer(reader_only)), 403)
+    not_regulator = assert_problem(client.get(f"{API}/audit", headers=bearer(grower_audit)), 403)
+    assert (not_regulator["type"], not_regulator["role_needed"]) == (
+        "urn:ginseng-trace:problem:role-required",
+        "regulator",
+    )
+    world.clock.now += timedelta(hours=2)
+    assert_problem(client.get(f"{API}/findings", headers=bearer(short)), 401)  # expired
+    # six refused reads carrying credentials: the next one from this address waits, even with a good token
+    limited = client.get(history, params=private, headers=bearer(world.tokens[REGULATOR]))
+    assert_problem(limited, 429)
+    assert int(limited.headers["retry-after"]) >= 1
+    assert client.get(f"{API}/lots/PLOT-1/history").status_code == 200  # the public read is not limited
+    assert services.store.read(lambda unit: ReadsRepository.of(unit).reads()) == []  # no refused read left a row

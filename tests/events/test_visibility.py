@@ -1,0 +1,80 @@
+"""The reads-by-role policy (events.visibility), pure: who reads as whom, and what each may see."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from ginseng_trace.events.membership import Member, Organisation
+from ginseng_trace.events.visibility import (
+    Reader,
+    Recorded,
+    has_interest,
+    lots_of_interest,
+    reader_of,
+    sees_finding,
+    sees_private_members,
+)
+
+
+def org(org_id: str, roles: list[str], *, suspended: bool = False, member_suspended: bool = False) -> Organisation:
+    return Organisation(
+        org_id, org_id, roles, [], suspended=suspended, actors={f"{org_id}-1": Member("person", member_suspended)}
+    )
+
+
+GROWER = Reader("farm-1", "farm", frozenset({"grower"}))
+OTHER = Reader("other-farm-1", "other-farm", frozenset({"grower"}))
+REGULATOR = Reader("mpa-1", "mpa", frozenset({"regulator"}))
+WORKS = Reader("works-1", "works", frozenset({"processor"}))
+PLOT = Recorded("PLOT-1", "plot-1", "farm")
+HARVEST = Recorded("HV-1", "hv-1", "farm")
+PROCESSED = Recorded("RG-1", "rg-1", "works")
+SALE = Recorded("PK-1", "sale-1", "shop")
+ANCHORED = Recorded("org:farm", "m-1", None)
+
+
+def test_a_member_reads_as_its_organisation_unless_suspended() -> None:
+    assert reader_of("farm-1", org("farm", ["grower"])) == GROWER
+    assert reader_of("mpa-1", org("mpa", ["regulator"])) == REGULATOR
+    assert reader_of("farm-1", None) is None  # no organisation (a trust anchor): as the public
+    assert reader_of("farm-1", org("farm", ["grower"], suspended=True)) is None
+    assert reader_of("farm-1", org("farm", ["grower"], member_suspended=True)) is None
+    assert reader_of("stranger", org("farm", ["grower"])) is None  # not (or no longer) one of its actors
+    assert reader_of("mpa-1", org("mpa", ["regulator"], suspended=True)) is None  # a suspended regulator too
+
+
+def test_private_members_are_for_their_recorder_and_regulators_only() -> None:
+    assert sees_private_members(GROWER, PLOT)
+    assert sees_private_members(REGULATOR, PLOT)
+    assert sees_private_members(REGULATOR, SALE)
+    assert not sees_private_members(OTHER, PLOT)
+    assert not sees_private_members(WORKS, PLOT)  # a partner downstream: not the grower's coordinates
+    assert not sees_private_members(GROWER, SALE)  # nor the grower the shop's invoice
+    assert not sees_private_members(None, PLOT)
+    assert not sees_private_members(GROWER, ANCHORED)  # a record of no organisation is nobody's own data
+    assert sees_private_members(REGULATOR, ANCHORED)
+    demoted = dataclasses.replace(REGULATOR, roles=frozenset({"lab"}))
+    assert not sees_private_members(demoted, PLOT)  # the role withdrawn: read time decides
+
+
+def test_partners_see_what_lies_downstream_of_what_they_recorded() -> None:
+    box = [PLOT, HARVEST, PROCESSED, SALE]  # the box's lineage: its records and its ancestors'
+    harvest = [PLOT, HARVEST]
+    assert has_interest(GROWER, box)
+    assert has_interest(WORKS, box)
+    assert not has_interest(WORKS, harvest)  # upstream of what the works touched
+    assert not has_interest(OTHER, box)
+    assert not has_interest(None, box)
+    assert has_interest(REGULATOR, [])
+    assert has_interest(REGULATOR, harvest)
+    assert sees_finding(None, True, box)
+    assert sees_finding(OTHER, True, [])
+    assert not sees_finding(None, False, box)
+    assert not sees_finding(OTHER, False, box)
+    assert sees_finding(GROWER, False, box)
+    lineages = {"PK-1": box, "HV-1": harvest, "PLOT-9": [Recorded("PLOT-9", "p9", "other-farm")]}
+    assert lots_of_interest(WORKS, lineages) == {"PK-1"}
+    assert lots_of_interest(GROWER, lineages) == {"PK-1", "HV-1"}
+    assert lots_of_interest(OTHER, lineages) == {"PLOT-9"}
+    assert lots_of_interest(REGULATOR, lineages) == set(lineages)
+    assert lots_of_interest(None, lineages) == set()

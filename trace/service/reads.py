@@ -1,0 +1,208 @@
+"""Reads by role: a lot's history with the private members its reader may see, findings and scan signals as
+regulators and partners see them, and the audit trail of those reads.
+
+Who the reader is comes from membership at read time (``events.visibility.reader_of``: the credential's actor,
+its organisation and that organisation's roles, read in the same transaction as the data); what it may see is
+``events.visibility``'s policy. Every read that serves something the public may not see (a private member in
+plain text, a non-public finding, a label's scan signals, the audit trail itself) writes one ``read_audit``
+row in the same request, after the read and before the answer leaves, in a plain transaction: never under the
+ledger's append lock. A read refused before it reads (no credentials, a wrong scope, not a regulator) writes
+nothing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from ..chain.times import format_utc
+from ..events.findings import Finding
+from ..events.membership import Organisation
+from ..events.rules import rules_config
+from ..events.visibility import Reader, Recorded, has_interest, reader_of, sees_private_members
+from ..store import LedgerRepository, Store
+from ..store.reads import ReadRow, ReadsRepository
+from .credentials import Principal
+from .errors import NotFoundError, RoleRequiredError
+from .records import lineage_of
+from .views import RecordView
+
+MAX_PAGE = 1000
+MAX_ENDPOINT = 500
+
+
+@dataclass(frozen=True)
+class ReadRecord:
+    """A record of a lot as its reader may see it: ``shown`` when its private members are in ``view.facts``."""
+
+    view: RecordView
+    shown: bool
+
+    @property
+    def event_id(self) -> str:
+        return self.view.stored.event_id
+
+    @property
+    def withheld(self) -> bool:
+        """Whether the event has private members that this reader may not read."""
+        payload = self.view.event.get("payload")
+        return not self.shown and isinstance(payload, dict) and bool(payload.get("_sd"))
+
+    def to_json(self) -> dict[str, object]:
+        found: dict[str, object] = self.view.to_json()
+        if self.shown:
+            found["facts"] = self.view.facts
+        return found
+
+
+def _public(finding: Finding) -> bool:
+    return bool(rules_config().get(finding.rule, {}).get("public", False))
+
+
+def _reader(repo: LedgerRepository, principal: Principal | None) -> Reader | None:
+    if principal is None:
+        return None
+    org_id = repo.membership.org_ids_of([principal.actor]).get(principal.actor)
+    state = repo.membership.organisations([org_id]).get(org_id) if org_id else None
+    return reader_of(principal.actor, Organisation.from_json(state) if state else None)
+
+
+def _lineage(repo: LedgerRepository, lot_id: str) -> list[Recorded]:
+    """Who recorded in ``lot_id``'s lineage (one entry per lot and organisation: enough for the policy)."""
+    recorders = ReadsRepository.of(repo).recorders(lineage_of(repo, lot_id))
+    return [Recorded(lot, "", org) for lot, orgs in recorders.items() for org in orgs]
+
+
+class Reads:
+    """The role-dependent reads, each audited when it serves what the public may not see."""
+
+    def __init__(self, store: Store, *, clock: Callable[[], datetime]) -> None:
+        self.store = store
+        self.clock = clock
+
+    def reader(self, principal: Principal | None) -> Reader | None:
+        """Who ``principal`` reads as now (None: as the public)."""
+        return self.store.read(lambda repo: _reader(repo, principal))
+
+    def _audit(
+        self, reader: Reader, principal: Principal, endpoint: str, what: str, lot: str | None, ids: Sequence[str]
+    ) -> None:
+        credential = f"token:{principal.credential_id}" if principal.via == "token" else principal.via
+        row = (format_utc(self.clock()), reader.actor, reader.org, credential, endpoint[:MAX_ENDPOINT], what)
+        self.store.write(lambda repo: ReadsRepository.of(repo).add_read(*row, lot, list(ids)), append_lock=False)
+
+    def history(self, lot_id: str, principal: Principal, endpoint: str) -> list[ReadRecord]:
+        """Every record of the lot, in order, each with its private members in plain text where the reader may
+        read them (``events.visibility.sees_private_members``); audited when any is shown."""
+
+        def read(repo: LedgerRepository) -> tuple[Reader | None, list[ReadRecord]]:
+            reader = _reader(repo, principal)
+            stored = repo.lot_records([lot_id], private=reader is not None)
+            if not stored:
+                raise NotFoundError(f"lot {lot_id!r} has no record")
+            views = [RecordView.of(s) for s in stored]
+            actors = {str(v.event.get("actor", "")) for v in views}
+            orgs = repo.membership.org_ids_of(actors)
+            found = []
+            for s, view in zip(stored, views, strict=True):
+                recorded = Recorded(s.lot_id, s.event_id, orgs.get(str(view.event.get("actor", ""))))
+                shown = bool(s.disclosures) and sees_private_members(reader, recorded)
+                public = view if shown else RecordView.of(dataclasses.replace(s, disclosures=()))
+                found.append(ReadRecord(public, shown))
+            return reader, found
+
+        reader, found = self.store.read(read)
+        shown = [r.event_id for r in found if r.shown]
+        if reader is not None and shown:
+            self._audit(reader, principal, endpoint, "private_members", lot_id, shown)
+        return found
+
+    def findings(
+        self,
+        principal: Principal | None,
+        endpoint: str,
+        lot_id: str | None = None,
+        *,
+        ancestors: bool = False,
+        rule: str | None = None,
+    ) -> list[Finding]:
+        """Stored findings (all, or of ``lot_id`` and, with ``ancestors``, its lineage) that the reader may see:
+        the public ones, and the others of lots in whose lineage it recorded something (all, for a
+        regulator); audited when any non-public one is served."""
+
+        def read(repo: LedgerRepository) -> tuple[Reader | None, list[Finding], dict[int, str]]:
+            reader = _reader(repo, principal)
+            if lot_id is None:
+                found = repo.findings(rule=rule)
+            else:
+                if not repo.heads([lot_id]):
+                    raise NotFoundError(f"lot {lot_id!r} has no record")
+                found = repo.findings(lineage_of(repo, lot_id) if ancestors else {lot_id}, rule)
+            hidden = {str(f.lot_id) for f in found if not _public(f)}
+            if reader is None:
+                seen: set[str] = set()
+            elif reader.regulator:
+                seen = hidden
+            else:
+                seen = {lot for lot in hidden if has_interest(reader, _lineage(repo, lot))}
+            shown = [f for f in found if _public(f) or f.lot_id in seen]
+            private = {f.log_index for f in shown if not _public(f) and f.log_index is not None}
+            return reader, shown, ReadsRepository.of(repo).event_ids_at(private)
+
+        reader, shown, events = self.store.read(read)
+        if reader is not None and principal is not None and events:
+            self._audit(reader, principal, endpoint, "findings", lot_id, [events[i] for i in sorted(events)])
+        return shown
+
+    def scan_signal_lots(
+        self, principal: Principal | None, endpoint: str, lots: Collection[str], lot_filter: str | None
+    ) -> set[str] | None:
+        """Of ``lots`` (those with flagged labels), the ones whose labels' scan signals the reader may see in
+        detail; None when it reads as the public (counts only). Audited when any is served."""
+
+        def read(repo: LedgerRepository) -> tuple[Reader | None, set[str]]:
+            reader = _reader(repo, principal)
+            if reader is None:
+                return None, set()
+            if reader.regulator:
+                return reader, set(lots)
+            return reader, {lot for lot in lots if has_interest(reader, _lineage(repo, lot))}
+
+        reader, seen = self.store.read(read)
+        if reader is None or principal is None:
+            return None
+        if seen:
+            self._audit(reader, principal, endpoint, "scan_signals", lot_filter, [])
+        return seen
+
+    def audit(
+        self,
+        principal: Principal,
+        endpoint: str,
+        *,
+        actor: str | None = None,
+        lot_id: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        after: int = 0,
+        limit: int = 100,
+    ) -> list[ReadRow]:
+        """A page of the audit trail, oldest first, for a regulator only (:class:`RoleRequiredError`
+        otherwise); this read is audited too."""
+
+        def read(repo: LedgerRepository) -> tuple[Reader | None, list[ReadRow]]:
+            reader = _reader(repo, principal)
+            if reader is None or not reader.regulator:
+                return reader, []
+            rows = ReadsRepository.of(repo).reads(
+                actor=actor, lot_id=lot_id, since=since, until=until, after=after, limit=min(limit, MAX_PAGE)
+            )
+            return reader, rows
+
+        reader, rows = self.store.read(read)
+        if reader is None or not reader.regulator:
+            raise RoleRequiredError("regulator", "the audit trail")
+        self._audit(reader, principal, endpoint, "audit", lot_id, [])
+        return rows
