@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from datetime import timedelta
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -125,9 +128,14 @@ def test_a_sold_box_scanned_in_another_city_is_flagged_on_the_page_and_for_the_r
         assert site.get(unsold, params={"city": "广州"}, headers={"Accept": "application/json"}).json()["sold"] == []
         for _ in range(4):
             site.get(f"/01/{GTIN}/10/PK-2025-0931/21/0101")
-        report = site.get("/api/v1/scan-signals").json()
-        lot_only = site.get("/api/v1/scan-signals", params={"lot": "PK-2025-0931"}).json()
-        other = site.get("/api/v1/scan-signals", params={"lot": "PLOT-JY-0003"}).json()
+        _, token = demo.tokens.issue("jilin-mpa-inspector", ["private:read"], timedelta(days=1))
+        regulator = {"Authorization": f"Bearer {token}"}
+        public = site.get("/api/v1/scan-signals").json()
+        report = site.get("/api/v1/scan-signals", headers=regulator).json()
+        lot_only = site.get("/api/v1/scan-signals", params={"lot": "PK-2025-0931"}, headers=regulator).json()
+        other = site.get("/api/v1/scan-signals", params={"lot": "PLOT-JY-0003"}, headers=regulator).json()
+    assert "labels" not in public  # the public sees how many labels are flagged, not which or where
+    assert "0007" not in json.dumps(public)
     assert report == lot_only
     assert other["labels"] == []
     assert report["policy"] == {"max_scans": 3, "max_cities": 1, "max_km": 300.0}
