@@ -40,6 +40,11 @@ def open_ledger(settings: Settings, *, migrate_first: bool = True) -> Services:
     dev_signer = load_or_create_signer(settings.dev_key_file, DEV_ACTOR) if settings.dev_signing else None
     log_signer = load_or_create_signer(settings.log_key_file, settings.log_origin)
     operator = load_or_create_signer(settings.operator_key_file, settings.operator_actor)
+    if operator.name != settings.operator_actor:
+        raise Error(
+            f"the operator key in {settings.operator_key_file} is for actor {operator.name!r}, not "
+            f"{settings.operator_actor!r}: the trust anchor of a ledger keeps its actor id"
+        )
     if log_signer.name != settings.log_origin:
         raise Error(
             f"the log key in {settings.log_key_file} is for origin {log_signer.name!r}, "
@@ -56,6 +61,8 @@ def open_ledger(settings: Settings, *, migrate_first: bool = True) -> Services:
         key_encryption_key=key_encryption_key(settings),
         session_hours=settings.session_hours,
     )
+    if migrate_first:  # the anchor's key verifies its signatures like any actor's, also on events it submits
+        ledger.membership.ensure_anchor_key()
     if dev_signer is not None:
         enrol_dev_signer(ledger, dev_signer)
     if migrate_first:
