@@ -11,6 +11,7 @@ OPERATOR = SignerKey("operator", bytes(range(100, 132)))
 """The benches' operator: the trust anchor that enrols their actors."""
 PREFIXES = list("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 GS1 = ["6975123"]
+LAB_NAME = "吉林省中药材检测中心"
 """The GS1 company prefix of the benches' GTINs (the demo's, 069751234000xx)."""
 
 
@@ -18,6 +19,6 @@ def enrol_all(ledger: Services, keys: Iterable[SignerKey], roles_of: Callable[[s
     """Enrol each key's actor as an organisation of its own (roles from ``roles_of``, every lot-id prefix),
     through membership events signed by the ledger's operator."""
     for key in keys:
-        ledger.membership.enrol(
-            key.name, key.name, roles_of(key.name), PREFIXES, [NewActor(key.verifier())], gs1_company_prefixes=GS1
-        )
+        roles = roles_of(key.name)
+        name = LAB_NAME if "lab" in roles else key.name  # a lab's tests carry its registered name
+        ledger.membership.enrol(key.name, name, roles, PREFIXES, [NewActor(key.verifier())], gs1_company_prefixes=GS1)

@@ -40,7 +40,7 @@ from ginseng_trace.store import Store, create_ledger_engine, migrate
 
 sys.path.insert(0, os.path.dirname(__file__))
 from append import postgres_database, rate, sqlite_database
-from members import GS1, OPERATOR, PREFIXES, enrol_all
+from members import GS1, LAB_NAME, OPERATOR, PREFIXES, enrol_all
 
 WORKS, LAB, SHOP = "bench-works", "bench-lab", "bench-shop"
 GROWERS = tuple(f"bench-grower-{i}" for i in range(10))
@@ -53,7 +53,7 @@ def in_memory_members(events: list[SignedEvent]) -> Membership:
     orgs = {
         actor: Organisation(
             actor,
-            actor,
+            LAB_NAME if actor == LAB else actor,
             ROLES[actor.rsplit("-", 1)[0] if actor.startswith("bench-grower") else actor],
             PREFIXES,
             gs1_company_prefixes=GS1,

@@ -87,6 +87,7 @@ def enrol(
     prefixes: Sequence[str] = EVERY_PREFIX,
     *,
     valid_until: str | None = None,
+    name: str | None = None,
     **options: Any,
 ) -> None:
     """Enrol an organisation named like ``actor`` with ``roles`` and ``prefixes`` (and the tests' GS1 company
@@ -94,7 +95,9 @@ def enrol(
     key = actor.key if isinstance(actor, Actor) else actor
     member = NewActor(key.verifier(), valid_until=valid_until)
     options.setdefault("gs1_company_prefixes", TEST_GS1_PREFIXES)
-    ledger.membership.enrol(key.name, f"test organisation {key.name}", roles, prefixes, [member], **options)
+    if name is None:  # a lab is named as its tests name it (the catalogue's example)
+        name = str(example_payload("quality_test")["lab"]) if "lab" in roles else f"test organisation {key.name}"
+    ledger.membership.enrol(key.name, name, roles, prefixes, [member], **options)
 
 
 @pytest.fixture

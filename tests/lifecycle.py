@@ -86,7 +86,7 @@ def members(roles_of: dict[str, list[str]] = ROLES_OF) -> Membership:
     orgs = {
         actor: Organisation(
             actor,
-            actor,
+            LAB_NAME if actor == LAB else actor,
             roles,
             list("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"),
             gs1_company_prefixes=["6975123"],
@@ -113,9 +113,13 @@ def judge_all(steps: list[Step], recorded: datetime = NOW) -> list[list[Finding]
     return found
 
 
+LAB_NAME = "吉林省中药材检测中心"
+"""The lab's registered name, which its tests carry."""
+
+
 def _lab_result() -> dict[str, Any]:
     return {
-        "lab": "吉林省中药材检测中心",
+        "lab": LAB_NAME,
         "sample_id": "S-1",
         "method": "Chinese Pharmacopoeia 2020",
         "ginsenosides_pct": {"Rg1+Re": 0.41, "Rb1": 0.33},

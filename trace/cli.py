@@ -164,7 +164,9 @@ def write_demo_manifest(ledger: Services, data: dict[str, Any], path: Path) -> N
             out.write(actor["signer_key"] + "\n")
         actor["key_file"] = str(key_file)
         actor["token"] = ledger.tokens.issue(actor["actor"], ["events:write"], timedelta(days=30), "demo")[1]
-    path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # it holds the demo actors' secrets
+    with os.fdopen(fd, "w") as out:
+        out.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
 def cmd_verify(args: argparse.Namespace) -> int:

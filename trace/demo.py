@@ -67,7 +67,7 @@ ACTORS = (
         ("PLOT-LJ-", "HV-2025-LJ-"),
         county="临江市",
     ),
-    DemoActor("jilin-quality-lab", "lab", "吉林省中药材检测中心 Jilin herbal testing centre", ("LAB-JL-",)),
+    DemoActor("jilin-quality-lab", "lab", "吉林省中药材检测中心", ("LAB-JL-",)),  # its tests name it so
     DemoActor(
         "jian-red-ginseng-works",
         "processor",

@@ -249,7 +249,16 @@ def test_membership_events_are_ordinary_submissions_by_their_own_signers(site: t
     escalate = regulator.sign(
         "org:jilin-mpa-inspector", "grant_role", occurred_at="2025-11-25T00:00:00Z", payload={"role": "operator"}
     )
-    forbidden(client, ledger, escalate, "/event/payload/role", "regulator", "operator")
+    forbidden(client, ledger, escalate, "/event/actor", "regulator", "operator")
+    # nor may it sign as anyone: registering a key is an operator's
+    own_key = SignerKey("fusong-wang-farm", bytes(range(60, 92))).verifier().text()
+    forge = regulator.sign(
+        "org:fusong-wang-farm",
+        "register_key",
+        occurred_at="2025-11-25T00:00:00Z",
+        payload={"actor": "fusong-wang-farm", "key": own_key},
+    )
+    forbidden(client, ledger, forge, "/event/actor", "regulator", "operator")
     authority = client.get("/api/v1/authority").json()
     assert authority["anchor_keys"] == [OPERATOR.verifier().text()]
     assert authority["policy"]["roles"]["recall"] == ["regulator"]

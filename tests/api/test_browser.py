@@ -140,18 +140,24 @@ def _flip(entry: dict[str, Any], member: str) -> None:
     entry[member] = text[:at] + str((int(text[at]) + 1) % 10) + text[at + 1 :]
 
 
-def anchors_app(log_keys: list[str]) -> Any:
-    """The regulator's site: publishes the keys scan pages should trust, on another origin, with CORS."""
+def anchors_app(log_keys: list[str], anchors: list[str] | None = None, *, with_policy: bool = True) -> Any:
+    """The regulator's site: publishes the keys scan pages should trust (the log's, the membership trust
+    anchor's) and the authority policy, on another origin, with CORS."""
     from fastapi import FastAPI
     from fastapi.middleware.cors import CORSMiddleware
 
+    from ginseng_trace.events.authority import policy
+
+    document: dict[str, Any] = {"log_keys": log_keys, "witness_keys": []}
+    if with_policy:
+        document |= {"membership_anchors": anchors or [OPERATOR.verifier().text()], "authority_policy": policy()}
     app = FastAPI()
     app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET"])
-    app.get("/trust.json")(lambda: {"log_keys": log_keys, "witness_keys": []})
+    app.get("/trust.json")(lambda: document)
     return app
 
 
-@pytest.mark.parametrize("published", ["the log's own key", "another key"])
+@pytest.mark.parametrize("published", ["the log's own key", "another key", "another anchor", "no policy"])
 def test_the_page_trusts_the_keys_published_elsewhere_not_its_own(engine: Any, browser: Any, published: str) -> None:
     """With TRACE_TRUST_ANCHORS_URL the page verifies against keys fetched from another origin (the
     regulator's), whatever keys the page itself carries: a server that swapped in keys of its own choosing
@@ -160,8 +166,10 @@ def test_the_page_trusts_the_keys_published_elsewhere_not_its_own(engine: Any, b
     ledger.checkpointer.adopt_log_key()
     load_demo(ledger)
     ledger.checkpointer.publish()
-    key = LOG_KEY if published == "the log's own key" else SignerKey("ginseng.test/log", bytes(range(1, 33)))
-    with LiveServer(anchors_app([key.verifier().text()])) as regulator:
+    key = LOG_KEY if published != "another key" else SignerKey("ginseng.test/log", bytes(range(1, 33)))
+    anchors = [SignerKey("operator", bytes(range(2, 34))).verifier().text()] if published == "another anchor" else None
+    site = anchors_app([key.verifier().text()], anchors, with_policy=published != "no policy")
+    with LiveServer(site) as regulator:
         trust = f"{regulator.url}/trust.json"
         with LiveServer(factory=lambda url: create_app(ledger, public_base=url, trust_anchors_url=trust)) as server:
             page = browser.new_page(locale="en-GB", extra_http_headers={"Accept-Language": "en"})
@@ -171,9 +179,15 @@ def test_the_page_trusts_the_keys_published_elsewhere_not_its_own(engine: Any, b
     if published == "the log's own key":
         assert state == "ok", text
         assert text.endswith(f"(keys from {host})")
-    else:
+    elif published == "another key":
         assert state == "fail", text
         assert "log key" in text or "signature" in text, text
+    elif published == "another anchor":  # the page's own anchor is not the regulator's: nobody was enrolled
+        assert state == "fail", text
+        assert "no key for actor operator" in text, text
+    else:  # a trust document without the anchor and the policy is refused, not filled in from the page
+        assert state == "fail", text
+        assert "names no membership_anchors and authority_policy" in text, text
 
 
 def test_the_shopper_may_let_the_browser_tell_the_city(site: tuple[str, Services], browser: Any) -> None:

@@ -143,9 +143,13 @@ def allowed(steps: list[Step], step: Step, roles: dict[str, list[str]] | None = 
     assert authority(steps, step, roles) == []
 
 
-def test_a_lab_records_only_for_a_sample_sent_to_it() -> None:
+def test_a_lab_records_only_for_a_sample_sent_to_it_under_its_registered_name() -> None:
     steps, test = scenario("quality_test")
     allowed(steps, test)
+    renamed = replace(test, payload={**test.payload, "lab": "国家人参检测中心"})
+    refused(steps, renamed, "is registered as '吉林省中药材检测中心'")
+    _, sample = scenario("sample")
+    refused(steps, replace(sample, payload={"sample_id": "S-1", "lab": "lab-x"}), "a sample is sent once")
     refused(steps, replace(test, actor="lab-x"), "may record tests only for samples sent to it")
     refused(steps[:-1], test, "no sample S-1 was sent for this lot")  # the sample event left out
     _, sample = scenario("sample")
@@ -165,6 +169,9 @@ def test_holds_samples_and_releases_need_custody_or_a_regulator() -> None:
 def test_a_release_lifts_a_regulators_hold_only_when_a_regulator_records_it() -> None:
     steps, release = scenario("release")
     allowed(steps, release)  # the custodian lifts its own voluntary hold
+    # a co-custodian (the shop holds 40 of the 200 boxes) does not lift the works' own hold
+    both_hold = [*standard().steps[:15], steps[-1]]  # the shipment and its receipt, then the works' hold
+    refused(both_hold, replace(release, actor="shop-f"), "only works-b or a regulator may release it")
     by_regulator = [*steps[:-1], replace(steps[-1], actor="jilin-regulator", payload={"reason": "Cd found upstream"})]
     refused(by_regulator, release, "is held by a regulator")
     allowed(by_regulator, replace(release, actor="jilin-regulator"))
@@ -198,9 +205,15 @@ def test_lots_are_created_only_in_the_creators_identifier_space() -> None:
 
 def test_membership_events_only_on_org_lots_and_privileged_roles_only_from_an_operator() -> None:
     steps, grant = scenario("grant_role")
-    allowed(steps, grant, {ADMIN: ["regulator"]})
-    refused(steps, replace(grant, payload={"role": "regulator"}), "only an operator may grant", {ADMIN: ["regulator"]})
-    allowed(steps, replace(grant, payload={"role": "regulator"}))  # the operator may
+    refused(steps, grant, "needs one of operator", {ADMIN: ["regulator"]})  # who may sign as whom: an operator's
+    allowed(steps, replace(grant, payload={"role": "regulator"}))  # the operator may grant even this
+    _, suspend = scenario("suspend")
+    allowed(steps, suspend, {ADMIN: ["regulator"]})  # a regulator may take an organisation out of use
+    regulator_org = replace(suspend, lot="org:jilin-regulator")
+    refused(steps, regulator_org, "only an operator may change its membership", {ADMIN: ["regulator"]})
+    allowed(steps, regulator_org)
+    _, register = scenario("register_organisation")
+    refused(steps, replace(register, lot=f"org:{GROWER}"), f"{GROWER} is already registered")
     refused(steps, replace(grant, lot="PK-1"), "membership events")
     _, sample = scenario("sample")
     refused(steps, replace(sample, lot=f"org:{GROWER}", actor="jilin-regulator"), "membership events")
@@ -210,6 +223,10 @@ def test_membership_events_only_on_org_lots_and_privileged_roles_only_from_an_op
     other = SignerKey("someone", bytes(range(9, 41))).verifier().text()
     refused(steps, replace(key, payload={"actor": GROWER, "key": other}), "is named grower-a and registered once")
     refused(steps, replace(key, payload={"actor": GROWER, "key": "grower-a+00000000+" + "A" * 44}), "verifier key data")
+    cosigner = SignerKey(GROWER, bytes(range(9, 41)), 4).verifier().text()
+    refused(steps, replace(key, payload={"actor": GROWER, "key": cosigner}), "an actor's key is an Ed25519")
+    for until, why in (("2099-02-30T23:00:00Z", "not a real date"), ("2020-01-01T00:00:00Z", "cannot expire")):
+        refused(steps, replace(key, payload={"actor": GROWER, "key": NEW_KEY, "valid_until": until}), why)
     _, withdraw = scenario("withdraw_role")
     refused(steps, replace(withdraw, payload={"role": "lab", "reason": "r"}), "does not hold the role lab")
 

@@ -66,3 +66,31 @@ def test_a_ledger_from_before_logged_membership_enrols_the_keys_it_knows(ledger:
     enrol(ledger, old)
     assert ledger.events.append(old.sign("PLOT-1", "register_plot")).created
     assert ledger.checks.verify().records == 3 + 1
+
+
+def test_a_record_before_its_keys_revocation_in_the_same_batch_stays_verified(ledger: Services, grower: Actor) -> None:
+    """The rule judges by log position; ``verify`` by time, and the records of one batch share a time: the
+    record sealed just before the revocation is no broken record to either, the one after it is refused."""
+    from ginseng_trace.chain import Event, sign_event
+    from ginseng_trace.chain.times import format_utc
+    from ginseng_trace.events import private_fields
+
+    operator = ledger.membership.operator
+    assert operator is not None
+    revoke = Event.from_json(
+        {
+            "event_id": "revoke-1",
+            "lot_id": "org:test-grower",
+            "type": "revoke_key",
+            "occurred_at": format_utc(ledger.clock()),
+            "actor": operator.name,
+            "key_id": operator.verifier().key_id_hex,
+            "payload": {"actor": grower.name, "key_id": grower.key_id, "reason": "lost"},
+        }
+    )
+    revoked = sign_event(revoke, operator, private=private_fields("revoke_key"))
+    ledger.events.append_batch([grower.sign("PLOT-1", "register_plot"), revoked])
+    assert ledger.checks.verify().records == 3 + 2
+    assert ledger.checks.check().ok
+    with pytest.raises(KeyNotValidError, match="revoked at log position 4"):
+        ledger.events.append_batch([grower.sign("PLOT-1", "sow")])

@@ -12,8 +12,9 @@ made from the same inputs, which a bundle does not carry (``ginseng-trace check`
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from contextlib import suppress
+from datetime import datetime
 
 from ..chain.bundle import BundleError, BundleReport
 from ..chain.bundle import verify_bundle as verify_proofs
@@ -61,27 +62,35 @@ class BundleMembership:
         return lambda actor, key_id: found.get((actor, key_id))
 
     def judge(self, entries: Sequence[StoredEntry]) -> tuple[str, ...]:
-        membership = Membership(self.anchors)
-        states: dict[str, LotState] = {}
-        for entry in entries:
-            event = _event(entry)
-            where = f"record at log index {entry.log_index} ({event.type} of lot {event.lot_id} by {event.actor})"
-            recorded = parse_utc(Record.from_bytes(entry.record_bytes).recorded_at)
-            signer = membership.signer(event.actor, event.key_id, entry.log_index, recorded)
-            if isinstance(signer, str):
-                raise BundleError(f"{where}: {signer}")
-            inputs = {lot: states[lot] for lot in event.inputs if lot in states}
-            context = Context(
-                event, states.get(event.lot_id), inputs, recorded, "", signer, membership, custody_known=False
-            )
-            for finding in check_authority(context):
-                if finding.hard:
-                    raise BundleError(f"{where}: not allowed: {finding.message}")
-            # a fact the authority rule does not need may be missing (a private member, a sibling's stock)
-            with suppress(KeyError, TypeError, ValueError):
-                apply(event, states, recorder=recorder_of(signer))
-            membership.apply(event, entry.log_index)
-        return tuple(sorted(membership.orgs))
+        return judge_records(
+            ((e.log_index, _event(e), parse_utc(Record.from_bytes(e.record_bytes).recorded_at)) for e in entries),
+            self.anchors,
+        )
+
+
+def judge_records(records: Iterable[tuple[int, Event, datetime]], anchors: Sequence[VerifierKey]) -> tuple[str, ...]:
+    """Replay ``(log index, event, sealed at)`` in log order, folding membership and each lot's authority facts;
+    raise :class:`BundleError` at the first record its signer was not allowed to record; return the
+    organisations whose membership was replayed."""
+    membership = Membership(anchors)
+    states: dict[str, LotState] = {}
+    for index, event, recorded in records:
+        where = f"record at log index {index} ({event.type} of lot {event.lot_id} by {event.actor})"
+        signer = membership.signer(event.actor, event.key_id, index, recorded)
+        if isinstance(signer, str):
+            raise BundleError(f"{where}: {signer}")
+        inputs = {lot: states[lot] for lot in event.inputs if lot in states}
+        context = Context(
+            event, states.get(event.lot_id), inputs, recorded, "", signer, membership, custody_known=False
+        )
+        for finding in check_authority(context):
+            if finding.hard:
+                raise BundleError(f"{where}: not allowed: {finding.message}")
+        # a fact the authority rule does not need may be missing (a private member, a sibling's stock)
+        with suppress(KeyError, TypeError, ValueError):
+            apply(event, states, recorder=recorder_of(signer))
+        membership.apply(event, index)
+    return tuple(sorted(membership.orgs))
 
 
 def verify_bundle(

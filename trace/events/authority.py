@@ -11,7 +11,8 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from ..chain.errors import MalformedError
-from ..chain.keys import VerifierKey
+from ..chain.keys import ALG_ED25519, VerifierKey
+from ..chain.times import format_utc, parse_utc
 from .context import Context, rules_config
 from .findings import Finding
 from .membership import MEMBERSHIP_TYPES, Signer, org_of_lot
@@ -95,10 +96,30 @@ def _relation(c: Context, signer: Signer) -> Iterator[Finding]:
             f"lot {lot.lot_id} is held by a regulator ({lot.hold_by}); only a regulator may release it",
             f"批次 {lot.lot_id} 由监管部门（{lot.hold_by}）暂扣，只有监管部门才能解除",
         )
+    elif event.type == "release" and lot.hold_by not in (None, party) and not regulator:
+        yield _refuse(
+            c,
+            "/actor",
+            f"{lot.hold_by} (who placed the hold), or a regulator",
+            party,
+            f"lot {lot.lot_id} is held by {lot.hold_by}; only {lot.hold_by} or a regulator may release it, not {party}",
+            f"批次 {lot.lot_id} 由 {lot.hold_by} 暂扣，只有该组织或监管部门才能解除，{party} 不能",
+        )
     elif event.type == "quality_test":
         sample = str(event.payload.get("sample_id", ""))
         lab = lot.samples.get(sample)
-        if lab != party:
+        registered = c.membership.orgs.get(party)
+        if lab == party and registered is not None and event.payload.get("lab") != registered.name:
+            yield _refuse(
+                c,
+                "/payload/lab",
+                f"the recording lab's registered name, {registered.name}",
+                str(event.payload.get("lab")),
+                f"{party} is registered as {registered.name!r}; a test it records names it so, not "
+                f"{event.payload.get('lab')!r}",
+                f"{party} 登记名称为 {registered.name}，其检测记录须用此名称，不得写作 {event.payload.get('lab')}",
+            )
+        elif lab != party:
             sent = f"sample {sample} was sent to {lab}" if lab else f"no sample {sample} was sent for this lot"
             yield _refuse(
                 c,
@@ -108,6 +129,16 @@ def _relation(c: Context, signer: Signer) -> Iterator[Finding]:
                 f"{party} may record tests only for samples sent to it, and {sent}",
                 f"{party} 只能记录送交本机构的样品检测结果；{sent}",
             )
+    elif event.type == "sample" and str(event.payload["sample_id"]) in lot.samples:
+        sample = str(event.payload["sample_id"])
+        yield _refuse(
+            c,
+            "/payload/sample_id",
+            "a sample id not yet used on this lot",
+            sample,
+            f"sample {sample} of lot {lot.lot_id} was already sent to {lot.samples[sample]}: a sample is sent once",
+            f"批次 {lot.lot_id} 的样品 {sample} 已送交 {lot.samples[sample]}，同一样品编号不得再送",
+        )
     elif event.type == "sample":
         lab_org = c.membership.orgs.get(str(event.payload["lab"]))
         if lab_org is None or "lab" not in lab_org.roles:
@@ -198,11 +229,31 @@ def _membership(c: Context, signer: Signer) -> Iterator[Finding]:
                 f"only an operator may grant the role {', '.join(privileged)}",
                 f"只有运营方才能授予 {'、'.join(privileged)} 角色",
             )
-    if event.type == "register_organisation":
-        return
     org = membership.orgs.get(org_id)
+    if event.type == "register_organisation":
+        if org is not None:
+            yield _refuse(
+                c,
+                "/type",
+                "an organisation registered once",
+                org_id,
+                f"{org_id} is already registered",
+                f"组织 {org_id} 已登记",
+            )
+        return
     if org is None:
         return  # the lifecycle rule refuses membership events before the organisation's registration
+    guarded = sorted(set(org.roles) & set(config["privileged_roles"]))
+    if guarded and not signer.holds(config["privileged_by"]):
+        yield _refuse(
+            c,
+            "/lot_id",
+            f"one of the roles {', '.join(config['privileged_by'])}",
+            signer.describe(),
+            f"{org_id} holds the role {', '.join(guarded)}: only an operator may change its membership",
+            f"{org_id} 具有 {'、'.join(guarded)} 角色，只有运营方才能变更其成员信息",
+        )
+        return
     actor = payload.get("actor")
     if event.type == "register_actor":
         taken = membership.org_of(str(actor))
@@ -231,6 +282,32 @@ def _membership(c: Context, signer: Signer) -> Iterator[Finding]:
             key = VerifierKey.parse(str(payload["key"]))
         except MalformedError as exc:
             yield _refuse(c, "/payload/key", "a verifier key", "malformed", exc.diagnostics(), "验证公钥格式错误")
+            return
+        until = payload.get("valid_until")
+        try:
+            ends = None if until is None else parse_utc(str(until))
+        except ValueError as exc:
+            yield _refuse(c, "/payload/valid_until", "an RFC 3339 UTC time", str(until), str(exc), "有效期格式错误")
+            return
+        if ends is not None and ends <= c.recorded:
+            yield _refuse(
+                c,
+                "/payload/valid_until",
+                f"after {format_utc(c.recorded)}",
+                str(until),
+                f"a key registered at {format_utc(c.recorded)} cannot expire at {until}",
+                "密钥有效期须晚于登记时间",
+            )
+            return
+        if key.alg != ALG_ED25519:
+            yield _refuse(
+                c,
+                "/payload/key",
+                "an Ed25519 (type 0x01) key",
+                f"type {key.alg:#04x}",
+                "an actor's key is an Ed25519 (type 0x01) verifier key",
+                "参与者密钥须为 Ed25519 密钥",
+            )
             return
         if key.name != actor or key.key_id_hex in org.actors[str(actor)].keys:
             yield _refuse(

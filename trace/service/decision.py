@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from ..chain.canonical import parse_json
 from ..chain.disclosure import reveal_stored
@@ -20,7 +20,7 @@ from ..chain.errors import MalformedError
 from ..chain.keys import VerifierKey
 from ..chain.merkle import leaf_hash
 from ..chain.records import GENESIS, Event, SignedEvent, seal
-from ..chain.times import format_utc
+from ..chain.times import format_utc, parse_utc
 from ..events.catalogue import check_event_type, check_submitted
 from ..events.findings import Finding
 from ..events.membership import Membership, Organisation, org_of_lot
@@ -182,10 +182,12 @@ def _derived_keys(decision: Decision, event: Event, recorded_at: str) -> None:
         valid_until = event.payload.get("valid_until")
         decision.keys.append((VerifierKey.parse(str(event.payload["key"])), recorded_at, valid_until))
     elif event.type == "revoke_key":
+        # the table's revocation time is the next microsecond: records before the revocation in its own batch
+        # share its recorded_at and stay valid to ``verify``'s time check (by log position, the rule's, exactly
+        # the records after the revocation are refused)
         payload = event.payload
-        decision.revocations.append(
-            (str(payload["actor"]), str(payload["key_id"]), recorded_at, str(payload["reason"]))
-        )
+        after = format_utc(parse_utc(recorded_at) + timedelta(microseconds=1))
+        decision.revocations.append((str(payload["actor"]), str(payload["key_id"]), after, str(payload["reason"])))
 
 
 def replayed_event(index: int, event_bytes: bytes, private: Sequence[str]) -> Event:

@@ -54,20 +54,29 @@
       return { actor: ev.actor, org: org.id, roles: new Set(org.roles) };
     }
 
-    function membershipRefusal(ev, signer) {
+    function membershipRefusal(ev, signer, at) {
       const orgId = String(ev.lot_id).startsWith(ORG) ? ev.lot_id.slice(ORG.length) : null;
       if (!policy.membership_types.includes(ev.type) || orgId === null) return "membership events go on org:<organisation> lots, and nothing else does";
       const p = ev.payload;
       const granted = ev.type === "register_organisation" ? p.roles || [] : [p.role];
       if ((ev.type === "register_organisation" || ev.type === "grant_role") && !holds(signer, policy.privileged_by) &&
           granted.some((r) => policy.privileged_roles.includes(r))) return "only an operator may grant the roles " + policy.privileged_roles.join(", ");
-      if (ev.type === "register_organisation") return null;
       const org = orgs.get(orgId);
+      if (ev.type === "register_organisation") return org ? orgId + " is already registered" : null;
       if (!org) return null;  // no such organisation yet: the lifecycle rule's refusal, which the ledger applied
+      const guarded = org.roles.filter((r) => policy.privileged_roles.includes(r));
+      if (guarded.length && !holds(signer, policy.privileged_by)) return orgId + " holds the role " + guarded.join(", ") + ": only an operator may change its membership";
       if (ev.type === "register_actor") return actorOrg.has(p.actor) || anchorNames.has(p.actor) ? "actor id " + p.actor + " is already taken" : null;
       if (p.actor !== undefined && !org.actors.has(p.actor)) return p.actor + " is not an actor of " + orgId;
       if (ev.type === "register_key") {
         const text = String(p.key);
+        if (p.valid_until !== undefined) {
+          let ends;
+          try { ends = micros(p.valid_until, "valid_until"); } catch (e) { return "valid_until " + p.valid_until + " is not an RFC 3339 UTC time"; }
+          if (ends <= at) return "a key cannot expire before it is registered (" + p.valid_until + ")";
+        }
+        const material = text.split("+").slice(2).join("+");
+        if (!/^[A-Za-z0-9+/]{44}$/.test(material) || atob(material).charCodeAt(0) !== 1) return "an actor's key is an Ed25519 (type 0x01) verifier key";
         if (text.split("+")[0] !== p.actor || org.actors.get(p.actor).keys.has(keyId(text))) return "a key registered for " + p.actor + " is named " + p.actor + " and registered once";
       } else if (ev.type === "revoke_key") {
         const grant = org.actors.get(p.actor).keys.get(p.key_id);
@@ -88,7 +97,13 @@
         return null;
       }
       if (ev.type === "release" && lot.holdByRegulator && !regulator) return "lot " + ev.lot_id + " is held by a regulator (" + lot.holdBy + "); only a regulator may release it";
-      if (ev.type === "quality_test" && lot.samples.get(String(ev.payload.sample_id)) !== party) return party + " may record tests only for samples sent to it";
+      if (ev.type === "release" && lot.holdBy !== null && lot.holdBy !== party && !regulator) return "lot " + ev.lot_id + " is held by " + lot.holdBy + "; only " + lot.holdBy + " or a regulator may release it";
+      if (ev.type === "quality_test") {
+        if (lot.samples.get(String(ev.payload.sample_id)) !== party) return party + " may record tests only for samples sent to it";
+        const registered = orgs.get(party);
+        if (registered && ev.payload.lab !== registered.name) return party + " is registered as " + registered.name + "; a test it records names it so, not " + ev.payload.lab;
+      }
+      if (ev.type === "sample" && lot.samples.has(String(ev.payload.sample_id))) return "sample " + ev.payload.sample_id + " of lot " + ev.lot_id + " was already sent to " + lot.samples.get(String(ev.payload.sample_id)) + ": a sample is sent once";
       if (ev.type === "sample") {
         const lab = orgs.get(String(ev.payload.lab));
         if (!lab || !lab.roles.includes("lab")) return "a sample goes to a laboratory, and " + ev.payload.lab + " is not one";
@@ -118,7 +133,7 @@
       if (!String(ev.lot_id).startsWith(ORG) || !policy.membership_types.includes(ev.type)) return;
       const id = ev.lot_id.slice(ORG.length), p = ev.payload;
       if (ev.type === "register_organisation") {
-        orgs.set(id, { id, roles: [...p.roles], lot_prefixes: [...p.lot_prefixes], gs1: [...(p.gs1_company_prefixes || [])], suspended: false, actors: new Map() });
+        orgs.set(id, { id, name: p.name, roles: [...p.roles], lot_prefixes: [...p.lot_prefixes], gs1: [...(p.gs1_company_prefixes || [])], suspended: false, actors: new Map() });
         return;
       }
       const org = orgs.get(id);
@@ -138,12 +153,13 @@
     for (const e of entries) {
       const ev = e.event;
       const where = "the record at log index " + e.log_index + " (" + ev.type + " of lot " + ev.lot_id + " by " + ev.actor + ")";
-      const signer = signerOf(ev, e.log_index, micros(e.record.recorded_at, where + ": recorded_at"));
+      const at = micros(e.record.recorded_at, where + ": recorded_at");
+      const signer = signerOf(ev, e.log_index, at);
       if (typeof signer === "string") fail(where + ": " + signer);
       const allowed = policy.roles[ev.type] || [];
       if (!holds(signer, allowed)) fail(where + ": not allowed: " + ev.actor + " holds the role " + list(signer.roles) + "; recording " + ev.type + " needs one of " + allowed.join(", "));
       const isMembership = policy.membership_types.includes(ev.type) || String(ev.lot_id).startsWith(ORG);
-      const refusal = isMembership ? membershipRefusal(ev, signer) : relationRefusal(ev, signer, lots.get(ev.lot_id));
+      const refusal = isMembership ? membershipRefusal(ev, signer, at) : relationRefusal(ev, signer, lots.get(ev.lot_id));
       if (refusal) fail(where + ": not allowed: " + refusal);
       foldLot(ev, signer);
       foldMembership(ev, e.log_index);

@@ -36,8 +36,10 @@
         if (!Array.isArray(anchors.log_keys) || !Array.isArray(anchors.witness_keys || [])) fail("the trusted keys document is malformed");
         logKeys = anchors.log_keys;
         witnessKeys = anchors.witness_keys || [];
-        if (anchors.membership_anchors !== undefined) anchorKeys = anchors.membership_anchors;
-        if (anchors.authority_policy !== undefined) policy = anchors.authority_policy;
+        // who may sign, and who may record what, come from the same trusted document, or nothing verifies
+        if (!Array.isArray(anchors.membership_anchors) || anchors.authority_policy === null || typeof anchors.authority_policy !== "object") fail("the trusted keys document names no membership_anchors and authority_policy");
+        anchorKeys = anchors.membership_anchors;
+        policy = anchors.authority_policy;
         source = (zh ? "（密钥来自 " : " (keys from ") + new URL(box.dataset.trust).host + (zh ? "）" : ")");
       }
       const renderedAt = /^(0|[1-9][0-9]*)$/.test(box.dataset.logSize || "") ? Number(box.dataset.logSize) : Infinity;
