@@ -393,19 +393,20 @@ def cmd_monitor(args: argparse.Namespace) -> int:
     from .monitor import load_state, monitor_once, save_state
 
     keys = [VerifierKey.parse(text) for text in args.log_key]
+    anchors = [VerifierKey.parse(text) for text in args.anchor or []]
     state = Path(args.state) if args.state else None
-    monitor = load_state(state)
+    monitor, replay = load_state(state, anchors)
     with httpx.Client(timeout=60) as http:
         while True:
             try:
-                report = monitor_once(monitor, args.log, keys, http)
+                report = monitor_once(monitor, args.log, keys, http, replay)
             except VerificationError as exc:
                 print(f"MISMATCH: {exc.diagnostics()}", flush=True)
                 return EXIT_FAILED
             except httpx.HTTPError as exc:
                 raise Error(f"cannot reach the log at {args.log}: {exc}") from None
             if state is not None:
-                save_state(monitor, state)
+                save_state(monitor, state, replay)
             print(report, flush=True)
             if not args.every:
                 return EXIT_OK
@@ -526,6 +527,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--log-key", action="append", required=True, help="the log's verifier key (repeatable)")
     p.add_argument("--state", help="a file to keep what was replayed, so that the next run reads only new entries")
     p.add_argument("--every", type=float, help="keep monitoring every SECONDS (default: once)")
+    p.add_argument(
+        "--anchor",
+        action="append",
+        help="the membership trust anchor's verifier key: also rebuild who held which key and role (repeatable)",
+    )
     p.set_defaults(run=cmd_monitor)
 
     p = sub.add_parser("witness-serve", parents=[wit], help="serve C2SP tlog-witness POST /add-checkpoint (push)")

@@ -10,34 +10,78 @@ from pathlib import Path
 
 import httpx
 
+from .chain.canonical import canonical_bytes
 from .chain.errors import Error
 from .chain.keys import VerifierKey
-from .chain.monitor import TILE_WIDTH, LogMonitor, MonitorError, parse_entry_bundle, tile_path
+from .chain.membership import org_of_lot
+from .chain.monitor import TILE_WIDTH, LogMonitor, MembershipReplay, MonitorError, parse_entry_bundle, tile_path
 from .chain.note import open_checkpoint
+from .chain.records import Record
 
 
-def load_state(path: Path | None) -> LogMonitor:
-    """The monitor saved at ``path``, or a new one when there is no file yet."""
+def load_state(path: Path | None, anchors: Sequence[VerifierKey] = ()) -> tuple[LogMonitor, MembershipReplay | None]:
+    """The monitor (and, given trust anchors, its membership replay) saved at ``path``, or new ones when there
+    is no file yet."""
+    fresh = MembershipReplay(anchors) if anchors else None
     if path is None or not path.exists():
-        return LogMonitor()
+        return LogMonitor(), fresh
     try:
         state = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise Error(f"cannot read the monitor state {path}: {exc}") from None
-    return LogMonitor.from_json(state)
+    monitor = LogMonitor.from_json(state)
+    if not anchors:
+        return monitor, None
+    if "membership" not in state:
+        if monitor.size:
+            raise Error(f"the monitor state {path} was kept without membership: start a new one to replay it")
+        return monitor, fresh
+    replay = MembershipReplay.from_json(state["membership"])
+    if {k.text() for k in replay.anchors} != {k.text() for k in anchors}:
+        raise Error(f"the monitor state {path} was kept for other trust anchors")
+    return monitor, replay
 
 
-def save_state(monitor: LogMonitor, path: Path) -> None:
+def save_state(monitor: LogMonitor, path: Path, replay: MembershipReplay | None = None) -> None:
     """Write the state atomically (a new file renamed over the old), so a crash never leaves half of one."""
+    state = monitor.to_json()
+    if replay is not None:
+        state["membership"] = replay.to_json()
     partial = path.with_suffix(path.suffix + ".tmp")
-    partial.write_text(json.dumps(monitor.to_json(), indent=1) + "\n", encoding="utf-8")
+    partial.write_text(json.dumps(state, indent=1) + "\n", encoding="utf-8")
     os.replace(partial, path)
 
 
-def monitor_once(monitor: LogMonitor, log_url: str, log_keys: Sequence[VerifierKey], http: httpx.Client) -> str:
-    """Verify the log's latest checkpoint, replay the entries it adds to what ``monitor`` has seen, and
-    check the checkpoint against them. Returns a one-line report; raises :class:`MonitorError` when the
-    log is not honest, :class:`Error` when it cannot be read."""
+def _replay_membership(
+    replay: MembershipReplay, start: int, entries: Sequence[bytes], events_url: str, http: httpx.Client
+) -> None:
+    """Fold the membership records among ``entries`` (log positions from ``start``): their events are fetched
+    by record hash, and must be the events the records seal."""
+    for offset, data in enumerate(entries):
+        record = Record.from_bytes(data)
+        if org_of_lot(record.lot_id) is None:
+            continue
+        got = http.get(f"{events_url}/{record.event_hash}")
+        if got.status_code != 200:
+            raise Error(f"the log answered {got.status_code} for the event of entry {start + offset}")
+        try:
+            event_bytes = canonical_bytes(got.json()["event"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise MonitorError(f"entry {start + offset}: the log served no event for it: {exc}") from None
+        replay.feed(start + offset, data, event_bytes)
+
+
+def monitor_once(
+    monitor: LogMonitor,
+    log_url: str,
+    log_keys: Sequence[VerifierKey],
+    http: httpx.Client,
+    replay: MembershipReplay | None = None,
+) -> str:
+    """Verify the log's latest checkpoint, replay the entries it adds to what ``monitor`` has seen (and, with
+    ``replay``, the membership records among them), and check the checkpoint against them. Returns a
+    one-line report; raises :class:`MonitorError` when the log is not honest, :class:`Error` when it cannot
+    be read."""
     api = log_url.rstrip("/") + "/api/v1/log"
     response = http.get(f"{api}/checkpoint")
     if response.status_code != 200:
@@ -52,12 +96,17 @@ def monitor_once(monitor: LogMonitor, log_url: str, log_keys: Sequence[VerifierK
         got = http.get(f"{api}/tile/entries/{tile_path(index, None if width == TILE_WIDTH else width)}")
         if got.status_code != 200:
             raise Error(f"the log answered {got.status_code} for entry tile {index} (width {width})")
-        monitor.feed(parse_entry_bundle(got.content, width)[monitor.size - start :])
+        entries = parse_entry_bundle(got.content, width)[monitor.size - start :]
+        first = monitor.size
+        monitor.feed(entries)
+        if replay is not None:
+            _replay_membership(replay, first, entries, log_url.rstrip("/") + "/api/v1/events", http)
     report = monitor.check(checkpoint)
-    return (
+    line = (
         f"monitored {checkpoint.origin} at tree size {report.size}: {report.lots} lots, every chain linear, "
         "root and lot-heads map as signed"
     )
+    return f"{line}; {replay.summary()}" if replay is not None else line
 
 
 __all__ = ["load_state", "monitor_once", "save_state"]

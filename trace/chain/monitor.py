@@ -28,15 +28,22 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import MalformedError, VerificationError
+from .errors import MalformedError, SignatureError, VerificationError
+from .keys import VerifierKey
 from .lotheads import HeadEntry, HeadMap, parse_extension
+from .membership import MEMBERSHIP_TYPES, Membership, Organisation
 from .merkle import EMPTY_ROOT, HASH_SIZE, append_leaves, frontier, leaf_hash, range_hash
 from .note import Checkpoint
-from .records import GENESIS, Record, sha256_hex
+from .records import GENESIS, Record, SignedEvent, sha256_hex
+from .times import parse_utc
+
+AUTHORITY_ROLES = ("operator", "regulator")
+"""The roles whose organisations record membership events (schemas/rules.yaml ``authority``)."""
 
 
 class MonitorError(VerificationError):
@@ -198,4 +205,82 @@ class LogMonitor:
         return cls(tree, heads)
 
 
-__all__ = ["TILE_WIDTH", "Frontier", "LogMonitor", "MonitorError", "MonitorReport", "parse_entry_bundle", "tile_path"]
+class MembershipReplay:
+    """Rebuilds who held which key and role at every point of the log from its membership records (the
+    ``org:<id>`` chains, docs/FORMAT.md §8), given the trust anchors: each record's event must be the one the
+    record seals, signed by a key valid at its position, by an operator or a regulator (or an anchor)."""
+
+    def __init__(self, anchors: Sequence[VerifierKey], orgs: Mapping[str, Organisation] | None = None) -> None:
+        self.anchors = tuple(anchors)
+        self.membership = Membership(self.anchors, orgs)
+
+    def feed(self, index: int, record_bytes: bytes, event_bytes: bytes) -> None:
+        """Check and fold the membership record at log position ``index``; :class:`MonitorError` if the log's
+        event is not the sealed one or its signer was not allowed to sign it there."""
+        record = Record.from_bytes(record_bytes)
+        where = f"entry {index} (membership of {record.lot_id})"
+        if sha256_hex(event_bytes) != record.event_hash:
+            raise MonitorError(f"{where}: the log served an event whose hash is not the record's {record.event_hash}")
+        try:
+            signed = SignedEvent.from_stored(event_bytes, record.signature)
+        except MalformedError as exc:
+            raise MonitorError(f"{where}: the event is malformed: {exc.diagnostics()}") from None
+        event = signed.event
+        if event.lot_id != record.lot_id or event.type not in MEMBERSHIP_TYPES:
+            raise MonitorError(f"{where}: a {event.type} event of lot {event.lot_id} is no membership record of it")
+        signer = self.membership.signer(event.actor, event.key_id, index, parse_utc(record.recorded_at))
+        if isinstance(signer, str):
+            raise MonitorError(f"{where}: {signer}")
+        if not signer.holds(AUTHORITY_ROLES):
+            raise MonitorError(f"{where}: {event.actor} holds the role {signer.describe()}, not operator or regulator")
+        key = self._key(event.actor, event.key_id)
+        try:
+            signed.verify(key)
+        except SignatureError as exc:
+            raise MonitorError(f"{where}: {exc.diagnostics()}") from None
+        self.membership.apply(event, index)
+
+    def _key(self, actor: str, key_id: str) -> VerifierKey:
+        for anchor in self.anchors:
+            if (anchor.name, anchor.key_id_hex) == (actor, key_id):
+                return anchor
+        org = self.membership.org_of(actor)
+        assert org is not None  # noqa: S101 - signer() found it
+        return VerifierKey.parse(org.actors[actor].keys[key_id].key)
+
+    def summary(self) -> str:
+        orgs = self.membership.orgs.values()
+        keys = [g for org in orgs for member in org.actors.values() for g in member.keys.values()]
+        revoked = sum(g.revoked_index is not None for g in keys)
+        suspended = sum(org.suspended for org in orgs)
+        return (
+            f"membership of {len(orgs)} organisations rebuilt: {len(keys)} keys ({revoked} revoked), "
+            f"{suspended} organisations suspended"
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "anchors": [k.text() for k in self.anchors],
+            "organisations": {org: json.loads(o.to_json()) for org, o in sorted(self.membership.orgs.items())},
+        }
+
+    @classmethod
+    def from_json(cls, state: Mapping[str, Any]) -> MembershipReplay:
+        try:
+            anchors = [VerifierKey.parse(k) for k in state["anchors"]]
+            orgs = {org: Organisation.from_json(json.dumps(o)) for org, o in state["organisations"].items()}
+        except (KeyError, TypeError, ValueError, MalformedError) as exc:
+            raise MonitorError(f"not a monitor state: {exc}") from None
+        return cls(anchors, orgs)
+
+
+__all__ = [
+    "TILE_WIDTH",
+    "Frontier",
+    "LogMonitor",
+    "MembershipReplay",
+    "MonitorError",
+    "MonitorReport",
+    "parse_entry_bundle",
+    "tile_path",
+]
