@@ -220,6 +220,18 @@ CASES: dict[str, tuple[list[tuple[Any, ...]], int | None]] = {
         story((W, "W-PK-1", "package", {"gtin": "06900000000011", "batch": "W-PK-1", "net_weight_g": 250, "units": 1})),
         15,
     ),
+    "a case under the company's own SSCC": (
+        story(
+            (W, "W-CASE-1", "aggregate", {"level": "case", "sscc": "069751230000000019", "children": ["W-PK-1/21/1"]})
+        ),
+        None,
+    ),
+    "a case under another company's SSCC": (
+        story(
+            (W, "W-CASE-1", "aggregate", {"level": "case", "sscc": "069000000000000019", "children": ["W-PK-1/21/1"]})
+        ),
+        15,
+    ),
     "a membership event on a lot of ginseng": (
         story((G, "G-PLOT-1", "register_plot", PLOT), (ANCHOR, "G-PLOT-1", "suspend", {"reason": "r"})),
         16,

@@ -111,9 +111,10 @@ class Organisation:
     def may_create(self, lot_id: str) -> bool:
         return any(lot_id.startswith(prefix) for prefix in self.lot_prefixes)
 
-    def owns_gtin(self, gtin: str) -> bool:
-        """Whether a GTIN-14 lies in one of the organisation's GS1 company prefixes (after its indicator digit)."""
-        return any(gtin[1:].startswith(prefix) for prefix in self.gs1_company_prefixes)
+    def owns_gtin(self, code: str) -> bool:
+        """Whether a GTIN-14 (or an SSCC-18) lies in one of the organisation's GS1 company prefixes, which
+        follow its first digit (the indicator, or the extension digit)."""
+        return any(code[1:].startswith(prefix) for prefix in self.gs1_company_prefixes)
 
 
 @dataclass(frozen=True)

@@ -189,16 +189,19 @@ def _identifier_space(c: Context, signer: Signer) -> Iterator[Finding]:
             f"{org.org_id} creates lots only in its own identifier space ({prefixes}); {event.lot_id} is not in it",
             f"{org.org_id} 只能在其批次编号空间（{prefixes}）内创建批次，{event.lot_id} 不在其中",
         )
-    gtin = event.payload.get("gtin") if event.type == "package" else None
-    if isinstance(gtin, str) and not org.owns_gtin(gtin):
+    # a GTIN-14 and an SSCC-18 both hold the company prefix after their first digit (indicator, extension)
+    member = {"package": "gtin", "aggregate": "sscc"}.get(event.type)
+    code = event.payload.get(member) if member else None
+    if member and isinstance(code, str) and not org.owns_gtin(code):
         prefixes = ", ".join(org.gs1_company_prefixes) or "none registered"
+        name, zh = ("GTIN", "商品条码") if member == "gtin" else ("SSCC", "物流单元代码")
         yield _refuse(
             c,
-            "/payload/gtin",
-            f"a GTIN under {org.org_id}'s GS1 company prefixes ({prefixes})",
-            gtin,
-            f"GTIN {gtin} is not under {org.org_id}'s GS1 company prefixes ({prefixes})",
-            f"商品条码 {gtin} 不属于 {org.org_id} 的厂商识别代码（{prefixes}）",
+            f"/payload/{member}",
+            f"a {name} under {org.org_id}'s GS1 company prefixes ({prefixes})",
+            code,
+            f"{name} {code} is not under {org.org_id}'s GS1 company prefixes ({prefixes})",
+            f"{zh} {code} 不属于 {org.org_id} 的厂商识别代码（{prefixes}）",
         )
 
 

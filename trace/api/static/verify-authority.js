@@ -92,8 +92,10 @@
         if (!policy.creating_types.includes(ev.type) || signer.org === null) return null;
         const org = orgs.get(signer.org);
         if (!org.lot_prefixes.some((x) => ev.lot_id.startsWith(x))) return signer.org + " creates lots only under " + org.lot_prefixes.join(", ") + ", not " + ev.lot_id;
-        const gtin = ev.type === "package" ? ev.payload.gtin : undefined;
-        if (typeof gtin === "string" && !org.gs1.some((x) => gtin.slice(1).startsWith(x))) return "GTIN " + gtin + " is not under " + signer.org + "'s GS1 company prefixes";
+        // a GTIN-14 and an SSCC-18 both hold the company prefix after their first digit
+        const member = { package: "gtin", aggregate: "sscc" }[ev.type];
+        const code = member ? ev.payload[member] : undefined;
+        if (typeof code === "string" && !org.gs1.some((x) => code.slice(1).startsWith(x))) return member.toUpperCase() + " " + code + " is not under " + signer.org + "'s GS1 company prefixes";
         return null;
       }
       if (ev.type === "release" && lot.holdByRegulator && !regulator) return "lot " + ev.lot_id + " is held by a regulator (" + lot.holdBy + "); only a regulator may release it";
