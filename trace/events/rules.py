@@ -800,21 +800,37 @@ class Inspector:
 
     def judge(self, event: Event, index: int, recorded: datetime, pointer: str = "/event") -> list[Finding]:
         """Every rule ``event`` breaks, hard and soft, at log position ``index``."""
-        context = self.context(event, index, recorded, pointer)
+        return self._judge(self.context(event, index, recorded, pointer))
+
+    @staticmethod
+    def _judge(context: Context) -> list[Finding]:
         return [violation for check in CHECKS for violation in check(context)]
 
     def admit(self, event: Event, index: int, recorded: datetime) -> None:
+        """Fold ``event`` (at log position ``index``) into the lot states and the membership."""
+        self._fold(self.context(event, index, recorded), index)
+
+    def _fold(self, context: Context, index: int) -> None:
+        event = context.event
         fresh = float(rules_config()["process_yield"]["fresh_moisture_pct"])
-        signer = self.membership.signer(event.actor, event.key_id, index, recorded)
-        self.changed |= apply(event, self.states, fresh_moisture_pct=fresh, recorder=recorder_of(signer))
+        recorder = recorder_of(context.signer)
+        self.changed |= apply(event, self.states, fresh_moisture_pct=fresh, recorder=recorder)
         self.membership.apply(event, index)
+
+    def review(self, event: Event, index: int, recorded: datetime) -> list[Finding]:
+        """Every rule ``event`` breaks, then fold it in whatever they say (a replay of stored records)."""
+        context = self.context(event, index, recorded)
+        found = self._judge(context)
+        self._fold(context, index)
+        return found
 
     def enforce(self, event: Event, index: int, recorded: datetime, pointer: str = "/event") -> list[Finding]:
         """Raise :class:`RuleViolationError` for the first hard rule ``event`` breaks; otherwise fold it in
         and return its findings (the soft rules it breaks)."""
-        violations = self.judge(event, index, recorded, pointer)
+        context = self.context(event, index, recorded, pointer)
+        violations = self._judge(context)
         for violation in violations:
             if violation.hard:
                 raise RuleViolationError(violation)
-        self.admit(event, index, recorded)
+        self._fold(context, index)
         return violations

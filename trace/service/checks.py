@@ -55,8 +55,7 @@ class Checks:
         for index, event_bytes, recorded_at, private in repo.replay():
             event = replayed_event(index, event_bytes, private)
             recorded = parse_utc(recorded_at)
-            findings = inspector.judge(event, index, recorded)
-            inspector.admit(event, index, recorded)
+            findings = inspector.review(event, index, recorded)
             events += 1
             found += [f.placed(index, event.lot_id, recorded_at, n) for n, f in enumerate(findings)]
         stored = repo.findings()
