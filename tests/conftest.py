@@ -271,3 +271,18 @@ def script_module(name: str) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def tune_rules(monkeypatch: pytest.MonkeyPatch, config: Any) -> None:
+    """Make every rules module read ``config`` instead of ``schemas/rules.yaml``, as a regulator who edits
+    the file would (each module imported ``rules_config`` by name)."""
+    import sys
+
+    from ginseng_trace.events import context
+
+    original = context.rules_config
+    for module in list(sys.modules.values()):
+        if getattr(module, "__name__", "").startswith("ginseng_trace.") and (
+            getattr(module, "rules_config", None) is original
+        ):
+            monkeypatch.setattr(module, "rules_config", lambda: config)

@@ -13,12 +13,11 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine
 
 from ginseng_trace.api import create_app
-from ginseng_trace.events import rules
 from ginseng_trace.events.rules import Inspector, RuleViolationError, rules_config
 from ginseng_trace.service import Services
 from ginseng_trace.store import Store
 
-from ..conftest import OPERATOR, Actor, LiveServer, enrol
+from ..conftest import OPERATOR, Actor, LiveServer, enrol, tune_rules
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 
@@ -86,7 +85,7 @@ def test_chronology_refuses_the_future_beyond_the_tolerance(
     assert caught.value.violation.limit == "<= 2026-11-23T08:10:00.000000Z"
     # a regulator who allows an hour of clock skew edits the number, not the code
     settings = {**rules_config(), "chronology": {**rules_config()["chronology"], "future_tolerance_minutes": 60}}
-    monkeypatch.setattr(rules, "rules_config", lambda: settings)
+    tune_rules(monkeypatch, settings)
     assert timed.events.append(later).created
 
 

@@ -16,11 +16,11 @@ from sqlalchemy.exc import DBAPIError
 from ginseng_trace.api import create_app
 from ginseng_trace.chain import Event, sign_event
 from ginseng_trace.chain.times import format_utc
-from ginseng_trace.events import private_fields, rules
+from ginseng_trace.events import private_fields
 from ginseng_trace.events.rules import rules_config
 from ginseng_trace.service import Services
 
-from ..conftest import Actor, LiveServer, enrol
+from ..conftest import Actor, LiveServer, enrol, tune_rules
 from ..lifecycle import ROLES_OF, Step, standard
 
 SUSPICIOUS = "HV-2025-LJ-0011"
@@ -136,7 +136,7 @@ def test_check_follows_the_rules_file_and_never_drops_a_finding(
 
     def tune(rule: str, **changes: Any) -> None:
         config[rule] = {**config[rule], **changes}
-        monkeypatch.setattr(rules, "rules_config", lambda: config)
+        tune_rules(monkeypatch, config)
 
     # a regulator tightens the garden yield limit: two stored harvests now deserve a finding
     tune("yield_plausibility", garden_max_kg_per_mu=100)

@@ -1,0 +1,177 @@
+"""Rules of growing and harvest: crop age, yield plausibility, pesticides once a season and their
+pre-harvest intervals, and food use. Pure Python; thresholds in ``schemas/rules.yaml``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..chain.times import format_utc, parse_utc
+from .context import Context, rules_config
+from .context import num as _num
+from .findings import Finding
+from .state import LotState, kg, local_time
+
+
+def _plot(c: Context) -> LotState | None:
+    return next((s for _j, s in c.input_states() if s.kind == "plot_crop"), None)
+
+
+def check_harvest(c: Context) -> Iterator[Finding]:
+    event, plot = c.event, _plot(c)
+    if event.type != "harvest" or c.lot is not None or plot is None:
+        return
+    rules = rules_config()
+    declared = int(event.payload["crop_age_years"])
+    local = local_time(event.occurred, float(rules["harvest_season"]["utc_offset_hours"]))
+    if plot.sown_at is not None:
+        expected = local.year - local_time(parse_utc(plot.sown_at)).year
+        if declared != expected:
+            yield c.violation(
+                "crop_age",
+                "/payload/crop_age_years",
+                f"= {expected}",
+                declared,
+                f"plot {plot.lot_id} was sown in {plot.sown_at[:4]}, so roots harvested in {local.year} are "
+                f"{expected} years old, not {declared}",
+                f"地块 {plot.lot_id} 于 {plot.sown_at[:4]} 年播种，{local.year} 年采收参龄应为 {expected} 年，"
+                f"而非 {declared} 年",
+            )
+    if plot.land_type == "farmland":
+        garden = rules["garden_age"]
+        long_root = any(v in (plot.variety or "") for v in garden["long_root_varieties"])
+        low, high = (garden["long_root_min"], garden["long_root_max"]) if long_root else (garden["min"], garden["max"])
+        if not low <= declared <= high:
+            yield c.violation(
+                "garden_age",
+                "/payload/crop_age_years",
+                f"{low}-{high} years",
+                declared,
+                f"garden ginseng{' (long-root)' if long_root else ''} is harvested at {low}-{high} years; "
+                f"this harvest declares {declared}",
+                f"园参{'（边条）' if long_root else ''}一般 {low}-{high} 年采收，本次申报 {declared} 年",
+            )
+    if plot.land_type == "forest" and declared < int(rules["forest_age"]["min"]):
+        low = int(rules["forest_age"]["min"])
+        yield c.violation(
+            "forest_age",
+            "/payload/crop_age_years",
+            f">= {low} years",
+            declared,
+            f"forest ginseng grows at least {low} years in the forest; this harvest declares {declared}",
+            f"林下山参须在林下生长至少 {low} 年，本次申报 {declared} 年",
+        )
+    months = rules["harvest_season"]["months"]
+    if local.month not in months:
+        yield c.violation(
+            "harvest_season",
+            "/occurred_at",
+            f"months {', '.join(str(m) for m in months)}",
+            event.occurred_at,
+            f"Jilin ginseng is harvested in September-October; this harvest is in month {local.month}",
+            f"吉林人参一般9-10月采收，本次在 {local.month} 月",
+        )
+    application = plot.latest_ready
+    if application is not None and event.occurred < application.ready:
+        ready = format_utc(application.ready)
+        yield c.violation(
+            "pesticide_interval",
+            "/occurred_at",
+            f">= {ready}",
+            event.occurred_at,
+            f"{application.product} was applied on {application.at[:10]} with a pre-harvest interval of "
+            f"{application.pre_harvest_interval_days} days: no harvest before {ready[:10]}",
+            f"{application.product} 于 {application.at[:10]} 施用，"
+            f"安全间隔期 {application.pre_harvest_interval_days} 天，{ready[:10]} 前不得采收",
+        )
+    yield from _yield_plausibility(c, plot, declared)
+
+
+def _yield_plausibility(c: Context, plot: LotState, age: int) -> Iterator[Finding]:
+    settings = rules_config()["yield_plausibility"]
+    if not plot.area_mu:
+        return
+    total = plot.harvested_kg + kg(c.event.payload["fresh_weight"])
+    per_mu = total / plot.area_mu
+    if plot.land_type == "forest":
+        per_year = per_mu / max(age, 1)
+        ceiling = float(settings["forest_max_kg_per_mu_per_year"])
+        if per_year > ceiling:
+            yield c.violation(
+                "yield_plausibility",
+                "/payload/fresh_weight/value",
+                f"<= {_num(ceiling)} kg/mu/year",
+                f"{per_year:.2f} kg/mu/year",
+                f"{_num(total)} kg of forest ginseng from {_num(plot.area_mu)} mu over {age} years is "
+                f"{per_year:.2f} kg/mu/year, far above a forest's yield (garden ginseng sold as forest?)",
+                f"{_num(plot.area_mu)} 亩林地 {age} 年采收 {_num(total)} kg，合 {per_year:.2f} kg/亩/年，"
+                f"远超林下参产量（疑以园参充林下参）",
+            )
+    elif per_mu > float(settings["garden_max_kg_per_mu"]):
+        ceiling = float(settings["garden_max_kg_per_mu"])
+        yield c.violation(
+            "yield_plausibility",
+            "/payload/fresh_weight/value",
+            f"<= {_num(ceiling)} kg/mu",
+            f"{per_mu:.0f} kg/mu",
+            f"{_num(total)} kg from {_num(plot.area_mu)} mu is {per_mu:.0f} kg/mu, above a garden's plausible yield",
+            f"{_num(plot.area_mu)} 亩采收 {_num(total)} kg，合 {per_mu:.0f} kg/亩，超出园参合理产量",
+        )
+
+
+def check_pesticide_once(c: Context) -> Iterator[Finding]:
+    event, lot = c.event, c.lot
+    payload = event.payload
+    if event.type != "field_operation" or lot is None or payload.get("operation") != "pesticide":
+        return
+    if payload.get("pesticide_class", "chemical") != "chemical":
+        return
+    ingredient = str(payload["active_ingredient"]).casefold()
+    season = local_time(event.occurred).year
+    earlier = lot.chemicals.get(ingredient)
+    if earlier is not None and local_time(parse_utc(earlier)).year == season:
+        yield c.violation(
+            "pesticide_once",
+            "/payload/active_ingredient",
+            "once per season",
+            payload["active_ingredient"],
+            f"{payload['active_ingredient']} was already applied to plot {lot.lot_id} on {earlier[:10]} this season",
+            f"{payload['active_ingredient']} 本季已于 {earlier[:10]} 在地块 {lot.lot_id} 施用过",
+        )
+
+
+def check_food_use(c: Context) -> Iterator[Finding]:
+    event, payload = c.event, c.event.payload
+    if event.type != "package" or c.lot is not None or payload.get("intended_use") != "food":
+        return
+    max_age = int(rules_config()["food_use"]["max_age"])
+    for _j, source in c.input_states():
+        for origin in source.origins:
+            if origin.land_type != "farmland":
+                yield c.violation(
+                    "food_use",
+                    "/payload/intended_use",
+                    "cultivated (farmland) origin only",
+                    f"{origin.land_type} (plot {origin.plot})",
+                    f"ginseng sold as ordinary food must be cultivated; plot {origin.plot} is {origin.land_type}",
+                    f"作为普通食品的人参须为人工种植，地块 {origin.plot} 为 {origin.land_type}",
+                )
+            if origin.crop_age > max_age:
+                yield c.violation(
+                    "food_use",
+                    "/payload/intended_use",
+                    f"<= {max_age} years",
+                    f"{origin.crop_age} years (plot {origin.plot})",
+                    f"ginseng sold as ordinary food is at most {max_age} years old; roots from plot {origin.plot} "
+                    f"are {origin.crop_age}",
+                    f"作为普通食品的人参不超过 {max_age} 年，地块 {origin.plot} 为 {origin.crop_age} 年",
+                )
+    if payload.get("label_warnings") is not True:
+        yield c.violation(
+            "food_use",
+            "/payload/label_warnings",
+            "true",
+            payload.get("label_warnings", "missing"),
+            "ginseng sold as food must carry the warnings (not for pregnant or nursing women or children "
+            "under 14; at most 3 g a day)",
+            "作为食品的人参须标注：孕妇、哺乳期妇女及14周岁以下儿童不宜食用，每日不超过3克",
+        )

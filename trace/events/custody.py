@@ -1,0 +1,163 @@
+"""Rules of custody and quantity: only the custodian records, a receipt matches its shipment, nobody
+ships, sells or uses more than it holds. Pure Python; thresholds in ``schemas/rules.yaml``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from .context import Context, rules_config
+from .context import num as _num
+from .findings import Finding
+from .state import EPSILON, LotState, kg
+
+
+def check_custody(c: Context) -> Iterator[Finding]:
+    settings = rules_config()["custody"]
+    event, lot, actor = c.event, c.lot, c.event.actor
+    if event.type in settings["custodian_types"]:
+        if lot is None:
+            for j, source in c.input_states():
+                if actor not in source.custodians():
+                    yield _not_custodian(c, f"/inputs/{j}", source)
+        elif actor not in lot.custodians():
+            yield _not_custodian(c, "/actor", lot)
+        if event.type == "ship" and event.payload["from"] != actor:
+            yield c.violation(
+                "custody",
+                "/payload/from",
+                actor,
+                event.payload["from"],
+                f"{actor} records this shipment, so the shipper must be {actor}",
+                f"发运由 {actor} 记录，发货方须为 {actor}",
+            )
+    if event.type in settings["transit_types"] and lot is not None and actor not in lot.custodians():
+        handlers = {s.carrier for s in lot.in_transit} | {s.consignee for s in lot.in_transit}
+        if actor not in handlers:
+            yield _not_custodian(c, "/actor", lot)
+    if event.type == "receive" and lot is not None:
+        yield from _receive(c, lot, float(settings["receive_tolerance_pct"]))
+
+
+def _not_custodian(c: Context, where: str, lot: LotState) -> Finding:
+    holders = ", ".join(sorted(lot.custodians())) or "nobody (nothing on hand)"
+    return c.violation(
+        "custody",
+        where,
+        f"recorded by {holders}",
+        c.event.actor,
+        f"{c.event.actor} is not a custodian of lot {lot.lot_id} (held by {holders}) and cannot record "
+        f"{c.event.type} for it",
+        f"{c.event.actor} 不是批次 {lot.lot_id} 的保管方（保管方：{holders}），不能记录 {c.event.type}",
+    )
+
+
+def _receive(c: Context, lot: LotState, tolerance_pct: float) -> Iterator[Finding]:
+    event = c.event
+    shipper = str(event.payload["from"])
+    shipment = lot.shipment_to(event.actor, shipper)
+    if shipment is None:
+        yield c.violation(
+            "custody",
+            "/payload/from",
+            f"a shipment from {shipper} to {event.actor} under way",
+            shipper,
+            f"no shipment of lot {lot.lot_id} from {shipper} to {event.actor} is under way",
+            f"没有从 {shipper} 发往 {event.actor} 的批次 {lot.lot_id} 在途",
+        )
+        return
+    received = lot.amount(event.payload)
+    if received is None:
+        return
+    where = "/payload/units" if "units" in event.payload else "/payload/net_weight_kg"
+    ceiling = shipment.amount * (1 + tolerance_pct / 100)
+    if received > ceiling + EPSILON:
+        yield c.violation(
+            "custody",
+            where,
+            f"<= {_num(ceiling)} {lot.unit}",
+            f"{_num(received)} {lot.unit}",
+            f"received {_num(received)} {lot.unit} but only {_num(shipment.amount)} {lot.unit} were shipped "
+            f"(tolerance {_num(tolerance_pct)} %)",
+            f"实收 {_num(received)} {lot.unit}，超过发运量 {_num(shipment.amount)} {lot.unit}"
+            f"（容差 {_num(tolerance_pct)}%）",
+        )
+    loss = float(rules_config()["transit_loss"]["loss_tolerance_pct"])
+    floor = shipment.amount * (1 - loss / 100)
+    if received < floor - EPSILON:
+        yield c.violation(
+            "transit_loss",
+            where,
+            f">= {_num(floor)} {lot.unit}",
+            f"{_num(received)} {lot.unit}",
+            f"received {_num(received)} {lot.unit} of {_num(shipment.amount)} {lot.unit} shipped: more than "
+            f"{_num(loss)} % lost in transit",
+            f"发运 {_num(shipment.amount)} {lot.unit}，实收 {_num(received)} {lot.unit}，途损超过 {_num(loss)}%",
+        )
+
+
+# -- quantities ------------------------------------------------------------------------------
+
+
+def _short(c: Context, where: str, lot: LotState, need: float, held: float) -> Finding:
+    unit = lot.unit or ""
+    return c.violation(
+        "stock",
+        where,
+        f"<= {_num(held)} {unit}",
+        f"{_num(need)} {unit}",
+        f"{c.event.actor} has {_num(held)} {unit} of lot {lot.lot_id} on hand; this {c.event.type} needs "
+        f"{_num(need)} {unit}",
+        f"{c.event.actor} 持有批次 {lot.lot_id} {_num(held)} {unit}，本次{c.event.type}需要 {_num(need)} {unit}",
+    )
+
+
+def check_stock(c: Context) -> Iterator[Finding]:
+    event, actor = c.event, c.event.actor
+    if event.type == "process" and c.lot is None:
+        need: dict[str, float] = {}
+        for i, item in enumerate(event.payload["input_quantities"]):
+            source = c.inputs.get(str(item["lot"]))
+            if source is None or source.unit != "kg":
+                continue
+            need[source.lot_id] = need.get(source.lot_id, 0.0) + kg(item)
+            held = source.holdings.get(actor, 0.0)
+            if need[source.lot_id] > held * (1 + EPSILON) + EPSILON:
+                yield _short(c, f"/payload/input_quantities/{i}/value", source, need[source.lot_id], held)
+    elif event.type in {"package", "aggregate"} and c.lot is None:
+        unit = "kg" if event.type == "package" else "count"
+        sources = [s for _j, s in c.input_states() if s.unit == unit]
+        if event.type == "package":
+            wanted, where = int(event.payload["units"]) * float(event.payload["net_weight_g"]) / 1000, "/payload/units"
+        else:
+            wanted, where = float(len(event.payload["children"])), "/payload/children"
+        held = sum(s.holdings.get(actor, 0.0) for s in sources)
+        if sources and wanted > held * (1 + EPSILON) + EPSILON:
+            unit_text = "kg" if unit == "kg" else "units"
+            yield c.violation(
+                "stock",
+                where,
+                f"<= {_num(held)} {unit_text}",
+                f"{_num(wanted)} {unit_text}",
+                f"{actor} has {_num(held)} {unit_text} of the input lots on hand; this {event.type} needs "
+                f"{_num(wanted)}",
+                f"{actor} 持有原料 {_num(held)} {unit_text}，本次{event.type}需要 {_num(wanted)}",
+            )
+    elif event.type in {"ship", "sell"} and c.lot is not None and c.lot.unit is not None:
+        lot = c.lot
+        amount = lot.amount(event.payload)
+        if amount is None:
+            if event.type == "sell":
+                where = "/payload/net_weight_kg" if lot.unit == "kg" else "/payload/units"
+                yield c.violation(
+                    "stock",
+                    where,
+                    "a quantity in the lot's unit",
+                    "missing",
+                    f"lot {lot.lot_id} is kept in {lot.unit}: say how much is sold",
+                    f"批次 {lot.lot_id} 以 {lot.unit} 计量，须注明销售数量",
+                )
+            return
+        held = lot.holdings.get(actor, 0.0)
+        if amount > held * (1 + EPSILON) + EPSILON:
+            where = "/payload/units" if "units" in event.payload else "/payload/net_weight_kg"
+            yield _short(c, where, lot, amount, held)
