@@ -26,6 +26,7 @@ ORGS = {  # org id: (roles, lot prefixes, GS1 prefixes, registered name)
     "lab-m": (["lab"], ["M-"], [], "M lab"),
     "mpa-r": (["regulator"], ["R-"], [], "R administration"),
 }
+ACCREDITED = {"lab-l": ["CMA 2020-L"]}
 KEYS = {org: SignerKey(org, bytes([n + 40] * 32)) for n, org in enumerate(ORGS)}
 AT = "2025-01-01T00:00:00.000000Z"
 
@@ -53,6 +54,8 @@ def enrolment() -> list[dict[str, Any]]:
         payload: dict[str, Any] = {"name": name, "roles": roles, "lot_prefixes": lots}
         if gs1:
             payload["gs1_company_prefixes"] = gs1
+        if org in ACCREDITED:
+            payload["accreditations"] = ACCREDITED[org]
         key = KEYS[org]
         out.append(event(len(out), ANCHOR, f"org:{org}", "register_organisation", payload))
         out.append(event(len(out), ANCHOR, f"org:{org}", "register_actor", {"actor": org, "kind": "person"}))
@@ -98,6 +101,45 @@ CASES: dict[str, tuple[list[tuple[Any, ...]], int | None]] = {
             (L, "G-PLOT-1", "quality_test", {**TEST, "lab": "国家检测中心"}),
         ),
         17,
+    ),
+    "a lab cites its registered accreditation": (
+        story(
+            (G, "G-PLOT-1", "register_plot", PLOT),
+            (G, "G-PLOT-1", "sample", {"sample_id": "S-1", "lab": "lab-l"}),
+            (L, "G-PLOT-1", "quality_test", {**TEST, "accreditation": "CMA 2020-L"}),
+        ),
+        None,
+    ),
+    "a lab cites an accreditation not registered to it": (
+        story(
+            (G, "G-PLOT-1", "register_plot", PLOT),
+            (G, "G-PLOT-1", "sample", {"sample_id": "S-1", "lab": "lab-l"}),
+            (L, "G-PLOT-1", "quality_test", {**TEST, "accreditation": "CNAS L1234"}),
+        ),
+        17,
+    ),
+    "an organisation in identifier spaces of its own": (
+        story(
+            (ANCHOR, "org:new-n", "register_organisation", {"name": "N", "roles": ["grower"], "lot_prefixes": ["N-"]})
+        ),
+        None,
+    ),
+    "an organisation under another's lot-id prefix": (
+        story(
+            (ANCHOR, "org:new-n", "register_organisation", {"name": "N", "roles": ["grower"], "lot_prefixes": ["G-N-"]})
+        ),
+        15,
+    ),
+    "an organisation over another's GS1 company prefix": (
+        story(
+            (
+                ANCHOR,
+                "org:new-n",
+                "register_organisation",
+                {"name": "N", "roles": ["processor"], "lot_prefixes": ["N-"], "gs1_company_prefixes": ["697512"]},
+            )
+        ),
+        15,
     ),
     "another lab tests a sample not sent to it": (
         story(

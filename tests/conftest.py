@@ -76,6 +76,8 @@ EVERY_PREFIX = tuple("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012345
 """Lot-id prefixes covering every lot id: for test organisations that are not about identifier spaces."""
 TEST_GS1_PREFIXES = ("6975123",)
 """The GS1 company prefix of the tests' GTINs (069751234000xx)."""
+NO_LOTS = frozenset({"lab", "regulator", "operator"})
+"""Roles that create no lots (an organisation holding only these needs no lot-id prefix)."""
 BROAD_ROLES = ("grower", "cooperative", "processor", "logistics", "retailer")
 """Every role a custodian may hold: for test actors that play a whole chain (not labs, regulators, operators)."""
 
@@ -84,18 +86,24 @@ def enrol(
     ledger: Services,
     actor: Actor | SignerKey,
     roles: Sequence[str] = BROAD_ROLES,
-    prefixes: Sequence[str] = EVERY_PREFIX,
+    prefixes: Sequence[str] | None = None,
     *,
     valid_until: str | None = None,
     name: str | None = None,
     **options: Any,
 ) -> None:
-    """Enrol an organisation named like ``actor`` with ``roles`` and ``prefixes`` (and the tests' GS1 company
-    prefix unless told otherwise), and the actor with its key."""
+    """Enrol an organisation named like ``actor`` with ``roles`` and ``prefixes`` (by default every lot id,
+    or none for an organisation that creates no lots; and the tests' GS1 company prefix unless told otherwise,
+    or none likewise), and the actor with its key. Organisations' identifier spaces are disjoint: a test with
+    two organisations that create lots gives each its own."""
     key = actor.key if isinstance(actor, Actor) else actor
+    if prefixes is None:  # identifier spaces are disjoint: labs and regulators create no lots, so hold none
+        prefixes = () if set(roles) <= NO_LOTS else EVERY_PREFIX
     member = NewActor(key.verifier(), valid_until=valid_until)
-    options.setdefault("gs1_company_prefixes", TEST_GS1_PREFIXES)
-    if name is None:  # a lab is named as its tests name it (the catalogue's example)
+    options.setdefault("gs1_company_prefixes", () if set(roles) <= NO_LOTS else TEST_GS1_PREFIXES)
+    if "lab" in roles:  # a lab is named, and accredited, as its tests say (the catalogue's example)
+        options.setdefault("accreditations", [str(example_payload("quality_test")["accreditation"])])
+    if name is None:
         name = str(example_payload("quality_test")["lab"]) if "lab" in roles else f"test organisation {key.name}"
     ledger.membership.enrol(key.name, name, roles, prefixes, [member], **options)
 

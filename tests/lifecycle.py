@@ -36,6 +36,16 @@ ROLES_OF = {
     "someone-else": ["grower"],
 }
 """Each lifecycle party's role."""
+PREFIXES_OF = {
+    GROWER: ["PLOT-", "HV-"],
+    PROCESSOR: ["RG-", "PK-", "SL-", "CASE-", "PAL-"],
+    CARRIER: ["CD-"],
+    "wholesale-e": ["WE-"],
+    "shop-f": ["SF-"],
+    "shop-g": ["SG-"],
+    "someone-else": ["SE-"],
+}
+"""Each lifecycle party's own lot-id prefixes (disjoint, as the ledger requires); labs and regulators have none."""
 COUNTIES = ("抚松县", "靖宇县", "集安市", "敦化市", "桦甸市")
 
 
@@ -90,6 +100,7 @@ def members(roles_of: dict[str, list[str]] = ROLES_OF) -> Membership:
             roles,
             list("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"),
             gs1_company_prefixes=["6975123"],
+            accreditations=["CNAS L1234"] if actor == LAB else [],
             actors={actor: Member("person", keys={"00000000": KeyGrant(f"{actor}+00000000+", -1)})},
         )
         for actor, roles in roles_of.items()
@@ -420,3 +431,8 @@ def standard() -> Story:
     s.add(Step("shop-f", "PK-1", "receive", day("2025-11-04"), {"from": PROCESSOR, "units": 40}), "receive")
     s.add(Step("shop-f", "PK-1", "sell", day("2025-11-20"), {"buyer_type": "consumer", "units": 2}), "sell")
     return s
+
+
+def gs1_of(party: str) -> list[str]:
+    """The GS1 company prefixes of a lifecycle party: the processor packs under the tests' GTINs."""
+    return ["6975123"] if party == PROCESSOR else []

@@ -101,7 +101,12 @@ def add_commands(
     p.add_argument("org", help="organisation id (its membership chain is the lot org:<id>)")
     p.add_argument("--name", required=True, help="registered name")
     p.add_argument("--role", action="append", required=True, choices=ROLES, help="a role (repeat for several)")
-    p.add_argument("--lot-prefix", action="append", required=True, help="a lot-id prefix it may create lots under")
+    p.add_argument(
+        "--lot-prefix",
+        action="append",
+        default=[],
+        help="a lot-id prefix it may create lots under (none for a lab or a regulator); disjoint from others'",
+    )
     p.add_argument("--gs1-prefix", action="append", help="a GS1 company prefix for its GTINs")
     p.add_argument("--uscc", help="unified social credit code (统一社会信用代码)")
     p.add_argument("--gln", help="GS1 Global Location Number")

@@ -32,6 +32,7 @@ class DemoActor:
     lot_prefixes: tuple[str, ...] = ()
     gs1_company_prefixes: tuple[str, ...] = ()
     county: str | None = None
+    accreditations: tuple[str, ...] = ()
 
     @property
     def key(self) -> SignerKey:
@@ -67,7 +68,9 @@ ACTORS = (
         ("PLOT-LJ-", "HV-2025-LJ-"),
         county="临江市",
     ),
-    DemoActor("jilin-quality-lab", "lab", "吉林省中药材检测中心", ("LAB-JL-",)),  # its tests name it so
+    DemoActor(
+        "jilin-quality-lab", "lab", "吉林省中药材检测中心", ("LAB-JL-",), accreditations=("CNAS L1234",)
+    ),  # its tests name it so
     DemoActor(
         "jian-red-ginseng-works",
         "processor",
@@ -519,6 +522,7 @@ def load_demo(ledger: Services) -> dict[str, Any]:
             [NewActor(actor.key.verifier(), kind="person")],
             gs1_company_prefixes=actor.gs1_company_prefixes,
             county=actor.county,
+            accreditations=actor.accreditations,
             event_ids=[f"demo-org-{actor.name}-{n}" for n in (1, 2, 3)],
             occurred_at=MEMBERSHIP_AT,
         )

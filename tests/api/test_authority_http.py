@@ -25,6 +25,7 @@ from ..conftest import OPERATOR, Actor, LiveServer, demo_actor
 LOG = SignerKey("ginseng.test/log", bytes(range(32)))
 BOX = f"/01/{GTIN_250G}/10/PK-2025-0931/21/0007"
 PROBLEM = "application/problem+json"
+OPERATOR_ACTOR = Actor(OPERATOR.name, OPERATOR)
 
 
 @pytest.fixture
@@ -180,6 +181,50 @@ def test_nobody_creates_lots_under_another_companys_identifiers(site: tuple[http
         payload={"gtin": GTIN_250G, "batch": "TH-PK-1", "net_weight_g": 250, "units": 1},
     )
     forbidden(client, ledger, box, "/event/payload/gtin", GTIN_250G, "6970001")
+
+
+def test_a_lab_cites_only_an_accreditation_registered_to_it(site: tuple[httpx.Client, Services]) -> None:
+    client, ledger = site
+    lab = demo_actor("jilin-quality-lab")
+    assert ledger.membership.organisation("jilin-quality-lab").accreditations == ["CNAS L1234"]
+    borrowed = {
+        "lab": "吉林省中药材检测中心",
+        "accreditation": "CMA 2021-000-X",  # another laboratory's number
+        "sample_id": "S-2025-1005-07",
+        "method": "Chinese Pharmacopoeia 2020",
+        "verdict": "pass",
+    }
+    test = lab.sign("RG-2025-0931", "quality_test", occurred_at="2025-11-25T00:00:00Z", payload=borrowed)
+    forbidden(client, ledger, test, "/event/payload/accreditation", "CMA 2021-000-X", "CNAS L1234")
+
+
+def test_an_organisation_is_registered_only_in_identifier_spaces_of_its_own(
+    site: tuple[httpx.Client, Services],
+) -> None:
+    client, ledger = site
+    at = "2025-11-25T00:00:00Z"
+    inside = {"name": "假冒参场", "roles": ["grower"], "lot_prefixes": ["PLOT-FS-9"]}  # inside Wang's PLOT-FS-
+    forbidden(
+        client,
+        ledger,
+        OPERATOR_ACTOR.sign("org:fake-farm", "register_organisation", occurred_at=at, payload=inside),
+        "/event/payload/lot_prefixes/0",
+        "fusong-wang-farm",
+        "no other organisation's overlaps",
+    )
+    over = {"name": "假冒参业", "roles": ["processor"], "lot_prefixes": ["FK-"], "gs1_company_prefixes": ["697512"]}
+    forbidden(
+        client,
+        ledger,
+        OPERATOR_ACTOR.sign("org:fake-works", "register_organisation", occurred_at=at, payload=over),
+        "/event/payload/gs1_company_prefixes/0",
+        "697512",
+        "no other organisation's overlaps",
+    )
+    own = {"name": "通化参业", "roles": ["processor"], "lot_prefixes": ["TH-"], "gs1_company_prefixes": ["6970001"]}
+    signed = OPERATOR_ACTOR.sign("org:tonghua-works", "register_organisation", occurred_at=at, payload=own)
+    assert post(client, signed).status_code == 201
+    assert ledger.checks.check().ok  # the replay agrees with what the ledger admitted
 
 
 def key_refused(client: httpx.Client, ledger: Services, signed: SignedEvent, status: int, kind: str, why: str) -> None:

@@ -27,7 +27,7 @@ from ginseng_trace.store import ReadsRepository, Store
 
 from ..conftest import OPERATOR, Actor, LiveServer, enrol
 from ..labels.test_labels import carries
-from ..lifecycle import CARRIER, GROWER, LAB, PROCESSOR, ROLES_OF, Step, standard
+from ..lifecycle import CARRIER, GROWER, LAB, PREFIXES_OF, PROCESSOR, ROLES_OF, Step, gs1_of, standard
 from .test_api import assert_problem
 
 SHOP, REGULATOR, OTHER_GROWER = "shop-f", "jilin-regulator", "someone-else"
@@ -93,7 +93,7 @@ def world(engine: Engine) -> Iterator[World]:
     services.accounts.hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     actors = {name: Actor(name) for name in PARTIES}
     for name, actor in actors.items():
-        enrol(services, actor, ROLES_OF[name])
+        enrol(services, actor, ROLES_OF[name], PREFIXES_OF.get(name, []), gs1_company_prefixes=gs1_of(name))
     story = standard()
     steps = story.steps
     plot = next(s for s in steps if s.type == "register_plot")

@@ -63,7 +63,7 @@ def extra_steps() -> dict[str, tuple[list[Step], Step]]:
                 "org:new-co",
                 "register_organisation",
                 at,
-                {"name": "N", "roles": ["grower"], "lot_prefixes": ["N-"]},
+                {"name": "N", "roles": ["grower"], "lot_prefixes": ["new-"]},
             ),
         ),
         "register_actor": (
@@ -268,14 +268,14 @@ def test_membership_replayed_in_log_order_rebuilds_who_held_which_key() -> None:
     at = datetime(2025, 1, 1, tzinfo=NOW.tzinfo)
     org = "org:new-co"
     steps = [
-        Step(ADMIN, org, "register_organisation", at, {"name": "N", "roles": ["grower"], "lot_prefixes": ["N-"]}),
+        Step(ADMIN, org, "register_organisation", at, {"name": "N", "roles": ["grower"], "lot_prefixes": ["new-"]}),
         Step(ADMIN, org, "register_actor", at, {"actor": key.name, "kind": "person"}),
         Step(ADMIN, org, "register_key", at, {"actor": key.name, "key": key.verifier().text()}),
     ]
     for i, step in enumerate(steps):
         assert judging.enforce(step.event(i), i, NOW) == []
     plot = standard().steps[0]
-    mine = replace(plot, actor=key.name, lot="N-PLOT-1")
+    mine = replace(plot, actor=key.name, lot="new-PLOT-1")
     event = mine.event(3)
     event = replace(event, key_id=key.verifier().key_id_hex)
     assert judging.membership.signer(key.name, key.verifier().key_id_hex, 2, NOW) != judging.membership.signer(

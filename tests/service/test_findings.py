@@ -21,7 +21,7 @@ from ginseng_trace.events.rules import rules_config
 from ginseng_trace.service import Services
 
 from ..conftest import Actor, LiveServer, enrol, tune_rules
-from ..lifecycle import ROLES_OF, Step, standard
+from ..lifecycle import PREFIXES_OF, ROLES_OF, Step, gs1_of, standard
 
 SUSPICIOUS = "HV-2025-LJ-0011"
 
@@ -55,7 +55,9 @@ def test_a_whole_lifecycle_through_the_api(ledger: Services, client: httpx.Clien
     story = standard()
     actors = {name: Actor(name) for name in {s.actor for s in story.steps} | {"jilin-regulator"}}
     for name, actor in actors.items():
-        enrol(ledger, actor, ROLES_OF[name])  # each party with its own role: the lab tests, the carrier stores
+        enrol(
+            ledger, actor, ROLES_OF[name], PREFIXES_OF.get(name, []), gs1_company_prefixes=gs1_of(name)
+        )  # each party with its own role: the lab tests, the carrier stores
     for i, step in enumerate(story.steps):
         response = client.post("/events", json=envelope(actors[step.actor], step, f"life-{i}"))
         assert response.status_code == 201, response.text

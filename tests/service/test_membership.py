@@ -28,7 +28,7 @@ def stored_membership(ledger: Services) -> tuple[dict[str, str], dict[str, str]]
 
 def test_the_replay_rebuilds_exactly_the_membership_the_appends_kept(ledger: Services, grower: Actor) -> None:
     lab = Actor("lab-one")
-    enrol(ledger, lab, ["lab"], ["LAB1-"])
+    enrol(ledger, lab, ["lab"])
     extra = SignerKey("lab-two", bytes(range(5, 37)))
     ledger.membership.add_actor("lab-one", NewActor(extra.verifier(), kind="device"))
     ledger.membership.revoke_key("lab-one", lab.key_id, "retired instrument")

@@ -95,6 +95,7 @@ class Organisation:
     gln: str | None = None
     suspended: bool = False
     actors: dict[str, Member] = field(default_factory=dict)
+    accreditations: list[str] = field(default_factory=list)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":"), sort_keys=True)
@@ -192,6 +193,7 @@ class Membership:
                 list(payload.get("gs1_company_prefixes", [])),
                 payload.get("unified_social_credit_code"),
                 payload.get("gln"),
+                accreditations=list(payload.get("accreditations", [])),
             )
             self.changed.add(org_id)
             return

@@ -15,7 +15,7 @@ from ..chain.keys import ALG_ED25519, VerifierKey
 from ..chain.times import format_utc, parse_utc
 from .context import Context, rules_config
 from .findings import Finding
-from .membership import MEMBERSHIP_TYPES, Signer, org_of_lot
+from .membership import MEMBERSHIP_TYPES, Membership, Signer, org_of_lot
 from .state import Recorder
 
 CREATING_TYPES = ("register_enterprise", "register_plot", "harvest", "process", "package", "aggregate")
@@ -119,15 +119,36 @@ def _relation(c: Context, signer: Signer) -> Iterator[Finding]:
                 f"{event.payload.get('lab')!r}",
                 f"{party} 登记名称为 {registered.name}，其检测记录须用此名称，不得写作 {event.payload.get('lab')}",
             )
+        elif (
+            lab == party
+            and registered is not None
+            and event.payload.get("accreditation")
+            not in (
+                None,
+                *registered.accreditations,
+            )
+        ):
+            held = ", ".join(registered.accreditations) or "none"
+            yield _refuse(
+                c,
+                "/payload/accreditation",
+                f"an accreditation registered to {party} ({held})",
+                str(event.payload.get("accreditation")),
+                f"{party} has the accreditations {held} on record; a test it records cites one of them, not "
+                f"{event.payload.get('accreditation')!r}",
+                f"{party} 登记的资质为 {held}，其检测记录只能引用这些资质，"
+                f"不得写作 {event.payload.get('accreditation')}",
+            )
         elif lab != party:
             sent = f"sample {sample} was sent to {lab}" if lab else f"no sample {sample} was sent for this lot"
+            sent_zh = f"样品 {sample} 送交的是 {lab}" if lab else f"本批次没有送检样品 {sample}"
             yield _refuse(
                 c,
                 "/payload/sample_id",
                 "a sample sent to the recording lab",
                 f"{party}: {sent}",
                 f"{party} may record tests only for samples sent to it, and {sent}",
-                f"{party} 只能记录送交本机构的样品检测结果；{sent}",
+                f"{party} 只能记录送交本机构的样品检测结果；{sent_zh}",
             )
     elif event.type == "sample" and str(event.payload["sample_id"]) in lot.samples:
         sample = str(event.payload["sample_id"])
@@ -180,7 +201,7 @@ def _identifier_space(c: Context, signer: Signer) -> Iterator[Finding]:
     if org is None:
         return  # a trust anchor records no lots of ginseng (its role is operator)
     if not org.may_create(event.lot_id):
-        prefixes = ", ".join(org.lot_prefixes)
+        prefixes = ", ".join(org.lot_prefixes) or "none: it creates no lots"
         yield _refuse(
             c,
             "/lot_id",
@@ -203,6 +224,33 @@ def _identifier_space(c: Context, signer: Signer) -> Iterator[Finding]:
             f"{name} {code} is not under {org.org_id}'s GS1 company prefixes ({prefixes})",
             f"{zh} {code} 不属于 {org.org_id} 的厂商识别代码（{prefixes}）",
         )
+
+
+SPACES = (
+    ("lot_prefixes", "lot-id prefix", "批次号前缀"),
+    ("gs1_company_prefixes", "GS1 company prefix", "GS1 厂商识别代码"),
+)
+"""The identifier spaces an organisation owns: a lot id or a GTIN/SSCC under one names one creator."""
+
+
+def _disjoint_spaces(c: Context, membership: Membership) -> Iterator[Finding]:
+    """A new organisation's identifier spaces overlap no registered organisation's: neither prefix may begin
+    the other, or one identifier would name lots of two creators."""
+    for field, what, zh in SPACES:
+        for i, prefix in enumerate(c.event.payload.get(field) or []):
+            for other in membership.orgs.values():
+                taken = next((q for q in getattr(other, field) if q.startswith(prefix) or prefix.startswith(q)), None)
+                if taken is not None:
+                    yield _refuse(
+                        c,
+                        f"/payload/{field}/{i}",
+                        f"a {what} no other organisation's overlaps",
+                        f"{prefix} (overlaps {other.org_id}'s {taken})",
+                        f"the {what} {prefix} overlaps {other.org_id}'s {taken}: one identifier would name two "
+                        f"organisations' lots",
+                        f"{zh} {prefix} 与 {other.org_id} 的 {taken} 重叠，同一编号将指向两个组织的批次",
+                    )
+                    return
 
 
 def _membership(c: Context, signer: Signer) -> Iterator[Finding]:
@@ -243,6 +291,7 @@ def _membership(c: Context, signer: Signer) -> Iterator[Finding]:
                 f"{org_id} is already registered",
                 f"组织 {org_id} 已登记",
             )
+        yield from _disjoint_spaces(c, membership)
         return
     if org is None:
         return  # the lifecycle rule refuses membership events before the organisation's registration

@@ -102,11 +102,13 @@ class Appending:
         lots = Snapshot.lots_of(batch)
         actors, orgs = Snapshot.parties_of(batch)
         orgs |= set(repo.membership.org_ids_of(actors).values())
+        # a new organisation's identifier spaces are judged against every organisation's (rare: load them all)
+        registers = any(s.signed.event.type == "register_organisation" for s in batch)
         return Snapshot(
             existing=repo.by_event_ids({s.signed.event.event_id for s in batch}),
             heads=repo.heads(lots),
             states=repo.lot_states(lots),
-            organisations=repo.membership.organisations(orgs),
+            organisations=repo.membership.all_organisations() if registers else repo.membership.organisations(orgs),
             anchors=self.anchors,
             tree_size=repo.next_log_index(),
         )

@@ -110,16 +110,19 @@ class MembershipService:
         unified_social_credit_code: str | None = None,
         gln: str | None = None,
         county: str | None = None,
+        accreditations: Sequence[str] = (),
         event_ids: Sequence[str] = (),
         occurred_at: str | None = None,
     ) -> list[Appended]:
-        """Register an organisation with its roles and identifier spaces, and its first actors with their keys."""
+        """Register an organisation with its roles and identifier spaces (and a lab's accreditations), and its
+        first actors with their keys."""
         payload: dict[str, Any] = {"name": name, "roles": list(roles), "lot_prefixes": list(lot_prefixes)}
         optional = {
             "gs1_company_prefixes": list(gs1_company_prefixes) or None,
             "unified_social_credit_code": unified_social_credit_code,
             "gln": gln,
             "county": county,
+            "accreditations": list(accreditations) or None,
         }
         payload.update({k: v for k, v in optional.items() if v is not None})
         changes: list[tuple[str, Mapping[str, Any]]] = [("register_organisation", payload)]

@@ -54,6 +54,19 @@
       return { actor: ev.actor, org: org.id, roles: new Set(org.roles) };
     }
 
+    // a new organisation's lot-id and GS1 prefixes overlap nobody's: neither may begin the other
+    function overlap(p) {
+      for (const [field, key] of [["lot_prefixes", "lot_prefixes"], ["gs1_company_prefixes", "gs1"]]) {
+        for (const prefix of p[field] || []) {
+          for (const other of orgs.values()) {
+            const taken = other[key].find((q) => q.startsWith(prefix) || prefix.startsWith(q));
+            if (taken !== undefined) return "the prefix " + prefix + " overlaps " + other.id + "'s " + taken;
+          }
+        }
+      }
+      return null;
+    }
+
     function membershipRefusal(ev, signer, at) {
       const orgId = String(ev.lot_id).startsWith(ORG) ? ev.lot_id.slice(ORG.length) : null;
       if (!policy.membership_types.includes(ev.type) || orgId === null) return "membership events go on org:<organisation> lots, and nothing else does";
@@ -62,7 +75,7 @@
       if ((ev.type === "register_organisation" || ev.type === "grant_role") && !holds(signer, policy.privileged_by) &&
           granted.some((r) => policy.privileged_roles.includes(r))) return "only an operator may grant the roles " + policy.privileged_roles.join(", ");
       const org = orgs.get(orgId);
-      if (ev.type === "register_organisation") return org ? orgId + " is already registered" : null;
+      if (ev.type === "register_organisation") return org ? orgId + " is already registered" : overlap(p);
       if (!org) return null;  // no such organisation yet: the lifecycle rule's refusal, which the ledger applied
       const guarded = org.roles.filter((r) => policy.privileged_roles.includes(r));
       if (guarded.length && !holds(signer, policy.privileged_by)) return orgId + " holds the role " + guarded.join(", ") + ": only an operator may change its membership";
@@ -104,6 +117,7 @@
         if (lot.samples.get(String(ev.payload.sample_id)) !== party) return party + " may record tests only for samples sent to it";
         const registered = orgs.get(party);
         if (registered && ev.payload.lab !== registered.name) return party + " is registered as " + registered.name + "; a test it records names it so, not " + ev.payload.lab;
+        if (registered && ev.payload.accreditation !== undefined && !registered.accreditations.includes(ev.payload.accreditation)) return party + " has the accreditations " + (registered.accreditations.join(", ") || "none") + " on record, not " + ev.payload.accreditation;
       }
       if (ev.type === "sample" && lot.samples.has(String(ev.payload.sample_id))) return "sample " + ev.payload.sample_id + " of lot " + ev.lot_id + " was already sent to " + lot.samples.get(String(ev.payload.sample_id)) + ": a sample is sent once";
       if (ev.type === "sample") {
@@ -135,7 +149,7 @@
       if (!String(ev.lot_id).startsWith(ORG) || !policy.membership_types.includes(ev.type)) return;
       const id = ev.lot_id.slice(ORG.length), p = ev.payload;
       if (ev.type === "register_organisation") {
-        orgs.set(id, { id, name: p.name, roles: [...p.roles], lot_prefixes: [...p.lot_prefixes], gs1: [...(p.gs1_company_prefixes || [])], suspended: false, actors: new Map() });
+        orgs.set(id, { id, name: p.name, roles: [...p.roles], lot_prefixes: [...p.lot_prefixes], gs1: [...(p.gs1_company_prefixes || [])], accreditations: [...(p.accreditations || [])], suspended: false, actors: new Map() });
         return;
       }
       const org = orgs.get(id);
