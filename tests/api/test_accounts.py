@@ -214,3 +214,172 @@ def test_without_a_held_key_nothing_is_signed(engine: Engine) -> None:
         disabled = client.post("/api/v1/me/events", json={"event": PLOT}, headers={**cookie, "X-CSRF-Token": csrf})
         assert assert_problem(disabled, 503)["type"] == "urn:ginseng-trace:problem:held-keys-disabled"
     assert services.records.count() == 0
+
+
+@pytest.fixture
+def roomy(services: Services) -> Iterator[httpx.Client]:
+    """A client whose failed-credential limit is out of the way, for tests that fail many credentials."""
+    app = create_app(services, login_limit="1000/minute")
+    with LiveServer(app) as server, httpx.Client(base_url=server.url) as client:
+        yield client
+
+
+def enrol_with_held_key(services: Services) -> None:
+    verifier = services.held_keys.create(ACTOR)
+    services.membership.enrol(ACTOR, "test organisation", ["grower"], EVERY_PREFIX, [NewActor(verifier)])
+
+
+def submit(client: httpx.Client, headers: dict[str, str], n: int) -> httpx.Response:
+    """A plot of the person's, numbered ``n``, for the server to sign with their held key: what their scripts do."""
+    plot = {**PLOT, "event_id": f"wang-2026-{n:04}", "lot_id": f"PLOT-FS-{n:04}"}
+    return client.post("/api/v1/me/events", json={"event": plot}, headers=headers)
+
+
+def test_disabling_an_account_ends_its_sessions_and_the_tokens_it_issued_at_once(
+    roomy: httpx.Client, services: Services
+) -> None:
+    enrol_with_held_key(services)
+    first, csrf = log_in(roomy)
+    second, _ = log_in(roomy)
+    issued = roomy.post(
+        "/api/v1/tokens", json={"permissions": ["events:write"]}, headers={**first, "X-CSRF-Token": csrf}
+    )
+    assert issued.status_code == 201, issued.text
+    token = issued.json()["token"]
+    operators_id, operators = services.tokens.issue(ACTOR, ["events:write"], timedelta(days=1), "operator's")
+    assert submit(roomy, bearer(token), 1).status_code == 201
+    wrong = roomy.post("/api/v1/session", json={"login": "wang", "password": PASSWORD + "!"})
+
+    change = services.accounts.disable("wang")  # what `ginseng-trace admin account disable wang` does
+    assert (change.sessions_ended, change.tokens_revoked, change.other_tokens) == (2, 1, (operators_id,))
+    for cookie in (first, second):
+        assert unauthenticated(roomy.get("/api/v1/session", headers=cookie))["detail"].startswith("the session is")
+    assert_problem(roomy.delete("/api/v1/session", headers={**first, "X-CSRF-Token": csrf}), 401)
+    unauthenticated(submit(roomy, bearer(token), 2))  # the person's scripts stop
+    disabled = roomy.post("/api/v1/session", json={"login": "wang", "password": PASSWORD})
+    assert unauthenticated(disabled) == unauthenticated(wrong)
+    assert disabled.content == wrong.content  # a disabled account is not told apart from a wrong password
+    assert "set-cookie" not in disabled.headers
+    # the operator's token for the actor is the operator's to revoke (admin account disable names it)
+    assert submit(roomy, bearer(operators), 3).status_code == 201
+
+    services.accounts.enable("wang")
+    unauthenticated(roomy.get("/api/v1/session", headers=first))  # enabling revives nothing
+    unauthenticated(submit(roomy, bearer(token), 4))
+    again, _ = log_in(roomy)
+    assert roomy.get("/api/v1/session", headers=again).json()["login"] == "wang"
+
+
+NEW_PASSWORD = "a much longer passphrase, 2026"
+
+
+def test_a_person_changes_their_password_and_every_other_session_ends(roomy: httpx.Client, services: Services) -> None:
+    enrol_with_held_key(services)
+    cookie, csrf = log_in(roomy)
+    elsewhere, _ = log_in(roomy)
+    _, other_csrf = log_in(roomy)
+    change = {"current_password": PASSWORD, "new_password": NEW_PASSWORD}
+    for headers in ({}, {"X-CSRF-Token": other_csrf}):
+        refused = roomy.post("/api/v1/me/password", json=change, headers={**cookie, **headers})
+        assert assert_problem(refused, 403)["type"] == "urn:ginseng-trace:problem:csrf"
+    unauthenticated(roomy.post("/api/v1/me/password", json=change))
+    _, token = issued_over_http(roomy, cookie, csrf)
+    unauthenticated(roomy.post("/api/v1/me/password", json=change, headers=bearer(token)))  # a session's, not a token's
+
+    changed = roomy.post("/api/v1/me/password", json=change, headers={**cookie, "X-CSRF-Token": csrf})
+    assert changed.status_code == 200, changed.text
+    body = changed.json()
+    assert (body["login"], body["actor"]) == ("wang", ACTOR)
+    assert body["csrf_token"] != csrf
+    attributes = [part.strip().lower() for part in changed.headers["set-cookie"].split(";")]
+    assert {"secure", "httponly", "samesite=strict", "path=/"} <= set(attributes)
+    renewed = {"Cookie": f"gt_session={changed.cookies['gt_session']}"}
+    assert renewed != cookie
+    assert changed.headers["cache-control"] == "no-store"
+
+    for old in (cookie, elsewhere):  # this session is renewed, every other one ends
+        unauthenticated(roomy.get("/api/v1/session", headers=old))
+    assert roomy.get("/api/v1/session", headers=renewed).json()["login"] == "wang"
+    sessions = roomy.get("/api/v1/me/sessions", headers=renewed)
+    assert sessions.status_code == 200, sessions.text
+    assert [s["current"] for s in sessions.json()["sessions"]] == [True]
+    unauthenticated(roomy.post("/api/v1/session", json={"login": "wang", "password": PASSWORD}))
+    log_in(roomy, password=NEW_PASSWORD)
+    assert submit(roomy, bearer(token), 1).status_code == 201  # a token is a credential of its own: it goes on
+    stale = roomy.post("/api/v1/me/password", json=change, headers={**renewed, "X-CSRF-Token": csrf})
+    assert_problem(stale, 403)  # the old CSRF token went with the old session
+    ok = roomy.post(
+        "/api/v1/me/password",
+        json={"current_password": NEW_PASSWORD, "new_password": PASSWORD},
+        headers={**renewed, "X-CSRF-Token": body["csrf_token"]},
+    )
+    assert ok.status_code == 200, ok.text
+
+
+def issued_over_http(client: httpx.Client, cookie: dict[str, str], csrf: str) -> tuple[str, str]:
+    issued = client.post(
+        "/api/v1/tokens", json={"permissions": ["events:write"]}, headers={**cookie, "X-CSRF-Token": csrf}
+    )
+    assert issued.status_code == 201, issued.text
+    return issued.json()["token_id"], issued.json()["token"]
+
+
+def test_a_bad_password_change_is_a_problem_naming_the_field_and_changes_nothing(
+    roomy: httpx.Client, services: Services
+) -> None:
+    cookie, csrf = log_in(roomy)
+    headers = {**cookie, "X-CSRF-Token": csrf}
+    for body, status, pointer in [
+        ({"current_password": PASSWORD + "!", "new_password": NEW_PASSWORD}, 401, "/current_password"),
+        ({"current_password": "x" * 5000, "new_password": NEW_PASSWORD}, 401, "/current_password"),
+        ({"current_password": "", "new_password": NEW_PASSWORD}, 401, "/current_password"),
+        ({"current_password": PASSWORD, "new_password": "short"}, 422, "/new_password"),
+        ({"current_password": PASSWORD, "new_password": "x" * 1025}, 422, "/new_password"),
+        ({"current_password": PASSWORD, "new_password": PASSWORD}, 422, "/new_password"),
+        ({"current_password": PASSWORD, "new_password": None}, 422, "/new_password"),
+        ({"current_password": 12, "new_password": NEW_PASSWORD}, 422, "/current_password"),
+        ({"current_password": PASSWORD}, 422, "/new_password"),
+        ({"new_password": NEW_PASSWORD}, 422, "/current_password"),
+        ({"current_password": PASSWORD, "new_password": NEW_PASSWORD, "login": "li"}, 422, "/login"),
+        ([PASSWORD, NEW_PASSWORD], 422, ""),
+    ]:
+        answer = roomy.post("/api/v1/me/password", json=body, headers=headers)
+        problem = assert_problem(answer, status, pointer)
+        if status == 401:
+            assert problem["type"] == "urn:ginseng-trace:problem:wrong-password"
+            assert answer.headers["www-authenticate"].startswith("Bearer")
+    not_json = roomy.post("/api/v1/me/password", content=b"{", headers={**headers, "Content-Type": "application/json"})
+    assert_problem(not_json, 400)
+    assert roomy.get("/api/v1/session", headers=cookie).status_code == 200  # wrong guesses do not end the session
+    assert services.accounts.login("wang", PASSWORD).login == "wang"  # nothing changed
+
+
+def test_guessing_the_current_password_is_answered_429(client: httpx.Client) -> None:
+    cookie, csrf = log_in(client)
+    guess = {"current_password": "guess-guess-guess", "new_password": NEW_PASSWORD}
+    for _ in range(5):
+        answer = client.post("/api/v1/me/password", json=guess, headers={**cookie, "X-CSRF-Token": csrf})
+        assert_problem(answer, 401, "/current_password")
+    right = {"current_password": PASSWORD, "new_password": NEW_PASSWORD}
+    blocked = client.post("/api/v1/me/password", json=right, headers={**cookie, "X-CSRF-Token": csrf})
+    assert assert_problem(blocked, 429)["type"] == "urn:ginseng-trace:problem:rate-limited"
+    assert 1 <= int(blocked.headers["retry-after"]) <= 60
+    assert client.get("/api/v1/event-types").status_code == 200  # requests without credentials go on
+
+
+def test_my_sessions_lists_the_live_ones_and_marks_this_one(roomy: httpx.Client) -> None:
+    cookie, _ = log_in(roomy)
+    other, other_csrf = log_in(roomy)
+    ended, ended_csrf = log_in(roomy)
+    assert roomy.delete("/api/v1/session", headers={**ended, "X-CSRF-Token": ended_csrf}).status_code == 204
+    answer = roomy.get("/api/v1/me/sessions", headers=cookie)
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["cache-control"] == "no-store"
+    listed = answer.json()["sessions"]
+    assert sorted(s["current"] for s in listed) == [False, True]
+    assert all(set(s) == {"created_at", "expires_at", "current"} for s in listed)
+    assert other["Cookie"].split("=", 1)[1] not in answer.text
+    unauthenticated(roomy.get("/api/v1/me/sessions"))
+    unauthenticated(roomy.get("/api/v1/me/sessions", headers=ended))
+    _, token = issued_over_http(roomy, other, other_csrf)
+    unauthenticated(roomy.get("/api/v1/me/sessions", headers=bearer(token)))

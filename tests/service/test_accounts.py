@@ -4,7 +4,7 @@ never the secret, and every way a credential can fail fails with its own error."
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -20,6 +20,7 @@ from ginseng_trace.service import (
     MissingCredentialsError,
     Permission,
     Services,
+    WrongPasswordError,
     WrongScopeError,
 )
 from ginseng_trace.service.errors import ConflictError, NotFoundError
@@ -261,3 +262,192 @@ def test_sign_as_signs_with_the_given_key(ledger: Services) -> None:
     assert ledger.events.append(signed).created
     with pytest.raises(MalformedError, match="set by the server"):
         ledger.events.sign_as(key, {**body, "actor": "someone-else"})
+
+
+# -- disabling, enabling, changing and resetting passwords ---------------------------------------------------
+
+
+@pytest.fixture
+def wang(services: Services) -> Services:
+    """``services`` with the account ``wang`` (actor fusong-wang-farm), quick to hash."""
+    services.accounts.hasher = CHEAP
+    services.accounts.create("wang", "fusong-wang-farm", PASSWORD)
+    return services
+
+
+def test_disabling_ends_the_sessions_and_the_tokens_the_account_issued_for_good(wang: Services, clock: Clock) -> None:
+    first = wang.accounts.login("wang", PASSWORD)
+    second = wang.accounts.login("wang", PASSWORD)
+    _, own = wang.tokens.issue("fusong-wang-farm", ["events:write"], timedelta(days=9), issued_by="wang")
+    operators_id, operators = wang.tokens.issue("fusong-wang-farm", ["events:write"], timedelta(days=9))
+    with pytest.raises(BadCredentialsError) as wrong:
+        wang.accounts.login("wang", PASSWORD + "!")
+
+    clock.now += timedelta(minutes=1)
+    change = wang.accounts.disable("wang")
+    assert (change.changed, change.sessions_ended, change.tokens_revoked) == (True, 2, 1)
+    assert change.disabled_at == "2026-12-01T08:01:00.000000Z"
+    assert change.other_tokens == (operators_id,)  # the operator's token for the actor is the operator's to revoke
+    assert wang.accounts.session(first.token) is None
+    assert wang.accounts.session(second.token) is None
+    with pytest.raises(BadCredentialsError) as disabled:
+        wang.accounts.login("wang", PASSWORD)
+    assert disabled.value.diagnostics() == wrong.value.diagnostics()
+    with pytest.raises(BadCredentialsError) as refused:
+        wang.tokens.check(own, Permission.EVENTS_WRITE)
+    assert refused.value.diagnostics() == "the token is unknown, expired or revoked"
+    assert wang.tokens.check(operators, Permission.EVENTS_WRITE).token_id == operators_id
+    assert [t.token_id for t in wang.tokens.live("fusong-wang-farm")] == [operators_id]
+
+    again = wang.accounts.disable("wang")  # idempotent: the first time stays
+    assert (again.changed, again.disabled_at, again.sessions_ended, again.tokens_revoked) == (
+        False,
+        change.disabled_at,
+        0,
+        0,
+    )
+    assert wang.accounts.states()[0].disabled_at == change.disabled_at
+
+    enabled = wang.accounts.enable("wang")
+    assert (enabled.changed, enabled.disabled_at) == (True, None)
+    assert not wang.accounts.enable("wang").changed
+    assert wang.accounts.session(first.token) is None  # enabling revives nothing
+    with pytest.raises(BadCredentialsError):
+        wang.tokens.check(own, Permission.EVENTS_WRITE)
+    assert wang.accounts.session(wang.accounts.login("wang", PASSWORD).token) is not None
+
+
+def test_a_token_whose_issuing_account_is_disabled_is_refused_even_unrevoked(wang: Services, engine: Engine) -> None:
+    _, own = wang.tokens.issue("fusong-wang-farm", ["events:write"], timedelta(days=9), issued_by="wang")
+    with engine.begin() as conn:  # disabled behind the service's back: nothing was revoked
+        conn.execute(text("UPDATE accounts SET disabled_at = '2026-12-01T09:00:00.000000Z'"))
+    with pytest.raises(BadCredentialsError):
+        wang.tokens.check(own, Permission.EVENTS_WRITE)
+    assert wang.tokens.live("fusong-wang-farm") == []
+
+
+def test_an_unknown_account_is_not_found(wang: Services) -> None:
+    for change in (wang.accounts.disable, wang.accounts.enable):
+        for login in ("li", "NOT A LOGIN", ""):
+            with pytest.raises(NotFoundError, match="no account"):
+                change(login)
+    with pytest.raises(NotFoundError):
+        wang.accounts.reset_password("li", PASSWORD)
+
+
+def test_changing_the_password_ends_every_session_and_renews_the_current_one(wang: Services, clock: Clock) -> None:
+    current = wang.accounts.login("wang", PASSWORD)
+    elsewhere = wang.accounts.login("wang", PASSWORD)
+    token_id, token = wang.tokens.issue("fusong-wang-farm", ["events:write"], timedelta(days=9), issued_by="wang")
+    renewed = wang.accounts.change_password(current.token, PASSWORD, "a new and longer passphrase")
+    assert (renewed.login, renewed.actor) == ("wang", "fusong-wang-farm")
+    assert renewed.token != current.token
+    assert renewed.csrf_token != current.csrf_token
+    assert wang.accounts.session(current.token) is None
+    assert wang.accounts.session(elsewhere.token) is None
+    found = wang.accounts.session(renewed.token)
+    assert found is not None
+    assert found.csrf_matches(renewed.csrf_token)
+    assert not found.csrf_matches(current.csrf_token)
+    with pytest.raises(BadCredentialsError):
+        wang.accounts.login("wang", PASSWORD)
+    clock.now += timedelta(minutes=1)
+    assert wang.accounts.login("wang", "a new and longer passphrase").actor == "fusong-wang-farm"
+    assert wang.tokens.check(token, Permission.EVENTS_WRITE).token_id == token_id  # a token is its own credential
+    assert [s.current for s in wang.accounts.sessions(renewed.token)] == [False, True]  # newest first
+
+
+def test_a_password_change_is_refused_by_field_and_a_wrong_current_one_is_a_failed_credential(
+    wang: Services,
+) -> None:
+    session = wang.accounts.login("wang", PASSWORD)
+    for current, new, pointer in [
+        (PASSWORD, "short", "/new_password"),
+        (PASSWORD, None, "/new_password"),
+        (PASSWORD, "x" * 1025, "/new_password"),
+        (7, "a new and longer passphrase", "/current_password"),
+        (PASSWORD, PASSWORD, "/new_password"),
+    ]:
+        with pytest.raises(MalformedError) as refused:
+            wang.accounts.change_password(session.token, current, new)
+        assert [p.pointer for p in refused.value.problems] == [pointer]
+    for wrong in (PASSWORD + "!", "", "x" * 5000):
+        with pytest.raises(WrongPasswordError) as failed:
+            wang.accounts.change_password(session.token, wrong, "a new and longer passphrase")
+        assert failed.value.pointer == "/current_password"
+        assert isinstance(failed.value, BadCredentialsError)
+    assert wang.accounts.session(session.token) is not None  # a wrong guess does not end the session
+    wang.accounts.logout(session.token)
+    for token in (session.token, "not a token"):
+        with pytest.raises(BadCredentialsError):
+            wang.accounts.change_password(token, PASSWORD, "a new and longer passphrase")
+    assert wang.accounts.login("wang", PASSWORD).actor == "fusong-wang-farm"  # nothing changed
+
+
+def test_the_operator_resets_a_password_and_every_session_ends(wang: Services) -> None:
+    sessions = [wang.accounts.login("wang", PASSWORD) for _ in range(3)]
+    change = wang.accounts.reset_password("wang", "set by the operator")
+    assert change.sessions_ended == 3
+    assert all(wang.accounts.session(s.token) is None for s in sessions)
+    assert wang.accounts.login("wang", "set by the operator").login == "wang"
+    with pytest.raises(MalformedError) as refused:
+        wang.accounts.reset_password("wang", "short")
+    assert [p.pointer for p in refused.value.problems] == ["/password"]
+    wang.accounts.disable("wang")
+    assert wang.accounts.reset_password("wang", "another from the operator").disabled_at is not None
+    with pytest.raises(BadCredentialsError):
+        wang.accounts.login("wang", "another from the operator")  # a reset does not enable
+
+
+class Racing(PasswordHasher):
+    """A hasher that, between checking a password and the session's write, lets ``meanwhile`` happen: what a
+    concurrent request does in the gap."""
+
+    def __init__(self, meanwhile: Callable[[], object]) -> None:
+        super().__init__(time_cost=1, memory_cost=8, parallelism=1)
+        self.meanwhile: Callable[[], object] | None = meanwhile
+
+    def check_needs_rehash(self, hash: str | bytes) -> bool:
+        if self.meanwhile is not None:
+            meanwhile, self.meanwhile = self.meanwhile, None
+            meanwhile()
+        return super().check_needs_rehash(hash)
+
+
+@pytest.mark.parametrize("meanwhile", ["disable", "reset"])
+def test_a_login_racing_a_disable_or_a_reset_opens_no_session(wang: Services, engine: Engine, meanwhile: str) -> None:
+    def race() -> object:
+        if meanwhile == "disable":
+            return wang.accounts.disable("wang")
+        return wang.accounts.reset_password("wang", "set by the operator")
+
+    wang.accounts.hasher = Racing(race)
+    with pytest.raises(BadCredentialsError):
+        wang.accounts.login("wang", PASSWORD)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM sessions")).scalar_one() == 0
+    wang.accounts.enable("wang")
+    if meanwhile == "reset":
+        with pytest.raises(BadCredentialsError):
+            wang.accounts.login("wang", PASSWORD)
+    else:  # the password still holds; a new login opens a session as ever
+        assert wang.accounts.session(wang.accounts.login("wang", PASSWORD).token) is not None
+
+
+def test_the_operator_lists_accounts_with_their_live_sessions(wang: Services, clock: Clock) -> None:
+    wang.accounts.create("li", "ji-an-farm", PASSWORD)
+    wang.accounts.login("wang", PASSWORD)
+    ended = wang.accounts.login("wang", PASSWORD)
+    wang.accounts.login("wang", PASSWORD)
+    wang.accounts.logout(ended.token)
+    wang.accounts.disable("li")
+    states = {s.login: s for s in wang.accounts.states()}
+    assert list(states) == ["li", "wang"]
+    assert (states["wang"].live_sessions, states["wang"].disabled_at, states["wang"].actor) == (
+        2,
+        None,
+        "fusong-wang-farm",
+    )
+    assert states["li"].disabled_at is not None
+    clock.now += timedelta(hours=12)
+    assert [s.live_sessions for s in wang.accounts.states()] == [0, 0]

@@ -25,14 +25,13 @@ from ..service import (
     Services,
     WrongScopeError,
 )
-from ..service.accounts import Session
+from ..service.accounts import SESSION_ENDED, Session
 from .dependencies import ServicesDep
 
 SESSION_COOKIE = "gt_session"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 NO_CREDENTIALS = "this needs a session (log in: POST /api/v1/session) or an API token (Authorization: Bearer gt_...)"
-SESSION_ENDED = "the session is unknown, expired or ended: log in again"
 
 
 def _session(services: Services, request: Request) -> Session:

@@ -187,6 +187,26 @@ class SessionOut(BaseModel):
     )
 
 
+class PasswordChangeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    current_password: str = Field(description="the password now (a wrong one is a failed credential: 401)")
+    new_password: str = Field(description="12 to 1024 characters, not the current one")
+
+
+class SessionInfoOut(BaseModel):
+    created_at: str = Field(description="RFC 3339 UTC: when it logged in")
+    expires_at: str = Field(description="RFC 3339 UTC")
+    current: bool = Field(description="whether it is the session asking")
+
+
+class SessionsOut(BaseModel):
+    """The account's live sessions, newest first (no secret: a session is named by nothing it could be used
+    with)."""
+
+    sessions: list[SessionInfoOut]
+
+
 class TokenIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

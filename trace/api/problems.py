@@ -31,6 +31,7 @@ from ..service import (
     RoleRequiredError,
     UnknownKeyError,
     UnknownLotError,
+    WrongPasswordError,
     WrongScopeError,
 )
 from ..store import StoreError, TransientStoreError
@@ -165,6 +166,14 @@ async def _not_authenticated(request: Request, exc: NotAuthenticatedError) -> JS
     return problem(request, 401, "unauthenticated", "Not authenticated", exc.diagnostics(), headers=headers)
 
 
+async def _wrong_password(request: Request, exc: WrongPasswordError) -> JSONResponse:
+    """A logged-in person's current password, wrong: a failed credential naming its field (the session
+    already names the account, so this tells nothing about which accounts exist)."""
+    headers = {"WWW-Authenticate": 'Bearer realm="ginseng-trace"'}
+    errors = [FieldProblem(exc.pointer, exc.diagnostics())]
+    return problem(request, 401, "wrong-password", "Wrong password", exc.diagnostics(), errors, headers=headers)
+
+
 async def _wrong_scope(request: Request, exc: WrongScopeError) -> JSONResponse:
     headers = {"WWW-Authenticate": f'Bearer realm="ginseng-trace", error="insufficient_scope", scope="{exc.needed}"'}
     return problem(request, 403, "insufficient-scope", "Permission missing", exc.diagnostics(), headers=headers)
@@ -224,6 +233,7 @@ HANDLERS: dict[type[Exception], Any] = {
     StoreError: _store_failed,
     IntegrityError: _integrity,
     NotAuthenticatedError: _not_authenticated,
+    WrongPasswordError: _wrong_password,
     WrongScopeError: _wrong_scope,
     RoleRequiredError: _role_required,
     CsrfError: _csrf,

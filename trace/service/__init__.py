@@ -56,6 +56,7 @@ from .errors import (
     RoleRequiredError,
     UnknownKeyError,
     UnknownLotError,
+    WrongPasswordError,
     WrongScopeError,
 )
 from .held_keys import HeldKeys
@@ -167,6 +168,7 @@ __all__ = [
     "SignatureError",
     "UnknownKeyError",
     "UnknownLotError",
+    "WrongPasswordError",
     "WrongScopeError",
     "utc_now",
 ]

@@ -6,6 +6,16 @@ as long and says the same as for a wrong password. A hash made with older parame
 successful login. A session is 32 random bytes (the ``gt_session`` cookie, base64url); the database keeps
 only their SHA-256, and the SHA-256 of the session's CSRF token. None of this is ledger data: every write
 here runs without the append lock.
+
+Disabling an account ends its sessions and revokes the API tokens its sessions issued, at once and for good:
+enabling it again lets it log in, nothing more. Changing a password (the person, who gives the current one)
+or resetting it (the operator) ends every session of the account; the person's own session is replaced by a
+new one (a new cookie and CSRF token), so that a copy of the old cookie stops too. API tokens outlive a
+password change: they are credentials of their own, revoked one by one or by disabling the account.
+
+Each write that follows a password check re-checks, in its transaction, that the hash it checked is still the
+account's and the account still enabled (``AccountRepository.replace_password_hash``): a login racing a
+password change or a disable opens no session the change or the disable would not have ended.
 """
 
 from __future__ import annotations
@@ -25,9 +35,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from ..chain.errors import FieldProblem, MalformedError
 from ..chain.times import format_utc
-from ..store import AccountRepository, LedgerRepository, Store
+from ..store import AccountRepository, LedgerRepository, Store, StoredAccount
 from .credentials import SESSION_PERMISSIONS, Principal, check_actor, digest
-from .errors import BadCredentialsError, ConflictError
+from .errors import BadCredentialsError, ConflictError, NotFoundError, WrongPasswordError
 
 LOGIN = re.compile(r"[a-z0-9][a-z0-9._@-]{0,63}")
 LOGIN_RULE = "1-64 characters of a-z 0-9 . _ @ - starting with a letter or digit"
@@ -35,6 +45,9 @@ MIN_PASSWORD = 12
 MAX_PASSWORD = 1024
 LOGIN_FAILED = "the login name or the password is wrong"
 """The one answer to every failed login: it never says whether the login exists."""
+SESSION_ENDED = "the session is unknown, expired or ended: log in again"
+"""The one answer to a session cookie that does not hold."""
+PASSWORD_RULE = f"a password has {MIN_PASSWORD} to {MAX_PASSWORD} characters"
 
 
 @dataclass(frozen=True)
@@ -42,6 +55,42 @@ class Account:
     login: str
     actor: str
     created_at: str
+
+
+@dataclass(frozen=True)
+class AccountState:
+    """An account as the operator sees it (never its password hash)."""
+
+    login: str
+    actor: str
+    created_at: str
+    disabled_at: str | None
+    live_sessions: int
+
+
+@dataclass(frozen=True)
+class AccountChange:
+    """What disabling, enabling or resetting an account did. ``changed`` is False when it was already so
+    (disabling a disabled account, enabling an enabled one); ``other_tokens`` are the ids of the actor's live
+    API tokens that this account did not issue (the operator's, or another account's of the same actor),
+    which disabling leaves alone."""
+
+    login: str
+    actor: str
+    disabled_at: str | None
+    changed: bool
+    sessions_ended: int = 0
+    tokens_revoked: int = 0
+    other_tokens: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    """One of an account's live sessions, as its person sees it (no secret, no hash)."""
+
+    created_at: str
+    expires_at: str
+    current: bool
 
 
 @dataclass(frozen=True)
@@ -64,6 +113,13 @@ class Session:
     def csrf_matches(self, text: str | None) -> bool:
         """True when ``text`` is this session's CSRF token (compared in constant time)."""
         return bool(text) and hmac.compare_digest(digest(text or ""), self.csrf_hash)
+
+
+def _check_password(password: object, pointer: str) -> str:
+    """``password`` if it meets the policy (the same at creation, change and reset); else refused by field."""
+    if not isinstance(password, str) or not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
+        raise MalformedError(FieldProblem(pointer, PASSWORD_RULE))
+    return password
 
 
 def _token_bytes(text: str) -> bytes | None:
@@ -103,10 +159,7 @@ class Accounts:
         if not isinstance(login, str) or not LOGIN.fullmatch(login):
             raise MalformedError(FieldProblem("/login", LOGIN_RULE))
         check_actor(actor)
-        if not isinstance(password, str) or not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
-            rule = f"a password has {MIN_PASSWORD} to {MAX_PASSWORD} characters"
-            raise MalformedError(FieldProblem("/password", rule))
-        hashed = self.hasher.hash(password)
+        hashed = self.hasher.hash(_check_password(password, "/password"))
         now = format_utc(self.clock())
 
         def add(unit: LedgerRepository) -> Account:
@@ -133,13 +186,26 @@ class Accounts:
         if found is None or found.disabled_at is not None:
             raise BadCredentialsError(LOGIN_FAILED)
         rehashed = self.hasher.hash(password) if self.hasher.check_needs_rehash(found.password_hash) else None
-        raw = secrets.token_bytes(32)
-        token = base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+        session = self._new_session(found.login, found.actor)
+
+        def start(unit: LedgerRepository) -> None:
+            repo = AccountRepository.of(unit)
+            if not repo.replace_password_hash(found.login, found.password_hash, rehashed or found.password_hash):
+                raise BadCredentialsError(LOGIN_FAILED)  # changed or disabled since the check: as if wrong
+            repo.drop_expired_sessions(found.login, session.created_at)
+            self._store_session(repo, session)
+
+        self.store.write(start, append_lock=False)
+        return session
+
+    def _new_session(self, login: str, actor: str) -> Session:
+        """A new session's secrets and times (not stored yet: :meth:`_store_session`)."""
+        token = base64.urlsafe_b64encode(secrets.token_bytes(32)).rstrip(b"=").decode()
         csrf = secrets.token_urlsafe(32)
         now = self.clock()
-        session = Session(
-            found.login,
-            found.actor,
+        return Session(
+            login,
+            actor,
             format_utc(now),
             format_utc(now + self.session_length),
             token=token,
@@ -147,15 +213,11 @@ class Accounts:
             csrf_hash=digest(csrf),
         )
 
-        def start(unit: LedgerRepository) -> None:
-            repo = AccountRepository.of(unit)
-            repo.drop_expired_sessions(found.login, session.created_at)
-            repo.add_session(digest(raw), found.login, session.created_at, session.expires_at, session.csrf_hash)
-            if rehashed is not None:
-                repo.set_password_hash(found.login, rehashed)
-
-        self.store.write(start, append_lock=False)
-        return session
+    @staticmethod
+    def _store_session(repo: AccountRepository, session: Session) -> None:
+        raw = _token_bytes(session.token)
+        assert raw is not None  # noqa: S101 - made by _new_session
+        repo.add_session(digest(raw), session.login, session.created_at, session.expires_at, session.csrf_hash)
 
     def session(self, token: str) -> Session | None:
         """The live session whose cookie is ``token``; None for anything else (unknown, expired, logged out,
@@ -179,3 +241,114 @@ class Accounts:
         return self.store.write(
             lambda unit: AccountRepository.of(unit).revoke_session(digest(raw), now), append_lock=False
         )
+
+    def sessions(self, token: str) -> list[SessionInfo]:
+        """The live sessions of the account whose session ``token`` is, newest first, the current one marked;
+        :class:`BadCredentialsError` if ``token`` is not a live session."""
+        raw = _token_bytes(token)
+        current = self.session(token)
+        if raw is None or current is None:
+            raise BadCredentialsError(SESSION_ENDED)
+        now = format_utc(self.clock())
+        rows = self.store.read(lambda unit: AccountRepository.of(unit).live_sessions(current.login, now))
+        return [SessionInfo(r.created_at, r.expires_at, r.token_hash == digest(raw)) for r in rows]
+
+    def change_password(self, token: str, current_password: object, new_password: object) -> Session:
+        """The person of session ``token`` changes their password: ``current_password`` must be it (else
+        :class:`WrongPasswordError`, a failed credential), ``new_password`` meets the policy and differs from it.
+        Every session of the account ends, this one included; the new session returned replaces this one."""
+        if not isinstance(current_password, str):
+            raise MalformedError(FieldProblem("/current_password", "must be text"))
+        new = _check_password(new_password, "/new_password")
+        raw = _token_bytes(token)
+        session = self.session(token)
+        if raw is None or session is None:
+            raise BadCredentialsError(SESSION_ENDED)
+        found = self.store.read(lambda unit: AccountRepository.of(unit).account(session.login))
+        if found is None:  # pragma: no cover - a live session's account exists (a foreign key)
+            raise BadCredentialsError(SESSION_ENDED)
+        if not self._verifies(found.password_hash, current_password):
+            raise WrongPasswordError("/current_password", "the current password is wrong")
+        if new == current_password:
+            raise MalformedError(FieldProblem("/new_password", "is the current password: choose another"))
+        hashed = self.hasher.hash(new)
+        renewed = self._new_session(found.login, found.actor)
+
+        def change(unit: LedgerRepository) -> None:
+            repo = AccountRepository.of(unit)
+            if not repo.replace_password_hash(found.login, found.password_hash, hashed):
+                raise BadCredentialsError(SESSION_ENDED)  # changed, reset or disabled meanwhile: it ended this
+            if not repo.revoke_session(digest(raw), renewed.created_at):
+                raise BadCredentialsError(SESSION_ENDED)  # logged out meanwhile
+            repo.revoke_sessions(found.login, renewed.created_at)
+            self._store_session(repo, renewed)
+
+        self.store.write(change, append_lock=False)
+        return renewed
+
+    def _verifies(self, password_hash: str, password: str) -> bool:
+        if len(password) > MAX_PASSWORD:
+            return False
+        try:
+            return bool(self.hasher.verify(password_hash, password))
+        except (VerificationError, InvalidHashError):
+            return False
+
+    def reset_password(self, login: str, password: str) -> AccountChange:
+        """The operator sets ``login``'s password (the policy applies, as at creation) and ends every session
+        of the account. A disabled account stays disabled; its tokens stay as they are."""
+        hashed = self.hasher.hash(_check_password(password, "/password"))
+        now = format_utc(self.clock())
+
+        def reset(unit: LedgerRepository) -> AccountChange:
+            repo = AccountRepository.of(unit)
+            found = self._existing(repo, login)
+            repo.set_password_hash(login, hashed)
+            ended = repo.revoke_sessions(login, now)
+            return AccountChange(login, found.actor, found.disabled_at, True, sessions_ended=ended)
+
+        return self.store.write(reset, append_lock=False)
+
+    def disable(self, login: str) -> AccountChange:
+        """Disable ``login`` from now on: it cannot log in (the same answer as a wrong password), its sessions
+        end and the API tokens its sessions issued are revoked, all in one transaction and for good. Disabling
+        a disabled account ends whatever it still had; it keeps its first ``disabled_at``."""
+        now = format_utc(self.clock())
+
+        def disable(unit: LedgerRepository) -> AccountChange:
+            repo = AccountRepository.of(unit)
+            found = self._existing(repo, login)
+            repo.set_disabled(login, found.disabled_at or now)  # also locks the row against a racing login
+            ended = repo.revoke_sessions(login, now)
+            revoked = repo.revoke_tokens_issued_by(login, now)
+            live = repo.live_tokens(found.actor, now)
+            others = tuple(t.token_id for t in live if t.issued_by != login and t.issuer_disabled_at is None)
+            return AccountChange(
+                login, found.actor, found.disabled_at or now, found.disabled_at is None, ended, revoked, others
+            )
+
+        return self.store.write(disable, append_lock=False)
+
+    def enable(self, login: str) -> AccountChange:
+        """Let a disabled ``login`` log in again. Its ended sessions and revoked tokens stay ended."""
+
+        def enable(unit: LedgerRepository) -> AccountChange:
+            repo = AccountRepository.of(unit)
+            found = self._existing(repo, login)
+            repo.set_disabled(login, None)
+            return AccountChange(login, found.actor, None, found.disabled_at is not None)
+
+        return self.store.write(enable, append_lock=False)
+
+    def states(self) -> list[AccountState]:
+        """Every account by login, with its live sessions counted."""
+        now = format_utc(self.clock())
+        rows = self.store.read(lambda unit: AccountRepository.of(unit).account_states(now))
+        return [AccountState(r.login, r.actor, r.created_at, r.disabled_at, r.live_sessions) for r in rows]
+
+    @staticmethod
+    def _existing(repo: AccountRepository, login: str) -> StoredAccount:
+        found = repo.account(login) if isinstance(login, str) and LOGIN.fullmatch(login) else None
+        if found is None:
+            raise NotFoundError(f"no account {login!r}")
+        return found

@@ -62,6 +62,16 @@ class BadCredentialsError(NotAuthenticatedError):
     revoked token or session. The detail never says which."""
 
 
+class WrongPasswordError(BadCredentialsError):
+    """A logged-in person's current password, asked for again to change it, is wrong: a failed credential
+    (401, counted by the failed-credential limit) whose ``pointer`` names the field. Saying so tells nothing
+    about which accounts exist: the session already names the account."""
+
+    def __init__(self, pointer: str, detail: str) -> None:
+        self.pointer = pointer
+        super().__init__(detail)
+
+
 class ForbiddenError(Error):
     """Authenticated, but not allowed to do this (answered 403)."""
 

@@ -4,6 +4,12 @@ A token's text is ``gt_<id>_<secret>``: ``id`` is 16 hex digits (the row's key, 
 revocation), ``secret`` is ``secrets.token_urlsafe(32)`` (256 random bits). Only the SHA-256 of the secret
 is stored, so the text is shown once, when issued, and a copy of the database grants nothing. Checking a
 token compares digests with :func:`hmac.compare_digest`.
+
+A token belongs to an actor, not to an account: several accounts may act as one actor, and the operator
+issues tokens for actors that have none (``ginseng-trace admin token issue``). A token issued from a
+session records the account (``issued_by``); disabling that account revokes it, and a token whose issuing
+account is disabled is refused even if it was somehow not revoked. The operator's tokens have no issuer:
+they stop when revoked, or when they expire.
 """
 
 from __future__ import annotations
@@ -41,6 +47,20 @@ class TokenGrant:
         return Principal(self.actor, self.permissions, "token", self.token_id)
 
 
+@dataclass(frozen=True)
+class TokenInfo:
+    """A live token as the operator lists it (never its secret or hash); ``issued_by`` is the account whose
+    session issued it, empty for the operator's."""
+
+    token_id: str
+    actor: str
+    permissions: tuple[str, ...]
+    label: str
+    created_at: str
+    expires_at: str
+    issued_by: str
+
+
 class ApiTokens:
     """Issuing, checking and revoking API tokens."""
 
@@ -56,10 +76,11 @@ class ApiTokens:
         label: str = "",
         *,
         within: Collection[Permission] | None = None,
+        issued_by: str | None = None,
     ) -> tuple[str, str]:
         """A new token for ``actor``: ``(token_id, token text)``. The text is not kept: show it once. With
         ``within`` (what the issuing session may do), a permission beyond it is refused
-        (:class:`WrongScopeError`)."""
+        (:class:`WrongScopeError`); ``issued_by`` is the issuing session's account (None: the operator)."""
         check_actor(actor)
         granted = parse_permissions(permissions)
         beyond = [p for p in granted if within is not None and p not in within]
@@ -83,6 +104,7 @@ class ApiTokens:
                 label,
                 format_utc(now),
                 format_utc(now + expires_in),
+                issued_by,
             )
 
         self.store.write(add, append_lock=False)
@@ -90,8 +112,9 @@ class ApiTokens:
 
     def check(self, text: str | None, needed: Permission | None) -> TokenGrant:
         """The grant of the token ``text`` if it may do ``needed``. Raises :class:`MissingCredentialsError`
-        (none, or not a token's form), :class:`BadCredentialsError` (unknown, expired, revoked: one answer for
-        all three) or :class:`WrongScopeError` (a good token without the permission; None needs none)."""
+        (none, or not a token's form), :class:`BadCredentialsError` (unknown, expired, revoked, or issued by a
+        disabled account: one answer for all) or :class:`WrongScopeError` (a good token without the
+        permission; None needs none)."""
         if not text:
             raise MissingCredentialsError("this needs an API token (Authorization: Bearer gt_...) or a session")
         match = TOKEN.fullmatch(text)
@@ -104,6 +127,8 @@ class ApiTokens:
         if not hmac.compare_digest(presented, stored) or row is None:
             raise BadCredentialsError(TOKEN_REFUSED)
         if row.revoked_at is not None or row.expires_at <= format_utc(self.clock()):
+            raise BadCredentialsError(TOKEN_REFUSED)
+        if row.issuer_disabled_at is not None:  # revoked at the disable; refused all the same
             raise BadCredentialsError(TOKEN_REFUSED)
         grant = TokenGrant(row.token_id, row.actor, tuple(Permission(p) for p in row.permissions), row.expires_at)
         if needed is not None and not grant.principal.allows(needed):
@@ -123,3 +148,14 @@ class ApiTokens:
 
         if not self.store.write(revoke, append_lock=False):
             raise NotFoundError(f"no unrevoked token {token_id!r}" + (f" of {actor}" if actor else ""))
+
+    def live(self, actor: str) -> list[TokenInfo]:
+        """The actor's tokens neither revoked nor expired, oldest first, whoever issued them."""
+        check_actor(actor)
+        now = format_utc(self.clock())
+        rows = self.store.read(lambda unit: AccountRepository.of(unit).live_tokens(actor, now))
+        return [
+            TokenInfo(r.token_id, r.actor, r.permissions, r.label, r.created_at, r.expires_at, r.issued_by or "")
+            for r in rows
+            if r.issuer_disabled_at is None
+        ]

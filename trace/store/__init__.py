@@ -1,7 +1,7 @@
 """Storage: SQLAlchemy 2 tables, Alembic migrations, the ledger repository and the unit of work (``Store``).
 Only this package knows SQL or imports SQLAlchemy."""
 
-from .accounts import AccountRepository, StoredHeldKey, StoredSession, StoredToken
+from .accounts import AccountRepository, StoredAccount, StoredAccountState, StoredHeldKey, StoredSession, StoredToken
 from .db import create_ledger_engine, migrate, sqlite_url_for
 from .reads import ReadRow, ReadsRepository
 from .repository import LedgerRepository, NewRecord, StoredCheckpoint, StoredRecord
@@ -15,6 +15,8 @@ __all__ = [
     "ReadsRepository",
     "Store",
     "StoreError",
+    "StoredAccount",
+    "StoredAccountState",
     "StoredCheckpoint",
     "StoredHeldKey",
     "StoredRecord",

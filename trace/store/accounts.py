@@ -10,8 +10,9 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, Row, Select, func, select, update
 
 from .repository import LedgerRepository
 from .tables import accounts, api_tokens, held_keys, sessions
@@ -41,7 +42,21 @@ class StoredSession:
 
 
 @dataclass(frozen=True)
+class StoredAccountState:
+    """An account as the operator lists it: without its password hash, with its live sessions counted."""
+
+    login: str
+    actor: str
+    created_at: str
+    disabled_at: str | None
+    live_sessions: int
+
+
+@dataclass(frozen=True)
 class StoredToken:
+    """A token row; ``issued_by`` is the account whose session issued it (None: the operator's, for the actor),
+    ``issuer_disabled_at`` whether that account is disabled."""
+
     token_id: str
     secret_hash: bytes
     actor: str
@@ -50,6 +65,8 @@ class StoredToken:
     created_at: str
     expires_at: str
     revoked_at: str | None
+    issued_by: str | None = None
+    issuer_disabled_at: str | None = None
 
 
 @dataclass(frozen=True)
@@ -94,6 +111,40 @@ class AccountRepository:
     def set_password_hash(self, login: str, password_hash: str) -> None:
         self.connection.execute(update(accounts).where(accounts.c.login == login).values(password_hash=password_hash))
 
+    def replace_password_hash(self, login: str, seen: str, password_hash: str) -> bool:
+        """Set the hash to ``password_hash`` only if it is still ``seen`` and the account is not disabled: False
+        if either changed since it was read (a password change, a reset, a disable that committed meanwhile).
+        The row stays locked until the transaction ends (on PostgreSQL a concurrent change waits, then finds
+        its condition false)."""
+        done = self.connection.execute(
+            update(accounts)
+            .where((accounts.c.login == login) & (accounts.c.password_hash == seen) & accounts.c.disabled_at.is_(None))
+            .values(password_hash=password_hash)
+        )
+        return bool(done.rowcount)
+
+    def set_disabled(self, login: str, at: str | None) -> None:
+        """Disable the account from ``at`` on (None: enable it again)."""
+        self.connection.execute(update(accounts).where(accounts.c.login == login).values(disabled_at=at))
+
+    def account_states(self, now: str) -> list[StoredAccountState]:
+        """Every account by login, with the number of its sessions live at ``now``."""
+        live = (
+            select(sessions.c.login, func.count().label("live"))
+            .where(sessions.c.revoked_at.is_(None) & (sessions.c.expires_at > now))
+            .group_by(sessions.c.login)
+            .subquery()
+        )
+        query = (
+            select(accounts.c.login, accounts.c.actor, accounts.c.created_at, accounts.c.disabled_at, live.c.live)
+            .outerjoin(live, live.c.login == accounts.c.login)
+            .order_by(accounts.c.login)
+        )
+        return [
+            StoredAccountState(r.login, r.actor, r.created_at, r.disabled_at, int(r.live or 0))
+            for r in self.connection.execute(query)
+        ]
+
     # -- sessions ------------------------------------------------------------------
 
     def add_session(self, token_hash: bytes, login: str, created_at: str, expires_at: str, csrf_hash: bytes) -> None:
@@ -137,6 +188,36 @@ class AccountRepository:
         )
         return bool(done.rowcount)
 
+    def revoke_sessions(self, login: str, at: str) -> int:
+        """End every session of the account not ended yet; how many. Expired ones too: another server's clock
+        may be behind this one's."""
+        done = self.connection.execute(
+            update(sessions).where((sessions.c.login == login) & sessions.c.revoked_at.is_(None)).values(revoked_at=at)
+        )
+        return int(done.rowcount)
+
+    def live_sessions(self, login: str, now: str) -> list[StoredSession]:
+        """The account's sessions live at ``now``, newest first."""
+        query = (
+            select(sessions, accounts.c.actor, accounts.c.disabled_at)
+            .join(accounts, accounts.c.login == sessions.c.login)
+            .where((sessions.c.login == login) & sessions.c.revoked_at.is_(None) & (sessions.c.expires_at > now))
+            .order_by(sessions.c.created_at.desc(), sessions.c.expires_at.desc())
+        )
+        return [
+            StoredSession(
+                _bytes(r.token_hash),
+                r.login,
+                r.actor,
+                r.created_at,
+                r.expires_at,
+                _bytes(r.csrf_hash),
+                r.revoked_at,
+                r.disabled_at,
+            )
+            for r in self.connection.execute(query)
+        ]
+
     def drop_expired_sessions(self, login: str, now: str) -> None:
         """Forget the account's sessions that have expired (times are fixed-width RFC 3339: text order)."""
         self.connection.execute(sessions.delete().where((sessions.c.login == login) & (sessions.c.expires_at <= now)))
@@ -152,6 +233,7 @@ class AccountRepository:
         label: str,
         created_at: str,
         expires_at: str,
+        issued_by: str | None = None,
     ) -> None:
         self.connection.execute(
             api_tokens.insert(),
@@ -163,13 +245,17 @@ class AccountRepository:
                 "label": label,
                 "created_at": created_at,
                 "expires_at": expires_at,
+                "issued_by": issued_by,
             },
         )
 
-    def token(self, token_id: str) -> StoredToken | None:
-        row = self.connection.execute(select(api_tokens).where(api_tokens.c.token_id == token_id)).first()
-        if row is None:
-            return None
+    def _tokens(self) -> Select[Any]:
+        """Token rows with their issuing account's ``disabled_at`` (None also for a token without an issuer)."""
+        issuer = accounts.c.login == api_tokens.c.issued_by
+        return select(api_tokens, accounts.c.disabled_at).outerjoin(accounts, issuer)
+
+    @staticmethod
+    def _stored_token(row: Row[Any]) -> StoredToken:
         return StoredToken(
             row.token_id,
             _bytes(row.secret_hash),
@@ -179,7 +265,32 @@ class AccountRepository:
             row.created_at,
             row.expires_at,
             row.revoked_at,
+            row.issued_by,
+            row.disabled_at,
         )
+
+    def token(self, token_id: str) -> StoredToken | None:
+        """The token with its issuing account's state."""
+        row = self.connection.execute(self._tokens().where(api_tokens.c.token_id == token_id)).first()
+        return None if row is None else self._stored_token(row)
+
+    def live_tokens(self, actor: str, now: str) -> list[StoredToken]:
+        """The actor's tokens neither revoked nor expired at ``now`` (by whomever issued), oldest first."""
+        query = (
+            self._tokens()
+            .where((api_tokens.c.actor == actor) & api_tokens.c.revoked_at.is_(None) & (api_tokens.c.expires_at > now))
+            .order_by(api_tokens.c.created_at, api_tokens.c.token_id)
+        )
+        return [self._stored_token(r) for r in self.connection.execute(query)]
+
+    def revoke_tokens_issued_by(self, login: str, at: str) -> int:
+        """Revoke every unrevoked token the account's sessions issued (expired ones too); how many."""
+        done = self.connection.execute(
+            update(api_tokens)
+            .where((api_tokens.c.issued_by == login) & api_tokens.c.revoked_at.is_(None))
+            .values(revoked_at=at)
+        )
+        return int(done.rowcount)
 
     def revoke_token(self, token_id: str, at: str) -> bool:
         """Revoke a token now; False if there was no such unrevoked token."""

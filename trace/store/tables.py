@@ -241,6 +241,8 @@ api_tokens = Table(
     Column("created_at", String(27), nullable=False),
     Column("expires_at", String(27), nullable=False),
     Column("revoked_at", String(27), nullable=True),
+    # the account whose session issued it (disabling the account stops it); None: the operator's, for the actor
+    Column("issued_by", String(64), ForeignKey("accounts.login"), nullable=True, index=True),
 )
 
 held_keys = Table(

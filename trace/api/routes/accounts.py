@@ -1,4 +1,5 @@
-"""Accounts: logging in and out, who am I, API tokens, and events signed with the person's server-held key."""
+"""Accounts: logging in and out, who am I, one's sessions and password, API tokens, and events signed with the
+person's server-held key."""
 
 from __future__ import annotations
 
@@ -55,7 +56,12 @@ def _session_json(session: Session) -> dict[str, Any]:
 async def log_in(request: Request, services: ServicesDep, writes: WritesDep) -> JSONResponse:
     body = await json_object(request, "login", "password")
     session = await in_write_pool(writes, services.accounts.login, body["login"], body["password"])
-    response = JSONResponse(_session_json(session), status_code=201, headers={"Cache-Control": "no-store"})
+    return _with_cookie(session, 201)
+
+
+def _with_cookie(session: Session, status: int) -> JSONResponse:
+    """The new ``session`` as JSON (with its CSRF token), its cookie set."""
+    response = JSONResponse(_session_json(session), status_code=status, headers={"Cache-Control": "no-store"})
     response.set_cookie(
         SESSION_COOKIE,
         session.token,
@@ -81,6 +87,38 @@ async def log_out(request: Request, session: SessionDep, services: ServicesDep, 
     return response
 
 
+@router.get(
+    "/me/sessions",
+    response_model=models.SessionsOut,
+    responses=AUTH_ERRORS,
+    summary="Your account's live sessions, newest first (a session cookie only)",
+)
+async def my_sessions(request: Request, session: SessionDep, services: ServicesDep) -> JSONResponse:
+    found = await run_in_threadpool(services.accounts.sessions, request.cookies[SESSION_COOKIE])
+    body = {"sessions": [{"created_at": s.created_at, "expires_at": s.expires_at, "current": s.current} for s in found]}
+    return JSONResponse(body, headers={"Cache-Control": "no-store"})
+
+
+@router.post(
+    "/me/password",
+    response_model=models.SessionOut,
+    responses=AUTH_ERRORS,
+    openapi_extra=body_schema(models.PasswordChangeIn),
+    summary="Change your password (a session cookie and X-CSRF-Token): every session of the account ends; "
+    "this one is replaced by a new one (a new cookie and CSRF token)",
+)
+async def change_password(
+    request: Request, session: SessionDep, services: ServicesDep, writes: WritesDep
+) -> JSONResponse:
+    """A wrong ``current_password`` is a failed credential (401 ``wrong-password``, counted by the
+    failed-credential limit, then 429); the session goes on. A ``new_password`` outside the policy is 422."""
+    body = await json_object(request, "current_password", "new_password")
+    change = services.accounts.change_password
+    cookie = request.cookies[SESSION_COOKIE]
+    renewed = await in_write_pool(writes, change, cookie, body["current_password"], body["new_password"])
+    return _with_cookie(renewed, 200)
+
+
 @router.post(
     "/tokens",
     status_code=201,
@@ -97,7 +135,7 @@ async def issue_token(request: Request, session: SessionDep, services: ServicesD
     if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= MAX_LIFETIME.days:
         raise MalformedError(FieldProblem("/days", f"must be a whole number of days, 1 to {MAX_LIFETIME.days}"))
     label = body.get("label", "")
-    issue = functools.partial(services.tokens.issue, within=session.principal.permissions)
+    issue = functools.partial(services.tokens.issue, within=session.principal.permissions, issued_by=session.login)
     token_id, token = await in_write_pool(
         writes, issue, session.actor, body["permissions"], timedelta(days=days), label
     )
