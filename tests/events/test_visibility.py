@@ -11,8 +11,10 @@ from ginseng_trace.events.visibility import (
     has_interest,
     lots_of_interest,
     reader_of,
+    reads_upstream,
     sees_finding,
     sees_private_members,
+    sees_upstream,
 )
 
 
@@ -78,3 +80,21 @@ def test_partners_see_what_lies_downstream_of_what_they_recorded() -> None:
     assert lots_of_interest(OTHER, lineages) == {"PLOT-9"}
     assert lots_of_interest(REGULATOR, lineages) == set(lineages)
     assert lots_of_interest(None, lineages) == set()
+
+
+def test_upstream_facts_are_for_the_processors_that_held_the_lot_and_for_regulators() -> None:
+    held = {"works", "shop", None}  # who made or received the lot (None: a signer of no organisation)
+    assert reads_upstream(WORKS)
+    assert reads_upstream(REGULATOR)
+    for nobody in (None, GROWER, OTHER):
+        assert not reads_upstream(nobody)
+        assert not sees_upstream(nobody, held)
+    assert sees_upstream(WORKS, held)
+    assert sees_upstream(REGULATOR, set())  # a regulator: any lot
+    other_works = Reader("works-2-1", "works-2", frozenset({"processor"}))
+    assert reads_upstream(other_works)
+    assert not sees_upstream(other_works, held)  # a processor that never held it
+    shop = Reader("shop-1", "shop", frozenset({"retailer"}))
+    assert not sees_upstream(shop, held)  # held it, but not a processor
+    assert not sees_upstream(dataclasses.replace(WORKS, roles=frozenset({"logistics"})), held)  # read time decides
+    assert sees_upstream(dataclasses.replace(shop, roles=frozenset({"retailer", "processor"})), held)

@@ -16,9 +16,14 @@ table of ``docs/DOMAIN.md`` §Roles):
    transitively. A grower thus sees what was found downstream of its harvests ("where own lots went"), a
    processor what was found in its batches and the boxes made from them, but not findings upstream of
    what it touched, and never another organisation's private members.
+5. **A processor** (an organisation holding the role ``processor``) that holds or held custody of a lot (it
+   recorded the event that made the lot, or received it: :data:`HOLDING_TYPES`) may also read the lot's
+   *upstream compliance facts* (``events.compliance``): for its whole lineage, root age, county, harvest year,
+   pre-harvest-interval pass, certifications and test results, never coordinates, names or prices. A
+   regulator may read them for any lot (:func:`sees_upstream`).
 
 Roles the table names but this policy does not yet distinguish (a cooperative's members' plots under
-agreement, a processor's "upstream facts needed for compliance") read as partners.
+agreement) read as partners.
 """
 
 from __future__ import annotations
@@ -29,6 +34,9 @@ from dataclasses import dataclass
 from .membership import Organisation
 
 REGULATOR_ROLES = frozenset({"regulator"})
+PROCESSOR_ROLES = frozenset({"processor"})
+HOLDING_TYPES = frozenset({"harvest", "process", "package", "aggregate", "receive"})
+"""The events by which the recording organisation comes to hold a lot: it made the lot, or received it."""
 
 
 @dataclass(frozen=True)
@@ -42,6 +50,10 @@ class Reader:
     @property
     def regulator(self) -> bool:
         return not self.roles.isdisjoint(REGULATOR_ROLES)
+
+    @property
+    def processor(self) -> bool:
+        return not self.roles.isdisjoint(PROCESSOR_ROLES)
 
 
 @dataclass(frozen=True)
@@ -90,3 +102,18 @@ def lots_of_interest(reader: Reader | None, lineages: Mapping[str, Iterable[Reco
     """The lots (keys of ``lineages``, each with its lineage's records) whose non-public findings and scan
     signals ``reader`` may see."""
     return {lot for lot, lineage in lineages.items() if has_interest(reader, lineage)}
+
+
+def reads_upstream(reader: Reader | None) -> bool:
+    """Whether ``reader`` may ask for any lot's upstream compliance facts at all: a regulator, or a processor
+    (which then needs :func:`sees_upstream` for the lot)."""
+    return reader is not None and (reader.regulator or reader.processor)
+
+
+def sees_upstream(reader: Reader | None, holders: Iterable[str | None]) -> bool:
+    """Whether ``reader`` may read the upstream compliance facts of a lot that ``holders`` held (the
+    organisations that recorded one of :data:`HOLDING_TYPES` on it): a regulator, or a processor among them
+    (rule 5)."""
+    if reader is None:
+        return False
+    return reader.regulator or (reader.processor and reader.org in set(holders))
