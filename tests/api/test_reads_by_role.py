@@ -18,11 +18,11 @@ from argon2 import PasswordHasher
 from sqlalchemy import Engine
 
 from ginseng_trace.api import create_app
-from ginseng_trace.chain import Event, sign_event
+from ginseng_trace.chain import Event, SignerKey, sign_event
 from ginseng_trace.chain.times import format_utc
 from ginseng_trace.events import private_fields
 from ginseng_trace.labels.signals import ScanPolicy
-from ginseng_trace.service import Services
+from ginseng_trace.service import NewActor, Services
 from ginseng_trace.store import ReadsRepository, Store
 
 from ..conftest import OPERATOR, Actor, LiveServer, enrol
@@ -30,8 +30,9 @@ from ..labels.test_labels import carries
 from ..lifecycle import CARRIER, GROWER, LAB, PROCESSOR, ROLES_OF, Step, standard
 from .test_api import assert_problem
 
-SHOP, REGULATOR, OTHER_GROWER = "shop-f", "jilin-regulator", "someone-else"
-PARTIES = (GROWER, CARRIER, PROCESSOR, LAB, SHOP, REGULATOR, OTHER_GROWER)
+SHOP, REGULATOR, OTHER_GROWER, OTHER_WORKS = "shop-f", "jilin-regulator", "someone-else", "works-z"
+PARTIES = (GROWER, CARRIER, PROCESSOR, LAB, SHOP, REGULATOR, OTHER_GROWER, OTHER_WORKS)
+ROLES = {**ROLES_OF, OTHER_WORKS: ["processor"]}
 GTIN = "06975123400010"
 PASSWORD = "correct horse battery staple"
 API = "/api/v1"
@@ -50,7 +51,7 @@ class World:
     client: httpx.Client
     services: Services
     clock: Clock
-    secrets: list[str]
+    secrets: list[str]  # private values planted: the polygon's coordinates, the plot's note, the invoice, a name
     polygon: list[list[float]]
     invoice: str
     ids: dict[str, str]  # event ids: plot, sale, process
@@ -93,7 +94,9 @@ def world(engine: Engine) -> Iterator[World]:
     services.accounts.hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     actors = {name: Actor(name) for name in PARTIES}
     for name, actor in actors.items():
-        enrol(services, actor, ROLES_OF[name])
+        enrol(services, actor, ROLES[name])
+    person = f"张{uuid.uuid4().hex[:8]}"  # a person of the grower's, whose name is private membership
+    services.membership.add_actor(GROWER, NewActor(SignerKey.generate("grower-a-2").verifier(), name=person))
     story = standard()
     steps = story.steps
     plot = next(s for s in steps if s.type == "register_plot")
@@ -119,10 +122,19 @@ def world(engine: Engine) -> Iterator[World]:
             event_id = f"life-{i}-{uuid.uuid4().hex[:6]}"
             answer = client.post(f"{API}/events", json=_envelope(actors[step.actor], step, event_id))
             assert answer.status_code == 201, answer.text
-            for name, kind in (("plot", "register_plot"), ("process", "process"), ("sale", "sell")):
+            named = (
+                ("plot", "register_plot"),
+                ("sow", "sow"),
+                ("spray", "field_operation"),
+                ("harvest", "harvest"),
+                ("process", "process"),
+                ("test", "quality_test"),
+                ("sale", "sell"),
+            )
+            for name, kind in named:
                 if step.type == kind:
                     ids[name] = event_id
-        found = World(client, services, clock, [note, invoice, str(lon), str(lat)], polygon, invoice, ids)
+        found = World(client, services, clock, [note, invoice, str(lon), str(lat), person], polygon, invoice, ids)
         for party in PARTIES:
             permissions = ["private:read", "audit:read"] if party == REGULATOR else ["private:read"]
             found.tokens[party] = services.tokens.issue(party, permissions, timedelta(days=1))[1]
@@ -314,3 +326,60 @@ def test_credentials_that_do_not_hold_are_refused_store_nothing_and_are_rate_lim
     assert int(limited.headers["retry-after"]) >= 1
     assert client.get(f"{API}/lots/PLOT-1/history").status_code == 200  # the public read is not limited
     assert services.store.read(lambda unit: ReadsRepository.of(unit).reads()) == []  # no refused read left a row
+
+
+def test_a_processor_reads_the_upstream_facts_of_what_it_held_and_nothing_private(world: World) -> None:
+    answer = world.get("/lots/PK-1/upstream", PROCESSOR)
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["cache-control"] == "private, no-store"
+    facts = answer.json()
+    [origin] = facts["origins"]
+    assert (origin["county"], origin["crop_age_years"], origin["harvest_year"], origin["land_type"]) == (
+        "抚松县",
+        5,
+        2025,
+        "farmland",
+    )
+    assert "GAP" in origin["certifications"]
+    assert origin["pre_harvest_interval"]["passed"] is True
+    assert origin["pre_harvest_interval"]["binding_application"]["harvest_allowed_from"] == "2025-07-20"
+    [test] = facts["tests"]
+    assert (test["lot"], test["verdict"], test["ginsenosides_pct"]["Rg1+Re"]) == ("RG-1", "pass", 0.41)
+    # the polygon, the note, the invoice, the person's name, and who grew, carried, made or sold it: none
+    never_carries(answer, world.secrets)
+    for party in (GROWER, CARRIER, SHOP, PROCESSOR, LAB, "location", "invoice", "note", "polygon"):
+        assert party not in answer.text, party
+    assert world.get("/lots/HV-1/upstream", PROCESSOR).status_code == 200  # it received the harvest
+    assert world.get("/lots/RG-1/upstream", PROCESSOR).json()["origins"] == facts["origins"]  # its batch
+    assert world.get("/lots/PK-1/upstream", REGULATOR).json() == facts  # a regulator: any lot
+    assert world.get("/lots/PLOT-1/upstream", REGULATOR).json()["origins"] == []  # nothing harvested upstream
+
+    sources = [world.ids[k] for k in ("plot", "sow", "spray", "harvest", "test")]
+    rows = world.audit(actor=PROCESSOR)
+    assert [(r["what"], r["lot_id"]) for r in rows] == [
+        ("upstream_facts", "PK-1"),
+        ("upstream_facts", "HV-1"),
+        ("upstream_facts", "RG-1"),
+    ]
+    assert rows[0]["event_ids"] == sources
+    assert rows[0]["endpoint"] == "GET /api/v1/lots/PK-1/upstream"
+    assert rows[1]["event_ids"] == sources[:4]  # the harvest's lineage holds no test
+    assert [r["lot_id"] for r in world.audit(actor=REGULATOR) if r["what"] == "upstream_facts"] == ["PK-1", "PLOT-1"]
+
+
+def test_upstream_facts_are_refused_to_every_other_reader(world: World) -> None:
+    never_held = assert_problem(world.get("/lots/PK-1/upstream", OTHER_WORKS), 403)
+    assert (never_held["type"], never_held["relation_needed"]) == (
+        "urn:ginseng-trace:problem:relation-required",
+        "custodian",
+    )
+    for party in (GROWER, SHOP):  # the grower upstream and the shop that holds the box: not processors
+        refused = assert_problem(world.get("/lots/PK-1/upstream", party), 403)
+        assert (refused["type"], refused["role_needed"]) == ("urn:ginseng-trace:problem:role-required", "processor")
+    assert assert_problem(world.get("/lots/PK-1/upstream"), 401)["type"].endswith("unauthenticated")
+    assert_problem(world.get("/lots/PK-404/upstream", PROCESSOR), 404)
+    assert_problem(world.get("/lots/PK-404/upstream", GROWER), 403)  # refused before the lot is looked up
+    # a processor whose role is withdrawn reads like anyone else from that moment
+    world.services.membership.change(PROCESSOR, "withdraw_role", {"role": "processor", "reason": "licence lapsed"})
+    assert assert_problem(world.get("/lots/PK-1/upstream", PROCESSOR), 403)["role_needed"] == "processor"
+    assert [r for r in world.audit() if r["what"] == "upstream_facts"] == []  # nothing refused was audited

@@ -1,5 +1,6 @@
 """Reads by role: a lot's history with the private members its reader may see, findings and scan signals as
-regulators and partners see them, and the audit trail of those reads.
+regulators and partners see them, a lot's upstream compliance facts for the processors that held it, and the
+audit trail of those reads.
 
 Who the reader is comes from membership at read time (``events.visibility.reader_of``: the credential's actor,
 its organisation and that organisation's roles, read in the same transaction as the data); what it may see is
@@ -7,7 +8,8 @@ its organisation and that organisation's roles, read in the same transaction as 
 plain text, a non-public finding, a label's scan signals, the audit trail itself) writes one ``read_audit``
 row in the same request, after the read and before the answer leaves, in a plain transaction: never under the
 ledger's append lock. A read refused before it reads (no credentials, a wrong scope, not a regulator) writes
-nothing.
+nothing. The upstream compliance facts carry no private member, but they are a read by role: each one served is
+audited.
 """
 
 from __future__ import annotations
@@ -17,16 +19,27 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from ..chain.times import format_utc
+from ..chain.records import Event
+from ..chain.times import format_utc, parse_utc
+from ..events.compliance import ComplianceFacts, compliance_facts
 from ..events.findings import Finding
 from ..events.membership import Organisation
 from ..events.rules import rules_config
-from ..events.visibility import Reader, Recorded, has_interest, reader_of, sees_private_members
+from ..events.visibility import (
+    HOLDING_TYPES,
+    Reader,
+    Recorded,
+    has_interest,
+    reader_of,
+    reads_upstream,
+    sees_private_members,
+    sees_upstream,
+)
 from ..store import LedgerRepository, Store
 from ..store.reads import ReadRow, ReadsRepository
 from .credentials import Principal
-from .errors import NotFoundError, RoleRequiredError
-from .records import lineage_of
+from .errors import NotFoundError, RelationRequiredError, RoleRequiredError
+from .records import lineage_of, lot_and_ancestors
 from .views import RecordView
 
 MAX_PAGE = 1000
@@ -176,6 +189,31 @@ class Reads:
         if seen:
             self._audit(reader, principal, endpoint, "scan_signals", lot_filter, [])
         return seen
+
+    def upstream(self, lot_id: str, principal: Principal, endpoint: str) -> ComplianceFacts:
+        """The lot's upstream compliance facts (``events.compliance``), for a regulator, or for a processor that
+        holds or held the lot (``events.visibility.sees_upstream``); audited. :class:`RoleRequiredError` for
+        any other reader (before the lot is looked up), :class:`NotFoundError` for an unknown lot,
+        :class:`RelationRequiredError` for a processor that never held it."""
+
+        def read(repo: LedgerRepository) -> tuple[Reader, ComplianceFacts]:
+            reader = _reader(repo, principal)
+            if reader is None or not reads_upstream(reader):
+                raise RoleRequiredError("processor", "a lot's upstream compliance facts")
+            stored = lot_and_ancestors(repo, lot_id)  # the signed events only: no private member is read
+            if not sees_upstream(reader, ReadsRepository.of(repo).holders(lot_id, HOLDING_TYPES)):
+                raise RelationRequiredError(
+                    "custodian",
+                    f"{reader.org} never held lot {lot_id}: a processor reads the upstream facts of the lots it "
+                    "made or received",
+                )
+            views = [RecordView.of(s) for s in stored]
+            records = [(v.log_index, Event.from_json(v.event), parse_utc(str(v.record["recorded_at"]))) for v in views]
+            return reader, compliance_facts(lot_id, records)
+
+        reader, facts = self.store.read(read)
+        self._audit(reader, principal, endpoint, "upstream_facts", lot_id, facts.sources)
+        return facts
 
     def audit(
         self,

@@ -67,6 +67,17 @@ class ReadsRepository:
                 found.setdefault(str(lot), set()).add(None if org is None else str(org))
         return found
 
+    def holders(self, lot_id: str, types: Collection[str]) -> set[str | None]:
+        """The organisations (as membership stands now; None for a signer of no organisation) that recorded an
+        event of one of ``types`` on ``lot_id``."""
+        query = (
+            select(org_members.c.org_id)
+            .select_from(records.outerjoin(org_members, org_members.c.actor == records.c.actor))
+            .where(records.c.lot_id == lot_id, records.c.type.in_(sorted(types)))
+            .distinct()
+        )
+        return {None if org is None else str(org) for (org,) in self.connection.execute(query)}
+
     def event_ids_at(self, log_indexes: Collection[int]) -> dict[int, str]:
         """``log index -> event id`` of the records at the named log positions."""
         found: dict[int, str] = {}
