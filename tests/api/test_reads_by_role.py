@@ -31,8 +31,9 @@ from ..lifecycle import CARRIER, GROWER, LAB, PROCESSOR, ROLES_OF, Step, standar
 from .test_api import assert_problem
 
 SHOP, REGULATOR, OTHER_GROWER, OTHER_WORKS = "shop-f", "jilin-regulator", "someone-else", "works-z"
-PARTIES = (GROWER, CARRIER, PROCESSOR, LAB, SHOP, REGULATOR, OTHER_GROWER, OTHER_WORKS)
-ROLES = {**ROLES_OF, OTHER_WORKS: ["processor"]}
+COOP, OTHER_COOP = "coop-h", "coop-i"
+PARTIES = (GROWER, CARRIER, PROCESSOR, LAB, SHOP, REGULATOR, OTHER_GROWER, OTHER_WORKS, COOP, OTHER_COOP)
+ROLES = {**ROLES_OF, OTHER_WORKS: ["processor"], COOP: ["cooperative"], OTHER_COOP: ["cooperative"]}
 GTIN = "06975123400010"
 PASSWORD = "correct horse battery staple"
 API = "/api/v1"
@@ -55,11 +56,17 @@ class World:
     polygon: list[list[float]]
     invoice: str
     ids: dict[str, str]  # event ids: plot, sale, process
+    actors: dict[str, Actor] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)  # party -> private:read token (+ audit:read for the regulator)
 
     def get(self, path: str, party: str | None = None, **params: Any) -> httpx.Response:
         headers = {"Authorization": f"Bearer {self.tokens[party]}"} if party else {}
         return self.client.get(API + path, params=params, headers=headers)
+
+    def post(self, party: str, step: Step) -> httpx.Response:
+        """``step`` signed by ``party`` and submitted; its event id is ``world.ids[<id given>]``."""
+        event_id = f"{step.type}-{uuid.uuid4().hex[:8]}"
+        return self.client.post(f"{API}/events", json=_envelope(self.actors[party], step, event_id))
 
     def audit(self, **params: Any) -> list[dict[str, Any]]:
         answer = self.get("/audit", REGULATOR, **params)
@@ -134,7 +141,8 @@ def world(engine: Engine) -> Iterator[World]:
             for name, kind in named:
                 if step.type == kind:
                     ids[name] = event_id
-        found = World(client, services, clock, [note, invoice, str(lon), str(lat), person], polygon, invoice, ids)
+        secrets = [note, invoice, str(lon), str(lat), person]
+        found = World(client, services, clock, secrets, polygon, invoice, ids, actors)
         for party in PARTIES:
             permissions = ["private:read", "audit:read"] if party == REGULATOR else ["private:read"]
             found.tokens[party] = services.tokens.issue(party, permissions, timedelta(days=1))[1]
@@ -383,3 +391,100 @@ def test_upstream_facts_are_refused_to_every_other_reader(world: World) -> None:
     world.services.membership.change(PROCESSOR, "withdraw_role", {"role": "processor", "reason": "licence lapsed"})
     assert assert_problem(world.get("/lots/PK-1/upstream", PROCESSOR), 403)["role_needed"] == "processor"
     assert [r for r in world.audit() if r["what"] == "upstream_facts"] == []  # nothing refused was audited
+
+
+def _farm(world: World) -> tuple[list[str], list[str]]:
+    """The grower registers a second plot (a polygon and a note of the test's own) and sprays the same
+    chemical twice in one season: a non-public finding (pesticide_once) on the plot. Returns the plot's event
+    ids and its private values."""
+    lon = 125.5 + random.random() / 10
+    secrets = [
+        f"second-plot-{uuid.uuid4().hex}",
+        f"{lon:.6f}",
+        f"spray-{uuid.uuid4().hex}",
+        f"again-{uuid.uuid4().hex}",
+    ]
+    plot = {
+        "land_type": "farmland",
+        "county": "靖宇县",
+        "area_mu": 6,
+        "location": {"private": True, "polygon": [[float(secrets[1]), 42.3], [lon + 0.003, 42.3], [lon, 42.303]]},
+        "note": secrets[0],
+    }
+    spray = {
+        "operation": "pesticide",
+        "product": "多菌灵 carbendazim WP",
+        "registration_number": "PD20040001",
+        "active_ingredient": "carbendazim",
+        "dose": {"value": 750, "unit": "g a.i./hm2"},
+        "pre_harvest_interval_days": 28,
+    }
+    steps = [
+        Step(GROWER, "PLOT-2", "register_plot", datetime(2024, 10, 2, tzinfo=UTC), plot),
+        Step(GROWER, "PLOT-2", "field_operation", datetime(2025, 5, 20, tzinfo=UTC), {**spray, "note": secrets[2]}),
+        Step(GROWER, "PLOT-2", "field_operation", datetime(2025, 7, 1, tzinfo=UTC), {**spray, "note": secrets[3]}),
+    ]
+    ids = []
+    for step in steps:
+        answer = world.post(GROWER, step)
+        assert answer.status_code == 201, answer.text
+        ids.append(answer.json()["event"]["event_id"])
+    return ids, secrets
+
+
+def test_a_cooperative_reads_a_growers_plots_while_the_grower_agrees_and_not_after(world: World) -> None:
+    ids, secrets = _farm(world)
+    agreement = Step(GROWER, f"org:{GROWER}", "agree_cooperative", world.clock.now, {"cooperative": COOP})
+
+    def plots(party: str) -> tuple[httpx.Response, httpx.Response]:
+        return (
+            world.get("/lots/PLOT-2/history", party, private="true"),
+            world.get("/lots/PLOT-1/history", party, private="true"),
+        )
+
+    def findings(party: str, path: str = "/lots/PLOT-2/findings") -> list[tuple[str, str]]:
+        return [(f["lot_id"], f["rule"]) for f in world.get(path, party).json()["findings"]]
+
+    before = plots(COOP)
+    assert before[0].json()["private"] == {"shown": [], "withheld": ids}
+    for answer in before:
+        never_carries(answer, [*secrets, *world.secrets])
+    assert findings(COOP) == []
+    assert findings(GROWER) == [("PLOT-2", "pesticide_once")]  # the grower's own (as a partner in its lineage)
+    assert world.audit(actor=COOP) == []
+
+    # a grower cannot consent for another; the grower itself can
+    foreign = world.post(OTHER_GROWER, agreement)
+    assert assert_problem(foreign, 403)["type"] == "urn:ginseng-trace:problem:rule:authority"
+    assert world.post(GROWER, agreement).status_code == 201
+
+    plot_2, plot_1 = plots(COOP)
+    assert plot_2.json()["private"] == {"shown": ids, "withheld": []}
+    assert plot_2.json()["records"][0]["facts"]["payload"]["note"] == secrets[0]
+    assert plot_1.json()["private"] == {"shown": [world.ids["plot"]], "withheld": []}
+    assert plot_1.json()["records"][0]["facts"]["payload"]["location"]["polygon"] == world.polygon
+    assert findings(COOP) == [("PLOT-2", "pesticide_once")]
+    everything = findings(COOP, "/findings")  # the public one, and the plot's; not the batch's made downstream
+    assert everything == [("PK-1", "storage_conditions"), ("PLOT-2", "pesticide_once")]
+    box = world.get("/lots/PK-1/history", COOP, private="true")  # downstream of the plot: not the grower's data
+    assert box.json()["private"] == {"shown": [], "withheld": [world.ids["sale"]]}
+    never_carries(box, world.secrets)
+    for answer in (*plots(OTHER_COOP), *plots(OTHER_GROWER)):  # nobody else gains anything by the agreement
+        assert answer.json()["private"]["shown"] == []
+        never_carries(answer, [*secrets, *world.secrets])
+    assert findings(OTHER_COOP) == []
+    assert [(r["what"], r["lot_id"], r["event_ids"]) for r in world.audit(actor=COOP)] == [
+        ("private_members", "PLOT-2", ids),
+        ("private_members", "PLOT-1", [world.ids["plot"]]),
+        ("findings", "PLOT-2", [ids[2]]),
+        ("findings", None, [ids[2]]),
+    ]
+
+    # the cooperative ends it (the grower could too): from the next read on, nothing beyond the partner's view
+    ending = Step(COOP, f"org:{GROWER}", "end_cooperative", world.clock.now, {"cooperative": COOP, "reason": "r"})
+    assert world.post(COOP, ending).status_code == 201
+    for answer in plots(COOP):
+        assert answer.json()["private"]["shown"] == []
+        never_carries(answer, [*secrets, *world.secrets])
+    assert findings(COOP) == []
+    assert len(world.audit(actor=COOP)) == 4  # nothing more was served
