@@ -64,6 +64,21 @@ def enrolment() -> list[dict[str, Any]]:
 
 
 G, W, L, M, R = (KEYS[o] for o in ORGS)
+COOPS = {"coop-c": SignerKey("coop-c", bytes([60] * 32)), "coop-d": SignerKey("coop-d", bytes([61] * 32))}
+C, D = COOPS.values()
+
+
+def cooperative(org: str) -> list[tuple[Any, ...]]:
+    """The trust anchor enrols a cooperative within a case (the shared enrolment stays as every case has it)."""
+    key, registration = COOPS[org], {"name": org, "roles": ["cooperative"], "lot_prefixes": [org.upper() + "-"]}
+    return [
+        (ANCHOR, f"org:{org}", "register_organisation", registration),
+        (ANCHOR, f"org:{org}", "register_actor", {"actor": org, "kind": "person"}),
+        (ANCHOR, f"org:{org}", "register_key", {"actor": org, "key": key.verifier().text()}),
+    ]
+
+
+AGREE = {"cooperative": "coop-c"}
 PLOT = {"land_type": "farmland", "county": "抚松县", "area_mu": 1}
 TEST = {"lab": "L lab", "sample_id": "S-1", "method": "ChP 2020", "verdict": "pass"}
 
@@ -273,6 +288,55 @@ CASES: dict[str, tuple[list[tuple[Any, ...]], int | None]] = {
             (W, "W-CASE-1", "aggregate", {"level": "case", "sscc": "069000000000000019", "children": ["W-PK-1/21/1"]})
         ),
         15,
+    ),
+    "a grower agrees that a cooperative reads its plots, then ends it": (
+        story(
+            *cooperative("coop-c"),
+            (G, "org:grower-g", "agree_cooperative", AGREE),
+            (G, "org:grower-g", "end_cooperative", {**AGREE, "reason": "r"}),
+        ),
+        None,
+    ),
+    "the operator records a grower's agreement; the cooperative ends it": (
+        story(
+            *cooperative("coop-c"),
+            (ANCHOR, "org:grower-g", "agree_cooperative", AGREE),
+            (C, "org:grower-g", "end_cooperative", AGREE),
+        ),
+        None,
+    ),
+    "a processor records a grower's agreement (role)": (
+        story(*cooperative("coop-c"), (W, "org:grower-g", "agree_cooperative", AGREE)),
+        18,
+    ),
+    "a cooperative agrees on a grower's behalf (role)": (
+        story(*cooperative("coop-c"), (C, "org:grower-g", "agree_cooperative", AGREE)),
+        18,
+    ),
+    "a grower agrees with a processor": (
+        story((G, "org:grower-g", "agree_cooperative", {"cooperative": "works-w"})),
+        15,
+    ),
+    "an agreement given twice": (
+        story(
+            *cooperative("coop-c"),
+            (G, "org:grower-g", "agree_cooperative", AGREE),
+            (G, "org:grower-g", "agree_cooperative", AGREE),
+        ),
+        19,
+    ),
+    "an agreement ended that does not stand": (
+        story(*cooperative("coop-c"), (G, "org:grower-g", "end_cooperative", AGREE)),
+        18,
+    ),
+    "another cooperative ends a grower's agreement": (
+        story(
+            *cooperative("coop-c"),
+            *cooperative("coop-d"),
+            (G, "org:grower-g", "agree_cooperative", AGREE),
+            (D, "org:grower-g", "end_cooperative", AGREE),
+        ),
+        22,
     ),
     "a membership event on a lot of ginseng": (
         story((G, "G-PLOT-1", "register_plot", PLOT), (ANCHOR, "G-PLOT-1", "suspend", {"reason": "r"})),

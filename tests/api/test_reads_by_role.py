@@ -18,11 +18,11 @@ from argon2 import PasswordHasher
 from sqlalchemy import Engine
 
 from ginseng_trace.api import create_app
-from ginseng_trace.chain import Event, sign_event
+from ginseng_trace.chain import Event, SignerKey, sign_event
 from ginseng_trace.chain.times import format_utc
 from ginseng_trace.events import private_fields
 from ginseng_trace.labels.signals import ScanPolicy
-from ginseng_trace.service import Services
+from ginseng_trace.service import NewActor, Services
 from ginseng_trace.store import ReadsRepository, Store
 
 from ..conftest import OPERATOR, Actor, LiveServer, enrol
@@ -30,8 +30,11 @@ from ..labels.test_labels import carries
 from ..lifecycle import CARRIER, GROWER, LAB, PREFIXES_OF, PROCESSOR, ROLES_OF, Step, gs1_of, standard
 from .test_api import assert_problem
 
-SHOP, REGULATOR, OTHER_GROWER = "shop-f", "jilin-regulator", "someone-else"
-PARTIES = (GROWER, CARRIER, PROCESSOR, LAB, SHOP, REGULATOR, OTHER_GROWER)
+SHOP, REGULATOR, OTHER_GROWER, OTHER_WORKS = "shop-f", "jilin-regulator", "someone-else", "works-z"
+COOP, OTHER_COOP = "coop-h", "coop-i"
+PARTIES = (GROWER, CARRIER, PROCESSOR, LAB, SHOP, REGULATOR, OTHER_GROWER, OTHER_WORKS, COOP, OTHER_COOP)
+ROLES = {**ROLES_OF, OTHER_WORKS: ["processor"], COOP: ["cooperative"], OTHER_COOP: ["cooperative"]}
+PREFIXES = {**PREFIXES_OF, OTHER_WORKS: ["WZ-"], COOP: ["CH-"], OTHER_COOP: ["CI-"]}
 GTIN = "06975123400010"
 PASSWORD = "correct horse battery staple"
 API = "/api/v1"
@@ -50,15 +53,21 @@ class World:
     client: httpx.Client
     services: Services
     clock: Clock
-    secrets: list[str]
+    secrets: list[str]  # private values planted: the polygon's coordinates, the plot's note, the invoice, a name
     polygon: list[list[float]]
     invoice: str
     ids: dict[str, str]  # event ids: plot, sale, process
+    actors: dict[str, Actor] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)  # party -> private:read token (+ audit:read for the regulator)
 
     def get(self, path: str, party: str | None = None, **params: Any) -> httpx.Response:
         headers = {"Authorization": f"Bearer {self.tokens[party]}"} if party else {}
         return self.client.get(API + path, params=params, headers=headers)
+
+    def post(self, party: str, step: Step) -> httpx.Response:
+        """``step`` signed by ``party`` and submitted; its event id is ``world.ids[<id given>]``."""
+        event_id = f"{step.type}-{uuid.uuid4().hex[:8]}"
+        return self.client.post(f"{API}/events", json=_envelope(self.actors[party], step, event_id))
 
     def audit(self, **params: Any) -> list[dict[str, Any]]:
         answer = self.get("/audit", REGULATOR, **params)
@@ -93,7 +102,9 @@ def world(engine: Engine) -> Iterator[World]:
     services.accounts.hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     actors = {name: Actor(name) for name in PARTIES}
     for name, actor in actors.items():
-        enrol(services, actor, ROLES_OF[name], PREFIXES_OF.get(name, []), gs1_company_prefixes=gs1_of(name))
+        enrol(services, actor, ROLES[name], PREFIXES.get(name, []), gs1_company_prefixes=gs1_of(name))
+    person = f"张{uuid.uuid4().hex[:8]}"  # a person of the grower's, whose name is private membership
+    services.membership.add_actor(GROWER, NewActor(SignerKey.generate("grower-a-2").verifier(), name=person))
     story = standard()
     steps = story.steps
     plot = next(s for s in steps if s.type == "register_plot")
@@ -119,10 +130,20 @@ def world(engine: Engine) -> Iterator[World]:
             event_id = f"life-{i}-{uuid.uuid4().hex[:6]}"
             answer = client.post(f"{API}/events", json=_envelope(actors[step.actor], step, event_id))
             assert answer.status_code == 201, answer.text
-            for name, kind in (("plot", "register_plot"), ("process", "process"), ("sale", "sell")):
+            named = (
+                ("plot", "register_plot"),
+                ("sow", "sow"),
+                ("spray", "field_operation"),
+                ("harvest", "harvest"),
+                ("process", "process"),
+                ("test", "quality_test"),
+                ("sale", "sell"),
+            )
+            for name, kind in named:
                 if step.type == kind:
                     ids[name] = event_id
-        found = World(client, services, clock, [note, invoice, str(lon), str(lat)], polygon, invoice, ids)
+        secrets = [note, invoice, str(lon), str(lat), person]
+        found = World(client, services, clock, secrets, polygon, invoice, ids, actors)
         for party in PARTIES:
             permissions = ["private:read", "audit:read"] if party == REGULATOR else ["private:read"]
             found.tokens[party] = services.tokens.issue(party, permissions, timedelta(days=1))[1]
@@ -314,3 +335,157 @@ def test_credentials_that_do_not_hold_are_refused_store_nothing_and_are_rate_lim
     assert int(limited.headers["retry-after"]) >= 1
     assert client.get(f"{API}/lots/PLOT-1/history").status_code == 200  # the public read is not limited
     assert services.store.read(lambda unit: ReadsRepository.of(unit).reads()) == []  # no refused read left a row
+
+
+def test_a_processor_reads_the_upstream_facts_of_what_it_held_and_nothing_private(world: World) -> None:
+    answer = world.get("/lots/PK-1/upstream", PROCESSOR)
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["cache-control"] == "private, no-store"
+    facts = answer.json()
+    [origin] = facts["origins"]
+    assert (origin["county"], origin["crop_age_years"], origin["harvest_year"], origin["land_type"]) == (
+        "抚松县",
+        5,
+        2025,
+        "farmland",
+    )
+    assert "GAP" in origin["certifications"]
+    assert origin["pre_harvest_interval"]["passed"] is True
+    assert origin["pre_harvest_interval"]["binding_application"]["harvest_allowed_from"] == "2025-07-20"
+    [test] = facts["tests"]
+    assert (test["lot"], test["verdict"], test["ginsenosides_pct"]["Rg1+Re"]) == ("RG-1", "pass", 0.41)
+    # the polygon, the note, the invoice, the person's name, and who grew, carried, made or sold it: none
+    never_carries(answer, world.secrets)
+    for party in (GROWER, CARRIER, SHOP, PROCESSOR, LAB, "location", "invoice", "note", "polygon"):
+        assert party not in answer.text, party
+    assert world.get("/lots/HV-1/upstream", PROCESSOR).status_code == 200  # it received the harvest
+    assert world.get("/lots/RG-1/upstream", PROCESSOR).json()["origins"] == facts["origins"]  # its batch
+    assert world.get("/lots/PK-1/upstream", REGULATOR).json() == facts  # a regulator: any lot
+    assert world.get("/lots/PLOT-1/upstream", REGULATOR).json()["origins"] == []  # nothing harvested upstream
+
+    sources = [world.ids[k] for k in ("plot", "sow", "spray", "harvest", "test")]
+    rows = world.audit(actor=PROCESSOR)
+    assert [(r["what"], r["lot_id"]) for r in rows] == [
+        ("upstream_facts", "PK-1"),
+        ("upstream_facts", "HV-1"),
+        ("upstream_facts", "RG-1"),
+    ]
+    assert rows[0]["event_ids"] == sources
+    assert rows[0]["endpoint"] == "GET /api/v1/lots/PK-1/upstream"
+    assert rows[1]["event_ids"] == sources[:4]  # the harvest's lineage holds no test
+    assert [r["lot_id"] for r in world.audit(actor=REGULATOR) if r["what"] == "upstream_facts"] == ["PK-1", "PLOT-1"]
+
+
+def test_upstream_facts_are_refused_to_every_other_reader(world: World) -> None:
+    never_held = assert_problem(world.get("/lots/PK-1/upstream", OTHER_WORKS), 403)
+    assert (never_held["type"], never_held["relation_needed"]) == (
+        "urn:ginseng-trace:problem:relation-required",
+        "custodian",
+    )
+    for party in (GROWER, SHOP):  # the grower upstream and the shop that holds the box: not processors
+        refused = assert_problem(world.get("/lots/PK-1/upstream", party), 403)
+        assert (refused["type"], refused["role_needed"]) == ("urn:ginseng-trace:problem:role-required", "processor")
+    assert assert_problem(world.get("/lots/PK-1/upstream"), 401)["type"].endswith("unauthenticated")
+    assert_problem(world.get("/lots/PK-404/upstream", PROCESSOR), 404)
+    assert_problem(world.get("/lots/PK-404/upstream", GROWER), 403)  # refused before the lot is looked up
+    # a processor whose role is withdrawn reads like anyone else from that moment
+    world.services.membership.change(PROCESSOR, "withdraw_role", {"role": "processor", "reason": "licence lapsed"})
+    assert assert_problem(world.get("/lots/PK-1/upstream", PROCESSOR), 403)["role_needed"] == "processor"
+    assert [r for r in world.audit() if r["what"] == "upstream_facts"] == []  # nothing refused was audited
+
+
+def _farm(world: World) -> tuple[list[str], list[str]]:
+    """The grower registers a second plot (a polygon and a note of the test's own) and sprays the same
+    chemical twice in one season: a non-public finding (pesticide_once) on the plot. Returns the plot's event
+    ids and its private values."""
+    lon = 125.5 + random.random() / 10
+    secrets = [
+        f"second-plot-{uuid.uuid4().hex}",
+        f"{lon:.6f}",
+        f"spray-{uuid.uuid4().hex}",
+        f"again-{uuid.uuid4().hex}",
+    ]
+    plot = {
+        "land_type": "farmland",
+        "county": "靖宇县",
+        "area_mu": 6,
+        "location": {"private": True, "polygon": [[float(secrets[1]), 42.3], [lon + 0.003, 42.3], [lon, 42.303]]},
+        "note": secrets[0],
+    }
+    spray = {
+        "operation": "pesticide",
+        "product": "多菌灵 carbendazim WP",
+        "registration_number": "PD20040001",
+        "active_ingredient": "carbendazim",
+        "dose": {"value": 750, "unit": "g a.i./hm2"},
+        "pre_harvest_interval_days": 28,
+    }
+    steps = [
+        Step(GROWER, "PLOT-2", "register_plot", datetime(2024, 10, 2, tzinfo=UTC), plot),
+        Step(GROWER, "PLOT-2", "field_operation", datetime(2025, 5, 20, tzinfo=UTC), {**spray, "note": secrets[2]}),
+        Step(GROWER, "PLOT-2", "field_operation", datetime(2025, 7, 1, tzinfo=UTC), {**spray, "note": secrets[3]}),
+    ]
+    ids = []
+    for step in steps:
+        answer = world.post(GROWER, step)
+        assert answer.status_code == 201, answer.text
+        ids.append(answer.json()["event"]["event_id"])
+    return ids, secrets
+
+
+def test_a_cooperative_reads_a_growers_plots_while_the_grower_agrees_and_not_after(world: World) -> None:
+    ids, secrets = _farm(world)
+    agreement = Step(GROWER, f"org:{GROWER}", "agree_cooperative", world.clock.now, {"cooperative": COOP})
+
+    def plots(party: str) -> tuple[httpx.Response, httpx.Response]:
+        return (
+            world.get("/lots/PLOT-2/history", party, private="true"),
+            world.get("/lots/PLOT-1/history", party, private="true"),
+        )
+
+    def findings(party: str, path: str = "/lots/PLOT-2/findings") -> list[tuple[str, str]]:
+        return [(f["lot_id"], f["rule"]) for f in world.get(path, party).json()["findings"]]
+
+    before = plots(COOP)
+    assert before[0].json()["private"] == {"shown": [], "withheld": ids}
+    for answer in before:
+        never_carries(answer, [*secrets, *world.secrets])
+    assert findings(COOP) == []
+    assert findings(GROWER) == [("PLOT-2", "pesticide_once")]  # the grower's own (as a partner in its lineage)
+    assert world.audit(actor=COOP) == []
+
+    # a grower cannot consent for another; the grower itself can
+    foreign = world.post(OTHER_GROWER, agreement)
+    assert assert_problem(foreign, 403)["type"] == "urn:ginseng-trace:problem:rule:authority"
+    assert world.post(GROWER, agreement).status_code == 201
+
+    plot_2, plot_1 = plots(COOP)
+    assert plot_2.json()["private"] == {"shown": ids, "withheld": []}
+    assert plot_2.json()["records"][0]["facts"]["payload"]["note"] == secrets[0]
+    assert plot_1.json()["private"] == {"shown": [world.ids["plot"]], "withheld": []}
+    assert plot_1.json()["records"][0]["facts"]["payload"]["location"]["polygon"] == world.polygon
+    assert findings(COOP) == [("PLOT-2", "pesticide_once")]
+    everything = findings(COOP, "/findings")  # the public one, and the plot's; not the batch's made downstream
+    assert everything == [("PK-1", "storage_conditions"), ("PLOT-2", "pesticide_once")]
+    box = world.get("/lots/PK-1/history", COOP, private="true")  # downstream of the plot: not the grower's data
+    assert box.json()["private"] == {"shown": [], "withheld": [world.ids["sale"]]}
+    never_carries(box, world.secrets)
+    for answer in (*plots(OTHER_COOP), *plots(OTHER_GROWER)):  # nobody else gains anything by the agreement
+        assert answer.json()["private"]["shown"] == []
+        never_carries(answer, [*secrets, *world.secrets])
+    assert findings(OTHER_COOP) == []
+    assert [(r["what"], r["lot_id"], r["event_ids"]) for r in world.audit(actor=COOP)] == [
+        ("private_members", "PLOT-2", ids),
+        ("private_members", "PLOT-1", [world.ids["plot"]]),
+        ("findings", "PLOT-2", [ids[2]]),
+        ("findings", None, [ids[2]]),
+    ]
+
+    # the cooperative ends it (the grower could too): from the next read on, nothing beyond the partner's view
+    ending = Step(COOP, f"org:{GROWER}", "end_cooperative", world.clock.now, {"cooperative": COOP, "reason": "r"})
+    assert world.post(COOP, ending).status_code == 201
+    for answer in plots(COOP):
+        assert answer.json()["private"]["shown"] == []
+        never_carries(answer, [*secrets, *world.secrets])
+    assert findings(COOP) == []
+    assert len(world.audit(actor=COOP)) == 4  # nothing more was served

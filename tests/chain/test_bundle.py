@@ -66,6 +66,23 @@ def test_a_demo_bundle_verifies_offline_with_its_witness(demo: Services) -> None
     assert "verified: lot PK-2025-0931" in report.summary()
 
 
+def test_a_growers_agreement_travels_with_the_cooperative_it_names(demo: Services) -> None:
+    """An agreement on a grower's chain is re-judged offline: the bundle carries the named cooperative's
+    membership chain, though the cooperative signed nothing of the lot's (its role is what the agreement needs)."""
+    from ..conftest import Actor, demo_actor, enrol
+
+    coop = Actor("fusong-coop")
+    enrol(demo, coop, ["cooperative"], ["COOP-H-"], gs1_company_prefixes=[])
+    grower = demo_actor("fusong-wang-farm")
+    demo.events.append(grower.sign("org:fusong-wang-farm", "agree_cooperative", payload={"cooperative": coop.name}))
+    demo.checkpointer.publish()
+    report = verify_bundle(
+        demo.bundles.bundle("PLOT-FS-0017").to_bytes(), [LOG_KEY.verifier()], anchors=[OPERATOR.verifier()]
+    )
+    assert "fusong-coop" in report.organisations
+    assert "org:fusong-coop" in report.lots
+
+
 def test_wrong_keys_are_refused(demo: Services) -> None:
     data = demo.bundles.bundle("HV-2025-JY-0003").to_bytes()
     with pytest.raises(BundleError, match="no signature by a known key"):

@@ -24,6 +24,7 @@ from ginseng_trace.events.rules import Inspector
 from ..lifecycle import GROWER, LAB, NOW, PROCESSOR, ROLES_OF, Step, day, members, standard
 
 ADMIN = "admin-z"  # records the membership events: an organisation of its own, whose role each cell sets
+COOP = "coop-h"  # a cooperative a grower may agree with
 NEW_KEY = SignerKey(GROWER, bytes(range(9, 41))).verifier().text()
 
 
@@ -33,6 +34,7 @@ def extra_steps() -> dict[str, tuple[list[Step], Step]]:
     at = day("2025-10-30")
     works = PROCESSOR
     hold = Step(works, "PK-1", "hold", at, {"reason": "voluntary hold: a customer complaint"})
+    agree = Step(GROWER, f"org:{GROWER}", "agree_cooperative", at, {"cooperative": COOP})
     return {
         "register_enterprise": (
             [],
@@ -79,6 +81,8 @@ def extra_steps() -> dict[str, tuple[list[Step], Step]]:
         "withdraw_role": ([], Step(ADMIN, f"org:{GROWER}", "withdraw_role", at, {"role": "grower", "reason": "r"})),
         "suspend": ([], Step(ADMIN, f"org:{GROWER}", "suspend", at, {"reason": "licence suspended"})),
         "reinstate": ([], Step(ADMIN, f"org:{GROWER}", "reinstate", at, {"reason": "licence restored"})),
+        "agree_cooperative": ([], agree),
+        "end_cooperative": ([agree], Step(GROWER, f"org:{GROWER}", "end_cooperative", at, {"cooperative": COOP})),
     }
 
 
@@ -101,7 +105,8 @@ def scenario(kind: str) -> tuple[list[Step], Step]:
 def authority(steps: list[Step], step: Step, roles: dict[str, list[str]] | None = None) -> list[Finding]:
     """The authority rule's findings on ``step`` after ``steps``, with the parties' roles (``roles`` changes
     some just before ``step``)."""
-    judging = Inspector(membership=members({**ROLES_OF, ADMIN: ["operator"], "lab-x": ["lab"], "grower-y": ["grower"]}))
+    parties = {**ROLES_OF, ADMIN: ["operator"], "lab-x": ["lab"], "grower-y": ["grower"], COOP: ["cooperative"]}
+    judging = Inspector(membership=members(parties))
     for i, before in enumerate(steps):
         judging.admit(before.event(i), i, NOW)
     for actor, given in (roles or {}).items():
@@ -229,6 +234,42 @@ def test_membership_events_only_on_org_lots_and_privileged_roles_only_from_an_op
         refused(steps, replace(key, payload={"actor": GROWER, "key": NEW_KEY, "valid_until": until}), why)
     _, withdraw = scenario("withdraw_role")
     refused(steps, replace(withdraw, payload={"role": "lab", "reason": "r"}), "does not hold the role lab")
+
+
+def test_an_agreement_is_the_growers_own_consent_with_a_cooperative_given_and_ended_once() -> None:
+    steps, agree = scenario("agree_cooperative")
+    allowed(steps, agree)
+    allowed(steps, replace(agree, actor=ADMIN))  # an operator records it for the grower
+    refused(steps, replace(agree, actor="grower-y"), "an agreement on grower-a's plots is grower-a's to record")
+    refused(steps, replace(agree, actor=COOP), "needs one of grower, operator")  # a cooperative cannot consent
+    not_coop = replace(agree, payload={"cooperative": PROCESSOR})
+    refused(steps, not_coop, "only with another organisation that holds the role cooperative, and works-b is processor")
+    refused(steps, replace(agree, payload={"cooperative": "nobody"}), "nobody is not registered")
+    itself = replace(agree, actor=COOP, lot=f"org:{COOP}")
+    refused(steps, itself, "and coop-h is itself", {COOP: ["grower", "cooperative"]})
+    refused([*steps, agree], agree, "grower-a's agreement with coop-h already stands")
+    _, end = scenario("end_cooperative")
+    refused(steps, end, "grower-a has no standing agreement with coop-h to end")
+    allowed([*steps, agree], end)
+    allowed([*steps, agree], replace(end, actor=COOP))  # the cooperative may end it too
+    refused([*steps, agree], replace(end, actor="grower-y"), "is grower-a or coop-h's to record")
+    refused([*steps, agree, end], end, "no standing agreement")  # ended once
+
+
+def test_agreements_fold_into_the_growers_membership() -> None:
+    steps, agree = scenario("agree_cooperative")
+    judging = Inspector(membership=members({**ROLES_OF, COOP: ["cooperative"], "coop-i": ["cooperative"]}))
+    other = replace(agree, payload={"cooperative": "coop-i"})
+    end = Step(COOP, f"org:{GROWER}", "end_cooperative", agree.when, {"cooperative": COOP, "reason": "left"})
+    folded = []
+    for i, step in enumerate([*steps, agree, other, end]):
+        assert [f for f in judging.review(step.event(i), i, NOW) if f.rule == "authority"] == []
+        folded.append(list(judging.membership.orgs[GROWER].cooperatives))
+    assert folded[-3:] == [[COOP], [COOP, "coop-i"], ["coop-i"]]
+    again = Organisation.from_json(judging.membership.orgs[GROWER].to_json())
+    assert again.cooperatives == ["coop-i"]
+    state = judging.membership.orgs[GROWER].to_json().replace(',"cooperatives":["coop-i"]', "")
+    assert Organisation.from_json(state).cooperatives == []  # an organisation stored before agreements existed
 
 
 def _member_with(grant: KeyGrant, *, suspended: bool = False, org_suspended: bool = False) -> Inspector:

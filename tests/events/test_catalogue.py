@@ -37,6 +37,8 @@ EXPECTED = {
     "withdraw_role",
     "suspend",
     "reinstate",
+    "agree_cooperative",
+    "end_cooperative",
 }
 
 

@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import dataclasses
 
-from ginseng_trace.events.membership import Member, Organisation
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ginseng_trace.events.membership import ROLES, Member, Organisation
 from ginseng_trace.events.visibility import (
+    Farm,
     Reader,
     Recorded,
     has_interest,
     lots_of_interest,
     reader_of,
+    reads_upstream,
     sees_finding,
     sees_private_members,
+    sees_upstream,
+    under_agreement,
 )
 
 
@@ -78,3 +85,81 @@ def test_partners_see_what_lies_downstream_of_what_they_recorded() -> None:
     assert lots_of_interest(OTHER, lineages) == {"PLOT-9"}
     assert lots_of_interest(REGULATOR, lineages) == set(lineages)
     assert lots_of_interest(None, lineages) == set()
+
+
+def test_upstream_facts_are_for_the_processors_that_held_the_lot_and_for_regulators() -> None:
+    held = {"works", "shop", None}  # who made or received the lot (None: a signer of no organisation)
+    assert reads_upstream(WORKS)
+    assert reads_upstream(REGULATOR)
+    for nobody in (None, GROWER, OTHER):
+        assert not reads_upstream(nobody)
+        assert not sees_upstream(nobody, held)
+    assert sees_upstream(WORKS, held)
+    assert sees_upstream(REGULATOR, set())  # a regulator: any lot
+    other_works = Reader("works-2-1", "works-2", frozenset({"processor"}))
+    assert reads_upstream(other_works)
+    assert not sees_upstream(other_works, held)  # a processor that never held it
+    shop = Reader("shop-1", "shop", frozenset({"retailer"}))
+    assert not sees_upstream(shop, held)  # held it, but not a processor
+    assert not sees_upstream(dataclasses.replace(WORKS, roles=frozenset({"logistics"})), held)  # read time decides
+    assert sees_upstream(dataclasses.replace(shop, roles=frozenset({"retailer", "processor"})), held)
+
+
+COOP = Reader("coop-1", "coop", frozenset({"cooperative"}))
+OTHER_COOP = Reader("coop-2-1", "coop-2", frozenset({"cooperative"}))
+AGREED = Farm("PLOT-1", "farm", frozenset({"coop"}))  # the grower's plot, its owner agreed with coop
+AGREED_HARVEST = Farm("HV-1", "farm", frozenset({"coop"}))
+ENDED = Farm("PLOT-1", "farm", frozenset())  # the same plot once the agreement ended
+
+
+def test_a_cooperative_reads_its_members_farm_lots_while_an_agreement_stands() -> None:
+    assert under_agreement(COOP, AGREED)
+    assert sees_private_members(COOP, PLOT, AGREED)
+    assert sees_private_members(COOP, HARVEST, AGREED_HARVEST)
+    assert not sees_private_members(COOP, PLOT)  # not a farm lot (or not known as one): as a partner
+    assert not sees_private_members(COOP, PLOT, ENDED)  # the agreement ended: from that moment, not
+    assert not sees_private_members(OTHER_COOP, PLOT, AGREED)  # another cooperative
+    assert not sees_private_members(COOP, PLOT, AGREED_HARVEST)  # the farm named is another lot
+    lab_on_plot = Recorded("PLOT-1", "soil-1", "lab")  # somebody else's record on the grower's plot
+    assert not sees_private_members(COOP, lab_on_plot, AGREED)
+    grower_as_coop = dataclasses.replace(GROWER, roles=frozenset({"grower"}))
+    assert not under_agreement(grower_as_coop, Farm("PLOT-1", "farm", frozenset({"farm"})))
+    demoted = dataclasses.replace(COOP, roles=frozenset({"retailer"}))
+    assert not sees_private_members(demoted, PLOT, AGREED)  # the cooperative role withdrawn: read time decides
+    assert not sees_private_members(None, PLOT, AGREED)
+    assert not under_agreement(WORKS, Farm("PLOT-1", "farm", frozenset({"works"})))  # only a cooperative
+
+    harvest = [PLOT, HARVEST]
+    assert has_interest(COOP, harvest, AGREED_HARVEST)
+    assert sees_finding(COOP, False, harvest, AGREED_HARVEST)
+    assert not has_interest(COOP, harvest)
+    assert not has_interest(COOP, harvest, Farm("HV-1", "farm", frozenset()))
+    assert not has_interest(OTHER_COOP, harvest, AGREED_HARVEST)
+    box = [PLOT, HARVEST, PROCESSED, SALE]
+    lineages = {"HV-1": harvest, "PK-1": box}
+    assert lots_of_interest(COOP, lineages, {"HV-1": AGREED_HARVEST}) == {"HV-1"}  # not the box made from it
+    assert lots_of_interest(COOP, lineages) == set()
+
+
+ORGS = st.sampled_from(["farm", "coop", "works", "mpa", "shop"])
+READERS = st.builds(Reader, st.just("someone-1"), ORGS, st.frozensets(st.sampled_from(ROLES), max_size=3))
+RECORDS = st.builds(Recorded, st.sampled_from(["PLOT-1", "HV-1", "PK-1"]), st.just("e1"), st.none() | ORGS)
+FARMS = st.none() | st.builds(Farm, st.sampled_from(["PLOT-1", "HV-1"]), ORGS, st.frozensets(ORGS))
+
+
+@given(READERS, RECORDS, FARMS, st.lists(RECORDS, max_size=4))
+def test_an_agreement_only_ever_adds_a_cooperative_named_by_the_owner_and_only_the_owners_records(
+    reader: Reader, record: Recorded, farm: Farm | None, lineage: list[Recorded]
+) -> None:
+    gained = sees_private_members(reader, record, farm) and not sees_private_members(reader, record)
+    if gained:  # what the agreement added: the owner's own record on that very farm lot, to a named cooperative
+        assert farm is not None
+        assert reader.cooperative
+        assert reader.org in farm.cooperatives
+        assert reader.org != farm.owner
+        assert (record.lot_id, record.org) == (farm.lot_id, farm.owner)
+    if farm is None or not reader.cooperative or reader.org not in farm.cooperatives:
+        assert sees_private_members(reader, record, farm) == sees_private_members(reader, record)
+        assert has_interest(reader, lineage, farm) == has_interest(reader, lineage)
+    assert not sees_private_members(None, record, farm)
+    assert not has_interest(None, lineage, farm)

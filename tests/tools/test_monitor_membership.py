@@ -21,7 +21,7 @@ from ginseng_trace.monitor import load_state, monitor_once, save_state
 from ginseng_trace.service import Services
 from ginseng_trace.store import Store
 
-from ..conftest import OPERATOR, LiveServer
+from ..conftest import OPERATOR, Actor, LiveServer
 
 LOG = SignerKey("ginseng.test/log", bytes(range(32)))
 
@@ -57,6 +57,29 @@ def test_the_monitor_rebuilds_the_demos_membership_and_follows_its_changes(logge
     assert "was revoked at log position 60" in str(again.membership.signer("changchun-herb-shop", key_id, 61, _now()))
     with pytest.raises(Error, match="other trust anchors"):
         load_state(state, [LOG.verifier()])
+
+
+def test_the_monitor_follows_a_growers_agreement_signed_by_the_grower_and_ended_by_the_cooperative(
+    logged: Services,
+) -> None:
+    """Agreements are membership records that a grower (and, ending one, the cooperative) signs itself: the
+    monitor accepts them from exactly those signers and folds them."""
+    from ..conftest import demo_actor, enrol
+
+    coop = Actor("fusong-coop")
+    enrol(logged, coop, ["cooperative"], ["COOP-H-"], gs1_company_prefixes=[])
+    grower = demo_actor("fusong-wang-farm")
+    logged.events.append(grower.sign("org:fusong-wang-farm", "agree_cooperative", payload={"cooperative": coop.name}))
+    replay = MembershipReplay([OPERATOR.verifier()])
+    with LiveServer(create_app(logged)) as server, httpx.Client() as http:
+        logged.checkpointer.publish()
+        monitor = LogMonitor()
+        monitor_once(monitor, server.url, [LOG.verifier()], http, replay)
+        assert replay.membership.orgs["fusong-wang-farm"].cooperatives == [coop.name]
+        logged.events.append(coop.sign("org:fusong-wang-farm", "end_cooperative", payload={"cooperative": coop.name}))
+        logged.checkpointer.publish()
+        monitor_once(monitor, server.url, [LOG.verifier()], http, replay)
+    assert replay.membership.orgs["fusong-wang-farm"].cooperatives == []
 
 
 def _now() -> datetime:

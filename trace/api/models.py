@@ -98,6 +98,70 @@ class HistoryOut(BaseModel):
     private: PrivateReadOut | None = Field(default=None, description="only with ?private=true")
 
 
+class ApplicationOut(BaseModel):
+    on: str = Field(description="the date the pesticide was applied")
+    product: str
+    active_ingredient: str
+    pre_harvest_interval_days: int
+    harvest_allowed_from: str = Field(description="the application's date plus its pre-harvest interval")
+
+
+class PreHarvestIntervalOut(BaseModel):
+    passed: bool = Field(description="whether the harvest met every interval, as the rule pesticide_interval judges")
+    binding_application: ApplicationOut | None = Field(
+        description="the application whose interval ends last (null: no pesticide applied before the harvest)"
+    )
+
+
+class OriginFactsOut(BaseModel):
+    """One harvest of the lineage and its plot: no coordinates, no grower, no quantities."""
+
+    harvest_lot: str
+    plot: str | None
+    land_type: str | None = Field(description="farmland (园参) or forest (林下山参)")
+    county: str | None
+    prefecture: str | None
+    certifications: list[str] | None
+    species: str | None = Field(default=None, description="only where the plot names its species")
+    variety: str | None
+    sown_on: str | None
+    harvested_on: str
+    harvest_year: int | None = Field(description="on Jilin's clock (UTC+8)")
+    crop_age_years: int | None = Field(description="the declared root age")
+    pre_harvest_interval: PreHarvestIntervalOut | None = Field(
+        description="null when the plot is not in the lineage (nothing to judge)"
+    )
+
+
+class QualityTestOut(BaseModel):
+    lot: str
+    on: str
+    lab: str | None = None
+    accreditation: str | None = None
+    method: str | None = None
+    verdict: str | None = None
+    ginsenosides_pct: dict[str, float] | None = None
+    moisture_pct: float | None = None
+    total_ash_pct: float | None = None
+    heavy_metals_mg_kg: dict[str, float] | None = None
+    pesticide_residues_mg_kg: dict[str, float] | None = None
+
+
+class LotKindOut(BaseModel):
+    lot_id: str
+    kind: str
+
+
+class UpstreamOut(BaseModel):
+    """A lot's upstream compliance facts (README: Reads by role), by allow-list."""
+
+    lot_id: str
+    kind: str
+    lineage: list[LotKindOut] = Field(description="the lot and every lot it was made from")
+    origins: list[OriginFactsOut] = Field(description="every harvest in the lineage, in log order")
+    tests: list[QualityTestOut] = Field(description="every quality test in the lineage, in log order")
+
+
 class BreakOut(BaseModel):
     log_index: int
     event_id: str
@@ -231,7 +295,7 @@ class AuditEntryOut(BaseModel):
     org_id: str
     credential: str = Field(description="session, or token:<token id>")
     endpoint: str
-    what: str = Field(description="private_members, findings, scan_signals or audit")
+    what: str = Field(description="private_members, findings, scan_signals, upstream_facts or audit")
     lot_id: str | None
     event_ids: list[str] = Field(description="the events whose non-public data the read served")
 

@@ -28,6 +28,7 @@ from ..service import (
     NotFoundError,
     NotLoggedYetError,
     RefusedError,
+    RelationRequiredError,
     RoleRequiredError,
     UnknownKeyError,
     UnknownLotError,
@@ -183,6 +184,11 @@ async def _role_required(request: Request, exc: RoleRequiredError) -> JSONRespon
     return problem(request, 403, "role-required", "Role missing", exc.diagnostics(), extra={"role_needed": exc.role})
 
 
+async def _relation_required(request: Request, exc: RelationRequiredError) -> JSONResponse:
+    extra = {"relation_needed": exc.relation}
+    return problem(request, 403, "relation-required", "Relation to the lot missing", exc.diagnostics(), extra=extra)
+
+
 async def _csrf(request: Request, exc: CsrfError) -> JSONResponse:
     errors = [FieldProblem("/headers/x-csrf-token", exc.diagnostics())]
     return problem(request, 403, "csrf", "CSRF token missing or wrong", exc.diagnostics(), errors)
@@ -236,6 +242,7 @@ HANDLERS: dict[type[Exception], Any] = {
     WrongPasswordError: _wrong_password,
     WrongScopeError: _wrong_scope,
     RoleRequiredError: _role_required,
+    RelationRequiredError: _relation_required,
     CsrfError: _csrf,
     HeldKeysDisabledError: _held_keys_disabled,
     HeldKeyUnreadableError: _held_key_unreadable,

@@ -2,10 +2,12 @@
 
 Membership is ledger history (``docs/FORMAT.md`` §8): each organisation has a chain of its own, the lot
 ``org:<organisation id>``, whose events register it with its roles and identifier spaces, its actors (people
-and devices), their keys, role grants and withdrawals, suspensions and reinstatements. Every one is signed by
-an authority the rules allow (``events.authority``); the first authority is a *trust anchor*, a key given to
-the ledger and to every verifier by configuration, which holds the operator role and belongs to no
-organisation.
+and devices), their keys, role grants and withdrawals, suspensions and reinstatements, and the agreements by
+which a grower lets a cooperative read its plots (:data:`AGREEMENT_TYPES`). Every one is signed by an authority
+the rules allow (``events.authority``); the first authority is a *trust anchor*, a key given to the ledger and
+to every verifier by configuration, which holds the operator role and belongs to no organisation. An agreement
+is the data owner's own consent: recorded on the grower's chain by one of its actors (or an operator), and
+ended by it, by the cooperative it names, or by an operator (:func:`agreement_parties`).
 
 A key is valid for a record at log position ``i`` when its registration is at a position before ``i``, no
 revocation of it is before ``i``, and the record was sealed before the key's ``valid_until``. A
@@ -24,17 +26,22 @@ from .keys import VerifierKey
 from .records import Event
 from .times import parse_utc
 
-MEMBERSHIP_TYPES = frozenset(
-    {
-        "register_organisation",
-        "register_actor",
-        "register_key",
-        "revoke_key",
-        "grant_role",
-        "withdraw_role",
-        "suspend",
-        "reinstate",
-    }
+AGREEMENT_TYPES = frozenset({"agree_cooperative", "end_cooperative"})
+"""A grower's agreement that a cooperative may read its plots (``events.visibility``), and its end."""
+MEMBERSHIP_TYPES = (
+    frozenset(
+        {
+            "register_organisation",
+            "register_actor",
+            "register_key",
+            "revoke_key",
+            "grant_role",
+            "withdraw_role",
+            "suspend",
+            "reinstate",
+        }
+    )
+    | AGREEMENT_TYPES
 )
 ROLES = ("grower", "cooperative", "processor", "logistics", "retailer", "lab", "regulator", "operator")
 ORG_LOT_PREFIX = "org:"
@@ -49,6 +56,16 @@ def org_lot(org_id: str) -> str:
 def org_of_lot(lot_id: str) -> str | None:
     """The organisation whose membership chain ``lot_id`` is, or None for a lot of ginseng."""
     return lot_id[len(ORG_LOT_PREFIX) :] if lot_id.startswith(ORG_LOT_PREFIX) else None
+
+
+def agreement_parties(event: Event) -> frozenset[str]:
+    """Who, besides an operator, may record an agreement event: the organisation on whose chain it is (whose
+    data it opens), and, to end one, also the cooperative it names."""
+    owner = org_of_lot(event.lot_id)
+    parties = set() if owner is None else {owner}
+    if event.type == "end_cooperative":
+        parties.add(str(event.payload.get("cooperative")))
+    return frozenset(parties)
 
 
 @dataclass
@@ -96,6 +113,7 @@ class Organisation:
     suspended: bool = False
     actors: dict[str, Member] = field(default_factory=dict)
     accreditations: list[str] = field(default_factory=list)
+    cooperatives: list[str] = field(default_factory=list)  # those its standing agreements let read its plots
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":"), sort_keys=True)
@@ -216,6 +234,10 @@ class Membership:
             org.roles = sorted({*org.roles, str(payload["role"])})
         elif event.type == "withdraw_role":
             org.roles = [r for r in org.roles if r != payload["role"]]
+        elif event.type == "agree_cooperative":
+            org.cooperatives = sorted({*org.cooperatives, str(payload["cooperative"])})
+        elif event.type == "end_cooperative":
+            org.cooperatives = [c for c in org.cooperatives if c != payload["cooperative"]]
         elif event.type in ("suspend", "reinstate"):
             suspended = event.type == "suspend"
             if actor is None:

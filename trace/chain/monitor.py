@@ -36,7 +36,7 @@ from typing import Any
 from .errors import MalformedError, SignatureError, VerificationError
 from .keys import VerifierKey
 from .lotheads import HeadEntry, HeadMap, parse_extension
-from .membership import MEMBERSHIP_TYPES, Membership, Organisation
+from .membership import AGREEMENT_TYPES, MEMBERSHIP_TYPES, Membership, Organisation, agreement_parties
 from .merkle import EMPTY_ROOT, HASH_SIZE, append_leaves, frontier, leaf_hash, range_hash
 from .note import Checkpoint
 from .records import GENESIS, Record, SignedEvent, sha256_hex
@@ -44,6 +44,8 @@ from .times import parse_utc
 
 AUTHORITY_ROLES = ("operator", "regulator")
 """The roles whose organisations record membership events (schemas/rules.yaml ``authority``)."""
+AGREEMENT_ROLES = ("operator",)
+"""Who, besides the organisations an agreement concerns (``agreement_parties``), records agreement events."""
 
 
 class MonitorError(VerificationError):
@@ -208,7 +210,8 @@ class LogMonitor:
 class MembershipReplay:
     """Rebuilds who held which key and role at every point of the log from its membership records (the
     ``org:<id>`` chains, docs/FORMAT.md §8), given the trust anchors: each record's event must be the one the
-    record seals, signed by a key valid at its position, by an operator or a regulator (or an anchor)."""
+    record seals, signed by a key valid at its position, by an operator or a regulator (or an anchor); an
+    agreement by the grower whose chain it is on (or, ending it, the cooperative it names) or an operator."""
 
     def __init__(self, anchors: Sequence[VerifierKey], orgs: Mapping[str, Organisation] | None = None) -> None:
         self.anchors = tuple(anchors)
@@ -231,7 +234,14 @@ class MembershipReplay:
         signer = self.membership.signer(event.actor, event.key_id, index, parse_utc(record.recorded_at))
         if isinstance(signer, str):
             raise MonitorError(f"{where}: {signer}")
-        if not signer.holds(AUTHORITY_ROLES):
+        if event.type in AGREEMENT_TYPES:
+            parties = agreement_parties(event)
+            if not signer.holds(AGREEMENT_ROLES) and signer.org not in parties:
+                raise MonitorError(
+                    f"{where}: {event.actor} ({signer.org}) may not record {event.type}: only "
+                    f"{' or '.join(sorted(parties))}, or an operator"
+                )
+        elif not signer.holds(AUTHORITY_ROLES):
             raise MonitorError(f"{where}: {event.actor} holds the role {signer.describe()}, not operator or regulator")
         key = self._key(event.actor, event.key_id)
         try:

@@ -15,7 +15,7 @@ from ..chain.keys import ALG_ED25519, VerifierKey
 from ..chain.times import format_utc, parse_utc
 from .context import Context, rules_config
 from .findings import Finding
-from .membership import MEMBERSHIP_TYPES, Membership, Signer, org_of_lot
+from .membership import AGREEMENT_TYPES, MEMBERSHIP_TYPES, Membership, Signer, agreement_parties, org_of_lot
 from .state import Recorder
 
 CREATING_TYPES = ("register_enterprise", "register_plot", "harvest", "process", "package", "aggregate")
@@ -267,6 +267,9 @@ def _membership(c: Context, signer: Signer) -> Iterator[Finding]:
             f"org: 开头的批次只记录组织成员事件；{event.lot_id} 上的 {event.type} 不符合",
         )
         return
+    if event.type in AGREEMENT_TYPES:
+        yield from _agreement(c, signer, org_id)
+        return
     payload = event.payload
     granted = payload.get("roles", []) if event.type == "register_organisation" else [payload.get("role")]
     if event.type in ("register_organisation", "grant_role") and not signer.holds(config["privileged_by"]):
@@ -391,6 +394,60 @@ def _membership(c: Context, signer: Signer) -> Iterator[Finding]:
             payload["role"],
             f"{org_id} does not hold the role {payload['role']}",
             f"{org_id} 没有 {payload['role']} 角色",
+        )
+
+
+def _agreement(c: Context, signer: Signer, org_id: str) -> Iterator[Finding]:
+    """A grower's agreement that a cooperative may read its plots, or its end: the grower's own consent (or an
+    operator's record of it), with a registered cooperative other than itself, agreed once and ended once."""
+    event, membership = c.event, c.membership
+    org = membership.orgs.get(org_id)
+    if org is None:
+        return  # the lifecycle rule refuses membership events before the organisation's registration
+    cooperative = str(event.payload["cooperative"])
+    parties = sorted(agreement_parties(event), key=lambda party: (party != org_id, party))  # the owner first
+    if not signer.holds(settings()["privileged_by"]) and signer.org not in parties:
+        who = " or ".join(parties)
+        yield _refuse(
+            c,
+            "/actor",
+            f"{who}, or an operator",
+            f"{signer.org} ({signer.describe()})",
+            f"an agreement on {org_id}'s plots is {who}'s to record (or an operator's), not {signer.org}'s",
+            f"{org_id} 地块的查阅协议只能由 {'或'.join(parties)}（或运营方）记录，{signer.org} 不能",
+        )
+        return
+    if event.type == "agree_cooperative":
+        other = membership.orgs.get(cooperative)
+        if other is None or "cooperative" not in other.roles or cooperative == org_id:
+            held = "itself" if cooperative == org_id else ", ".join(other.roles) if other else "not registered"
+            yield _refuse(
+                c,
+                "/payload/cooperative",
+                "another organisation with the role cooperative",
+                f"{cooperative}: {held}",
+                f"{org_id} may agree only with another organisation that holds the role cooperative, and "
+                f"{cooperative} is {held}",
+                f"{org_id} 只能与其他具备合作社角色的组织签订查阅协议，{cooperative} 不符合（{held}）",
+            )
+        elif cooperative in org.cooperatives:
+            yield _refuse(
+                c,
+                "/payload/cooperative",
+                "a cooperative without a standing agreement",
+                cooperative,
+                f"{org_id}'s agreement with {cooperative} already stands",
+                f"{org_id} 与 {cooperative} 的查阅协议已生效",
+            )
+    elif cooperative not in org.cooperatives:
+        standing = ", ".join(org.cooperatives) or "none"
+        yield _refuse(
+            c,
+            "/payload/cooperative",
+            f"a cooperative under a standing agreement ({standing})",
+            cooperative,
+            f"{org_id} has no standing agreement with {cooperative} to end",
+            f"{org_id} 与 {cooperative} 没有生效中的查阅协议，无从终止",
         )
 
 

@@ -2,6 +2,7 @@
 verifiers and the monitor reach it without the domain's rules; the rules import it from here."""
 
 from ..chain.membership import (
+    AGREEMENT_TYPES,
     ANCHOR_ROLES,
     MEMBERSHIP_TYPES,
     ORG_LOT_PREFIX,
@@ -11,11 +12,13 @@ from ..chain.membership import (
     Membership,
     Organisation,
     Signer,
+    agreement_parties,
     org_lot,
     org_of_lot,
 )
 
 __all__ = [
+    "AGREEMENT_TYPES",
     "ANCHOR_ROLES",
     "MEMBERSHIP_TYPES",
     "ORG_LOT_PREFIX",
@@ -25,6 +28,7 @@ __all__ = [
     "Membership",
     "Organisation",
     "Signer",
+    "agreement_parties",
     "org_lot",
     "org_of_lot",
 ]

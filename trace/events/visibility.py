@@ -16,9 +16,16 @@ table of ``docs/DOMAIN.md`` §Roles):
    transitively. A grower thus sees what was found downstream of its harvests ("where own lots went"), a
    processor what was found in its batches and the boxes made from them, but not findings upstream of
    what it touched, and never another organisation's private members.
-
-Roles the table names but this policy does not yet distinguish (a cooperative's members' plots under
-agreement, a processor's "upstream facts needed for compliance") read as partners.
+5. **A processor** (an organisation holding the role ``processor``) that holds or held custody of a lot (it
+   recorded the event that made the lot, or received it: :data:`HOLDING_TYPES`) may also read the lot's
+   *upstream compliance facts* (``events.compliance``): for its whole lineage, root age, county, harvest year,
+   pre-harvest-interval pass, certifications and test results, never coordinates, names or prices. A
+   regulator may read them for any lot (:func:`sees_upstream`).
+6. **A cooperative** (an organisation holding the role ``cooperative``) that a grower's standing agreement
+   names (``agree_cooperative`` on the grower's membership chain, until an ``end_cooperative``: membership at
+   read time) reads the grower's *farm lots* (:class:`Farm`: the plots the grower registered and the lots
+   harvested from them) as the grower would: the private members of the grower's own records on them, and
+   their non-public findings. Nothing downstream of a harvest, and nobody else's records, come with it.
 """
 
 from __future__ import annotations
@@ -29,6 +36,12 @@ from dataclasses import dataclass
 from .membership import Organisation
 
 REGULATOR_ROLES = frozenset({"regulator"})
+PROCESSOR_ROLES = frozenset({"processor"})
+COOPERATIVE_ROLES = frozenset({"cooperative"})
+HOLDING_TYPES = frozenset({"harvest", "process", "package", "aggregate", "receive"})
+"""The events by which the recording organisation comes to hold a lot: it made the lot, or received it."""
+FARM_TYPES = frozenset({"register_plot", "harvest"})
+"""The events that make a farm lot (:class:`Farm`): a plot, and a harvest from one."""
 
 
 @dataclass(frozen=True)
@@ -43,6 +56,14 @@ class Reader:
     def regulator(self) -> bool:
         return not self.roles.isdisjoint(REGULATOR_ROLES)
 
+    @property
+    def processor(self) -> bool:
+        return not self.roles.isdisjoint(PROCESSOR_ROLES)
+
+    @property
+    def cooperative(self) -> bool:
+        return not self.roles.isdisjoint(COOPERATIVE_ROLES)
+
 
 @dataclass(frozen=True)
 class Recorded:
@@ -52,6 +73,16 @@ class Recorded:
     lot_id: str
     event_id: str
     org: str | None
+
+
+@dataclass(frozen=True)
+class Farm:
+    """A farm lot (made by one of :data:`FARM_TYPES`) as the policy sees it: its ``owner``, the organisation
+    that made it, and the cooperatives the owner's standing agreements name, as membership stands now."""
+
+    lot_id: str
+    owner: str
+    cooperatives: frozenset[str]
 
 
 def reader_of(actor: str, org: Organisation | None) -> Reader | None:
@@ -66,27 +97,59 @@ def reader_of(actor: str, org: Organisation | None) -> Reader | None:
     return Reader(actor, org.org_id, frozenset(org.roles))
 
 
-def sees_private_members(reader: Reader | None, record: Recorded) -> bool:
-    """Whether ``reader`` may read the plain text of ``record``'s private members (rules 2 and 3)."""
+def under_agreement(reader: Reader | None, farm: Farm | None) -> bool:
+    """Whether ``reader`` is a cooperative that the owner of the farm lot ``farm`` (None: not a farm lot) has
+    a standing agreement with (rule 6)."""
+    if reader is None or farm is None or not reader.cooperative:
+        return False
+    return reader.org != farm.owner and reader.org in farm.cooperatives
+
+
+def sees_private_members(reader: Reader | None, record: Recorded, farm: Farm | None = None) -> bool:
+    """Whether ``reader`` may read the plain text of ``record``'s private members (rules 2, 3 and 6; ``farm``:
+    the record's lot, if it is a farm lot)."""
     if reader is None:
         return False
-    return reader.regulator or (record.org is not None and record.org == reader.org)
+    if reader.regulator or (record.org is not None and record.org == reader.org):
+        return True
+    owners = farm is not None and farm.lot_id == record.lot_id and record.org == farm.owner
+    return owners and under_agreement(reader, farm)
 
 
-def has_interest(reader: Reader | None, lineage: Iterable[Recorded]) -> bool:
+def has_interest(reader: Reader | None, lineage: Iterable[Recorded], farm: Farm | None = None) -> bool:
     """Whether ``reader`` recorded something in ``lineage`` (the records of a lot and of every lot it was
-    made from), or is a regulator (rules 2 and 4)."""
+    made from), is a regulator, or reads the lot (``farm``, if it is a farm lot) under an agreement (rules 2,
+    4 and 6)."""
     if reader is None:
         return False
-    return reader.regulator or any(r.org == reader.org for r in lineage)
+    return reader.regulator or any(r.org == reader.org for r in lineage) or under_agreement(reader, farm)
 
 
-def sees_finding(reader: Reader | None, public: bool, lineage: Iterable[Recorded]) -> bool:
-    """Whether ``reader`` may see a finding (``public``: its rule's setting) on a lot with ``lineage``."""
-    return public or has_interest(reader, lineage)
+def sees_finding(reader: Reader | None, public: bool, lineage: Iterable[Recorded], farm: Farm | None = None) -> bool:
+    """Whether ``reader`` may see a finding (``public``: its rule's setting) on a lot with ``lineage`` (and
+    ``farm``, if the lot is a farm lot)."""
+    return public or has_interest(reader, lineage, farm)
 
 
-def lots_of_interest(reader: Reader | None, lineages: Mapping[str, Iterable[Recorded]]) -> set[str]:
-    """The lots (keys of ``lineages``, each with its lineage's records) whose non-public findings and scan
-    signals ``reader`` may see."""
-    return {lot for lot, lineage in lineages.items() if has_interest(reader, lineage)}
+def lots_of_interest(
+    reader: Reader | None, lineages: Mapping[str, Iterable[Recorded]], farms: Mapping[str, Farm] | None = None
+) -> set[str]:
+    """The lots (keys of ``lineages``, each with its lineage's records; ``farms``: those that are farm lots)
+    whose non-public findings and scan signals ``reader`` may see."""
+    farms = farms or {}
+    return {lot for lot, lineage in lineages.items() if has_interest(reader, lineage, farms.get(lot))}
+
+
+def reads_upstream(reader: Reader | None) -> bool:
+    """Whether ``reader`` may ask for any lot's upstream compliance facts at all: a regulator, or a processor
+    (which then needs :func:`sees_upstream` for the lot)."""
+    return reader is not None and (reader.regulator or reader.processor)
+
+
+def sees_upstream(reader: Reader | None, holders: Iterable[str | None]) -> bool:
+    """Whether ``reader`` may read the upstream compliance facts of a lot that ``holders`` held (the
+    organisations that recorded one of :data:`HOLDING_TYPES` on it): a regulator, or a processor among them
+    (rule 5)."""
+    if reader is None:
+        return False
+    return reader.regulator or (reader.processor and reader.org in set(holders))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..chain.bundle import Bundle, BundleEntry
 from ..chain.merkle import inclusion_proof_from
-from ..events.membership import org_lot
+from ..events.membership import AGREEMENT_TYPES, org_lot
 from ..store import LedgerRepository, Store, StoredRecord
 from .log import TransparencyLog, with_nodes
 from .records import lot_and_ancestors
@@ -22,7 +22,8 @@ class Bundles:
     def bundle(self, lot_id: str) -> Bundle:
         """The lot's proof bundle: its records and all its ancestors' that the latest checkpoint covers, each
         with an inclusion proof into that checkpoint, the whole membership chain of every organisation whose
-        actors signed any of them (or of those membership records, or that a sample names as its lab), the
+        actors signed any of them (or of those membership records, or that a sample names as its lab, or an
+        agreement as its cooperative), the
         checkpoint with its cosignatures and the lots' heads in the checkpoint's lot-heads map (see
         ``docs/FORMAT.md`` §7). Records newer than
         the checkpoint are left for the next bundle; while none of the lot's own records is covered, the
@@ -52,7 +53,8 @@ class Bundles:
 
 def _membership_of(repo: LedgerRepository, records: list[StoredRecord], size: int) -> list[StoredRecord]:
     """The membership records (before ``size``) of every organisation the records' signers belong to, or that
-    a sample among them names as its lab; and, again, of the signers of those, until no new one appears."""
+    a sample among them names as its lab or an agreement as its cooperative; and, again, of the signers of those,
+    until no new one appears."""
     orgs: set[str] = set()
     found: list[StoredRecord] = []
     todo = records
@@ -60,6 +62,7 @@ def _membership_of(repo: LedgerRepository, records: list[StoredRecord], size: in
         events = [RecordView.of(s).event for s in todo]
         actors = {str(e["actor"]) for e in events}
         named = {str(e["payload"]["lab"]) for e in events if e["type"] == "sample" and "lab" in e["payload"]}
+        named |= {str(e["payload"]["cooperative"]) for e in events if e["type"] in AGREEMENT_TYPES}
         new = (set(repo.membership.org_ids_of(actors).values()) | named) - orgs
         orgs |= new
         todo = [s for s in repo.lot_records([org_lot(o) for o in sorted(new)]) if s.log_index < size]

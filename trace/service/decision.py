@@ -23,7 +23,7 @@ from ..chain.records import GENESIS, Event, SignedEvent, seal
 from ..chain.times import format_utc, parse_utc
 from ..events.catalogue import check_event_type, check_submitted
 from ..events.findings import Finding
-from ..events.membership import Membership, Organisation, org_of_lot
+from ..events.membership import AGREEMENT_TYPES, Membership, Organisation, org_of_lot
 from ..events.rules import Inspector
 from ..events.state import LotState
 from ..store import NewRecord, StoredRecord
@@ -83,6 +83,8 @@ class Snapshot:
                 orgs.add(org)
             if event.type == "sample":
                 orgs.add(str(event.payload["lab"]))
+            if event.type in AGREEMENT_TYPES:
+                orgs.add(str(event.payload["cooperative"]))
         return actors, orgs
 
 

@@ -93,6 +93,15 @@ class RoleRequiredError(ForbiddenError):
         super().__init__(f"reading {what} needs an organisation holding the role {role!r}, not suspended")
 
 
+class RelationRequiredError(ForbiddenError):
+    """Authenticated, in a role that may make a read, but not in the relation to the lot the read needs (a
+    processor asking for the upstream facts of a lot it never held)."""
+
+    def __init__(self, relation: str, detail: str) -> None:
+        self.relation = relation
+        super().__init__(detail)
+
+
 class CsrfError(ForbiddenError):
     """An unsafe request on a session cookie without the session's CSRF token in ``X-CSRF-Token``."""
 

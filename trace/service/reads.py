@@ -1,5 +1,6 @@
 """Reads by role: a lot's history with the private members its reader may see, findings and scan signals as
-regulators and partners see them, and the audit trail of those reads.
+regulators, partners and cooperatives under agreement see them, a lot's upstream compliance facts for the
+processors that held it, and the audit trail of those reads.
 
 Who the reader is comes from membership at read time (``events.visibility.reader_of``: the credential's actor,
 its organisation and that organisation's roles, read in the same transaction as the data); what it may see is
@@ -7,7 +8,8 @@ its organisation and that organisation's roles, read in the same transaction as 
 plain text, a non-public finding, a label's scan signals, the audit trail itself) writes one ``read_audit``
 row in the same request, after the read and before the answer leaves, in a plain transaction: never under the
 ledger's append lock. A read refused before it reads (no credentials, a wrong scope, not a regulator) writes
-nothing.
+nothing. The upstream compliance facts carry no private member, but they are a read by role: each one served is
+audited.
 """
 
 from __future__ import annotations
@@ -17,16 +19,29 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from ..chain.times import format_utc
+from ..chain.records import Event
+from ..chain.times import format_utc, parse_utc
+from ..events.compliance import ComplianceFacts, compliance_facts
 from ..events.findings import Finding
 from ..events.membership import Organisation
 from ..events.rules import rules_config
-from ..events.visibility import Reader, Recorded, has_interest, reader_of, sees_private_members
+from ..events.visibility import (
+    FARM_TYPES,
+    HOLDING_TYPES,
+    Farm,
+    Reader,
+    Recorded,
+    has_interest,
+    reader_of,
+    reads_upstream,
+    sees_private_members,
+    sees_upstream,
+)
 from ..store import LedgerRepository, Store
 from ..store.reads import ReadRow, ReadsRepository
 from .credentials import Principal
-from .errors import NotFoundError, RoleRequiredError
-from .records import lineage_of
+from .errors import NotFoundError, RelationRequiredError, RoleRequiredError
+from .records import lineage_of, lot_and_ancestors
 from .views import RecordView
 
 MAX_PAGE = 1000
@@ -69,6 +84,17 @@ def _reader(repo: LedgerRepository, principal: Principal | None) -> Reader | Non
     return reader_of(principal.actor, Organisation.from_json(state) if state else None)
 
 
+def _farms(repo: LedgerRepository, reader: Reader | None, lots: Collection[str]) -> dict[str, Farm]:
+    """Of ``lots``, the farm lots with their owners' standing agreements, as membership stands now (only for a
+    cooperative: nobody else reads by agreement)."""
+    if reader is None or not reader.cooperative or not lots:
+        return {}
+    owners = ReadsRepository.of(repo).makers(lots, FARM_TYPES)
+    states = repo.membership.organisations(set(owners.values()))
+    agreed = {org: frozenset(Organisation.from_json(text).cooperatives) for org, text in states.items()}
+    return {lot: Farm(lot, owner, agreed.get(owner, frozenset())) for lot, owner in owners.items()}
+
+
 def _lineage(repo: LedgerRepository, lot_id: str) -> list[Recorded]:
     """Who recorded in ``lot_id``'s lineage (one entry per lot and organisation: enough for the policy)."""
     recorders = ReadsRepository.of(repo).recorders(lineage_of(repo, lot_id))
@@ -95,7 +121,8 @@ class Reads:
 
     def history(self, lot_id: str, principal: Principal, endpoint: str) -> list[ReadRecord]:
         """Every record of the lot, in order, each with its private members in plain text where the reader may
-        read them (``events.visibility.sees_private_members``); audited when any is shown."""
+        read them (``events.visibility.sees_private_members``: a regulator, the recorder, or a cooperative under
+        the owner's agreement for a farm lot); audited when any is shown."""
 
         def read(repo: LedgerRepository) -> tuple[Reader | None, list[ReadRecord]]:
             reader = _reader(repo, principal)
@@ -105,10 +132,11 @@ class Reads:
             views = [RecordView.of(s) for s in stored]
             actors = {str(v.event.get("actor", "")) for v in views}
             orgs = repo.membership.org_ids_of(actors)
+            farm = _farms(repo, reader, [lot_id]).get(lot_id)
             found = []
             for s, view in zip(stored, views, strict=True):
                 recorded = Recorded(s.lot_id, s.event_id, orgs.get(str(view.event.get("actor", ""))))
-                shown = bool(s.disclosures) and sees_private_members(reader, recorded)
+                shown = bool(s.disclosures) and sees_private_members(reader, recorded, farm)
                 public = view if shown else RecordView.of(dataclasses.replace(s, disclosures=()))
                 found.append(ReadRecord(public, shown))
             return reader, found
@@ -129,8 +157,9 @@ class Reads:
         rule: str | None = None,
     ) -> list[Finding]:
         """Stored findings (all, or of ``lot_id`` and, with ``ancestors``, its lineage) that the reader may see:
-        the public ones, and the others of lots in whose lineage it recorded something (all, for a
-        regulator); audited when any non-public one is served."""
+        the public ones, and the others of lots in whose lineage it recorded something or (a cooperative) that
+        are farm lots of a grower it has a standing agreement with (all, for a regulator); audited when any
+        non-public one is served."""
 
         def read(repo: LedgerRepository) -> tuple[Reader | None, list[Finding], dict[int, str]]:
             reader = _reader(repo, principal)
@@ -146,7 +175,8 @@ class Reads:
             elif reader.regulator:
                 seen = hidden
             else:
-                seen = {lot for lot in hidden if has_interest(reader, _lineage(repo, lot))}
+                farms = _farms(repo, reader, hidden)
+                seen = {lot for lot in hidden if has_interest(reader, _lineage(repo, lot), farms.get(lot))}
             shown = [f for f in found if _public(f) or f.lot_id in seen]
             private = {f.log_index for f in shown if not _public(f) and f.log_index is not None}
             return reader, shown, ReadsRepository.of(repo).event_ids_at(private)
@@ -176,6 +206,31 @@ class Reads:
         if seen:
             self._audit(reader, principal, endpoint, "scan_signals", lot_filter, [])
         return seen
+
+    def upstream(self, lot_id: str, principal: Principal, endpoint: str) -> ComplianceFacts:
+        """The lot's upstream compliance facts (``events.compliance``), for a regulator, or for a processor that
+        holds or held the lot (``events.visibility.sees_upstream``); audited. :class:`RoleRequiredError` for
+        any other reader (before the lot is looked up), :class:`NotFoundError` for an unknown lot,
+        :class:`RelationRequiredError` for a processor that never held it."""
+
+        def read(repo: LedgerRepository) -> tuple[Reader, ComplianceFacts]:
+            reader = _reader(repo, principal)
+            if reader is None or not reads_upstream(reader):
+                raise RoleRequiredError("processor", "a lot's upstream compliance facts")
+            stored = lot_and_ancestors(repo, lot_id)  # the signed events only: no private member is read
+            if not sees_upstream(reader, ReadsRepository.of(repo).holders(lot_id, HOLDING_TYPES)):
+                raise RelationRequiredError(
+                    "custodian",
+                    f"{reader.org} never held lot {lot_id}: a processor reads the upstream facts of the lots it "
+                    "made or received",
+                )
+            views = [RecordView.of(s) for s in stored]
+            records = [(v.log_index, Event.from_json(v.event), parse_utc(str(v.record["recorded_at"]))) for v in views]
+            return reader, compliance_facts(lot_id, records)
+
+        reader, facts = self.store.read(read)
+        self._audit(reader, principal, endpoint, "upstream_facts", lot_id, facts.sources)
+        return facts
 
     def audit(
         self,

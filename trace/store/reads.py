@@ -1,4 +1,5 @@
-"""The reads repository: who recorded on which lots (for ``events.visibility``), and the read audit trail,
+"""The reads repository: who recorded on, held or made which lots (for ``events.visibility``), and the read
+audit trail,
 over the unit of work's connection (the same transaction as :class:`LedgerRepository`'s, see
 :meth:`ReadsRepository.of`).
 
@@ -65,6 +66,30 @@ class ReadsRepository:
             )
             for lot, org in self.connection.execute(query):
                 found.setdefault(str(lot), set()).add(None if org is None else str(org))
+        return found
+
+    def holders(self, lot_id: str, types: Collection[str]) -> set[str | None]:
+        """The organisations (as membership stands now; None for a signer of no organisation) that recorded an
+        event of one of ``types`` on ``lot_id``."""
+        query = (
+            select(org_members.c.org_id)
+            .select_from(records.outerjoin(org_members, org_members.c.actor == records.c.actor))
+            .where(records.c.lot_id == lot_id, records.c.type.in_(sorted(types)))
+            .distinct()
+        )
+        return {None if org is None else str(org) for (org,) in self.connection.execute(query)}
+
+    def makers(self, lots: Collection[str], types: Collection[str]) -> dict[str, str]:
+        """``lot -> organisation`` (as membership stands now) that made each named lot, for the lots whose first
+        record is of one of ``types`` and whose maker belongs to an organisation."""
+        found: dict[str, str] = {}
+        for chunk in _chunks(lots):
+            query = (
+                select(records.c.lot_id, org_members.c.org_id)
+                .select_from(records.join(org_members, org_members.c.actor == records.c.actor))
+                .where(records.c.lot_id.in_(chunk), records.c.seq == 1, records.c.type.in_(sorted(types)))
+            )
+            found.update({str(lot): str(org) for lot, org in self.connection.execute(query)})
         return found
 
     def event_ids_at(self, log_indexes: Collection[int]) -> dict[int, str]:

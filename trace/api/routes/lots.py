@@ -15,7 +15,7 @@ from ...service import MissingCredentialsError
 from .. import models
 from ..auth import NO_CREDENTIALS
 from ..dependencies import API, CachesDep, ServicesDep
-from .audit import NOT_SHARED, READ_ERRORS, MaybeReader, endpoint
+from .audit import NOT_SHARED, READ_ERRORS, MaybeReader, Reader, endpoint
 from .common import ERRORS, NOT_LOGGED
 
 router = APIRouter(prefix=API)
@@ -149,3 +149,15 @@ def lot_findings(
     found = services.reads.findings(principal, endpoint(request), lot_id, ancestors=ancestors)
     body = {"lot_id": lot_id, "ancestors": ancestors, "findings": [f.to_json(rules_config()) for f in found]}
     return JSONResponse(body, headers=NOT_SHARED)
+
+
+@router.get("/lots/{lot_id}/upstream", response_model=models.UpstreamOut, responses=READ_ERRORS)
+def lot_upstream(lot_id: str, request: Request, services: ServicesDep, principal: Reader) -> JSONResponse:
+    """The facts a processor needs for compliance, for the lot's whole lineage (README: Reads by role): each
+    harvest's plot county, land type, certifications, variety, root age, harvest year and whether it met the
+    pesticides' pre-harvest intervals as the rules judge it, and every quality test's verdict and values; never
+    coordinates, people, organisations, prices or invoices. For a processor that made or received the lot, and
+    for regulators; a session, or a token carrying private:read; audited. 403 for any other reader (or a
+    processor that never held the lot), 404 for an unknown lot."""
+    facts = services.reads.upstream(lot_id, principal, endpoint(request))
+    return JSONResponse(facts.to_json(), headers=NOT_SHARED)

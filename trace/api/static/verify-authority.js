@@ -7,13 +7,15 @@
 //     its position, not revoked before it and not expired when it was sealed; its organisation and actor
 //     were not suspended; its organisation held a role the policy allows for the event's type; and the
 //     relation to the lot the bundle can show holds (a lab's sample, a regulator's hold, a correction's
-//     original recorder, the creator's lot-id and GS1 prefixes, membership only on org:<id> lots).
+//     original recorder, the creator's lot-id and GS1 prefixes, membership only on org:<id> lots, a grower's
+//     agreement with a cooperative recorded by the grower, the cooperative ending it, or an operator).
 //     Custody is not re-judged: it depends on sibling lots a bundle does not carry.
 "use strict";
 
 (function (root) {
   const ORG = "org:";
   const HOLDS = ["hold", "recall"];
+  const AGREEMENTS = ["agree_cooperative", "end_cooperative"];
 
   function keyId(text) {  // "<name>+<8 hex>+<base64>", and base64 may hold "+"
     const m = /^[^+\s]+\+([0-9a-f]{8})\+/.exec(String(text));
@@ -71,6 +73,7 @@
       const orgId = String(ev.lot_id).startsWith(ORG) ? ev.lot_id.slice(ORG.length) : null;
       if (!policy.membership_types.includes(ev.type) || orgId === null) return "membership events go on org:<organisation> lots, and nothing else does";
       const p = ev.payload;
+      if (AGREEMENTS.includes(ev.type)) return agreementRefusal(ev, signer, orgId);
       const granted = ev.type === "register_organisation" ? p.roles || [] : [p.role];
       if ((ev.type === "register_organisation" || ev.type === "grant_role") && !holds(signer, policy.privileged_by) &&
           granted.some((r) => policy.privileged_roles.includes(r))) return "only an operator may grant the roles " + policy.privileged_roles.join(", ");
@@ -95,6 +98,22 @@
         const grant = org.actors.get(p.actor).keys.get(p.key_id);
         if (!grant || grant.revoked !== null) return "key " + p.actor + "/" + p.key_id + " is not registered or already revoked";
       } else if (ev.type === "withdraw_role" && !org.roles.includes(p.role)) return orgId + " does not hold the role " + p.role;
+      return null;
+    }
+
+    // a grower's consent that a cooperative may read its plots: its own (or an operator's record of it), with
+    // another registered cooperative, agreed once; ended by the grower, the cooperative or an operator, once
+    function agreementRefusal(ev, signer, orgId) {
+      const org = orgs.get(orgId);
+      if (!org) return null;  // no such organisation yet: the lifecycle rule's refusal, which the ledger applied
+      const coop = String(ev.payload.cooperative);
+      const parties = ev.type === "end_cooperative" ? [orgId, coop] : [orgId];
+      if (!holds(signer, policy.privileged_by) && !parties.includes(signer.org)) return "an agreement on " + orgId + "'s plots is " + parties.join(" or ") + "'s to record (or an operator's), not " + signer.org + "'s";
+      if (ev.type === "agree_cooperative") {
+        const other = orgs.get(coop);
+        if (!other || !other.roles.includes("cooperative") || coop === orgId) return orgId + " may agree only with another organisation that holds the role cooperative, and " + coop + " is not one";
+        if (org.cooperatives.has(coop)) return orgId + "'s agreement with " + coop + " already stands";
+      } else if (!org.cooperatives.has(coop)) return orgId + " has no standing agreement with " + coop + " to end";
       return null;
     }
 
@@ -149,7 +168,7 @@
       if (!String(ev.lot_id).startsWith(ORG) || !policy.membership_types.includes(ev.type)) return;
       const id = ev.lot_id.slice(ORG.length), p = ev.payload;
       if (ev.type === "register_organisation") {
-        orgs.set(id, { id, name: p.name, roles: [...p.roles], lot_prefixes: [...p.lot_prefixes], gs1: [...(p.gs1_company_prefixes || [])], accreditations: [...(p.accreditations || [])], suspended: false, actors: new Map() });
+        orgs.set(id, { id, name: p.name, roles: [...p.roles], lot_prefixes: [...p.lot_prefixes], gs1: [...(p.gs1_company_prefixes || [])], accreditations: [...(p.accreditations || [])], suspended: false, actors: new Map(), cooperatives: new Set() });
         return;
       }
       const org = orgs.get(id);
@@ -160,6 +179,8 @@
       else if (ev.type === "revoke_key" && member) { const g = member.keys.get(p.key_id); if (g && g.revoked === null) g.revoked = index; }
       else if (ev.type === "grant_role") org.roles = [...new Set([...org.roles, p.role])];
       else if (ev.type === "withdraw_role") org.roles = org.roles.filter((r) => r !== p.role);
+      else if (ev.type === "agree_cooperative") org.cooperatives.add(String(p.cooperative));
+      else if (ev.type === "end_cooperative") org.cooperatives.delete(String(p.cooperative));
       else if (ev.type === "suspend" || ev.type === "reinstate") {
         const suspended = ev.type === "suspend";
         if (p.actor === undefined) org.suspended = suspended; else if (member) member.suspended = suspended;
