@@ -251,8 +251,8 @@ FINDINGS: list[tuple[str, Mutation, str, str]] = [
         "/payload/outputs/0/value",
     ),
     (
-        "cadmium above the limit",
-        at_step("test", setp("heavy_metals_mg_kg.Cd", 0.5)),
+        "cadmium above the Pharmacopoeia's limit",
+        at_step("test", setp("heavy_metals_mg_kg.Cd", 1.5)),
         "quality_limits",
         "/payload/heavy_metals_mg_kg/Cd",
     ),
@@ -351,6 +351,17 @@ ACCEPTED: list[tuple[str, Mutation]] = [
         at_step("sell", lambda s: setattr(s, "when", NOW + timedelta(minutes=9))),
     ),
     ("a carrier stores goods it carries", at_step("transit_store", actor("carrier-d"))),
+    # ChP 2020 allows Cd 1 mg/kg; 0.3 is the green-trade figure, for products that claim it
+    ("cadmium 0.5 meets the Pharmacopoeia", at_step("test", setp("heavy_metals_mg_kg.Cd", 0.5))),
+    # red ginseng's own minimum is 0.25 %, not the herb's 0.30
+    ("red ginseng at Rg1+Re 0.26 %", at_step("test", setp("ginsenosides_pct.Rg1+Re", 0.26))),
+    # a forest-GI figure below 3.0 % on a product that does not claim the GI
+    ("total saponins 2 % without a GI claim", at_step("test", setp("ginsenosides_pct.total_saponins", 2.0))),
+    # a fresh-basis result is never judged against dried-material limits
+    (
+        "a fresh-basis result at 70 % moisture",
+        at_step("test", lambda s: s.payload.update(basis="fresh", moisture_pct=70, total_ash_pct=1.5)),
+    ),
 ]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
@@ -94,8 +95,21 @@ def sprayed_late(story: Story, draw: st.DrawFn) -> tuple[int, str]:
 
 def contaminated(story: Story, draw: st.DrawFn) -> tuple[int, str]:
     i = draw(st.sampled_from(story.where["test"]))
-    metal, limit = draw(st.sampled_from([("Pb", 5), ("Cd", 0.3), ("As", 2), ("Hg", 0.2), ("Cu", 20)]))
+    metal, limit = draw(st.sampled_from([("Pb", 5), ("Cd", 1), ("As", 2), ("Hg", 0.2), ("Cu", 20)]))
     story.steps[i].payload["heavy_metals_mg_kg"][metal] = limit * draw(st.floats(1.01, 10))
+    return i, "quality_limits"
+
+
+def _tested_process(story: Story, test: int) -> str:
+    lot = story.steps[test].lot
+    return str(next(s.payload["process"] for s in story.steps if s.lot == lot and s.type == "process"))
+
+
+def thin(story: Story, draw: st.DrawFn) -> tuple[int, str]:
+    """Rg1+Re below the minimum of the tested batch's own form: ChP 2020 红参 0.25 %, 人参 0.30 %."""
+    i = draw(st.sampled_from(story.where["test"]))
+    minimum = 0.25 if _tested_process(story, i) == "steam_red_ginseng" else 0.30
+    story.steps[i].payload["ginsenosides_pct"]["Rg1+Re"] = round(draw(st.floats(0.05, minimum - 0.005)), 3)
     return i, "quality_limits"
 
 
@@ -129,6 +143,7 @@ MUTATIONS: list[Callable[[Story, st.DrawFn], tuple[int, str]]] = [
     usurped,
     sprayed_late,
     contaminated,
+    thin,
     overclaimed,
     overreceived,
     warm,
@@ -145,3 +160,32 @@ def test_one_changed_fact_fires_the_right_rule(
     found = judge_all(story.steps, NOW)
     assert all(v == [] for v in found[:index]), "a step before the changed one broke a rule"
     assert rule in {v.rule for v in found[index]}, (mutate.__name__, story.steps[index], found[index])
+
+
+def honest_between_standards(story: Story, draw: Callable[..., Any]) -> None:
+    """A result that a stricter standard the product does not claim would fail, or one on a basis the
+    standards are not on: Cd between the green-trade 0.3 and ChP's 1 mg/kg; red ginseng's Rg1+Re between its
+    0.25 % and the herb's 0.30 %; GI-only figures (total saponins) on a lot without the GI claim; a fresh-basis
+    result at fresh roots' moisture."""
+    i = draw(st.sampled_from(story.where["test"]))
+    payload = story.steps[i].payload
+    change = draw(st.sampled_from(["cadmium", "red", "saponins", "fresh"]))
+    if change == "cadmium":
+        payload["heavy_metals_mg_kg"]["Cd"] = round(draw(st.floats(0.31, 1.0)), 3)
+    elif change == "red":
+        assume(_tested_process(story, i) == "steam_red_ginseng")
+        payload["ginsenosides_pct"]["Rg1+Re"] = round(draw(st.floats(0.25, 0.299)), 3)
+    elif change == "saponins":
+        payload["ginsenosides_pct"]["total_saponins"] = round(draw(st.floats(0.5, 2.99)), 2)
+    else:
+        payload.update(basis="fresh", moisture_pct=round(draw(st.floats(55, 75)), 1))
+        payload["ginsenosides_pct"]["Rg1+Re"] = round(draw(st.floats(0.05, 0.2)), 3)
+
+
+@pytest.mark.slow
+@SETTINGS
+@given(lifecycles(), st.data())
+def test_results_no_applicable_standard_refuses_raise_nothing(story: Story, data: st.DataObject) -> None:
+    honest_between_standards(story, data.draw)
+    found = judge_all(story.steps)
+    assert found == [[] for _ in story.steps], [(story.steps[i], v) for i, v in enumerate(found) if v]

@@ -191,3 +191,50 @@ def test_check_on_the_command_line(database_url: str, tmp_path: Path, monkeypatc
     assert missing.returncode == 2
     assert missing.stderr.startswith("ginseng-trace: error: ")
     assert missing.stderr.count("\n") == 1
+
+
+def test_quality_findings_name_their_standard_over_http(ledger: Services, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A box labelled green trade, tested by the lab: Pb 9 fails the Pharmacopoeia, Cd 0.5 only the green-trade
+    standard it claims; both findings name their standard in the POST response and at /lots/{lot}/findings.
+    A regulator who makes the rule hard gets a refusal naming the standard and the field."""
+    from ..events.test_standards import packed_box
+
+    story = packed_box(["green_trade"])
+    test = story.steps[story.where["test"][0]]
+    test.payload["heavy_metals_mg_kg"].update(Pb=9, Cd=0.5)
+    actors = {name: Actor(name) for name in {s.actor for s in story.steps}}
+    for name, actor in actors.items():
+        enrol(ledger, actor, ROLES_OF[name])
+    wanted = [
+        ("chp2020_metals", "ChP 2020 人参: Pb ≤ 5 mg/kg", "/event/payload/heavy_metals_mg_kg/Pb"),
+        ("wm_t2_green_trade", "WM/T 2-2004 绿色: Cd ≤ 0.3 mg/kg", "/event/payload/heavy_metals_mg_kg/Cd"),
+    ]
+    with LiveServer(create_app(ledger)) as server, httpx.Client(base_url=server.url + "/api/v1") as client:
+        for i, step in enumerate(story.steps[: story.where["test"][0] + 1]):
+            response = client.post("/events", json=envelope(actors[step.actor], step, f"std-{i}"))
+            assert response.status_code == 201, response.text
+        inline = response.json()["findings"]
+        assert [(f["standard"], f["limit"], f["pointer"]) for f in inline] == wanted
+        found = client.get("/lots/PK-1/findings").json()["findings"]
+        assert [(f["standard"], f["limit"], f["pointer"]) for f in found] == wanted
+        assert all(f["public"] and f["rule"] == "quality_limits" for f in found)
+        assert "ChP 2020" in found[0]["message"]
+        # findings of other rules carry no standard
+        assert all(
+            "standard" not in f for f in client.get("/findings").json()["findings"] if f["rule"] != "quality_limits"
+        )
+
+        config = dict(rules_config())
+        config["quality_limits"] = {**config["quality_limits"], "severity": "hard"}
+        tune_rules(monkeypatch, config)
+        again = Step(test.actor, "PK-1", "quality_test", test.when, dict(test.payload))
+        refused = client.post("/events", json=envelope(actors[test.actor], again, "std-hard"))
+        assert refused.status_code == 422, refused.text
+        body = refused.json()
+        assert (body["rule"], body["standard"], body["errors"][0]["pointer"]) == (
+            "quality_limits",
+            "chp2020_metals",
+            "/event/payload/heavy_metals_mg_kg/Pb",
+        )
+        assert "Pb ≤ 5 mg/kg" in body["limit"]
+        assert "药典" in body["detail"]

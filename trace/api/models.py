@@ -66,6 +66,11 @@ class ViolationOut(BaseModel):
     value: str
     message: str
     message_zh: str
+    standard: str | None = Field(
+        default=None,
+        description="the standard whose limit this is (quality_limits: an id of quality_limits.standards in "
+        "GET /rules); absent for limits that belong to no standard",
+    )
 
 
 class AppendedOut(RecordOut):

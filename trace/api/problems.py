@@ -117,6 +117,8 @@ async def _rule_violation(request: Request, exc: RuleViolationError) -> JSONResp
     english = request.headers.get("accept-language", "zh").lower().startswith("en")
     detail = v.message if english else v.message_zh
     extra = {"rule": v.rule, "severity": v.severity, "limit": v.limit, "value": v.value}
+    if v.standard is not None:
+        extra["standard"] = v.standard
     if v.rule == "authority":
         extra |= {"role_needed": v.limit, "role_held": v.value}
     return problem(

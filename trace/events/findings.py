@@ -16,7 +16,9 @@ from typing import Any
 @dataclass(frozen=True)
 class Finding:
     """Which rule, where (a JSON Pointer into the event), the limit and the value, and why in two languages;
-    once placed, on which record of which lot, when, and its position among that record's findings."""
+    once placed, on which record of which lot, when, and its position among that record's findings. A
+    finding about a limit that belongs to a standard (``quality_limits``) names the standard by its id in
+    ``schemas/rules.yaml`` (its short name is also in ``limit``)."""
 
     rule: str
     severity: str
@@ -29,6 +31,7 @@ class Finding:
     lot_id: str | None = None
     found_at: str | None = None
     position: int = 0
+    standard: str | None = None
 
     @property
     def messages(self) -> tuple[str, str]:
@@ -56,8 +59,8 @@ class Finding:
         return (-1 if self.log_index is None else self.log_index, self.rule, self.pointer, self.limit, self.value)
 
     def verdict(self) -> dict[str, Any]:
-        """What the rule found, wherever it was found."""
-        return {
+        """What the rule found, wherever it was found (``standard`` only when the limit belongs to one)."""
+        found = {
             "rule": self.rule,
             "severity": self.severity,
             "pointer": self.pointer,
@@ -66,6 +69,9 @@ class Finding:
             "message": self.message,
             "message_zh": self.message_zh,
         }
+        if self.standard is not None:
+            found["standard"] = self.standard
+        return found
 
     def to_json(self, rules: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Any]:
         """The finding as clients see it. A placed finding also says where it was found and, from ``rules``
@@ -84,4 +90,5 @@ class Finding:
             "title_zh": str(config.get("title_zh", self.rule)),
             **{k: found[k] for k in ("pointer", "limit", "value", "message", "message_zh")},
             "found_at": self.found_at,
+            **({"standard": self.standard} if self.standard is not None else {}),
         }

@@ -1,61 +1,39 @@
-"""Quality tests against their limits, and storage conditions. Pure Python; limits in
-``schemas/rules.yaml``."""
+"""Quality tests against the limits of the standards that apply to the product, and storage conditions.
+Pure Python; the standards and limits in ``schemas/rules.yaml``, chosen by :mod:`.standards`."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 
 from .context import Context, rules_config
 from .context import num as _num
 from .findings import Finding
-
-
-def _limit(c: Context, where: str, value: float, limit: float, *, minimum: bool, unit: str) -> Finding | None:
-    if (value < limit) if minimum else (value > limit):
-        name = where.rsplit("/", 1)[-1]
-        sign, sign_zh = (">=", "低于") if minimum else ("<=", "超过")
-        return c.violation(
-            "quality_limits",
-            where,
-            f"{sign} {_num(limit)} {unit}",
-            f"{_num(value)} {unit}",
-            f"{name} {_num(value)} {unit} is outside the limit ({sign} {_num(limit)} {unit})",
-            f"{name} {_num(value)} {unit} {sign_zh}限量 {_num(limit)} {unit}",
-        )
-    return None
+from .standards import breaches, product_of
 
 
 def check_quality(c: Context) -> Iterator[Finding]:
+    """A quality test's results against every standard that applies to the tested product
+    (:mod:`.standards`): one finding per limit broken, naming the standard and its limit."""
     event, lot = c.event, c.lot
     if event.type != "quality_test" or lot is None or lot.kind in {"plot_crop", "enterprise"}:
         return
     settings, payload = rules_config()["quality_limits"], event.payload
-    found: list[Finding | None] = []
-    dried = lot.kind != "harvest_lot"
-    forest = bool(lot.origins) and all(o.land_type == "forest" for o in lot.origins)
-    if dried:
-        minimum = dict(settings["minimum_pct"])
-        if "steam_red_ginseng" in lot.processes:
-            minimum.update(settings["red_ginseng_minimum_pct"])
-        maximum = dict(settings["maximum_pct"])
-        if forest:
-            minimum.update(settings["forest_minimum_pct"])
-            maximum.update(settings["forest_maximum_pct"])
-        contents = payload.get("ginsenosides_pct", {})
-        for name, limit in minimum.items():
-            if name in contents:
-                where = f"/payload/ginsenosides_pct/{name}"
-                found.append(_limit(c, where, float(contents[name]), float(limit), minimum=True, unit="%"))
-        for name, limit in maximum.items():
-            if name in payload:
-                found.append(_limit(c, f"/payload/{name}", float(payload[name]), float(limit), minimum=False, unit="%"))
-    for group in ("heavy_metals_mg_kg", "pesticide_residues_mg_kg"):
-        limits = {k.casefold(): float(v) for k, v in settings[group].items()}
-        for name, value in payload.get(group, {}).items():
-            if name.casefold() in limits:
-                where = f"/payload/{group}/{name}"
-                found.append(_limit(c, where, float(value), limits[name.casefold()], minimum=False, unit="mg/kg"))
-    yield from (v for v in found if v is not None)
+    product = product_of(lot, payload, settings)
+    for breach in breaches(product, payload, settings):
+        standard, limit = breach.standard, breach.limit
+        value = f"{_num(breach.value)} {limit.unit}"
+        name, name_zh = limit.label(), limit.label(zh=True)
+        fails, fails_zh = ("is below", "低于") if limit.minimum else ("exceeds", "超过")
+        finding = c.violation(
+            "quality_limits",
+            breach.pointer,
+            f"{standard.name}: {limit.text()}",
+            value,
+            f"{name} {value} {fails} the limit of {standard.name} ({limit.text()}; {standard.title})",
+            f"{name_zh} {value} {fails_zh}{standard.title_zh}的限量（{limit.text(zh=True)}）",
+        )
+        yield dataclasses.replace(finding, standard=standard.id)
 
 
 def check_storage(c: Context) -> Iterator[Finding]:

@@ -91,6 +91,11 @@ class LotState:
     moisture_pct: float | None = None
     processes: list[str] = field(default_factory=list)
     origins: list[Origin] = field(default_factory=list)
+    # packaged products: what the label claims and is sold as, which select the standards a test of it is
+    # judged by (standards.py)
+    claims: list[str] = field(default_factory=list)
+    intended_use: str | None = None
+    export_markets: list[str] = field(default_factory=list)
     # plot crops only
     land_type: str | None = None
     county: str | None = None
@@ -310,6 +315,9 @@ def _create(state: LotState, event: Event, inputs: list[LotState], fresh_moistur
         state.moisture_pct = next((s.moisture_pct for s in inputs if s.moisture_pct is not None), None)
         state.processes = sorted({p for s in inputs for p in s.processes})
         state.origins = _union_origins(inputs)
+        state.claims = [str(c) for c in payload.get("claims", [])]
+        state.intended_use = payload.get("intended_use")
+        state.export_markets = [str(m) for m in payload.get("export_markets", [])]
     elif event.type == "aggregate":
         count = float(len(payload["children"]))
         _consume([s for s in inputs if s.unit == "count"], actor, count)

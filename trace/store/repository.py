@@ -134,8 +134,10 @@ def _stored(row: Any) -> StoredRecord:  # a Row of _COLUMNS
 
 
 def _finding(row: Any) -> Finding:  # a Row of findings' columns, in order
-    log_index, position, lot_id, rule, severity, pointer, limit, value, message, message_zh, found_at = row
-    return Finding(rule, severity, pointer, limit, value, message, message_zh, log_index, lot_id, found_at, position)
+    log_index, position, lot_id, rule, severity, pointer, limit, value, message, message_zh, found_at, standard = row
+    return Finding(
+        rule, severity, pointer, limit, value, message, message_zh, log_index, lot_id, found_at, position, standard
+    )
 
 
 def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
@@ -223,6 +225,7 @@ class LedgerRepository:
                     f.value,
                     *f.messages,
                     f.found_at,
+                    f.standard,
                 )
                 for f in rows
             ],

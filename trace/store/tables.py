@@ -174,6 +174,7 @@ findings = Table(
     Column("message", Text, nullable=False),
     Column("message_zh", Text, nullable=False),
     Column("found_at", String(27), nullable=False),
+    Column("standard", String(64), nullable=True),  # the standard a quality limit belongs to (rules.yaml id)
 )
 
 # Outside the ledger: each scan of a label (issue 5), for counterfeit signals. No personal data; a coarse
