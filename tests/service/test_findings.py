@@ -204,7 +204,7 @@ def test_quality_findings_name_their_standard_over_http(ledger: Services, monkey
     test.payload["heavy_metals_mg_kg"].update(Pb=9, Cd=0.5)
     actors = {name: Actor(name) for name in {s.actor for s in story.steps}}
     for name, actor in actors.items():
-        enrol(ledger, actor, ROLES_OF[name])
+        enrol(ledger, actor, ROLES_OF[name], PREFIXES_OF.get(name, []), gs1_company_prefixes=gs1_of(name))
     wanted = [
         ("chp2020_metals", "ChP 2020 人参: Pb ≤ 5 mg/kg", "/event/payload/heavy_metals_mg_kg/Pb"),
         ("wm_t2_green_trade", "WM/T 2-2004 绿色: Cd ≤ 0.3 mg/kg", "/event/payload/heavy_metals_mg_kg/Cd"),
