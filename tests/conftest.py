@@ -126,7 +126,7 @@ TYPICAL_TIMES = {
     "register_enterprise": "2019-01-10T02:00:00Z",
     "register_plot": "2019-10-12T02:00:00Z",
     "source_seed": "2020-04-08T01:30:00Z",
-    "sow": "2020-04-20T00:30:00Z",
+    "sow": "2020-10-20T00:30:00Z",
     "transplant": "2022-04-15T00:30:00Z",
     "harvest": "2025-09-18T00:00:00Z",
     "sample": "2025-09-25T02:00:00Z",
