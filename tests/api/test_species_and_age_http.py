@@ -136,3 +136,5 @@ def test_a_lot_whose_origins_record_no_species_says_so_and_is_never_taken_for_gi
     page = text_of(client.get("/lot/HV-OLD").text)
     assert "物种: 未记录" in page
     assert "Panax ginseng C. A. Mey." not in page
+    assert "园参" not in page  # not even the garden-ginseng name, which means 人参
+    assert lot["product"] == {"zh": "农田栽培参，物种未记录", "en": "field-grown, species not recorded"}

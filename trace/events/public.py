@@ -24,7 +24,12 @@ PRODUCT_TYPES = {
     "farmland": ("园参", "garden ginseng"),
     "forest": ("林下山参", "forest ginseng"),
 }
-"""The product type of 人参 by land type, and of a lot whose origins record no species."""
+"""The product type of 人参 by land type."""
+UNRECORDED_TYPES = {
+    "farmland": ("农田栽培参，物种未记录", "field-grown, species not recorded"),
+    "forest": ("林下参，物种未记录", "forest-grown, species not recorded"),
+}
+"""The product type by land type of a lot whose origins record no species (older records): never 人参's names."""
 QUINQUEFOLIUS_TYPES = {
     "farmland": ("西洋参", "American ginseng"),
     "forest": ("林下西洋参", "forest-grown American ginseng"),
@@ -286,7 +291,9 @@ def public_history(lot_id: str, events: Sequence[Mapping[str, Any]]) -> PublicHi
     found = {(o["species"] or {}).get("code") for o in history.origins}
     history.species = next(iter(found)) if len(found) == 1 else None
     final = next((PROCESS_NAMES[p] for p in reversed(processes) if p in PROCESS_NAMES and p != "washing"), None)
-    types = QUINQUEFOLIUS_TYPES if history.species == "panax_quinquefolius" else PRODUCT_TYPES
+    types = {"panax_ginseng": PRODUCT_TYPES, "panax_quinquefolius": QUINQUEFOLIUS_TYPES}.get(
+        history.species or "", UNRECORDED_TYPES
+    )
     land = next(iter(land_types)) if len(land_types) == 1 else ""
     origin = types.get(land, DEFAULT_TYPES[history.species if history.species in DEFAULT_TYPES else None])
     if final is not None:
