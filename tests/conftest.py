@@ -139,7 +139,7 @@ TYPICAL_TIMES = {
     "receive": "2025-11-04T03:00:00Z",
     "sell": "2025-11-20T07:30:00Z",
 }
-"""When each type of event happens by default, on one realistic timeline (sown 2020, harvested 2025 at five
+"""When each type of event happens by default, on one realistic timeline (sown in autumn 2020, harvested 2025 at five
 years); other types default to 2025-06-01T08:00:00Z (field work in the season)."""
 
 
