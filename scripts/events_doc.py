@@ -21,7 +21,10 @@ def _kind(prop: dict[str, Any], defs: dict[str, Any]) -> str:
         name = prop["$ref"].rsplit("/", 1)[-1]
         return f"{name} ({_kind(defs[name], defs)})" if name in defs else name
     if "enum" in prop:
-        return " | ".join(f"`{v}`" for v in prop["enum"])
+        labels = prop.get("x-enum-labels", {})
+        return " | ".join(
+            f"`{v}`" + (f" ({' / '.join(labels[v].values())})" if v in labels else "") for v in prop["enum"]
+        )
     if "const" in prop:
         return f"`{json.dumps(prop['const'])}`"
     kind = prop.get("type", "any")

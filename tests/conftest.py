@@ -134,7 +134,7 @@ TYPICAL_TIMES = {
     "register_enterprise": "2019-01-10T02:00:00Z",
     "register_plot": "2019-10-12T02:00:00Z",
     "source_seed": "2020-04-08T01:30:00Z",
-    "sow": "2020-04-20T00:30:00Z",
+    "sow": "2020-10-20T00:30:00Z",
     "transplant": "2022-04-15T00:30:00Z",
     "harvest": "2025-09-18T00:00:00Z",
     "sample": "2025-09-25T02:00:00Z",
@@ -147,7 +147,7 @@ TYPICAL_TIMES = {
     "receive": "2025-11-04T03:00:00Z",
     "sell": "2025-11-20T07:30:00Z",
 }
-"""When each type of event happens by default, on one realistic timeline (sown 2020, harvested 2025 at five
+"""When each type of event happens by default, on one realistic timeline (sown in autumn 2020, harvested 2025 at five
 years); other types default to 2025-06-01T08:00:00Z (field work in the season)."""
 
 

@@ -47,6 +47,7 @@ PREFIXES_OF = {
 }
 """Each lifecycle party's own lot-id prefixes (disjoint, as the ledger requires); labs and regulators have none."""
 COUNTIES = ("抚松县", "靖宇县", "集安市", "敦化市", "桦甸市")
+SPECIES = ("panax_ginseng", "panax_quinquefolius")
 
 
 @dataclass
@@ -84,6 +85,20 @@ class Story:
         for tag in tags:
             self.where.setdefault(tag, []).append(len(self.steps))
         self.steps.append(step)
+        return step
+
+    def remove(self, index: int) -> Step:
+        """Take out the step at ``index``, keeping the notes of where the others sit."""
+        self.where = {k: [i if i < index else i - 1 for i in v if i != index] for k, v in self.where.items()}
+        return self.steps.pop(index)
+
+    def insert(self, index: int, step: Step, *tags: str) -> Step:
+        """Put ``step`` in at ``index``, keeping the notes of where the others sit."""
+        self.where = {k: [i if i < index else i + 1 for i in v] for k, v in self.where.items()}
+        for tag in tags:
+            self.where.setdefault(tag, []).append(index)
+            self.where[tag].sort()
+        self.steps.insert(index, step)
         return step
 
     def copy(self) -> Story:
@@ -149,12 +164,20 @@ def lifecycles(draw: st.DrawFn) -> Story:
     harvest_year = 2025
     plots = draw(st.integers(1, 3))
     harvests: list[tuple[str, float]] = []
+    species = draw(st.sampled_from(SPECIES))
     for p in range(plots):
         plot, lot = f"PLOT-{p}", f"HV-{p}"
         forest = draw(st.booleans())
         age = draw(st.integers(15, 20)) if forest else draw(st.integers(4, 6))
         area = draw(st.floats(50, 500)) if forest else draw(st.floats(2, 20))
-        sown = datetime(harvest_year - age, 4, draw(st.integers(10, 28)), tzinfo=UTC)
+        # bought-in seedlings (种苗, 1-3 years old) for some garden plots; forest ginseng is sown
+        seedlings = 0 if forest else draw(st.sampled_from([0, 0, 1, 2, 3]))
+        seasons = age - seedlings
+        # the first growing season is harvest_year - seasons + 1: sown (or planted) that spring, or the autumn before
+        if draw(st.booleans()):
+            sown = datetime(harvest_year - seasons + 1, 4, draw(st.integers(10, 28)), tzinfo=UTC)
+        else:
+            sown = datetime(harvest_year - seasons, draw(st.integers(9, 10)), draw(st.integers(1, 28)), tzinfo=UTC)
         story.add(
             Step(
                 GROWER,
@@ -163,6 +186,7 @@ def lifecycles(draw: st.DrawFn) -> Story:
                 sown - timedelta(days=180),
                 {
                     "land_type": "forest" if forest else "farmland",
+                    "species": species,
                     "county": draw(st.sampled_from(COUNTIES)),
                     "area_mu": round(area, 1),
                     "certifications": ["GB/T 19506 地理标志产品"],
@@ -170,7 +194,24 @@ def lifecycles(draw: st.DrawFn) -> Story:
             ),
             "register",
         )
-        story.add(Step(GROWER, plot, "sow", sown, {"variety": "大马牙"}), "sow")
+        sowing: dict[str, Any] = {"variety": "大马牙"}
+        if draw(st.booleans()):
+            sowing["species"] = species
+        if seedlings:
+            # the seller's record of the seedlings, and their planting: the age stated on either or both
+            seed: dict[str, Any] = {
+                "variety": "大马牙",
+                "seed_lot": f"SM-{p}",
+                "quantity": {"value": 1e4, "unit": "count"},
+            }
+            stated = draw(st.sampled_from(["source", "sow", "both"]))
+            if stated != "sow":
+                seed["seedling_age_years"] = seedlings
+            if stated != "source":
+                sowing["seedling_age_years"] = seedlings
+            sowing["seed_lot"] = f"SM-{p}"
+            story.add(Step(GROWER, plot, "source_seed", sown - timedelta(days=7), seed), "source_seed")
+        story.add(Step(GROWER, plot, "sow", sown, sowing), "sow")
         harvested = datetime(harvest_year, 9, draw(st.integers(5, 28)), tzinfo=UTC)
         for k in range(draw(st.integers(0, 2)) if not forest else 0):
             story.add(
@@ -258,7 +299,8 @@ def lifecycles(draw: st.DrawFn) -> Story:
                 box,
                 "package",
                 tick(),
-                {"gtin": "06975123400010", "batch": box, "net_weight_g": 250, "units": units},
+                {"gtin": "06975123400010", "batch": box, "net_weight_g": 250, "units": units}
+                | ({"species": species} if draw(st.booleans()) else {}),
                 (batch,),
             ),
             "package",
@@ -297,8 +339,9 @@ def day(text: str) -> datetime:
 
 
 def standard() -> Story:
-    """One fixed, valid lifecycle touching every rule: a garden plot sown 2020 and harvested 2025 at five
-    years, a biological and a chemical pesticide, shipped to a processor, steamed into red ginseng, tested,
+    """One fixed, valid lifecycle touching every rule: a garden plot of 人参 sown in autumn 2020 (its first
+    season 2021) and harvested 2025 at five years, its seedlings moved to production beds in 2023 at two,
+    a biological and a chemical pesticide, shipped to a processor, steamed into red ginseng, tested,
     packed as food with the warnings and a GI claim, stored cool, shipped on to a shop and sold."""
     s = Story()
     s.add(
@@ -309,6 +352,7 @@ def standard() -> Story:
             day("2019-10-12"),
             {
                 "land_type": "farmland",
+                "species": "panax_ginseng",
                 "county": "抚松县",
                 "prefecture": "白山市",
                 "area_mu": 12.5,
@@ -317,8 +361,8 @@ def standard() -> Story:
         ),
         "register",
     )
-    s.add(Step(GROWER, "PLOT-1", "sow", day("2020-04-20"), {"variety": "大马牙"}), "sow")
-    s.add(Step(GROWER, "PLOT-1", "transplant", day("2022-04-15"), {"seedling_age_years": 2}), "transplant")
+    s.add(Step(GROWER, "PLOT-1", "sow", day("2020-10-20"), {"variety": "大马牙", "species": "panax_ginseng"}), "sow")
+    s.add(Step(GROWER, "PLOT-1", "transplant", day("2023-04-15"), {"seedling_age_years": 2}), "transplant")
     pesticide = {
         "operation": "pesticide",
         "product": "嘧菌酯 azoxystrobin SC",
@@ -396,6 +440,8 @@ def standard() -> Story:
                 "batch": "PK-1",
                 "net_weight_g": 250,
                 "units": 200,
+                "species": "panax_ginseng",
+                "part": "root_and_rhizome",
                 "intended_use": "food",
                 "label_warnings": True,
                 "claims": ["geographical_indication", "changbaishan_brand"],

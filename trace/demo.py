@@ -139,6 +139,7 @@ def _events() -> list[tuple[str, dict[str, Any]]]:
         "2019-10-12T02:00:00Z",
         {
             "land_type": "farmland",
+            "species": "panax_ginseng",
             "county": "抚松县",
             "prefecture": "白山市",
             "area_mu": 12.5,
@@ -163,13 +164,13 @@ def _events() -> list[tuple[str, dict[str, Any]]]:
             "supplier": "抚松县种子站",
         },
     )
-    add(wang, "demo-fs-003", fs, "sow", "2020-04-20T00:30:00Z", {"variety": "大马牙", "method": "direct seeding"})
+    add(wang, "demo-fs-003", fs, "sow", "2020-10-20T00:30:00Z", {"variety": "大马牙", "method": "direct seeding"})
     add(
         wang,
         "demo-fs-004",
         fs,
         "transplant",
-        "2022-04-15T00:30:00Z",
+        "2023-04-15T00:30:00Z",
         {"note": "two-year seedlings moved to production beds"},
     )
     add(
@@ -231,6 +232,7 @@ def _events() -> list[tuple[str, dict[str, Any]]]:
         "2020-09-30T02:00:00Z",
         {
             "land_type": "farmland",
+            "species": "panax_ginseng",
             "county": "集安市",
             "prefecture": "通化市",
             "area_mu": 8.0,
@@ -238,7 +240,7 @@ def _events() -> list[tuple[str, dict[str, Any]]]:
             "location": {"private": True, "polygon": [[126.186, 41.126], [126.188, 41.126], [126.188, 41.128]]},
         },
     )
-    add(li, "demo-ja-002", ja, "sow", "2021-04-25T00:30:00Z", {"variety": "二马牙", "seed_lot": "SD-2020-JA-12"})
+    add(li, "demo-ja-002", ja, "sow", "2021-10-25T00:30:00Z", {"variety": "二马牙", "seed_lot": "SD-2020-JA-12"})
     add(li, "demo-ja-003", ja, "field_operation", "2025-05-18T01:00:00Z", {"operation": "weed", "method": "manual"})
     add(
         li,
@@ -258,6 +260,7 @@ def _events() -> list[tuple[str, dict[str, Any]]]:
         "2008-06-01T02:00:00Z",
         {
             "land_type": "forest",
+            "species": "panax_ginseng",
             "county": "靖宇县",
             "prefecture": "白山市",
             "area_mu": 300,
@@ -301,6 +304,7 @@ def _events() -> list[tuple[str, dict[str, Any]]]:
         "2009-05-06T02:00:00Z",
         {
             "land_type": "forest",
+            "species": "panax_ginseng",
             "county": "临江市",
             "prefecture": "白山市",
             "area_mu": 20,

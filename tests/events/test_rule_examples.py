@@ -105,6 +105,73 @@ def shipment_by_carrier_without_custody(story: Story) -> int:
     return story.steps.index(step)
 
 
+def bought_in_seedlings(
+    story: Story, on_source: int | None = 2, on_sow: int | None = 2, planted: str = "2023-04-20"
+) -> int:
+    """The plot planted in April 2023 with 2-year-old seedlings bought in (their source record, then the
+    planting; no transplant), so the roots dug in September 2025 grew 3 seasons there and are 5 years old.
+    ``on_source`` and ``on_sow``: the age each record states (None: it states none). Returns the sowing's
+    index."""
+    story.remove(story.where["transplant"][0])
+    seed: dict[str, Any] = {
+        "variety": "大马牙",
+        "seed_lot": "SM-2023-07",
+        "quantity": {"value": 60000, "unit": "count"},
+    }
+    if on_source is not None:
+        seed["seedling_age_years"] = on_source
+    sow = first(story, "sow")
+    sow.when = day(planted)
+    sow.payload.update(seed_lot="SM-2023-07", method="bought-in seedlings planted")
+    if on_sow is not None:
+        sow.payload["seedling_age_years"] = on_sow
+    story.insert(
+        story.where["sow"][0], Step(GROWER, "PLOT-1", "source_seed", sow.when - timedelta(days=14), seed), "source"
+    )
+    return story.where["sow"][0]
+
+
+def second_harvest(story: Story, species: str) -> int:
+    """A second plot of ``species``, sown in autumn 2020 and harvested with the first, both harvests processed
+    into the one batch; returns the processing's index."""
+    plot = dict(first(story, "register").payload, species=species, certifications=[])
+    steps = [
+        Step(GROWER, "PLOT-2", "register_plot", day("2019-10-13"), plot),
+        Step(GROWER, "PLOT-2", "sow", day("2020-10-21"), {"variety": "大马牙"}),
+        Step(
+            GROWER,
+            "HV-2",
+            "harvest",
+            day("2025-09-19"),
+            {"crop_age_years": 5, "fresh_weight": {"value": 900, "unit": "kg"}},
+            ("PLOT-2",),
+        ),
+        Step(GROWER, "HV-2", "ship", day("2025-09-28"), {"from": GROWER, "to": PROCESSOR, "net_weight_kg": 900}),
+        Step(PROCESSOR, "HV-2", "receive", day("2025-09-29"), {"from": GROWER, "net_weight_kg": 900}),
+    ]
+    for step in steps:
+        story.insert(story.where["process"][0], step)
+    process = first(story, "process")
+    process.inputs = (*process.inputs, "HV-2")
+    process.payload["input_quantities"].append({"lot": "HV-2", "value": 900, "unit": "kg"})
+    process.payload["outputs"][0]["value"] += 260
+    return story.where["process"][0]
+
+
+def unrecorded_species(story: Story) -> int:
+    """The records as they were before species were recorded: no plot, sowing or box names one."""
+    for step in story.steps:
+        step.payload.pop("species", None)
+    return 0
+
+
+def all_quinquefolius(story: Story) -> int:
+    for step in story.steps:
+        if "species" in step.payload:
+            step.payload["species"] = "panax_quinquefolius"
+    return 0
+
+
 REFUSALS: list[tuple[str, Mutation, str, str, str]] = [
     ("event earlier than the lot's last", at_step("sell", when("2025-11-01")), "chronology", "hard", "/occurred_at"),
     ("event in the future", at_step("sell", when("2026-12-01")), "chronology", "hard", "/occurred_at"),
@@ -171,11 +238,76 @@ REFUSALS: list[tuple[str, Mutation, str, str, str]] = [
         "/payload/outputs",
     ),
     (
-        "declared age is not harvest year minus sowing year",
+        "declared age is not the seasons grown",
         at_step("harvest", setp("crop_age_years", 6)),
         "crop_age",
         "hard",
         "/payload/crop_age_years",
+    ),
+    (
+        "sown in spring 2020 and dug in 2025 counted as 5 (harvest year minus sowing year): it grew 6 seasons",
+        lambda s: (at_step("sow", when("2020-04-20"))(s), s.where["harvest"][0])[1],
+        "crop_age",
+        "hard",
+        "/payload/crop_age_years",
+    ),
+    (
+        "bought-in seedlings' age left out of the declared age",
+        lambda s: (bought_in_seedlings(s), at_step("harvest", setp("crop_age_years", 3))(s))[1],
+        "crop_age",
+        "hard",
+        "/payload/crop_age_years",
+    ),
+    (
+        "bought-in seedlings' age counted twice",
+        lambda s: (bought_in_seedlings(s), at_step("harvest", setp("crop_age_years", 7))(s))[1],
+        "crop_age",
+        "hard",
+        "/payload/crop_age_years",
+    ),
+    (
+        "a planting contradicting its seedlings' source record",
+        lambda s: bought_in_seedlings(s, on_source=2, on_sow=3),
+        "crop_age",
+        "hard",
+        "/payload/seedling_age_years",
+    ),
+    (
+        "西洋参 seed sown on a 人参 plot",
+        at_step("sow", setp("species", "panax_quinquefolius")),
+        "species",
+        "hard",
+        "/payload/species",
+    ),
+    (
+        "西洋参 mixed into a 人参 batch",
+        lambda s: second_harvest(s, "panax_quinquefolius"),
+        "species",
+        "hard",
+        "/inputs/1",
+    ),
+    (
+        "a box of 人参 roots labelled 西洋参",
+        at_step("package", setp("species", "panax_quinquefolius")),
+        "species",
+        "hard",
+        "/payload/species",
+    ),
+    (
+        "a box states a species its origins do not record",
+        lambda s: (unrecorded_species(s), at_step("package", setp("species", "panax_ginseng"))(s))[1],
+        "species",
+        "hard",
+        "/payload/species",
+    ),
+    (
+        "a batch states 人参 for a 人参 and a 西洋参 harvest",
+        lambda s: (second_harvest(s, "panax_quinquefolius"), at_step("process", setp("species", "panax_ginseng"))(s))[
+            1
+        ],
+        "species",
+        "hard",
+        "/inputs/1",
     ),
     (
         "harvest inside a pesticide's interval",
@@ -188,13 +320,27 @@ REFUSALS: list[tuple[str, Mutation, str, str, str]] = [
         "food ginseng older than 5 years",
         lambda s: (
             at_step("register", when("2018-10-12"))(s),
-            at_step("sow", when("2019-04-20"))(s),
+            at_step("sow", when("2019-10-20"))(s),
             at_step("harvest", setp("crop_age_years", 6))(s),
             s.where["package"][0],
         )[3],
         "food_use",
         "hard",
         "/payload/intended_use",
+    ),
+    (
+        "ginseng leaves sold as food",
+        at_step("package", setp("part", "leaves_stems")),
+        "food_use",
+        "hard",
+        "/payload/part",
+    ),
+    (
+        "a food box that does not say which part it holds",
+        at_step("package", lambda s: s.payload.pop("part")),
+        "food_use",
+        "hard",
+        "/payload/part",
     ),
     (
         "food ginseng without the warnings",
@@ -232,7 +378,7 @@ FINDINGS: list[tuple[str, Mutation, str, str]] = [
     ("same chemical twice in a season", second_pesticide, "pesticide_once", "/payload/active_ingredient"),
     (
         "garden ginseng harvested at 3",
-        lambda s: (at_step("sow", when("2022-04-10"))(s), at_step("harvest", setp("crop_age_years", 3))(s))[1],
+        lambda s: (at_step("sow", when("2022-10-10"))(s), at_step("harvest", setp("crop_age_years", 3))(s))[1],
         "garden_age",
         "/payload/crop_age_years",
     ),
@@ -319,11 +465,34 @@ ACCEPTED: list[tuple[str, Mutation]] = [
         lambda s: (
             at_step("sow", setp("variety", "集安边条"))(s),
             at_step("register", when("2014-10-12"))(s),
-            at_step("sow", when("2015-04-20"))(s),
+            at_step("sow", when("2015-10-20"))(s),
             at_step("harvest", setp("crop_age_years", 10))(s),
             at_step("package", setp("intended_use", "medicinal"))(s),
         )[0],
     ),
+    ("bought-in 2-year seedlings planted in spring 2023, dug in 2025 at 5", bought_in_seedlings),
+    (
+        "bought-in 2-year seedlings planted in autumn 2022, dug in 2025 at 5",
+        lambda s: bought_in_seedlings(s, planted="2022-10-08"),
+    ),
+    ("the seedlings' age only on their source record", lambda s: bought_in_seedlings(s, on_source=2, on_sow=None)),
+    ("the seedlings' age only on the planting", lambda s: bought_in_seedlings(s, on_source=None, on_sow=2)),
+    (
+        "sown in autumn 2019, dug in September 2025 at 6 (docs/DOMAIN.md §Crop age)",
+        lambda s: (
+            at_step("sow", when("2019-10-20"))(s),
+            at_step("harvest", setp("crop_age_years", 6))(s),
+            at_step("package", setp("intended_use", "medicinal"))(s),
+        )[0],
+    ),
+    ("sown in spring 2021, dug in September 2025 at 5", at_step("sow", when("2021-04-20"))),
+    ("records from before species: none anywhere", unrecorded_species),
+    (
+        "a plot registered without a species learns it from its sowing",
+        lambda s: first(s, "register").payload.pop("species"),
+    ),
+    ("a 西洋参 lot, all the way", all_quinquefolius),
+    ("fine roots sold as food", at_step("package", setp("part", "fine_roots"))),
     ("harvest exactly at the end of the interval", at_step("pesticide", when("2025-08-19"))),
     (
         "a biological pesticide twice",

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from ..lifecycle import NOW, Story, inspector, judge_all, lifecycles
+from ..lifecycle import NOW, SPECIES, Story, inspector, judge_all, lifecycles
 
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -35,6 +35,41 @@ def older(story: Story, draw: st.DrawFn) -> tuple[int, str]:
     i = draw(st.sampled_from(story.where["harvest"]))
     story.steps[i].payload["crop_age_years"] += draw(st.sampled_from([-1, 1, 2]))
     return i, "crop_age"
+
+
+def seedlings_uncounted(story: Story, draw: st.DrawFn) -> tuple[int, str]:
+    """A plot planted with bought-in seedlings whose harvest declares only the seasons they grew on it."""
+    assume("source_seed" in story.where)
+    source = story.steps[draw(st.sampled_from(story.where["source_seed"]))]
+    plot = source.lot
+    sow = next(story.steps[j] for j in story.where["sow"] if story.steps[j].lot == plot)
+    i = next(j for j in story.where["harvest"] if story.steps[j].inputs == (plot,))
+    age = source.payload.get("seedling_age_years", sow.payload.get("seedling_age_years"))
+    story.steps[i].payload["crop_age_years"] -= age
+    assume(story.steps[i].payload["crop_age_years"] >= 1)
+    return i, "crop_age"
+
+
+def mixed_species(story: Story, draw: st.DrawFn) -> tuple[int, str]:
+    """One plot of a batch merged from several is of the other species (its records say so throughout)."""
+    merged = [j for j in story.where["process"] if len(story.steps[j].inputs) > 1]
+    assume(merged)
+    i = draw(st.sampled_from(merged))
+    harvest_lot = draw(st.sampled_from(story.steps[i].inputs[1:]))
+    plot = next(story.steps[j].inputs[0] for j in story.where["harvest"] if story.steps[j].lot == harvest_lot)
+    other = next(s for s in SPECIES if s != story.steps[story.where["register"][0]].payload["species"])
+    for step in story.steps:
+        if step.lot == plot and "species" in step.payload:
+            step.payload["species"] = other
+    return i, "species"
+
+
+def mislabelled(story: Story, draw: st.DrawFn) -> tuple[int, str]:
+    """A box states the species its roots are not."""
+    i = draw(st.sampled_from(story.where["package"]))
+    other = next(s for s in SPECIES if s != story.steps[story.where["register"][0]].payload["species"])
+    story.steps[i].payload["species"] = other
+    return i, "species"
 
 
 def earlier(story: Story, draw: st.DrawFn) -> tuple[int, str]:
@@ -137,6 +172,9 @@ def warm(story: Story, draw: st.DrawFn) -> tuple[int, str]:
 
 MUTATIONS: list[Callable[[Story, st.DrawFn], tuple[int, str]]] = [
     older,
+    seedlings_uncounted,
+    mixed_species,
+    mislabelled,
     earlier,
     oversold,
     overyield,

@@ -90,6 +90,14 @@ def catalogue() -> dict[str, EventSchema]:
     return found
 
 
+@cache
+def enum_labels(definition: str) -> dict[str, dict[str, str]]:
+    """The labels of each value of an enumeration in ``schemas/common.yaml`` (its ``x-enum-labels``: for
+    ``species`` the Chinese name and the Latin binomial, ``zh`` and ``la``)."""
+    labels = _load_yaml("common.yaml")[definition]["x-enum-labels"]
+    return {str(value): {str(k): str(v) for k, v in names.items()} for value, names in labels.items()}
+
+
 def event_types() -> dict[str, str]:
     """``type -> "English title / 中文标题"``."""
     return {name: f"{s.title} / {s.title_zh}" for name, s in catalogue().items()}

@@ -1,5 +1,5 @@
-"""Rules of growing and harvest: crop age, yield plausibility, pesticides once a season and their
-pre-harvest intervals, and food use. Pure Python; thresholds in ``schemas/rules.yaml``."""
+"""Rules of growing and harvest: crop age (growing seasons, :mod:`.seasons`), yield plausibility, pesticides
+once a season and their pre-harvest intervals, and food use. Pure Python; thresholds in ``schemas/rules.yaml``."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from ..chain.times import format_utc, parse_utc
 from .context import Context, rules_config
 from .context import num as _num
 from .findings import Finding
-from .state import LotState, kg, local_time
+from .seasons import first_season, growing_seasons, last_season
+from .state import LotState, kg, local_time, planted_seedling_age
 
 
 def _plot(c: Context) -> LotState | None:
@@ -24,18 +25,7 @@ def check_harvest(c: Context) -> Iterator[Finding]:
     declared = int(event.payload["crop_age_years"])
     local = local_time(event.occurred, float(rules["harvest_season"]["utc_offset_hours"]))
     if plot.sown_at is not None:
-        expected = local.year - local_time(parse_utc(plot.sown_at)).year
-        if declared != expected:
-            yield c.violation(
-                "crop_age",
-                "/payload/crop_age_years",
-                f"= {expected}",
-                declared,
-                f"plot {plot.lot_id} was sown in {plot.sown_at[:4]}, so roots harvested in {local.year} are "
-                f"{expected} years old, not {declared}",
-                f"地块 {plot.lot_id} 于 {plot.sown_at[:4]} 年播种，{local.year} 年采收参龄应为 {expected} 年，"
-                f"而非 {declared} 年",
-            )
+        yield from _crop_age(c, plot, plot.sown_at, declared)
     if plot.land_type == "farmland":
         garden = rules["garden_age"]
         long_root = any(v in (plot.variety or "") for v in garden["long_root_varieties"])
@@ -84,6 +74,67 @@ def check_harvest(c: Context) -> Iterator[Finding]:
             f"安全间隔期 {application.pre_harvest_interval_days} 天，{ready[:10]} 前不得采收",
         )
     yield from _yield_plausibility(c, plot, declared)
+
+
+def _calendar() -> dict[str, int]:
+    settings = rules_config()["crop_age"]
+    return {
+        "grows_same_year_through_month": int(settings["planted_grows_same_year_through_month"]),
+        "counts_its_year_from_month": int(settings["dug_counts_its_year_from_month"]),
+    }
+
+
+def _crop_age(c: Context, plot: LotState, sown_at: str, declared: int) -> Iterator[Finding]:
+    """The declared age is the seasons the roots grew since the plot was sown or planted, plus the age of
+    bought-in seedlings at planting (docs/DOMAIN.md §Crop age)."""
+    calendar = _calendar()
+    planted, dug = local_time(parse_utc(sown_at)), local_time(c.event.occurred)
+    seasons = growing_seasons(planted, dug, **calendar)
+    seedlings = plot.seedling_age_years or 0
+    expected = seedlings + seasons
+    if declared == expected:
+        return
+    first = first_season(planted, calendar["grows_same_year_through_month"])
+    last = last_season(dug, calendar["counts_its_year_from_month"])
+    count = f"{seedlings} + {seasons} = {expected}" if seedlings else str(expected)
+    if seedlings:
+        how, how_zh = (
+            f"was planted on {sown_at[:10]} with {seedlings}-year-old seedlings",
+            f"于 {sown_at[:10]} 栽植 {seedlings} 年生种苗",
+        )
+    else:
+        how, how_zh = f"was sown on {sown_at[:10]}", f"于 {sown_at[:10]} 播种"
+    dug_on = c.event.occurred_at[:10]
+    yield c.violation(
+        "crop_age",
+        "/payload/crop_age_years",
+        f"= {expected}",
+        declared,
+        f"plot {plot.lot_id} {how}: roots dug on {dug_on} grew {seasons} season(s) there ({first}-{last}), "
+        f"so they are {count} years old, not {declared}",
+        f"地块 {plot.lot_id} {how_zh}，至 {dug_on} 采收在地生长 {seasons} 季（{first}-{last} 年），"
+        f"参龄应为 {count} 年，而非 {declared} 年",
+    )
+
+
+def check_planting(c: Context) -> Iterator[Finding]:
+    """A sowing of bought-in seedlings states the age their seed lot's record states, if both state one."""
+    event, plot = c.event, c.lot
+    if event.type != "sow" or plot is None or "seedling_age_years" not in event.payload:
+        return
+    seed = plot.seed_for(event.payload.get("seed_lot"))
+    recorded = planted_seedling_age({}, seed)
+    stated = int(event.payload["seedling_age_years"])
+    if recorded is not None and recorded != stated:
+        yield c.violation(
+            "crop_age",
+            "/payload/seedling_age_years",
+            f"= {recorded} (the seed lot's record)",
+            stated,
+            f"the seedlings' source record on plot {plot.lot_id} says they are {recorded} years old; this "
+            f"planting says {stated}",
+            f"地块 {plot.lot_id} 的种苗来源记录为 {recorded} 年生，本次栽苗记为 {stated} 年生",
+        )
 
 
 def _yield_plausibility(c: Context, plot: LotState, age: int) -> Iterator[Finding]:
@@ -165,6 +216,17 @@ def check_food_use(c: Context) -> Iterator[Finding]:
                     f"are {origin.crop_age}",
                     f"作为普通食品的人参不超过 {max_age} 年，地块 {origin.plot} 为 {origin.crop_age} 年",
                 )
+    parts = [str(p) for p in rules_config()["food_use"]["parts"]]
+    if payload.get("part") not in parts:
+        yield c.violation(
+            "food_use",
+            "/payload/part",
+            f"one of {', '.join(parts)}",
+            payload.get("part", "missing"),
+            "ginseng sold as ordinary food is the root and rhizome only, and the package must say which part "
+            f"it holds (one of {', '.join(parts)})",
+            f"作为普通食品的人参限于根及根茎，包装须注明部位（{', '.join(parts)} 之一）",
+        )
     if payload.get("label_warnings") is not True:
         yield c.violation(
             "food_use",

@@ -1,7 +1,9 @@
 """What a consumer may see of a lot: its public history, drawn from its and its ancestors' events. Pure Python.
 
 Built by allow-list, never by removal: only the fields named here leave the
-ledger for the public page (``docs/DOMAIN.md`` §Roles: product type, root
+ledger for the public page (``docs/DOMAIN.md`` §Roles: product type, species
+(§Species: its Chinese name and Latin binomial, or "not recorded" for origins
+that record none, never taken for 人参), the plant part packed, root
 age, origin county, harvest year, processing method and date, batch, test summary,
 storage advice, expiry, certifications, the company-level custody chain,
 food warnings, findings marked public). Plot coordinates, notes, invoice
@@ -14,12 +16,32 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .catalogue import enum_labels
 from .lineage import lot_kind
+from .species import species_names
 
 PRODUCT_TYPES = {
     "farmland": ("园参", "garden ginseng"),
     "forest": ("林下山参", "forest ginseng"),
 }
+"""The product type of 人参 by land type."""
+UNRECORDED_TYPES = {
+    "farmland": ("农田栽培参，物种未记录", "field-grown, species not recorded"),
+    "forest": ("林下参，物种未记录", "forest-grown, species not recorded"),
+}
+"""The product type by land type of a lot whose origins record no species (older records): never 人参's names."""
+QUINQUEFOLIUS_TYPES = {
+    "farmland": ("西洋参", "American ginseng"),
+    "forest": ("林下西洋参", "forest-grown American ginseng"),
+}
+"""The product type of 西洋参 by land type."""
+DEFAULT_TYPES = {
+    "panax_ginseng": ("人参", "ginseng"),
+    "panax_quinquefolius": ("西洋参", "American ginseng"),
+    None: ("参（物种未记录）", "ginseng (species not recorded)"),
+}
+"""The product type when the origins' land types differ or are unknown, by species."""
+PLOT_SPECIES_TYPES = ("register_plot", "source_seed", "sow")
 PROCESS_NAMES = {
     "washing": ("清洗", "washing"),
     "sun_drying": ("生晒参", "sun-dried ginseng"),
@@ -63,6 +85,27 @@ class PublicHistory:
     food_warning: tuple[str, str] | None = None
     storage_advice: tuple[str, str] = STORAGE_ADVICE
     serials: tuple[str, str] | None = None
+    species: str | None = None  # the one species of every origin; None if unknown or mixed (see origins)
+    part: str | None = None  # the plant part packed, as the package states it
+
+    @property
+    def species_seen(self) -> list[dict[str, str]]:
+        """The names of each distinct species the origins record, in order."""
+        seen: dict[str, dict[str, str]] = {}
+        for origin in self.origins:
+            if origin.get("species"):
+                seen.setdefault(origin["species"]["code"], origin["species"])
+        return list(seen.values())
+
+    @property
+    def part_names(self) -> dict[str, str] | None:
+        """The Chinese and English names of the plant part packed (``zh``, ``en``), if the package says."""
+        return {"code": self.part, **enum_labels("plant_part").get(self.part, {})} if self.part else None
+
+    @property
+    def species_unrecorded(self) -> bool:
+        """Whether some origin records no species (records from before species were recorded)."""
+        return any(not origin.get("species") for origin in self.origins)
 
     def sales_of(self, serial: str | None) -> list[dict[str, Any]]:
         """The recorded sales of one serialised unit of this lot."""
@@ -73,6 +116,8 @@ class PublicHistory:
             "lot_id": self.lot_id,
             "kind": self.kind,
             "product": {"zh": self.product_zh, "en": self.product_en},
+            "species": species_names(self.species),
+            "part": self.part_names,
             "gtin": self.gtin,
             "batch": self.batch,
             "net_weight_g": self.net_weight_g,
@@ -104,6 +149,22 @@ def _test_summary(payload: Mapping[str, Any]) -> dict[str, Any]:
     return summary
 
 
+def _seedling_age(plot_events: Sequence[Mapping[str, Any]], sow: Mapping[str, Any]) -> int | None:
+    """The age of the bought-in seedlings a plot's sowing planted: as it states, else as the latest record of
+    the seed it used (its seed lot's, or any if it names none) before it states (as the rules take it)."""
+    planting = sow.get("payload") or {}
+    if planting.get("seedling_age_years") is not None:
+        return int(planting["seedling_age_years"])
+    seed_lot = planting.get("seed_lot")
+    sourced = [
+        e.get("payload") or {}
+        for e in plot_events[: list(plot_events).index(sow)]
+        if e["type"] == "source_seed" and (seed_lot is None or (e.get("payload") or {}).get("seed_lot") == seed_lot)
+    ]
+    age = sourced[-1].get("seedling_age_years") if sourced else None
+    return None if age is None else int(age)
+
+
 def public_history(lot_id: str, events: Sequence[Mapping[str, Any]]) -> PublicHistory:
     """The public history of ``lot_id`` from the signed events of the lot and its ancestors, in log order."""
     by_lot: dict[str, list[Mapping[str, Any]]] = {}
@@ -113,6 +174,19 @@ def public_history(lot_id: str, events: Sequence[Mapping[str, Any]]) -> PublicHi
     history = PublicHistory(lot_id, lot_kind(str(first["type"]), first.get("payload") or {}))
     plots = {lot: evs[0]["payload"] for lot, evs in by_lot.items() if evs[0]["type"] == "register_plot"}
     sown = {lot: next((e for e in evs if e["type"] == "sow"), None) for lot, evs in by_lot.items() if lot in plots}
+    # a plot's species: as registered, or first named by its seed or sowing records (as the rules take it)
+    species = {
+        lot: next(
+            (
+                str(e["payload"]["species"])
+                for e in evs
+                if e["type"] in PLOT_SPECIES_TYPES and (e.get("payload") or {}).get("species")
+            ),
+            None,
+        )
+        for lot, evs in by_lot.items()
+        if lot in plots
+    }
     processes: list[str] = []
     land_types: set[str] = set()
     for event in events:
@@ -135,9 +209,11 @@ def public_history(lot_id: str, events: Sequence[Mapping[str, Any]]) -> PublicHi
                     "county": plot.get("county"),
                     "prefecture": plot.get("prefecture"),
                     "land_type": plot.get("land_type"),
+                    "species": species_names(species.get(plot_id or "")),
                     "certifications": list(plot.get("certifications", [])),
                     "variety": sow["payload"].get("variety") if sow else None,
                     "sown_on": str(sow["occurred_at"])[:10] if sow else None,
+                    "seedling_age_years": _seedling_age(by_lot[plot_id], sow) if plot_id in plots and sow else None,
                     "crop_age_years": payload.get("crop_age_years"),
                     "harvested_on": str(when)[:10],
                     "grade": payload.get("grade"),
@@ -207,12 +283,19 @@ def public_history(lot_id: str, events: Sequence[Mapping[str, Any]]) -> PublicHi
     history.production_date = package.get("production_date")
     history.expiry_date = package.get("expiry_date")
     history.claims = list(package.get("claims", []))
+    history.part = package.get("part")
     if "serials" in package:
         history.serials = (str(package["serials"]["first"]), str(package["serials"]["last"]))
     if package.get("intended_use") == "food":
         history.food_warning = FOOD_WARNING
+    found = {(o["species"] or {}).get("code") for o in history.origins}
+    history.species = next(iter(found)) if len(found) == 1 else None
     final = next((PROCESS_NAMES[p] for p in reversed(processes) if p in PROCESS_NAMES and p != "washing"), None)
-    origin = PRODUCT_TYPES.get(next(iter(land_types)) if len(land_types) == 1 else "", ("人参", "ginseng"))
+    types = {"panax_ginseng": PRODUCT_TYPES, "panax_quinquefolius": QUINQUEFOLIUS_TYPES}.get(
+        history.species or "", UNRECORDED_TYPES
+    )
+    land = next(iter(land_types)) if len(land_types) == 1 else ""
+    origin = types.get(land, DEFAULT_TYPES[history.species if history.species in DEFAULT_TYPES else None])
     if final is not None:
         history.product_zh = f"{final[0]}（{origin[0]}）"
         history.product_en = f"{final[1]} ({origin[1]})"

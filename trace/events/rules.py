@@ -21,7 +21,7 @@ from datetime import datetime
 from ..chain.records import Event
 from .authority import check_authority, recorder_of
 from .context import Context, RuleViolationError, rules_config
-from .cultivation import check_food_use, check_harvest, check_pesticide_once
+from .cultivation import check_food_use, check_harvest, check_pesticide_once, check_planting
 from .custody import check_custody, check_stock
 from .findings import Finding
 from .lifecycle import check_chronology, check_hold, check_lifecycle
@@ -29,6 +29,7 @@ from .membership import Membership
 from .origin import check_origin_claims
 from .processing import check_process_yield
 from .quality import check_quality, check_storage
+from .species import check_species
 from .state import LotState, apply, payload_size
 
 __all__ = ["CHECKS", "Context", "Inspector", "RuleViolationError", "rules_config"]
@@ -74,8 +75,10 @@ CHECKS: tuple[Check, ...] = (
     check_custody,
     check_stock,
     check_process_yield,
+    check_planting,
     check_harvest,
     check_pesticide_once,
+    check_species,
     check_origin_claims,
     check_food_use,
     check_quality,

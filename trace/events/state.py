@@ -59,6 +59,16 @@ class Origin:
     variety: str | None
     crop_age: int
     harvest_year: int
+    species: str | None = None  # None: the plot recorded none (records from before species were recorded)
+
+
+@dataclass
+class Seed:
+    """Seed or seedlings sourced for a plot (a ``source_seed`` record): their species and, for seedlings
+    bought in, their age as the seller's record states (None: seed)."""
+
+    species: str | None
+    seedling_age_years: int | None
 
 
 @dataclass
@@ -96,6 +106,9 @@ class LotState:
     claims: list[str] = field(default_factory=list)
     intended_use: str | None = None
     export_markets: list[str] = field(default_factory=list)
+    # the species (docs/DOMAIN.md §Species): a plot's as recorded; every other lot's the one species all its
+    # inputs share; None when unknown (a plot that recorded none, or inputs not all of one known species)
+    species: str | None = None
     # plot crops only
     land_type: str | None = None
     county: str | None = None
@@ -104,6 +117,10 @@ class LotState:
     certifications: list[str] = field(default_factory=list)
     variety: str | None = None
     sown_at: str | None = None
+    # planted with bought-in seedlings (种苗) at its first sowing: their age then (None: seed sown)
+    seedling_age_years: int | None = None
+    # seed and seedlings sourced for the plot, by seed lot ("" for a record naming none), the latest last
+    seeds: dict[str, Seed] = field(default_factory=dict)
     harvests: int = 0
     harvested_kg: float = 0.0
     # the pesticide application that allows harvest last (application + pre-harvest interval), and when
@@ -148,6 +165,13 @@ class LotState:
                 return float(units) * self.unit_weight_g / 1000
         return None
 
+    def seed_for(self, seed_lot: str | None) -> Seed | None:
+        """The seed or seedlings a sowing of ``seed_lot`` used, as sourced for this plot: that seed lot's
+        record, or for a sowing that names none the latest sourced."""
+        if seed_lot is not None:
+            return self.seeds.get(seed_lot)
+        return next(reversed(self.seeds.values()), None)
+
     def shipment_to(self, consignee: str, shipper: str) -> Shipment | None:
         return next((s for s in self.in_transit if s.consignee == consignee and s.shipper == shipper), None)
 
@@ -157,6 +181,7 @@ class LotState:
         data = dict(self.__dict__)
         data["in_transit"] = [s.__dict__ for s in self.in_transit]
         data["origins"] = [o.__dict__ for o in self.origins]
+        data["seeds"] = {lot: seed.__dict__ for lot, seed in self.seeds.items()}
         data["latest_ready"] = self.latest_ready.__dict__ if self.latest_ready else None
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
@@ -165,9 +190,25 @@ class LotState:
         data = json.loads(text)
         data["in_transit"] = [Shipment(**s) for s in data.get("in_transit", [])]
         data["origins"] = [Origin(**o) for o in data.get("origins", [])]
+        data["seeds"] = {lot: Seed(**seed) for lot, seed in data.get("seeds", {}).items()}
         ready = data.get("latest_ready")
         data["latest_ready"] = Application(**ready) if ready else None
         return cls(**data)
+
+
+def planted_seedling_age(payload: Mapping[str, Any], seed: Seed | None) -> int | None:
+    """The age of the bought-in seedlings a ``sow`` payload plants: as it states, else as the record of the
+    seed it used states (None: seed sown)."""
+    stated = payload.get("seedling_age_years")
+    if stated is not None:
+        return int(stated)
+    return seed.seedling_age_years if seed is not None else None
+
+
+def shared_species(parts: list[LotState]) -> str | None:
+    """The species every lot of ``parts`` has, or None if one is unknown or they differ."""
+    found = {part.species for part in parts}
+    return next(iter(found)) if len(found) == 1 else None
 
 
 def _union_origins(parts: list[LotState]) -> list[Origin]:
@@ -221,10 +262,19 @@ def apply(
         state = states[lot_id] = LotState(lot_id, lot_kind(kind, payload), actor, occurred)
         _create(state, event, inputs, fresh_moisture_pct)
     elif kind == "sow":
-        state.sown_at = state.sown_at or occurred
+        seed = state.seed_for(payload.get("seed_lot"))
+        if state.sown_at is None:
+            state.sown_at = occurred
+            state.seedling_age_years = planted_seedling_age(payload, seed)
         state.variety = str(payload["variety"])
-    elif kind == "source_seed" and state.variety is None:
-        state.variety = str(payload["variety"])
+        state.species = state.species or payload.get("species") or (seed.species if seed else None)
+    elif kind == "source_seed":
+        if state.variety is None:
+            state.variety = str(payload["variety"])
+        key = str(payload.get("seed_lot", ""))
+        state.seeds.pop(key, None)  # re-sourced: now the latest
+        state.seeds[key] = Seed(payload.get("species"), payload.get("seedling_age_years"))
+        state.species = state.species or payload.get("species")
     elif kind == "field_operation" and payload.get("operation") == "pesticide":
         application = Application(
             occurred,
@@ -277,6 +327,7 @@ def _create(state: LotState, event: Event, inputs: list[LotState], fresh_moistur
         state.prefecture = payload.get("prefecture")
         state.area_mu = float(payload["area_mu"])
         state.certifications = [str(c) for c in payload.get("certifications", [])]
+        state.species = payload.get("species")
     elif event.type == "harvest":
         fresh = kg(payload["fresh_weight"])
         state.unit, state.holdings, state.moisture_pct = "kg", {actor: fresh}, fresh_moisture_pct
@@ -293,8 +344,10 @@ def _create(state: LotState, event: Event, inputs: list[LotState], fresh_moistur
                     plot.variety,
                     int(payload["crop_age_years"]),
                     local_time(event.occurred).year,
+                    plot.species,
                 )
             ]
+            state.species = plot.species
     elif event.type == "process":
         by_lot = {s.lot_id: s for s in inputs}
         for item in payload["input_quantities"]:
@@ -307,6 +360,7 @@ def _create(state: LotState, event: Event, inputs: list[LotState], fresh_moistur
         state.moisture_pct = None if moisture is None else float(moisture)
         state.processes = sorted({p for s in inputs for p in s.processes} | {str(payload["process"])})
         state.origins = _union_origins(inputs)
+        state.species = shared_species(inputs)
     elif event.type == "package":
         units = int(payload["units"])
         state.unit_weight_g = float(payload["net_weight_g"])
@@ -318,12 +372,14 @@ def _create(state: LotState, event: Event, inputs: list[LotState], fresh_moistur
         state.claims = [str(c) for c in payload.get("claims", [])]
         state.intended_use = payload.get("intended_use")
         state.export_markets = [str(m) for m in payload.get("export_markets", [])]
+        state.species = shared_species(inputs)
     elif event.type == "aggregate":
         count = float(len(payload["children"]))
         _consume([s for s in inputs if s.unit == "count"], actor, count)
         state.unit, state.holdings = "count", {actor: count}
         state.processes = sorted({p for s in inputs for p in s.processes})
         state.origins = _union_origins(inputs)
+        state.species = shared_species(inputs)
 
 
 def next_hold(event_type: str, current: str | None) -> str | None:
