@@ -100,6 +100,40 @@ def test_the_scanned_page_verifies_on_the_device(site: tuple[str, Services], bro
     english.screenshot(path=str(ARTIFACTS / "scan-page-en.png"), full_page=True)
 
 
+def test_a_box_made_from_a_recalled_harvest_shows_the_recall_verified_on_the_device(
+    site: tuple[str, Services], browser: Any
+) -> None:
+    from ..conftest import demo_actor
+
+    base, ledger = site
+    recall = demo_actor("jilin-mpa-inspector").sign(
+        "HV-2025-FS-0017",
+        "recall",
+        occurred_at="2025-11-25T00:00:00Z",
+        payload={"reason": "Cd 1.8 mg/kg in a retained sample", "authority": "吉林省药品监督管理局"},
+    )
+    ledger.events.append(recall)
+    ledger.checkpointer.publish()
+    page = browser.new_page(locale="en-GB", extra_http_headers={"Accept-Language": "en-GB,en"})
+    page.goto(scanned_url(base))
+    state, text = device_check(page)
+    assert state == "ok", text
+    # the demo's 45, the recall, and the regulator's membership records (3) that say it was allowed to record it
+    assert text.startswith("Verified on this device: 49 records in 6 lots"), text
+    assert "Verified: RECALL of upstream lot HV-2025-FS-0017 recorded by 吉林省药品监督管理局" in text
+    banner = page.locator(f'.banner.recall[data-hold="{recall.event.event_id}"]').inner_text()
+    assert "RECALLED" in banner
+    assert "HV-2025-FS-0017" in banner
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "scan-page-upstream-recall-en.png"), full_page=True)
+    chinese = browser.new_page(locale="zh-CN")
+    chinese.goto(scanned_url(base))
+    state, text = device_check(chinese)
+    assert state == "ok", text
+    assert "已核验：召回（上游批次 HV-2025-FS-0017，吉林省药品监督管理局" in text
+    chinese.screenshot(path=str(ARTIFACTS / "scan-page-upstream-recall-zh.png"), full_page=True)
+
+
 @pytest.mark.parametrize(
     ("where", "change", "says"),
     [

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from ..lifecycle import NOW, SPECIES, Story, inspector, judge_all, lifecycles
+from ..lifecycle import NOW, SPECIES, Step, Story, inspector, judge_all, lifecycles
 
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -170,6 +170,20 @@ def warm(story: Story, draw: st.DrawFn) -> tuple[int, str]:
     return i, "storage_conditions"
 
 
+def recalled_upstream(story: Story, draw: st.DrawFn) -> tuple[int, str]:
+    """A regulator's recall of one harvest (or batch) a box was made from, inserted just before the box's
+    sale or shipment: that step must be refused, though the box itself was never recalled."""
+    steps = story.steps
+    moves = [i for i in story.where.get("sell", []) + story.where["ship"] if steps[i].lot.startswith("PK-")]
+    i = draw(st.sampled_from(moves))
+    batch = next(step for step in steps if step.lot == steps[i].lot and step.type == "package").inputs[0]
+    upstream = [batch, *next(step for step in steps if step.lot == batch and step.type == "process").inputs]
+    lot = draw(st.sampled_from(upstream))
+    kind = draw(st.sampled_from(["recall", "hold"]))
+    steps.insert(i, Step("jilin-regulator", lot, kind, steps[i].when, {"reason": "Cd above limit upstream"}))
+    return i + 1, "hold"
+
+
 MUTATIONS: list[Callable[[Story, st.DrawFn], tuple[int, str]]] = [
     older,
     seedlings_uncounted,
@@ -185,6 +199,7 @@ MUTATIONS: list[Callable[[Story, st.DrawFn], tuple[int, str]]] = [
     overclaimed,
     overreceived,
     warm,
+    recalled_upstream,
 ]
 
 

@@ -214,9 +214,10 @@ def test_a_recall_is_not_lifted_by_a_release(timed: Services, grower: Actor) -> 
     timed.events.append(
         regulator.sign("PK-1", "recall", occurred_at="2025-10-30T00:00:00Z", payload={"reason": "upstream"})
     )
-    timed.events.append(
-        regulator.sign("PK-1", "release", occurred_at="2025-10-31T00:00:00Z", payload={"reason": "mistake"})
-    )
+    with pytest.raises(RuleViolationError, match="a recall is final"):  # a release lifts a hold, never a recall
+        timed.events.append(
+            regulator.sign("PK-1", "release", occurred_at="2025-10-31T00:00:00Z", payload={"reason": "mistake"})
+        )
     with pytest.raises(RuleViolationError, match="under recall"):
         timed.events.append(grower.sign("PK-1", "sell"))
     # and within one batch: hold then ship is refused, hold, release, ship is accepted

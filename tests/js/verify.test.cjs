@@ -333,4 +333,35 @@ test.describe("the demo box's proof bundle (tests/vectors/bundle)", () => {
     const invented = { dataset: { event: "made-up-0001" }, textContent: "" };
     assert.throws(() => core.checkPage(b, page([...shown.map((ev) => item(ev)), invented]), Infinity), /does not hold/);
   });
+  test("checkPage needs every standing recall or hold, its own or an upstream lot's, shown naming that lot and who recorded it", () => {
+    const b = fresh();
+    const events = b.entries.map((e) => JSON.parse(e.event));
+    const harvest = events.find((ev) => ev.type === "harvest");
+    const shown = events.filter((ev) => ["harvest", "process", "package", "quality_test", "ship", "receive", "store", "sell"].includes(ev.type));
+    const grower = events.find((ev) => ev.type === "register_actor" && ev.payload.actor === harvest.actor);
+    const org = events.find((ev) => ev.type === "register_organisation" && ev.lot_id === grower.lot_id);
+    const last = b.entries[b.entries.length - 1].log_index;
+    const add = (ev, i) => b.entries.push({ log_index: last + i, event: JSON.stringify(ev), record: "{}", proof: [] });
+    // checkPage reads only the events (verifyBundle has checked them): an extra recall of the harvest upstream
+    const recall = { event_id: "upstream-recall", lot_id: harvest.lot_id, type: "recall", occurred_at: "2025-12-01T00:00:00Z", actor: harvest.actor, key_id: harvest.key_id, payload: { reason: "Cd" } };
+    add(recall, 1);
+    const item = (ev) => ({ dataset: { event: ev.event_id }, textContent: ev.occurred_at.slice(0, 10) + " · " + ev.actor });
+    const banner = (text, type = "recall") => ({ dataset: { hold: "upstream-recall" }, textContent: text, classList: { contains: (c) => c === type } });
+    const page = (banners) => ({
+      querySelectorAll: (selector) => (selector === "[data-event]" ? shown.map(item) : banners),
+      querySelector: (selector) => (banners.some((x) => selector === ".banner." + (x.classList.contains("recall") ? "recall" : "hold")) ? banners[0] : null),
+    });
+    assert.throws(() => core.checkPage(b, page([]), Infinity), /does not show the verified recall/);
+    assert.throws(() => core.checkPage(b, page([banner("RECALLED 2025-12-01 " + org.payload.name)]), Infinity), /misstates the recall upstream-recall/);
+    assert.throws(() => core.checkPage(b, page([banner("RECALLED " + harvest.lot_id + " 2025-12-01 someone")]), Infinity), /misstates/);
+    const holds = core.checkPage(b, page([banner("RECALLED " + harvest.lot_id + " · 2025-12-01 · " + org.payload.name)]), Infinity);
+    assert.deepEqual(holds, [{ type: "recall", lot: harvest.lot_id, by: org.payload.name, on: "2025-12-01", upstream: true }]);
+    // a release lifts a hold it names, never a recall
+    add({ ...recall, event_id: "release-1", type: "release", payload: { reason: "r", hold: "upstream-recall" } }, 2);
+    assert.equal(core.checkPage(b, page([banner("RECALLED " + harvest.lot_id + " · 2025-12-01 · " + org.payload.name)]), Infinity).length, 1);
+    const held = fresh();
+    held.entries.push({ log_index: last + 1, event: JSON.stringify({ ...recall, type: "hold" }), record: "{}", proof: [] });
+    held.entries.push({ log_index: last + 2, event: JSON.stringify({ ...recall, event_id: "release-2", type: "release", payload: { reason: "r", hold: "upstream-recall" } }), record: "{}", proof: [] });
+    assert.deepEqual(core.checkPage(held, page([]), Infinity), []);
+  });
 });

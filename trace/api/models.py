@@ -237,6 +237,51 @@ class LineageOut(BaseModel):
     descendants: list[LotInfoOut] | None = None
 
 
+class ReachHoldOut(BaseModel):
+    event_id: str = Field(description="the hold's or recall's event id (what a release names)")
+    type: str = Field(description="hold or recall")
+    lot: str = Field(description="the lot it was placed on: this one, or one it was made from")
+    by: str = Field(description="the organisation that recorded it")
+    on: str = Field(description="the day it occurred (UTC)")
+
+
+class PartyOut(BaseModel):
+    id: str
+    name: str
+
+
+class CustodianOut(BaseModel):
+    party: str = Field(description="the party holding some of the lot (an actor, or an organisation)")
+    organisation: PartyOut | None = Field(description="its organisation, as membership stands now")
+    amount: float | None = Field(description="how much it holds, in the lot's unit (null for a plot's registrant)")
+
+
+class TransitOut(BaseModel):
+    from_: str = Field(alias="from")
+    to: str
+    carrier: str | None
+    amount: float
+
+
+class ReachedLotOut(BaseModel):
+    lot_id: str
+    kind: str = Field(description="plot_crop, harvest_lot, process_batch, packaged_product, case, pallet, ...")
+    depth: int = Field(description="processing steps below the lot asked about (0: that lot)")
+    unit: str | None = Field(description="kg or count (units): what custodians' amounts count")
+    status: str | None = Field(description="recall or hold while one stands over the lot, else null")
+    holds: list[ReachHoldOut]
+    custodians: list[CustodianOut] | None = Field(
+        description="who holds some of it now; null when withheld from this reader (README: Reads by role)"
+    )
+    in_transit: list[TransitOut] | None = Field(description="shipments under way; null when withheld")
+
+
+class ReachOut(BaseModel):
+    lot_id: str
+    custodians_shown: bool = Field(description="whether this reader may see who holds each lot")
+    lots: list[ReachedLotOut] = Field(description="the lot and every lot made from it, nearest first")
+
+
 class LoginIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -300,7 +345,7 @@ class AuditEntryOut(BaseModel):
     org_id: str
     credential: str = Field(description="session, or token:<token id>")
     endpoint: str
-    what: str = Field(description="private_members, findings, scan_signals, upstream_facts or audit")
+    what: str = Field(description="private_members, findings, scan_signals, upstream_facts, reach_custodians or audit")
     lot_id: str | None
     event_ids: list[str] = Field(description="the events whose non-public data the read served")
 

@@ -15,6 +15,7 @@ from ..chain.keys import ALG_ED25519, VerifierKey
 from ..chain.times import format_utc, parse_utc
 from .context import Context, rules_config
 from .findings import Finding
+from .holds import lifted
 from .membership import AGREEMENT_TYPES, MEMBERSHIP_TYPES, Membership, Signer, agreement_parties, org_of_lot
 from .state import Recorder
 
@@ -87,23 +88,24 @@ def _relation(c: Context, signer: Signer) -> Iterator[Finding]:
             f"也不是监管部门，不能记录 {event.type}",
         )
         return
-    if event.type == "release" and lot.hold_by_regulator and not regulator:
+    target = lot.holds.get(lifted(lot.lot_id, lot.holds, event.payload) or "") if event.type == "release" else None
+    if target is not None and target.regulator and not regulator:
         yield _refuse(
             c,
             "/actor",
             "a regulator (the hold was placed by one)",
             signer.describe(),
-            f"lot {lot.lot_id} is held by a regulator ({lot.hold_by}); only a regulator may release it",
-            f"批次 {lot.lot_id} 由监管部门（{lot.hold_by}）暂扣，只有监管部门才能解除",
+            f"lot {lot.lot_id} is held by a regulator ({target.by}); only a regulator may release it",
+            f"批次 {lot.lot_id} 由监管部门（{target.by}）暂扣，只有监管部门才能解除",
         )
-    elif event.type == "release" and lot.hold_by not in (None, party) and not regulator:
+    elif target is not None and target.by != party and not regulator:
         yield _refuse(
             c,
             "/actor",
-            f"{lot.hold_by} (who placed the hold), or a regulator",
+            f"{target.by} (who placed the hold), or a regulator",
             party,
-            f"lot {lot.lot_id} is held by {lot.hold_by}; only {lot.hold_by} or a regulator may release it, not {party}",
-            f"批次 {lot.lot_id} 由 {lot.hold_by} 暂扣，只有该组织或监管部门才能解除，{party} 不能",
+            f"lot {lot.lot_id} is held by {target.by}; only {target.by} or a regulator may release it, not {party}",
+            f"批次 {lot.lot_id} 由 {target.by} 暂扣，只有该组织或监管部门才能解除，{party} 不能",
         )
     elif event.type == "quality_test":
         sample = str(event.payload.get("sample_id", ""))

@@ -10,7 +10,7 @@ from typing import Any
 from ..chain.times import format_utc
 from .context import Context, rules_config
 from .findings import Finding
-from .state import HOLD_STATES
+from .holds import Hold, lifted, own_holds
 
 
 def check_chronology(c: Context) -> Iterator[Finding]:
@@ -53,28 +53,88 @@ def _hold_zh(status: str) -> str:
     return "召回" if status == "recall" else "暂扣"
 
 
+def _standing(lot_id: str, holds: Mapping[str, Hold]) -> tuple[str, str, str]:
+    """The gravest hold standing over a lot, said in English and Chinese (a recall before a hold; its own
+    before an upstream one): its status, and where it comes from."""
+    event_id, hold = min(holds.items(), key=lambda item: (item[1].type != "recall", item[1].lot != lot_id))
+    if hold.lot == lot_id:
+        return hold.type, f"{hold.type} {event_id} by {hold.by}", f"{hold.by} 的{_hold_zh(hold.type)} {event_id}"
+    return (
+        hold.type,
+        f"the {hold.type} {event_id} of upstream lot {hold.lot} by {hold.by}",
+        f"上游批次 {hold.lot} 的{_hold_zh(hold.type)}（{hold.by}，{event_id}）",
+    )
+
+
 def check_hold(c: Context) -> Iterator[Finding]:
+    """Nothing moves while a hold or recall stands over a lot, its own or an upstream lot's; no held lot is
+    consumed; a release lifts exactly one standing hold placed on its own lot (:mod:`.holds`)."""
     moving = rules_config()["hold"]["moving_types"]
     event = c.event
-    if c.lot is not None and c.lot.hold in HOLD_STATES and event.type in moving:
+    if c.lot is not None and c.lot.holds and event.type in moving:
+        status, why, why_zh = _standing(event.lot_id, c.lot.holds)
         yield c.violation(
             "hold",
             "/type",
-            f"no {', '.join(moving)} while {c.lot.hold}",
+            f"no {', '.join(moving)} while {status}",
             event.type,
-            f"lot {event.lot_id} is under {c.lot.hold}: no {event.type} until it is released",
-            f"批次 {event.lot_id} 处于{_hold_zh(c.lot.hold)}状态，不得{event.type}",
+            f"lot {event.lot_id} is under hold ({why}): no {event.type} until it is released"
+            if status == "hold"
+            else f"lot {event.lot_id} is under recall ({why}): no {event.type}, ever",
+            f"批次 {event.lot_id} 因{why_zh}处于{_hold_zh(status)}状态，不得{event.type}",
         )
     for j, source in c.input_states():
-        if source.hold in HOLD_STATES:
+        if source.holds:
+            status, why, why_zh = _standing(source.lot_id, source.holds)
             yield c.violation(
                 "hold",
                 f"/inputs/{j}",
                 "no held or recalled input",
                 source.lot_id,
-                f"input lot {source.lot_id} is under {source.hold} and cannot be consumed",
-                f"原料批次 {source.lot_id} 处于{_hold_zh(source.hold)}状态，不得投用",
+                f"input lot {source.lot_id} is under {status} ({why}) and cannot be consumed",
+                f"原料批次 {source.lot_id} 因{why_zh}处于{_hold_zh(status)}状态，不得投用",
             )
+    if c.lot is not None and event.type == "release":
+        yield from _release(c, c.lot.holds)
+
+
+def _release(c: Context, holds: Mapping[str, Hold]) -> Iterator[Finding]:
+    event = c.event
+    lot_id, named = event.lot_id, event.payload.get("hold")
+    if lifted(lot_id, holds, event.payload) is not None:
+        return
+    own = own_holds(lot_id, holds)
+    if named is not None:
+        hold = holds.get(str(named))
+        if hold is None:
+            message = f"no hold {named} stands over lot {lot_id}"
+            zh = f"批次 {lot_id} 没有生效的暂扣 {named}"
+        elif hold.type == "recall":
+            message, zh = f"{named} is a recall, and a recall is final", f"{named} 为召回，召回不能解除"
+        else:
+            message = f"hold {named} was placed on upstream lot {hold.lot}: release it there, and it lifts here too"
+            zh = f"暂扣 {named} 针对上游批次 {hold.lot}，须在该批次解除，本批次随之解除"
+        yield c.violation("hold", "/payload/hold", f"one of: {', '.join(own) or 'none'}", named, message, zh)
+    elif own:
+        yield c.violation(
+            "hold",
+            "/payload/hold",
+            f"one of: {', '.join(own)}",
+            "none named",
+            f"lot {lot_id} stands under {len(own)} holds ({', '.join(own)}): a release names the one it lifts",
+            f"批次 {lot_id} 有 {len(own)} 项暂扣（{', '.join(own)}），解除时须指明解除哪一项",
+        )
+    else:
+        status = f"only {', '.join(sorted({h.type for h in holds.values()}))}" if holds else "nothing"
+        yield c.violation(
+            "hold",
+            "/type",
+            "a standing hold placed on this lot",
+            status,
+            f"no hold placed on lot {lot_id} stands to release: a recall is final, and a hold placed upstream "
+            "is released on the lot it was placed on",
+            f"批次 {lot_id} 没有可解除的本批次暂扣：召回不能解除，上游批次的暂扣须在该批次解除",
+        )
 
 
 def check_lifecycle(c: Context) -> Iterator[Finding]:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .catalogue import enum_labels
+from .holds import HOLD_TYPES, Hold, lifted, status
 from .lineage import lot_kind
 from .species import species_names
 
@@ -52,7 +53,6 @@ PROCESS_NAMES = {
     "other": ("其他加工", "other processing"),
 }
 JOURNEY_TYPES = ("ship", "receive", "store", "sell")
-STATUS_TYPES = ("hold", "release", "recall")
 FOOD_WARNING = (
     "孕妇、哺乳期妇女及14周岁以下儿童不宜食用；每日用量不超过3克",
     "Not for pregnant or nursing women or children under 14; no more than 3 g a day",
@@ -82,6 +82,9 @@ class PublicHistory:
     sales: list[dict[str, Any]] = field(default_factory=list)  # sales of serialised units of this lot
     status: str | None = None  # "hold" or "recall" when one applies
     status_reason: str | None = None
+    # every hold and recall standing over the lot, its own and its ancestors', gravest first: which lot it
+    # was placed on, when, why and by whom (the recorder's organisation, from membership)
+    holds: list[dict[str, Any]] = field(default_factory=list)
     food_warning: tuple[str, str] | None = None
     storage_advice: tuple[str, str] = STORAGE_ADVICE
     serials: tuple[str, str] | None = None
@@ -131,6 +134,7 @@ class PublicHistory:
             "sales": self.sales,
             "status": self.status,
             "status_reason": self.status_reason,
+            "holds": self.holds,
             "food_warning": list(self.food_warning) if self.food_warning else None,
             "storage_advice": list(self.storage_advice),
         }
@@ -165,8 +169,16 @@ def _seedling_age(plot_events: Sequence[Mapping[str, Any]], sow: Mapping[str, An
     return None if age is None else int(age)
 
 
-def public_history(lot_id: str, events: Sequence[Mapping[str, Any]]) -> PublicHistory:
-    """The public history of ``lot_id`` from the signed events of the lot and its ancestors, in log order."""
+def public_history(
+    lot_id: str,
+    events: Sequence[Mapping[str, Any]],
+    organisations: Mapping[str, tuple[str, str]] | None = None,
+) -> PublicHistory:
+    """The public history of ``lot_id`` from the signed events of the lot and its ancestors, in log order;
+    ``organisations`` gives each actor's organisation (id, name), to say who recorded a hold or recall."""
+    organisations = organisations or {}
+    standing: dict[str, Hold] = {}
+    shown: dict[str, dict[str, Any]] = {}
     by_lot: dict[str, list[Mapping[str, Any]]] = {}
     for event in events:
         by_lot.setdefault(str(event["lot_id"]), []).append(event)
@@ -270,11 +282,28 @@ def public_history(lot_id: str, events: Sequence[Mapping[str, Any]]) -> PublicHi
                     "carrier": payload.get("carrier"),
                 }
             )
-        elif kind in STATUS_TYPES:
-            if kind == "release" and history.status == "hold":
-                history.status, history.status_reason = None, None
-            elif kind in ("hold", "recall") and history.status != "recall":
-                history.status, history.status_reason = kind, str(payload.get("reason", ""))
+        elif kind in HOLD_TYPES:
+            standing[str(event["event_id"])] = Hold(lot, kind, str(event.get("actor")), False, str(when))
+            org = organisations.get(str(event.get("actor")))
+            shown[str(event["event_id"])] = {
+                "event_id": event.get("event_id"),
+                "type": kind,
+                "lot": lot,
+                "upstream": lot != lot_id,
+                "on": str(when)[:10],
+                "reason": str(payload.get("reason", "")),
+                "authority": payload.get("authority"),
+                "by": event.get("actor"),
+                "organisation": {"id": org[0], "name": org[1]} if org else None,
+            }
+        elif kind == "release":
+            target = lifted(lot, {k: h for k, h in standing.items() if h.lot == lot}, payload)
+            if target is not None:
+                del standing[target]
+    order = sorted(standing, key=lambda k: (standing[k].type != "recall", standing[k].lot != lot_id))
+    history.holds = [shown[k] for k in order]
+    history.status = status(standing)
+    history.status_reason = history.holds[0]["reason"] if history.holds else None
     history.journey.sort(key=lambda step: str(step["on"]))
     package = first["payload"] if first["type"] == "package" else {}
     history.gtin = package.get("gtin")

@@ -15,7 +15,7 @@ the whole ledger to recompute every finding from the records alone.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from datetime import datetime
 
 from ..chain.records import Event
@@ -24,6 +24,7 @@ from .context import Context, RuleViolationError, rules_config
 from .cultivation import check_food_use, check_harvest, check_pesticide_once, check_planting
 from .custody import check_custody, check_stock
 from .findings import Finding
+from .holds import STATUS_TYPES, downstream
 from .lifecycle import check_chronology, check_hold, check_lifecycle
 from .membership import Membership
 from .origin import check_origin_claims
@@ -88,11 +89,21 @@ CHECKS: tuple[Check, ...] = (
 
 class Inspector:
     """Judges events in log order over the lot states and the membership it holds, and folds each admitted
-    event into both. Each event is judged at its log position (``index``): membership as it stood before it."""
+    event into both. Each event is judged at its log position (``index``): membership as it stood before it.
 
-    def __init__(self, states: Mapping[str, LotState] | None = None, membership: Membership | None = None) -> None:
+    ``children`` is the lot graph downwards as far as the states given need it (lot -> the lots that consumed
+    it: for the ledger, the descendants of the lots a batch holds, recalls or releases; for a replay, nothing
+    at first); the inspector adds every edge it folds, and a hold, recall or release reaches every lot below."""
+
+    def __init__(
+        self,
+        states: Mapping[str, LotState] | None = None,
+        membership: Membership | None = None,
+        children: Mapping[str, Collection[str]] | None = None,
+    ) -> None:
         self.states: dict[str, LotState] = dict(states or {})
         self.membership = membership if membership is not None else Membership()
+        self.children: dict[str, set[str]] = {lot: set(made) for lot, made in (children or {}).items()}
         self.changed: set[str] = set()
 
     def context(self, event: Event, index: int, recorded: datetime, pointer: str = "/event") -> Context:
@@ -116,7 +127,10 @@ class Inspector:
         event = context.event
         fresh = float(rules_config()["process_yield"]["fresh_moisture_pct"])
         recorder = recorder_of(context.signer)
-        self.changed |= apply(event, self.states, fresh_moisture_pct=fresh, recorder=recorder)
+        reach = downstream(event.lot_id, self.children) if event.type in STATUS_TYPES else ()
+        self.changed |= apply(event, self.states, fresh_moisture_pct=fresh, recorder=recorder, reach=reach)
+        for lot in event.inputs:
+            self.children.setdefault(lot, set()).add(event.lot_id)
         self.membership.apply(event, index)
 
     def review(self, event: Event, index: int, recorded: datetime) -> list[Finding]:

@@ -14,7 +14,7 @@ the shipper holding the rest; ``in_transit`` lists shipments not yet received.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Collection, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -22,10 +22,11 @@ from typing import Any
 from ..chain.canonical import canonical_bytes
 from ..chain.records import Event
 from ..chain.times import format_utc, parse_utc
+from .holds import HOLD_TYPES, LEGACY, Hold, lifted, merged, status
 from .lineage import lot_kind
 
 _KG = {"kg": 1.0, "g": 0.001, "t": 1000.0}
-HOLD_STATES = frozenset({"hold", "recall"})
+HOLD_STATES = HOLD_TYPES
 EPSILON = 1e-9
 
 
@@ -93,7 +94,6 @@ class LotState:
     kind: str
     creator: str
     last_occurred: str
-    hold: str | None = None
     unit: str | None = None
     holdings: dict[str, float] = field(default_factory=dict)
     in_transit: list[Shipment] = field(default_factory=list)
@@ -130,17 +130,22 @@ class LotState:
     # every lot: the canonical bytes of all its events' payloads so far (what its bundles carry of it)
     payload_bytes: int = 0
     # authority: the organisation (or trust anchor) that recorded each event, by event id; samples sent to
-    # a lab (sample id -> the lab's organisation); who placed the standing hold, and whether as a regulator
+    # a lab (sample id -> the lab's organisation)
     recorded_by: dict[str, str] = field(default_factory=dict)
     samples: dict[str, str] = field(default_factory=dict)
-    hold_by: str | None = None
-    hold_by_regulator: bool = False
+    # the holds and recalls standing over the lot, its own and its ancestors', by event id (.holds)
+    holds: dict[str, Hold] = field(default_factory=dict)
 
     # -- reading -----------------------------------------------------------------
 
     @property
     def last(self) -> datetime:
         return parse_utc(self.last_occurred)
+
+    @property
+    def hold(self) -> str | None:
+        """``recall`` or ``hold`` while one stands over the lot (placed on it or upstream), else None."""
+        return status(self.holds)
 
     def custodians(self) -> set[str]:
         """Who may record for this lot: for a plot or an enterprise its registrant, otherwise every party
@@ -183,6 +188,7 @@ class LotState:
         data["origins"] = [o.__dict__ for o in self.origins]
         data["seeds"] = {lot: seed.__dict__ for lot, seed in self.seeds.items()}
         data["latest_ready"] = self.latest_ready.__dict__ if self.latest_ready else None
+        data["holds"] = {event_id: h.__dict__ for event_id, h in self.holds.items()}
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
@@ -193,6 +199,12 @@ class LotState:
         data["seeds"] = {lot: Seed(**seed) for lot, seed in data.get("seeds", {}).items()}
         ready = data.get("latest_ready")
         data["latest_ready"] = Application(**ready) if ready else None
+        data["holds"] = {event_id: Hold(**h) for event_id, h in data.get("holds", {}).items()}
+        # a state stored before holds were named: its one standing hold, placed on the lot itself
+        old, by, regulator = data.pop("hold", None), data.pop("hold_by", None), data.pop("hold_by_regulator", False)
+        if old in HOLD_TYPES:
+            placed_by = by or data["creator"]
+            data["holds"][LEGACY] = Hold(data["lot_id"], old, placed_by, bool(regulator), data["last_occurred"])
         return cls(**data)
 
 
@@ -250,9 +262,11 @@ def apply(
     *,
     fresh_moisture_pct: float = 70,
     recorder: Recorder | None = None,
+    reach: Collection[str] = (),
 ) -> set[str]:
-    """Fold ``event`` into ``states`` (the lot's state and its inputs'); return the lots whose state
-    changed. The event is taken as it is: checking it is :mod:`.rules`' job, before this."""
+    """Fold ``event`` into ``states`` (the lot's state and its inputs'; for a hold, recall or release also
+    the states of ``reach``, the lots made from the lot: :func:`.holds.downstream`); return the lots whose
+    state changed. The event is taken as it is: checking it is :mod:`.rules`' job, before this."""
     payload, actor, lot_id, kind = event.payload, event.actor, event.lot_id, event.type
     occurred = format_utc(event.occurred)
     inputs = [states[lot] for lot in event.inputs if lot in states]
@@ -307,20 +321,38 @@ def apply(
         state.samples[str(payload["sample_id"])] = str(payload["lab"])
     if event.occurred >= state.last:
         state.last_occurred = occurred
-    before = state.hold
-    state.hold = next_hold(kind, state.hold)
-    if state.hold is None:
-        state.hold_by, state.hold_by_regulator = None, False
-    elif state.hold != before or (kind in HOLD_STATES and recorder is not None and recorder.regulator):
-        state.hold_by = recorder.party if recorder else event.actor
-        state.hold_by_regulator = state.hold_by_regulator or bool(recorder and recorder.regulator)
+    if kind in HOLD_TYPES or kind == "release":
+        changed |= _hold_or_release(event, state, [states[lot] for lot in reach if lot in states], recorder)
     state.recorded_by[event.event_id] = recorder.party if recorder else event.actor
     state.payload_bytes += payload_size(event)
     return changed
 
 
+def _hold_or_release(event: Event, state: LotState, reach: list[LotState], recorder: Recorder | None) -> set[str]:
+    """Place the hold or recall on the lot and every lot made from it, or lift the hold a release names from
+    all of them; return the downstream lots changed."""
+    if event.type == "release":
+        target = lifted(state.lot_id, state.holds, event.payload)
+        if target is None:
+            return set()
+        touched = [s for s in (state, *reach) if s.holds.pop(target, None) is not None]
+        return {s.lot_id for s in touched}
+    hold = Hold(
+        state.lot_id,
+        event.type,
+        recorder.party if recorder else event.actor,
+        bool(recorder and recorder.regulator),
+        format_utc(event.occurred),
+    )
+    for lot in (state, *reach):
+        lot.holds[event.event_id] = hold
+    return {s.lot_id for s in reach}
+
+
 def _create(state: LotState, event: Event, inputs: list[LotState], fresh_moisture_pct: float) -> None:
     payload, actor = event.payload, event.actor
+    # a lot made from held lots (a replay of a refused event) stands under their holds too
+    state.holds = merged(s.holds for s in inputs)
     if event.type == "register_plot":
         state.land_type = str(payload["land_type"])
         state.county = str(payload["county"])
@@ -380,12 +412,3 @@ def _create(state: LotState, event: Event, inputs: list[LotState], fresh_moistur
         state.processes = sorted({p for s in inputs for p in s.processes})
         state.origins = _union_origins(inputs)
         state.species = shared_species(inputs)
-
-
-def next_hold(event_type: str, current: str | None) -> str | None:
-    """A lot's hold status after an event of ``event_type``: a hold lasts until a release; a recall is final."""
-    if event_type in HOLD_STATES:
-        return "recall" if current == "recall" else event_type
-    if event_type == "release" and current == "hold":
-        return None
-    return current

@@ -100,6 +100,8 @@ class Appending:
 
     def _snapshot(self, repo: LedgerRepository, batch: Sequence[Submission]) -> Snapshot:
         lots = Snapshot.lots_of(batch)
+        children = downstream_graph(repo, Snapshot.held_of(batch))
+        lots |= {lot for made in children.values() for lot in made}
         actors, orgs = Snapshot.parties_of(batch)
         orgs |= set(repo.membership.org_ids_of(actors).values())
         # a new organisation's identifier spaces are judged against every organisation's (rare: load them all)
@@ -111,6 +113,7 @@ class Appending:
             organisations=repo.membership.all_organisations() if registers else repo.membership.organisations(orgs),
             anchors=self.anchors,
             tree_size=repo.next_log_index(),
+            children=children,
         )
 
     @staticmethod
@@ -126,6 +129,18 @@ class Appending:
         repo.add_findings(decision.findings)
         if decision.records:
             grow_tree(repo, decision.records[0].log_index, decision.leaves)
+
+
+def downstream_graph(repo: LedgerRepository, lots: set[str]) -> dict[str, set[str]]:
+    """The lot graph below ``lots`` (lot -> the lots that consumed it), one query per level: what a hold,
+    recall or release of them reaches."""
+    graph: dict[str, set[str]] = {}
+    frontier = set(lots)
+    while frontier:
+        level = repo.consumers(frontier)
+        graph.update(level)
+        frontier = {lot for made in level.values() for lot in made} - graph.keys() - lots
+    return graph
 
 
 def grow_tree(repo: LedgerRepository, size: int, leaves: list[bytes]) -> None:

@@ -10,7 +10,7 @@ the :class:`Decision`. ``ginseng-trace check`` replays the stored events through
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -23,6 +23,7 @@ from ..chain.records import GENESIS, Event, SignedEvent, seal
 from ..chain.times import format_utc, parse_utc
 from ..events.catalogue import check_event_type, check_submitted
 from ..events.findings import Finding
+from ..events.holds import STATUS_TYPES
 from ..events.membership import AGREEMENT_TYPES, Membership, Organisation, org_of_lot
 from ..events.rules import Inspector
 from ..events.state import LotState
@@ -64,10 +65,18 @@ class Snapshot:
     organisations: Mapping[str, str]  # each organisation's membership as stored (JSON), likewise
     anchors: Sequence[VerifierKey]
     tree_size: int
+    children: Mapping[str, Collection[str]] = field(default_factory=dict)
+    """The lot graph below every lot the batch holds, recalls or releases (lot -> lots that consumed it),
+    whose states ``states`` holds too: how far a hold reaches."""
 
     @staticmethod
     def lots_of(batch: Sequence[Submission]) -> set[str]:
         return {lot for s in batch for lot in (s.signed.event.lot_id, *s.signed.event.inputs)}
+
+    @staticmethod
+    def held_of(batch: Sequence[Submission]) -> set[str]:
+        """The lots the batch holds, recalls or releases: a hold reaches every lot made from them."""
+        return {s.signed.event.lot_id for s in batch if s.signed.event.type in STATUS_TYPES}
 
     @staticmethod
     def parties_of(batch: Sequence[Submission]) -> tuple[set[str], set[str]]:
@@ -115,7 +124,8 @@ def decide(snapshot: Snapshot, batch: Sequence[Submission], now: datetime) -> De
     membership = Membership(
         snapshot.anchors, {org: Organisation.from_json(text) for org, text in snapshot.organisations.items()}
     )
-    inspector = Inspector({lot: LotState.from_json(text) for lot, text in snapshot.states.items()}, membership)
+    states = {lot: LotState.from_json(text) for lot, text in snapshot.states.items()}
+    inspector = Inspector(states, membership, snapshot.children)
     decision = Decision()
     fresh: dict[str, StoredRecord] = {}
     index = snapshot.tree_size

@@ -23,8 +23,10 @@ from ..chain.records import Event
 from ..chain.times import format_utc, parse_utc
 from ..events.compliance import ComplianceFacts, compliance_facts
 from ..events.findings import Finding
+from ..events.lineage import walk
 from ..events.membership import Organisation
 from ..events.rules import rules_config
+from ..events.state import EPSILON, LotState
 from ..events.visibility import (
     FARM_TYPES,
     HOLDING_TYPES,
@@ -42,7 +44,7 @@ from ..store.reads import ReadRow, ReadsRepository
 from .credentials import Principal
 from .errors import NotFoundError, RelationRequiredError, RoleRequiredError
 from .records import lineage_of, lot_and_ancestors
-from .views import RecordView
+from .views import ReachedLot, RecordView
 
 MAX_PAGE = 1000
 MAX_ENDPOINT = 500
@@ -99,6 +101,37 @@ def _lineage(repo: LedgerRepository, lot_id: str) -> list[Recorded]:
     """Who recorded in ``lot_id``'s lineage (one entry per lot and organisation: enough for the policy)."""
     recorders = ReadsRepository.of(repo).recorders(lineage_of(repo, lot_id))
     return [Recorded(lot, "", org) for lot, orgs in recorders.items() for org in orgs]
+
+
+def _organisations(repo: LedgerRepository, parties: set[str]) -> dict[str, dict[str, str]]:
+    """Each party's organisation (id and registered name): an actor's, or the party itself if it is one."""
+    org_of = repo.membership.org_ids_of(parties)
+    states = repo.membership.organisations(set(org_of.values()) | parties)
+    names = {org: Organisation.from_json(text).name for org, text in states.items()}
+    found = {actor: {"id": org, "name": names.get(org, org)} for actor, org in org_of.items()}
+    found.update({org: {"id": org, "name": name} for org, name in names.items() if org in parties})
+    return found
+
+
+def _reached(state: LotState, depth: int, named: dict[str, dict[str, str]] | None) -> ReachedLot:
+    holds = tuple(
+        {"event_id": event_id, "type": h.type, "lot": h.lot, "by": h.by, "on": h.at[:10]}
+        for event_id, h in state.holds.items()
+    )
+    custodians = transit = None
+    if named is not None:
+        custodians = tuple(
+            {"party": party, "organisation": named.get(party), "amount": round(amount, 6)}
+            for party, amount in sorted(state.holdings.items())
+            if amount > EPSILON
+        )
+        if state.unit is None:  # a plot: its registrant holds it
+            custodians = ({"party": state.creator, "organisation": named.get(state.creator), "amount": None},)
+        transit = tuple(
+            {"from": s.shipper, "to": s.consignee, "carrier": s.carrier, "amount": round(s.amount, 6)}
+            for s in state.in_transit
+        )
+    return ReachedLot(state.lot_id, state.kind, depth, state.unit, state.hold, holds, custodians, transit)
 
 
 class Reads:
@@ -231,6 +264,35 @@ class Reads:
         reader, facts = self.store.read(read)
         self._audit(reader, principal, endpoint, "upstream_facts", lot_id, facts.sources)
         return facts
+
+    def reach(self, lot_id: str, principal: Principal | None, endpoint: str) -> tuple[bool, list[ReachedLot]]:
+        """What a hold or recall of ``lot_id`` would reach, before it is recorded: the lot and every lot made from
+        it, nearest first, each with its kind, the holds standing over it and, for a regulator or an organisation
+        that recorded something in ``lot_id``'s lineage (rule 4: where its lots went), each party holding some
+        of it now (with its organisation) and each shipment under way. The public, and other organisations, get
+        the lots without the parties (``False``, as ``/descendants`` already tells them). Audited when the
+        parties are served."""
+
+        def read(repo: LedgerRepository) -> tuple[Reader | None, bool, list[ReachedLot]]:
+            depth = walk(lot_id, repo.consuming_lots)
+            states = {lot: LotState.from_json(text) for lot, text in repo.lot_states(depth).items()}
+            if lot_id not in states:
+                raise NotFoundError(f"lot {lot_id!r} has no record")
+            reader = _reader(repo, principal)
+            shown = has_interest(reader, _lineage(repo, lot_id))
+            parties: set[str] = set()
+            for state in states.values():
+                parties |= state.custodians() | {x for s in state.in_transit for x in (s.shipper, s.consignee)}
+            named = _organisations(repo, parties) if shown else {}
+            found = [
+                _reached(states[lot], hops, named if shown else None) for lot, hops in depth.items() if lot in states
+            ]
+            return reader, shown, sorted(found, key=lambda r: (r.depth, r.lot_id))
+
+        reader, shown, found = self.store.read(read)
+        if shown and reader is not None and principal is not None:
+            self._audit(reader, principal, endpoint, "reach_custodians", lot_id, [])
+        return shown, found
 
     def audit(
         self,

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..chain.canonical import parse_json
 from ..chain.errors import FieldProblem, MalformedError
 from ..events.findings import Finding
+from ..events.holds import HOLD_TYPES
 from ..events.lineage import lot_kind, walk
+from ..events.membership import Organisation
 from ..events.public import PublicHistory, public_history
 from ..store import LedgerRepository, Store, StoredRecord
 from .errors import NotFoundError
@@ -18,6 +22,16 @@ DIRECTIONS = ("ancestors", "descendants")
 def lineage_of(repo: LedgerRepository, lot_id: str) -> set[str]:
     """The lot and every lot it was made from, transitively."""
     return set(walk(lot_id, repo.input_lots))
+
+
+def organisations_of(repo: LedgerRepository, actors: set[str]) -> dict[str, tuple[str, str]]:
+    """Each named actor's organisation (id, registered name), as membership stands now."""
+    org_of = repo.membership.org_ids_of(actors)
+    names = {
+        org: Organisation.from_json(text).name
+        for org, text in repo.membership.organisations(set(org_of.values())).items()
+    }
+    return {actor: (org, names.get(org, org)) for actor, org in org_of.items()}
 
 
 def lot_and_ancestors(repo: LedgerRepository, lot_id: str, *, private: bool = False) -> list[StoredRecord]:
@@ -58,12 +72,19 @@ class Records:
     def public_history(self, lot_id: str, *, before: int | None = None) -> PublicHistory:
         """What a consumer may see of the lot (``events.public``), from its and its ancestors' events; with
         ``before``, only from the records among the log's first ``before`` leaves (a checkpoint's tree)."""
-        stored = self.store.read(lambda repo: lot_and_ancestors(repo, lot_id, private=True))
-        if before is not None:
-            stored = [s for s in stored if s.log_index < before]
-            if not any(s.lot_id == lot_id for s in stored):
-                raise self.log.not_logged_yet(f"lot {lot_id}")
-        return public_history(lot_id, [RecordView.of(s).facts for s in stored])
+
+        def read(repo: LedgerRepository) -> tuple[list[StoredRecord], list[dict[str, Any]], dict[str, tuple[str, str]]]:
+            stored = lot_and_ancestors(repo, lot_id, private=True)
+            if before is not None:
+                stored = [s for s in stored if s.log_index < before]
+            facts = [RecordView.of(s).facts for s in stored]
+            holders = {str(f["actor"]) for f in facts if f["type"] in HOLD_TYPES}
+            return stored, facts, organisations_of(repo, holders)
+
+        stored, facts, organisations = self.store.read(read)
+        if before is not None and not any(s.lot_id == lot_id for s in stored):
+            raise self.log.not_logged_yet(f"lot {lot_id}")
+        return public_history(lot_id, facts, organisations)
 
     def findings(self, lot_id: str | None = None, *, ancestors: bool = False, rule: str | None = None) -> list[Finding]:
         """Stored findings (all, or of ``lot_id`` and, with ``ancestors``, every lot it was made from)."""

@@ -125,6 +125,34 @@ class LotInfo:
 
 
 @dataclass(frozen=True)
+class ReachedLot:
+    """A lot a hold or recall of another lot would reach (or that lot itself, at depth 0): what it is, the
+    holds already standing over it, and, where the reader may see them, who holds how much of it now and
+    what is on its way (``custodians`` and ``in_transit`` None: withheld)."""
+
+    lot_id: str
+    kind: str
+    depth: int
+    unit: str | None
+    status: str | None
+    holds: tuple[dict[str, Any], ...]
+    custodians: tuple[dict[str, Any], ...] | None
+    in_transit: tuple[dict[str, Any], ...] | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "lot_id": self.lot_id,
+            "kind": self.kind,
+            "depth": self.depth,
+            "unit": self.unit,
+            "status": self.status,
+            "holds": list(self.holds),
+            "custodians": None if self.custodians is None else list(self.custodians),
+            "in_transit": None if self.in_transit is None else list(self.in_transit),
+        }
+
+
+@dataclass(frozen=True)
 class LogKeyPeriod:
     """A key the log signed checkpoints with, from ``valid_from`` until ``valid_until`` (None: still in use)."""
 

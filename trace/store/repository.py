@@ -460,6 +460,20 @@ class LedgerRepository:
         """The lots any of whose records consumed one of the named lots."""
         return self._linked(records.c.lot_id, record_inputs.c.input_lot_id, lots)
 
+    def consumers(self, lots: Collection[str]) -> dict[str, set[str]]:
+        """For each named lot that some record consumed, the lots of those records (one hop down the graph)."""
+        found: dict[str, set[str]] = {}
+        for chunk in _chunks(sorted(lots)):
+            query = (
+                select(record_inputs.c.input_lot_id, records.c.lot_id)
+                .select_from(records.join(record_inputs, records.c.log_index == record_inputs.c.log_index))
+                .where(record_inputs.c.input_lot_id.in_(chunk))
+                .distinct()
+            )
+            for source, consumer in self.connection.execute(query):
+                found.setdefault(str(source), set()).add(str(consumer))
+        return found
+
     def _linked(self, wanted: ColumnElement[str], known: ColumnElement[str], lots: Collection[str]) -> set[str]:
         """One hop along the input links between records and their input lots, in either direction."""
         found: set[str] = set()

@@ -103,6 +103,18 @@ def descendants(lot_id: str, services: ServicesDep) -> dict[str, Any]:
     return _lineage(services, lot_id, "descendants")
 
 
+@router.get("/lots/{lot_id}/reach", response_model=models.ReachOut, responses=READ_ERRORS)
+def reach(lot_id: str, request: Request, services: ServicesDep, principal: MaybeReader) -> JSONResponse:
+    """What a hold or recall of this lot reaches, before it is recorded: the lot and every lot made from it
+    (batches, packaged units, cases, pallets), nearest first, with the holds already standing over each and,
+    for a regulator or an organisation that recorded something in this lot's lineage, who holds how much of
+    each now and what is under way. Without credentials (or for any other organisation) the lots only: who
+    holds them is not public beyond the public page's company-level chain (README: Reads by role; audited)."""
+    shown, found = services.reads.reach(lot_id, principal, endpoint(request))
+    body = {"lot_id": lot_id, "custodians_shown": shown, "lots": [lot.to_json() for lot in found]}
+    return JSONResponse(body, headers=NOT_SHARED)
+
+
 @router.get(
     "/lots/{lot_id}/bundle",
     responses={

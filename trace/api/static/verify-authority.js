@@ -17,6 +17,14 @@
   const HOLDS = ["hold", "recall"];
   const AGREEMENTS = ["agree_cooperative", "end_cooperative"];
 
+  // The hold a release lifts (ginseng_trace.events.holds.lifted): the standing hold of the lot its "hold"
+  // member names, else the lot's only standing hold; a recall is never lifted.
+  function lifted(lot, payload) {
+    const own = [...lot.holds].filter(([, h]) => h.type === "hold").map(([id]) => id);
+    if (payload.hold !== undefined) return own.includes(String(payload.hold)) ? String(payload.hold) : null;
+    return own.length === 1 ? own[0] : null;
+  }
+
   function keyId(text) {  // "<name>+<8 hex>+<base64>", and base64 may hold "+"
     const m = /^[^+\s]+\+([0-9a-f]{8})\+/.exec(String(text));
     return m ? m[1] : null;
@@ -130,8 +138,9 @@
         if (typeof code === "string" && !org.gs1.some((x) => code.slice(1).startsWith(x))) return member.toUpperCase() + " " + code + " is not under " + signer.org + "'s GS1 company prefixes";
         return null;
       }
-      if (ev.type === "release" && lot.holdByRegulator && !regulator) return "lot " + ev.lot_id + " is held by a regulator (" + lot.holdBy + "); only a regulator may release it";
-      if (ev.type === "release" && lot.holdBy !== null && lot.holdBy !== party && !regulator) return "lot " + ev.lot_id + " is held by " + lot.holdBy + "; only " + lot.holdBy + " or a regulator may release it";
+      const target = ev.type === "release" ? lot.holds.get(lifted(lot, ev.payload)) : undefined;
+      if (target && target.regulator && !regulator) return "lot " + ev.lot_id + " is held by a regulator (" + target.by + "); only a regulator may release it";
+      if (target && target.by !== party && !regulator) return "lot " + ev.lot_id + " is held by " + target.by + "; only " + target.by + " or a regulator may release it";
       if (ev.type === "quality_test") {
         if (lot.samples.get(String(ev.payload.sample_id)) !== party) return party + " may record tests only for samples sent to it";
         const registered = orgs.get(party);
@@ -154,13 +163,11 @@
     function foldLot(ev, signer) {
       const party = signer.org || signer.actor, regulator = holds(signer, policy.regulator_roles);
       let lot = lots.get(ev.lot_id);
-      if (!lot) lots.set(ev.lot_id, lot = { hold: null, holdBy: null, holdByRegulator: false, samples: new Map(), recordedBy: new Map() });
+      if (!lot) lots.set(ev.lot_id, lot = { holds: new Map(), samples: new Map(), recordedBy: new Map() });
       if (ev.type === "sample") lot.samples.set(String(ev.payload.sample_id), String(ev.payload.lab));
-      const before = lot.hold;
-      if (HOLDS.includes(ev.type)) lot.hold = lot.hold === "recall" ? "recall" : ev.type;
-      else if (ev.type === "release" && lot.hold === "hold") lot.hold = null;
-      if (lot.hold === null) { lot.holdBy = null; lot.holdByRegulator = false; }
-      else if (lot.hold !== before || (HOLDS.includes(ev.type) && regulator)) { lot.holdBy = party; lot.holdByRegulator = lot.holdByRegulator || regulator; }
+      // the holds placed on this lot itself (a release lifts one of those, never an upstream one)
+      if (HOLDS.includes(ev.type)) lot.holds.set(ev.event_id, { type: ev.type, by: party, regulator });
+      else if (ev.type === "release") lot.holds.delete(lifted(lot, ev.payload));
       lot.recordedBy.set(ev.event_id, party);
     }
 
@@ -204,7 +211,7 @@
     return [...orgs.keys()].sort();
   }
 
-  const authority = { keys, judge };
+  const authority = { keys, judge, lifted };
   root.ginsengTraceAuthority = authority;
   if (typeof module !== "undefined" && module.exports) module.exports = authority;
 })(globalThis);

@@ -17,8 +17,9 @@
 //   4a. authority (verify-authority.js): each record's key was valid and its signer allowed at its position;
 //   5. beyond verify_bundle (checkScanned, checkPage): the scanned code (the page's address) names the
 //      bundle's lot and, for a GS1 label, a GTIN and serial that the lot's verified packaging record
-//      covers; and the history the page shows is the verified one (each fact, nothing left out, a recall
-//      or hold shown).
+//      covers; and the history the page shows is the verified one (each fact, nothing left out, every
+//      recall or hold standing over the lot shown, its own or an upstream lot's, naming that lot and who
+//      recorded it: checkPage returns them, for the page to say).
 // Every check that fails throws a Failure whose message says what failed.
 "use strict";
 
@@ -339,13 +340,42 @@
       }
       shown.add(ev.event_id);
     }
-    let status = null;
+    // the holds and recalls standing over the lot (its own and its ancestors', all of which the bundle
+    // carries): each release lifts the one hold of its own lot it names (authority.lifted); a recall stays
+    const standing = new Map(), own = new Map();
     for (const ev of events.values()) {
       if (SHOWN.includes(ev.type) && ev.index < renderedAt && !shown.has(ev.event_id)) fail("the page leaves out the verified " + ev.type + " of " + ev.occurred_at.slice(0, 10));
-      if (ev.type === "release" && status === "hold") status = null;
-      else if ((ev.type === "hold" || ev.type === "recall") && status !== "recall") status = ev.type;
+      if (!own.has(ev.lot_id)) own.set(ev.lot_id, { holds: new Map() });
+      if (ev.type === "hold" || ev.type === "recall") {
+        standing.set(ev.event_id, ev);
+        own.get(ev.lot_id).holds.set(ev.event_id, { type: ev.type });
+      } else if (ev.type === "release") {
+        const target = authority.lifted(own.get(ev.lot_id), ev.payload);
+        own.get(ev.lot_id).holds.delete(target);
+        standing.delete(target);
+      }
     }
+    const status = [...standing.values()].some((ev) => ev.type === "recall") ? "recall" : standing.size ? "hold" : null;
     if (status !== null && !doc.querySelector(".banner." + status)) fail("the page does not show the verified " + status);
+    // each standing hold logged before the page was rendered is shown, naming the lot it was placed on, when,
+    // and who recorded it (the recorder's organisation, from the bundle's verified membership records)
+    const orgName = new Map(), actorOrg = new Map();
+    for (const ev of events.values()) {
+      if (!String(ev.lot_id).startsWith("org:")) continue;
+      if (ev.type === "register_organisation") orgName.set(ev.lot_id.slice(4), String(ev.payload.name));
+      else if (ev.type === "register_actor") actorOrg.set(String(ev.payload.actor), ev.lot_id.slice(4));
+    }
+    const holds = [];
+    for (const ev of standing.values()) {
+      const org = actorOrg.get(ev.actor), by = org === undefined ? ev.actor : orgName.get(org) || org;
+      holds.push({ type: ev.type, lot: ev.lot_id, by, on: ev.occurred_at.slice(0, 10), upstream: ev.lot_id !== bundle.lot });
+      if (ev.index >= renderedAt) continue;
+      const el = [...doc.querySelectorAll(".banner[data-hold]")].find((x) => x.dataset.hold === ev.event_id);
+      if (!el || !el.classList.contains(ev.type)) fail("the page does not show the verified " + ev.type + " " + ev.event_id + " of lot " + ev.lot_id);
+      const text = el.textContent;
+      if (!text.includes(ev.lot_id) || !text.includes(by) || !text.includes(ev.occurred_at.slice(0, 10))) fail("the page misstates the " + ev.type + " " + ev.event_id + " (lot " + ev.lot_id + ", recorded by " + by + ")");
+    }
+    return holds.sort((a, b) => (a.type !== "recall") - (b.type !== "recall"));
   }
 
   const core = {

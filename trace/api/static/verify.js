@@ -45,7 +45,7 @@
       const renderedAt = /^(0|[1-9][0-9]*)$/.test(box.dataset.logSize || "") ? Number(box.dataset.logSize) : Infinity;
       const check = async () => {
         const result = await verifyBundle(bundle, logKeys, witnessKeys, anchorKeys, policy);
-        if (checkScanned(bundle, location.pathname)) checkPage(bundle, document, renderedAt);
+        result.holds = checkScanned(bundle, location.pathname) ? checkPage(bundle, document, renderedAt) : [];
         return result;
       };
       let r;
@@ -59,9 +59,13 @@
         r = await check();
       }
       const w = r.witnessed.length ? (zh ? "，见证方：" : "; witnessed by ") + r.witnessed.join(", ") : "";
+      // the standing recalls and holds, verified: the lot each was placed on and who recorded it
+      const held = r.holds.map((h) => zh
+        ? "。已核验：" + (h.type === "recall" ? "召回" : "暂扣") + "（" + (h.upstream ? "上游批次 " : "本批次 ") + h.lot + "，" + h.by + "，" + h.on + "）"
+        : ". Verified: " + (h.type === "recall" ? "RECALL" : "HOLD") + " of " + (h.upstream ? "upstream lot " : "this lot ") + h.lot + " recorded by " + h.by + " on " + h.on).join("");
       say("ok", zh
-        ? "已在本机核验：" + r.records + " 条记录、" + r.lots + " 个批次，签名、哈希链、日志证明与记录者权限全部通过" + w + source
-        : "Verified on this device: " + r.records + " records in " + r.lots + " lots; every signature, hash link, log proof and recorder's authority checks out" + w + source);
+        ? "已在本机核验：" + r.records + " 条记录、" + r.lots + " 个批次，签名、哈希链、日志证明与记录者权限全部通过" + w + source + held
+        : "Verified on this device: " + r.records + " records in " + r.lots + " lots; every signature, hash link, log proof and recorder's authority checks out" + w + source + held);
     } catch (e) {
       const why = e instanceof Failure ? e.message : String(e);
       say("fail", (zh ? "本机核验失败：" : "Verification on this device FAILED: ") + why);
