@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .lineage import lot_kind
+from .serials import SerialRun
 
 PRODUCT_TYPES = {
     "farmland": ("园参", "garden ginseng"),
@@ -62,10 +63,10 @@ class PublicHistory:
     status_reason: str | None = None
     food_warning: tuple[str, str] | None = None
     storage_advice: tuple[str, str] = STORAGE_ADVICE
-    serials: tuple[str, str] | None = None
+    serials: SerialRun | None = None  # the packaging run (None: no serials, or not a well-formed run)
 
     def sales_of(self, serial: str | None) -> list[dict[str, Any]]:
-        """The recorded sales of one serialised unit of this lot."""
+        """The recorded sales of one serialised unit of this lot (serials compared exactly, as strings)."""
         return [sale for sale in self.sales if serial is not None and serial in sale["serials"]]
 
     def to_json(self) -> dict[str, Any]:
@@ -207,8 +208,7 @@ def public_history(lot_id: str, events: Sequence[Mapping[str, Any]]) -> PublicHi
     history.production_date = package.get("production_date")
     history.expiry_date = package.get("expiry_date")
     history.claims = list(package.get("claims", []))
-    if "serials" in package:
-        history.serials = (str(package["serials"]["first"]), str(package["serials"]["last"]))
+    history.serials = SerialRun.of(package.get("serials"))
     if package.get("intended_use") == "food":
         history.food_warning = FOOD_WARNING
     final = next((PROCESS_NAMES[p] for p in reversed(processes) if p in PROCESS_NAMES and p != "washing"), None)
@@ -219,10 +219,3 @@ def public_history(lot_id: str, events: Sequence[Mapping[str, Any]]) -> PublicHi
     else:
         history.product_zh, history.product_en = origin
     return history
-
-
-def serial_in_range(serial: str, first: str, last: str) -> bool:
-    """Whether ``serial`` lies in the packaging run's range (numeric if all three are digits and equally long)."""
-    if serial.isdigit() and first.isdigit() and last.isdigit():
-        return int(first) <= int(serial) <= int(last)
-    return first <= serial <= last
