@@ -153,7 +153,7 @@ years); other types default to 2025-06-01T08:00:00Z (field work in the season)."
 
 def fitted_payload(type_: str, actor: str, inputs: list[str]) -> dict[str, Any]:
     """The type's documented example, fitted to the event: a process consumes 1000 kg of each of its inputs
-    (and yields a plausible 35 %), a shipment leaves from its actor."""
+    (and yields a plausible 35 %), a shipment leaves from its actor, a sale names no serials."""
     payload = example_payload(type_)
     if type_ == "process" and inputs:
         payload["input_quantities"] = [{"lot": lot, "value": 1000, "unit": "kg"} for lot in inputs]
@@ -163,6 +163,8 @@ def fitted_payload(type_: str, actor: str, inputs: list[str]) -> dict[str, Any]:
         ]
     if type_ == "ship":
         payload["from"] = actor
+    if type_ == "sell":  # each serial is sold once: the example's serials (0007, 0008) only when a test names them
+        payload.pop("serials", None)
     return payload
 
 

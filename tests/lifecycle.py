@@ -293,17 +293,22 @@ def lifecycles(draw: st.DrawFn) -> Story:
     for b, (batch, kg) in enumerate(batches):
         units = max(1, int(kg * draw(st.floats(0.3, 1.0)) / 0.25))
         box = f"PK-{b}"
+        packed: dict[str, Any] = {"gtin": "06975123400010", "batch": box, "net_weight_g": 250, "units": units}
+        # serials (GS1 AI 21 strings): none, a range of one width from a drawn start, or a list
+        form = draw(st.sampled_from(["none", "range", "list"] if units <= 300 else ["none", "range"]))
+        serials: list[str] = []
+        if form == "range":
+            start = draw(st.integers(0, 10_000))
+            width = max(len(str(start + units - 1)), draw(st.integers(1, 8)))
+            serials = [f"{n:0{width}d}" for n in range(start, start + units)]
+            packed["serials"] = {"first": serials[0], "last": serials[-1]}
+        elif form == "list":
+            serials = [f"B{b}-{n:03d}" for n in draw(st.permutations(range(units)))]
+            packed["serials"] = {"list": serials}
+        if draw(st.booleans()):
+            packed["species"] = species
         story.add(
-            Step(
-                PROCESSOR,
-                box,
-                "package",
-                tick(),
-                {"gtin": "06975123400010", "batch": box, "net_weight_g": 250, "units": units}
-                | ({"species": species} if draw(st.booleans()) else {}),
-                (batch,),
-            ),
-            "package",
+            Step(PROCESSOR, box, "package", tick(), packed, (batch,)), "package", *(["serials"] if serials else [])
         )
         story.add(
             Step(
@@ -328,8 +333,11 @@ def lifecycles(draw: st.DrawFn) -> Story:
             story.add(Step(nxt, box, "receive", tick(), {"from": holder, "units": moved}), "receive")
             holder, on_hand = nxt, moved
         while on_hand and draw(st.booleans()):
-            sold = draw(st.integers(1, on_hand))
-            story.add(Step(holder, box, "sell", tick(), {"buyer_type": "consumer", "units": sold}), "sell")
+            sold = draw(st.integers(1, min(on_hand, 20) if serials else on_hand))
+            sale: dict[str, Any] = {"buyer_type": "consumer", "units": sold}
+            if serials:  # each unit's serial, exactly as the run names it, once
+                sale["serials"], serials = serials[:sold], serials[sold:]
+            story.add(Step(holder, box, "sell", tick(), sale), "sell", *(["sell_serials"] if "serials" in sale else []))
             on_hand -= sold
     return story
 
@@ -442,6 +450,7 @@ def standard() -> Story:
                 "units": 200,
                 "species": "panax_ginseng",
                 "part": "root_and_rhizome",
+                "serials": {"first": "0001", "last": "0200"},
                 "intended_use": "food",
                 "label_warnings": True,
                 "claims": ["geographical_indication", "changbaishan_brand"],
@@ -475,7 +484,16 @@ def standard() -> Story:
         "ship",
     )
     s.add(Step("shop-f", "PK-1", "receive", day("2025-11-04"), {"from": PROCESSOR, "units": 40}), "receive")
-    s.add(Step("shop-f", "PK-1", "sell", day("2025-11-20"), {"buyer_type": "consumer", "units": 2}), "sell")
+    s.add(
+        Step(
+            "shop-f",
+            "PK-1",
+            "sell",
+            day("2025-11-20"),
+            {"buyer_type": "consumer", "units": 2, "serials": ["0007", "0008"]},
+        ),
+        "sell",
+    )
     return s
 
 

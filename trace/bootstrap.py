@@ -28,6 +28,24 @@ def load_or_create_signer(path: Path, name: str) -> SignerKey:
     return key
 
 
+def load_or_create_secret(path: Path) -> bytes:
+    """Read a 32-byte secret (hex) from ``path``, creating it (mode 0600) on first use."""
+    if path.exists():
+        try:
+            secret = bytes.fromhex(path.read_text().strip())
+        except ValueError:
+            secret = b""
+        if len(secret) != 32:
+            raise Error(f"{path} must hold 32 bytes as 64 hex digits")
+        return secret
+    secret = os.urandom(32)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(secret.hex() + "\n")
+    return secret
+
+
 def key_encryption_key(settings: Settings) -> bytes | None:
     """The key server-held keys are encrypted under (TRACE_KEY_ENCRYPTION_KEY), or None: held keys disabled."""
     kek = settings.key_encryption_key
@@ -60,6 +78,7 @@ def open_ledger(settings: Settings, *, migrate_first: bool = True) -> Services:
         operator=operator,
         key_encryption_key=key_encryption_key(settings),
         session_hours=settings.session_hours,
+        scan_key=load_or_create_secret(settings.scan_key_file),
     )
     if migrate_first:  # the anchor's key verifies its signatures like any actor's, also on events it submits
         ledger.membership.ensure_anchor_key()

@@ -120,3 +120,9 @@ class Settings(BaseSettings):
     @property
     def log_key_file(self) -> Path:
         return self.data_dir / "log.key"
+
+    @property
+    def scan_key_file(self) -> Path:
+        """The key scans' client addresses are hashed under (made on first start): one per deployment, so
+        that every process counts a client once a day."""
+        return self.data_dir / "scan.key"

@@ -172,7 +172,64 @@ def all_quinquefolius(story: Story) -> int:
     return 0
 
 
+def sold_again(*serials: str) -> Mutation:
+    """A second sale, a day after the first, of ``serials``."""
+
+    def mutate(story: Story) -> int:
+        sale = last(story, "sell")
+        payload = {"buyer_type": "consumer", "units": len(serials), "serials": list(serials)}
+        story.steps.append(Step(sale.actor, sale.lot, "sell", sale.when + timedelta(days=1), payload))
+        return len(story.steps) - 1
+
+    return mutate
+
+
+def listed_run(story: Story) -> int:
+    first(story, "package").payload["serials"] = {"list": [f"JY-{n:03d}" for n in range(200)]}
+    first(story, "sell").payload["serials"] = ["JY-007", "JY-199"]
+    return story.where["sell"][0]
+
+
+def full_width_run(story: Story) -> int:
+    first(story, "package").payload["serials"] = {"first": "00000000000000000001", "last": "00000000000000000200"}
+    first(story, "sell").payload["serials"] = ["00000000000000000007", "00000000000000000200"]
+    return story.where["sell"][0]
+
+
 REFUSALS: list[tuple[str, Mutation, str, str, str]] = [
+    (
+        "a sale of /21/7 from the run 0001-0200",
+        at_step("sell", setp("serials.1", "7")),
+        "serials",
+        "hard",
+        "/payload/serials/1",
+    ),
+    ("a sale of /21/00007", at_step("sell", setp("serials.0", "00007")), "serials", "hard", "/payload/serials/0"),
+    ("a serial outside the run", at_step("sell", setp("serials.1", "0201")), "serials", "hard", "/payload/serials/1"),
+    ("a serial sold twice", sold_again("0009", "0008"), "serials", "hard", "/payload/serials/1"),
+    ("one serial twice in a sale", at_step("sell", setp("serials.1", "0007")), "serials", "hard", "/payload/serials/1"),
+    ("more units than serials", at_step("sell", setp("units", 3)), "serials", "hard", "/payload/units"),
+    (
+        "serials of a box packed without a run",
+        lambda s: (first(s, "package").payload.pop("serials"), s.where["sell"][0])[1],
+        "serials",
+        "hard",
+        "/payload/serials",
+    ),
+    (
+        "a run of 199 serials for 200 units",
+        at_step("package", setp("serials.last", "0199")),
+        "serials",
+        "hard",
+        "/payload/serials",
+    ),
+    (
+        "a range of two widths",
+        at_step("package", setp("serials", {"first": "1", "last": "0200"})),
+        "serials",
+        "hard",
+        "/payload/serials/last",
+    ),
     ("event earlier than the lot's last", at_step("sell", when("2025-11-01")), "chronology", "hard", "/occurred_at"),
     ("event in the future", at_step("sell", when("2026-12-01")), "chronology", "hard", "/occurred_at"),
     (
@@ -531,6 +588,10 @@ ACCEPTED: list[tuple[str, Mutation]] = [
         "a fresh-basis result at 70 % moisture",
         at_step("test", lambda s: s.payload.update(basis="fresh", moisture_pct=70, total_ash_pct=1.5)),
     ),
+    ("a listed run of serials", listed_run),
+    ("another sale of other serials", sold_again("0009", "0200")),
+    ("a range at the full 20 characters", full_width_run),
+    ("a sale that names no serials", at_step("sell", lambda s: s.payload.pop("serials"))),
 ]
 
 

@@ -184,6 +184,40 @@ def recalled_upstream(story: Story, draw: st.DrawFn) -> tuple[int, str]:
     return i + 1, "hold"
 
 
+def resold(story: Story, draw: st.DrawFn) -> tuple[int, str]:
+    """A serial sold a second time (by a later sale of the same box)."""
+    sales = story.where.get("sell_serials", [])
+    pairs = [(a, b) for a in sales for b in sales if a < b and story.steps[a].lot == story.steps[b].lot]
+    assume(pairs)
+    first, again = draw(st.sampled_from(pairs))
+    story.steps[again].payload["serials"][0] = draw(st.sampled_from(story.steps[first].payload["serials"]))
+    return again, "serials"
+
+
+def unpadded(story: Story, draw: st.DrawFn) -> tuple[int, str]:
+    """A sale names a serial as a number would (0007 as 7, or 7 as 0007), or one its run does not hold."""
+    assume("sell_serials" in story.where)
+    i = draw(st.sampled_from(story.where["sell_serials"]))
+    serials = story.steps[i].payload["serials"]
+    serial = serials[0]
+    if serial.isascii() and serial.isdigit():
+        other = serial.lstrip("0") or "00" if serial.startswith("0") else "0" + serial
+    else:
+        other = serial.lower()
+    assume(other not in serials)
+    serials[0] = other
+    return i, "serials"
+
+
+def misnumbered(story: Story, draw: st.DrawFn) -> tuple[int, str]:
+    """A packaging run that does not hold one serial per unit."""
+    assume("serials" in story.where)
+    i = draw(st.sampled_from(story.where["serials"]))
+    payload = story.steps[i].payload
+    payload["units"] += draw(st.sampled_from([-1, 1, 5])) if payload["units"] > 5 else 1
+    return i, "serials"
+
+
 MUTATIONS: list[Callable[[Story, st.DrawFn], tuple[int, str]]] = [
     older,
     seedlings_uncounted,
@@ -200,6 +234,9 @@ MUTATIONS: list[Callable[[Story, st.DrawFn], tuple[int, str]]] = [
     overreceived,
     warm,
     recalled_upstream,
+    resold,
+    unpadded,
+    misnumbered,
 ]
 
 

@@ -314,6 +314,16 @@ test.describe("the demo box's proof bundle (tests/vectors/bundle)", () => {
     assert.throws(() => core.checkScanned(b, keys.scanned.replace("/10/PK-2025-0931/", "/10/RG-2025-0931/")), /not of the scanned lot RG-2025-0931/);
     assert.throws(() => core.checkScanned(b, keys.scanned.replace("/01/06975123400010/", "/01/06975123400027/")), /covers the scanned GTIN 06975123400027 and serial 0007/);
     assert.throws(() => core.checkScanned(b, keys.scanned.replace("/21/0007", "/21/0201")), /serial 0201/);
+    // a serial is a string: /21/7 is not the box /21/0007 of the run 0001-0200, nor is /21/00007
+    assert.throws(() => core.checkScanned(b, keys.scanned.replace("/21/0007", "/21/7")), /and serial 7$/);
+    assert.throws(() => core.checkScanned(b, keys.scanned.replace("/21/0007", "/21/00007")), /and serial 00007$/);
+    assert.throws(() => core.checkScanned(b, keys.scanned.replace("/21/0007", "/21/%D9%A0%D9%A0%D9%A0%D9%A7")), /serial ٠٠٠٧/);
+    assert.throws(() => core.checkScanned(b, keys.scanned.replace("/21/0007", "/21/%E0%A4")), /not a valid address/);
+  });
+
+  test("inRun compares serials exactly, on the vectors the Python run is tested on", () => {
+    const V = JSON.parse(read(VECTORS, "serials", "runs.json"));
+    for (const c of V.cases) assert.equal(core.inRun(c.serial, c.run), c.in, JSON.stringify(c));
   });
 
   test("checkPage compares the page's facts with the verified events", () => {

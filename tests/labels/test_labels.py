@@ -54,6 +54,14 @@ def site(demo: Services) -> Iterator[httpx.Client]:
         yield client
 
 
+def from_phone(site: httpx.Client, n: int, url: str, **kwargs: Any) -> httpx.Response:
+    """GET ``url`` from shopper ``n``'s phone: a client of its own loopback address (127.0.0.n), as the scan
+    counter tells clients apart (``site`` itself is 127.0.0.1)."""
+    transport = httpx.HTTPTransport(local_address=f"127.0.0.{n}")
+    with httpx.Client(base_url=site.base_url, transport=transport, follow_redirects=False) as phone:
+        return phone.get(url, **kwargs)
+
+
 def scan_label(client: httpx.Client, serial: str) -> str:
     """Fetch the box's printed label and read it as a phone would: decode the QR image."""
     png = client.get("/api/v1/lots/PK-2025-0931/label.png", params={"serial": serial})
@@ -210,20 +218,46 @@ def test_carries_finds_a_coordinate_as_a_number_and_not_inside_a_time() -> None:
 
 
 def test_scans_are_counted_and_a_copied_label_is_flagged(site: httpx.Client) -> None:
+    """Scans count distinct clients a day: shoppers' phones each add one, one phone's repeated scans none."""
     url = f"/01/{GTIN}/10/PK-2025-0931/21/0042"
     first = site.get(url, headers={"Accept": "application/json"}).json()["scans"]
     assert (first["count"], first["alerts"]) == (1, [])
-    site.get(url, params={"city": "长春"})
-    third = site.get(url, params={"city": "广州"}, headers={"Accept": "application/json"}).json()["scans"]
+    from_phone(site, 2, url, params={"city": "长春"})
+    third = from_phone(site, 3, url, params={"city": "广州"}, headers={"Accept": "application/json"}).json()["scans"]
     assert third["count"] == 3
     assert third["first"] == first["first"]
     assert third["alerts"] == ["在多个城市被扫码：广州、长春", "在相距 2559 公里的两地被扫码：广州、长春"]
-    fourth = site.get(url, params={"lang": "en"})
+    fourth = from_phone(site, 4, url, params={"lang": "en"})
     assert "scanned 4 times (usually at most 3)" in fourth.text
     assert (
         site.get(f"/01/{GTIN}/10/PK-2025-0931/21/0043", headers={"Accept": "application/json"}).json()["scans"]["count"]
         == 1
     )
+
+
+def test_one_client_counts_once_a_day_and_tells_one_city(demo: Services) -> None:
+    """A few requests from one client (a shopper's reloads, or a script) cannot make a genuine box look
+    copied: it counts once a day and names at most one city (its first) for the label that day; nothing
+    kept names the client's address."""
+    url = f"/01/{GTIN}/10/PK-2025-0931/21/0050"
+    with Site(demo) as site:
+        for _ in range(10):
+            page = site.get(url, headers={"Accept": "application/json"}).json()["scans"]
+        assert (page["count"], page["alerts"]) == (1, [])
+        site.get(url, params={"city": "长春"})
+        site.get(url, params={"place": "1", "city": "广州"})
+        demo.scans.flush()  # the next answers count from the stored scans too
+        again = site.get(url, params={"city": "上海"}, headers={"Accept": "application/json"}).json()["scans"]
+        assert (again["count"], again["alerts"]) == (1, [])
+        other = from_phone(site, 9, url, headers={"Accept": "application/json"}).json()["scans"]
+        assert other["count"] == 2
+    demo.scans.flush()
+    report = {row[2]: row[3] for row in demo.scans.report("PK-2025-0931")}
+    assert (report["0050"].count, sorted(report["0050"].cities)) == (1 + 1, ["长春"])
+    stored = demo.store.read(lambda repo: repo.scan_visitors(GTIN, "PK-2025-0931", "0050", since="2000-01-01"))
+    assert len(stored) == 2
+    assert all(re.fullmatch(r"[0-9a-f]{32}", visitor) for visitor in stored)
+    assert not any("127.0.0" in str(v) for v in stored)
 
 
 def test_a_recalled_lot_shows_the_banner(demo: Services) -> None:

@@ -13,7 +13,7 @@ from ginseng_trace.labels.places import Place, distance_km, gazetteer
 from ginseng_trace.labels.signals import LabelScans, Sale, ScanPolicy, farthest, signals
 from ginseng_trace.service import Services
 
-from .test_labels import GTIN, Site
+from .test_labels import GTIN, Site, from_phone
 
 POLICY = ScanPolicy(max_scans=3, max_cities=1)
 SALE = Sale("2025-11-20T07:30:00Z", "长春", "changchun-ginseng-shop")
@@ -122,12 +122,12 @@ def test_a_sold_box_scanned_in_another_city_is_flagged_on_the_page_and_for_the_r
         assert "账本记载：本件已于 2025-11-20 在长春售出（changchun-herb-shop）" in page.text
         english = site.get(sold, params={"place": "1", "city": "长春", "lang": "en"})  # (counts no scan)
         assert "sold on 2025-11-20 in Changchun by changchun-herb-shop." in english.text
-        elsewhere = site.get(sold, params={"city": "广州", "lang": "en"})
+        elsewhere = from_phone(site, 2, sold, params={"city": "广州", "lang": "en"})  # another shopper's phone
         assert "recorded as sold in 长春 on 2025-11-20, then scanned in 广州" in elsewhere.text
         unsold = f"/01/{GTIN}/10/PK-2025-0931/21/0100"
         assert site.get(unsold, params={"city": "广州"}, headers={"Accept": "application/json"}).json()["sold"] == []
-        for _ in range(4):
-            site.get(f"/01/{GTIN}/10/PK-2025-0931/21/0101")
+        for n in range(4):  # four shoppers (one shopper's scans count once a day)
+            from_phone(site, 2 + n, f"/01/{GTIN}/10/PK-2025-0931/21/0101")
         _, token = demo.tokens.issue("jilin-mpa-inspector", ["private:read"], timedelta(days=1))
         regulator = {"Authorization": f"Bearer {token}"}
         public = site.get("/api/v1/scan-signals").json()
@@ -143,7 +143,7 @@ def test_a_sold_box_scanned_in_another_city_is_flagged_on_the_page_and_for_the_r
     assert sorted(flagged) == ["0007", "0101"]  # 0100 was scanned once, in one city: nothing to flag
     assert [s["kind"] for s in flagged["0007"]["signals"]] == ["cities", "far_apart", "sold_elsewhere"]
     assert flagged["0007"]["cities"] == ["广州", "长春"]
-    assert flagged["0007"]["scans"] == 3
+    assert flagged["0007"]["scans"] == 2  # site's own scans (one client) count once, the other phone's once
     assert [s["kind"] for s in flagged["0101"]["signals"]] == ["often"]
 
 
@@ -165,7 +165,7 @@ def test_a_shopper_may_tell_the_city_without_it_counting_as_another_scan(demo: S
         assert "谢谢，已记下城市" in told.text
         assert "账本记载已于 2025-11-20 在长春售出，之后却在广州被扫码" in told.text
         empty = site.get(sold, params={"place": "1", "city": ""}, headers={"Accept": "application/json"}).json()
-        counted = site.get(sold, headers={"Accept": "application/json"}).json()
+        counted = from_phone(site, 2, sold, headers={"Accept": "application/json"}).json()  # another shopper
     assert empty["scans"]["count"] == 1  # the first scan only: neither report counted
     assert counted["scans"]["count"] == 2
     assert [s["kind"] for s in counted["scans"]["signals"]] == ["sold_elsewhere"]
@@ -182,10 +182,10 @@ def test_the_browsers_position_is_kept_as_its_city_and_typed_names_as_one_city(d
         site.get(unit)
         told = site.get(unit, params={"place": "1", "near": "43.88,125.32"})
         assert "谢谢，已记下城市：长春" in told.text
-        site.get(unit, params={"city": "长春市"})
-        english = site.get(unit, params={"city": "Changchun", "lang": "en"})
+        from_phone(site, 2, unit, params={"city": "长春市"})  # two more shoppers, typing the city
+        english = from_phone(site, 3, unit, params={"city": "Changchun", "lang": "en"})
         assert "Caution" not in english.text
-        nowhere = site.get(unit, params={"place": "1", "near": "48.86,2.35", "lang": "en"})
+        nowhere = from_phone(site, 4, unit, params={"place": "1", "near": "48.86,2.35", "lang": "en"})
         assert "No city was found near your position; nothing was noted." in nowhere.text
         bad = site.get(unit, params={"place": "1", "near": "43.88"}, headers={"Accept": "application/json"})
         assert bad.status_code == 400
@@ -194,7 +194,9 @@ def test_the_browsers_position_is_kept_as_its_city_and_typed_names_as_one_city(d
         page = site.get(unit, params={"near": "91,0", "lang": "en"})
         assert page.status_code == 400
         assert "latitude must be within ±90" in page.text
-        far = site.get(unit, params={"place": "1", "near": "23.1,113.3"}, headers={"Accept": "application/json"})
+        far = from_phone(
+            site, 5, unit, params={"place": "1", "near": "23.1,113.3"}, headers={"Accept": "application/json"}
+        )
     assert [s["kind"] for s in far.json()["scans"]["signals"]] == ["cities", "far_apart"]
     demo.scans.flush()
     [(_g, _lot, _serial, scans)] = [row for row in demo.scans.report("PK-2025-0931") if row[2] == "0120"]

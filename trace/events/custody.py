@@ -1,13 +1,17 @@
 """Rules of custody and quantity: only the custodian records, a receipt matches its shipment, nobody
-ships, sells or uses more than it holds. Pure Python; thresholds in ``schemas/rules.yaml``."""
+ships, sells or uses more than it holds, and each serialised unit is sold once. Pure Python; thresholds in
+``schemas/rules.yaml``."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from typing import Any
 
 from .context import Context, rules_config
 from .context import num as _num
 from .findings import Finding
+from .serials import SerialRun, run_problem
 from .state import EPSILON, LotState, kg
 
 
@@ -161,3 +165,90 @@ def check_stock(c: Context) -> Iterator[Finding]:
         if amount > held * (1 + EPSILON) + EPSILON:
             where = "/payload/units" if "units" in event.payload else "/payload/net_weight_kg"
             yield _short(c, where, lot, amount, held)
+
+
+# -- serials ---------------------------------------------------------------------------------
+
+
+def check_serials(c: Context) -> Iterator[Finding]:
+    """One serial, one box: a packaging run names exactly one serial per unit packed (a range of one width or
+    a list, ``events.serials``); a sale names only serials of the lot's run, exactly as the run has them (``7``
+    is not ``0007``), each at most once ever, and as many as the units it sells."""
+    event = c.event
+    serials = event.payload.get("serials")
+    if serials is None:
+        return
+    if event.type == "package" and c.lot is None:
+        problem = run_problem(serials)
+        if problem is not None:
+            member, reason = problem
+            yield c.violation(
+                "serials",
+                "/payload/serials" + member,
+                "a range of one width {first, last}, or {list}",
+                json.dumps(serials, ensure_ascii=False)[:80],
+                f"the packaging run's serials are not a run: {reason}",
+                f"包装序列号不构成有效序列：{reason}",
+            )
+            return
+        run, units = SerialRun.of(serials), int(event.payload["units"])
+        if run is not None and len(run) != units:
+            yield c.violation(
+                "serials",
+                "/payload/serials",
+                f"{units} serials, one per unit",
+                f"{len(run)} serials",
+                f"the run {run.describe()} holds {len(run)} serials for {units} units: one serial per unit",
+                f"序列号 {run.describe()} 共 {len(run)} 个，包装 {units} 件：每件须有且仅有一个序列号",
+            )
+    elif event.type == "sell" and c.lot is not None:
+        yield from _sold_serials(c, c.lot, serials)
+
+
+def _sold_serials(c: Context, lot: LotState, serials: list[Any]) -> Iterator[Finding]:
+    run = SerialRun.of(lot.serials)
+    if run is None:
+        yield c.violation(
+            "serials",
+            "/payload/serials",
+            "no serials (the lot was packaged without a run)",
+            ", ".join(str(s) for s in serials[:5]),
+            f"lot {lot.lot_id} was not packaged with serials: a sale of it names none",
+            f"批次 {lot.lot_id} 包装时未登记序列号，销售时不得填写序列号",
+        )
+        return
+    units = c.event.payload.get("units")
+    if units is not None and int(units) != len(serials):
+        yield c.violation(
+            "serials",
+            "/payload/units",
+            f"{len(serials)} units, one per serial",
+            str(units),
+            f"the sale names {len(serials)} serials but {units} units",
+            f"销售填写了 {len(serials)} 个序列号，件数却为 {units}",
+        )
+    seen: set[str] = set()
+    for i, serial in enumerate(serials):
+        where = f"/payload/serials/{i}"
+        if serial not in run:
+            yield c.violation(
+                "serials",
+                where,
+                f"a serial of the run {run.describe()}",
+                serial,
+                f"serial {serial} is not in lot {lot.lot_id}'s packaging run ({run.describe()}; serials compare "
+                "exactly, as GS1 strings)",
+                f"序列号 {serial} 不在批次 {lot.lot_id} 的包装序列号（{run.describe()}）内（序列号须完全一致）",
+            )
+        elif serial in seen or serial in lot.sold_serials:
+            day = lot.sold_serials.get(serial)
+            when = f" on {day}" if day else " earlier in this sale"
+            yield c.violation(
+                "serials",
+                where,
+                "a serial not sold before",
+                serial,
+                f"serial {serial} of lot {lot.lot_id} was already sold{when}: each unit is sold once",
+                f"批次 {lot.lot_id} 序列号 {serial} 已{'于 ' + day if day else '在本次销售中'}售出，每件只能售出一次",
+            )
+        seen.add(str(serial))

@@ -19,6 +19,7 @@ from typing import Any
 from .catalogue import enum_labels
 from .holds import HOLD_TYPES, Hold, lifted, status
 from .lineage import lot_kind
+from .serials import SerialRun
 from .species import species_names
 
 PRODUCT_TYPES = {
@@ -87,7 +88,7 @@ class PublicHistory:
     holds: list[dict[str, Any]] = field(default_factory=list)
     food_warning: tuple[str, str] | None = None
     storage_advice: tuple[str, str] = STORAGE_ADVICE
-    serials: tuple[str, str] | None = None
+    serials: SerialRun | None = None  # the packaging run (None: no serials, or not a well-formed run)
     species: str | None = None  # the one species of every origin; None if unknown or mixed (see origins)
     part: str | None = None  # the plant part packed, as the package states it
 
@@ -111,7 +112,7 @@ class PublicHistory:
         return any(not origin.get("species") for origin in self.origins)
 
     def sales_of(self, serial: str | None) -> list[dict[str, Any]]:
-        """The recorded sales of one serialised unit of this lot."""
+        """The recorded sales of one serialised unit of this lot (serials compared exactly, as strings)."""
         return [sale for sale in self.sales if serial is not None and serial in sale["serials"]]
 
     def to_json(self) -> dict[str, Any]:
@@ -313,8 +314,7 @@ def public_history(
     history.expiry_date = package.get("expiry_date")
     history.claims = list(package.get("claims", []))
     history.part = package.get("part")
-    if "serials" in package:
-        history.serials = (str(package["serials"]["first"]), str(package["serials"]["last"]))
+    history.serials = SerialRun.of(package.get("serials"))
     if package.get("intended_use") == "food":
         history.food_warning = FOOD_WARNING
     found = {(o["species"] or {}).get("code") for o in history.origins}
@@ -331,10 +331,3 @@ def public_history(
     else:
         history.product_zh, history.product_en = origin
     return history
-
-
-def serial_in_range(serial: str, first: str, last: str) -> bool:
-    """Whether ``serial`` lies in the packaging run's range (numeric if all three are digits and equally long)."""
-    if serial.isdigit() and first.isdigit() and last.isdigit():
-        return int(first) <= int(serial) <= int(last)
-    return first <= serial <= last

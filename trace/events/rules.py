@@ -22,7 +22,7 @@ from ..chain.records import Event
 from .authority import check_authority, recorder_of
 from .context import Context, RuleViolationError, rules_config
 from .cultivation import check_food_use, check_harvest, check_pesticide_once, check_planting
-from .custody import check_custody, check_stock
+from .custody import check_custody, check_serials, check_stock
 from .findings import Finding
 from .holds import STATUS_TYPES, downstream
 from .lifecycle import check_chronology, check_hold, check_lifecycle
@@ -75,6 +75,7 @@ CHECKS: tuple[Check, ...] = (
     check_hold,
     check_custody,
     check_stock,
+    check_serials,
     check_process_yield,
     check_planting,
     check_harvest,

@@ -127,6 +127,10 @@ class LotState:
     # each chemical active ingredient (casefolded) was last applied: all the pesticide rules need
     latest_ready: Application | None = None
     chemicals: dict[str, str] = field(default_factory=dict)
+    # packaged units: the run's serials as the package event names them (``events.serials``), and every
+    # serial sold so far with the day of its sale (China Standard Time), so that each is sold once
+    serials: dict[str, Any] | None = None
+    sold_serials: dict[str, str] = field(default_factory=dict)
     # every lot: the canonical bytes of all its events' payloads so far (what its bundles carry of it)
     payload_bytes: int = 0
     # authority: the organisation (or trust anchor) that recorded each event, by event id; samples sent to
@@ -317,6 +321,8 @@ def apply(
     elif kind == "sell":
         amount = state.amount(payload) or 0.0
         state.holdings[actor] = max(0.0, state.holdings.get(actor, 0.0) - amount)
+        for serial in payload.get("serials", []):
+            state.sold_serials.setdefault(str(serial), local_time(event.occurred).date().isoformat())
     elif kind == "sample":
         state.samples[str(payload["sample_id"])] = str(payload["lab"])
     if event.occurred >= state.last:
@@ -396,6 +402,7 @@ def _create(state: LotState, event: Event, inputs: list[LotState], fresh_moistur
     elif event.type == "package":
         units = int(payload["units"])
         state.unit_weight_g = float(payload["net_weight_g"])
+        state.serials = dict(payload["serials"]) if "serials" in payload else None
         _consume([s for s in inputs if s.unit == "kg"], actor, units * state.unit_weight_g / 1000)
         state.unit, state.holdings = "count", {actor: float(units)}
         state.moisture_pct = next((s.moisture_pct for s in inputs if s.moisture_pct is not None), None)

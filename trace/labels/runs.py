@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..events.public import PublicHistory, serial_in_range
+from ..events.public import PublicHistory
 from .digital_link import DigitalLink, build
 
 
@@ -14,7 +14,7 @@ def gs1_link(history: PublicHistory, base: str, lot_id: str, serial: str | None)
     """The Digital Link of the lot (or of one serialised unit of it) under ``base``."""
     if history.gtin is None:
         raise NoSuchLabelError(f"lot {lot_id!r} was not packaged under a GTIN: it has no GS1 label")
-    if serial is not None and (history.serials is None or not serial_in_range(serial, *history.serials)):
+    if serial is not None and (history.serials is None or serial not in history.serials):
         raise NoSuchLabelError(f"serial {serial!r} is not in lot {lot_id}'s packaging run")
     return build(base, history.gtin, lot=history.batch or lot_id, serial=serial)
 
@@ -27,13 +27,9 @@ def label_text(history: PublicHistory, base: str, lot_id: str, serial: str | Non
 
 
 def packaging_run(history: PublicHistory, base: str, lot_id: str) -> list[tuple[str, DigitalLink]]:
-    """Every serial of a packaging run with its Digital Link (numeric ranges, zero-padded as printed)."""
+    """Every serial of a packaging run with its Digital Link, exactly as the run names it (a range's
+    serials at its fixed width: 0001, 0002, ...)."""
     if history.gtin is None or history.serials is None:
         return []
-    first, last = history.serials
-    if not (first.isdigit() and last.isdigit()):
-        serials = [first]
-    else:
-        width = len(first)
-        serials = [f"{n:0{width}d}" for n in range(int(first), int(last) + 1)]
-    return [(serial, build(base, history.gtin, lot=history.batch or lot_id, serial=serial)) for serial in serials]
+    lot = history.batch or lot_id
+    return [(serial, build(base, history.gtin, lot=lot, serial=serial)) for serial in history.serials]

@@ -95,9 +95,11 @@ class Services:
         anchors: Sequence[VerifierKey] = (),
         key_encryption_key: bytes | None = None,
         session_hours: float = 12,
+        scan_key: bytes | None = None,
     ) -> None:
         """``anchors``: the trust anchors' keys (default: the ``operator`` key's), which hold the operator role
-        without any membership event; ``operator``: the key this service signs membership events with."""
+        without any membership event; ``operator``: the key this service signs membership events with;
+        ``scan_key``: the key scans' clients are hashed under (default: a random one for this process)."""
         anchors = tuple(anchors) or ((operator.verifier(),) if operator else ())
         self.store = store
         self.clock = clock
@@ -113,7 +115,7 @@ class Services:
         self.checks = Checks(store, self.log, clock=clock, anchors=anchors)
         self.bundles = Bundles(store, self.log)
         self.cosignatures = Cosignatures(store, self.log, witness_keys)
-        self.scans = ScanCounter(store, clock=clock)
+        self.scans = ScanCounter(store, clock=clock, key=scan_key)
         self.accounts = Accounts(store, clock=clock, session_hours=session_hours)
         self.tokens = ApiTokens(store, clock=clock)
         self.held_keys = HeldKeys(store, key_encryption_key, clock=clock)

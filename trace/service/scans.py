@@ -1,5 +1,13 @@
 """The scan counter: shoppers' scans of labels, counted outside the ledger and written behind in batches.
 
+A label's count is of distinct clients per day (China Standard Time): a client that scans a label again the
+same day adds no scan, and names at most one city for it, so that a few requests from one phone (or one
+script) cannot make a genuine box look copied. A client is kept only as a *visitor*: a keyed hash
+(HMAC-SHA-256 under the service's scan key, never stored beside the scans) of its address and the day; the
+address itself is not kept, and one client's visitors on two days cannot be linked without the key. Two
+processes serving one database share the key (``<data dir>/scan.key``) and may each count one client once
+within ``SCAN_TALLY_SECONDS`` of each other.
+
 Its own lifecycle: a background timer writes pending scans at most ``SCAN_FLUSH_SECONDS`` after they were
 counted, and ``close`` writes the last ones on a clean shutdown. A crash loses at most that much of the
 counts, never ledger data.
@@ -7,12 +15,17 @@ counts, never ledger data.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
+import secrets
 import threading
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from ..chain.times import format_utc
+from ..events.state import local_time
 from ..labels.places import Place, gazetteer
 from ..labels.signals import LabelScans
 from ..store import LedgerRepository, Store
@@ -27,15 +40,39 @@ SCAN_TALLY_LABELS = 100_000
 
 Label = tuple[str, str, str | None]  # (gtin, lot, serial)
 ScanRow = tuple[str | None, int | None, int, str, str]  # (city, place id, scans, first, last)
-PendingScan = tuple[str, str, str | None, str, str | None, int | None, bool]
-"""(gtin, lot, serial, at, city, place id, counted)"""
+PendingScan = tuple[str, str, str | None, str, str | None, int | None, bool, str | None]
+"""(gtin, lot, serial, at, city, place id, counted, visitor)"""
 logger = logging.getLogger(__name__)
 
 
 def _scan_row(scan: PendingScan) -> ScanRow:
     """A pending scan as one row of its label's tally."""
-    _gtin, _lot, _serial, at, city, place, counted = scan
+    _gtin, _lot, _serial, at, city, place, counted, _visitor = scan
     return (city, place, int(counted), at, at)
+
+
+@dataclass
+class _Tally:
+    """A label's stored scans as last read (+ since written): its rows, and today's visitors with the city
+    each told (None: none yet)."""
+
+    rows: list[ScanRow]
+    visitors: dict[str, str | None] = field(default_factory=dict)
+
+
+def visitor_of(key: bytes, client: str, moment: datetime) -> str:
+    """The visitor a client is on the day of ``moment`` (China Standard Time): 32 hex digits of
+    HMAC-SHA-256 under ``key`` over the day and the client's address. Not reversible without the key."""
+    day = local_time(moment).date().isoformat()
+    return hmac.new(key, f"{day}\n{client}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def day_start(moment: datetime) -> str:
+    """When the day of ``moment`` (China Standard Time) began, as an RFC 3339 UTC string like the scans'."""
+    local = local_time(moment)
+    return format_utc(
+        moment - timedelta(hours=local.hour, minutes=local.minute, seconds=local.second, microseconds=local.microsecond)
+    )
 
 
 def label_scans(rows: Sequence[ScanRow]) -> LabelScans:
@@ -61,16 +98,18 @@ def label_scans(rows: Sequence[ScanRow]) -> LabelScans:
 class ScanCounter:
     """Counts scans per label, written behind; answers each scan with its label's tally."""
 
-    def __init__(self, store: Store, *, clock: Callable[[], datetime]) -> None:
+    def __init__(self, store: Store, *, clock: Callable[[], datetime], key: bytes | None = None) -> None:
+        """``key``: the scan key visitors are hashed under (default: a random one for this process only)."""
         self.store = store
         self.clock = clock
+        self._key = key if key is not None else secrets.token_bytes(32)
         self._lock = threading.Lock()  # held for memory only, never across a database call
         self._flush_lock = threading.Lock()  # held while scans are written, or a stored tally read
         self._pending: list[PendingScan] = []
         self._flusher: threading.Timer | None = None
         # stored tallies as last read (+ since written), and this process's scans not written yet
-        self._tallies: BoundedCache[Label, list[ScanRow]] = BoundedCache(SCAN_TALLY_LABELS, SCAN_TALLY_SECONDS)
-        self._unwritten: dict[Label, list[ScanRow]] = {}
+        self._tallies: BoundedCache[Label, _Tally] = BoundedCache(SCAN_TALLY_LABELS, SCAN_TALLY_SECONDS)
+        self._unwritten: dict[Label, list[PendingScan]] = {}
 
     def record(
         self,
@@ -81,50 +120,74 @@ class ScanCounter:
         *,
         place: Place | None = None,
         counted: bool = True,
+        client: str | None = None,
     ) -> LabelScans:
         """Count one scan of a label (outside the ledger: no record, no signature) and return its tally.
         With ``counted`` false it is a place report: the city of a scan already counted, which the person
         scanning chose to tell; it adds the city, not a scan. A typed ``city`` that names one place of the
         gazetteer is kept as that place (长春市 and Changchun as 长春); ``place`` is a city already found
-        (from the browser's position), and replaces ``city``.
+        (from the browser's position), and replaces ``city``. ``client`` is the address the scan came from:
+        a client counts once per label and day, and tells at most one city (its first) for it that day;
+        without one (a tool, a test) every scan counts.
 
         Scans are written behind, in batches (``flush``, at most ``SCAN_FLUSH_SECONDS`` later), so that a
         burst of scans costs no write transaction each; a label's stored tally is read once and then kept
         in memory for ``SCAN_TALLY_SECONDS`` (scans counted by other processes on the same database show
         after at most that long), so a repeated scan costs no read either, and no scan waits for a write.
         The tally counts the scans not yet written too."""
-        at = format_utc(self.clock())
+        now = self.clock()
+        at = format_utc(now)
         city = "".join(c for c in city if c.isprintable()).strip()[:64] or None if city else None
         if place is None and city is not None:
             place = gazetteer().find(city)
         if place is not None:
             city = place.name()
+        visitor = visitor_of(self._key, client, now) if client is not None else None
         label = (gtin, lot_id, serial)
+        tally = self._tally(label, day_start(now))
         with self._lock:
+            unwritten = self._unwritten.get(label, [])
+            if visitor is not None:
+                seen = dict(tally.visitors)
+                for scan in unwritten:
+                    if scan[7] is not None:
+                        seen[scan[7]] = seen.get(scan[7]) or scan[4]
+                if visitor in seen:
+                    counted = False  # counted already today
+                    if seen[visitor] is not None:  # and it told its city today
+                        city, place = None, None
             if counted or city is not None:  # (a place report without a place tells nothing)
-                scan = (gtin, lot_id, serial, at, city, place.id if place else None, counted)
+                scan = (gtin, lot_id, serial, at, city, place.id if place else None, counted, visitor)
                 self._pending.append(scan)
-                self._unwritten.setdefault(label, []).append(_scan_row(scan))
+                self._unwritten.setdefault(label, []).append(scan)
             if self._flusher is None:
                 self._flusher = threading.Timer(SCAN_FLUSH_SECONDS, self._flush_in_background)
                 self._flusher.daemon = True
                 self._flusher.start()
-            cached = self._tallies.entry(label)
-            if cached is not None and cached[1]:
-                return label_scans(cached[0] + self._unwritten.get(label, []))
+            return label_scans(tally.rows + [_scan_row(s) for s in self._unwritten.get(label, [])])
+
+    def _tally(self, label: Label, today: str) -> _Tally:
+        """The label's stored tally: as cached, or read now (with today's visitors, since ``today``)."""
+        cached = self._tallies.entry(label)
+        if cached is not None and cached[1]:
+            return cached[0]
         # Read the stored tally while no flush is writing, so that a row is either stored or unwritten,
         # never both; only this label's first scan (or its first after SCAN_TALLY_SECONDS) comes here. If a
         # flush is writing just then, a label already tallied answers from that tally (a few seconds older,
         # this process's scans all counted) rather than wait for the database's commit.
         if not self._flush_lock.acquire(blocking=cached is None):
             assert cached is not None  # noqa: S101 - a blocking acquire always succeeds
-            with self._lock:
-                return label_scans(cached[0] + self._unwritten.get(label, []))
+            return cached[0]
         try:
-            stored = self.store.read(lambda repo: repo.scan_tallies(gtin, lot_id, serial, one=True).get(label, []))
-            with self._lock:
-                self._tallies.put(label, stored)
-                return label_scans(stored + self._unwritten.get(label, []))
+            gtin, lot_id, serial = label
+
+            def read(repo: LedgerRepository) -> _Tally:
+                rows = repo.scan_tallies(gtin, lot_id, serial, one=True).get(label, [])
+                return _Tally(rows, repo.scan_visitors(gtin, lot_id, serial, since=today))
+
+            tally = self.store.read(read)
+            self._tallies.put(label, tally)
+            return tally
         finally:
             self._flush_lock.release()
 
@@ -137,7 +200,7 @@ class ScanCounter:
                 pending = list(self._pending)
         for scan in pending:
             if lot_id is None or scan[1] == lot_id:
-                tallies.setdefault(scan[:3], []).append(_scan_row(scan))
+                tallies.setdefault((scan[0], scan[1], scan[2]), []).append(_scan_row(scan))
         return [(g, lot, s, label_scans(rows)) for (g, lot, s), rows in sorted(tallies.items(), key=str)]
 
     def flush(self) -> int:
@@ -161,7 +224,7 @@ class ScanCounter:
                     if dropped:  # the oldest were dropped: forget them everywhere
                         self._unwritten = {}
                         for scan in self._pending:
-                            self._unwritten.setdefault(scan[:3], []).append(_scan_row(scan))
+                            self._unwritten.setdefault((scan[0], scan[1], scan[2]), []).append(scan)
                 raise
             with self._lock:  # written: they move from this process's unwritten to its stored tallies
                 for label, count in writing.items():
@@ -170,7 +233,11 @@ class ScanCounter:
                         del self._unwritten[label]
                     cached = self._tallies.entry(label)
                     if cached is not None:
-                        cached[0].extend(written)
+                        cached[0].rows.extend(_scan_row(scan) for scan in written)
+                        for scan in written:
+                            if scan[7] is not None:
+                                visitors = cached[0].visitors
+                                visitors[scan[7]] = visitors.get(scan[7]) or scan[4]
         return len(rows)
 
     def close(self) -> None:

@@ -408,8 +408,10 @@ class LedgerRepository:
                 return
             start = rows[-1][0] + 1
 
-    def add_scans(self, rows: Sequence[tuple[str, str, str | None, str, str | None, int | None, bool]]) -> None:
-        """Insert ``(gtin, lot, serial, scanned_at, city, place_id, counted)`` rows."""
+    def add_scans(
+        self, rows: Sequence[tuple[str, str, str | None, str, str | None, int | None, bool, str | None]]
+    ) -> None:
+        """Insert ``(gtin, lot, serial, scanned_at, city, place_id, counted, visitor)`` rows."""
         self.connection.execute(
             scans.insert(),
             [
@@ -421,8 +423,9 @@ class LedgerRepository:
                     "city": c,
                     "place_id": place,
                     "counted": counted,
+                    "visitor": visitor,
                 }
-                for g, lot, s, at, c, place, counted in rows
+                for g, lot, s, at, c, place, counted, visitor in rows
             ],
         )
 
@@ -451,6 +454,17 @@ class LedgerRepository:
         for g, lot, s, city, place, count, first, last in self.connection.execute(query):
             found.setdefault((g, lot, s), []).append((city, place, int(count), str(first), str(last)))
         return found
+
+    def scan_visitors(self, gtin: str, lot_id: str, serial: str | None, *, since: str) -> dict[str, str | None]:
+        """One label's visitors since ``since`` (RFC 3339 UTC), each with a city it told (None if none)."""
+        query = (
+            select(scans.c.visitor, func.max(scans.c.city))
+            .where((scans.c.gtin == gtin) & (scans.c.lot_id == lot_id) & (scans.c.scanned_at >= since))
+            .where(scans.c.serial.is_(None) if serial is None else scans.c.serial == serial)
+            .where(scans.c.visitor.is_not(None))
+            .group_by(scans.c.visitor)
+        )
+        return {str(visitor): city for visitor, city in self.connection.execute(query)}
 
     def input_lots(self, lots: Collection[str]) -> set[str]:
         """The lots consumed by any record of the named lots."""

@@ -177,8 +177,8 @@ findings = Table(
     Column("standard", String(64), nullable=True),  # the standard a quality limit belongs to (rules.yaml id)
 )
 
-# Outside the ledger: each scan of a label (issue 5), for counterfeit signals. No personal data; a coarse
-# city only when the person scanning allowed it.
+# Outside the ledger: each scan of a label (issue 5), for counterfeit signals. No personal data: a coarse
+# city only when the person scanning allowed it, and a visitor hash in place of the client's address.
 scans = Table(
     "scans",
     metadata,
@@ -192,6 +192,9 @@ scans = Table(
     Column("place_id", Integer, nullable=True),
     # false for a place report: the city of a scan already counted, told afterwards by the person scanning
     Column("counted", Boolean, nullable=False, server_default=true()),
+    # who scanned, as a visitor: a keyed hash of the client's address and the day (service/scans.py), never
+    # the address; None for scans without a client and for scans before visitors were kept
+    Column("visitor", String(32), nullable=True),
     Index("ix_scans_label", "gtin", "lot_id", "serial"),
 )
 

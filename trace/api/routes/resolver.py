@@ -10,7 +10,9 @@ identity).
 * ``GET /.well-known/gs1resolver``: what this resolver supports.
 
 The lot code on the label (AI 10) is the ledger's lot id of the packaged product, and the lot's
-``package`` event must carry the same GTIN and, for a serial, a serial range that holds it.
+``package`` event must carry the same GTIN and, for a serial, a run that holds it exactly (``events.serials``:
+GS1 serials are strings, so ``/21/7`` is not the box ``/21/0007``; a serial outside the run gets the 404
+page, naming the run). Scans are counted once per client and day (``service.scans``).
 """
 
 from __future__ import annotations
@@ -24,7 +26,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from ...events.authority import policy
-from ...events.public import serial_in_range
 from ...labels.digital_link import DigitalLink, DigitalLinkError, parse
 from ...labels.places import Place, city_name, gazetteer, parse_position
 from ...labels.signals import recorded_sales, signals
@@ -117,10 +118,16 @@ def resolve(request: Request, rest: str, services: ServicesDep, caches: CachesDe
     if not isinstance(view, LotView):
         return view
     history = view.history
-    if history.gtin != gtin or (
-        serial is not None and (history.serials is None or not serial_in_range(serial, *history.serials))
-    ):
+    if history.gtin != gtin:
         return problem_page(request, 404, *UNKNOWN, link.uri())
+    if serial is not None and (history.serials is None or serial not in history.serials):
+        # exactly as the run names them (GS1 serials are strings): /21/7 is not the box /21/0007
+        run = history.serials.describe() if history.serials else "无 none"
+        detail = (
+            f"序列号 {serial} 不在批次 {lot_id} 的包装序列号（{run}）内。{UNKNOWN[1][0]}",
+            f"Serial {serial} is not one of lot {lot_id}'s packaging run ({run}). {UNKNOWN[1][1]}",
+        )
+        return problem_page(request, 404, UNKNOWN[0], detail, link.uri())
     link_type = dict(link.params).get("linkType")
     base = settings.base
     headers = {"Link": f'<{base + link.path()}?linkType=linkset>; rel="linkset"; type="application/linkset+json"'}
@@ -176,7 +183,8 @@ def show(
         city = place.name() if place else None
     elif city:
         place = gazetteer().find(city)
-    scans = services.scans.record(gtin, lot_id, serial, city, place=place, counted=not place_report)
+    client = request.client.host if request.client else None
+    scans = services.scans.record(gtin, lot_id, serial, city, place=place, counted=not place_report, client=client)
     sold = history.sales_of(serial)
     found = signals(scans, settings.scan_policy, recorded_sales(sold))
     alerts = [s.message_zh if zh else s.message for s in found]

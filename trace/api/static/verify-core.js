@@ -303,10 +303,25 @@
   // The scanned code itself (the page's address: what the phone read off the label) must name the
   // bundle's lot and, for a GS1 label, its GTIN and a serial that a verified packaging record covers; so a
   // genuine page and bundle shown for a code they do not belong to (a copied page behind a fake label) fail.
-  const inRange = (serial, first, last) => [serial, first, last].every((x) => /^[0-9]+$/.test(x))
-    ? BigInt(first) <= BigInt(serial) && BigInt(serial) <= BigInt(last) : first <= serial && serial <= last;
+  // A GS1 serial (AI 21) is a string, compared exactly (events/serials.py): a run {first, last} holds the
+  // ASCII-digit strings of exactly its ends' width between them (so 7 is not 0007), a run {list} its list.
+  const DIGITS = /^[0-9]{1,20}$/, SERIAL = /^[!"%-?A-Z_a-z]{1,20}$/;  // GS1 character set 82, ASCII only
+  function inRun(serial, run) {
+    if (typeof serial !== "string" || !isObject(run)) return false;
+    const keys = Object.keys(run).sort().join(",");
+    if (keys === "list") {
+      const list = run.list;
+      if (!Array.isArray(list) || !list.length || !list.every((s) => typeof s === "string" && SERIAL.test(s))) return false;
+      return new Set(list).size === list.length && list.includes(serial);
+    }
+    if (keys !== "first,last") return false;
+    const { first, last } = run;
+    if (typeof first !== "string" || typeof last !== "string" || !DIGITS.test(first) || !DIGITS.test(last) || first.length !== last.length) return false;
+    return DIGITS.test(serial) && serial.length === first.length && first <= serial && serial <= last;
+  }
   function checkScanned(bundle, path) {
-    const seg = path.split("/").map(decodeURIComponent);  // "", "01", gtin, "10", lot, "21", serial
+    let seg;  // "", "01", gtin, "10", lot, "21", serial
+    try { seg = path.split("/").map(decodeURIComponent); } catch (e) { fail("the scanned code is not a valid address: " + path); }
     const ai = {};
     if (seg[1] === "lot" && seg.length === 3) ai["10"] = seg[2];
     else if (seg[1] === "01") for (let i = 1; i + 1 < seg.length; i += 2) ai[seg[i]] = seg[i + 1];
@@ -315,7 +330,7 @@
     if (ai["01"] === undefined) return true;
     const covers = bundle.entries.map((e) => JSON.parse(e.event)).some((ev) =>
       ev.lot_id === bundle.lot && ev.type === "package" && ev.payload.gtin === ai["01"] && (ai["21"] === undefined ||
-        (isObject(ev.payload.serials) && inRange(ai["21"], String(ev.payload.serials.first), String(ev.payload.serials.last)))));
+        inRun(ai["21"], ev.payload.serials)));
     if (!covers) fail("no verified packaging record of lot " + bundle.lot + " covers the scanned GTIN " + ai["01"] + (ai["21"] === undefined ? "" : " and serial " + ai["21"]));
     return true;
   }
@@ -381,7 +396,7 @@
   const core = {
     Failure, fail, b64, hex, concat, equal, sha256, leafHash, nodeHash, micros, ed25519, parseVkey,
     verifyInclusion, verifyConsistency, parseNote, checkNoteSignature, checkCosignatures, parseCheckpointText,
-    openCheckpoint, verifyChains, verifyHead, checkShape, verifyBundle, checkScanned, checkPage,
+    openCheckpoint, verifyChains, verifyHead, checkShape, verifyBundle, inRun, checkScanned, checkPage,
   };
   root.ginsengTraceCore = core;
   if (typeof module !== "undefined" && module.exports) module.exports = core;
