@@ -11,35 +11,18 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import __version__, cli_membership
+from . import __version__, cli_log, cli_membership
 from .bootstrap import open_ledger
-from .chain.bundle import BundleError
 from .chain.canonical import parse_json
 from .chain.errors import ChainBrokenError, Error, FieldProblem, MalformedError
 from .chain.keys import ALG_COSIGNATURE, ALG_ED25519, SignerKey, VerifierKey
-from .chain.note import Note, NoteError, verify_note
 from .chain.records import Event, SignedEvent, sign_event
 from .cli_admin import add_admin
-from .events.audit import verify_bundle
+from .cli_common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, settings_of
 from .events.catalogue import private_fields
-from .settings import Settings
 
 if TYPE_CHECKING:
     from .service import Services
-    from .witness import Witness
-
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-
-
-def _settings(args: argparse.Namespace) -> Settings:
-    overrides: dict[str, object] = {}
-    if getattr(args, "database_url", None):
-        overrides["database_url"] = args.database_url
-    if getattr(args, "data_dir", None):
-        overrides["data_dir"] = args.data_dir
-    if getattr(args, "dev_signing", False):
-        overrides["dev_signing"] = True
-    return Settings(**overrides)  # type: ignore[arg-type]
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -49,7 +32,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from .demo import load_demo
     from .labels.signals import ScanPolicy
 
-    settings = _settings(args)
+    settings = settings_of(args)
     ledger = open_ledger(settings)
     if args.demo and ledger.records.count() == 0:
         created = load_demo(ledger)["events_created"]
@@ -73,7 +56,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_init_db(args: argparse.Namespace) -> int:
-    settings = _settings(args)
+    settings = settings_of(args)
     open_ledger(settings)
     print(f"database at head: {settings.resolved_database_url}")
     return EXIT_OK
@@ -95,14 +78,14 @@ def cmd_keygen(args: argparse.Namespace) -> int:
 
 def cmd_register_key(args: argparse.Namespace) -> int:
     key = VerifierKey.parse(args.vkey)
-    added = open_ledger(_settings(args)).membership.add_key(key, valid_until=args.valid_until)
+    added = open_ledger(settings_of(args)).membership.add_key(key, valid_until=args.valid_until)
     until = f", valid until {args.valid_until}" if args.valid_until else ""
     print(f"registered: {key.name}/{key.key_id_hex}{until} (log position {added.record.log_index})")
     return EXIT_OK
 
 
 def cmd_revoke_key(args: argparse.Namespace) -> int:
-    revoked = open_ledger(_settings(args)).membership.revoke_key(args.actor, args.key_id, args.reason)
+    revoked = open_ledger(settings_of(args)).membership.revoke_key(args.actor, args.key_id, args.reason)
     print(
         f"revoked: {args.actor}/{args.key_id} at log position {revoked.record.log_index}; "
         "events it signed before stay verifiable"
@@ -133,7 +116,7 @@ def cmd_sign(args: argparse.Namespace) -> int:
 
 def cmd_append(args: argparse.Namespace) -> int:
     signed = SignedEvent.from_envelope(_read_json(args.envelope))
-    result = open_ledger(_settings(args)).events.append(signed)
+    result = open_ledger(settings_of(args)).events.append(signed)
     view = result.record
     state = "appended" if result.created else "already recorded"
     print(f"{state}: lot {view.record['lot']} #{view.record['seq']} record {view.record_hash}")
@@ -143,7 +126,7 @@ def cmd_append(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import load_demo
 
-    ledger = open_ledger(_settings(args))
+    ledger = open_ledger(settings_of(args))
     data = load_demo(ledger)
     if args.manifest:
         write_demo_manifest(ledger, data, Path(args.manifest))
@@ -170,7 +153,7 @@ def write_demo_manifest(ledger: Services, data: dict[str, Any], path: Path) -> N
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    ledger = open_ledger(_settings(args), migrate_first=False)
+    ledger = open_ledger(settings_of(args), migrate_first=False)
     try:
         report = ledger.checks.verify(args.lot, ancestors=not args.no_ancestors)
     except ChainBrokenError as exc:
@@ -184,7 +167,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 def cmd_history(args: argparse.Namespace) -> int:
     """Print a lot's records, one JSON object a line; with --private, each event's private members too
     (read from the ledger's disclosures: for whoever holds the database, never served over HTTP)."""
-    for view in open_ledger(_settings(args)).records.history(args.lot, private=args.private):
+    for view in open_ledger(settings_of(args)).records.history(args.lot, private=args.private):
         line = {**view.to_json(), "event": view.facts if args.private else view.event}
         print(json.dumps(line, ensure_ascii=False, sort_keys=True))
     return EXIT_OK
@@ -192,7 +175,7 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Re-run every rule over the ledger's records; print the findings and how they differ from the stored ones."""
-    report = open_ledger(_settings(args)).checks.check(args.lot, record=args.record)
+    report = open_ledger(settings_of(args)).checks.check(args.lot, record=args.record)
     if args.json:
         print(
             json.dumps(
@@ -230,7 +213,7 @@ def cmd_label(args: argparse.Namespace) -> int:
     from .labels import qr
     from .labels.runs import packaging_run
 
-    settings = _settings(args)
+    settings = settings_of(args)
     ledger = open_ledger(settings)
     base = settings.public_base or "http://127.0.0.1:8000"
     run = packaging_run(ledger.records.public_history(args.lot), base, args.lot)
@@ -258,167 +241,6 @@ def cmd_label(args: argparse.Namespace) -> int:
     else:
         out.write_bytes(qr.png(chosen.uri()))
     print(chosen.uri())
-    return EXIT_OK
-
-
-def cmd_log_key(args: argparse.Namespace) -> int:
-    ledger = open_ledger(_settings(args), migrate_first=False)
-    assert ledger.log_signer is not None  # noqa: S101 - open_ledger always configures one
-    print(ledger.log_signer.verifier().text())
-    return EXIT_OK
-
-
-def cmd_log_keys(args: argparse.Namespace) -> int:
-    for period in open_ledger(_settings(args)).log.signing_keys():
-        until = period.valid_until or "now (current)"
-        print(f"{period.key.text()}  from {period.valid_from} until {until}")
-    return EXIT_OK
-
-
-def cmd_rotate_log_key(args: argparse.Namespace) -> int:
-    from .bootstrap import rotate_log_key
-
-    settings = _settings(args)
-    open_ledger(settings)  # the current key is on record before it is retired
-    new, retired = rotate_log_key(settings)
-    open_ledger(settings)  # adopts the new key: from now on it signs every new checkpoint
-    print(f"new log key: {new.verifier().text()}")
-    print(f"old key kept at {retired}; checkpoints it signed stay verifiable with it")
-    print("give the new key to witnesses and verifiers; the next checkpoint is signed with it")
-    return EXIT_OK
-
-
-def cmd_checkpoint(args: argparse.Namespace) -> int:
-    checkpoint = open_ledger(_settings(args)).checkpointer.publish()
-    sys.stdout.write(checkpoint.note + "".join(checkpoint.cosignatures))
-    return EXIT_OK
-
-
-def cmd_note_verify(args: argparse.Namespace) -> int:
-    keys = [VerifierKey.parse(k) for k in args.key]
-    try:
-        data = Path(args.note).read_bytes()
-    except OSError as exc:
-        raise Error(f"cannot read {args.note}: {exc.strerror}") from None
-    try:
-        verified = verify_note(Note.parse(data), keys)
-    except NoteError as exc:
-        print(f"NOT VERIFIED: {exc.diagnostics()}")
-        return EXIT_FAILED
-    for v in verified:
-        stamp = f" (cosigned at {v.timestamp})" if v.timestamp is not None else ""
-        print(f"verified: {v.key.name}{stamp}")
-    return EXIT_OK
-
-
-def cmd_bundle(args: argparse.Namespace) -> int:
-    bundle = open_ledger(_settings(args)).bundles.bundle(args.lot)
-    data = bundle.to_bytes()
-    if args.output in (None, "-"):
-        sys.stdout.write(data.decode())
-    else:
-        Path(args.output).write_bytes(data)
-        print(f"wrote {args.output}: lot {args.lot}, {len(bundle.entries)} records", file=sys.stderr)
-    return EXIT_OK
-
-
-def cmd_verify_bundle(args: argparse.Namespace) -> int:
-    log_keys = [VerifierKey.parse(k) for k in args.log_key]
-    witness_keys = [VerifierKey.parse(k) for k in args.witness_key or []]
-    anchors = [VerifierKey.parse(k) for k in args.anchor]
-    try:
-        data = sys.stdin.buffer.read() if args.bundle == "-" else Path(args.bundle).read_bytes()
-    except OSError as exc:
-        raise Error(f"cannot read {args.bundle}: {exc.strerror}") from None
-    try:
-        report = verify_bundle(data, log_keys, witness_keys, anchors)
-    except BundleError as exc:
-        print(f"NOT VERIFIED: {exc.diagnostics()}")
-        return EXIT_FAILED
-    print(report.summary())
-    return EXIT_OK
-
-
-def _witness(args: argparse.Namespace) -> Witness:
-    from .witness import Witness, WitnessState
-
-    signer = SignerKey.parse(_read_text(args.key))
-    logs: dict[str, list[VerifierKey]] = {}
-    for text in args.log_key:
-        key = VerifierKey.parse(text)
-        logs.setdefault(key.name, []).append(key)
-    state = Path(args.state)
-    return Witness(signer, logs, WitnessState(state), Path(args.evidence or state.parent / "evidence"))
-
-
-def _read_text(path: str) -> str:
-    try:
-        return Path(path).read_text()
-    except OSError as exc:
-        raise Error(f"cannot read {path}: {exc.strerror}") from None
-
-
-def cmd_witness(args: argparse.Namespace) -> int:
-    import time
-
-    import httpx
-
-    from .chain.witness import WitnessRefusal
-    from .witness import pull_once
-
-    witness = _witness(args)
-    with httpx.Client(timeout=30) as http:
-        while True:
-            try:
-                print(pull_once(witness, args.log, http), flush=True)
-            except WitnessRefusal as refusal:
-                evidence = f"; evidence: {refusal.evidence}" if refusal.evidence else ""
-                kind = "SPLIT VIEW" if refusal.split_view else "REFUSED"
-                print(f"{kind}: {refusal.diagnostics()}{evidence}", flush=True)
-                return EXIT_FAILED
-            except httpx.HTTPError as exc:
-                raise Error(f"cannot reach the log at {args.log}: {exc}") from None
-            if not args.every:
-                return EXIT_OK
-            time.sleep(args.every)
-
-
-def cmd_monitor(args: argparse.Namespace) -> int:
-    """Replay the log's entries and check its checkpoint against them (what a witness cannot check)."""
-    import time
-
-    import httpx
-
-    from .chain.errors import VerificationError
-    from .monitor import load_state, monitor_once, save_state
-
-    keys = [VerifierKey.parse(text) for text in args.log_key]
-    anchors = [VerifierKey.parse(text) for text in args.anchor or []]
-    state = Path(args.state) if args.state else None
-    monitor, replay = load_state(state, anchors)
-    with httpx.Client(timeout=60) as http:
-        while True:
-            try:
-                report = monitor_once(monitor, args.log, keys, http, replay)
-            except VerificationError as exc:
-                print(f"MISMATCH: {exc.diagnostics()}", flush=True)
-                return EXIT_FAILED
-            except httpx.HTTPError as exc:
-                raise Error(f"cannot reach the log at {args.log}: {exc}") from None
-            if state is not None:
-                save_state(monitor, state, replay)
-            print(report, flush=True)
-            if not args.every:
-                return EXIT_OK
-            time.sleep(args.every)
-
-
-def cmd_witness_serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
-    from .witness import witness_app
-
-    uvicorn.run(witness_app(_witness(args)), host=args.host, port=args.port, log_level="info")
     return EXIT_OK
 
 
@@ -451,7 +273,7 @@ def parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_keygen)
 
     admin = cli_membership.add_commands(sub, db)
-    add_admin(admin, db, lambda args: open_ledger(_settings(args)))
+    add_admin(admin, db, lambda args: open_ledger(settings_of(args)))
 
     p = sub.add_parser("register-key", parents=[db], help="register another key of an enrolled actor (admin key)")
     p.add_argument("vkey", help="verifier key text <name>+<id>+<key>")
@@ -477,67 +299,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--manifest", help="also write a JSON manifest of what the demo holds")
     p.set_defaults(run=cmd_demo)
 
-    p = sub.add_parser("log-key", parents=[db], help="print the transparency log's verifier key")
-    p.set_defaults(run=cmd_log_key)
-
-    p = sub.add_parser("log-keys", parents=[db], help="list every key the log has signed with, and when")
-    p.set_defaults(run=cmd_log_keys)
-
-    p = sub.add_parser("rotate-log-key", parents=[db], help="retire the log key and start signing with a new one")
-    p.set_defaults(run=cmd_rotate_log_key)
-
-    p = sub.add_parser("checkpoint", parents=[db], help="publish a signed checkpoint of the log now; print it")
-    p.set_defaults(run=cmd_checkpoint)
-
-    note = sub.add_parser("note", help="C2SP signed notes").add_subparsers(dest="note_command", required=True)
-    p = note.add_parser("verify", help="verify a signed note (e.g. a checkpoint) against verifier keys")
-    p.add_argument("note", help="the note file")
-    p.add_argument("--key", action="append", required=True, help="a verifier key (vkey text); repeatable")
-    p.set_defaults(run=cmd_note_verify)
-
-    p = sub.add_parser("bundle", parents=[db], help="write a lot's offline proof bundle")
-    p.add_argument("--lot", required=True, help="the lot (its ancestors come along)")
-    p.add_argument("-o", "--output", help="bundle file (default: standard output)")
-    p.set_defaults(run=cmd_bundle)
-
-    p = sub.add_parser("verify-bundle", help="verify a proof bundle offline: no database, no network")
-    p.add_argument("bundle", help="bundle file, or - for standard input")
-    p.add_argument("--log-key", action="append", required=True, help="the log's verifier key (see log-key)")
-    p.add_argument("--witness-key", action="append", help="a witness's cosigner key that must have cosigned")
-    p.add_argument(
-        "--anchor", action="append", required=True, help="the membership trust anchor's verifier key (see admin anchor)"
-    )
-    p.set_defaults(run=cmd_verify_bundle)
-
-    wit = argparse.ArgumentParser(add_help=False)
-    wit.add_argument("--key", required=True, help="the witness's cosigner key file (keygen --cosigner)")
-    wit.add_argument("--log-key", action="append", required=True, help="verifier key of a log to follow; repeatable")
-    wit.add_argument("--state", default="witness-state.json", help="where the witness keeps what it cosigned")
-    wit.add_argument("--evidence", help="where split-view evidence goes (default: beside the state file)")
-
-    p = sub.add_parser("witness", parents=[wit], help="witness a log: check consistency, cosign, submit (pull)")
-    p.add_argument("--log", required=True, help="the log service's base URL, e.g. http://127.0.0.1:8000")
-    p.add_argument("--every", type=float, help="keep witnessing every SECONDS (default: once)")
-    p.set_defaults(run=cmd_witness)
-
-    p = sub.add_parser(
-        "monitor", help="replay a log's entries: every chain linear, the root and the lot-heads map as signed"
-    )
-    p.add_argument("--log", required=True, help="the log service's base URL, e.g. http://127.0.0.1:8000")
-    p.add_argument("--log-key", action="append", required=True, help="the log's verifier key (repeatable)")
-    p.add_argument("--state", help="a file to keep what was replayed, so that the next run reads only new entries")
-    p.add_argument("--every", type=float, help="keep monitoring every SECONDS (default: once)")
-    p.add_argument(
-        "--anchor",
-        action="append",
-        help="the membership trust anchor's verifier key: also rebuild who held which key and role (repeatable)",
-    )
-    p.set_defaults(run=cmd_monitor)
-
-    p = sub.add_parser("witness-serve", parents=[wit], help="serve C2SP tlog-witness POST /add-checkpoint (push)")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8100)
-    p.set_defaults(run=cmd_witness_serve)
+    cli_log.add_commands(sub, db)
 
     p = sub.add_parser("label", parents=[db], help="QR labels (GS1 Digital Link) of a packaged lot")
     p.add_argument("--lot", required=True, help="the packaged lot (its id is the label's batch, AI 10)")

@@ -1,0 +1,20 @@
+"""What every ``ginseng-trace`` command module shares: exit codes and the settings from the common options."""
+
+from __future__ import annotations
+
+import argparse
+
+from .settings import Settings
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def settings_of(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, object] = {}
+    if getattr(args, "database_url", None):
+        overrides["database_url"] = args.database_url
+    if getattr(args, "data_dir", None):
+        overrides["data_dir"] = args.data_dir
+    if getattr(args, "dev_signing", False):
+        overrides["dev_signing"] = True
+    return Settings(**overrides)  # type: ignore[arg-type]
