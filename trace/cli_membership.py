@@ -43,6 +43,7 @@ def cmd_org_add(args: argparse.Namespace) -> int:
             unified_social_credit_code=args.uscc,
             gln=args.gln,
             county=args.county,
+            accreditations=args.accreditation,
         )
     )
 
@@ -76,7 +77,9 @@ def cmd_orgs(args: argparse.Namespace) -> int:
             f"{name} ({len(m.keys)} key{'s' * (len(m.keys) != 1)}{', suspended' if m.suspended else ''})"
             for name, m in sorted(org.actors.items())
         )
-        print(f"{org.org_id}{state}: {org.name}; roles {', '.join(org.roles)}; lots {', '.join(org.lot_prefixes)}")
+        accredited = f"; accredited {', '.join(org.accreditations)}" if org.accreditations else ""
+        lots = ", ".join(org.lot_prefixes) or "none"
+        print(f"{org.org_id}{state}: {org.name}; roles {', '.join(org.roles)}; lots {lots}{accredited}")
         print(f"  actors: {actors or 'none'}")
     return 0
 
@@ -111,6 +114,9 @@ def add_commands(
     p.add_argument("--uscc", help="unified social credit code (统一社会信用代码)")
     p.add_argument("--gln", help="GS1 Global Location Number")
     p.add_argument("--county", help="county (县、市、区)")
+    p.add_argument(
+        "--accreditation", action="append", default=[], help="a lab's accreditation number (CMA, CNAS); repeatable"
+    )
     p.add_argument("--actor-key", action="append", help="an actor's verifier key: registers the actor and the key")
     p.add_argument("--kind", choices=["person", "device"], default="person", help="kind of the --actor-key actors")
     p.set_defaults(run=cmd_org_add)

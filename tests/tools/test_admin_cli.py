@@ -43,13 +43,22 @@ def test_an_operator_onboards_a_grower_and_a_lab(
         "recorded: register_actor fusong-zhang on org:fusong-zhang-farm at log position 1",
         "recorded: register_key fusong-zhang on org:fusong-zhang-farm at log position 2",
     ]
-    lab = run("admin", "org", "baishan-lab", db, "--name", "白山市检测所", "--role", "lab", "--lot-prefix", "BSL-")
+    lab = run("admin", "org", "baishan-lab", db, "--name", "白山市检测所", "--role", "lab", "--accreditation", "CMA 1")
     assert lab.returncode == 0, lab.stderr
+    # nobody else is registered inside the grower's identifier space: one line, a non-zero exit, nothing stored
+    inside = run("admin", "org", "fake-farm", db, "--name", "假冒", "--role", "grower", "--lot-prefix", "FSZ-P")
+    assert (inside.returncode, inside.stdout) == (2, "")
+    assert inside.stderr.strip().splitlines() == [
+        "ginseng-trace: error: the lot-id prefix FSZ-P overlaps fusong-zhang-farm's FSZ-: one identifier would "
+        "name two organisations' lots"
+    ]
     actor = run("admin", "actor", "baishan-lab", lab_vkey, db, "--kind", "device")
     assert actor.returncode == 0, actor.stderr
     listed = run("admin", "orgs", db).stdout
     assert "fusong-zhang-farm: 抚松县张氏参园; roles grower; lots FSZ-" in listed
     assert "baishan-lab-1 (1 key)" in listed
+    assert "baishan-lab: 白山市检测所; roles lab; lots none; accredited CMA 1" in listed
+    assert "fake-farm" not in listed
 
     # the grower's own first event, signed with its own key
     plot = {
