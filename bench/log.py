@@ -112,7 +112,7 @@ def bundle_verify_ms(tmp: Path) -> tuple[int, float]:
     # a valid lifecycle: a plot registered and sown, inspected 117 times, harvested; the harvest stored
     plot = {"land_type": "farmland", "county": "抚松县", "area_mu": 12.5}
     add(0, "PLOT-1", "register_plot", "2019-10-12T02:00:00Z", plot, [])
-    add(1, "PLOT-1", "sow", "2020-04-20T00:30:00Z", {"variety": "大马牙"}, [])
+    add(1, "PLOT-1", "sow", "2020-10-20T00:30:00Z", {"variety": "大马牙"}, [])
     for i in range(2, 119):
         note = {"operation": "inspect", "note": f"round {i} " + "x" * 80}
         add(i, "PLOT-1", "field_operation", f"2025-06-{1 + i // 5:02d}T{i % 5:02d}:00:00Z", note, [])

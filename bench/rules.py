@@ -40,7 +40,7 @@ from ginseng_trace.store import Store, create_ledger_engine, migrate
 
 sys.path.insert(0, os.path.dirname(__file__))
 from append import postgres_database, rate, sqlite_database
-from members import GS1, LAB_NAME, OPERATOR, PREFIXES, enrol_all
+from members import GS1, LAB_NAME, OPERATOR, enrol_all
 
 WORKS, LAB, SHOP = "bench-works", "bench-lab", "bench-shop"
 GROWERS = tuple(f"bench-grower-{i}" for i in range(10))
@@ -54,14 +54,27 @@ def in_memory_members(events: list[SignedEvent]) -> Membership:
         actor: Organisation(
             actor,
             LAB_NAME if actor == LAB else actor,
-            ROLES[actor.rsplit("-", 1)[0] if actor.startswith("bench-grower") else actor],
-            PREFIXES,
-            gs1_company_prefixes=GS1,
+            roles_of(actor),
+            prefixes_of(actor),
+            gs1_company_prefixes=GS1 if actor == WORKS else [],
             actors={actor: Member("person", keys={key_id: KeyGrant(f"{actor}+{key_id}+", -1)})},
         )
         for actor, key_id in keys
     }
     return Membership(orgs=orgs)
+
+
+def roles_of(actor: str) -> list[str]:
+    return ROLES[actor.rsplit("-", 1)[0] if actor.startswith("bench-grower") else actor]
+
+
+def prefixes_of(actor: str) -> list[str]:
+    """Each party's own lot-id prefixes (identifier spaces are disjoint): a grower's plots and harvests carry
+    its number, the works makes the batches and boxes, the lab and the shop create nothing."""
+    if actor.startswith("bench-grower"):
+        n = actor.rsplit("-", 1)[1]
+        return [f"PLOT-{n}-", f"HV-{n}-"]
+    return ["RG-", "PK-"] if actor == WORKS else []
 
 
 def _t(base: str, step: timedelta, k: int) -> datetime:
@@ -71,7 +84,8 @@ def _t(base: str, step: timedelta, k: int) -> datetime:
 def chain(g: int) -> Iterator[tuple[datetime, str, str, str, dict[str, Any], tuple[str, ...]]]:
     """(when, actor, lot, type, payload, inputs) of group ``g``: 400 events over 4 lots."""
     grower = GROWERS[g % len(GROWERS)]
-    plot, hv, rg, pk = f"PLOT-{g:04d}", f"HV-{g:04d}", f"RG-{g:04d}", f"PK-{g:04d}"
+    n = g % len(GROWERS)
+    plot, hv, rg, pk = f"PLOT-{n}-{g:04d}", f"HV-{n}-{g:04d}", f"RG-{g:04d}", f"PK-{g:04d}"
     yield (
         _t("2019-10-12", timedelta(minutes=1), g),
         grower,
@@ -84,7 +98,7 @@ def chain(g: int) -> Iterator[tuple[datetime, str, str, str, dict[str, Any], tup
         },
         (),
     )
-    yield _t("2020-04-20", timedelta(minutes=1), g), grower, plot, "sow", {"variety": "大马牙"}, ()
+    yield _t("2020-10-20", timedelta(minutes=1), g), grower, plot, "sow", {"variety": "大马牙"}, ()
     for k in range(98):
         op = ("inspect", "weed", "irrigate")[k % 3]
         yield _t("2024-05-01", timedelta(hours=3), k), grower, plot, "field_operation", {"operation": op}, ()
@@ -228,7 +242,7 @@ def ingest(
     ledger = Services(
         Store(engine), log_signer=SignerKey("bench.test/log", bytes(32)), checkpoint_every=1000, operator=OPERATOR
     )
-    enrol_all(ledger, keys, lambda name: ROLES[name.rsplit("-", 1)[0] if name.startswith("bench-grower") else name])
+    enrol_all(ledger, keys, roles_of, prefixes_of, lambda name: GS1 if name == WORKS else [])
     service.Inspector = Inspector if rules else NoRules  # type: ignore[attr-defined, assignment]
     try:
         start = time.perf_counter()
