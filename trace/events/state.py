@@ -22,6 +22,7 @@ from typing import Any
 from ..chain.canonical import canonical_bytes
 from ..chain.records import Event
 from ..chain.times import format_utc, parse_utc
+from . import coproducts
 from .holds import HOLD_TYPES, LEGACY, Hold, lifted, merged, status
 from .lineage import lot_kind
 from .lot_facts import EPSILON, HOLD_STATES, Application, Origin, Seed, Shipment, kg, local_time
@@ -50,6 +51,9 @@ class LotState:
     holdings: dict[str, float] = field(default_factory=dict)
     in_transit: list[Shipment] = field(default_factory=list)
     unit_weight_g: float | None = None
+    # process batches: each output's kilograms, by coproducts.key (main_root, main_root/一等, fine_roots,
+    # rhizome_heads, waste), across all holders; None for lots that keep none (harvest lots, packaged units)
+    outputs: dict[str, float] | None = None
     moisture_pct: float | None = None
     processes: list[str] = field(default_factory=list)
     origins: list[Origin] = field(default_factory=list)
@@ -187,12 +191,19 @@ def _union_origins(parts: list[LotState]) -> list[Origin]:
     return list(seen.values())
 
 
-def _consume(sources: list[LotState], party: str, amount: float) -> None:
-    """Take ``amount`` from ``party``'s holdings of ``sources``, in order."""
+def _consume(
+    sources: list[LotState], party: str, amount: float, output: tuple[str, object] = (coproducts.MAIN_ROOT, None)
+) -> None:
+    """Take ``amount`` from ``party``'s holdings of ``sources``, in order; from a process batch, only as much
+    as it holds of ``output`` (an output and grade: :func:`.coproducts.drawn`), and from that output."""
     for source in sources:
         take = min(amount, source.holdings.get(party, 0.0))
+        left = coproducts.available(source.outputs, *output)
+        if left is not None:
+            take = min(take, left)
         if take > 0:
             source.holdings[party] = source.holdings.get(party, 0.0) - take
+            coproducts.draw(source.outputs, *output, take)
             amount -= take
         if amount <= EPSILON:
             return
@@ -343,9 +354,10 @@ def _create(state: LotState, event: Event, inputs: list[LotState], fresh_moistur
         for item in payload["input_quantities"]:
             source = by_lot.get(str(item["lot"]))
             if source is not None:
-                _consume([source], actor, kg(item))
+                _consume([source], actor, kg(item), coproducts.drawn(item))
         state.unit = "kg"
-        state.holdings = {actor: sum(kg(out) for out in payload["outputs"])}
+        state.outputs = coproducts.amounts(payload["outputs"])
+        state.holdings = {actor: coproducts.on_hand(state.outputs)}
         moisture = payload.get("final_moisture_pct")
         state.moisture_pct = None if moisture is None else float(moisture)
         state.processes = sorted({p for s in inputs for p in s.processes} | {str(payload["process"])})
@@ -355,7 +367,8 @@ def _create(state: LotState, event: Event, inputs: list[LotState], fresh_moistur
         units = int(payload["units"])
         state.unit_weight_g = float(payload["net_weight_g"])
         state.serials = dict(payload["serials"]) if "serials" in payload else None
-        _consume([s for s in inputs if s.unit == "kg"], actor, units * state.unit_weight_g / 1000)
+        packed_kg = units * state.unit_weight_g / 1000
+        _consume([s for s in inputs if s.unit == "kg"], actor, packed_kg, coproducts.drawn(payload))
         state.unit, state.holdings = "count", {actor: float(units)}
         state.moisture_pct = next((s.moisture_pct for s in inputs if s.moisture_pct is not None), None)
         state.processes = sorted({p for s in inputs for p in s.processes})
