@@ -20,7 +20,7 @@ waste), and a name it does not know is main root, as every output counted before
 
 from __future__ import annotations
 
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Mapping, MutableMapping, Sequence
 from typing import Any
 
 from .lot_facts import EPSILON, kg
@@ -55,7 +55,7 @@ def key(output: str, grade: object = None) -> str:
     return output if grade in (None, "") else f"{output}/{grade}"
 
 
-def amounts(outputs: list[Mapping[str, Any]]) -> dict[str, float]:
+def amounts(outputs: Sequence[Mapping[str, Any]]) -> dict[str, float]:
     """A process payload's outputs in kilograms, by :func:`key`."""
     found: dict[str, float] = {}
     for item in outputs:

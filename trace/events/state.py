@@ -22,7 +22,7 @@ from typing import Any
 from ..chain.canonical import canonical_bytes
 from ..chain.records import Event
 from ..chain.times import format_utc, parse_utc
-from . import coproducts
+from . import coproducts, corrections
 from .holds import HOLD_TYPES, LEGACY, Hold, lifted, merged, status
 from .lineage import lot_kind
 from .lot_facts import EPSILON, HOLD_STATES, Application, Origin, Seed, Shipment, kg, local_time
@@ -92,6 +92,10 @@ class LotState:
     # authority: the organisation (or trust anchor) that recorded each event, by event id; samples sent to
     # a lab (sample id -> the lab's organisation)
     recorded_by: dict[str, str] = field(default_factory=dict)
+    # corrections (.corrections): each event's type, by event id, and of the events whose facts the state
+    # derives (corrections.FOLDED) those members as last corrected ({"type", "payload"})
+    event_types: dict[str, str] = field(default_factory=dict)
+    facts: dict[str, dict[str, Any]] = field(default_factory=dict)
     samples: dict[str, str] = field(default_factory=dict)
     # the holds and recalls standing over the lot, its own and its ancestors', by event id (.holds)
     holds: dict[str, Hold] = field(default_factory=dict)
@@ -288,11 +292,16 @@ def apply(
             state.sold_serials.setdefault(str(serial), local_time(event.occurred).date().isoformat())
     elif kind == "sample":
         state.samples[str(payload["sample_id"])] = str(payload["lab"])
+    elif kind == "correct":
+        corrections.fold(state, str(payload["supersedes"]), payload["corrected"])
     if event.occurred >= state.last:
         state.last_occurred = occurred
     if kind in HOLD_TYPES or kind == "release":
         changed |= _hold_or_release(event, state, [states[lot] for lot in reach if lot in states], recorder)
     state.recorded_by[event.event_id] = recorder.party if recorder else event.actor
+    state.event_types[event.event_id] = kind
+    if kind in corrections.FOLDED:
+        state.facts[event.event_id] = {"type": kind, "payload": corrections.kept(kind, payload)}
     state.payload_bytes += payload_size(event)
     return changed
 
