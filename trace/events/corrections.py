@@ -31,7 +31,8 @@ member it sets is valid as the corrected event's schema has it.
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+import json
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from . import coproducts
@@ -120,3 +121,54 @@ def fold(state: LotState, supersedes: str, corrected: Mapping[str, Any]) -> None
                 state.outputs[key] = max(0.0, state.outputs.get(key, 0.0) + new.get(key, 0.0) - old.get(key, 0.0))
         moisture = after.get("final_moisture_pct")
         state.moisture_pct = None if moisture is None else float(moisture)
+
+
+def shown(value: Any) -> str:
+    """A payload member's value as a page shows it (a ``{value, unit}`` quantity as ``1540 kg``)."""
+    if isinstance(value, Mapping) and set(value) == {"value", "unit"}:
+        return f"{value['value']} {value['unit']}"
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+
+
+def corrected_history(
+    events: Sequence[Mapping[str, Any]],
+) -> tuple[list[Mapping[str, Any]], list[dict[str, Any]]]:
+    """``events`` (signed events as JSON, in log order) with each corrected one's payload as its latest
+    correction makes it, and the corrections to show beside them: which event, when, by whom, why, and each
+    member's original and corrected value (None: removed)."""
+    latest: dict[str, Mapping[str, Any]] = {}
+    for event in events:
+        payload = event.get("payload") or {}
+        if event.get("type") == "correct" and isinstance(payload.get("corrected"), Mapping):
+            latest[str(payload.get("supersedes"))] = event
+    notes: list[dict[str, Any]] = []
+    out: list[Mapping[str, Any]] = []
+    for event in events:
+        correction = latest.get(str(event.get("event_id")))
+        if correction is None or event.get("type") == "correct":
+            out.append(event)
+            continue
+        original, corrected = event.get("payload") or {}, correction["payload"]["corrected"]
+        out.append({**event, "payload": patched(original, corrected)})
+        notes.append(
+            {
+                "event_id": correction.get("event_id"),
+                "supersedes": event.get("event_id"),
+                "type": event.get("type"),
+                "lot": event.get("lot_id"),
+                "on": str(correction.get("occurred_at"))[:10],
+                "by": correction.get("actor"),
+                "reason": correction["payload"].get("reason"),
+                "changes": [
+                    {
+                        "member": member,
+                        "original": None if member not in original else shown(original[member]),
+                        "corrected": None if value is None else shown(value),
+                    }
+                    for member, value in corrected.items()
+                ],
+            }
+        )
+    return out, notes
