@@ -278,8 +278,8 @@ def lifecycles(draw: st.DrawFn) -> Story:
                     "process": draw(st.sampled_from(["steam_red_ginseng", "sun_drying"])),
                     "input_quantities": quantities,
                     "outputs": [
-                        {"product": "main root", "value": main, "unit": "kg"},
-                        {"product": "fine roots", "value": fine, "unit": "kg"},
+                        {"output": "main_root", "product": "main root", "value": main, "unit": "kg"},
+                        {"output": "fine_roots", "product": "fine roots", "value": fine, "unit": "kg"},
                     ],
                     "final_moisture_pct": 12.5,
                 },
@@ -289,7 +289,7 @@ def lifecycles(draw: st.DrawFn) -> Story:
         )
         story.add(Step(PROCESSOR, batch, "sample", tick(), {"sample_id": "S-1", "lab": LAB}), "sample")
         story.add(Step(LAB, batch, "quality_test", tick(), _lab_result()), "test")
-        batches.append((batch, main + fine))
+        batches.append((batch, main))  # boxes are packed from the main root only
     for b, (batch, kg) in enumerate(batches):
         units = max(1, int(kg * draw(st.floats(0.3, 1.0)) / 0.25))
         box = f"PK-{b}"

@@ -398,8 +398,8 @@ def _events() -> list[tuple[str, dict[str, Any]]]:
             "steaming": {"temperature_c": 100, "hours": 3},
             "drying": {"temperature_c": 55, "hours": 72},
             "outputs": [
-                {"product": "红参 main root", "value": 610, "unit": "kg"},
-                {"product": "红参须 fine roots", "value": 120, "unit": "kg"},
+                {"output": "main_root", "product": "红参 main root", "value": 610, "unit": "kg"},
+                {"output": "fine_roots", "product": "红参须 fine roots", "value": 120, "unit": "kg"},
             ],
             "final_moisture_pct": 12.5,
         },

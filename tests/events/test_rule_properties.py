@@ -102,6 +102,17 @@ def overyield(story: Story, draw: st.DrawFn) -> tuple[int, str]:
     return i, "process_yield"
 
 
+def filled_from_fine_roots(story: Story, draw: st.DrawFn) -> tuple[int, str]:
+    """A box of main-root weight says it is packed from the batch's fine roots, which hold less."""
+    i = draw(st.sampled_from(story.where["package"]))
+    step = story.steps[i]
+    batch = next(story.steps[j] for j in story.where["process"] if story.steps[j].lot == step.inputs[0])
+    fine = sum(o["value"] for o in batch.payload["outputs"] if o.get("output") == "fine_roots")
+    assume(step.payload["units"] * step.payload["net_weight_g"] / 1000 > fine)
+    step.payload["from_output"] = "fine_roots"
+    return i, "stock"
+
+
 def usurped(story: Story, draw: st.DrawFn) -> tuple[int, str]:
     i = draw(
         st.sampled_from(
@@ -226,6 +237,7 @@ MUTATIONS: list[Callable[[Story, st.DrawFn], tuple[int, str]]] = [
     earlier,
     oversold,
     overyield,
+    filled_from_fine_roots,
     usurped,
     sprayed_late,
     contaminated,

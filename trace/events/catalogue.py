@@ -65,6 +65,30 @@ class EventSchema:
             found.append(FieldProblem(json_pointer(path, pointer), error.message))
         return found
 
+    @cached_property
+    def _members_validator(self) -> Any:
+        partial = {k: v for k, v in self.schema.items() if k not in {"required", "anyOf", "oneOf", "allOf"}}
+        return jsonschema_rs.validator_for(partial)
+
+    def patch_problems(self, patch: Mapping[str, Any], pointer: str) -> list[FieldProblem]:
+        """Every way a JSON merge patch (RFC 7386) of one of this type's payloads breaks the schema, member by
+        member: each member it sets must be valid as the schema has it, and only an optional one removed
+        (set to null). Each problem is located under ``pointer``."""
+        required = set(self.schema.get("required", []))
+        found = [
+            FieldProblem(json_pointer([name], pointer), f"{name} is required: it can be corrected, not removed")
+            for name, value in patch.items()
+            if value is None and name in required
+        ]
+        kept = {name: value for name, value in patch.items() if value is not None}
+        for error in self._members_validator.iter_errors(kept):
+            path = list(error.instance_path)
+            kind = error.kind
+            if isinstance(kind, jsonschema_rs.ValidationErrorKind.AdditionalProperties) and len(kind.unexpected) == 1:
+                path.append(kind.unexpected[0])
+            found.append(FieldProblem(json_pointer(path, pointer), error.message))
+        return found
+
 
 def _load_yaml(name: str) -> Any:
     text = resources.files(SCHEMAS_PACKAGE).joinpath(name).read_text(encoding="utf-8")

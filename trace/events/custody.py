@@ -5,9 +5,10 @@ ships, sells or uses more than it holds, and each serialised unit is sold once. 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
+from . import coproducts
 from .context import Context, rules_config
 from .context import num as _num
 from .findings import Finding
@@ -118,15 +119,18 @@ def _short(c: Context, where: str, lot: LotState, need: float, held: float) -> F
 def check_stock(c: Context) -> Iterator[Finding]:
     event, actor = c.event, c.event.actor
     if event.type == "process" and c.lot is None:
-        need: dict[str, float] = {}
+        need: dict[tuple[str, str, object], float] = {}
         for i, item in enumerate(event.payload["input_quantities"]):
             source = c.inputs.get(str(item["lot"]))
             if source is None or source.unit != "kg":
                 continue
-            need[source.lot_id] = need.get(source.lot_id, 0.0) + kg(item)
+            output, grade = coproducts.drawn(item)
+            wanted = need[source.lot_id, output, grade] = need.get((source.lot_id, output, grade), 0.0) + kg(item)
             held = source.holdings.get(actor, 0.0)
-            if need[source.lot_id] > held * (1 + EPSILON) + EPSILON:
-                yield _short(c, f"/payload/input_quantities/{i}/value", source, need[source.lot_id], held)
+            if wanted > held * (1 + EPSILON) + EPSILON:
+                yield _short(c, f"/payload/input_quantities/{i}/value", source, wanted, held)
+            else:
+                yield from _output_short(c, f"/payload/input_quantities/{i}/value", [source], item, wanted)
     elif event.type in {"package", "aggregate"} and c.lot is None:
         unit = "kg" if event.type == "package" else "count"
         sources = [s for _j, s in c.input_states() if s.unit == unit]
@@ -146,6 +150,8 @@ def check_stock(c: Context) -> Iterator[Finding]:
                 f"{_num(wanted)}",
                 f"{actor} 持有原料 {_num(held)} {unit_text}，本次{event.type}需要 {_num(wanted)}",
             )
+        elif event.type == "package":
+            yield from _output_short(c, "/payload/units", sources, event.payload, wanted)
     elif event.type in {"ship", "sell"} and c.lot is not None and c.lot.unit is not None:
         lot = c.lot
         amount = lot.amount(event.payload)
@@ -165,6 +171,36 @@ def check_stock(c: Context) -> Iterator[Finding]:
         if amount > held * (1 + EPSILON) + EPSILON:
             where = "/payload/units" if "units" in event.payload else "/payload/net_weight_kg"
             yield _short(c, where, lot, amount, held)
+
+
+def _output_short(
+    c: Context, where: str, sources: list[LotState], drawn: Mapping[str, Any], wanted: float
+) -> Iterator[Finding]:
+    """A draw of ``wanted`` kg of one output (``drawn``: the package payload or process input item naming it;
+    ``docs/DOMAIN.md`` §Lifecycle: outputs per grade and co-products) from process batches that keep their
+    outputs apart: refused beyond what the actor holds of that output (:mod:`.coproducts`: a main-root box
+    is never filled from fine-root weight). ``where`` points at the quantity; at ``from_output`` if named."""
+    kept = [s for s in sources if s.outputs is not None]
+    if not kept:
+        return
+    actor, (output, grade) = c.event.actor, coproducts.drawn(drawn)
+    have = sum(min(s.holdings.get(actor, 0.0), coproducts.available(s.outputs, output, grade) or 0.0) for s in kept)
+    have += sum(s.holdings.get(actor, 0.0) for s in sources if s.outputs is None)
+    if wanted > have * (1 + EPSILON) + EPSILON:
+        en, zh = coproducts.describe(output, grade)
+        lots = ", ".join(s.lot_id for s in kept)
+        named = "from_output" in drawn
+        yield c.violation(
+            "stock",
+            where.rsplit("/", 1)[0] + "/from_output" if named else where,
+            f"<= {_num(have)} kg of {en}",
+            f"{_num(wanted)} kg",
+            f"{actor} has {_num(have)} kg of {en} of lot {lots} on hand"
+            f"{'' if named else ' (from_output: main root unless named)'}; this {c.event.type} needs "
+            f"{_num(wanted)} kg: one output's weight never fills another's",
+            f"{actor} 持有批次 {lots} 的{zh} {_num(have)} kg，本次{c.event.type}需要 {_num(wanted)} kg："
+            "不得以其他产出的重量充抵",
+        )
 
 
 # -- serials ---------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
-"""Mass balance of processing: outputs never exceed what the inputs' dry matter can give. Pure Python;
-thresholds in ``schemas/rules.yaml``."""
+"""Mass balance of processing: the sum of all outputs (main root, fine roots, rhizome heads and waste:
+:mod:`.coproducts`) never exceeds what the inputs' dry matter can give, and the main root alone is judged
+by the usual fresh : main-root ratio. Pure Python; thresholds in ``schemas/rules.yaml``."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Iterator
 
 from .context import Context, rules_config
 from .context import num as _num
+from .coproducts import MAIN_ROOT, output_of
 from .findings import Finding
 from .state import EPSILON, kg
 
@@ -48,14 +50,15 @@ def check_process_yield(c: Context) -> Iterator[Finding]:
             f"{process} 产出 {_num(out)} kg，超过原料可得量 {_num(ceiling)} kg",
         )
     ratio_rule = rules_config()["main_root_ratio"]
-    main = kg(payload["outputs"][0])
+    mains = [i for i, o in enumerate(payload["outputs"]) if output_of(o) == MAIN_ROOT]
+    main = sum(kg(payload["outputs"][i]) for i in mains)
     if process in ratio_rule["processes"] and all_fresh and main > 0:
         ratio = fresh_in / main
         low, high = float(ratio_rule["min"]), float(ratio_rule["max"])
         if not low <= ratio <= high:
             yield c.violation(
                 "main_root_ratio",
-                "/payload/outputs/0/value",
+                f"/payload/outputs/{mains[0]}/value",
                 f"fresh : main root between {_num(low)} and {_num(high)}",
                 f"{ratio:.2f}",
                 f"{_num(fresh_in)} kg fresh gave {_num(main)} kg of main root, a ratio of {ratio:.2f} : 1 "

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .catalogue import enum_labels
+from .corrections import corrected_history
 from .holds import HOLD_TYPES, Hold, lifted, status
 from .lineage import lot_kind
 from .serials import SerialRun
@@ -91,6 +92,9 @@ class PublicHistory:
     serials: SerialRun | None = None  # the packaging run (None: no serials, or not a well-formed run)
     species: str | None = None  # the one species of every origin; None if unknown or mixed (see origins)
     part: str | None = None  # the plant part packed, as the package states it
+    # corrections of the lot's and its ancestors' events: the facts above are as corrected; each note names
+    # the corrected event and every member's original and corrected value (.corrections)
+    corrections: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def species_seen(self) -> list[dict[str, str]]:
@@ -138,6 +142,7 @@ class PublicHistory:
             "holds": self.holds,
             "food_warning": list(self.food_warning) if self.food_warning else None,
             "storage_advice": list(self.storage_advice),
+            "corrections": self.corrections,
         }
 
 
@@ -178,6 +183,7 @@ def public_history(
     """The public history of ``lot_id`` from the signed events of the lot and its ancestors, in log order;
     ``organisations`` gives each actor's organisation (id, name), to say who recorded a hold or recall."""
     organisations = organisations or {}
+    events, corrections = corrected_history(events)
     standing: dict[str, Hold] = {}
     shown: dict[str, dict[str, Any]] = {}
     by_lot: dict[str, list[Mapping[str, Any]]] = {}
@@ -185,6 +191,7 @@ def public_history(
         by_lot.setdefault(str(event["lot_id"]), []).append(event)
     first = by_lot[lot_id][0]
     history = PublicHistory(lot_id, lot_kind(str(first["type"]), first.get("payload") or {}))
+    history.corrections = corrections
     plots = {lot: evs[0]["payload"] for lot, evs in by_lot.items() if evs[0]["type"] == "register_plot"}
     sown = {lot: next((e for e in evs if e["type"] == "sow"), None) for lot, evs in by_lot.items() if lot in plots}
     # a plot's species: as registered, or first named by its seed or sowing records (as the rules take it)

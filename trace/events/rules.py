@@ -21,6 +21,7 @@ from datetime import datetime
 from ..chain.records import Event
 from .authority import check_authority, recorder_of
 from .context import Context, RuleViolationError, rules_config
+from .correction_rules import check_correction
 from .cultivation import check_food_use, check_harvest, check_pesticide_once, check_planting
 from .custody import check_custody, check_serials, check_stock
 from .findings import Finding
@@ -85,6 +86,7 @@ CHECKS: tuple[Check, ...] = (
     check_food_use,
     check_quality,
     check_storage,
+    check_correction,
 )
 
 

@@ -22,6 +22,7 @@ from typing import Any
 from ..chain.canonical import canonical_bytes
 from ..chain.records import Event
 from ..chain.times import format_utc, parse_utc
+from . import coproducts, corrections
 from .holds import HOLD_TYPES, LEGACY, Hold, lifted, merged, status
 from .lineage import lot_kind
 from .lot_facts import EPSILON, HOLD_STATES, Application, Origin, Seed, Shipment, kg, local_time
@@ -50,6 +51,9 @@ class LotState:
     holdings: dict[str, float] = field(default_factory=dict)
     in_transit: list[Shipment] = field(default_factory=list)
     unit_weight_g: float | None = None
+    # process batches: each output's kilograms, by coproducts.key (main_root, main_root/一等, fine_roots,
+    # rhizome_heads, waste), across all holders; None for lots that keep none (harvest lots, packaged units)
+    outputs: dict[str, float] | None = None
     moisture_pct: float | None = None
     processes: list[str] = field(default_factory=list)
     origins: list[Origin] = field(default_factory=list)
@@ -88,6 +92,10 @@ class LotState:
     # authority: the organisation (or trust anchor) that recorded each event, by event id; samples sent to
     # a lab (sample id -> the lab's organisation)
     recorded_by: dict[str, str] = field(default_factory=dict)
+    # corrections (.corrections): each event's type, by event id, and of the events whose facts the state
+    # derives (corrections.FOLDED) those members as last corrected ({"type", "payload"})
+    event_types: dict[str, str] = field(default_factory=dict)
+    facts: dict[str, dict[str, Any]] = field(default_factory=dict)
     samples: dict[str, str] = field(default_factory=dict)
     # the holds and recalls standing over the lot, its own and its ancestors', by event id (.holds)
     holds: dict[str, Hold] = field(default_factory=dict)
@@ -187,12 +195,19 @@ def _union_origins(parts: list[LotState]) -> list[Origin]:
     return list(seen.values())
 
 
-def _consume(sources: list[LotState], party: str, amount: float) -> None:
-    """Take ``amount`` from ``party``'s holdings of ``sources``, in order."""
+def _consume(
+    sources: list[LotState], party: str, amount: float, output: tuple[str, object] = (coproducts.MAIN_ROOT, None)
+) -> None:
+    """Take ``amount`` from ``party``'s holdings of ``sources``, in order; from a process batch, only as much
+    as it holds of ``output`` (an output and grade: :func:`.coproducts.drawn`), and from that output."""
     for source in sources:
         take = min(amount, source.holdings.get(party, 0.0))
+        left = coproducts.available(source.outputs, *output)
+        if left is not None:
+            take = min(take, left)
         if take > 0:
             source.holdings[party] = source.holdings.get(party, 0.0) - take
+            coproducts.draw(source.outputs, *output, take)
             amount -= take
         if amount <= EPSILON:
             return
@@ -277,11 +292,16 @@ def apply(
             state.sold_serials.setdefault(str(serial), local_time(event.occurred).date().isoformat())
     elif kind == "sample":
         state.samples[str(payload["sample_id"])] = str(payload["lab"])
+    elif kind == "correct":
+        corrections.fold(state, str(payload["supersedes"]), payload["corrected"])
     if event.occurred >= state.last:
         state.last_occurred = occurred
     if kind in HOLD_TYPES or kind == "release":
         changed |= _hold_or_release(event, state, [states[lot] for lot in reach if lot in states], recorder)
     state.recorded_by[event.event_id] = recorder.party if recorder else event.actor
+    state.event_types[event.event_id] = kind
+    if kind in corrections.FOLDED:
+        state.facts[event.event_id] = {"type": kind, "payload": corrections.kept(kind, payload)}
     state.payload_bytes += payload_size(event)
     return changed
 
@@ -343,9 +363,10 @@ def _create(state: LotState, event: Event, inputs: list[LotState], fresh_moistur
         for item in payload["input_quantities"]:
             source = by_lot.get(str(item["lot"]))
             if source is not None:
-                _consume([source], actor, kg(item))
+                _consume([source], actor, kg(item), coproducts.drawn(item))
         state.unit = "kg"
-        state.holdings = {actor: sum(kg(out) for out in payload["outputs"])}
+        state.outputs = coproducts.amounts(payload["outputs"])
+        state.holdings = {actor: coproducts.on_hand(state.outputs)}
         moisture = payload.get("final_moisture_pct")
         state.moisture_pct = None if moisture is None else float(moisture)
         state.processes = sorted({p for s in inputs for p in s.processes} | {str(payload["process"])})
@@ -355,7 +376,8 @@ def _create(state: LotState, event: Event, inputs: list[LotState], fresh_moistur
         units = int(payload["units"])
         state.unit_weight_g = float(payload["net_weight_g"])
         state.serials = dict(payload["serials"]) if "serials" in payload else None
-        _consume([s for s in inputs if s.unit == "kg"], actor, units * state.unit_weight_g / 1000)
+        packed_kg = units * state.unit_weight_g / 1000
+        _consume([s for s in inputs if s.unit == "kg"], actor, packed_kg, coproducts.drawn(payload))
         state.unit, state.holdings = "count", {actor: float(units)}
         state.moisture_pct = next((s.moisture_pct for s in inputs if s.moisture_pct is not None), None)
         state.processes = sorted({p for s in inputs for p in s.processes})
