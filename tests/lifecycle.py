@@ -8,6 +8,7 @@ batch or one batch each), tested, packed into 250 g boxes, stored, passed along 
 from __future__ import annotations
 
 import copy
+import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -46,7 +47,9 @@ PREFIXES_OF = {
     "someone-else": ["SE-"],
 }
 """Each lifecycle party's own lot-id prefixes (disjoint, as the ledger requires); labs and regulators have none."""
-COUNTIES = ("抚松县", "靖宇县", "集安市", "敦化市", "桦甸市")
+COUNTIES = {"220621": "抚松县", "220622": "靖宇县", "220582": "集安市", "222403": "敦化市", "220282": "桦甸市"}
+"""GI counties by GB/T 2260 code; a generated plot states the code, the name, or both (records from before codes
+name the county only, with its suffix)."""
 SPECIES = ("panax_ginseng", "panax_quinquefolius")
 
 
@@ -157,6 +160,22 @@ def _lab_result() -> dict[str, Any]:
     }
 
 
+def square(area_mu: float, scale: float = 1.0, lon: float = 127.281, lat: float = 42.332) -> dict[str, Any]:
+    """A plot's private location: a square enclosing ``area_mu`` x ``scale``² (1 亩 = 666.67 m²)."""
+    side_deg = math.degrees(math.sqrt(area_mu * 10000 / 15) * scale / 6371007.181)
+    east = lon + side_deg / math.cos(math.radians(lat))
+    north = lat + side_deg
+    return {"private": True, "polygon": [[lon, lat], [east, lat], [east, north], [lon, north]]}
+
+
+@st.composite
+def places(draw: st.DrawFn) -> dict[str, str]:
+    """Where a generated plot is: a GI county's code, its name, or both."""
+    code = draw(st.sampled_from(sorted(COUNTIES)))
+    stated = draw(st.sampled_from([("county_code",), ("county",), ("county_code", "county")]))
+    return {k: code if k == "county_code" else COUNTIES[code] for k in stated}
+
+
 @st.composite
 def lifecycles(draw: st.DrawFn) -> Story:
     """A random valid lifecycle: every hard rule holds and no soft rule fires."""
@@ -178,6 +197,7 @@ def lifecycles(draw: st.DrawFn) -> Story:
             sown = datetime(harvest_year - seasons + 1, 4, draw(st.integers(10, 28)), tzinfo=UTC)
         else:
             sown = datetime(harvest_year - seasons, draw(st.integers(9, 10)), draw(st.integers(1, 28)), tzinfo=UTC)
+        mapped = draw(st.booleans())  # a polygon within ±10 % of the declared area, or none
         story.add(
             Step(
                 GROWER,
@@ -187,8 +207,9 @@ def lifecycles(draw: st.DrawFn) -> Story:
                 {
                     "land_type": "forest" if forest else "farmland",
                     "species": species,
-                    "county": draw(st.sampled_from(COUNTIES)),
+                    **draw(places()),
                     "area_mu": round(area, 1),
+                    **({"location": square(round(area, 1), draw(st.floats(0.95, 1.05)))} if mapped else {}),
                     "certifications": ["GB/T 19506 地理标志产品"],
                 },
             ),
@@ -361,9 +382,11 @@ def standard() -> Story:
             {
                 "land_type": "farmland",
                 "species": "panax_ginseng",
+                "county_code": "220621",
                 "county": "抚松县",
                 "prefecture": "白山市",
                 "area_mu": 12.5,
+                "location": square(12.5),
                 "certifications": ["GAP", "长白山人参 brand base", "GB/T 19506 地理标志产品"],
             },
         ),

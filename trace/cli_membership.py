@@ -44,6 +44,7 @@ def cmd_org_add(args: argparse.Namespace) -> int:
             gln=args.gln,
             county=args.county,
             accreditations=args.accreditation,
+            county_code=args.county_code,
         )
     )
 
@@ -113,7 +114,8 @@ def add_commands(
     p.add_argument("--gs1-prefix", action="append", help="a GS1 company prefix for its GTINs")
     p.add_argument("--uscc", help="unified social credit code (统一社会信用代码)")
     p.add_argument("--gln", help="GS1 Global Location Number")
-    p.add_argument("--county", help="county (县、市、区)")
+    p.add_argument("--county", help="county (县、市、区); with --county-code, the code's name exactly")
+    p.add_argument("--county-code", help="the county's GB/T 2260 administrative division code (220621)")
     p.add_argument(
         "--accreditation", action="append", default=[], help="a lab's accreditation number (CMA, CNAS); repeatable"
     )

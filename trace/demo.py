@@ -32,6 +32,7 @@ class DemoActor:
     lot_prefixes: tuple[str, ...] = ()
     gs1_company_prefixes: tuple[str, ...] = ()
     county: str | None = None
+    county_code: str | None = None  # GB/T 2260
     accreditations: tuple[str, ...] = ()
 
     @property
@@ -46,6 +47,7 @@ ACTORS = (
         "抚松县王氏人参种植场 Wang ginseng farm, Fusong",
         ("PLOT-FS-", "HV-2025-FS-"),
         county="抚松县",
+        county_code="220621",
     ),
     DemoActor(
         "jian-li-farm",
@@ -53,6 +55,7 @@ ACTORS = (
         "集安市李氏参园 Li ginseng garden, Ji'an",
         ("PLOT-JA-", "HV-2025-JA-"),
         county="集安市",
+        county_code="220582",
     ),
     DemoActor(
         "jingyu-forest-coop",
@@ -60,6 +63,7 @@ ACTORS = (
         "靖宇县林下参合作社 Jingyu forest ginseng cooperative",
         ("PLOT-JY-", "HV-2025-JY-"),
         county="靖宇县",
+        county_code="220622",
     ),
     DemoActor(
         "linjiang-zhao-forest",
@@ -67,6 +71,7 @@ ACTORS = (
         "临江市赵氏林下参基地 Zhao forest ginseng base, Linjiang",
         ("PLOT-LJ-", "HV-2025-LJ-"),
         county="临江市",
+        county_code="220681",
     ),
     DemoActor(
         "jilin-quality-lab", "lab", "吉林省中药材检测中心", ("LAB-JL-",), accreditations=("CNAS L1234",)
@@ -78,6 +83,7 @@ ACTORS = (
         ("RG-", "PK-"),
         ("6975123",),
         county="集安市",
+        county_code="220582",
     ),
     DemoActor("changbai-cold-logistics", "logistics", "长白山冷链物流 Changbai cold-chain logistics", ("CBL-",)),
     DemoActor("changchun-herb-shop", "retailer", "长春参茸药店 Changchun ginseng and herb shop", ("CCHS-",)),
@@ -140,13 +146,14 @@ def _events() -> list[tuple[str, dict[str, Any]]]:
         {
             "land_type": "farmland",
             "species": "panax_ginseng",
+            "county_code": "220621",
             "county": "抚松县",
             "prefecture": "白山市",
             "area_mu": 12.5,
             "altitude_m": 720,
             "location": {
                 "private": True,
-                "polygon": [[127.281, 42.332], [127.284, 42.332], [127.284, 42.335], [127.281, 42.335]],
+                "polygon": [[127.281, 42.332], [127.28195, 42.332], [127.28195, 42.33295], [127.281, 42.33295]],
             },
             "certifications": ["GAP", "长白山人参 brand base"],
         },
@@ -233,11 +240,12 @@ def _events() -> list[tuple[str, dict[str, Any]]]:
         {
             "land_type": "farmland",
             "species": "panax_ginseng",
+            "county_code": "220582",
             "county": "集安市",
             "prefecture": "通化市",
             "area_mu": 8.0,
             "altitude_m": 460,
-            "location": {"private": True, "polygon": [[126.186, 41.126], [126.188, 41.126], [126.188, 41.128]]},
+            "location": {"private": True, "polygon": [[126.186, 41.126], [126.18707, 41.126], [126.18707, 41.12707]]},
         },
     )
     add(li, "demo-ja-002", ja, "sow", "2021-10-25T00:30:00Z", {"variety": "二马牙", "seed_lot": "SD-2020-JA-12"})
@@ -261,10 +269,11 @@ def _events() -> list[tuple[str, dict[str, Any]]]:
         {
             "land_type": "forest",
             "species": "panax_ginseng",
+            "county_code": "220622",
             "county": "靖宇县",
             "prefecture": "白山市",
             "area_mu": 300,
-            "location": {"private": True, "polygon": [[126.81, 42.38], [126.83, 42.38], [126.83, 42.40]]},
+            "location": {"private": True, "polygon": [[126.81, 42.38], [126.81662, 42.38], [126.81662, 42.38662]]},
         },
     )
     add(
@@ -305,10 +314,11 @@ def _events() -> list[tuple[str, dict[str, Any]]]:
         {
             "land_type": "forest",
             "species": "panax_ginseng",
+            "county_code": "220681",
             "county": "临江市",
             "prefecture": "白山市",
             "area_mu": 20,
-            "location": {"private": True, "polygon": [[127.09, 41.81], [127.10, 41.81], [127.10, 41.82]]},
+            "location": {"private": True, "polygon": [[127.09, 41.81], [127.0917, 41.81], [127.0917, 41.8117]]},
         },
     )
     add(zhao, "demo-lj-002", "PLOT-LJ-0011", "sow", "2009-09-25T01:00:00Z", {"variety": "大马牙"})
@@ -526,6 +536,7 @@ def load_demo(ledger: Services) -> dict[str, Any]:
             [NewActor(actor.key.verifier(), kind="person")],
             gs1_company_prefixes=actor.gs1_company_prefixes,
             county=actor.county,
+            county_code=actor.county_code,
             accreditations=actor.accreditations,
             event_ids=[f"demo-org-{actor.name}-{n}" for n in (1, 2, 3)],
             occurred_at=MEMBERSHIP_AT,

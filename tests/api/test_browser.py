@@ -500,6 +500,7 @@ SALE_ITEM = r'<li data-event="[^"]+" data-who="actor">2025-11-20 ·[^<]*</li>'
         (lambda html: html.replace("2025-11-02 · ", "2025-11-01 · ", 1), "misstates event"),
         (lambda html: re.sub(SALE_ITEM, "", html), "leaves out"),
         (lambda html: html.replace("抚松县", "靖宇县", 1), "misstates the origin"),
+        (lambda html: html.replace("(220621)", "(220622)", 1), "misstates the origin"),
         (lambda html: html.replace('data-event="demo-pk-005"', 'data-event="made-up-0001"', 1), "does not hold"),
     ],
 )

@@ -95,7 +95,7 @@ def _envelope(actor: Actor, step: Step, event_id: str) -> dict[str, Any]:
 def world(engine: Engine) -> Iterator[World]:
     rng = random.Random(uuid.uuid4().int)
     lon, lat = round(126 + rng.random(), 6), round(41 + rng.random(), 6)
-    polygon = [[lon, lat], [lon + 0.002, lat], [lon, lat + 0.002]]
+    polygon = [[lon, lat], [lon + 0.00135, lat], [lon, lat + 0.00135]]
     note, invoice = f"plot-secret-{uuid.uuid4().hex}", f"INV-{uuid.uuid4().hex[:20]}"
     clock = Clock()
     services = Services(Store(engine), clock=clock, operator=OPERATOR)
@@ -409,7 +409,7 @@ def _farm(world: World) -> tuple[list[str], list[str]]:
         "land_type": "farmland",
         "county": "靖宇县",
         "area_mu": 6,
-        "location": {"private": True, "polygon": [[float(secrets[1]), 42.3], [lon + 0.003, 42.3], [lon, 42.303]]},
+        "location": {"private": True, "polygon": [[float(secrets[1]), 42.3], [lon + 0.00094, 42.3], [lon, 42.30094]]},
         "note": secrets[0],
     }
     spray = {

@@ -51,6 +51,7 @@ def test_the_standard_box_tells_its_origin_its_interval_and_its_test() -> None:
         "harvest_lot": "HV-1",
         "plot": "PLOT-1",
         "land_type": "farmland",
+        "county_code": "220621",
         "county": "抚松县",
         "prefecture": "白山市",
         "certifications": ["GAP", "长白山人参 brand base", "GB/T 19506 地理标志产品"],

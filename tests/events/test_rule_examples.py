@@ -16,7 +16,7 @@ import pytest
 from ginseng_trace.events.rules import rules_config
 from ginseng_trace.events.state import payload_size
 
-from ..lifecycle import GROWER, NOW, PROCESSOR, Step, Story, day, judge_all, standard
+from ..lifecycle import GROWER, NOW, PROCESSOR, Step, Story, day, judge_all, square, standard
 
 
 def first(story: Story, tag: str) -> Step:
@@ -408,7 +408,7 @@ REFUSALS: list[tuple[str, Mutation, str, str, str]] = [
     ),
     (
         "GI plot outside the protected areas",
-        at_step("register", lambda p: p.payload.update(county="长春市", prefecture="长春市")),
+        at_step("register", lambda p: p.payload.update(county_code="220102", county="南关区", prefecture="长春市")),
         "geographical_indication",
         "hard",
         "/payload/certifications/2",
@@ -607,7 +607,7 @@ def test_forest_rules() -> None:
 
     def forest(age: int, kg: float) -> Story:
         s = standard()
-        first(s, "register").payload.update(land_type="forest", area_mu=300)
+        first(s, "register").payload.update(land_type="forest", area_mu=300, location=square(300))
         del s.steps[s.where["transplant"][0] : s.where["harvest"][0]]
         s.where = {k: [i if i < 2 else i - 2 for i in v if i not in (2, 3)] for k, v in s.where.items()}
         first(s, "sow").when = day(f"{2025 - age}-09-20")

@@ -343,6 +343,24 @@ test.describe("the demo box's proof bundle (tests/vectors/bundle)", () => {
     const invented = { dataset: { event: "made-up-0001" }, textContent: "" };
     assert.throws(() => core.checkPage(b, page([...shown.map((ev) => item(ev)), invented]), Infinity), /does not hold/);
   });
+  test("checkPage needs an origin to state its plot's GB/T 2260 code and county name as registered", () => {
+    const b = fresh();
+    const events = b.entries.map((e) => JSON.parse(e.event));
+    const shown = events.filter((ev) => ["harvest", "process", "package", "quality_test", "ship", "receive", "store", "sell"].includes(ev.type));
+    const harvest = shown.find((ev) => ev.type === "harvest");
+    const plot = events.find((ev) => ev.type === "register_plot" && ev.lot_id === harvest.inputs[0]);
+    assert.equal(plot.payload.county_code, "220621");
+    const page = (origin) => ({
+      querySelectorAll: () => shown.map((ev) => ({
+        dataset: ev === harvest ? { event: ev.event_id, plotEvent: plot.event_id } : { event: ev.event_id },
+        textContent: ev.occurred_at.slice(0, 10) + " · " + ev.actor + (ev === harvest ? " " + origin : ""),
+      })),
+      querySelector: () => null,
+    });
+    core.checkPage(b, page("吉林省白山市抚松县 (220621)"), Infinity);
+    assert.throws(() => core.checkPage(b, page("吉林省白山市靖宇县 (220621)"), Infinity), /misstates the origin/);
+    assert.throws(() => core.checkPage(b, page("吉林省白山市抚松县 (220622)"), Infinity), /misstates the origin/);
+  });
   test("checkPage needs every standing recall or hold, its own or an upstream lot's, shown naming that lot and who recorded it", () => {
     const b = fresh();
     const events = b.entries.map((e) => JSON.parse(e.event));

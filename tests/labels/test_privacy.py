@@ -46,7 +46,7 @@ def planted(engine: Engine) -> Iterator[tuple[httpx.Client, list[str], dict[str,
             "land_type": "farmland",
             "county": "抚松县",
             "area_mu": 3,
-            "location": {"private": True, "polygon": [[lon, lat], [lon + 0.002, lat], [lon, lat + 0.002]]},
+            "location": {"private": True, "polygon": [[lon, lat], [lon + 0.00066, lat], [lon, lat + 0.00066]]},
             "note": secrets["plot_note"],
         },
     )

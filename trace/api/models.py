@@ -124,7 +124,8 @@ class OriginFactsOut(BaseModel):
     harvest_lot: str
     plot: str | None
     land_type: str | None = Field(description="farmland (园参) or forest (林下山参)")
-    county: str | None
+    county_code: str | None = Field(description="GB/T 2260 (null: the plot named its county in words only)")
+    county: str | None = Field(description="the county_code's name where the plot gives a code")
     prefecture: str | None
     certifications: list[str] | None
     species: str | None = Field(default=None, description="only where the plot names its species")

@@ -35,12 +35,14 @@ from typing import Any
 from ..chain.records import Event
 from ..chain.times import format_utc
 from .lineage import lot_kind, walk
+from .places import placed
 from .rules import Inspector
 from .state import Application, LotState
 
 PHI_RULE = "pesticide_interval"
-PLOT_FACTS = ("land_type", "county", "prefecture", "certifications", "species")
-"""What an origin tells of its plot's registration (``species`` only where the plot names one)."""
+PLOT_FACTS = ("land_type", "county_code", "county", "prefecture", "certifications", "species")
+"""What an origin tells of its plot's registration (``species`` only where the plot names one; the county and
+prefecture names derived from ``county_code`` where the plot gives one, :func:`.places.placed`)."""
 TEST_FACTS = (
     "lab",
     "accreditation",
@@ -171,7 +173,9 @@ def compliance_facts(lot_id: str, records: Iterable[tuple[int, Event, datetime]]
         if event.type in SOURCE_TYPES:
             sources.append(event.event_id)
         if event.type == "register_plot" and event.lot_id not in plots:
-            plots[event.lot_id] = {name: event.payload[name] for name in PLOT_FACTS if name in event.payload}
+            facts = {name: event.payload[name] for name in PLOT_FACTS if name in event.payload}
+            facts["county_code"], facts["county"], facts["prefecture"] = placed(event.payload)
+            plots[event.lot_id] = facts
         elif event.type == "quality_test":
             tests.append(QualityTest(event.lot_id, format_utc(event.occurred)[:10], dict(event.payload)))
         if event.type == "harvest":

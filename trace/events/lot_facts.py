@@ -47,6 +47,7 @@ class Origin:
     crop_age: int
     harvest_year: int
     species: str | None = None  # None: the plot recorded none (records from before species were recorded)
+    county_code: str | None = None  # GB/T 2260; None: the plot named its county in words only (older records)
 
 
 @dataclass

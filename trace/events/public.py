@@ -20,6 +20,7 @@ from .catalogue import enum_labels
 from .corrections import corrected_history
 from .holds import HOLD_TYPES, Hold, lifted, status
 from .lineage import lot_kind
+from .places import division, placed
 from .serials import SerialRun
 from .species import species_names
 
@@ -226,8 +227,7 @@ def public_history(
                     "harvest_lot": lot,
                     "event_id": event.get("event_id"),
                     "plot_event_id": by_lot[plot_id][0].get("event_id") if plot_id in plots else None,
-                    "county": plot.get("county"),
-                    "prefecture": plot.get("prefecture"),
+                    **_place(plot),
                     "land_type": plot.get("land_type"),
                     "species": species_names(species.get(plot_id or "")),
                     "certifications": list(plot.get("certifications", [])),
@@ -338,3 +338,17 @@ def public_history(
     else:
         history.product_zh, history.product_en = origin
     return history
+
+
+def _place(plot: Mapping[str, Any]) -> dict[str, Any]:
+    """Where an origin's plot is, as the page shows it: the names derived from its GB/T 2260 code (and the
+    code, and the full name: 吉林省白山市抚松县), or for a plot that named its county in words only, the names
+    as recorded (``place`` null)."""
+    code, county, prefecture = placed(plot)
+    found = division(code) if code else None
+    return {
+        "county_code": code,
+        "county": county,
+        "prefecture": prefecture,
+        "place": found.full_name if found is not None and found.level == "county" else None,
+    }

@@ -28,7 +28,7 @@ from .findings import Finding
 from .holds import STATUS_TYPES, downstream
 from .lifecycle import check_chronology, check_hold, check_lifecycle
 from .membership import Membership
-from .origin import check_origin_claims
+from .origin import check_origin_claims, check_places, check_plot_area
 from .processing import check_process_yield
 from .quality import check_quality, check_storage
 from .species import check_species
@@ -82,6 +82,8 @@ CHECKS: tuple[Check, ...] = (
     check_harvest,
     check_pesticide_once,
     check_species,
+    check_places,
+    check_plot_area,
     check_origin_claims,
     check_food_use,
     check_quality,

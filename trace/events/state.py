@@ -26,6 +26,7 @@ from . import coproducts, corrections
 from .holds import HOLD_TYPES, LEGACY, Hold, lifted, merged, status
 from .lineage import lot_kind
 from .lot_facts import EPSILON, HOLD_STATES, Application, Origin, Seed, Shipment, kg, local_time
+from .places import placed
 
 __all__ = [
     "EPSILON",
@@ -67,8 +68,9 @@ class LotState:
     species: str | None = None
     # plot crops only
     land_type: str | None = None
-    county: str | None = None
+    county: str | None = None  # the name: the county_code's when the plot gave one (places.py), else as recorded
     prefecture: str | None = None
+    county_code: str | None = None
     area_mu: float | None = None
     certifications: list[str] = field(default_factory=list)
     variety: str | None = None
@@ -333,8 +335,7 @@ def _create(state: LotState, event: Event, inputs: list[LotState], fresh_moistur
     state.holds = merged(s.holds for s in inputs)
     if event.type == "register_plot":
         state.land_type = str(payload["land_type"])
-        state.county = str(payload["county"])
-        state.prefecture = payload.get("prefecture")
+        state.county_code, state.county, state.prefecture = placed(payload)
         state.area_mu = float(payload["area_mu"])
         state.certifications = [str(c) for c in payload.get("certifications", [])]
         state.species = payload.get("species")
@@ -355,6 +356,7 @@ def _create(state: LotState, event: Event, inputs: list[LotState], fresh_moistur
                     int(payload["crop_age_years"]),
                     local_time(event.occurred).year,
                     plot.species,
+                    plot.county_code,
                 )
             ]
             state.species = plot.species

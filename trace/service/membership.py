@@ -110,6 +110,7 @@ class MembershipService:
         unified_social_credit_code: str | None = None,
         gln: str | None = None,
         county: str | None = None,
+        county_code: str | None = None,
         accreditations: Sequence[str] = (),
         event_ids: Sequence[str] = (),
         occurred_at: str | None = None,
@@ -121,6 +122,7 @@ class MembershipService:
             "gs1_company_prefixes": list(gs1_company_prefixes) or None,
             "unified_social_credit_code": unified_social_credit_code,
             "gln": gln,
+            "county_code": county_code,
             "county": county,
             "accreditations": list(accreditations) or None,
         }

@@ -350,8 +350,10 @@
       const who = el.dataset.who === "lab" ? String(ev.payload.lab) : ev.actor;
       if (!text.includes(ev.occurred_at.slice(0, 10)) || !text.includes(who)) fail("the page misstates event " + ev.event_id);
       if (el.dataset.plotEvent !== undefined) {
+        // the plot's county as registered: its GB/T 2260 code and its name, whichever it states (both: the code's)
         const plot = events.get(el.dataset.plotEvent);
-        if (!plot || plot.type !== "register_plot" || !text.includes(String(plot.payload.county))) fail("the page misstates the origin of " + ev.event_id);
+        const place = plot ? [plot.payload.county_code, plot.payload.county].filter((v) => v !== undefined) : [];
+        if (!plot || plot.type !== "register_plot" || !place.length || !place.every((v) => text.includes(String(v)))) fail("the page misstates the origin of " + ev.event_id);
       }
       shown.add(ev.event_id);
     }
