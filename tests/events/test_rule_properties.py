@@ -93,6 +93,17 @@ def oversold(story: Story, draw: st.DrawFn) -> tuple[int, str]:
     return i, "stock"
 
 
+def oversplit(story: Story, draw: st.DrawFn) -> tuple[int, str]:
+    """A split of a received harvest, just before it is processed, taking more than the processor holds."""
+    i = draw(st.sampled_from(story.where["process"]))
+    process = story.steps[i]
+    parent = draw(st.sampled_from(process.inputs))
+    held = _held_before(story, i, parent, process.actor)
+    payload = {"kind": "harvest_lot", "net_weight_kg": round(held * draw(st.floats(1.01, 2.0)) + 0.01, 3)}
+    story.insert(i, Step(process.actor, "RG-S", "split", process.when, payload, (parent,)))
+    return i, "stock"
+
+
 def overyield(story: Story, draw: st.DrawFn) -> tuple[int, str]:
     i = draw(st.sampled_from(story.where["process"]))
     payload = story.steps[i].payload
@@ -225,6 +236,7 @@ MUTATIONS: list[Callable[[Story, st.DrawFn], tuple[int, str]]] = [
     mislabelled,
     earlier,
     oversold,
+    oversplit,
     overyield,
     usurped,
     sprayed_late,

@@ -30,6 +30,7 @@ from .membership import Membership
 from .origin import check_origin_claims
 from .processing import check_process_yield
 from .quality import check_quality, check_storage
+from .returns import check_return
 from .species import check_species
 from .state import LotState, apply, payload_size
 
@@ -76,6 +77,7 @@ CHECKS: tuple[Check, ...] = (
     check_custody,
     check_stock,
     check_serials,
+    check_return,
     check_process_yield,
     check_planting,
     check_harvest,
