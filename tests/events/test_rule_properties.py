@@ -104,6 +104,16 @@ def oversplit(story: Story, draw: st.DrawFn) -> tuple[int, str]:
     return i, "stock"
 
 
+def misreturned(story: Story, draw: st.DrawFn) -> tuple[int, str]:
+    """A box returned, just after its receipt, to a party it did not come from."""
+    i = draw(st.sampled_from([j for j in story.where["receive"] if story.steps[j].lot.startswith("PK-")]))
+    receipt = story.steps[i]
+    stranger = draw(st.sampled_from(["someone-else", "shop-g", "wholesale-e", "carrier-d"]))
+    assume(stranger not in (receipt.payload["from"], receipt.actor))
+    story.insert(i + 1, Step(receipt.actor, receipt.lot, "return", receipt.when, {"to": stranger, "units": 1}))
+    return i + 1, "custody"
+
+
 def overyield(story: Story, draw: st.DrawFn) -> tuple[int, str]:
     i = draw(st.sampled_from(story.where["process"]))
     payload = story.steps[i].payload
@@ -237,6 +247,7 @@ MUTATIONS: list[Callable[[Story, st.DrawFn], tuple[int, str]]] = [
     earlier,
     oversold,
     oversplit,
+    misreturned,
     overyield,
     usurped,
     sprayed_late,
