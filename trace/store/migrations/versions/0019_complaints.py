@@ -1,6 +1,7 @@
 """complaints: consumers' complaints from the scan page, tied to a label (GTIN, lot, serial), by category,
 with free text that only regulators and the lot's lineage partners read. Not ledger data, and not append-only:
-the free text may hold a person's details, which a regulator may have to erase.
+the free text may hold a person's details, which a regulator may have to erase. And lot states folded again, since
+they now remember what returns are judged by.
 
 Revision ID: 0019
 Revises: 0018
@@ -32,6 +33,10 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_complaints"),
     )
     op.create_index("ix_complaints_lot_id", "complaints", ["lot_id"])
+    # Lot states are derived data (events/state.py): with none stored, the ledger folds every lot again from its
+    # records when next opened (Checks.ensure_lot_states), so each lot learns whom its holders received it from,
+    # how much each party sold and who sold each serial, which returns (退货) are judged by.
+    op.execute("DELETE FROM lot_states")
 
 
 def downgrade() -> None:
