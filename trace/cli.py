@@ -50,6 +50,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         rate_limit=settings.rate_limit,
         refused_limit=settings.refused_limit,
         login_limit=settings.login_limit,
+        complaint_limit=settings.complaint_limit,
     )
     uvicorn.run(app, host=args.host, port=args.port, log_level="info")
     return EXIT_OK

@@ -91,6 +91,11 @@ class Settings(BaseSettings):
         "(AES-256-GCM); unset, server-held keys are disabled. Keep it out of the database and its backups",
     )
     session_hours: float = Field(default=12, gt=0, le=24 * 30, description="how long a login session lasts")
+    complaint_limit: str = Field(
+        default="10/hour",
+        pattern=r"^[1-9][0-9]*( per |/)([1-9][0-9]* )?(second|minute|hour|day)s?$",
+        description="consumers' complaints posted from scan pages per client address; beyond, 429 with Retry-After",
+    )
     login_limit: str = Field(
         default="10/minute",
         pattern=r"^[1-9][0-9]*( per |/)([1-9][0-9]* )?(second|minute|hour|day)s?$",

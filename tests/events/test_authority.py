@@ -35,7 +35,12 @@ def extra_steps() -> dict[str, tuple[list[Step], Step]]:
     works = PROCESSOR
     hold = Step(works, "PK-1", "hold", at, {"reason": "voluntary hold: a customer complaint"})
     agree = Step(GROWER, f"org:{GROWER}", "agree_cooperative", at, {"cooperative": COOP})
+    shipped, received = (
+        next(s for s in standard().steps if s.type == t and s.lot == "PK-1") for t in ("ship", "receive")
+    )
+    back = Step("shop-f", "PK-1", "return", day("2025-11-10"), {"to": works, "units": 5})
     return {
+        "return": ([shipped, received], back),
         "register_enterprise": (
             [],
             Step(GROWER, "ENT-1", "register_enterprise", at, dict(example("register_enterprise"))),
@@ -46,6 +51,7 @@ def extra_steps() -> dict[str, tuple[list[Step], Step]]:
             Step(works, "CASE-1", "aggregate", at, {"level": "case", "children": ["PK-1/21/0001"]}, ("PK-1",)),
         ),
         "hold": ([], hold),
+        "split": ([], Step(works, "RG-2", "split", at, {"kind": "process_batch", "net_weight_kg": 100}, ("RG-1",))),
         "recall": ([], Step(works, "PK-1", "recall", at, {"reason": "Cd above limit"})),
         "release": ([hold], Step(works, "PK-1", "release", day("2025-10-31"), {"reason": "complaint unfounded"})),
         "correct": (

@@ -24,6 +24,8 @@ EXPECTED = {
     "ship",
     "receive",
     "sell",
+    "split",
+    "return",
     "hold",
     "recall",
     "release",

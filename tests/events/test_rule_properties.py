@@ -93,6 +93,27 @@ def oversold(story: Story, draw: st.DrawFn) -> tuple[int, str]:
     return i, "stock"
 
 
+def oversplit(story: Story, draw: st.DrawFn) -> tuple[int, str]:
+    """A split of a received harvest, just before it is processed, taking more than the processor holds."""
+    i = draw(st.sampled_from(story.where["process"]))
+    process = story.steps[i]
+    parent = draw(st.sampled_from(process.inputs))
+    held = _held_before(story, i, parent, process.actor)
+    payload = {"kind": "harvest_lot", "net_weight_kg": round(held * draw(st.floats(1.01, 2.0)) + 0.01, 3)}
+    story.insert(i, Step(process.actor, "RG-S", "split", process.when, payload, (parent,)))
+    return i, "stock"
+
+
+def misreturned(story: Story, draw: st.DrawFn) -> tuple[int, str]:
+    """A box returned, just after its receipt, to a party it did not come from."""
+    i = draw(st.sampled_from([j for j in story.where["receive"] if story.steps[j].lot.startswith("PK-")]))
+    receipt = story.steps[i]
+    stranger = draw(st.sampled_from(["someone-else", "shop-g", "wholesale-e", "carrier-d"]))
+    assume(stranger not in (receipt.payload["from"], receipt.actor))
+    story.insert(i + 1, Step(receipt.actor, receipt.lot, "return", receipt.when, {"to": stranger, "units": 1}))
+    return i + 1, "custody"
+
+
 def overyield(story: Story, draw: st.DrawFn) -> tuple[int, str]:
     i = draw(st.sampled_from(story.where["process"]))
     payload = story.steps[i].payload
@@ -236,6 +257,8 @@ MUTATIONS: list[Callable[[Story, st.DrawFn], tuple[int, str]]] = [
     mislabelled,
     earlier,
     oversold,
+    oversplit,
+    misreturned,
     overyield,
     filled_from_fine_roots,
     usurped,

@@ -19,7 +19,7 @@ from .lifespan import lifespan
 from .middleware import BodyLimit, ShedLoad, refuse_nul
 from .pages import STATIC
 from .ratelimit import RateLimits
-from .routes import accounts, audit, catalogue, events, labels, log, lots, resolver, scans
+from .routes import accounts, audit, catalogue, complaints, events, labels, log, lots, resolver, scans
 
 DEFAULT_SCAN_POLICY = ScanPolicy()
 
@@ -37,6 +37,7 @@ def create_app(
     rate_limit: str | None = None,
     refused_limit: str | None = None,
     login_limit: str | None = None,
+    complaint_limit: str | None = "10/hour",
 ) -> FastAPI:
     """The HTTP API and the people's pages over ``services``; with ``checkpoint_seconds``, checkpoints are
     also published on a timer and sent to the witnesses at ``witness_urls``. With ``trust_anchors_url``,
@@ -44,7 +45,8 @@ def create_app(
     service) instead of the keys this service gives. ``rate_limit`` and ``refused_limit`` (e.g.
     ``1200/minute``, ``60/minute``; ``serve`` sets them from TRACE_RATE_LIMIT and TRACE_REFUSED_LIMIT) limit
     requests, and refused submissions, per client address; ``login_limit`` (TRACE_LOGIN_LIMIT) failed logins
-    and token checks per client address."""
+    and token checks per client address; ``complaint_limit`` (TRACE_COMPLAINT_LIMIT) consumers' complaints per
+    client address (on unless set to None)."""
     app = FastAPI(
         title="Ginseng Trace",
         version=__version__,
@@ -56,8 +58,10 @@ def create_app(
     app.state.settings = AppSettings(public_base, scan_policy, trust_anchors_url)
     app.state.caches = Caches()
     app.add_middleware(BodyLimit, limit=max_body_bytes)
-    if rate_limit is not None or refused_limit is not None or login_limit is not None:
-        app.add_middleware(RateLimits, every=rate_limit, refused=refused_limit, failed_auth=login_limit)
+    if any(limit is not None for limit in (rate_limit, refused_limit, login_limit, complaint_limit)):
+        app.add_middleware(
+            RateLimits, every=rate_limit, refused=refused_limit, failed_auth=login_limit, complaints=complaint_limit
+        )
     app.add_middleware(ShedLoad, limit=max_in_flight)
     problems.install(app)
     gazetteer()  # loaded now (about 0.1 s), not on the first scan that names a city
@@ -69,6 +73,7 @@ def create_app(
     if services.dev_signer is not None:
         app.include_router(events.dev_router)
     app.include_router(lots.router)
+    app.include_router(complaints.router)
     app.include_router(catalogue.router)
     app.include_router(log.router)
     app.include_router(accounts.router)

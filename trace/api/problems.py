@@ -19,6 +19,7 @@ from ..events.rules import RuleViolationError
 from ..labels.runs import NoSuchLabelError
 from ..service import (
     ConflictError,
+    CrossSiteError,
     CsrfError,
     HeldKeysDisabledError,
     HeldKeyUnreadableError,
@@ -196,6 +197,10 @@ async def _csrf(request: Request, exc: CsrfError) -> JSONResponse:
     return problem(request, 403, "csrf", "CSRF token missing or wrong", exc.diagnostics(), errors)
 
 
+async def _cross_site(request: Request, exc: CrossSiteError) -> JSONResponse:
+    return problem(request, 403, "cross-site", "Not sent from this service's page", exc.diagnostics())
+
+
 async def _held_keys_disabled(request: Request, exc: HeldKeysDisabledError) -> JSONResponse:
     return problem(request, 503, "held-keys-disabled", "Server-held keys are disabled", exc.diagnostics())
 
@@ -246,6 +251,7 @@ HANDLERS: dict[type[Exception], Any] = {
     RoleRequiredError: _role_required,
     RelationRequiredError: _relation_required,
     CsrfError: _csrf,
+    CrossSiteError: _cross_site,
     HeldKeysDisabledError: _held_keys_disabled,
     HeldKeyUnreadableError: _held_key_unreadable,
     Error: _other,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import time
 
 from limits import RateLimitItem, parse
@@ -24,6 +25,7 @@ from .problems import PROBLEM_JSON, document
 
 SUBMISSIONS = ("/api/v1/events", "/api/v1/dev/events", "/api/v1/me/events")
 LOGIN = "/api/v1/session"
+COMPLAINTS = re.compile(r"/api/v1/lots/[^/]+/complaints")
 
 
 def _presents_credentials(scope: Scope) -> bool:
@@ -39,13 +41,22 @@ class RateLimits:
         refused (a 4xx answer to a POST of an event) per client address, after which its submissions get 429;
         ``failed_auth``: failed logins and credential checks (a 401 answer, and a 403 to a GET: a read refused
     for its scope or role) per client address, after which its
-        logins and requests carrying credentials get 429."""
+        logins and requests carrying credentials get 429; ``complaints``: consumers' complaints posted (every
+        one counts, kept or not) per client address."""
 
-    def __init__(self, app: ASGIApp, every: str | None, refused: str | None, failed_auth: str | None = None) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        every: str | None,
+        refused: str | None,
+        failed_auth: str | None = None,
+        complaints: str | None = None,
+    ) -> None:
         self.app = app
         self.every: RateLimitItem | None = parse(every) if every else None
         self.refused: RateLimitItem | None = parse(refused) if refused else None
         self.failed_auth: RateLimitItem | None = parse(failed_auth) if failed_auth else None
+        self.complaints: RateLimitItem | None = parse(complaints) if complaints else None
         self.limiter = MovingWindowRateLimiter(MemoryStorage())
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -55,6 +66,14 @@ class RateLimits:
         client = (scope.get("client") or ("unknown", 0))[0]
         if self.every is not None and not self.limiter.hit(self.every, "every", client):
             await self._too_many(scope, send, self.every, "every", client, "requests")
+            return
+        if (
+            self.complaints is not None
+            and scope["method"] == "POST"
+            and COMPLAINTS.fullmatch(scope["path"])
+            and not self.limiter.hit(self.complaints, "complaints", client)
+        ):
+            await self._too_many(scope, send, self.complaints, "complaints", client, "complaints")
             return
         watched: list[tuple[RateLimitItem, str, str, int, int]] = []  # item, kind, what, counted statuses
         if self.refused is not None and scope["method"] == "POST" and scope["path"] in SUBMISSIONS:

@@ -17,7 +17,7 @@ from .holds import lifted
 from .membership import MEMBERSHIP_TYPES, Signer, org_of_lot
 from .state import Recorder
 
-CREATING_TYPES = ("register_enterprise", "register_plot", "harvest", "process", "package", "aggregate")
+CREATING_TYPES = ("register_enterprise", "register_plot", "harvest", "process", "package", "aggregate", "split")
 
 
 def settings() -> Mapping[str, Any]:

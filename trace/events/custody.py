@@ -23,9 +23,9 @@ def check_custody(c: Context) -> Iterator[Finding]:
         if lot is None:
             for j, source in c.input_states():
                 if actor not in source.custodians():
-                    yield _not_custodian(c, f"/inputs/{j}", source)
+                    yield not_custodian(c, f"/inputs/{j}", source)
         elif actor not in lot.custodians():
-            yield _not_custodian(c, "/actor", lot)
+            yield not_custodian(c, "/actor", lot)
         if event.type == "ship" and event.payload["from"] != actor:
             yield c.violation(
                 "custody",
@@ -38,12 +38,12 @@ def check_custody(c: Context) -> Iterator[Finding]:
     if event.type in settings["transit_types"] and lot is not None and actor not in lot.custodians():
         handlers = {s.carrier for s in lot.in_transit} | {s.consignee for s in lot.in_transit}
         if actor not in handlers:
-            yield _not_custodian(c, "/actor", lot)
+            yield not_custodian(c, "/actor", lot)
     if event.type == "receive" and lot is not None:
         yield from _receive(c, lot, float(settings["receive_tolerance_pct"]))
 
 
-def _not_custodian(c: Context, where: str, lot: LotState) -> Finding:
+def not_custodian(c: Context, where: str, lot: LotState) -> Finding:
     holders = ", ".join(sorted(lot.custodians())) or "nobody (nothing on hand)"
     return c.violation(
         "custody",
@@ -152,6 +152,11 @@ def check_stock(c: Context) -> Iterator[Finding]:
             )
         elif event.type == "package":
             yield from _output_short(c, "/payload/units", sources, event.payload, wanted)
+    elif event.type == "split" and c.lot is None:
+        for _j, parent in c.input_states():
+            taken, held = float(event.payload["net_weight_kg"]), parent.holdings.get(actor, 0.0)
+            if parent.unit == "kg" and taken > held * (1 + EPSILON) + EPSILON:
+                yield _short(c, "/payload/net_weight_kg", parent, taken, held)
     elif event.type in {"ship", "sell"} and c.lot is not None and c.lot.unit is not None:
         lot = c.lot
         amount = lot.amount(event.payload)

@@ -68,10 +68,13 @@ def _standing(lot_id: str, holds: Mapping[str, Hold]) -> tuple[str, str, str]:
 
 def check_hold(c: Context) -> Iterator[Finding]:
     """Nothing moves while a hold or recall stands over a lot, its own or an upstream lot's; no held lot is
-    consumed; a release lifts exactly one standing hold placed on its own lot (:mod:`.holds`)."""
+    consumed; a release lifts exactly one standing hold placed on its own lot (:mod:`.holds`). Goods a
+    seller takes back from its buyer (a ``return`` ``from_buyer``) come off the market, so a hold never
+    stops that: under a recall it is what should happen."""
     moving = rules_config()["hold"]["moving_types"]
     event = c.event
-    if c.lot is not None and c.lot.holds and event.type in moving:
+    taken_back = event.type == "return" and bool(event.payload.get("from_buyer"))
+    if c.lot is not None and c.lot.holds and event.type in moving and not taken_back:
         status, why, why_zh = _standing(event.lot_id, c.lot.holds)
         yield c.violation(
             "hold",
@@ -231,6 +234,15 @@ def _creating_inputs(c: Context, spec: Mapping[str, Any]) -> Iterator[Finding]:
                 source.kind,
                 f"a {event.type} cannot consume {source.lot_id}, a {source.kind} lot",
                 f"{event.type} 不能投用 {source.kind} 类批次 {source.lot_id}",
+            )
+        elif event.type == "split" and event.payload.get("kind") != source.kind:
+            yield c.violation(
+                "lifecycle",
+                "/payload/kind",
+                source.kind,
+                event.payload.get("kind"),
+                f"a split's child is of its parent's kind: {source.lot_id} is a {source.kind}",
+                f"分出的批次与原批次类型相同：{source.lot_id} 为 {source.kind}",
             )
         elif event.type == "harvest" and source.sown_at is None:
             yield c.violation(

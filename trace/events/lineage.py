@@ -2,7 +2,8 @@
 
 A lot's kind follows from the event that created it: a plot registration makes
 a plot crop, a harvest a harvest lot, processing a process batch, packaging a
-packaged product, and aggregation a case or a pallet.
+packaged product, aggregation a case or a pallet, and a split a child of its
+parent's kind (which the split's payload names, and the lifecycle rule checks).
 """
 
 from __future__ import annotations
@@ -19,12 +20,18 @@ KINDS: Mapping[str, str] = {
     "package": "packaged_product",
 }
 
+SPLIT_KINDS = frozenset({"harvest_lot", "process_batch"})
+"""The kinds of lot a split divides (bulk lots, kept in kilograms)."""
+
 
 def lot_kind(first_event_type: str, payload: Mapping[str, Any]) -> str:
     """The kind of a lot whose first event has this type and payload."""
     if first_event_type == "aggregate":
         level = payload.get("level")
         return str(level) if level in {"case", "pallet"} else "aggregate"
+    if first_event_type == "split":
+        split = payload.get("kind")
+        return str(split) if split in SPLIT_KINDS else "other"
     return KINDS.get(first_event_type, "other")
 
 

@@ -31,6 +31,7 @@ from .membership import Membership
 from .origin import check_origin_claims, check_places, check_plot_area
 from .processing import check_process_yield
 from .quality import check_quality, check_storage
+from .returns import check_return
 from .species import check_species
 from .state import LotState, apply, payload_size
 
@@ -77,6 +78,7 @@ CHECKS: tuple[Check, ...] = (
     check_custody,
     check_stock,
     check_serials,
+    check_return,
     check_process_yield,
     check_planting,
     check_harvest,

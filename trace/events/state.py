@@ -22,7 +22,7 @@ from typing import Any
 from ..chain.canonical import canonical_bytes
 from ..chain.records import Event
 from ..chain.times import format_utc, parse_utc
-from . import coproducts, corrections
+from . import coproducts, corrections, movements
 from .holds import HOLD_TYPES, LEGACY, Hold, lifted, merged, status
 from .lineage import lot_kind
 from .lot_facts import EPSILON, HOLD_STATES, Application, Origin, Seed, Shipment, kg, local_time
@@ -89,6 +89,12 @@ class LotState:
     # serial sold so far with the day of its sale (China Standard Time), so that each is sold once
     serials: dict[str, Any] | None = None
     sold_serials: dict[str, str] = field(default_factory=dict)
+    # returns (.movements): whom each holder received the lot from, how much each party sold, who sold each
+    # serial still sold, and each serial taken back from a buyer with the day of its latest return
+    received_from: dict[str, list[str]] = field(default_factory=dict)
+    sold: dict[str, float] = field(default_factory=dict)
+    serial_sellers: dict[str, str] = field(default_factory=dict)
+    returned_serials: dict[str, str] = field(default_factory=dict)
     # every lot: the canonical bytes of all its events' payloads so far (what its bundles carry of it)
     payload_bytes: int = 0
     # authority: the organisation (or trust anchor) that recorded each event, by event id; samples sent to
@@ -287,11 +293,17 @@ def apply(
             state.in_transit.remove(shipment)
             received = state.amount(payload)
             state.holdings[actor] = state.holdings.get(actor, 0.0) + (shipment.amount if received is None else received)
+            suppliers = state.received_from.setdefault(actor, [])
+            if shipment.shipper not in suppliers:
+                suppliers.append(shipment.shipper)
     elif kind == "sell":
         amount = state.amount(payload) or 0.0
         state.holdings[actor] = max(0.0, state.holdings.get(actor, 0.0) - amount)
         for serial in payload.get("serials", []):
             state.sold_serials.setdefault(str(serial), local_time(event.occurred).date().isoformat())
+        movements.sold(state, event, amount)
+    elif kind == "return":
+        movements.returned(state, event)
     elif kind == "sample":
         state.samples[str(payload["sample_id"])] = str(payload["lab"])
     elif kind == "correct":
@@ -395,3 +407,5 @@ def _create(state: LotState, event: Event, inputs: list[LotState], fresh_moistur
         state.processes = sorted({p for s in inputs for p in s.processes})
         state.origins = _union_origins(inputs)
         state.species = shared_species(inputs)
+    elif event.type == "split":
+        movements.split(state, inputs, actor, float(payload["net_weight_kg"]))

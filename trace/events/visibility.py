@@ -38,7 +38,7 @@ from .membership import Organisation
 REGULATOR_ROLES = frozenset({"regulator"})
 PROCESSOR_ROLES = frozenset({"processor"})
 COOPERATIVE_ROLES = frozenset({"cooperative"})
-HOLDING_TYPES = frozenset({"harvest", "process", "package", "aggregate", "receive"})
+HOLDING_TYPES = frozenset({"harvest", "process", "package", "aggregate", "split", "receive"})
 """The events by which the recording organisation comes to hold a lot: it made the lot, or received it."""
 FARM_TYPES = frozenset({"register_plot", "harvest"})
 """The events that make a farm lot (:class:`Farm`): a plot, and a harvest from one."""

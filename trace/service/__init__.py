@@ -16,6 +16,7 @@ transactions it asks the store for; nothing below it commits. :class:`Services` 
 ``witnessing``     witnesses' cosignatures, and asking witnesses for them
 ``bundles``        a lot's offline proof bundle
 ``scans``          the scan counter, with its own write-behind lifecycle
+``complaints``     consumers' complaints from the scan page (not ledger data): taken, counted in public
 ``accounts``       people's accounts and sessions (argon2id passwords); ``tokens``: API tokens;
                    ``held_keys``: server-held actor keys (AES-GCM under the key-encryption key);
                    ``credentials``: the permissions and who a request is (outside the ledger, no append lock)
@@ -25,6 +26,7 @@ transactions it asks the store for; nothing below it commits. :class:`Services` 
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
@@ -39,10 +41,12 @@ from .appending import Appending
 from .bundles import Bundles
 from .checkpoints import Checkpointer
 from .checks import Checks
+from .complaints import Complaints
 from .credentials import Permission, Principal
 from .errors import (
     BadCredentialsError,
     ConflictError,
+    CrossSiteError,
     CsrfError,
     HeldKeysDisabledError,
     HeldKeyUnreadableError,
@@ -115,7 +119,9 @@ class Services:
         self.checks = Checks(store, self.log, clock=clock, anchors=anchors)
         self.bundles = Bundles(store, self.log)
         self.cosignatures = Cosignatures(store, self.log, witness_keys)
+        scan_key = scan_key if scan_key is not None else secrets.token_bytes(32)
         self.scans = ScanCounter(store, clock=clock, key=scan_key)
+        self.complaints = Complaints(store, clock=clock, key=scan_key)
         self.accounts = Accounts(store, clock=clock, session_hours=session_hours)
         self.tokens = ApiTokens(store, clock=clock)
         self.held_keys = HeldKeys(store, key_encryption_key, clock=clock)
@@ -147,6 +153,7 @@ __all__ = [
     "CheckReport",
     "CheckpointView",
     "ConflictError",
+    "CrossSiteError",
     "CsrfError",
     "Finding",
     "HeldKeyUnreadableError",

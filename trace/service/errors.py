@@ -106,6 +106,11 @@ class CsrfError(ForbiddenError):
     """An unsafe request on a session cookie without the session's CSRF token in ``X-CSRF-Token``."""
 
 
+class CrossSiteError(ForbiddenError):
+    """An anonymous form post (a consumer's complaint) sent from another site's page, or without the token of
+    the page it came from (answered 403)."""
+
+
 class HeldKeysDisabledError(Error):
     """Server-held keys need ``TRACE_KEY_ENCRYPTION_KEY``, which is not set."""
 

@@ -40,7 +40,9 @@ from ..events.visibility import (
     sees_upstream,
 )
 from ..store import LedgerRepository, Store
+from ..store.complaints import ComplaintsRepository, StoredComplaint
 from ..store.reads import ReadRow, ReadsRepository
+from .complaints import Counts, counts_of
 from .credentials import Principal
 from .errors import NotFoundError, RelationRequiredError, RoleRequiredError
 from .records import lineage_of, lot_and_ancestors
@@ -293,6 +295,27 @@ class Reads:
         if shown and reader is not None and principal is not None:
             self._audit(reader, principal, endpoint, "reach_custodians", lot_id, [])
         return shown, found
+
+    def complaints(
+        self, lot_id: str, principal: Principal | None, endpoint: str, *, after: int = 0, limit: int = 100
+    ) -> tuple[Counts, list[StoredComplaint] | None]:
+        """A lot's consumer complaints: the counts per category for anyone, and the complaints themselves (free
+        text, label, time) for a regulator or an organisation that recorded something in the lot's lineage
+        (None for any other reader); audited when they are served. :class:`NotFoundError` for an unknown lot."""
+
+        def read(repo: LedgerRepository) -> tuple[Reader | None, Counts, list[StoredComplaint] | None]:
+            if not repo.heads([lot_id]):
+                raise NotFoundError(f"lot {lot_id!r} has no record")
+            reader, kept = _reader(repo, principal), ComplaintsRepository.of(repo)
+            counts = counts_of(kept.counts(lot_id))
+            if not has_interest(reader, _lineage(repo, lot_id)):
+                return reader, counts, None
+            return reader, counts, kept.of_lots([lot_id], after=after, limit=min(limit, MAX_PAGE))
+
+        reader, counts, found = self.store.read(read)
+        if found is not None and reader is not None and principal is not None:
+            self._audit(reader, principal, endpoint, "complaints", lot_id, [])
+        return counts, found
 
     def audit(
         self,

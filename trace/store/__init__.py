@@ -2,6 +2,7 @@
 Only this package knows SQL or imports SQLAlchemy."""
 
 from .accounts import AccountRepository, StoredAccount, StoredAccountState, StoredHeldKey, StoredSession, StoredToken
+from .complaints import ComplaintsRepository, StoredComplaint
 from .db import create_ledger_engine, migrate, sqlite_url_for
 from .reads import ReadRow, ReadsRepository
 from .repository import LedgerRepository, NewRecord, StoredCheckpoint, StoredRecord
@@ -9,6 +10,7 @@ from .unit import Store, StoreError, TransientStoreError
 
 __all__ = [
     "AccountRepository",
+    "ComplaintsRepository",
     "LedgerRepository",
     "NewRecord",
     "ReadRow",
@@ -18,6 +20,7 @@ __all__ = [
     "StoredAccount",
     "StoredAccountState",
     "StoredCheckpoint",
+    "StoredComplaint",
     "StoredHeldKey",
     "StoredRecord",
     "StoredSession",

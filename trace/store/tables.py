@@ -276,3 +276,19 @@ read_audit = Table(
     Column("lot_id", String(128), nullable=True, index=True),
     Column("event_ids", Text, nullable=False),  # a JSON array: the events whose non-public data was served
 )
+
+# consumers' complaints from the scan page (README "Consumer complaints"): not ledger data (a consumer has no
+# key), so not signed; the text is never public, only counts per category
+complaints = Table(
+    "complaints",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True),
+    Column("received_at", String(27), nullable=False),
+    Column("lot_id", String(128), nullable=False, index=True),
+    Column("gtin", String(14), nullable=True),
+    Column("serial", String(20), nullable=True),
+    Column("category", String(32), nullable=False),
+    Column("text", Text, nullable=False),
+    # a keyed hash of the client's address and the day (as scans keep it), never the address
+    Column("visitor", String(32), nullable=True),
+)

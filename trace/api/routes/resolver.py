@@ -30,6 +30,7 @@ from ...labels.digital_link import DigitalLink, DigitalLinkError, parse
 from ...labels.places import Place, city_name, gazetteer, parse_position
 from ...labels.signals import recorded_sales, signals
 from ...service import NotFoundError, NotLoggedYetError, Services
+from ...service.complaints import CATEGORIES
 from ..dependencies import AppSettings, Caches, CachesDep, ServicesDep, SettingsDep
 from ..pages import (
     BEING_LOGGED,
@@ -171,6 +172,8 @@ def show(
     # a place report (the form on the page, ?place=1&city=… or the browser's ?place=1&near=lat,lon)
     # tells the city of the scan just counted
     place_report = request.query_params.get("place") == "1"
+    # back from a complaint (the form on the page posts it, and the browser returns here): not a new scan
+    complained = request.query_params.get("complaint") == "received"
     city = request.query_params.get("city")
     near = request.query_params.get("near")
     place: Place | None = None
@@ -184,7 +187,10 @@ def show(
     elif city:
         place = gazetteer().find(city)
     client = request.client.host if request.client else None
-    scans = services.scans.record(gtin, lot_id, serial, city, place=place, counted=not place_report, client=client)
+    counted = not (place_report or complained)
+    scans = services.scans.record(gtin, lot_id, serial, city, place=place, counted=counted, client=client)
+    complaint_counts, complaint_token = services.complaints.counts(lot_id), services.complaints.token(lot_id)
+    complaint_post = f"/api/v1/lots/{lot_id}/complaints"
     sold = history.sales_of(serial)
     found = signals(scans, settings.scan_policy, recorded_sales(sold))
     alerts = [s.message_zh if zh else s.message for s in found]
@@ -205,6 +211,7 @@ def show(
                 "signals": [s.to_json() for s in found],
             },
             "sold": sold,
+            "complaints": {**complaint_counts.to_json(), "post": complaint_post, "token": complaint_token},
             "bundle": f"/api/v1/lots/{lot_id}/bundle",
         }
         return JSONResponse(body, headers={**headers, "Cache-Control": "no-store", "Vary": "Accept, Accept-Language"})
@@ -240,6 +247,14 @@ def show(
         policy=json.dumps(policy(), separators=(",", ":")),
         trust_anchors_url=settings.trust_anchors_url,
         integrity=INTEGRITY,
+        complaint={
+            "counts": complaint_counts,
+            "categories": CATEGORIES,
+            "post": complaint_post,
+            "token": complaint_token,
+            "gtin": gtin,
+            "sent": complained,
+        },
     )
     return HTMLResponse(
         html,

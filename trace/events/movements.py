@@ -1,0 +1,68 @@
+"""What a split and a return do to lots' states. Pure Python; :mod:`.state` calls these when it folds them.
+
+A **split** (分批) makes a child lot from one bulk parent: the child's weight leaves the splitter's holding
+of the parent, and the child is the parent in all but quantity.
+
+A **return** (退货) is one of two things (``docs/EVENTS.md`` ``return``):
+
+* a *trade return* (``to``): the recorder sends goods back to a party it received the lot from. It leaves
+  the recorder's holding as a shipment under way to that party, who becomes custodian again when it records
+  ``receive``, exactly as for a ``ship``;
+* a *buyer's return* (``from_buyer``): the recorder takes back goods it sold to a buyer off the ledger (a
+  consumer returning a box to the shop). They go back into the recorder's stock and its tally of sales
+  falls by as much; each serial named becomes *unsold* again (it leaves ``sold_serials`` and enters
+  ``returned_serials`` with the day), so the box may be sold once more, and the ledger holds the sale, the
+  return and any resale. A serial is never sellable twice without a record of the return between: the
+  serials rule refuses a return of a serial the recorder did not sell, or already took back.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..chain.records import Event
+from .lot_facts import Shipment, local_time
+
+if TYPE_CHECKING:
+    from .state import LotState
+
+
+def split(child: LotState, parents: list[LotState], party: str, amount: float) -> None:
+    """A child lot taken from its one parent: ``amount`` leaves ``party``'s holding of the parent, and the
+    child is the parent in all but quantity (unit, moisture, processes, origins, species; its holds came
+    with the inputs')."""
+    for parent in parents[:1]:
+        parent.holdings[party] = max(0.0, parent.holdings.get(party, 0.0) - amount)
+        child.unit = parent.unit
+        child.unit_weight_g = parent.unit_weight_g
+        child.moisture_pct = parent.moisture_pct
+        child.processes = list(parent.processes)
+        child.origins = list(parent.origins)
+        child.species = parent.species
+    child.holdings = {party: amount}
+
+
+def sold(state: LotState, event: Event, amount: float) -> None:
+    """Remember who sold how much, and each serial's seller, so that a seller takes back only its own."""
+    state.sold[event.actor] = state.sold.get(event.actor, 0.0) + amount
+    for serial in event.payload.get("serials", []):
+        state.serial_sellers[str(serial)] = event.actor
+
+
+def returned(state: LotState, event: Event) -> None:
+    """Fold a return (trade or buyer's) into the lot's state."""
+    payload, actor = event.payload, event.actor
+    amount = state.amount(payload) or 0.0
+    if payload.get("from_buyer"):
+        state.holdings[actor] = state.holdings.get(actor, 0.0) + amount
+        state.sold[actor] = max(0.0, state.sold.get(actor, 0.0) - amount)
+        day = local_time(event.occurred).date().isoformat()
+        for serial in (str(s) for s in payload.get("serials", [])):
+            state.sold_serials.pop(serial, None)
+            state.serial_sellers.pop(serial, None)
+            state.returned_serials[serial] = day
+        return
+    held = state.holdings.get(actor, 0.0)
+    amount = min(amount, held)
+    state.holdings[actor] = held - amount
+    state.in_transit.append(Shipment(actor, str(payload["to"]), payload.get("carrier"), amount))
