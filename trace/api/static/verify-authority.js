@@ -152,6 +152,10 @@
         const lab = orgs.get(String(ev.payload.lab));
         if (!lab || !lab.roles.includes("lab")) return "a sample goes to a laboratory, and " + ev.payload.lab + " is not one";
       }
+      if (ev.type === "withdraw_certification") {
+        const issuer = lot.recordedBy.get(String(ev.payload.certificate));
+        if (issuer !== undefined && issuer !== party && !regulator) return "only " + issuer + " or a regulator may withdraw certificate " + ev.payload.certificate;
+      }
       if (ev.type === "correct") {
         const original = lot.recordedBy.get(String(ev.payload.supersedes));
         if (original === undefined) return "lot " + ev.lot_id + " has no event " + ev.payload.supersedes + " to correct";
