@@ -173,7 +173,8 @@ def _relation(c: Context, signer: Signer) -> Iterator[Finding]:
                 f"样品须送交检测机构，{event.payload['lab']} 的角色为 {held}",
             )
     elif event.type == "withdraw_certification":
-        issuer = lot.recorded_by.get(str(event.payload["certificate"]))
+        certificate = lot.certificates.get(str(event.payload["certificate"]))
+        issuer = certificate.issued_by if certificate is not None else None
         if issuer is not None and issuer != party and not regulator:
             yield _refuse(
                 c,

@@ -112,21 +112,17 @@ def _certify(c: Context) -> Iterator[Finding]:
 # -- the public page ---------------------------------------------------------------
 
 
-def plot_certificates(
-    plot_events: Sequence[Mapping[str, Any]], before: int, organisations: Mapping[str, tuple[str, str]]
-) -> list[Certificate]:
-    """The certificates a plot's events ``plot_events[:before]`` granted and did not withdraw, as the rules fold
-    them (``issued_by``: the recorder's organisation id where known)."""
-    found: dict[str, Certificate] = {}
-    for event in plot_events[:before]:
-        kind, payload = event["type"], event.get("payload") or {}
-        if kind == "certify":
-            actor = str(event.get("actor"))
-            issuer = organisations.get(actor, (actor, ""))[0]
-            found[str(event.get("event_id"))] = Certificate.granted(str(event.get("event_id")), payload, issuer)
-        elif kind == "withdraw_certification" and str(payload.get("certificate")) in found:
-            found[str(payload["certificate"])].withdrawn_at = str(event["occurred_at"])
-    return list(found.values())
+def fold_certificate(
+    found: dict[str, Certificate], event: Mapping[str, Any], organisations: Mapping[str, tuple[str, str]]
+) -> None:
+    """Fold a plot's ``certify`` or ``withdraw_certification`` event into ``found`` (its certificates by event
+    id) as the rules fold them; ``issued_by`` is the recorder's organisation id where known."""
+    kind, payload = event["type"], event.get("payload") or {}
+    if kind == "certify":
+        actor, event_id = str(event.get("actor")), str(event.get("event_id"))
+        found[event_id] = Certificate.granted(event_id, payload, organisations.get(actor, (actor, ""))[0])
+    elif kind == "withdraw_certification" and str(payload.get("certificate")) in found:
+        found[str(payload["certificate"])].withdrawn_at = str(event["occurred_at"])
 
 
 def certificate_facts(
