@@ -516,6 +516,12 @@ def standard() -> Story:
     return s
 
 
+def name_of(party: str) -> str | None:
+    """The registered name a lifecycle party's records carry (the lab's tests, the certifier's certificates),
+    or None where none is carried."""
+    return {LAB: LAB_NAME, CERTIFIER: CERTIFIER_NAME}.get(party)
+
+
 def gs1_of(party: str) -> list[str]:
     """The GS1 company prefixes of a lifecycle party: the processor packs under the tests' GTINs."""
     return ["6975123"] if party == PROCESSOR else []

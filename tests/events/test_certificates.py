@@ -64,7 +64,7 @@ def another_scheme(story: Story) -> int:
     return package_index(story)
 
 
-def at_certify(change: Callable[[dict[str, object]], None]) -> Mutation:
+def at_certify(change: Callable[[dict[str, object]], object]) -> Mutation:
     def mutate(story: Story) -> int:
         change(cert_step(story).payload)
         return story.where["certify"][0]
