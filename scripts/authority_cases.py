@@ -78,6 +78,27 @@ def cooperative(org: str) -> list[tuple[Any, ...]]:
     ]
 
 
+CERTIFIERS = {"cert-k": SignerKey("cert-k", bytes([62] * 32)), "cert-q": SignerKey("cert-q", bytes([63] * 32))}
+K, Q = CERTIFIERS.values()
+
+
+def certifier(org: str) -> list[tuple[Any, ...]]:
+    """The trust anchor enrols a certifier within a case (a certification body: the role certifier)."""
+    key, registration = CERTIFIERS[org], {"name": org, "roles": ["certifier"], "lot_prefixes": []}
+    return [
+        (ANCHOR, f"org:{org}", "register_organisation", registration),
+        (ANCHOR, f"org:{org}", "register_actor", {"actor": org, "kind": "person"}),
+        (ANCHOR, f"org:{org}", "register_key", {"actor": org, "key": key.verifier().text()}),
+    ]
+
+
+CERTIFY = {
+    "scheme": "changbaishan_brand_base",
+    "number": "CBS-1",
+    "issuer": "cert-k",
+    "valid_from": "2024-01-01",
+    "valid_until": "2026-12-31",
+}
 AGREE = {"cooperative": "coop-c"}
 PLOT = {"land_type": "farmland", "county": "抚松县", "area_mu": 1}
 TEST = {"lab": "L lab", "sample_id": "S-1", "method": "ChP 2020", "verdict": "pass"}
@@ -288,6 +309,38 @@ CASES: dict[str, tuple[list[tuple[Any, ...]], int | None]] = {
             (W, "W-CASE-1", "aggregate", {"level": "case", "sscc": "069000000000000019", "children": ["W-PK-1/21/1"]})
         ),
         15,
+    ),
+    "a certifier certifies a plot and withdraws its certificate": (
+        story(
+            *certifier("cert-k"),
+            (G, "G-PLOT-1", "register_plot", PLOT),
+            (K, "G-PLOT-1", "certify", CERTIFY),
+            (K, "G-PLOT-1", "withdraw_certification", {"certificate": "e19", "reason": "r"}),
+        ),
+        None,
+    ),
+    "a grower certifies its own plot (role)": (
+        story((G, "G-PLOT-1", "register_plot", PLOT), (G, "G-PLOT-1", "certify", {**CERTIFY, "issuer": "G farm"})),
+        16,
+    ),
+    "another certifier withdraws a certificate": (
+        story(
+            *certifier("cert-k"),
+            *certifier("cert-q"),
+            (G, "G-PLOT-1", "register_plot", PLOT),
+            (K, "G-PLOT-1", "certify", CERTIFY),
+            (Q, "G-PLOT-1", "withdraw_certification", {"certificate": "e22", "reason": "r"}),
+        ),
+        23,
+    ),
+    "a regulator withdraws a certificate": (
+        story(
+            *certifier("cert-k"),
+            (G, "G-PLOT-1", "register_plot", PLOT),
+            (K, "G-PLOT-1", "certify", CERTIFY),
+            (R, "G-PLOT-1", "withdraw_certification", {"certificate": "e19", "reason": "r"}),
+        ),
+        None,
     ),
     "a grower agrees that a cooperative reads its plots, then ends it": (
         story(

@@ -76,7 +76,7 @@ EVERY_PREFIX = tuple("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012345
 """Lot-id prefixes covering every lot id: for test organisations that are not about identifier spaces."""
 TEST_GS1_PREFIXES = ("6975123",)
 """The GS1 company prefix of the tests' GTINs (069751234000xx)."""
-NO_LOTS = frozenset({"lab", "regulator", "operator"})
+NO_LOTS = frozenset({"lab", "regulator", "operator", "certifier"})
 """Roles that create no lots (an organisation holding only these needs no lot-id prefix)."""
 BROAD_ROLES = ("grower", "cooperative", "processor", "logistics", "retailer")
 """Every role a custodian may hold: for test actors that play a whole chain (not labs, regulators, operators)."""

@@ -23,6 +23,9 @@ from ginseng_trace.events.rules import Inspector
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 GROWER, PROCESSOR, LAB, CARRIER = "grower-a", "works-b", "lab-c", "carrier-d"
+CERTIFIER = "certifier-h"
+CERTIFIER_NAME = "吉林省长白山人参品牌认证中心"
+"""The certifier's registered name, which its certificates carry."""
 HOLDERS = ("works-b", "wholesale-e", "shop-f", "shop-g")
 ROLES_OF = {
     GROWER: ["grower"],
@@ -35,6 +38,7 @@ ROLES_OF = {
     "jilin-regulator": ["regulator"],
     "regulator": ["regulator"],
     "someone-else": ["grower"],
+    "certifier-h": ["certifier"],
 }
 """Each lifecycle party's role."""
 PREFIXES_OF = {
@@ -114,7 +118,7 @@ def members(roles_of: dict[str, list[str]] = ROLES_OF) -> Membership:
     orgs = {
         actor: Organisation(
             actor,
-            LAB_NAME if actor == LAB else actor,
+            {LAB: LAB_NAME, CERTIFIER: CERTIFIER_NAME}.get(actor, actor),
             roles,
             list("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"),
             gs1_company_prefixes=["6975123"],
@@ -363,6 +367,19 @@ def lifecycles(draw: st.DrawFn) -> Story:
     return story
 
 
+def brand_certificate(**changes: Any) -> dict[str, Any]:
+    """The certifier's 长白山人参 brand-base certificate of PLOT-1, valid through the 2025 harvest."""
+    return {
+        "scheme": "changbaishan_brand_base",
+        "number": "CBS-JL-2023-0017",
+        "issuer": CERTIFIER_NAME,
+        "valid_from": "2023-05-01",
+        "valid_until": "2026-04-30",
+        "scope": "园参种植 12.5 亩",
+        **changes,
+    }
+
+
 def day(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
@@ -370,6 +387,7 @@ def day(text: str) -> datetime:
 def standard() -> Story:
     """One fixed, valid lifecycle touching every rule: a garden plot of 人参 sown in autumn 2020 (its first
     season 2021) and harvested 2025 at five years, its seedlings moved to production beds in 2023 at two,
+    certified as a 长白山人参 brand base by its certifier in 2023 (the grower's certification strings are claims),
     a biological and a chemical pesticide, shipped to a processor, steamed into red ginseng, tested,
     packed as food with the warnings and a GI claim, stored cool, shipped on to a shop and sold."""
     s = Story()
@@ -394,6 +412,7 @@ def standard() -> Story:
     )
     s.add(Step(GROWER, "PLOT-1", "sow", day("2020-10-20"), {"variety": "大马牙", "species": "panax_ginseng"}), "sow")
     s.add(Step(GROWER, "PLOT-1", "transplant", day("2023-04-15"), {"seedling_age_years": 2}), "transplant")
+    s.add(Step(CERTIFIER, "PLOT-1", "certify", day("2023-05-01"), brand_certificate()), "certify")
     pesticide = {
         "operation": "pesticide",
         "product": "嘧菌酯 azoxystrobin SC",
@@ -518,6 +537,12 @@ def standard() -> Story:
         "sell",
     )
     return s
+
+
+def name_of(party: str) -> str | None:
+    """The registered name a lifecycle party's records carry (the lab's tests, the certifier's certificates),
+    or None where none is carried."""
+    return {LAB: LAB_NAME, CERTIFIER: CERTIFIER_NAME}.get(party)
 
 
 def gs1_of(party: str) -> list[str]:

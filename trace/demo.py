@@ -90,6 +90,8 @@ ACTORS = (
     DemoActor(
         "jilin-mpa-inspector", "regulator", "吉林省药品监督管理局 Jilin Medical Products Administration", ("MPA-JL-",)
     ),
+    # issues base certificates (the role certifier): its certificates name it so
+    DemoActor("changbaishan-brand-office", "certifier", "吉林省长白山人参品牌认证中心"),
 )
 MEMBERSHIP_AT = "2019-09-01T00:00:00Z"
 """When the demo's organisations were enrolled (fixed, so that loading the demo again appends nothing)."""
@@ -179,6 +181,23 @@ def _events() -> list[tuple[str, dict[str, Any]]]:
         "transplant",
         "2023-04-15T00:30:00Z",
         {"note": "two-year seedlings moved to production beds"},
+    )
+    # the brand base the grower claims, certified by the brand's certifier, valid through the 2025 harvest; its
+    # GAP claim no certificate backs (the page shows it "claimed, not certified")
+    add(
+        "changbaishan-brand-office",
+        "demo-cert-001",
+        fs,
+        "certify",
+        "2023-05-01T01:00:00Z",
+        {
+            "scheme": "changbaishan_brand_base",
+            "number": "CBS-JL-2023-0017",
+            "issuer": "吉林省长白山人参品牌认证中心",
+            "valid_from": "2023-05-01",
+            "valid_until": "2026-04-30",
+            "scope": "园参种植 12.5 亩",
+        },
     )
     add(
         wang,

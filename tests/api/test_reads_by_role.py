@@ -27,12 +27,24 @@ from ginseng_trace.store import ReadsRepository, Store
 
 from ..conftest import OPERATOR, Actor, LiveServer, enrol
 from ..labels.test_labels import carries
-from ..lifecycle import CARRIER, GROWER, LAB, PREFIXES_OF, PROCESSOR, ROLES_OF, Step, gs1_of, standard
+from ..lifecycle import (
+    CARRIER,
+    CERTIFIER,
+    GROWER,
+    LAB,
+    PREFIXES_OF,
+    PROCESSOR,
+    ROLES_OF,
+    Step,
+    gs1_of,
+    name_of,
+    standard,
+)
 from .test_api import assert_problem
 
 SHOP, REGULATOR, OTHER_GROWER, OTHER_WORKS = "shop-f", "jilin-regulator", "someone-else", "works-z"
 COOP, OTHER_COOP = "coop-h", "coop-i"
-PARTIES = (GROWER, CARRIER, PROCESSOR, LAB, SHOP, REGULATOR, OTHER_GROWER, OTHER_WORKS, COOP, OTHER_COOP)
+PARTIES = (GROWER, CARRIER, PROCESSOR, LAB, SHOP, REGULATOR, OTHER_GROWER, OTHER_WORKS, COOP, OTHER_COOP, CERTIFIER)
 ROLES = {**ROLES_OF, OTHER_WORKS: ["processor"], COOP: ["cooperative"], OTHER_COOP: ["cooperative"]}
 PREFIXES = {**PREFIXES_OF, OTHER_WORKS: ["WZ-"], COOP: ["CH-"], OTHER_COOP: ["CI-"]}
 GTIN = "06975123400010"
@@ -102,7 +114,14 @@ def world(engine: Engine) -> Iterator[World]:
     services.accounts.hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     actors = {name: Actor(name) for name in PARTIES}
     for name, actor in actors.items():
-        enrol(services, actor, ROLES[name], PREFIXES.get(name, []), gs1_company_prefixes=gs1_of(name))
+        enrol(
+            services,
+            actor,
+            ROLES[name],
+            PREFIXES.get(name, []),
+            gs1_company_prefixes=gs1_of(name),
+            name=name_of(name),
+        )
     person = f"张{uuid.uuid4().hex[:8]}"  # a person of the grower's, whose name is private membership
     services.membership.add_actor(GROWER, NewActor(SignerKey.generate("grower-a-2").verifier(), name=person))
     story = standard()

@@ -21,7 +21,7 @@ from ginseng_trace.events.findings import Finding
 from ginseng_trace.events.membership import MEMBERSHIP_TYPES, ROLES, KeyGrant, Member, Organisation
 from ginseng_trace.events.rules import Inspector
 
-from ..lifecycle import GROWER, LAB, NOW, PROCESSOR, ROLES_OF, Step, day, members, standard
+from ..lifecycle import CERTIFIER, GROWER, LAB, NOW, PROCESSOR, ROLES_OF, Step, day, members, standard
 
 ADMIN = "admin-z"  # records the membership events: an organisation of its own, whose role each cell sets
 COOP = "coop-h"  # a cooperative a grower may agree with
@@ -61,7 +61,7 @@ def extra_steps() -> dict[str, tuple[list[Step], Step]]:
                 "HV-1",
                 "correct",
                 at,
-                {"supersedes": "e4", "reason": "fresh weight mistyped", "corrected": {"crop_age_years": 5}},
+                {"supersedes": "e5", "reason": "fresh weight mistyped", "corrected": {"crop_age_years": 5}},
             ),
         ),
         "register_organisation": (
@@ -89,6 +89,11 @@ def extra_steps() -> dict[str, tuple[list[Step], Step]]:
         "reinstate": ([], Step(ADMIN, f"org:{GROWER}", "reinstate", at, {"reason": "licence restored"})),
         "agree_cooperative": ([], agree),
         "end_cooperative": ([agree], Step(GROWER, f"org:{GROWER}", "end_cooperative", at, {"cooperative": COOP})),
+        # the certifier withdraws the brand-base certificate it issued (e3, the standard lifecycle's certify)
+        "withdraw_certification": (
+            [],
+            Step(CERTIFIER, "PLOT-1", "withdraw_certification", at, {"certificate": "e3", "reason": "audit failed"}),
+        ),
     }
 
 
@@ -181,7 +186,7 @@ def test_a_release_lifts_a_regulators_hold_only_when_a_regulator_records_it() ->
     steps, release = scenario("release")
     allowed(steps, release)  # the custodian lifts its own voluntary hold
     # a co-custodian (the shop holds 40 of the 200 boxes) does not lift the works' own hold
-    both_hold = [*standard().steps[:15], steps[-1]]  # the shipment and its receipt, then the works' hold
+    both_hold = [*standard().steps[:16], steps[-1]]  # the shipment and its receipt, then the works' hold
     refused(both_hold, replace(release, actor="shop-f"), "only works-b or a regulator may release it")
     by_regulator = [*steps[:-1], replace(steps[-1], actor="jilin-regulator", payload={"reason": "Cd found upstream"})]
     refused(by_regulator, release, "is held by a regulator")

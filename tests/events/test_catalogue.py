@@ -11,6 +11,8 @@ from ginseng_trace.events import catalogue, check_payload, check_submitted
 EXPECTED = {
     "register_enterprise",
     "register_plot",
+    "certify",
+    "withdraw_certification",
     "source_seed",
     "sow",
     "transplant",

@@ -414,8 +414,8 @@ REFUSALS: list[tuple[str, Mutation, str, str, str]] = [
         "/payload/certifications/2",
     ),
     (
-        "brand claim from an uncertified base",
-        lambda s: (at_step("register", setp("certifications", ["GAP"]))(s), s.where["package"][0])[1],
+        "brand claim from a base only its grower says is certified (no certifier's certificate)",
+        lambda s: (s.remove(s.where["certify"][0]), s.where["package"][0])[1],
         "brand_base",
         "hard",
         "/payload/claims/1",
@@ -608,8 +608,8 @@ def test_forest_rules() -> None:
     def forest(age: int, kg: float) -> Story:
         s = standard()
         first(s, "register").payload.update(land_type="forest", area_mu=300, location=square(300))
-        del s.steps[s.where["transplant"][0] : s.where["harvest"][0]]
-        s.where = {k: [i if i < 2 else i - 2 for i in v if i not in (2, 3)] for k, v in s.where.items()}
+        for tag in ("pesticide", "transplant"):  # no transplant, no pesticide under the forest
+            s.remove(s.where[tag][0])
         first(s, "sow").when = day(f"{2025 - age}-09-20")
         first(s, "register").when = day(f"{2025 - age}-06-01")
         first(s, "harvest").payload.update(crop_age_years=age, fresh_weight={"value": kg, "unit": "kg"})

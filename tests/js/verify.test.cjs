@@ -225,7 +225,9 @@ test.describe("the demo box's proof bundle (tests/vectors/bundle)", () => {
 
   test("a changed checkpoint text", async () => {
     const b = fresh();
-    b.checkpoint = b.checkpoint.replace("\n60\n", "\n59\n");
+    const lines = b.checkpoint.split("\n");  // origin, tree size, root hash, ...: the size one smaller
+    lines[1] = String(Number(lines[1]) - 1);
+    b.checkpoint = lines.join("\n");
     await refused(b, /signature/);
   });
 

@@ -21,7 +21,7 @@ from ginseng_trace.events.rules import rules_config
 from ginseng_trace.service import Services
 
 from ..conftest import Actor, LiveServer, enrol, tune_rules
-from ..lifecycle import PREFIXES_OF, ROLES_OF, Step, gs1_of, standard
+from ..lifecycle import PREFIXES_OF, ROLES_OF, Step, gs1_of, name_of, standard
 
 SUSPICIOUS = "HV-2025-LJ-0011"
 
@@ -56,8 +56,13 @@ def test_a_whole_lifecycle_through_the_api(ledger: Services, client: httpx.Clien
     actors = {name: Actor(name) for name in {s.actor for s in story.steps} | {"jilin-regulator"}}
     for name, actor in actors.items():
         enrol(
-            ledger, actor, ROLES_OF[name], PREFIXES_OF.get(name, []), gs1_company_prefixes=gs1_of(name)
-        )  # each party with its own role: the lab tests, the carrier stores
+            ledger,
+            actor,
+            ROLES_OF[name],
+            PREFIXES_OF.get(name, []),
+            gs1_company_prefixes=gs1_of(name),
+            name=name_of(name),
+        )  # each party with its own role: the lab tests, the carrier stores, the certifier certifies
     for i, step in enumerate(story.steps):
         response = client.post("/events", json=envelope(actors[step.actor], step, f"life-{i}"))
         assert response.status_code == 201, response.text
@@ -178,12 +183,12 @@ def test_check_on_the_command_line(database_url: str, tmp_path: Path, monkeypatc
     whole = run("check", db)
     assert whole.returncode == 0, whole.stderr
     # the demo's 27 membership records and 33 events
-    assert whole.stdout.startswith("checked 60 events; whole ledger: 1 finding(s)")
+    assert whole.stdout.startswith("checked 64 events; whole ledger: 1 finding(s)")
     assert f"{SUSPICIOUS} soft yield_plausibility" in whole.stdout
     clean = run("check", db, "--lot", "PK-2025-0931")
     assert (clean.returncode, clean.stdout.splitlines()[0]) == (
         0,
-        "checked 60 events; lot PK-2025-0931 and its ancestors: 0 finding(s)",
+        "checked 64 events; lot PK-2025-0931 and its ancestors: 0 finding(s)",
     )
     as_json = json.loads(run("check", db, "--lot", SUSPICIOUS, "--json").stdout)
     assert (as_json["ok"], as_json["lots"]) == (True, [SUSPICIOUS, "PLOT-LJ-0011"])
@@ -204,7 +209,14 @@ def test_quality_findings_name_their_standard_over_http(ledger: Services, monkey
     test.payload["heavy_metals_mg_kg"].update(Pb=9, Cd=0.5)
     actors = {name: Actor(name) for name in {s.actor for s in story.steps}}
     for name, actor in actors.items():
-        enrol(ledger, actor, ROLES_OF[name], PREFIXES_OF.get(name, []), gs1_company_prefixes=gs1_of(name))
+        enrol(
+            ledger,
+            actor,
+            ROLES_OF[name],
+            PREFIXES_OF.get(name, []),
+            gs1_company_prefixes=gs1_of(name),
+            name=name_of(name),
+        )
     wanted = [
         ("chp2020_metals", "ChP 2020 人参: Pb ≤ 5 mg/kg", "/event/payload/heavy_metals_mg_kg/Pb"),
         ("wm_t2_green_trade", "WM/T 2-2004 绿色: Cd ≤ 0.3 mg/kg", "/event/payload/heavy_metals_mg_kg/Cd"),

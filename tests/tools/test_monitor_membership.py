@@ -39,7 +39,7 @@ def test_the_monitor_rebuilds_the_demos_membership_and_follows_its_changes(logge
     monitor = LogMonitor()
     with LiveServer(create_app(logged)) as server, httpx.Client() as http:
         line = monitor_once(monitor, server.url, [LOG.verifier()], http, replay)
-        assert line.endswith("membership of 9 organisations rebuilt: 9 keys (0 revoked), 0 organisations suspended")
+        assert line.endswith("membership of 10 organisations rebuilt: 10 keys (0 revoked), 0 organisations suspended")
         shop = replay.membership.orgs["changchun-herb-shop"]
         assert shop.roles == ["retailer"]
         key_id = next(iter(shop.actors["changchun-herb-shop"].keys))
@@ -51,10 +51,10 @@ def test_the_monitor_rebuilds_the_demos_membership_and_follows_its_changes(logge
         resumed, again = load_state(state, [OPERATOR.verifier()])
         assert again is not None
         line = monitor_once(resumed, server.url, [LOG.verifier()], http, again)
-    assert line.endswith("9 keys (1 revoked), 1 organisations suspended")
+    assert line.endswith("10 keys (1 revoked), 1 organisations suspended")
     grant = again.membership.orgs["changchun-herb-shop"].actors["changchun-herb-shop"].keys[key_id]
-    assert grant.revoked_index == 60  # the first record after the demo's 60
-    assert "was revoked at log position 60" in str(again.membership.signer("changchun-herb-shop", key_id, 61, _now()))
+    assert grant.revoked_index == 64  # the first record after the demo's 64
+    assert "was revoked at log position 64" in str(again.membership.signer("changchun-herb-shop", key_id, 65, _now()))
     with pytest.raises(Error, match="other trust anchors"):
         load_state(state, [LOG.verifier()])
 
@@ -125,7 +125,7 @@ def test_the_cli_monitor_reports_the_membership_it_rebuilt(logged: Services, tmp
         ok = run(*args, "--anchor", OPERATOR.verifier().text())
     assert ok.returncode == 0, ok.stderr
     assert ok.stdout.strip().endswith(
-        "membership of 9 organisations rebuilt: 9 keys (0 revoked), 0 organisations suspended"
+        "membership of 10 organisations rebuilt: 10 keys (0 revoked), 0 organisations suspended"
     )
     assert set(json.loads(state.read_text())["membership"]["organisations"]) >= {
         "jilin-mpa-inspector",

@@ -43,7 +43,7 @@ MEMBERSHIP_TYPES = (
     )
     | AGREEMENT_TYPES
 )
-ROLES = ("grower", "cooperative", "processor", "logistics", "retailer", "lab", "regulator", "operator")
+ROLES = ("grower", "cooperative", "processor", "logistics", "retailer", "lab", "regulator", "operator", "certifier")
 ORG_LOT_PREFIX = "org:"
 ANCHOR_ROLES = frozenset({"operator"})
 

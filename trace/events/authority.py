@@ -172,6 +172,19 @@ def _relation(c: Context, signer: Signer) -> Iterator[Finding]:
                 f"a sample goes to a laboratory, and {event.payload['lab']} is {held}",
                 f"样品须送交检测机构，{event.payload['lab']} 的角色为 {held}",
             )
+    elif event.type == "withdraw_certification":
+        certificate = lot.certificates.get(str(event.payload["certificate"]))
+        issuer = certificate.issued_by if certificate is not None else None
+        if issuer is not None and issuer != party and not regulator:
+            yield _refuse(
+                c,
+                "/actor",
+                f"{issuer} (who issued it), or a regulator",
+                f"{party} ({signer.describe()})",
+                f"certificate {event.payload['certificate']} was issued by {issuer}; only {issuer} or a regulator "
+                f"may withdraw it, not {party}",
+                f"证书 {event.payload['certificate']} 由 {issuer} 颁发，只有该机构或监管部门可以撤销，{party} 不能",
+            )
     elif event.type == "correct":
         original = lot.recorded_by.get(str(event.payload["supersedes"]))
         if original is None:

@@ -140,17 +140,22 @@ def check_origin_claims(c: Context) -> Iterator[Finding]:
                 where = (origin.county_code, origin.county, origin.prefecture)
                 if not _protected(place(*where)):
                     yield _outside(c, f"/payload/claims/{i}", f"{_described(*where)} (plot {origin.plot})", areas)
-        brands = rules_config()["brand_base"]["certification_names"]
+        # a brand base is a certificate its issuer recorded, valid on the day of the harvest (the origin keeps
+        # those), not the grower's own certification strings
+        schemes = rules_config()["brand_base"]["certificate_schemes"]
         for i in _claims(claims, "brand_base"):
             for origin in origins:
-                if not any(b in cert for cert in origin.certifications for b in brands):
+                if not any(cert.scheme in schemes for cert in origin.certificates):
+                    claimed = " (claimed by its grower, not certified)" if origin.certifications else ""
                     yield c.violation(
                         "brand_base",
                         f"/payload/claims/{i}",
-                        "every origin a certified brand base",
+                        "every origin certified as a brand base when harvested",
                         origin.plot,
-                        f"the 长白山人参 brand needs certified bases, and plot {origin.plot} is not one",
-                        f"长白山人参品牌须来自认证基地，地块 {origin.plot} 未认证",
+                        f"the 长白山人参 brand needs bases certified by their issuer, and plot {origin.plot} held no "
+                        f"valid brand-base certificate when harvested in {origin.harvest_year}{claimed}",
+                        f"长白山人参品牌须来自认证基地，地块 {origin.plot} 采收时（{origin.harvest_year}年）"
+                        f"无有效的品牌基地证书",
                     )
 
 

@@ -17,9 +17,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .catalogue import enum_labels
+from .certificates import CERTIFICATE_TYPES, certificate_facts, fold_certificate
 from .corrections import corrected_history
 from .holds import HOLD_TYPES, Hold, lifted, status
 from .lineage import lot_kind
+from .lot_facts import Certificate
 from .places import division, placed
 from .serials import SerialRun
 from .species import species_names
@@ -210,6 +212,7 @@ def public_history(
     }
     processes: list[str] = []
     land_types: set[str] = set()
+    certificates: dict[str, dict[str, Certificate]] = {}  # each plot's, as recorded so far (log order)
     for event in events:
         kind, payload, lot, when = (
             str(event["type"]),
@@ -217,11 +220,18 @@ def public_history(
             str(event["lot_id"]),
             event["occurred_at"],
         )
-        if kind == "harvest":
+        if kind in CERTIFICATE_TYPES:
+            fold_certificate(certificates.setdefault(lot, {}), event, organisations)
+        elif kind == "harvest":
             plot_id = next(iter(event.get("inputs") or []), None)
             plot = plots.get(plot_id or "", {})
             land_types.add(str(plot.get("land_type", "")))
             sow = sown.get(plot_id or "")
+            granted, claimed = certificate_facts(
+                list(certificates.get(plot_id or "", {}).values()),
+                [str(c) for c in plot.get("certifications", [])],
+                str(when),
+            )
             history.origins.append(
                 {
                     "harvest_lot": lot,
@@ -231,6 +241,9 @@ def public_history(
                     "land_type": plot.get("land_type"),
                     "species": species_names(species.get(plot_id or "")),
                     "certifications": list(plot.get("certifications", [])),
+                    # the certificates its issuers recorded, valid at the harvest; each claim backed or not
+                    "certificates": granted,
+                    "claims": claimed,
                     "variety": sow["payload"].get("variety") if sow else None,
                     "sown_on": str(sow["occurred_at"])[:10] if sow else None,
                     "seedling_age_years": _seedling_age(by_lot[plot_id], sow) if plot_id in plots and sow else None,

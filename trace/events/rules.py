@@ -20,6 +20,7 @@ from datetime import datetime
 
 from ..chain.records import Event
 from .authority import check_authority, recorder_of
+from .certificates import check_certificates
 from .context import Context, RuleViolationError, rules_config
 from .correction_rules import check_correction
 from .cultivation import check_food_use, check_harvest, check_pesticide_once, check_planting
@@ -31,6 +32,7 @@ from .membership import Membership
 from .origin import check_origin_claims, check_places, check_plot_area
 from .processing import check_process_yield
 from .quality import check_quality, check_storage
+from .registrations import check_registration
 from .returns import check_return
 from .species import check_species
 from .state import LotState, apply, payload_size
@@ -83,10 +85,12 @@ CHECKS: tuple[Check, ...] = (
     check_planting,
     check_harvest,
     check_pesticide_once,
+    check_registration,
     check_species,
     check_places,
     check_plot_area,
     check_origin_claims,
+    check_certificates,
     check_food_use,
     check_quality,
     check_storage,

@@ -25,13 +25,14 @@ from ..chain.times import format_utc, parse_utc
 from . import coproducts, corrections, movements
 from .holds import HOLD_TYPES, LEGACY, Hold, lifted, merged, status
 from .lineage import lot_kind
-from .lot_facts import EPSILON, HOLD_STATES, Application, Origin, Seed, Shipment, kg, local_time
+from .lot_facts import EPSILON, HOLD_STATES, Application, Certificate, Origin, Seed, Shipment, kg, local_time
 from .places import placed
 
 __all__ = [
     "EPSILON",
     "HOLD_STATES",
     "Application",
+    "Certificate",
     "LotState",
     "Origin",
     "Seed",
@@ -72,7 +73,8 @@ class LotState:
     prefecture: str | None = None
     county_code: str | None = None
     area_mu: float | None = None
-    certifications: list[str] = field(default_factory=list)
+    certifications: list[str] = field(default_factory=list)  # claimed by the registrant
+    certificates: dict[str, Certificate] = field(default_factory=dict)  # granted by issuers, by certify event id
     variety: str | None = None
     sown_at: str | None = None
     # planted with bought-in seedlings (种苗) at its first sowing: their age then (None: seed sown)
@@ -157,7 +159,8 @@ class LotState:
     def to_json(self) -> str:
         data = dict(self.__dict__)
         data["in_transit"] = [s.__dict__ for s in self.in_transit]
-        data["origins"] = [o.__dict__ for o in self.origins]
+        data["origins"] = [o.to_dict() for o in self.origins]
+        data["certificates"] = {event_id: c.__dict__ for event_id, c in self.certificates.items()}
         data["seeds"] = {lot: seed.__dict__ for lot, seed in self.seeds.items()}
         data["latest_ready"] = self.latest_ready.__dict__ if self.latest_ready else None
         data["holds"] = {event_id: h.__dict__ for event_id, h in self.holds.items()}
@@ -167,7 +170,8 @@ class LotState:
     def from_json(cls, text: str | bytes) -> LotState:
         data = json.loads(text)
         data["in_transit"] = [Shipment(**s) for s in data.get("in_transit", [])]
-        data["origins"] = [Origin(**o) for o in data.get("origins", [])]
+        data["origins"] = [Origin.from_dict(o) for o in data.get("origins", [])]
+        data["certificates"] = {event_id: Certificate(**c) for event_id, c in data.get("certificates", {}).items()}
         data["seeds"] = {lot: Seed(**seed) for lot, seed in data.get("seeds", {}).items()}
         ready = data.get("latest_ready")
         data["latest_ready"] = Application(**ready) if ready else None
@@ -308,6 +312,12 @@ def apply(
         state.samples[str(payload["sample_id"])] = str(payload["lab"])
     elif kind == "correct":
         corrections.fold(state, str(payload["supersedes"]), payload["corrected"])
+    elif kind == "certify":
+        state.certificates[event.event_id] = Certificate.granted(
+            event.event_id, payload, recorder.party if recorder else actor
+        )
+    elif kind == "withdraw_certification" and str(payload["certificate"]) in state.certificates:
+        state.certificates[str(payload["certificate"])].withdrawn_at = occurred
     if event.occurred >= state.last:
         state.last_occurred = occurred
     if kind in HOLD_TYPES or kind == "release":
@@ -369,6 +379,7 @@ def _create(state: LotState, event: Event, inputs: list[LotState], fresh_moistur
                     local_time(event.occurred).year,
                     plot.species,
                     plot.county_code,
+                    [c for c in plot.certificates.values() if c.valid_at(event.occurred)],
                 )
             ]
             state.species = plot.species

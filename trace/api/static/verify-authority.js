@@ -152,6 +152,10 @@
         const lab = orgs.get(String(ev.payload.lab));
         if (!lab || !lab.roles.includes("lab")) return "a sample goes to a laboratory, and " + ev.payload.lab + " is not one";
       }
+      if (ev.type === "withdraw_certification") {
+        const issuer = lot.certificates.has(String(ev.payload.certificate)) ? lot.recordedBy.get(String(ev.payload.certificate)) : undefined;
+        if (issuer !== undefined && issuer !== party && !regulator) return "only " + issuer + " or a regulator may withdraw certificate " + ev.payload.certificate;
+      }
       if (ev.type === "correct") {
         const original = lot.recordedBy.get(String(ev.payload.supersedes));
         if (original === undefined) return "lot " + ev.lot_id + " has no event " + ev.payload.supersedes + " to correct";
@@ -163,8 +167,9 @@
     function foldLot(ev, signer) {
       const party = signer.org || signer.actor, regulator = holds(signer, policy.regulator_roles);
       let lot = lots.get(ev.lot_id);
-      if (!lot) lots.set(ev.lot_id, lot = { holds: new Map(), samples: new Map(), recordedBy: new Map() });
+      if (!lot) lots.set(ev.lot_id, lot = { holds: new Map(), samples: new Map(), recordedBy: new Map(), certificates: new Set() });
       if (ev.type === "sample") lot.samples.set(String(ev.payload.sample_id), String(ev.payload.lab));
+      if (ev.type === "certify") lot.certificates.add(ev.event_id);
       // the holds placed on this lot itself (a release lifts one of those, never an upstream one)
       if (HOLDS.includes(ev.type)) lot.holds.set(ev.event_id, { type: ev.type, by: party, regulator });
       else if (ev.type === "release") lot.holds.delete(lifted(lot, ev.payload));
