@@ -2,7 +2,8 @@
 
 A lifecycle: plots registered and sown years before, pesticide applications in the harvest season's spring
 and summer, a September harvest per plot, the harvests shipped to a processor, processed (merged into one
-batch or one batch each), tested, packed into 250 g boxes, stored, passed along a chain of custodians and sold.
+batch or one batch each), tested and released for sale (放行), packed into 250 g boxes, stored, passed along
+a chain of custodians and sold.
 """
 
 from __future__ import annotations
@@ -58,10 +59,11 @@ class Step:
     when: datetime
     payload: dict[str, Any]
     inputs: tuple[str, ...] = ()
+    eid: str | None = None  # a fixed event id (a test that a release names), else e<position>
 
     def event(self, i: int) -> Event:
         body: dict[str, Any] = {
-            "event_id": f"e{i}",
+            "event_id": self.eid or f"e{i}",
             "lot_id": self.lot,
             "type": self.type,
             "occurred_at": format_utc(self.when),
@@ -288,7 +290,8 @@ def lifecycles(draw: st.DrawFn) -> Story:
             "process",
         )
         story.add(Step(PROCESSOR, batch, "sample", tick(), {"sample_id": "S-1", "lab": LAB}), "sample")
-        story.add(Step(LAB, batch, "quality_test", tick(), _lab_result()), "test")
+        story.add(Step(LAB, batch, "quality_test", tick(), _lab_result(), eid=f"test-{b}"), "test")
+        story.add(Step(PROCESSOR, batch, "quality_release", tick(), {"test": f"test-{b}"}), "release")
         batches.append((batch, main + fine))
     for b, (batch, kg) in enumerate(batches):
         units = max(1, int(kg * draw(st.floats(0.3, 1.0)) / 0.25))
@@ -349,8 +352,8 @@ def day(text: str) -> datetime:
 def standard() -> Story:
     """One fixed, valid lifecycle touching every rule: a garden plot of 人参 sown in autumn 2020 (its first
     season 2021) and harvested 2025 at five years, its seedlings moved to production beds in 2023 at two,
-    a biological and a chemical pesticide, shipped to a processor, steamed into red ginseng, tested,
-    packed as food with the warnings and a GI claim, stored cool, shipped on to a shop and sold."""
+    a biological and a chemical pesticide, shipped to a processor, steamed into red ginseng, tested and
+    released, packed as food with the warnings and a GI claim, stored cool, shipped on to a shop and sold."""
     s = Story()
     s.add(
         Step(
@@ -436,7 +439,8 @@ def standard() -> Story:
         "process",
     )
     s.add(Step(PROCESSOR, "RG-1", "sample", day("2025-10-19"), {"sample_id": "S-1", "lab": LAB}), "sample")
-    s.add(Step(LAB, "RG-1", "quality_test", day("2025-10-20"), _lab_result()), "test")
+    s.add(Step(LAB, "RG-1", "quality_test", day("2025-10-20"), _lab_result(), eid="test-1"), "test")
+    s.add(Step(PROCESSOR, "RG-1", "quality_release", day("2025-10-21"), {"test": "test-1"}), "release")
     s.add(
         Step(
             PROCESSOR,

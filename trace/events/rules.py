@@ -30,6 +30,7 @@ from .membership import Membership
 from .origin import check_origin_claims
 from .processing import check_process_yield
 from .quality import check_quality, check_storage
+from .quality_gate import check_destruction, check_quality_gate, fold_gate
 from .species import check_species
 from .state import LotState, apply, payload_size
 
@@ -84,6 +85,8 @@ CHECKS: tuple[Check, ...] = (
     check_origin_claims,
     check_food_use,
     check_quality,
+    check_quality_gate,
+    check_destruction,
     check_storage,
 )
 
@@ -130,6 +133,7 @@ class Inspector:
         recorder = recorder_of(context.signer)
         reach = downstream(event.lot_id, self.children) if event.type in STATUS_TYPES else ()
         self.changed |= apply(event, self.states, fresh_moisture_pct=fresh, recorder=recorder, reach=reach)
+        self.changed |= fold_gate(event, self.states, recorder, self.children)
         for lot in event.inputs:
             self.children.setdefault(lot, set()).add(event.lot_id)
         self.membership.apply(event, index)
