@@ -9,6 +9,7 @@ a chain of custodians and sold.
 from __future__ import annotations
 
 import copy
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -60,6 +61,16 @@ class Step:
     payload: dict[str, Any]
     inputs: tuple[str, ...] = ()
     eid: str | None = None  # a fixed event id (a test that a release names), else e<position>
+
+    def naming(self, ids: dict[str, str], event_id: str) -> Step:
+        """This step as recorded under ``event_id`` by a test that names its own event ids: ``ids`` (a step's
+        fixed id -> the id it was recorded under) is kept, and a release names its test as recorded."""
+        if self.eid:
+            ids[self.eid] = event_id
+        test = self.payload.get("test") if self.type == "quality_release" else None
+        if isinstance(test, str) and test in ids:
+            return dataclasses.replace(self, payload={**self.payload, "test": ids[test]})
+        return self
 
     def event(self, i: int) -> Event:
         body: dict[str, Any] = {
