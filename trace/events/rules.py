@@ -74,6 +74,7 @@ CHECKS: tuple[Check, ...] = (
     check_lifecycle,
     check_chronology,
     check_hold,
+    check_destruction,
     check_custody,
     check_stock,
     check_serials,
@@ -86,7 +87,6 @@ CHECKS: tuple[Check, ...] = (
     check_food_use,
     check_quality,
     check_quality_gate,
-    check_destruction,
     check_storage,
 )
 
