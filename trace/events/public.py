@@ -19,6 +19,7 @@ from typing import Any
 from .catalogue import enum_labels
 from .holds import HOLD_TYPES, Hold, lifted, status
 from .lineage import lot_kind
+from .release_view import quality_status
 from .serials import SerialRun
 from .species import species_names
 
@@ -91,6 +92,8 @@ class PublicHistory:
     serials: SerialRun | None = None  # the packaging run (None: no serials, or not a well-formed run)
     species: str | None = None  # the one species of every origin; None if unknown or mixed (see origins)
     part: str | None = None  # the plant part packed, as the package states it
+    # a lot made for sale: released (date, lab verdict), awaiting test or release, failed, destroyed (.release_view)
+    quality: dict[str, Any] | None = None
 
     @property
     def species_seen(self) -> list[dict[str, str]]:
@@ -131,6 +134,7 @@ class PublicHistory:
             "origins": self.origins,
             "processing": self.processing,
             "tests": self.tests,
+            "quality": self.quality,
             "journey": self.journey,
             "sales": self.sales,
             "status": self.status,
@@ -306,6 +310,7 @@ def public_history(
     history.status = status(standing)
     history.status_reason = history.holds[0]["reason"] if history.holds else None
     history.journey.sort(key=lambda step: str(step["on"]))
+    history.quality = quality_status(lot_id, history.kind, processes, by_lot)
     package = first["payload"] if first["type"] == "package" else {}
     history.gtin = package.get("gtin")
     history.batch = package.get("batch")
