@@ -367,7 +367,7 @@ def test_payloads_are_checked_against_their_schema(client: httpx.Client, ledger:
 
 def test_the_catalogue_is_served(client: httpx.Client) -> None:
     schemas = client.get("/api/v1/schemas").json()
-    assert len(schemas) == 19 + 1 + 10  # the ginseng events, sample, the ten membership events (two: agreements)
+    assert len(schemas) == 19 + 1 + 2 + 10  # ginseng events, sample, quality release, destroy, 10 membership
     harvest = client.get("/api/v1/schemas/harvest").json()
     assert harvest == schemas["harvest"]
     assert harvest["x-title-zh"] == "采收"

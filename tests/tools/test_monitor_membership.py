@@ -53,8 +53,8 @@ def test_the_monitor_rebuilds_the_demos_membership_and_follows_its_changes(logge
         line = monitor_once(resumed, server.url, [LOG.verifier()], http, again)
     assert line.endswith("9 keys (1 revoked), 1 organisations suspended")
     grant = again.membership.orgs["changchun-herb-shop"].actors["changchun-herb-shop"].keys[key_id]
-    assert grant.revoked_index == 60  # the first record after the demo's 60
-    assert "was revoked at log position 60" in str(again.membership.signer("changchun-herb-shop", key_id, 61, _now()))
+    assert grant.revoked_index == 62  # the first record after the demo's 62
+    assert "was revoked at log position 62" in str(again.membership.signer("changchun-herb-shop", key_id, 63, _now()))
     with pytest.raises(Error, match="other trust anchors"):
         load_state(state, [LOG.verifier()])
 
