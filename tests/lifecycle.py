@@ -2,12 +2,14 @@
 
 A lifecycle: plots registered and sown years before, pesticide applications in the harvest season's spring
 and summer, a September harvest per plot, the harvests shipped to a processor, processed (merged into one
-batch or one batch each), tested, packed into 250 g boxes, stored, passed along a chain of custodians and sold.
+batch or one batch each), tested and released for sale (放行), packed into 250 g boxes, stored, passed along
+a chain of custodians and sold.
 """
 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -65,10 +67,21 @@ class Step:
     when: datetime
     payload: dict[str, Any]
     inputs: tuple[str, ...] = ()
+    eid: str | None = None  # a fixed event id (a test that a release names), else e<position>
+
+    def naming(self, ids: dict[str, str], event_id: str) -> Step:
+        """This step as recorded under ``event_id`` by a test that names its own event ids: ``ids`` (a step's
+        fixed id -> the id it was recorded under) is kept, and a release names its test as recorded."""
+        if self.eid:
+            ids[self.eid] = event_id
+        test = self.payload.get("test") if self.type == "quality_release" else None
+        if isinstance(test, str) and test in ids:
+            return dataclasses.replace(self, payload={**self.payload, "test": ids[test]})
+        return self
 
     def event(self, i: int) -> Event:
         body: dict[str, Any] = {
-            "event_id": f"e{i}",
+            "event_id": self.eid or f"e{i}",
             "lot_id": self.lot,
             "type": self.type,
             "occurred_at": format_utc(self.when),
@@ -313,7 +326,8 @@ def lifecycles(draw: st.DrawFn) -> Story:
             "process",
         )
         story.add(Step(PROCESSOR, batch, "sample", tick(), {"sample_id": "S-1", "lab": LAB}), "sample")
-        story.add(Step(LAB, batch, "quality_test", tick(), _lab_result()), "test")
+        story.add(Step(LAB, batch, "quality_test", tick(), _lab_result(), eid=f"test-{b}"), "test")
+        story.add(Step(PROCESSOR, batch, "quality_release", tick(), {"test": f"test-{b}"}), "release")
         batches.append((batch, main))  # boxes are packed from the main root only
     for b, (batch, kg) in enumerate(batches):
         units = max(1, int(kg * draw(st.floats(0.3, 1.0)) / 0.25))
@@ -388,8 +402,8 @@ def standard() -> Story:
     """One fixed, valid lifecycle touching every rule: a garden plot of 人参 sown in autumn 2020 (its first
     season 2021) and harvested 2025 at five years, its seedlings moved to production beds in 2023 at two,
     certified as a 长白山人参 brand base by its certifier in 2023 (the grower's certification strings are claims),
-    a biological and a chemical pesticide, shipped to a processor, steamed into red ginseng, tested,
-    packed as food with the warnings and a GI claim, stored cool, shipped on to a shop and sold."""
+    a biological and a chemical pesticide, shipped to a processor, steamed into red ginseng, tested and
+    released, packed as food with the warnings and a GI claim, stored cool, shipped on to a shop and sold."""
     s = Story()
     s.add(
         Step(
@@ -478,7 +492,8 @@ def standard() -> Story:
         "process",
     )
     s.add(Step(PROCESSOR, "RG-1", "sample", day("2025-10-19"), {"sample_id": "S-1", "lab": LAB}), "sample")
-    s.add(Step(LAB, "RG-1", "quality_test", day("2025-10-20"), _lab_result()), "test")
+    s.add(Step(LAB, "RG-1", "quality_test", day("2025-10-20"), _lab_result(), eid="test-1"), "test")
+    s.add(Step(PROCESSOR, "RG-1", "quality_release", day("2025-10-21"), {"test": "test-1"}), "release")
     s.add(
         Step(
             PROCESSOR,

@@ -380,6 +380,14 @@ def _events() -> list[tuple[str, dict[str, Any]]]:
             "verdict": "pass",
         },
     )
+    add(
+        wang,
+        "demo-fs-release-001",
+        "HV-2025-FS-0017",
+        "quality_release",
+        "2025-09-27T01:00:00Z",
+        {"test": "demo-lab-001"},
+    )
     for farmer, lot, kg, n, day in (
         (wang, "HV-2025-FS-0017", 1450, "fs", "28"),
         (li, "HV-2025-JA-0102", 900, "ja", "27"),
@@ -459,6 +467,14 @@ def _events() -> list[tuple[str, dict[str, Any]]]:
             "heavy_metals_mg_kg": {"Pb": 0.7, "Cd": 0.09, "As": 0.25, "Hg": 0.02, "Cu": 5.4},
             "verdict": "pass",
         },
+    )
+    add(
+        works,
+        "demo-rg-release-001",
+        "RG-2025-0931",
+        "quality_release",
+        "2025-10-21T02:00:00Z",
+        {"test": "demo-lab-002"},
     )
     add(
         works,

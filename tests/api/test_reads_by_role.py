@@ -143,11 +143,14 @@ def world(engine: Engine) -> Iterator[World]:
         {"warehouse": "back room", "readings": [{"at": "2025-11-21T06:00:00Z", "temperature_c": 27}]},
     )
     ids = {}
+    fixed: dict[str, str] = {}
     app = create_app(services, login_limit="6/minute", scan_policy=ScanPolicy(max_scans=1))
     with LiveServer(app) as server, httpx.Client(base_url=server.url) as client:
         for i, step in enumerate([*steps, warm]):
             event_id = f"life-{i}-{uuid.uuid4().hex[:6]}"
-            answer = client.post(f"{API}/events", json=_envelope(actors[step.actor], step, event_id))
+            answer = client.post(
+                f"{API}/events", json=_envelope(actors[step.actor], step.naming(fixed, event_id), event_id)
+            )
             assert answer.status_code == 201, answer.text
             named = (
                 ("plot", "register_plot"),

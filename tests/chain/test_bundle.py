@@ -41,7 +41,7 @@ def test_a_demo_bundle_verifies_offline_with_its_witness(demo: Services) -> None
     data = demo.bundles.bundle("PK-2025-0931").to_bytes()
     report = verify_bundle(data, [LOG_KEY.verifier()], [WITNESS.verifier()], anchors=[OPERATOR.verifier()])
     assert report.lot == "PK-2025-0931"
-    assert report.entries == 30 + 2 + 17  # the signers' organisations' enrolment, the samples, the history
+    assert report.entries == 30 + 2 + 19  # the signers' organisations' enrolment, the samples, the history
     assert [lot for lot in report.lots if not lot.startswith("org:")] == [
         "HV-2025-FS-0017",
         "HV-2025-JA-0102",
@@ -61,7 +61,7 @@ def test_a_demo_bundle_verifies_offline_with_its_witness(demo: Services) -> None
         "jilin-quality-lab",
     )
     assert all(f"org:{org}" in report.lots for org in report.organisations)
-    assert report.checkpoint.size == 64
+    assert report.checkpoint.size == 66
     assert report.witnesses == (("regulator.test/witness", 1_764_000_000),)
     assert "jian-red-ginseng-works" in report.signers
     assert "verified: lot PK-2025-0931" in report.summary()
@@ -142,7 +142,7 @@ def drop_organisation(lot: str) -> Callable[[Any], object]:
         (lambda d: d.update(lot="SOMETHING-ELSE"), "no record of its own lot"),
         (lambda d: d.update(format="ginseng-trace/bundle/v1"), "unknown bundle format"),
         (lambda d: d.pop("checkpoint"), "exactly the members"),
-        (lambda d: d.update(checkpoint=d["checkpoint"].replace("\n64\n", "\n65\n")), "does not verify"),
+        (lambda d: d.update(checkpoint=d["checkpoint"].replace("\n66\n", "\n67\n")), "does not verify"),
         (lambda d: d["entries"][0].update(proof=["AAAA"]), "32-byte"),
         (lambda d: d["entries"][0].update(proof=["%%%"]), "not base64"),
         (lambda d: d["entries"][0].update(event=d["entries"][0]["event"].replace("}", " }", 1)), "event hash"),
@@ -246,7 +246,7 @@ def test_cli_bundle_and_offline_verification(
     verified = run("verify-bundle", str(out), "--log-key", log_key, "--anchor", anchor)
     assert verified.returncode == 0, verified.stdout
     assert verified.stdout.splitlines()[0] == "verified: lot PK-2025-0931"
-    assert "49 records in 13 lot(s)" in verified.stdout  # 6 lots of ginseng, 7 organisations' membership
+    assert "51 records in 13 lot(s)" in verified.stdout  # 6 lots of ginseng, 7 organisations' membership
     assert "authority:  every signer's key and role checked" in verified.stdout
     stranger = run("verify-bundle", str(out), "--log-key", log_key, "--anchor", log_key)
     assert stranger.returncode == 1

@@ -54,6 +54,7 @@ def extra_steps() -> dict[str, tuple[list[Step], Step]]:
         "split": ([], Step(works, "RG-2", "split", at, {"kind": "process_batch", "net_weight_kg": 100}, ("RG-1",))),
         "recall": ([], Step(works, "PK-1", "recall", at, {"reason": "Cd above limit"})),
         "release": ([hold], Step(works, "PK-1", "release", day("2025-10-31"), {"reason": "complaint unfounded"})),
+        "destroy": ([], Step(works, "PK-1", "destroy", at, {"reason": "water damage in the warehouse"})),
         "correct": (
             [],
             Step(
@@ -186,7 +187,9 @@ def test_a_release_lifts_a_regulators_hold_only_when_a_regulator_records_it() ->
     steps, release = scenario("release")
     allowed(steps, release)  # the custodian lifts its own voluntary hold
     # a co-custodian (the shop holds 40 of the 200 boxes) does not lift the works' own hold
-    both_hold = [*standard().steps[:16], steps[-1]]  # the shipment and its receipt, then the works' hold
+    story = standard().steps
+    received = next(i for i, s in enumerate(story) if s.type == "receive" and s.lot == "PK-1")
+    both_hold = [*story[: received + 1], steps[-1]]  # the shipment and its receipt, then the works' hold
     refused(both_hold, replace(release, actor="shop-f"), "only works-b or a regulator may release it")
     by_regulator = [*steps[:-1], replace(steps[-1], actor="jilin-regulator", payload={"reason": "Cd found upstream"})]
     refused(by_regulator, release, "is held by a regulator")

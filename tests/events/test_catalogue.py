@@ -19,6 +19,8 @@ EXPECTED = {
     "field_operation",
     "harvest",
     "quality_test",
+    "quality_release",
+    "destroy",
     "process",
     "package",
     "aggregate",

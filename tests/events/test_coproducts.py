@@ -122,9 +122,10 @@ def test_waste_counts_in_the_mass_balance_but_is_never_stock() -> None:
     ship = Step(
         PROCESSOR, "RG-1", "ship", day("2025-10-21"), {"from": PROCESSOR, "to": "wholesale-e", "net_weight_kg": 500}
     )
-    story.insert(index + 3, ship)
+    at = story.where["release"][0] + 1  # once the batch is released for sale (the quality gate)
+    story.insert(at, ship)
     found = judge_all(story.steps)
-    assert rules_of(found[index + 3]) == [("stock", "/event/payload/net_weight_kg")]
+    assert rules_of(found[at]) == [("stock", "/event/payload/net_weight_kg")]
 
 
 def test_the_main_root_ratio_is_of_the_main_root_wherever_it_is_listed() -> None:

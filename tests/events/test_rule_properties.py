@@ -250,6 +250,21 @@ def misnumbered(story: Story, draw: st.DrawFn) -> tuple[int, str]:
     return i, "serials"
 
 
+def unreleased(story: Story, draw: st.DrawFn) -> tuple[int, str]:
+    """A batch's release left out: the first shipment of a box packed from it (to a retailer) is refused."""
+    i = draw(st.sampled_from(story.where["release"]))
+    batch = story.remove(i).lot
+    boxes = {s.lot for s in story.steps if s.type == "package" and batch in s.inputs}
+    return next(j for j in story.where["ship"] if story.steps[j].lot in boxes), "quality_gate"
+
+
+def failed(story: Story, draw: st.DrawFn) -> tuple[int, str]:
+    """The lab's verdict on a batch is fail: the custodian's release on it is refused."""
+    i = draw(st.sampled_from(story.where["test"]))
+    story.steps[i].payload["verdict"] = "fail"
+    return next(j for j in story.where["release"] if story.steps[j].lot == story.steps[i].lot), "quality_gate"
+
+
 MUTATIONS: list[Callable[[Story, st.DrawFn], tuple[int, str]]] = [
     older,
     seedlings_uncounted,
@@ -272,6 +287,8 @@ MUTATIONS: list[Callable[[Story, st.DrawFn], tuple[int, str]]] = [
     resold,
     unpadded,
     misnumbered,
+    unreleased,
+    failed,
 ]
 
 

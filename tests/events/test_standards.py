@@ -78,20 +78,23 @@ def with_process(process: str, *, then: str | None = None) -> Story:
 
 
 def packed_box(claims: list[str], intended_use: str = "medicinal", **package: Any) -> Story:
-    """The standard lifecycle with the box labelled ``claims`` and the lab's test on the box, not the batch."""
+    """The standard lifecycle with the box labelled ``claims`` and the lab's test (and the release on it) on
+    the box, not the batch."""
     s = standard()
     pack = s.steps[s.where["package"][0]]
     pack.payload.update(intended_use=intended_use, claims=claims, **package)
-    sample, test = s.where["sample"][0], s.where["test"][0]
-    moved = [s.steps[sample], s.steps[test]]
-    for step, when in zip(moved, ("2025-10-26T06:00:00", "2025-10-27T06:00:00"), strict=True):
-        step.lot, step.when = "PK-1", day(when)
+    moved = [s.remove(s.where[tag][0]) for tag in ("release", "test", "sample")][::-1]
     store = s.where["store"][0]
-    del s.steps[test]
-    del s.steps[sample]
-    s.steps[store - 2 : store - 2] = moved
-    s.where["sample"], s.where["test"] = [store - 2], [store - 1]
-    s.where["package"] = [s.where["package"][0] - 2]
+    for k, (step, tag, when) in enumerate(
+        zip(
+            moved,
+            ("sample", "test", "release"),
+            ("2025-10-26T06:00:00", "2025-10-27T06:00:00", "2025-10-27T08:00:00"),
+            strict=True,
+        )
+    ):
+        step.lot, step.when = "PK-1", day(when)
+        s.insert(store + k, step, tag)
     return s
 
 

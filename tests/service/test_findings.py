@@ -63,8 +63,9 @@ def test_a_whole_lifecycle_through_the_api(ledger: Services, client: httpx.Clien
             gs1_company_prefixes=gs1_of(name),
             name=name_of(name),
         )  # each party with its own role: the lab tests, the carrier stores, the certifier certifies
+    ids: dict[str, str] = {}
     for i, step in enumerate(story.steps):
-        response = client.post("/events", json=envelope(actors[step.actor], step, f"life-{i}"))
+        response = client.post("/events", json=envelope(actors[step.actor], step.naming(ids, f"life-{i}"), f"life-{i}"))
         assert response.status_code == 201, response.text
         assert response.json()["findings"] == []
     assert [a["lot_id"] for a in client.get("/lots/PK-1/ancestors").json()["ancestors"]] == ["RG-1", "HV-1", "PLOT-1"]
@@ -182,13 +183,13 @@ def test_check_on_the_command_line(database_url: str, tmp_path: Path, monkeypatc
     assert run("demo", db).returncode == 0
     whole = run("check", db)
     assert whole.returncode == 0, whole.stderr
-    # the demo's 27 membership records and 33 events
-    assert whole.stdout.startswith("checked 64 events; whole ledger: 1 finding(s)")
+    # the demo's 27 membership records and 35 events
+    assert whole.stdout.startswith("checked 66 events; whole ledger: 1 finding(s)")
     assert f"{SUSPICIOUS} soft yield_plausibility" in whole.stdout
     clean = run("check", db, "--lot", "PK-2025-0931")
     assert (clean.returncode, clean.stdout.splitlines()[0]) == (
         0,
-        "checked 64 events; lot PK-2025-0931 and its ancestors: 0 finding(s)",
+        "checked 66 events; lot PK-2025-0931 and its ancestors: 0 finding(s)",
     )
     as_json = json.loads(run("check", db, "--lot", SUSPICIOUS, "--json").stdout)
     assert (as_json["ok"], as_json["lots"]) == (True, [SUSPICIOUS, "PLOT-LJ-0011"])
@@ -222,8 +223,11 @@ def test_quality_findings_name_their_standard_over_http(ledger: Services, monkey
         ("wm_t2_green_trade", "WM/T 2-2004 绿色: Cd ≤ 0.3 mg/kg", "/event/payload/heavy_metals_mg_kg/Cd"),
     ]
     with LiveServer(create_app(ledger)) as server, httpx.Client(base_url=server.url + "/api/v1") as client:
+        ids: dict[str, str] = {}
         for i, step in enumerate(story.steps[: story.where["test"][0] + 1]):
-            response = client.post("/events", json=envelope(actors[step.actor], step, f"std-{i}"))
+            response = client.post(
+                "/events", json=envelope(actors[step.actor], step.naming(ids, f"std-{i}"), f"std-{i}")
+            )
             assert response.status_code == 201, response.text
         inline = response.json()["findings"]
         assert [(f["standard"], f["limit"], f["pointer"]) for f in inline] == wanted

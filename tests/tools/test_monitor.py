@@ -34,12 +34,12 @@ from .test_cli import run
 LOG = SignerKey("ginseng.test/log", bytes(range(32)))
 ENROLMENT = 3 * len(ACTORS)
 """The demo's membership records, first in its log: each organisation's registration, its actor, its key."""
-DEMO_SIZE = ENROLMENT + len(demo_events())  # 27 + 33
+DEMO_SIZE = ENROLMENT + len(demo_events())  # 27 + 35
 DEMO_LOTS = len(LOTS) + len(ACTORS)  # 10 lots of ginseng and each organisation's membership chain
 
 
 def entries_of(ledger: Services) -> list[bytes]:
-    """The log's entries as its first entry tile holds them (the demo's 64 fit in one)."""
+    """The log's entries as its first entry tile holds them (the demo's 66 fit in one)."""
     size = ledger.log.latest_checkpoint().size
     return parse_entry_bundle(ledger.log.entry_bundle(0, size), size)
 
@@ -67,7 +67,7 @@ def test_an_honest_log_passes_and_its_state_resumes_anywhere(logged: Services) -
     whole = LogMonitor()
     whole.feed(entries)
     report = whole.check(checkpoint)
-    assert (report.size, report.lots) == (DEMO_SIZE, DEMO_LOTS) == (64, 20)
+    assert (report.size, report.lots) == (DEMO_SIZE, DEMO_LOTS) == (66, 20)
     assert report.root == root_hash([leaf_hash(e) for e in entries])
     for cut in range(len(entries) + 1):
         first = LogMonitor()
@@ -145,7 +145,7 @@ def test_a_checkpoint_the_entries_do_not_give_is_caught(logged: Services) -> Non
         (Checkpoint(honest.origin, honest.size, honest.root, (hiding.extension_line(),)), "lot-heads line"),
         (Checkpoint(honest.origin, honest.size, honest.root), "no lot-heads line"),
         (Checkpoint(honest.origin, honest.size, bytes(32), honest.extensions), "checkpoint root"),
-        (Checkpoint(honest.origin, honest.size + 1, honest.root, honest.extensions), "64 entries were replayed"),
+        (Checkpoint(honest.origin, honest.size + 1, honest.root, honest.extensions), "66 entries were replayed"),
     ]
     for lie, says in lies:
         with pytest.raises(MonitorError, match=says):
@@ -218,7 +218,7 @@ def test_the_cli_monitors_and_catches_a_forged_lot_heads_map(logged: Services, t
         ok = run("monitor", "--log", server.url, "--log-key", key, "--state", str(state))
     assert ok.returncode == 0, ok.stderr
     assert ok.stdout.strip() == (
-        "monitored ginseng.test/log at tree size 64: 20 lots, every chain linear, root and lot-heads map as signed"
+        "monitored ginseng.test/log at tree size 66: 20 lots, every chain linear, root and lot-heads map as signed"
     )
     assert json.loads(state.read_text())["size"] == DEMO_SIZE
     hidden = HeadMap(tuple(e for e in LogMonitor.from_json(json.loads(state.read_text())).head_map().entries[1:]))

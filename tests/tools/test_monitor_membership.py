@@ -53,8 +53,8 @@ def test_the_monitor_rebuilds_the_demos_membership_and_follows_its_changes(logge
         line = monitor_once(resumed, server.url, [LOG.verifier()], http, again)
     assert line.endswith("10 keys (1 revoked), 1 organisations suspended")
     grant = again.membership.orgs["changchun-herb-shop"].actors["changchun-herb-shop"].keys[key_id]
-    assert grant.revoked_index == 64  # the first record after the demo's 64
-    assert "was revoked at log position 64" in str(again.membership.signer("changchun-herb-shop", key_id, 65, _now()))
+    assert grant.revoked_index == 66  # the first record after the demo's 66
+    assert "was revoked at log position 66" in str(again.membership.signer("changchun-herb-shop", key_id, 67, _now()))
     with pytest.raises(Error, match="other trust anchors"):
         load_state(state, [LOG.verifier()])
 

@@ -23,6 +23,7 @@ from .holds import HOLD_TYPES, Hold, lifted, status
 from .lineage import lot_kind
 from .lot_facts import Certificate
 from .places import division, placed
+from .release_view import quality_status
 from .serials import SerialRun
 from .species import species_names
 
@@ -98,6 +99,8 @@ class PublicHistory:
     # corrections of the lot's and its ancestors' events: the facts above are as corrected; each note names
     # the corrected event and every member's original and corrected value (.corrections)
     corrections: list[dict[str, Any]] = field(default_factory=list)
+    # a lot made for sale: released (date, lab verdict), awaiting test or release, failed, destroyed (.release_view)
+    quality: dict[str, Any] | None = None
 
     @property
     def species_seen(self) -> list[dict[str, str]]:
@@ -138,6 +141,7 @@ class PublicHistory:
             "origins": self.origins,
             "processing": self.processing,
             "tests": self.tests,
+            "quality": self.quality,
             "journey": self.journey,
             "sales": self.sales,
             "status": self.status,
@@ -326,6 +330,7 @@ def public_history(
     history.status = status(standing)
     history.status_reason = history.holds[0]["reason"] if history.holds else None
     history.journey.sort(key=lambda step: str(step["on"]))
+    history.quality = quality_status(lot_id, history.kind, processes, by_lot)
     package = first["payload"] if first["type"] == "package" else {}
     history.gtin = package.get("gtin")
     history.batch = package.get("batch")

@@ -32,6 +32,7 @@ from .membership import Membership
 from .origin import check_origin_claims, check_places, check_plot_area
 from .processing import check_process_yield
 from .quality import check_quality, check_storage
+from .quality_gate import check_destruction, check_quality_gate, fold_gate
 from .registrations import check_registration
 from .returns import check_return
 from .species import check_species
@@ -77,6 +78,7 @@ CHECKS: tuple[Check, ...] = (
     check_lifecycle,
     check_chronology,
     check_hold,
+    check_destruction,
     check_custody,
     check_stock,
     check_serials,
@@ -93,6 +95,7 @@ CHECKS: tuple[Check, ...] = (
     check_certificates,
     check_food_use,
     check_quality,
+    check_quality_gate,
     check_storage,
     check_correction,
 )
@@ -140,6 +143,7 @@ class Inspector:
         recorder = recorder_of(context.signer)
         reach = downstream(event.lot_id, self.children) if event.type in STATUS_TYPES else ()
         self.changed |= apply(event, self.states, fresh_moisture_pct=fresh, recorder=recorder, reach=reach)
+        self.changed |= fold_gate(event, self.states, recorder, self.children)
         for lot in event.inputs:
             self.children.setdefault(lot, set()).add(event.lot_id)
         self.membership.apply(event, index)

@@ -23,6 +23,7 @@ from ..chain.canonical import canonical_bytes
 from ..chain.records import Event
 from ..chain.times import format_utc, parse_utc
 from . import coproducts, corrections, movements
+from .gate_facts import Gate
 from .holds import HOLD_TYPES, LEGACY, Hold, lifted, merged, status
 from .lineage import lot_kind
 from .lot_facts import EPSILON, HOLD_STATES, Application, Certificate, Origin, Seed, Shipment, kg, local_time
@@ -109,6 +110,9 @@ class LotState:
     samples: dict[str, str] = field(default_factory=dict)
     # the holds and recalls standing over the lot, its own and its ancestors', by event id (.holds)
     holds: dict[str, Hold] = field(default_factory=dict)
+    # the quality gate (docs/DOMAIN.md §Quality release): tests, release, an undecided failure, destruction;
+    # folded by .quality_gate
+    gate: Gate = field(default_factory=Gate)
 
     # -- reading -----------------------------------------------------------------
 
@@ -164,6 +168,7 @@ class LotState:
         data["seeds"] = {lot: seed.__dict__ for lot, seed in self.seeds.items()}
         data["latest_ready"] = self.latest_ready.__dict__ if self.latest_ready else None
         data["holds"] = {event_id: h.__dict__ for event_id, h in self.holds.items()}
+        data["gate"] = self.gate.to_dict()
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
@@ -176,6 +181,7 @@ class LotState:
         ready = data.get("latest_ready")
         data["latest_ready"] = Application(**ready) if ready else None
         data["holds"] = {event_id: Hold(**h) for event_id, h in data.get("holds", {}).items()}
+        data["gate"] = Gate.from_dict(data.get("gate"))
         # a state stored before holds were named: its one standing hold, placed on the lot itself
         old, by, regulator = data.pop("hold", None), data.pop("hold_by", None), data.pop("hold_by_regulator", False)
         if old in HOLD_TYPES:

@@ -23,7 +23,7 @@ from ..chain.records import GENESIS, Event, SignedEvent, seal
 from ..chain.times import format_utc, parse_utc
 from ..events.catalogue import check_event_type, check_submitted
 from ..events.findings import Finding
-from ..events.holds import STATUS_TYPES
+from ..events.holds import REACHING_TYPES
 from ..events.membership import AGREEMENT_TYPES, Membership, Organisation, org_of_lot
 from ..events.rules import Inspector
 from ..events.state import LotState
@@ -75,8 +75,9 @@ class Snapshot:
 
     @staticmethod
     def held_of(batch: Sequence[Submission]) -> set[str]:
-        """The lots the batch holds, recalls or releases: a hold reaches every lot made from them."""
-        return {s.signed.event.lot_id for s in batch if s.signed.event.type in STATUS_TYPES}
+        """The lots the batch holds, recalls or releases (a hold, or a quality release): a hold reaches every lot
+        made from them, a quality release the boxes and cases that inherit it."""
+        return {s.signed.event.lot_id for s in batch if s.signed.event.type in REACHING_TYPES}
 
     @staticmethod
     def parties_of(batch: Sequence[Submission]) -> tuple[set[str], set[str]]:
@@ -92,6 +93,10 @@ class Snapshot:
                 orgs.add(org)
             if event.type == "sample":
                 orgs.add(str(event.payload["lab"]))
+            if event.type == "ship" and isinstance(event.payload.get("to"), str):
+                # the quality gate asks whether the consignee (an actor, or an organisation) is a retailer
+                actors.add(str(event.payload["to"]))
+                orgs.add(str(event.payload["to"]))
             if event.type in AGREEMENT_TYPES:
                 orgs.add(str(event.payload["cooperative"]))
         return actors, orgs

@@ -1,0 +1,70 @@
+"""What the public page shows of the quality gate (docs/DOMAIN.md §Quality release): the release a lot stands
+under (its own, or for a box or case the one of the lot it was packed from), with its date and the lab's verdict
+on the test it relies on, or that the lot awaits a test, awaits its release, failed a test that no regulator
+has decided on, or was destroyed. Pure Python, from the signed events as :mod:`.public` reads them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from .context import rules_config
+
+
+def _packed_from(lot_id: str, by_lot: Mapping[str, Sequence[Mapping[str, Any]]]) -> list[str]:
+    """``lot_id`` and the lots it inherits a release from (a box: its batches; a case: its boxes and theirs)."""
+    chain, frontier = [lot_id], [lot_id]
+    while frontier:
+        lot = frontier.pop(0)
+        first = (by_lot.get(lot) or [{}])[0]
+        if first.get("type") in {"package", "aggregate"}:
+            for parent in first.get("inputs") or []:
+                if parent not in chain:
+                    chain.append(str(parent))
+                    frontier.append(str(parent))
+    return chain
+
+
+def quality_status(
+    lot_id: str, kind: str, processes: Sequence[str], by_lot: Mapping[str, Sequence[Mapping[str, Any]]]
+) -> dict[str, Any] | None:
+    """``{"state": released | awaiting_test | awaiting_release | failed | destroyed, "release": {...} | None}``
+    for a lot made for sale (``quality_gate.needs_test``), else None."""
+    need = rules_config()["quality_gate"]["needs_test"].get(kind)
+    if need is None or (need != "all" and not set(need) & set(processes)):
+        return None
+    release: dict[str, Any] | None = None
+    passing, failed, destroyed = False, False, None
+    for lot in _packed_from(lot_id, by_lot):
+        tests: dict[str, Mapping[str, Any]] = {}
+        for event in by_lot.get(lot, []):
+            kind_, payload = event["type"], event.get("payload") or {}
+            if kind_ == "quality_test":
+                tests[str(event["event_id"])] = event
+                passing |= payload.get("verdict") == "pass"
+                failed = failed or (lot == lot_id and payload.get("verdict") == "fail")
+            elif kind_ == "quality_release" and (release is None or lot == lot_id):
+                test = tests.get(str(payload.get("test")), {})
+                release = {
+                    "lot": lot,
+                    "event_id": event.get("event_id"),
+                    "on": str(event["occurred_at"])[:10],
+                    "by": event.get("actor"),
+                    "test": payload.get("test"),
+                    "lab": (test.get("payload") or {}).get("lab"),
+                    "verdict": (test.get("payload") or {}).get("verdict"),
+                    "reason": payload.get("reason"),
+                }
+                if lot == lot_id:
+                    failed = False  # a release after the failing test: a regulator's decision
+            elif kind_ == "destroy" and lot == lot_id:
+                destroyed = str(event["occurred_at"])[:10]
+    if destroyed:
+        state = "destroyed"
+    elif failed:
+        state = "failed"
+    elif release is not None:
+        state = "released"
+    else:
+        state = "awaiting_release" if passing else "awaiting_test"
+    return {"state": state, "release": release if state == "released" else None, "destroyed_on": destroyed}
