@@ -347,6 +347,12 @@
     for (const el of doc.querySelectorAll("[data-event]")) {
       const ev = events.get(el.dataset.event), text = el.textContent;
       if (!ev) fail("the page shows an event the bundle does not hold (" + el.dataset.event + ")");
+      if (el.dataset.who === "issuer") {  // a certificate: its scheme's record as its issuer signed it
+        const p = ev.payload;
+        if (ev.type !== "certify" || ![p.number, p.issuer, p.valid_from, p.valid_until].every((v) => text.includes(String(v)))) fail("the page misstates certificate " + ev.event_id);
+        shown.add(ev.event_id);
+        continue;
+      }
       const who = el.dataset.who === "lab" ? String(ev.payload.lab) : ev.actor;
       if (!text.includes(ev.occurred_at.slice(0, 10)) || !text.includes(who)) fail("the page misstates event " + ev.event_id);
       if (el.dataset.plotEvent !== undefined) {
