@@ -64,6 +64,10 @@ def in_memory_members(events: list[SignedEvent]) -> Membership:
     return Membership(orgs=orgs)
 
 
+TEST_OF_BATCH = "<the batch's test>"
+"""Stands in a release's payload for the event id of its batch's test until the workload is signed."""
+
+
 def roles_of(actor: str) -> list[str]:
     return ROLES[actor.rsplit("-", 1)[0] if actor.startswith("bench-grower") else actor]
 
@@ -163,7 +167,9 @@ def chain(g: int) -> Iterator[tuple[datetime, str, str, str, dict[str, Any], tup
         },
         (),
     )
-    for k in range(98):
+    # released for sale on that test (its event id is given when the workload is signed: "the batch's test")
+    yield _t("2025-10-02", timedelta(minutes=2), g), WORKS, rg, "quality_release", {"test": TEST_OF_BATCH}, ()
+    for k in range(97):
         yield _t("2025-10-03", timedelta(minutes=10), k), WORKS, rg, "store", store, ()
     yield (
         _t("2025-10-10", timedelta(minutes=1), g),
@@ -195,8 +201,12 @@ def workload(groups: int) -> tuple[list[SignedEvent], list[SignerKey]]:
         key=lambda r: (r[0], r[1], r[2]),
     )
     events = []
-    for i, (when, _g, _n, actor, lot, kind, payload, inputs) in enumerate(rows):
+    tests: dict[str, str] = {}  # each batch's quality test's event id, for its release
+    for i, (when, _g, _n, actor, lot, kind, given, inputs) in enumerate(rows):
         key = keys[actor]
+        if kind == "quality_test":
+            tests[lot] = f"rules-{i}"
+        payload = {**given, "test": tests[lot]} if given.get("test") == TEST_OF_BATCH else given
         body: dict[str, Any] = {
             "event_id": f"rules-{i}",
             "lot_id": lot,

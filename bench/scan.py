@@ -91,9 +91,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-SHOP_DAYS = 13
-"""Storage records the shop adds to the demo box's history (27 records), making the issue's 40 (the bundle also
-carries its six signers' organisations' 18 membership records)."""
+SHOP_DAYS = 10
+"""Storage records the shop adds to the demo box's history (30 records), making the issue's 40 (the bundle also
+carries its signers' organisations' membership records)."""
 
 
 def prepare(database_url: str, data_dir: str) -> int:
