@@ -42,7 +42,7 @@ def test_demo_verify_and_tamper(database_url: str, tmp_path: Path) -> None:
     manifest = tmp_path / "manifest.json"
     loaded = run("demo", db, "--manifest", str(manifest))
     assert loaded.returncode == 0, loaded.stderr
-    assert "62 new events" in loaded.stdout  # 27 membership records (9 organisations) and 35 events
+    assert "66 new events" in loaded.stdout  # 30 membership records (10 organisations) and 36 events
     again = run("demo", db)
     assert "0 new events" in again.stdout
 
@@ -54,10 +54,10 @@ def test_demo_verify_and_tamper(database_url: str, tmp_path: Path) -> None:
 
     whole = run("verify", db)
     # the 10 lots and each organisation's membership chain
-    assert (whole.returncode, whole.stdout.strip()) == (0, "intact: whole ledger: 62 records in 19 lot(s)")
+    assert (whole.returncode, whole.stdout.strip()) == (0, "intact: whole ledger: 66 records in 20 lot(s)")
     lot = run("verify", db, "--lot", "PK-2025-0931")
     assert lot.returncode == 0
-    assert "29 records in 6 lot(s)" in lot.stdout  # with the two samples sent to the lab
+    assert "30 records in 6 lot(s)" in lot.stdout  # with the two samples sent to the lab
 
     engine = create_ledger_engine(database_url)
     drop_append_only_triggers(engine)
@@ -142,7 +142,7 @@ def test_log_key_checkpoint_and_note_verify(database_url: str, tmp_path: Path) -
     published = run("checkpoint", db)
     assert published.returncode == 0, published.stderr
     lines = published.stdout.split("\n")
-    assert lines[:2] == ["localhost/ginseng-trace", "62"]
+    assert lines[:2] == ["localhost/ginseng-trace", "66"]
     note = tmp_path / "checkpoint.note"
     note.write_text(published.stdout)
     ok = run("note", "verify", str(note), "--key", vkey)
@@ -152,7 +152,7 @@ def test_log_key_checkpoint_and_note_verify(database_url: str, tmp_path: Path) -
     unknown = run("note", "verify", str(note), "--key", other)
     assert unknown.returncode == 1
     assert unknown.stdout.startswith("NOT VERIFIED: no signature by a known key")
-    note.write_text(published.stdout.replace("\n62\n", "\n63\n"))
+    note.write_text(published.stdout.replace("\n66\n", "\n67\n"))
     forged = run("note", "verify", str(note), "--key", vkey)
     assert (forged.returncode, forged.stdout.count("\n")) == (1, 1)
     assert "does not verify" in forged.stdout
