@@ -223,7 +223,7 @@ def main() -> int:
         rows = [(lv, ix, h) for (lv, ix), h in store.items()]
         start = time.perf_counter()
         with engine.begin() as conn:
-            LedgerRepository(conn).add_log_nodes(rows)
+            LedgerRepository(conn).log.add_nodes(rows)
         persist = len(rows) / (time.perf_counter() - start)
         print(f"persist subtree hashes to SQLite:    {persist:12,.0f} rows/s  ({len(rows):,} rows, with commit)")
         store.clear()

@@ -254,7 +254,7 @@ def test_one_client_counts_once_a_day_and_tells_one_city(demo: Services) -> None
     demo.scans.flush()
     report = {row[2]: row[3] for row in demo.scans.report("PK-2025-0931")}
     assert (report["0050"].count, sorted(report["0050"].cities)) == (1 + 1, ["长春"])
-    stored = demo.store.read(lambda repo: repo.scan_visitors(GTIN, "PK-2025-0931", "0050", since="2000-01-01"))
+    stored = demo.store.read(lambda repo: repo.scans.visitors(GTIN, "PK-2025-0931", "0050", since="2000-01-01"))
     assert len(stored) == 2
     assert all(re.fullmatch(r"[0-9a-f]{32}", visitor) for visitor in stored)
     assert not any("127.0.0" in str(v) for v in stored)
@@ -393,14 +393,14 @@ def test_scans_are_written_behind_and_counted_once(demo: Services) -> None:
 def test_a_failed_scan_write_keeps_the_counts_for_the_next_flush(
     demo: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from ginseng_trace.store.repository import LedgerRepository
+    from ginseng_trace.store.scans import ScanRepository
 
     def broken(_self: object, _rows: object) -> None:
         raise OSError("disk full")
 
     demo.scans.record(GTIN, "PK-2025-0931", "0003", None)
     with monkeypatch.context() as patch:
-        patch.setattr(LedgerRepository, "add_scans", broken)
+        patch.setattr(ScanRepository, "add", broken)
         with pytest.raises(OSError, match="disk full"):
             demo.scans.flush()
         demo.scans._flush_in_background()  # the background path logs instead of raising

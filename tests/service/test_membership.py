@@ -58,7 +58,7 @@ def test_a_ledger_from_before_logged_membership_enrols_the_keys_it_knows(ledger:
     old = Actor("old-grower")
 
     def register_the_old_way(repo: LedgerRepository) -> None:
-        repo.add_actor_key(old.key.verifier(), "2025-01-01T00:00:00.000000Z")
+        repo.keys.add(old.key.verifier(), "2025-01-01T00:00:00.000000Z")
 
     ledger.store.write(register_the_old_way, append_lock=False)
     with pytest.raises(KeyNotValidError, match="member of no registered organisation"):

@@ -25,13 +25,13 @@ class ActorKeys:
 
     def all(self, actors: Sequence[str] | None = None) -> list[ActorKey]:
         """Every registered key (of the named actors), with its validity and revocation."""
-        return self.store.read(lambda repo: repo.actor_keys(actors))
+        return self.store.read(lambda repo: repo.keys.all(actors))
 
     def public_key(self, repo: LedgerRepository, actor: str, key_id: str) -> VerifierKey | None:
         """The public key, for checking signatures before the append lock; validity is checked under it."""
         key = self._public.get((actor, key_id))
         if key is None:
-            found = repo.actor_key(actor, key_id)
+            found = repo.keys.get(actor, key_id)
             if found is not None:  # public keys never change, so a found one can be kept
                 key = self._public.put((actor, key_id), found.key)
         return key

@@ -122,10 +122,10 @@ class Appending:
         repo.put_lot_states(decision.states)
         repo.membership.put(decision.organisations, decision.members)
         for key, registered_at, valid_until in decision.keys:
-            if repo.actor_key(key.name, key.key_id_hex) is None:  # a key registered before membership was logged
-                repo.add_actor_key(key, registered_at, valid_until)
+            if repo.keys.get(key.name, key.key_id_hex) is None:  # a key registered before membership was logged
+                repo.keys.add(key, registered_at, valid_until)
         for actor, key_id, revoked_at, reason in decision.revocations:
-            repo.add_revocation(actor, key_id, revoked_at, reason)
+            repo.keys.revoke(actor, key_id, revoked_at, reason)
         repo.add_findings(decision.findings)
         if decision.records:
             grow_tree(repo, decision.records[0].log_index, decision.leaves)
@@ -145,9 +145,9 @@ def downstream_graph(repo: LedgerRepository, lots: set[str]) -> dict[str, set[st
 
 def grow_tree(repo: LedgerRepository, size: int, leaves: list[bytes]) -> None:
     """Append the new records' leaves to the log's Merkle tree (O(log n) reads, amortised O(1) writes)."""
-    edge = repo.log_nodes(frontier(size))
+    edge = repo.log.nodes(frontier(size))
     try:
         created = append_leaves(size, leaves, lambda level, index: edge[(level, index)])
     except KeyError as missing:
         raise IntegrityError(f"the log's tree is missing subtree {missing} of size {size}") from None
-    repo.add_log_nodes(created)
+    repo.log.add_nodes(created)

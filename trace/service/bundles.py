@@ -30,7 +30,7 @@ class Bundles:
         bundle is refused with when to ask again."""
 
         def read(repo: LedgerRepository) -> Bundle:
-            latest = repo.latest_checkpoint()  # first: every record it covers is then read below
+            latest = repo.log.latest_checkpoint()  # first: every record it covers is then read below
             every = lot_and_ancestors(repo, lot_id)
             first_own = min(s.log_index for s in every if s.lot_id == lot_id)
             checkpoint = self.log.covering(latest, first_own + 1, f"lot {lot_id}")

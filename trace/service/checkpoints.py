@@ -47,7 +47,7 @@ class Checkpointer:
 
         def sign(repo: LedgerRepository) -> CheckpointView:
             size = repo.next_log_index()
-            latest = repo.latest_checkpoint()
+            latest = repo.log.latest_checkpoint()
             if latest is not None and latest.size == size:
                 return CheckpointView.of(latest)
             root = tree_root(repo, size)
@@ -61,7 +61,7 @@ class Checkpointer:
             text = Checkpoint(signer.name, size, root, (head_map.extension_line(),)).text()
             note = Note(text, (sign_note(text, signer),)).to_text()
             created_at = format_utc(self.clock())
-            repo.add_checkpoint(size, root, note, created_at)
+            repo.log.add_checkpoint(size, root, note, created_at)
             return CheckpointView(size, root, note, created_at)
 
         try:
@@ -76,7 +76,7 @@ class Checkpointer:
         if self.signer is None:
             return
         if self._checkpointed is None:
-            latest = self.store.read(LedgerRepository.latest_checkpoint)
+            latest = self.store.read(lambda repo: repo.log.latest_checkpoint())
             self._checkpointed = latest.size if latest else 0
         if tree_size - self._checkpointed >= self.every:
             self.publish()
@@ -89,13 +89,13 @@ class Checkpointer:
         current = signer.verifier()
 
         def adopt(repo: LedgerRepository) -> None:
-            known = repo.log_keys()
+            known = repo.log.keys()
             ids = [VerifierKey.parse(vkey).key_id_hex for vkey, _ in known]
             if current.key_id_hex in ids[:-1]:
                 retired_at = known[ids.index(current.key_id_hex) + 1][1]
                 raise RefusedError("", f"log key {current.key_id_hex} was retired at {retired_at}; use the current one")
             if not ids or ids[-1] != current.key_id_hex:
-                repo.add_log_key(current, format_utc(self.clock()))
+                repo.log.add_key(current, format_utc(self.clock()))
 
         self.store.write(adopt)
         self.log.changed()

@@ -106,7 +106,7 @@ class Checks:
         Raises :class:`ChainBrokenError` at the first broken record."""
 
         def read(repo: LedgerRepository) -> Report:
-            keys = {(k.key.name, k.key.key_id_hex): k for k in repo.actor_keys()}
+            keys = {(k.key.name, k.key.key_id_hex): k for k in repo.keys.all()}
 
             def lookup(actor: str, key_id: str) -> ActorKey | None:
                 return keys.get((actor, key_id))

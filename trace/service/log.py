@@ -44,7 +44,7 @@ def with_nodes(repo: LedgerRepository, compute: Callable[[SubtreeSource], T]) ->
         return bytes(HASH_SIZE)
 
     compute(plan)
-    nodes = repo.log_nodes(wanted)
+    nodes = repo.log.nodes(wanted)
     missing = wanted - nodes.keys()
     if missing:
         raise IntegrityError(f"the log's tree is missing subtrees {sorted(missing)[:3]}")
@@ -76,7 +76,7 @@ class TransparencyLog:
         after this process changed anything. Another process's appends show within ``max_age``."""
 
         def read(repo: LedgerRepository) -> LogState:
-            latest = repo.latest_checkpoint()
+            latest = repo.log.latest_checkpoint()
             return (repo.next_log_index(), latest.size if latest else 0, len(latest.cosignatures) if latest else 0)
 
         return self._state.get_or_make("log", lambda: self.store.read(read), max_age=max_age)
@@ -101,7 +101,7 @@ class TransparencyLog:
 
     def signing_keys(self) -> list[LogKeyPeriod]:
         """Every key this log has signed checkpoints with, and when: each until the next took over."""
-        rows = self.store.read(LedgerRepository.log_keys)
+        rows = self.store.read(lambda repo: repo.log.keys())
         ends: list[str | None] = [valid_from for _, valid_from in rows[1:]] + ([None] if rows else [])
         return [
             LogKeyPeriod(VerifierKey.parse(vkey), valid_from, end)
@@ -109,13 +109,13 @@ class TransparencyLog:
         ]
 
     def latest_checkpoint(self) -> CheckpointView:
-        latest = self.store.read(LedgerRepository.latest_checkpoint)
+        latest = self.store.read(lambda repo: repo.log.latest_checkpoint())
         if latest is None:
             raise NotFoundError("the log has published no checkpoint yet")
         return CheckpointView.of(latest)
 
     def checkpoint(self, size: int) -> CheckpointView:
-        found = self.store.read(lambda repo: repo.checkpoint(size))
+        found = self.store.read(lambda repo: repo.log.checkpoint(size))
         if found is None:
             raise NotFoundError(f"the log has published no checkpoint of size {size}")
         return CheckpointView.of(found)
@@ -145,10 +145,10 @@ class TransparencyLog:
         start = index * TILE_WIDTH
 
         def read(repo: LedgerRepository) -> list[bytes]:
-            latest = repo.latest_checkpoint()
+            latest = repo.log.latest_checkpoint()
             if latest is None or (start + count) * TILE_WIDTH**level > latest.size:
                 raise NotFoundError("no such tile in the latest checkpoint's tree")
-            return repo.log_node_range(8 * level, start, count)
+            return repo.log.node_range(8 * level, start, count)
 
         hashes = self.store.read(read)
         if len(hashes) != count:
@@ -162,10 +162,10 @@ class TransparencyLog:
         start = index * TILE_WIDTH
 
         def read(repo: LedgerRepository) -> list[bytes]:
-            latest = repo.latest_checkpoint()
+            latest = repo.log.latest_checkpoint()
             if latest is None or start + count > latest.size:
                 raise NotFoundError("no such entry bundle in the latest checkpoint's tree")
-            return repo.record_bytes_range(start, count)
+            return repo.log.record_bytes_range(start, count)
 
         entries = self.store.read(read)
         if len(entries) != count or any(len(e) >= 1 << 16 for e in entries):
@@ -187,7 +187,7 @@ class TransparencyLog:
         checkpoint covers the leaf yet."""
 
         def read(repo: LedgerRepository) -> tuple[CheckpointView, list[bytes]]:
-            checkpoint = self.covering(repo.latest_checkpoint(), index + 1, f"record {index}")
+            checkpoint = self.covering(repo.log.latest_checkpoint(), index + 1, f"record {index}")
             return checkpoint, with_nodes(repo, lambda node: inclusion_proof_from(index, checkpoint.size, node))
 
         return self.store.read(read)

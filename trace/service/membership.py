@@ -60,8 +60,8 @@ class MembershipService:
 
         def add(repo: LedgerRepository) -> None:
             for key in self.events.anchors:
-                if repo.actor_key(key.name, key.key_id_hex) is None:
-                    repo.add_actor_key(key, format_utc(self.clock()))
+                if repo.keys.get(key.name, key.key_id_hex) is None:
+                    repo.keys.add(key, format_utc(self.clock()))
 
         self.store.write(add, append_lock=False)
         self._anchor_stored = True

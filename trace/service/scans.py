@@ -182,8 +182,8 @@ class ScanCounter:
             gtin, lot_id, serial = label
 
             def read(repo: LedgerRepository) -> _Tally:
-                rows = repo.scan_tallies(gtin, lot_id, serial, one=True).get(label, [])
-                return _Tally(rows, repo.scan_visitors(gtin, lot_id, serial, since=today))
+                rows = repo.scans.tallies(gtin, lot_id, serial, one=True).get(label, [])
+                return _Tally(rows, repo.scans.visitors(gtin, lot_id, serial, since=today))
 
             tally = self.store.read(read)
             self._tallies.put(label, tally)
@@ -195,7 +195,7 @@ class ScanCounter:
         """Every scanned label (of one lot), with its scans: ``(gtin, lot, serial, scans)``, written and
         pending alike."""
         with self._flush_lock:  # no flush writing: every scan is either stored or pending
-            tallies = self.store.read(lambda repo: repo.scan_tallies(lot_id=lot_id))
+            tallies = self.store.read(lambda repo: repo.scans.tallies(lot_id=lot_id))
             with self._lock:
                 pending = list(self._pending)
         for scan in pending:
@@ -216,7 +216,7 @@ class ScanCounter:
             if not rows:
                 return 0
             try:
-                self.store.write(lambda repo: LedgerRepository.add_scans(repo, rows), attempts=1, append_lock=False)
+                self.store.write(lambda repo: repo.scans.add(rows), attempts=1, append_lock=False)
             except Exception:
                 with self._lock:
                     dropped = len(rows) + len(self._pending) > SCAN_PENDING_LIMIT

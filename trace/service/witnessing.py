@@ -50,7 +50,7 @@ class Cosignatures:
 
         def store(repo: LedgerRepository) -> None:
             for signature, one in zip(extra, verified, strict=True):
-                repo.add_cosignature(size, one.key.name, signature.line(), one.timestamp or 0)
+                repo.log.add_cosignature(size, one.key.name, signature.line(), one.timestamp or 0)
 
         try:
             self.store.write(store)

@@ -5,7 +5,8 @@ from .accounts import AccountRepository, StoredAccount, StoredAccountState, Stor
 from .complaints import ComplaintsRepository, StoredComplaint
 from .db import create_ledger_engine, migrate, sqlite_url_for
 from .reads import ReadRow, ReadsRepository
-from .repository import LedgerRepository, NewRecord, StoredCheckpoint, StoredRecord
+from .repository import LedgerRepository
+from .rows import NewRecord, StoredCheckpoint, StoredRecord
 from .unit import Store, StoreError, TransientStoreError
 
 __all__ = [
