@@ -22,6 +22,10 @@ from ..conftest import OPERATOR, LiveServer, demo_actor
 from .test_api import envelope
 
 LOG = SignerKey("ginseng.test/log", bytes(range(32)))
+PATIENCE = 15.0
+"""How long a read may take before it counts as waiting for the lock. The lock is held until the test lets it
+go, so a read queued behind it never answers (SQLite's busy timeout is 60 s, PostgreSQL waits for ever): no
+clock-sensitive bound is needed to tell the two apart, and a slow machine does not fail the test."""
 BOX = "/01/06975123400010/10/PK-2025-0931/21/0007"
 
 
@@ -38,7 +42,11 @@ def test_reads_answer_at_once_while_a_post_waits_for_the_write_lock(engine: Engi
     load_demo(services)
     shop = demo_actor("changchun-herb-shop")
     sale = shop.sign("PK-2025-0931", "sell", occurred_at="2025-11-21T07:30:00Z", payload={"units": 1})
-    with LiveServer(create_app(services)) as server, httpx.Client(base_url=server.url, timeout=30) as client:
+    with (
+        LiveServer(create_app(services)) as server,
+        httpx.Client(base_url=server.url, timeout=30) as client,
+        httpx.Client(base_url=server.url, timeout=PATIENCE) as reader,
+    ):
         posted: list[httpx.Response] = []
         with write_lock_held_elsewhere(engine):
             poster = threading.Thread(target=lambda: posted.append(client.post("/api/v1/events", json=envelope(sale))))
@@ -46,12 +54,9 @@ def test_reads_answer_at_once_while_a_post_waits_for_the_write_lock(engine: Engi
             time.sleep(0.5)  # the POST is now waiting for the lock
             assert poster.is_alive()
             assert not posted
-            started = time.monotonic()
             for path in ("/api/v1/lots/PK-2025-0931/history", "/api/v1/lots/PK-2025-0931/bundle", BOX):
-                assert client.get(path).status_code == 200, path
-            assert client.get("/api/v1/log/checkpoint").status_code == 200
-            elapsed = time.monotonic() - started
-            assert elapsed < 2.0, f"reads took {elapsed:.1f} s while a POST waited for the write lock"
+                assert reader.get(path).status_code == 200, path  # (a read behind the lock would time out)
+            assert reader.get("/api/v1/log/checkpoint").status_code == 200
             assert poster.is_alive()  # still waiting: the reads did not wait behind it
             # more writers than the write pool holds queue up too, and the pages and proofs still answer
             waiting = [
@@ -61,11 +66,8 @@ def test_reads_answer_at_once_while_a_post_waits_for_the_write_lock(engine: Engi
             for thread in waiting:
                 thread.start()
             time.sleep(0.5)
-            started = time.monotonic()
             for path in ("/api/v1/lots/PK-2025-0931/history", BOX, "/api/v1/log/checkpoint"):
-                assert client.get(path).status_code == 200, path
-            elapsed = time.monotonic() - started
-            assert elapsed < 2.0, f"reads took {elapsed:.1f} s while 46 writers waited for the write lock"
+                assert reader.get(path).status_code == 200, path
         poster.join(30)
         for thread in waiting:
             thread.join(30)
@@ -80,15 +82,11 @@ def test_scans_never_queue_behind_the_append_lock(engine: Engine) -> None:
         pytest.skip("SQLite has one writer lock: the scan write waits for it as before (lock timeouts: issue 15)")
     services = Services(Store(engine), operator=OPERATOR, log_signer=LOG)
     load_demo(services)
-    took = []
     with (
         LiveServer(create_app(services)) as server,
-        httpx.Client(base_url=server.url, timeout=30) as client,
+        httpx.Client(base_url=server.url, timeout=PATIENCE) as reader,
         write_lock_held_elsewhere(engine),
     ):
         for serial in ("0011", "0012", "0013"):  # each label's first scan reads its tally
-            started = time.monotonic()
-            assert client.get(f"/01/06975123400010/10/PK-2025-0931/21/{serial}").status_code == 200
-            took.append(time.monotonic() - started)
+            assert reader.get(f"/01/06975123400010/10/PK-2025-0931/21/{serial}").status_code == 200
             time.sleep(0.5)  # the write-behind flush of the scan just counted runs meanwhile
-    assert max(took) < 1.0, took
