@@ -65,6 +65,20 @@ def test_a_shipment_to_a_carrier_or_processor_is_not_gated() -> None:
     assert found[index(story, "ship", "HV-1")] == []
 
 
+def test_a_shipment_out_of_the_ledger_is_gated_as_one_to_a_shop() -> None:
+    """A consignee not in membership may be a shop outside the system: an unreleased box never goes there."""
+    story = standard()
+    story.remove(index(story, "quality_release", "RG-1"))
+    ship = index(story, "ship", "PK-1")
+    story.steps[ship].payload["to"] = "some-unregistered-trader"
+    found = clean_until(story, ship)
+    assert hard(found[ship]) == [("quality_gate", "/event/type")]
+    assert "some-unregistered-trader (not in membership)" in found[ship][0].message
+    released = standard()
+    released.steps[index(released, "ship", "PK-1")].payload["to"] = "some-unregistered-trader"
+    assert "quality_gate" not in {f.rule for f in judge_all(released.steps)[index(released, "ship", "PK-1")]}
+
+
 def test_a_passing_test_without_a_release_is_not_enough() -> None:
     story = standard()
     story.remove(index(story, "quality_release", "RG-1"))

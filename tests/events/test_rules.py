@@ -17,7 +17,7 @@ from ginseng_trace.events.rules import Inspector, RuleViolationError, rules_conf
 from ginseng_trace.service import Services
 from ginseng_trace.store import Store
 
-from ..conftest import OPERATOR, Actor, LiveServer, enrol, tune_rules
+from ..conftest import OPERATOR, Actor, LiveServer, enrol, example_payload, tune_rules
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 
@@ -220,7 +220,11 @@ def test_a_recall_is_not_lifted_by_a_release(timed: Services, grower: Actor) -> 
         )
     with pytest.raises(RuleViolationError, match="under recall"):
         timed.events.append(grower.sign("PK-1", "sell"))
-    # and within one batch: hold then ship is refused, hold, release, ship is accepted
+    # and within one batch: hold then ship is refused, hold, release, ship is accepted (to a warehouse: a
+    # box goes to a shop, or out of the ledger, only once released, see the quality gate)
+    warehouse = Actor("tonghua-warehouse")
+    enrol(timed, warehouse, ["logistics"], [], gs1_company_prefixes=())
+    to_warehouse = {**example_payload("ship"), "from": grower.name, "to": warehouse.name}
     hold = {"occurred_at": "2025-10-30T00:00:00Z", "payload": {"reason": "r"}}
     with pytest.raises(RuleViolationError):
         timed.events.append_batch([regulator.sign("PK-2", "hold", **hold), grower.sign("PK-2", "ship")])
@@ -228,7 +232,7 @@ def test_a_recall_is_not_lifted_by_a_release(timed: Services, grower: Actor) -> 
         [
             regulator.sign("PK-3", "hold", **hold),
             regulator.sign("PK-3", "release", occurred_at="2025-10-31T00:00:00Z", payload={"reason": "ok"}),
-            grower.sign("PK-3", "ship"),
+            grower.sign("PK-3", "ship", payload=to_warehouse),
         ]
     )
     assert all(r.created for r in done)

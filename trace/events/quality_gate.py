@@ -4,7 +4,8 @@
 A lot made for sale (``quality_gate.needs_test``: a process batch by the processes that made it, every box,
 case and pallet) is *released* when it stands under a ``quality_release`` and no failing test of it is
 undecided. It may be sold, or shipped to a retailer (a consignee whose organisation holds one of
-``gated_consignee_roles`` in membership as the shipment is judged), only when released.
+``gated_consignee_roles`` in membership as the shipment is judged) or out of the ledger (a consignee not in
+membership, who may be a shop outside the system), only when released.
 
 - A ``quality_test`` *passes* when the lab's verdict is ``pass`` and its results keep every limit of the
   standards that apply to the product (:mod:`.standards`); the authority rule already makes sure it is
@@ -52,9 +53,10 @@ def needs_test(lot: LotState) -> bool:
     return need == "all" or bool(set(need) & set(lot.processes))
 
 
-def _consignee_roles(c: Context, party: str) -> list[str]:
+def _consignee_roles(c: Context, party: str) -> list[str] | None:
+    """The roles of ``party``'s organisation, or None when ``party`` is not in membership."""
     org = c.membership.orgs.get(party) or c.membership.org_of(party)
-    return list(org.roles) if org is not None else []
+    return list(org.roles) if org is not None else None
 
 
 def _gated(c: Context) -> str | None:
@@ -64,7 +66,10 @@ def _gated(c: Context) -> str | None:
         return "sold"
     if event.type == "ship":
         to = str(event.payload.get("to", ""))
-        gated = set(settings()["gated_consignee_roles"]) & set(_consignee_roles(c, to))
+        roles = _consignee_roles(c, to)
+        if roles is None:  # the goods leave the ledger: whoever takes them may sell them
+            return f"shipped to {to} (not in membership)"
+        gated = set(settings()["gated_consignee_roles"]) & set(roles)
         if gated:
             return f"shipped to {to} ({', '.join(sorted(gated))})"
     return None
