@@ -25,13 +25,16 @@ def check_quality(c: Context) -> Iterator[Finding]:
         value = f"{_num(breach.value)} {limit.unit}"
         name, name_zh = limit.label(), limit.label(zh=True)
         fails, fails_zh = ("is below", "低于") if limit.minimum else ("exceeds", "超过")
+        # a lot whose origins record no species is judged as the rules file says, and its findings say so
+        judged_as = "" if product.species_recorded else f"; species not recorded, judged as {product.species}"
+        judged_as_zh = "" if product.species_recorded else f"（未记录物种，按 {product.species} 判定）"
         finding = c.violation(
             "quality_limits",
             breach.pointer,
             f"{standard.name}: {limit.text()}",
             value,
-            f"{name} {value} {fails} the limit of {standard.name} ({limit.text()}; {standard.title})",
-            f"{name_zh} {value} {fails_zh}{standard.title_zh}的限量（{limit.text(zh=True)}）",
+            f"{name} {value} {fails} the limit of {standard.name} ({limit.text()}; {standard.title}){judged_as}",
+            f"{name_zh} {value} {fails_zh}{standard.title_zh}的限量（{limit.text(zh=True)}）{judged_as_zh}",
         )
         yield dataclasses.replace(finding, standard=standard.id)
 
