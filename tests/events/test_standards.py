@@ -255,8 +255,8 @@ def test_a_western_ginseng_root_is_judged_by_its_own_monograph() -> None:
     assert found.pointer == "/event/payload/ginsenosides_pct/Rg1+Re+Rb1"
     assert result_of(american(with_process("sun_drying")), ginsenosides_pct={"Rg1+Re+Rb1": 2.4}) == []
     # ash over 5.0 %
-    found = result_of(american(with_process("sun_drying")), total_ash_pct=5.2, **honest)
-    assert named(found) == [("chp2020_quinquefolius", "ChP 2020 西洋参: total ash ≤ 5 %")]
+    ash = result_of(american(with_process("sun_drying")), total_ash_pct=5.2, **honest)
+    assert named(ash) == [("chp2020_quinquefolius", "ChP 2020 西洋参: total ash ≤ 5 %")]
 
 
 def test_a_western_ginseng_result_is_never_judged_by_ginseng_s_limits_nor_the_reverse() -> None:
@@ -307,7 +307,7 @@ def test_a_lot_of_no_recorded_species_is_judged_as_the_rules_file_says_and_its_f
     assert found.standard == "chp2020_herb"
     assert "species not recorded, judged as panax_ginseng" in found.message
     assert "未记录物种" in found.message_zh
-    config = copy.deepcopy(dict(rules_config()))
+    config: dict[str, Any] = copy.deepcopy(dict(rules_config()))
     config["quality_limits"]["unrecorded_species"] = None
     tune_rules(monkeypatch, config)
     # no species to judge by: only the standards that name none (none here, without claims)
@@ -320,7 +320,7 @@ def test_a_lot_of_no_recorded_species_is_judged_as_the_rules_file_says_and_its_f
 def test_food_use_is_a_standard_that_names_the_announcement_and_lists_no_invented_limits() -> None:
     [food] = [s for s in standards(SETTINGS) if s.id == "moh2012_17_food"]
     assert food.limits == ()
-    assert food.uses == {"food"}
+    assert food.uses == frozenset({"food"})
     assert food.mark == "src"
     assert "2012" in food.document
     assert "17" in food.name
@@ -494,7 +494,7 @@ def test_every_standard_names_its_source_and_matches_docs_domain(standard_id: st
     assert all((standard_.name, standard_.title, standard_.title_zh, standard_.document)), standard_id
     assert standard_.source.startswith("docs/DOMAIN.md §"), standard_id
     if not standard_.limits:  # only the food standard, whose limits no primary source here gives
-        assert standard_.uses == {"food"}, standard_id
+        assert standard_.uses == frozenset({"food"}), standard_id
         assert "lists none" in _section("Crop age"), standard_id
         return
     figures, mark = _doc_figures(standard_id)
