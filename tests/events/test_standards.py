@@ -112,6 +112,7 @@ def test_an_honest_product_at_cd_0_5_meets_chp_but_not_the_green_trade_it_claims
 
 
 def test_an_export_market_s_limits_judge_products_labelled_for_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An example market's entry, as a test sets it (the figure is no real MRL: none is listed in the rules)."""
     config = copy.deepcopy(dict(rules_config()))
     config["quality_limits"]["standards"]["export_kr"] = {
         "name": "KR import limits",
@@ -128,6 +129,10 @@ def test_an_export_market_s_limits_judge_products_labelled_for_it(monkeypatch: p
     assert result_of(packed_box([], export_markets=["JP"]), heavy_metals_mg_kg__Cd=0.5) == []
     found = result_of(packed_box([], export_markets=["KR"]), heavy_metals_mg_kg__Cd=0.5)
     assert named(found) == [("export_kr", "KR import limits: Cd ≤ 0.3 mg/kg")]
+    # a label made for two markets: the finding names the market's standard, in the message and the verdict
+    [found] = result_of(packed_box([], export_markets=["JP", "KR"]), heavy_metals_mg_kg__Cd=0.5)
+    assert "KR import limits" in found.message
+    assert found.verdict()["standard"] == "export_kr"
 
 
 def test_slices_are_judged_by_the_slice_limits() -> None:
@@ -314,7 +319,7 @@ def test_a_lot_of_no_recorded_species_is_judged_as_the_rules_file_says_and_its_f
     assert result_of(copy.deepcopy(s), moisture_pct=12.5) == []
 
 
-# -- the food standard and export markets ------------------------------------------------------------------------
+# -- the food standard -------------------------------------------------------------------------------------------
 
 
 def test_food_use_is_a_standard_that_names_the_announcement_and_lists_no_invented_limits() -> None:
@@ -349,28 +354,6 @@ def test_food_use_findings_name_the_announcement_s_standard() -> None:
     # a medicinal box needs no warnings
     pack.payload.update(part="root_and_rhizome", intended_use="medicinal")
     assert judge_all(s.steps)[s.where["package"][0]] == []
-
-
-def test_an_export_market_s_finding_names_that_market_s_standard(monkeypatch: pytest.MonkeyPatch) -> None:
-    """An example market (XX is a user-assigned ISO 3166 code, never a country; the figure is no real MRL)."""
-    config = copy.deepcopy(dict(rules_config()))
-    config["quality_limits"]["standards"]["export_example_xx"] = {
-        "name": "XX example import limits",
-        "title": "an example export market's limits (test only, not a real MRL)",
-        "title_zh": "示例出口市场限量（仅供测试，非真实限量）",
-        "document": "none: an example [asm]",
-        "source": "docs/DOMAIN.md §Limits belong to a standard [asm]",
-        "mark": "asm",
-        "basis": "dry",
-        "applies": {"export_markets": ["XX"]},
-        "limits": {"pesticide_residues_mg_kg/PCNB": {"max": 0.02, "unit": "mg/kg"}},
-    }
-    tune_rules(monkeypatch, config)
-    assert result_of(packed_box([], export_markets=["KR"]), pesticide_residues_mg_kg__PCNB=0.05) == []
-    [found] = result_of(packed_box([], export_markets=["KR", "XX"]), pesticide_residues_mg_kg__PCNB=0.05)
-    assert named([found]) == [("export_example_xx", "XX example import limits: PCNB ≤ 0.02 mg/kg")]
-    assert "XX example import limits" in found.message
-    assert found.verdict()["standard"] == "export_example_xx"
 
 
 # -- selection, as a property -------------------------------------------------------------------------------
