@@ -130,9 +130,9 @@ def test_an_export_market_s_limits_judge_products_labelled_for_it(monkeypatch: p
     found = result_of(packed_box([], export_markets=["KR"]), heavy_metals_mg_kg__Cd=0.5)
     assert named(found) == [("export_kr", "KR import limits: Cd ≤ 0.3 mg/kg")]
     # a label made for two markets: the finding names the market's standard, in the message and the verdict
-    [found] = result_of(packed_box([], export_markets=["JP", "KR"]), heavy_metals_mg_kg__Cd=0.5)
-    assert "KR import limits" in found.message
-    assert found.verdict()["standard"] == "export_kr"
+    [both_markets] = result_of(packed_box([], export_markets=["JP", "KR"]), heavy_metals_mg_kg__Cd=0.5)
+    assert "KR import limits" in both_markets.message
+    assert both_markets.verdict()["standard"] == "export_kr"
 
 
 def test_slices_are_judged_by_the_slice_limits() -> None:
