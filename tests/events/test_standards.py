@@ -310,8 +310,8 @@ def test_a_lot_of_no_recorded_species_is_judged_as_the_rules_file_says_and_its_f
         step.payload.pop("species", None)
     [found] = result_of(copy.deepcopy(s), moisture_pct=12.5)
     assert found.standard == "chp2020_herb"
-    assert "species not recorded, judged as panax_ginseng" in found.message
-    assert "未记录物种" in found.message_zh
+    assert "species not recorded, judged as Panax ginseng" in found.message
+    assert "未记录物种，按人参判定" in found.message_zh
     config: dict[str, Any] = copy.deepcopy(dict(rules_config()))
     config["quality_limits"]["unrecorded_species"] = None
     tune_rules(monkeypatch, config)
