@@ -225,7 +225,8 @@ class LiveServer:
         self._sock.bind(("127.0.0.1", 0))
         self.url = f"http://127.0.0.1:{self._sock.getsockname()[1]}"
         self.checked = SchemaChecked(factory(self.url) if factory else app)
-        config = uvicorn.Config(self.checked, log_level="warning", lifespan="on")
+        # as `serve` runs it: uvicorn's own proxy headers off, the app alone decides (TRACE_TRUSTED_PROXIES)
+        config = uvicorn.Config(self.checked, log_level="warning", lifespan="on", proxy_headers=False)
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._sock]}, daemon=True)
 

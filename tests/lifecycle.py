@@ -163,12 +163,17 @@ LAB_NAME = "吉林省中药材检测中心"
 """The lab's registered name, which its tests carry."""
 
 
-def _lab_result() -> dict[str, Any]:
+# an honest lab's ginsenosides for each species (docs/DOMAIN.md §Content): 人参 well above Rg1+Re 0.30 % and
+# Rb1 0.20 %; 西洋参, richer in Re and Rb1, above its monograph's Rg1+Re+Rb1 2.0 %
+GINSENOSIDES = {"panax_ginseng": {"Rg1+Re": 0.41, "Rb1": 0.33}, "panax_quinquefolius": {"Rg1+Re": 1.1, "Rb1": 1.6}}
+
+
+def _lab_result(species: str = "panax_ginseng") -> dict[str, Any]:
     return {
         "lab": LAB_NAME,
         "sample_id": "S-1",
         "method": "Chinese Pharmacopoeia 2020",
-        "ginsenosides_pct": {"Rg1+Re": 0.41, "Rb1": 0.33},
+        "ginsenosides_pct": dict(GINSENOSIDES[species]),
         "moisture_pct": 11.5,
         "total_ash_pct": 3.6,
         "heavy_metals_mg_kg": {"Pb": 0.7, "Cd": 0.09, "As": 0.25, "Hg": 0.02, "Cu": 5.4},
@@ -326,7 +331,7 @@ def lifecycles(draw: st.DrawFn) -> Story:
             "process",
         )
         story.add(Step(PROCESSOR, batch, "sample", tick(), {"sample_id": "S-1", "lab": LAB}), "sample")
-        story.add(Step(LAB, batch, "quality_test", tick(), _lab_result(), eid=f"test-{b}"), "test")
+        story.add(Step(LAB, batch, "quality_test", tick(), _lab_result(species), eid=f"test-{b}"), "test")
         story.add(Step(PROCESSOR, batch, "quality_release", tick(), {"test": f"test-{b}"}), "release")
         batches.append((batch, main))  # boxes are packed from the main root only
     for b, (batch, kg) in enumerate(batches):

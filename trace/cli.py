@@ -51,8 +51,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         refused_limit=settings.refused_limit,
         login_limit=settings.login_limit,
         complaint_limit=settings.complaint_limit,
+        trusted_proxies=settings.parsed_trusted_proxies,
     )
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    # the app believes X-Forwarded-For only from TRACE_TRUSTED_PROXIES; uvicorn's own default (trust it from
+    # 127.0.0.1, or FORWARDED_ALLOW_IPS) is off, so that a local client cannot pose as another
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info", proxy_headers=False)
     return EXIT_OK
 
 

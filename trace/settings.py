@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .chain.keys import VerifierKey
@@ -96,11 +97,31 @@ class Settings(BaseSettings):
         pattern=r"^[1-9][0-9]*( per |/)([1-9][0-9]* )?(second|minute|hour|day)s?$",
         description="consumers' complaints posted from scan pages per client address; beyond, 429 with Retry-After",
     )
+    trusted_proxies: str = Field(
+        default="",
+        description="reverse proxies (addresses or CIDR networks, separated by commas or spaces) whose "
+        "X-Forwarded-For is believed: from a trusted peer the client is the right-most untrusted address there; "
+        "empty (the default): trust none, the client is the peer",
+    )
     login_limit: str = Field(
         default="10/minute",
         pattern=r"^[1-9][0-9]*( per |/)([1-9][0-9]* )?(second|minute|hour|day)s?$",
         description="failed logins and failed token checks per client address; beyond, 429 with Retry-After",
     )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_addresses(cls, value: str) -> str:
+        for item in value.replace(",", " ").split():
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(f"TRACE_TRUSTED_PROXIES: {item!r} is not an IP address or CIDR network") from None
+        return value
+
+    @property
+    def parsed_trusted_proxies(self) -> list[str]:
+        return self.trusted_proxies.replace(",", " ").split()
 
     @property
     def parsed_witness_urls(self) -> list[str]:

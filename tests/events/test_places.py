@@ -270,3 +270,70 @@ def test_the_tolerance_is_the_regulators(monkeypatch: pytest.MonkeyPatch) -> Non
     tune_rules(monkeypatch, config)
     _story, found = registered(lambda p: p.update(location=square(12.5 * 1.15)))
     assert [v.rule for v in found[0]] == ["plot_area"]
+
+
+# the 靖宇林下参 GI: a box claiming it needs every origin in 靖宇县, by GB/T 2260 code 220622
+
+
+def jingyu_box(change: Change) -> tuple[Story, list[list[Any]], int]:
+    """The standard lifecycle with its box claiming the 靖宇 GI too, its plot changed by ``change``."""
+    story = standard()
+    change(next(s for s in story.steps if s.type == "register_plot").payload)
+    pack = story.steps[story.where["package"][0]]
+    pack.payload["claims"] = [*pack.payload["claims"], "jingyu_forest_gi"]
+    return story, judge_all(story.steps), story.where["package"][0]
+
+
+IN_JINGYU = put(county_code="220622", county="靖宇县", prefecture="白山市")
+
+
+@pytest.mark.parametrize(
+    ("case", "change"),
+    [
+        ("靖宇县 by its code 220622", IN_JINGYU),
+        ("220622 alone: the names derived", both(drop("county", "prefecture"), put(county_code="220622"))),
+        ("a record from before codes: 靖宇县 under 白山市", both(IN_JINGYU, drop("county_code"))),
+    ],
+)
+def test_a_jingyu_gi_claim_from_jingyu_is_accepted(case: str, change: Change) -> None:
+    story, found, _package = jingyu_box(change)
+    assert found == [[] for _ in story.steps], case
+
+
+@pytest.mark.parametrize(
+    ("case", "change", "value"),
+    [
+        ("抚松县 (220621), inside the GB/T 19506 area but not 靖宇", lambda p: None, "吉林省白山市抚松县 (220621)"),
+        (
+            "集安市 (220582)",
+            put(county_code="220582", county="集安市", prefecture="通化市"),
+            "吉林省通化市集安市 (220582)",
+        ),
+        # the name is not the test: a plot typed 靖宇县 but coded 220621 is refused at registration already
+        ("靖宇 without its suffix, no code", both(drop("county_code"), put(county="靖宇")), "白山市靖宇"),
+    ],
+)
+def test_a_jingyu_gi_claim_from_another_county_is_refused_by_code(case: str, change: Change, value: str) -> None:
+    story = standard()
+    plot = next(s for s in story.steps if s.type == "register_plot")
+    change(plot.payload)
+    if "county_code" not in plot.payload:  # a name that is no county cannot carry the GB/T 19506 claim either
+        plot.payload["certifications"] = [c for c in plot.payload["certifications"] if "19506" not in c]
+    pack = story.steps[story.where["package"][0]]
+    pack.payload["claims"] = ["changbaishan_brand", "jingyu_forest_gi"]
+    found = judge_all(story.steps)
+    i = story.where["package"][0]
+    hard = [v for v in found[i] if v.hard]
+    assert [(v.rule, v.pointer) for v in hard] == [("geographical_indication", "/event/payload/claims/1")], case
+    assert hard[0].value.startswith(value), hard[0].value
+    assert hard[0].limit == "origin in 靖宇县 (220622)"
+    assert "靖宇林下参" in hard[0].message
+    assert "靖宇县" in hard[0].message_zh
+
+
+def test_a_jingyu_box_is_judged_on_every_origin() -> None:
+    """Without the claim, a box from 抚松 is fine; with it, refused: the claim, not the county, is the test."""
+    story = standard()
+    assert judge_all(story.steps)[story.where["package"][0]] == []
+    _story, found, package = jingyu_box(lambda p: None)
+    assert [v.rule for v in found[package] if v.hard] == ["geographical_indication"]

@@ -400,13 +400,6 @@ REFUSALS: list[tuple[str, Mutation, str, str, str]] = [
         "/payload/part",
     ),
     (
-        "food ginseng without the warnings",
-        at_step("package", setp("label_warnings", False)),
-        "food_use",
-        "hard",
-        "/payload/label_warnings",
-    ),
-    (
         "GI plot outside the protected areas",
         at_step("register", lambda p: p.payload.update(county_code="220102", county="南关区", prefecture="长春市")),
         "geographical_indication",
@@ -433,6 +426,19 @@ REFUSALS: list[tuple[str, Mutation, str, str, str]] = [
 
 FINDINGS: list[tuple[str, Mutation, str, str]] = [
     ("same chemical twice in a season", second_pesticide, "pesticide_once", "/payload/active_ingredient"),
+    # the box exists and its label is a fact: recorded, with a public finding naming the announcement
+    (
+        "food ginseng without the warnings",
+        at_step("package", setp("label_warnings", False)),
+        "food_label_warnings",
+        "/payload/label_warnings",
+    ),
+    (
+        "food ginseng whose package says nothing of the warnings",
+        at_step("package", lambda s: s.payload.pop("label_warnings")),
+        "food_label_warnings",
+        "/payload/label_warnings",
+    ),
     (
         "garden ginseng harvested at 3",
         lambda s: (at_step("sow", when("2022-10-10"))(s), at_step("harvest", setp("crop_age_years", 3))(s))[1],

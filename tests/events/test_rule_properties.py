@@ -173,10 +173,19 @@ def _tested_process(story: Story, test: int) -> str:
 
 
 def thin(story: Story, draw: st.DrawFn) -> tuple[int, str]:
-    """Rg1+Re below the minimum of the tested batch's own form: ChP 2020 红参 0.25 %, 人参 0.30 %."""
+    """Ginsenosides below the minimum of the tested batch's own species and form: ChP 2020 红参 Rg1+Re 0.25 %,
+    人参 0.30 %; 西洋参 Rg1+Re+Rb1 2.0 % (its dried root; steamed 西洋参 has no content limit here, so its
+    lead is raised past 5 mg/kg instead)."""
     i = draw(st.sampled_from(story.where["test"]))
-    minimum = 0.25 if _tested_process(story, i) == "steam_red_ginseng" else 0.30
-    story.steps[i].payload["ginsenosides_pct"]["Rg1+Re"] = round(draw(st.floats(0.05, minimum - 0.005)), 3)
+    payload, red = story.steps[i].payload, _tested_process(story, i) == "steam_red_ginseng"
+    if story.steps[story.where["register"][0]].payload["species"] == "panax_quinquefolius":
+        if red:
+            payload["heavy_metals_mg_kg"]["Pb"] = round(draw(st.floats(5.1, 50)), 2)
+        else:
+            payload["ginsenosides_pct"]["Rb1"] = round(draw(st.floats(0.05, 0.89)), 3)  # Rg1+Re is 1.1
+        return i, "quality_limits"
+    minimum = 0.25 if red else 0.30
+    payload["ginsenosides_pct"]["Rg1+Re"] = round(draw(st.floats(0.05, minimum - 0.005)), 3)
     return i, "quality_limits"
 
 

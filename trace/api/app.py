@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import Depends, FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.staticfiles import StaticFiles
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from .. import __version__
 from ..labels.places import gazetteer
@@ -38,6 +39,7 @@ def create_app(
     refused_limit: str | None = None,
     login_limit: str | None = None,
     complaint_limit: str | None = "10/hour",
+    trusted_proxies: Sequence[str] = (),
 ) -> FastAPI:
     """The HTTP API and the people's pages over ``services``; with ``checkpoint_seconds``, checkpoints are
     also published on a timer and sent to the witnesses at ``witness_urls``. With ``trust_anchors_url``,
@@ -46,7 +48,10 @@ def create_app(
     ``1200/minute``, ``60/minute``; ``serve`` sets them from TRACE_RATE_LIMIT and TRACE_REFUSED_LIMIT) limit
     requests, and refused submissions, per client address; ``login_limit`` (TRACE_LOGIN_LIMIT) failed logins
     and token checks per client address; ``complaint_limit`` (TRACE_COMPLAINT_LIMIT) consumers' complaints per
-    client address (on unless set to None)."""
+    client address (on unless set to None). ``trusted_proxies`` (TRACE_TRUSTED_PROXIES: addresses or CIDR
+    networks): only a request whose peer is one of them has its client taken from ``X-Forwarded-For``, the
+    right-most address there that is not a trusted proxy (uvicorn's proxy-headers middleware, outermost, so
+    the rate limits and the scan counter see that client); none by default, so a forged header is ignored."""
     app = FastAPI(
         title="Ginseng Trace",
         version=__version__,
@@ -63,6 +68,8 @@ def create_app(
             RateLimits, every=rate_limit, refused=refused_limit, failed_auth=login_limit, complaints=complaint_limit
         )
     app.add_middleware(ShedLoad, limit=max_in_flight)
+    if trusted_proxies:
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(trusted_proxies))
     problems.install(app)
     gazetteer()  # loaded now (about 0.1 s), not on the first scan that names a city
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -1,5 +1,6 @@
 """Rules of growing and harvest: crop age (growing seasons, :mod:`.seasons`), yield plausibility, pesticides
-once a season and their pre-harvest intervals, and food use. Pure Python; thresholds in ``schemas/rules.yaml``."""
+once a season and their pre-harvest intervals (food use is :mod:`.food`). Pure Python; thresholds in
+``schemas/rules.yaml``."""
 
 from __future__ import annotations
 
@@ -187,53 +188,4 @@ def check_pesticide_once(c: Context) -> Iterator[Finding]:
             payload["active_ingredient"],
             f"{payload['active_ingredient']} was already applied to plot {lot.lot_id} on {earlier[:10]} this season",
             f"{payload['active_ingredient']} 本季已于 {earlier[:10]} 在地块 {lot.lot_id} 施用过",
-        )
-
-
-def check_food_use(c: Context) -> Iterator[Finding]:
-    event, payload = c.event, c.event.payload
-    if event.type != "package" or c.lot is not None or payload.get("intended_use") != "food":
-        return
-    max_age = int(rules_config()["food_use"]["max_age"])
-    for _j, source in c.input_states():
-        for origin in source.origins:
-            if origin.land_type != "farmland":
-                yield c.violation(
-                    "food_use",
-                    "/payload/intended_use",
-                    "cultivated (farmland) origin only",
-                    f"{origin.land_type} (plot {origin.plot})",
-                    f"ginseng sold as ordinary food must be cultivated; plot {origin.plot} is {origin.land_type}",
-                    f"作为普通食品的人参须为人工种植，地块 {origin.plot} 为 {origin.land_type}",
-                )
-            if origin.crop_age > max_age:
-                yield c.violation(
-                    "food_use",
-                    "/payload/intended_use",
-                    f"<= {max_age} years",
-                    f"{origin.crop_age} years (plot {origin.plot})",
-                    f"ginseng sold as ordinary food is at most {max_age} years old; roots from plot {origin.plot} "
-                    f"are {origin.crop_age}",
-                    f"作为普通食品的人参不超过 {max_age} 年，地块 {origin.plot} 为 {origin.crop_age} 年",
-                )
-    parts = [str(p) for p in rules_config()["food_use"]["parts"]]
-    if payload.get("part") not in parts:
-        yield c.violation(
-            "food_use",
-            "/payload/part",
-            f"one of {', '.join(parts)}",
-            payload.get("part", "missing"),
-            "ginseng sold as ordinary food is the root and rhizome only, and the package must say which part "
-            f"it holds (one of {', '.join(parts)})",
-            f"作为普通食品的人参限于根及根茎，包装须注明部位（{', '.join(parts)} 之一）",
-        )
-    if payload.get("label_warnings") is not True:
-        yield c.violation(
-            "food_use",
-            "/payload/label_warnings",
-            "true",
-            payload.get("label_warnings", "missing"),
-            "ginseng sold as food must carry the warnings (not for pregnant or nursing women or children "
-            "under 14; at most 3 g a day)",
-            "作为食品的人参须标注：孕妇、哺乳期妇女及14周岁以下儿童不宜食用，每日不超过3克",
         )

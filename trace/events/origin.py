@@ -10,6 +10,7 @@ from typing import Any
 
 from .context import Context, num, rules_config
 from .findings import Finding
+from .lot_facts import Origin
 from .places import SQUARE_METRES_PER_MU, Division, counties_named, division, polygon_area_m2
 
 
@@ -140,6 +141,7 @@ def check_origin_claims(c: Context) -> Iterator[Finding]:
                 where = (origin.county_code, origin.county, origin.prefecture)
                 if not _protected(place(*where)):
                     yield _outside(c, f"/payload/claims/{i}", f"{_described(*where)} (plot {origin.plot})", areas)
+        yield from _county_claims(c, claims, origins)
         # a brand base is a certificate its issuer recorded, valid on the day of the harvest (the origin keeps
         # those), not the grower's own certification strings
         schemes = rules_config()["brand_base"]["certificate_schemes"]
@@ -157,6 +159,31 @@ def check_origin_claims(c: Context) -> Iterator[Finding]:
                         f"长白山人参品牌须来自认证基地，地块 {origin.plot} 采收时（{origin.harvest_year}年）"
                         f"无有效的品牌基地证书",
                     )
+
+
+def _county_claims(c: Context, claims: list[str], origins: list[Origin]) -> Iterator[Finding]:
+    """A claim of a one-county GI (``county_claims``: the 靖宇林下参 GI, 靖宇县 220622) needs every origin's
+    plot in that county, by its GB/T 2260 code (``geographical_indication``, hard)."""
+    for claim, spec in dict(rules_config()["geographical_indication"].get("county_claims") or {}).items():
+        codes: dict[str, str] = {str(k): str(v) for k, v in dict(spec["county_codes"]).items()}
+        counties = "、".join(f"{name} ({code})" for code, name in codes.items())
+        for i, stated in enumerate(claims):
+            if stated != claim:
+                continue
+            for origin in origins:
+                where = (origin.county_code, origin.county, origin.prefecture)
+                found = place(*where)
+                if found is not None and found.code in codes:
+                    continue
+                said = f"{_described(*where)} (plot {origin.plot})"
+                yield c.violation(
+                    "geographical_indication",
+                    f"/payload/claims/{i}",
+                    f"origin in {counties}",
+                    said,
+                    f"the {spec['name']} claim needs origin in {counties} by its GB/T 2260 code; {said} is not",
+                    f"{spec['name']} 声明须产自 {counties}（以行政区划代码为准），{said} 不在其内",
+                )
 
 
 def _outside(c: Context, pointer: str, where: str, areas: str) -> Finding:

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from .context import Context, rules_config
 from .context import num as _num
 from .findings import Finding
+from .species import species_names
 from .standards import breaches, product_of
 
 
@@ -25,13 +26,17 @@ def check_quality(c: Context) -> Iterator[Finding]:
         value = f"{_num(breach.value)} {limit.unit}"
         name, name_zh = limit.label(), limit.label(zh=True)
         fails, fails_zh = ("is below", "低于") if limit.minimum else ("exceeds", "超过")
+        # a lot whose origins record no species is judged as the rules file says, and its findings say so
+        names = species_names(product.species) or {"zh": "-", "la": "-"}
+        judged_as = "" if product.species_recorded else f"; species not recorded, judged as {names['la']}"
+        judged_as_zh = "" if product.species_recorded else f"（未记录物种，按{names['zh']}判定）"
         finding = c.violation(
             "quality_limits",
             breach.pointer,
             f"{standard.name}: {limit.text()}",
             value,
-            f"{name} {value} {fails} the limit of {standard.name} ({limit.text()}; {standard.title})",
-            f"{name_zh} {value} {fails_zh}{standard.title_zh}的限量（{limit.text(zh=True)}）",
+            f"{name} {value} {fails} the limit of {standard.name} ({limit.text()}; {standard.title}){judged_as}",
+            f"{name_zh} {value} {fails_zh}{standard.title_zh}的限量（{limit.text(zh=True)}）{judged_as_zh}",
         )
         yield dataclasses.replace(finding, standard=standard.id)
 

@@ -23,9 +23,10 @@ from .authority import check_authority, recorder_of
 from .certificates import check_certificates
 from .context import Context, RuleViolationError, rules_config
 from .correction_rules import check_correction
-from .cultivation import check_food_use, check_harvest, check_pesticide_once, check_planting
+from .cultivation import check_harvest, check_pesticide_once, check_planting
 from .custody import check_custody, check_serials, check_stock
 from .findings import Finding
+from .food import check_food_use
 from .holds import STATUS_TYPES, downstream
 from .lifecycle import check_chronology, check_hold, check_lifecycle
 from .membership import Membership

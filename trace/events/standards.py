@@ -3,13 +3,15 @@ Pure Python; the standards live in ``schemas/rules.yaml`` (``quality_limits``), 
 its docs/DOMAIN.md section and mark.
 
 A result is judged by every standard that applies to the tested *product* (docs/DOMAIN.md §Limits belong to
-a standard): what it is (its form: herb, red ginseng, slices …, which follows from the processes that made
-it), the basis of the result (fresh or dry), what it is sold as (medicinal or food), and what its label
-claims (a GI, green trade, an export market). A standard applies when
+a standard): its species (人参 or 西洋参, its origins'), what it is (its form: herb, red ginseng, slices …,
+which follows from the processes that made it), the basis of the result (fresh or dry), what it is sold as
+(medicinal or food), and what its label claims (a GI, green trade, an export market). A standard applies when
 
 1. its ``basis`` is the result's: dry-basis limits never judge a fresh-root result, and the reverse;
-2. its ``forms`` (if it names any) hold the product's form, and its ``uses`` (if any) the product's use;
-3. its ``claims`` (if any) meet the label's claims, and its ``export_markets`` (if any) the label's markets.
+2. its ``species`` (if it names any) hold the product's: a 西洋参 result is never judged by a 人参 monograph,
+   nor the reverse (a lot whose origins record no species is judged as ``unrecorded_species`` says);
+3. its ``forms`` (if it names any) hold the product's form, and its ``uses`` (if any) the product's use;
+4. its ``claims`` (if any) meet the label's claims, and its ``export_markets`` (if any) the label's markets.
 
 A standard that names no claim applies by what the product is (the Pharmacopoeia); one that names a claim
 applies only to products that make it (a GI standard never judges a forest lot that does not claim the GI).
@@ -50,6 +52,9 @@ class Limit:
     unit: str
     mark: str
     borrowed_from: str | None = None
+    # a total a lab may report as such or as its parts (``Rg1+Re+Rb1`` from ``Rg1+Re`` and ``Rb1``): the
+    # members of the same object summed when the total itself is not reported and every part is
+    sum_of: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -77,11 +82,21 @@ class Limit:
             if not isinstance(inner, Mapping):
                 return None
             where, target = f"{where}/{group}", inner
-        key = name if name in target else next((k for k in target if str(k).casefold() == name.casefold()), None)
-        value = target.get(key) if key is not None else None
-        if isinstance(value, bool) or not isinstance(value, int | float):
+        found = _member(target, name, where)
+        if found is not None or not self.sum_of:
+            return found
+        parts = [_member(target, part, where) for part in self.sum_of]
+        if any(part is None for part in parts):
             return None
-        return f"{where}/{_escape(str(key))}", float(value)
+        return where, sum(part[1] for part in parts if part is not None)
+
+
+def _member(target: Mapping[str, Any], name: str, where: str) -> tuple[str, float] | None:
+    key = name if name in target else next((k for k in target if str(k).casefold() == name.casefold()), None)
+    value = target.get(key) if key is not None else None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return f"{where}/{_escape(str(key))}", float(value)
 
 
 def _escape(token: str) -> str:
@@ -101,6 +116,7 @@ class Standard:
     source: str
     mark: str
     basis: str
+    species: frozenset[str] | None
     forms: frozenset[str] | None
     uses: frozenset[str] | None
     claims: frozenset[str] | None
@@ -110,6 +126,7 @@ class Standard:
     def applies_to(self, product: Product) -> bool:
         return (
             self.basis == product.basis
+            and (self.species is None or product.species in self.species)
             and (self.forms is None or product.form in self.forms)
             and (self.uses is None or product.use in self.uses)
             and (self.claims is None or bool(self.claims & product.claims))
@@ -119,14 +136,18 @@ class Standard:
 
 @dataclass(frozen=True)
 class Product:
-    """What selects the standards for a result: the tested product's form, use, label claims and export
-    markets, and the result's basis."""
+    """What selects the standards for a result: the tested product's form, use, label claims, export
+    markets and species (the one it is judged as: its origins', or ``unrecorded_species`` for a lot whose
+    origins record none, with ``species_recorded`` False), and the result's basis. A product of no species
+    (None) meets no standard that names species."""
 
     form: str
     basis: str
     use: str
     claims: frozenset[str] = frozenset()
     export_markets: frozenset[str] = frozenset()
+    species: str | None = None
+    species_recorded: bool = True
 
 
 def _names(value: Any, where: str) -> frozenset[str] | None:
@@ -154,8 +175,17 @@ def _standard(key: str, spec: Mapping[str, Any]) -> Standard:
             value = float(bound["min"] if "min" in bound else bound["max"])
             borrowed = bound.get("from")
             unit = str(bound["unit"])
+            parts = tuple(_names(bound.get("sum_of"), f"{where}.limits.{field}.sum_of") or ())
             limits.append(
-                Limit(str(field), value, "min" in bound, unit, limit_mark, None if borrowed is None else str(borrowed))
+                Limit(
+                    str(field),
+                    value,
+                    "min" in bound,
+                    unit,
+                    limit_mark,
+                    None if borrowed is None else str(borrowed),
+                    tuple(sorted(parts)) if parts else (),
+                )
             )
         return Standard(
             key,
@@ -167,6 +197,7 @@ def _standard(key: str, spec: Mapping[str, Any]) -> Standard:
             str(spec["source"]),
             mark,
             basis,
+            _names(applies.get("species"), f"{where}.applies.species"),
             _names(applies.get("forms"), f"{where}.applies.forms"),
             _names(applies.get("uses"), f"{where}.applies.uses"),
             _names(applies.get("claims"), f"{where}.applies.claims"),
@@ -180,6 +211,15 @@ def _standard(key: str, spec: Mapping[str, Any]) -> Standard:
 def standards(settings: Mapping[str, Any]) -> list[Standard]:
     """Every standard of the ``quality_limits`` settings, in the order the rules file lists them."""
     return [_standard(str(key), spec) for key, spec in dict(settings.get("standards") or {}).items()]
+
+
+def standard_by_id(settings: Mapping[str, Any], key: str) -> Standard:
+    """The standard ``key`` of the ``quality_limits`` settings (a rule such as ``food_use`` names the one its
+    findings rest on)."""
+    spec = dict(settings.get("standards") or {}).get(key)
+    if not isinstance(spec, Mapping):
+        raise Error(f"schemas/rules.yaml: quality_limits.standards has no {key}")
+    return _standard(key, spec)
 
 
 def form_of(processes: list[str], settings: Mapping[str, Any]) -> str:
@@ -203,12 +243,15 @@ def basis_of(lot: LotState, payload: Mapping[str, Any], settings: Mapping[str, A
 
 def product_of(lot: LotState, payload: Mapping[str, Any], settings: Mapping[str, Any]) -> Product:
     """What the tested lot is and claims, and the basis of the result ``payload`` states about it."""
+    unrecorded = settings.get("unrecorded_species")
     return Product(
         form_of(lot.processes, settings),
         basis_of(lot, payload, settings),
         lot.intended_use or str(settings["default_use"]),
         frozenset(lot.claims),
         frozenset(lot.export_markets),
+        lot.species or (None if unrecorded is None else str(unrecorded)),
+        lot.species is not None,
     )
 
 
