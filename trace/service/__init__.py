@@ -16,6 +16,7 @@ transactions it asks the store for; nothing below it commits. :class:`Services` 
 ``witnessing``     witnesses' cosignatures, and asking witnesses for them
 ``bundles``        a lot's offline proof bundle
 ``scans``          the scan counter, with its own write-behind lifecycle
+``home``           a person's home: the lots that concern their organisation and what is due on them
 ``complaints``     consumers' complaints from the scan page (not ledger data): taken, counted in public
 ``accounts``       people's accounts and sessions (argon2id passwords); ``tokens``: API tokens;
                    ``held_keys``: server-held actor keys (AES-GCM under the key-encryption key);
@@ -65,6 +66,7 @@ from .errors import (
     WrongScopeError,
 )
 from .held_keys import HeldKeys
+from .home import Home
 from .log import TransparencyLog
 from .membership import MembershipService, NewActor
 from .reads import ReadRecord, Reads
@@ -125,6 +127,7 @@ class Services:
         self.accounts = Accounts(store, clock=clock, session_hours=session_hours)
         self.tokens = ApiTokens(store, clock=clock)
         self.held_keys = HeldKeys(store, key_encryption_key, clock=clock)
+        self.home = Home(store, clock=clock)
 
     @property
     def log_signer(self) -> SignerKey | None:

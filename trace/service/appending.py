@@ -120,6 +120,7 @@ class Appending:
     def _write(repo: LedgerRepository, decision: Decision) -> None:
         repo.insert(decision.records)
         repo.put_lot_states(decision.states)
+        repo.parties.put(decision.parties)
         repo.membership.put(decision.organisations, decision.members)
         for key, registered_at, valid_until in decision.keys:
             if repo.keys.get(key.name, key.key_id_hex) is None:  # a key registered before membership was logged

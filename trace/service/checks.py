@@ -11,6 +11,7 @@ from ..chain.times import format_utc, parse_utc
 from ..chain.verify import Report, verify_entries
 from ..events.findings import Finding
 from ..events.membership import Membership
+from ..events.parties import parties_of
 from ..events.rules import Inspector
 from ..store import LedgerRepository, Store
 from .decision import replayed_event
@@ -65,6 +66,7 @@ class Checks:
         unreproduced = [f for f in stored if f.key() not in found_keys]
         if record:
             repo.put_lot_states([(lot, state.to_json()) for lot, state in sorted(inspector.states.items())])
+            repo.parties.put([(lot, parties_of(state)) for lot, state in sorted(inspector.states.items())])
             orgs = inspector.membership.orgs
             repo.membership.put(
                 [(org, orgs[org].to_json()) for org in sorted(orgs)],

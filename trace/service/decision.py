@@ -25,6 +25,7 @@ from ..events.catalogue import check_event_type, check_submitted
 from ..events.findings import Finding
 from ..events.holds import REACHING_TYPES
 from ..events.membership import AGREEMENT_TYPES, Membership, Organisation, org_of_lot
+from ..events.parties import parties_of
 from ..events.rules import Inspector
 from ..events.state import LotState
 from ..store import NewRecord, StoredRecord
@@ -104,13 +105,14 @@ class Snapshot:
 
 @dataclass
 class Decision:
-    """What to write: new records, their findings, the lots' new states and the log's new leaves; and the
-    outcome to answer, one per submission."""
+    """What to write: new records, their findings, the lots' new states (and whom they concern) and the log's
+    new leaves; and the outcome to answer, one per submission."""
 
     results: list[Appended] = field(default_factory=list)
     records: list[NewRecord] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     states: list[tuple[str, str]] = field(default_factory=list)
+    parties: list[tuple[str, set[tuple[str, str]]]] = field(default_factory=list)  # whom each changed lot concerns
     organisations: list[tuple[str, str]] = field(default_factory=list)
     members: list[tuple[str, str]] = field(default_factory=list)
     keys: list[tuple[VerifierKey, str, str | None]] = field(default_factory=list)  # key, registered at, until
@@ -186,6 +188,7 @@ def decide(snapshot: Snapshot, batch: Sequence[Submission], now: datetime) -> De
         decision.results.append(Appended(RecordView.of(fresh[event.event_id]), created=True, findings=found))
         index += 1
     decision.states = [(lot, inspector.states[lot].to_json()) for lot in sorted(inspector.changed)]
+    decision.parties = [(lot, parties_of(inspector.states[lot])) for lot in sorted(inspector.changed)]
     decision.organisations = [(org, membership.orgs[org].to_json()) for org in sorted(membership.changed)]
     decision.members = sorted((actor, org) for org in membership.changed for actor in membership.orgs[org].actors)
     return decision

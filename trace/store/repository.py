@@ -1,5 +1,6 @@
 """The ledger repository: records, lot heads and states, findings and the lot graph, over one connection;
-its parts for the other aggregates share that connection (``membership``, ``keys``, ``log``, ``scans``).
+its parts for the other aggregates share that connection (``membership``, ``keys``, ``log``, ``scans``,
+``parties``).
 
 The caller (the service layer) owns the transaction; this class never commits.
 """
@@ -17,6 +18,7 @@ from ..events.findings import Finding
 from .keys import ActorKeyRepository
 from .log import LogRepository
 from .membership import MembershipRepository
+from .parties import LotPartyRepository
 from .rows import NewRecord, StoredRecord, blob, bulk_insert
 from .scans import ScanRepository
 from .tables import (
@@ -78,6 +80,7 @@ class LedgerRepository:
         self.keys = ActorKeyRepository(connection)
         self.log = LogRepository(connection)
         self.scans = ScanRepository(connection)
+        self.parties = LotPartyRepository(connection)
 
     # -- appending -----------------------------------------------------------------
 

@@ -142,6 +142,16 @@ lot_states = Table(
     Column("state", Text, nullable=False),
 )
 
+# Derived from lot_states: whom each lot concerns (events/parties.py), by party, for people's home pages.
+lot_parties = Table(
+    "lot_parties",
+    metadata,
+    Column("party", String(128), primary_key=True),
+    Column("relation", String(16), primary_key=True),
+    Column("lot_id", String(128), primary_key=True),
+)
+Index("ix_lot_parties_lot_id", lot_parties.c.lot_id)
+
 # Derived, like lot_states: each organisation's membership (its roles, actors and keys) as folded from the
 # membership events in the log, and each actor's organisation; rebuilt from the records when missing.
 organisations = Table(

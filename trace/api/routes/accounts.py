@@ -20,6 +20,7 @@ from ...service.tokens import MAX_LIFETIME
 from .. import models, problems
 from ..auth import SESSION_COOKIE, SessionDep, authenticated
 from ..dependencies import API, ServicesDep, WritesDep
+from ..home_models import HomeOut
 from .common import ERRORS, body_schema, in_write_pool, json_object
 from .events import appended
 
@@ -97,6 +98,17 @@ async def my_sessions(request: Request, session: SessionDep, services: ServicesD
     found = await run_in_threadpool(services.accounts.sessions, request.cookies[SESSION_COOKIE])
     body = {"sessions": [{"created_at": s.created_at, "expires_at": s.expires_at, "current": s.current} for s in found]}
     return JSONResponse(body, headers={"Cache-Control": "no-store"})
+
+
+@router.get(
+    "/me/home",
+    response_model=HomeOut,
+    responses=AUTH_ERRORS,
+    summary="Your home: your organisation's lots (plots, stock, incoming, samples) and what is due on them",
+)
+async def my_home(principal: Anyone, services: ServicesDep) -> JSONResponse:
+    home = await run_in_threadpool(services.home.of, principal)
+    return JSONResponse(home.to_json(), headers={"Cache-Control": "no-store"})
 
 
 @router.post(

@@ -1,0 +1,51 @@
+"""The workplace page in headless Chromium (Debian's, as the scan page's tests): a processor signs in through
+the form on a 360 px screen, sees the shipment it must receive, switches to English, signs out; every text has
+WCAG AA contrast. Screenshots land in test-artifacts/."""
+
+from __future__ import annotations
+
+import shutil
+from typing import Any
+
+import pytest
+
+from ginseng_trace.api import create_app
+from ginseng_trace.service import Services
+
+from ..conftest import LiveServer
+from .test_browser import ARTIFACTS, CHROMIUM, CONTRAST, browser  # noqa: F401 - the browser fixture
+from .test_home import PASSWORD, WORKS, services  # noqa: F401 - the story's ledger fixture
+
+pytestmark = [
+    pytest.mark.skipif(
+        not shutil.which(CHROMIUM), reason=f"{CHROMIUM} not found: install Debian's chromium (.ci/run does)"
+    ),
+    pytest.mark.browser,
+    pytest.mark.slow,
+]
+
+
+def test_a_processor_signs_in_on_a_phone_and_sees_what_to_receive(services: Services, browser: Any) -> None:  # noqa: F811
+    with LiveServer(create_app(services)) as server:
+        page = browser.new_page(locale="zh-CN", viewport={"width": 360, "height": 780})
+        page.goto(f"{server.url}/app")
+        page.get_by_label("账号").fill(WORKS.name)
+        page.get_by_label("密码").fill("wrong password, wrong")
+        page.get_by_role("button", name="登录").click()
+        page.wait_for_function("() => document.getElementById('error').textContent !== ''")
+        assert page.locator("#error").inner_text() == "账号或密码错误。"
+        page.get_by_label("密码").fill(PASSWORD)
+        page.keyboard.press("Enter")  # by keyboard
+        page.wait_for_selector("#due-h")
+        assert "待收货：fs-grower 发来的 HV-2，1000 千克" in page.locator(".due").inner_text()
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 360  # no sideways scrolling
+        ratio, where = page.evaluate(CONTRAST)
+        assert ratio >= 4.5, f"contrast {ratio:.2f} at {where}"
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "app-home-processor-360.png"), full_page=True)
+        page.get_by_role("link", name="English").click()
+        page.wait_for_selector("text=To receive: HV-2 from fs-grower, 1000 kg")
+        page.set_viewport_size({"width": 1280, "height": 800})
+        page.screenshot(path=str(ARTIFACTS / "app-home-processor-desktop-en.png"), full_page=True)
+        page.get_by_role("button", name="Sign out").click()
+        page.wait_for_selector("form#sign-in")

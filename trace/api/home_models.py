@@ -1,0 +1,47 @@
+"""Response models of a person's home (``GET /api/v1/me/home``), for the OpenAPI description."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class HomeOrganisationOut(BaseModel):
+    id: str
+    name: str
+    roles: list[str]
+
+
+class HomeLotOut(BaseModel):
+    """A lot that concerns the organisation, as it stands."""
+
+    lot_id: str
+    kind: str
+    relations: list[str] = Field(description="creator, holder, incoming (a shipment under way to it), lab")
+    species: str | None
+    counties: list[str] = Field(description="the origin counties (a plot's own)")
+    on_hand: float = Field(description="what the organisation has of it, in unit")
+    sold: float = Field(description="what the organisation has sold of it, in unit")
+    unit: str | None = Field(description="kg or count; none for a plot")
+    hold: str | None = Field(description="hold or recall, while one stands over the lot (its own or upstream)")
+    released: bool | None = Field(description="released for sale (放行); none when the lot needs no release")
+
+
+class DueOut(BaseModel):
+    """Something due on one lot (``service.home``): its kind and what the person needs to know."""
+
+    model_config = {"extra": "allow"}
+
+    kind: str = Field(
+        description="hold, receive, samples_to_test, release_awaited, test_awaited, sample_needed, pre_harvest_interval"
+    )
+    lot_id: str
+
+
+class HomeOut(BaseModel):
+    """A person's home: who they are, their organisation's lots and what is due."""
+
+    actor: str
+    organisation: HomeOrganisationOut
+    as_of: str
+    lots: list[HomeLotOut]
+    due: list[DueOut]
