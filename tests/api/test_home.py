@@ -25,6 +25,7 @@ from .test_api import assert_problem
 SPRAYED = datetime.now(UTC).replace(microsecond=0) - timedelta(days=2)
 """When PLOT-1 was last sprayed: two days ago, so its 21-day interval is still running whenever the test runs."""
 PASSWORD = "correct horse battery staple"
+KEK = bytes(range(100, 132))
 GROWER, WORKS, LAB, SHOP, REGULATOR = (
     Actor("fs-grower"),
     Actor("js-works"),
@@ -45,7 +46,7 @@ def plot(lot: str, sown: str) -> list[Any]:
 
 @pytest.fixture
 def services(engine: Engine) -> Iterator[Services]:
-    services = Services(Store(engine), operator=OPERATOR)
+    services = Services(Store(engine), operator=OPERATOR, key_encryption_key=KEK)
     services.accounts.hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     enrol(services, GROWER, ["grower"], ["PLOT-", "HV-"], gs1_company_prefixes=())
     enrol(services, WORKS, ["processor"], ["RG-", "PK-"])
@@ -54,6 +55,7 @@ def services(engine: Engine) -> Iterator[Services]:
     enrol(services, REGULATOR, ["regulator"])
     for actor in (GROWER, WORKS, LAB, SHOP, REGULATOR):
         services.accounts.create(actor.name, actor.name, PASSWORD)
+    services.membership.add_key(services.held_keys.create(GROWER.name))  # the grower records from the app
     sprayed = {
         **example_payload("field_operation"),
         "operation": "pesticide",
@@ -204,6 +206,34 @@ def test_the_workplace_page_asks_to_sign_in_then_shows_the_home_in_either_langua
     grower = client.get("/app", headers=log_in(client, GROWER.name)).text
     assert "安全间隔期未满" in grower
     assert "HV-2" not in grower.split("待办")[1].split("地块")[0]  # nothing due on the lot it shipped
+    assert '<a href="/app/record?type=field_operation&amp;lot=PLOT-1">田间作业</a>' in grower
+    assert '<a href="/app/record?type=harvest&amp;from=PLOT-2">采收</a>' in grower
+    assert "/app/record?type=receive&amp;lot=HV-2" in works
+    assert "/app/record?type=process" not in works  # not before it has received the lot
+
+
+def test_the_home_offers_what_the_organisations_roles_may_record(client: httpx.Client) -> None:
+    plots = {lot["lot_id"]: lot for lot in home(client, GROWER)["lots"]}
+    offered = [(a["type"], a["mode"]) for a in plots["PLOT-1"]["actions"]]
+    assert offered[:3] == [("field_operation", "on"), ("sow", "on"), ("transplant", "on")]
+    assert ("harvest", "from") in offered
+    assert ("process", "from") not in offered  # a grower does not process
+    [sample] = home(client, LAB)["lots"]
+    assert [a["type"] for a in sample["actions"]] == ["quality_test"]
+
+
+def test_the_record_page_names_its_event_type_or_refuses_an_unknown_one(client: httpx.Client) -> None:
+    page = client.get("/app/record", params={"type": "field_operation", "lot": "PLOT-1"})
+    assert page.status_code == 200
+    assert "<h1>田间作业</h1>" in page.text
+    assert 'value="PLOT-1" readonly' in page.text
+    assert 'src="/static/forms.js" integrity="sha384-' in page.text
+    harvest = client.get("/app/record", params={"type": "harvest", "from": "PLOT-2", "lang": "en"}).text
+    assert "<h1>Harvest (roots dug from a plot; creates a harvest lot)</h1>" in harvest
+    assert 'data-inputs="PLOT-2"' in harvest
+    unknown = client.get("/app/record", params={"type": "teleport"})
+    assert unknown.status_code == 400
+    assert "teleport" in unknown.text
 
 
 def test_the_workplace_page_says_why_a_signed_in_stranger_has_no_home(client: httpx.Client, services: Services) -> None:

@@ -14,7 +14,7 @@ from ginseng_trace.service import Services
 
 from ..conftest import LiveServer
 from .test_browser import ARTIFACTS, CHROMIUM, CONTRAST, browser  # noqa: F401 - the browser fixture
-from .test_home import PASSWORD, WORKS, services  # noqa: F401 - the story's ledger fixture
+from .test_home import GROWER, PASSWORD, WORKS, services  # noqa: F401 - the story's ledger fixture
 
 pytestmark = [
     pytest.mark.skipif(
@@ -49,3 +49,47 @@ def test_a_processor_signs_in_on_a_phone_and_sees_what_to_receive(services: Serv
         page.screenshot(path=str(ARTIFACTS / "app-home-processor-desktop-en.png"), full_page=True)
         page.get_by_role("button", name="Sign out").click()
         page.wait_for_selector("form#sign-in")
+
+
+def sign_in(page: Any, base: str, login: str) -> None:
+    page.goto(f"{base}/app")
+    page.get_by_label("账号").fill(login)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_selector("#due-h")
+
+
+def test_a_grower_records_a_spraying_from_the_generated_form(services: Services, browser: Any) -> None:  # noqa: F811
+    """The form is the schema's (labels, units, the members a pesticide makes required); a refusal is shown
+    beside the field it names, in Chinese; the corrected event is stored once, however often it is sent."""
+    with LiveServer(create_app(services)) as server:
+        page = browser.new_page(locale="zh-CN", viewport={"width": 360, "height": 780})
+        sign_in(page, server.url, GROWER.name)
+        page.get_by_role("link", name="田间作业").first.click()
+        page.wait_for_selector("#f-operation")
+        assert page.locator("label[for=f-pre_harvest_interval_days]").inner_text() == "安全间隔期 (days)"
+        assert "required" not in (page.locator("label[for=f-registration_number]").get_attribute("class") or "")
+        page.select_option("#f-operation", "pesticide")
+        assert "required" in (page.locator("label[for=f-registration_number]").get_attribute("class") or "")
+        page.fill("#f-product", "苯醚甲环唑 10% 水分散粒剂")
+        page.fill("#f-registration_number", "XYZ-123")  # not a registry number's form
+        page.fill("#f-active_ingredient", "difenoconazole")
+        page.fill("#f-dose-value", "30")
+        page.select_option("#f-dose-unit", "g a.i./hm2")
+        page.fill("#f-pre_harvest_interval_days", "21")
+        page.get_by_role("button", name="提交").click()
+        page.wait_for_selector("#verdict.refused")
+        assert "登记证号" in page.locator("#f-registration_number-error").inner_text()
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "app-record-refused-360.png"), full_page=True)
+        page.fill("#f-registration_number", "PD20141234")
+        page.get_by_role("button", name="提交").click()
+        page.wait_for_selector("#verdict.stored")
+        assert page.locator("#verdict").inner_text().startswith("已记录")
+        page.screenshot(path=str(ARTIFACTS / "app-record-stored-360.png"), full_page=True)
+        page.get_by_role("button", name="提交").click()  # sent again: the same event
+        page.wait_for_function("() => document.getElementById('verdict').textContent.includes('重复')")
+    sprayings = [r for r in services.records.history("PLOT-1") if r.event["type"] == "field_operation"]
+    assert len(sprayings) == 2  # the story's, and this one, once
+    assert sprayings[-1].event["payload"]["registration_number"] == "PD20141234"
+    assert sprayings[-1].event["payload"]["dose"] == {"value": 30, "unit": "g a.i./hm2"}

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pytest
 
 from ginseng_trace.chain import MalformedError
 from ginseng_trace.demo import demo_events
 from ginseng_trace.events import catalogue, check_payload, check_submitted
+
+ROOT = Path(__file__).resolve().parents[2]
 
 EXPECTED = {
     "register_enterprise",
@@ -98,16 +103,26 @@ def test_wrong_payloads_name_the_field(event_type: str, payload: dict[str, objec
     assert "/event/payload" + pointer in [p.pointer for p in caught.value.problems]
 
 
-def test_docs_events_md_is_generated_from_the_schemas() -> None:
+def _script(name: str) -> Any:
+    """A module of scripts/ (not a package), loaded by path."""
     import importlib.util
-    from pathlib import Path
 
-    root = Path(__file__).resolve().parents[2]
-    spec = importlib.util.spec_from_file_location("events_doc", root / "scripts" / "events_doc.py")
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
     assert spec
     assert spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    assert (root / "docs" / "EVENTS.md").read_text(encoding="utf-8") == module.render(), (
+    return module
+
+
+def test_docs_events_md_is_generated_from_the_schemas() -> None:
+    assert (ROOT / "docs" / "EVENTS.md").read_text(encoding="utf-8") == _script("events_doc").render(), (
         "docs/EVENTS.md is stale: run python scripts/events_doc.py"
+    )
+
+
+def test_the_form_generators_copy_of_the_catalogue_is_the_catalogue() -> None:
+    vector = ROOT / "tests" / "vectors" / "forms" / "schemas.json"
+    assert vector.read_text(encoding="utf-8") == _script("forms_vector").schemas_json(), (
+        "tests/vectors/forms/schemas.json is stale: run python scripts/forms_vector.py"
     )

@@ -11,6 +11,11 @@ class HomeOrganisationOut(BaseModel):
     roles: list[str]
 
 
+class ActionOut(BaseModel):
+    type: str = Field(description="an event type the organisation may record for the lot")
+    mode: str = Field(description="on: recorded on the lot; from: making a new lot from it")
+
+
 class HomeLotOut(BaseModel):
     """A lot that concerns the organisation, as it stands."""
 
@@ -24,6 +29,7 @@ class HomeLotOut(BaseModel):
     unit: str | None = Field(description="kg or count; none for a plot")
     hold: str | None = Field(description="hold or recall, while one stands over the lot (its own or upstream)")
     released: bool | None = Field(description="released for sale (放行); none when the lot needs no release")
+    actions: list[ActionOut]
 
 
 class DueOut(BaseModel):

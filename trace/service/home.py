@@ -17,11 +17,12 @@ lot. What is due is derived from each lot's state:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from ..chain.times import format_utc
+from ..events.actions import recordable
 from ..events.membership import Organisation
 from ..events.parties import CREATOR, HOLDER, INCOMING, LAB
 from ..events.quality_gate import needs_test
@@ -60,6 +61,7 @@ class HomeLot:
     unit: str | None
     hold: str | None
     released: bool | None
+    actions: tuple[tuple[str, str], ...] = ()  # (event type, on|from) the organisation may record for it
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -73,6 +75,7 @@ class HomeLot:
             "unit": self.unit,
             "hold": self.hold,
             "released": self.released,
+            "actions": [{"type": t, "mode": mode} for t, mode in self.actions],
         }
 
 
@@ -142,7 +145,14 @@ def _due(lot: LotState, org: str, relations: set[str], now: datetime) -> list[Du
     return found
 
 
-def _home_lot(lot: LotState, org: str, relations: set[str]) -> HomeLot:
+def _actions(lot: LotState, roles: Collection[str], relations: set[str]) -> tuple[tuple[str, str], ...]:
+    if HOLDER not in relations:  # on its way here, or a sample's lot: only what that relation records
+        wanted = {"receive"} if INCOMING in relations else {"quality_test"} if LAB in relations else set()
+        return tuple(a for a in recordable(lot.kind, roles) if a[0] in wanted)
+    return tuple(recordable(lot.kind, roles))
+
+
+def _home_lot(lot: LotState, org: str, relations: set[str], roles: Collection[str]) -> HomeLot:
     return HomeLot(
         lot_id=lot.lot_id,
         kind=lot.kind,
@@ -154,6 +164,7 @@ def _home_lot(lot: LotState, org: str, relations: set[str]) -> HomeLot:
         unit=lot.unit,
         hold=lot.hold,
         released=lot.gate.released if needs_test(lot) else None,
+        actions=_actions(lot, roles, relations),
     )
 
 
@@ -191,7 +202,7 @@ class Home:
             relations = concerned[lot_id]
             if relations == {CREATOR}:  # made here, long since moved on: not on today's page
                 continue
-            lots.append(_home_lot(states[lot_id], org.org_id, relations))
+            lots.append(_home_lot(states[lot_id], org.org_id, relations, org.roles))
             due += _due(states[lot_id], org.org_id, relations, now)
         rank = {kind: n for n, kind in enumerate(DUE_ORDER)}
         due.sort(key=lambda d: (rank.get(d.kind, len(rank)), d.lot_id))
