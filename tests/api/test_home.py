@@ -55,7 +55,8 @@ def services(engine: Engine) -> Iterator[Services]:
     enrol(services, REGULATOR, ["regulator"])
     for actor in (GROWER, WORKS, LAB, SHOP, REGULATOR):
         services.accounts.create(actor.name, actor.name, PASSWORD)
-    services.membership.add_key(services.held_keys.create(GROWER.name))  # the grower records from the app
+    for actor in (GROWER, REGULATOR):  # they record from the app, with server-held keys
+        services.membership.add_key(services.held_keys.create(actor.name))
     sprayed = {
         **example_payload("field_operation"),
         "operation": "pesticide",

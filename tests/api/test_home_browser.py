@@ -14,7 +14,7 @@ from ginseng_trace.service import Services
 
 from ..conftest import LiveServer
 from .test_browser import ARTIFACTS, CHROMIUM, CONTRAST, browser  # noqa: F401 - the browser fixture
-from .test_home import GROWER, PASSWORD, WORKS, services  # noqa: F401 - the story's ledger fixture
+from .test_home import GROWER, PASSWORD, REGULATOR, WORKS, services  # noqa: F401 - the story's ledger fixture
 
 pytestmark = [
     pytest.mark.skipif(
@@ -93,3 +93,27 @@ def test_a_grower_records_a_spraying_from_the_generated_form(services: Services,
     assert len(sprayings) == 2  # the story's, and this one, once
     assert sprayings[-1].event["payload"]["registration_number"] == "PD20141234"
     assert sprayings[-1].event["payload"]["dose"] == {"value": 30, "unit": "g a.i./hm2"}
+
+
+def test_a_regulator_filters_by_county_sees_the_reach_and_recalls(services: Services, browser: Any) -> None:  # noqa: F811
+    with LiveServer(create_app(services)) as server:
+        page = browser.new_page(locale="zh-CN", viewport={"width": 1280, "height": 900})
+        sign_in(page, server.url, REGULATOR.name)
+        page.goto(f"{server.url}/app/console")
+        page.select_option("#filter-county", "抚松县")
+        page.get_by_role("button", name="筛选").click()
+        page.wait_for_url("**county=**")
+        ratio, where = page.evaluate(CONTRAST)
+        assert ratio >= 4.5, f"contrast {ratio:.2f} at {where}"
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "app-console-desktop.png"), full_page=True)
+        page.locator("#findings").get_by_role("link", name="召回").first.click()
+        page.wait_for_selector("li.reached")
+        reached = page.locator("li.reached").all_inner_texts()
+        assert reached[0].startswith("PLOT-2 · plot_crop · test organisation fs-grower")
+        assert reached[1] == "HV-2 · harvest_lot · → js-works"  # the harvest made from it, on its way to the works
+        page.fill("#f-reason", "登记证号与产品不符，待查")
+        page.get_by_role("button", name="提交").click()
+        page.wait_for_selector("#verdict.stored")
+        page.screenshot(path=str(ARTIFACTS / "app-recall-stored.png"), full_page=True)
+    assert services.records.public_history("HV-2").status == "recall"  # it reaches the harvest

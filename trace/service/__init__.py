@@ -17,6 +17,7 @@ transactions it asks the store for; nothing below it commits. :class:`Services` 
 ``bundles``        a lot's offline proof bundle
 ``scans``          the scan counter, with its own write-behind lifecycle
 ``home``           a person's home: the lots that concern their organisation and what is due on them
+``console``        the regulator's console: findings filtered and counted by county and rule, the log
 ``complaints``     consumers' complaints from the scan page (not ledger data): taken, counted in public
 ``accounts``       people's accounts and sessions (argon2id passwords); ``tokens``: API tokens;
                    ``held_keys``: server-held actor keys (AES-GCM under the key-encryption key);
@@ -43,6 +44,7 @@ from .bundles import Bundles
 from .checkpoints import Checkpointer
 from .checks import Checks
 from .complaints import Complaints
+from .console import Console
 from .credentials import Permission, Principal
 from .errors import (
     BadCredentialsError,
@@ -128,6 +130,7 @@ class Services:
         self.tokens = ApiTokens(store, clock=clock)
         self.held_keys = HeldKeys(store, key_encryption_key, clock=clock)
         self.home = Home(store, clock=clock)
+        self.console = Console(store, self.reads, self.log)
 
     @property
     def log_signer(self) -> SignerKey | None:

@@ -3,6 +3,7 @@ otherwise."""
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
@@ -11,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ...events.catalogue import catalogue
 from ...service import Services
+from ...service.console import Filters
 from ...service.errors import ForbiddenError
 from ...service.home import HomeView
 from ..auth import SESSION_COOKIE
@@ -86,5 +88,63 @@ def record_page(
         inputs=[made_from] if made_from else [],
         lang_query="" if zh else "?lang=en",
         integrity=INTEGRITY,
+    )
+    return HTMLResponse(html, headers={"Cache-Control": "no-store"})
+
+
+FILTER_NAMES = (
+    ("county", "县（市）", "County"),
+    ("kind", "批次类型", "Kind of lot"),
+    ("rule", "规则", "Rule"),
+    ("standard", "标准", "Standard"),
+)
+
+
+@router.get("/app/console", response_class=HTMLResponse, include_in_schema=False)
+def console_page(
+    request: Request,
+    services: ServicesDep,
+    county: str = "",
+    kind: str = "",
+    rule: str = "",
+    standard: str = "",
+    since: str = "",
+    until: str = "",
+) -> Response:
+    """The regulator's console (a session of a regulator's actor): findings filtered and counted."""
+    zh = not wants_english(request)
+    cookie = request.cookies.get(SESSION_COOKIE)
+    session = services.accounts.session(cookie) if cookie else None
+    if session is None:
+        return problem_page(request, 401, ("请先登录", "Sign in first"), ("/app", "/app"), "/app/console")
+    day = re.compile(r"\d{4}-\d{2}-\d{2}")
+    filters = Filters(
+        county or None,
+        kind or None,
+        rule or None,
+        standard or None,
+        since if day.fullmatch(since) else None,
+        until if day.fullmatch(until) else None,
+    )
+    try:
+        view = services.console.view(session.principal, request.url.path, filters)
+    except ForbiddenError as exc:
+        return problem_page(request, 403, ("仅限监管部门", "For regulators only"), (exc.diagnostics(),) * 2, "")
+    counts = [count for _, count in (*view.by_county, *view.by_rule)]
+    query = {k: v for k, v in request.query_params.items() if k != "lang"}
+    html = TEMPLATES.get_template("app_console.html").render(
+        zh=zh,
+        t=lambda chinese, english: chinese if zh else english,
+        view=view,
+        filters=filters.__dict__,
+        filter_names=FILTER_NAMES,
+        charts=[
+            ("按县统计", "By county", view.by_county, "by-county"),
+            ("按规则统计", "By rule", view.by_rule, "by-rule"),
+        ],
+        top=max(counts, default=1),
+        kind_names=KIND_NAMES,
+        lang_query="" if zh else "?lang=en",
+        other_lang_url="/app/console?" + urlencode({**query, "lang": "en" if zh else "zh"}),
     )
     return HTMLResponse(html, headers={"Cache-Control": "no-store"})

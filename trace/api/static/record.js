@@ -14,6 +14,19 @@
   const now = new Date();
   when.value = new Date(now.getTime() - now.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
   const eventId = crypto.randomUUID();
+  const reach = document.getElementById("reach");
+  if (reach) {  // a hold or recall: what it would reach, before it is recorded
+    const found = await (await fetch(`/api/v1/lots/${encodeURIComponent(reach.dataset.lot)}/reach`, { credentials: "same-origin" })).json();
+    const list = document.getElementById("reach-list");
+    for (const lot of found.lots || []) {
+      const item = document.createElement("li");
+      item.className = "reached";
+      const holders = (lot.custodians || []).map((c) => `${c.organisation ? c.organisation.name : c.party}${c.amount === null ? "" : ` ${c.amount}`}`);
+      const moving = (lot.in_transit || []).map((s) => `→ ${s.to}`);
+      item.textContent = [lot.lot_id, lot.kind, ...holders, ...moving].join(" · ");
+      list.append(item);
+    }
+  }
   const verdict = document.getElementById("verdict");
   const clear = () => {
     verdict.textContent = "";
