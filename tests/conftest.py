@@ -124,6 +124,26 @@ def demo(ledger: Services) -> Services:
     return ledger
 
 
+DEMO_LOG = SignerKey("ginseng.test/log", bytes(range(32)))
+"""The log key of the served demo (``demo_site``)."""
+
+
+@pytest.fixture
+def demo_site(engine: Engine) -> Iterator[tuple[Any, Services]]:
+    """The demo data set served over real HTTP (on each engine), logged under ``DEMO_LOG`` so that its pages and
+    bundles open: an ``httpx.Client`` of the live server, and the ledger behind it."""
+    import httpx
+
+    from ginseng_trace.api import create_app
+    from ginseng_trace.demo import load_demo
+
+    ledger = Services(Store(engine), operator=OPERATOR, log_signer=DEMO_LOG)
+    load_demo(ledger)
+    with LiveServer(create_app(ledger)) as server, httpx.Client(base_url=server.url, timeout=30) as client:
+        yield client, ledger
+    ledger.scans.flush()
+
+
 def example_payload(event_type: str) -> dict[str, Any]:
     """The documented example of an event type's payload (or {} for a type the catalogue lacks)."""
     schema = catalogue().get(event_type)
