@@ -5,8 +5,8 @@
 - QR labels: symbols per second against the qrcode library's own (the baseline, same run), single PNG
   and SVG labels, and a whole packaging run (``--labels`` serials) as SVG sheets and as one PDF, on one
   core and on all;
-- the scan page: the service (the demo data with 15 daily storage readings the shop adds to the box's lot:
-  a 40-record history from two plots to the shelf, 6 lots) runs in its own
+- the scan page: the service (the demo data, with daily storage readings the shop adds to the box's lot if
+  the demo holds fewer: a 40-record history from two plots to the shelf, 6 lots) runs in its own
   process (uvicorn, one worker, started afresh for each measurement); a load generator in another
   process sends requests at fixed rates
   (open loop: a request leaves on schedule whether or not earlier ones have answered) for the HTML page
@@ -91,9 +91,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-SHOP_DAYS = 10
-"""Storage records the shop adds to the demo box's history (30 records), making the issue's 40 (the bundle also
-carries its signers' organisations' membership records)."""
+HISTORY = 40
+"""The issue's history of the scanned box, ancestors included: the shop adds daily storage records to the demo's
+if it holds fewer (the bundle also carries its signers' organisations' membership records)."""
 
 
 def prepare(database_url: str, data_dir: str) -> int:
@@ -112,7 +112,7 @@ def prepare(database_url: str, data_dir: str) -> int:
     load_demo(ledger)
     shop = next(actor for actor in ACTORS if actor.name == "changchun-herb-shop").key
     start = datetime(2025, 11, 21, 1, tzinfo=UTC)
-    for day in range(SHOP_DAYS):
+    for day in range(max(0, HISTORY - _history(ledger))):
         at = format_utc(start + timedelta(days=day))
         event = Event.from_json(
             {
@@ -130,6 +130,11 @@ def prepare(database_url: str, data_dir: str) -> int:
         )
         ledger.events.append(sign_event(event, shop, private=private_fields("store")))
     ledger.checkpointer.publish()
+    return _history(ledger)
+
+
+def _history(ledger: Any) -> int:
+    """The records of the scanned box's lot and the lots it was made from."""
     entries = ledger.bundles.bundle("PK-2025-0931").entries
     return sum(not json.loads(e.record_bytes)["lot"].startswith("org:") for e in entries)
 

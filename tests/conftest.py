@@ -10,6 +10,7 @@ import importlib.util
 import os
 import uuid
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -122,6 +123,72 @@ def demo(ledger: Services) -> Services:
 
     load_demo(ledger)
     return ledger
+
+
+DEMO_LOG = SignerKey("ginseng.test/log", bytes(range(32)))
+"""The log key of the served demo (``demo_site``)."""
+
+
+@pytest.fixture
+def demo_site(engine: Engine) -> Iterator[tuple[Any, Services]]:
+    """The demo data set served over real HTTP (on each engine), logged under ``DEMO_LOG`` so that its pages and
+    bundles open: an ``httpx.Client`` of the live server, and the ledger behind it."""
+    import httpx
+
+    from ginseng_trace.api import create_app
+    from ginseng_trace.demo import load_demo
+
+    ledger = Services(Store(engine), operator=OPERATOR, log_signer=DEMO_LOG)
+    load_demo(ledger)
+    with LiveServer(create_app(ledger)) as server, httpx.Client(base_url=server.url, timeout=30) as client:
+        yield client, ledger
+    ledger.scans.flush()
+
+
+def demo_size() -> int:
+    """The records the demo loads: each organisation's membership records, then the demo's events."""
+    from ginseng_trace.demo import ACTORS, MEMBERSHIP_EVENTS_PER_ACTOR, demo_events
+
+    return MEMBERSHIP_EVENTS_PER_ACTOR * len(ACTORS) + len(demo_events())
+
+
+def demo_chains() -> int:
+    """The chains of the demo's log: its lots of ginseng and each organisation's membership chain."""
+    from ginseng_trace.demo import ACTORS, LOTS
+
+    return len(LOTS) + len(ACTORS)
+
+
+@dataclass(frozen=True)
+class DemoLineage:
+    """A demo lot and every lot it was made from, as the demo's events give them (not as the ledger says)."""
+
+    lots: frozenset[str]
+    records: int  # the lots' own records
+    signers: frozenset[str]  # the organisations that signed them
+
+    @property
+    def bundle_records(self) -> int:
+        """The records a bundle of the lot carries: its lineage's and the membership records of their signers."""
+        from ginseng_trace.demo import MEMBERSHIP_EVENTS_PER_ACTOR
+
+        return self.records + MEMBERSHIP_EVENTS_PER_ACTOR * len(self.signers)
+
+
+def demo_lineage(lot_id: str) -> DemoLineage:
+    from ginseng_trace.demo import _events
+
+    recorded = _events()
+    inputs: dict[str, set[str]] = {}
+    for _actor, event in recorded:
+        inputs.setdefault(event["lot_id"], set()).update(event.get("inputs", []))
+    lots, frontier = {lot_id}, [lot_id]
+    while frontier:
+        for parent in inputs.get(frontier.pop(), set()) - lots:
+            lots.add(parent)
+            frontier.append(parent)
+    own = [(actor, event) for actor, event in recorded if event["lot_id"] in lots]
+    return DemoLineage(frozenset(lots), len(own), frozenset(actor for actor, _event in own))
 
 
 def example_payload(event_type: str) -> dict[str, Any]:

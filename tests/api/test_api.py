@@ -308,26 +308,20 @@ def test_the_bundle_endpoint_serves_a_verifiable_bundle(engine: Any) -> None:
         assert verify_bundle(grown.content, [log_key.verifier()], anchors=[OPERATOR.verifier()]).entries == 3 + 4
 
 
-def test_the_bundle_travels_gzipped_to_whoever_accepts_it(engine: Any) -> None:
+def test_the_bundle_travels_gzipped_to_whoever_accepts_it(demo_site: tuple[httpx.Client, Services]) -> None:
     """A phone on a weak connection fetches the proof bundle compressed (once per log state); each
     representation has its own ETag."""
     import gzip
 
-    from ginseng_trace.demo import load_demo
-
-    demo = Services(Store(engine), operator=OPERATOR, log_signer=SignerKey("ginseng.test/log", bytes(range(32))))
-    demo.checkpointer.adopt_log_key()
-    load_demo(demo)
-    demo.checkpointer.publish()
+    client, _ledger = demo_site
     url = "/api/v1/lots/PK-2025-0931/bundle"
-    with LiveServer(create_app(demo)) as server, httpx.Client(base_url=server.url) as client:
-        plain = client.get(url, headers={"Accept-Encoding": "identity"})
-        refused = client.get(url, headers={"Accept-Encoding": "br, gzip;q=0"})
-        with client.stream("GET", url, headers={"Accept-Encoding": "br;q=1, gzip;q=0.5"}) as response:
-            packed = b"".join(response.iter_raw())
-            zipped = response.headers
-        again = client.get(url, headers={"Accept-Encoding": "gzip", "If-None-Match": zipped["etag"]})
-        mismatched = client.get(url, headers={"Accept-Encoding": "identity", "If-None-Match": zipped["etag"]})
+    plain = client.get(url, headers={"Accept-Encoding": "identity"})
+    refused = client.get(url, headers={"Accept-Encoding": "br, gzip;q=0"})
+    with client.stream("GET", url, headers={"Accept-Encoding": "br;q=1, gzip;q=0.5"}) as response:
+        packed = b"".join(response.iter_raw())
+        zipped = response.headers
+    again = client.get(url, headers={"Accept-Encoding": "gzip", "If-None-Match": zipped["etag"]})
+    mismatched = client.get(url, headers={"Accept-Encoding": "identity", "If-None-Match": zipped["etag"]})
     assert "content-encoding" not in plain.headers
     assert "content-encoding" not in refused.headers
     assert zipped["content-encoding"] == "gzip"

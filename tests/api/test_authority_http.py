@@ -8,11 +8,9 @@ own signers over the same endpoint.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
-import pytest
 
 from ginseng_trace.api import create_app
 from ginseng_trace.chain import SignedEvent, SignerKey
@@ -26,14 +24,6 @@ LOG = SignerKey("ginseng.test/log", bytes(range(32)))
 BOX = f"/01/{GTIN_250G}/10/PK-2025-0931/21/0007"
 PROBLEM = "application/problem+json"
 OPERATOR_ACTOR = Actor(OPERATOR.name, OPERATOR)
-
-
-@pytest.fixture
-def site(engine: Any) -> Iterator[tuple[httpx.Client, Services]]:
-    ledger = Services(Store(engine), operator=OPERATOR, log_signer=LOG)
-    load_demo(ledger)
-    with LiveServer(create_app(ledger)) as server, httpx.Client(base_url=server.url) as client:
-        yield client, ledger
 
 
 def post(client: httpx.Client, signed: SignedEvent, lang: str = "zh") -> httpx.Response:
@@ -62,8 +52,10 @@ def forbidden(
     assert ledger.records.count() == before
 
 
-def test_a_grower_cannot_recall_a_processors_product_in_a_regulators_name(site: tuple[httpx.Client, Services]) -> None:
-    client, ledger = site
+def test_a_grower_cannot_recall_a_processors_product_in_a_regulators_name(
+    demo_site: tuple[httpx.Client, Services],
+) -> None:
+    client, ledger = demo_site
     wang = demo_actor("fusong-wang-farm")
     recall = wang.sign(
         "RG-2025-0931",
@@ -79,8 +71,8 @@ def test_a_grower_cannot_recall_a_processors_product_in_a_regulators_name(site: 
     assert "召回" not in client.get(BOX).text
 
 
-def test_a_grower_cannot_record_a_lab_test_under_a_labs_name(site: tuple[httpx.Client, Services]) -> None:
-    client, ledger = site
+def test_a_grower_cannot_record_a_lab_test_under_a_labs_name(demo_site: tuple[httpx.Client, Services]) -> None:
+    client, ledger = demo_site
     wang = demo_actor("fusong-wang-farm")
     fake = {
         "lab": "吉林省中药材检测中心",
@@ -108,8 +100,8 @@ def test_a_grower_cannot_record_a_lab_test_under_a_labs_name(site: tuple[httpx.C
     )
 
 
-def test_the_held_party_cannot_release_a_regulators_hold(site: tuple[httpx.Client, Services]) -> None:
-    client, ledger = site
+def test_the_held_party_cannot_release_a_regulators_hold(demo_site: tuple[httpx.Client, Services]) -> None:
+    client, ledger = demo_site
     regulator, shop = demo_actor("jilin-mpa-inspector"), demo_actor("changchun-herb-shop")
     hold = regulator.sign(
         "PK-2025-0931",
@@ -133,8 +125,8 @@ def test_the_held_party_cannot_release_a_regulators_hold(site: tuple[httpx.Clien
     assert post(client, lifted).status_code == 201
 
 
-def test_a_stranger_cannot_correct_another_growers_harvest(site: tuple[httpx.Client, Services]) -> None:
-    client, ledger = site
+def test_a_stranger_cannot_correct_another_growers_harvest(demo_site: tuple[httpx.Client, Services]) -> None:
+    client, ledger = demo_site
     li, wang = demo_actor("jian-li-farm"), demo_actor("fusong-wang-farm")
     fix = {
         "supersedes": "demo-fs-009",
@@ -158,8 +150,8 @@ def test_a_stranger_cannot_correct_another_growers_harvest(site: tuple[httpx.Cli
     )
 
 
-def test_nobody_creates_lots_under_another_companys_identifiers(site: tuple[httpx.Client, Services]) -> None:
-    client, ledger = site
+def test_nobody_creates_lots_under_another_companys_identifiers(demo_site: tuple[httpx.Client, Services]) -> None:
+    client, ledger = demo_site
     li = demo_actor("jian-li-farm")
     plot = li.sign("PLOT-FS-9999", "register_plot", occurred_at="2025-04-01T00:00:00Z")
     forbidden(client, ledger, plot, "/event/lot_id", "PLOT-FS-9999", "PLOT-JA-")
@@ -183,8 +175,8 @@ def test_nobody_creates_lots_under_another_companys_identifiers(site: tuple[http
     forbidden(client, ledger, box, "/event/payload/gtin", GTIN_250G, "6970001")
 
 
-def test_a_lab_cites_only_an_accreditation_registered_to_it(site: tuple[httpx.Client, Services]) -> None:
-    client, ledger = site
+def test_a_lab_cites_only_an_accreditation_registered_to_it(demo_site: tuple[httpx.Client, Services]) -> None:
+    client, ledger = demo_site
     lab = demo_actor("jilin-quality-lab")
     assert ledger.membership.organisation("jilin-quality-lab").accreditations == ["CNAS L1234"]
     borrowed = {
@@ -199,9 +191,9 @@ def test_a_lab_cites_only_an_accreditation_registered_to_it(site: tuple[httpx.Cl
 
 
 def test_an_organisation_is_registered_only_in_identifier_spaces_of_its_own(
-    site: tuple[httpx.Client, Services],
+    demo_site: tuple[httpx.Client, Services],
 ) -> None:
-    client, ledger = site
+    client, ledger = demo_site
     at = "2025-11-25T00:00:00Z"
     inside = {"name": "假冒参场", "roles": ["grower"], "lot_prefixes": ["PLOT-FS-9"]}  # inside Wang's PLOT-FS-
     forbidden(
@@ -238,8 +230,8 @@ def key_refused(client: httpx.Client, ledger: Services, signed: SignedEvent, sta
     assert ledger.records.count() == before
 
 
-def test_revoked_suspended_and_unregistered_keys_sign_nothing(site: tuple[httpx.Client, Services]) -> None:
-    client, ledger = site
+def test_revoked_suspended_and_unregistered_keys_sign_nothing(demo_site: tuple[httpx.Client, Services]) -> None:
+    client, ledger = demo_site
     shop, li = demo_actor("changchun-herb-shop"), demo_actor("jian-li-farm")
     sale = {"units": 1, "buyer_type": "consumer"}
     ledger.membership.revoke_key(shop.name, shop.key_id, "till stolen")
@@ -269,8 +261,8 @@ def test_revoked_suspended_and_unregistered_keys_sign_nothing(site: tuple[httpx.
     )
 
 
-def test_a_custodian_records_nothing_after_handing_custody_over(site: tuple[httpx.Client, Services]) -> None:
-    client, _ledger = site
+def test_a_custodian_records_nothing_after_handing_custody_over(demo_site: tuple[httpx.Client, Services]) -> None:
+    client, _ledger = demo_site
     wang = demo_actor("fusong-wang-farm")  # shipped the whole harvest to the works, which received it
     late = wang.sign("HV-2025-FS-0017", "store", occurred_at="2025-11-25T00:00:00Z", payload={"warehouse": "own shed"})
     response = post(client, late, "en")
@@ -279,8 +271,10 @@ def test_a_custodian_records_nothing_after_handing_custody_over(site: tuple[http
     assert "is not a custodian of lot HV-2025-FS-0017" in response.json()["detail"]
 
 
-def test_membership_events_are_ordinary_submissions_by_their_own_signers(site: tuple[httpx.Client, Services]) -> None:
-    client, ledger = site
+def test_membership_events_are_ordinary_submissions_by_their_own_signers(
+    demo_site: tuple[httpx.Client, Services],
+) -> None:
+    client, ledger = demo_site
     regulator, wang = demo_actor("jilin-mpa-inspector"), demo_actor("fusong-wang-farm")
     suspend = regulator.sign(
         "org:jian-li-farm", "suspend", occurred_at="2025-11-25T00:00:00Z", payload={"reason": "fraud inquiry"}

@@ -28,11 +28,13 @@ from ginseng_trace.demo import load_demo
 from ginseng_trace.service import Services
 from ginseng_trace.store import Store
 
-from ..conftest import OPERATOR, VECTORS, LiveServer, enrol
+from ..conftest import OPERATOR, VECTORS, LiveServer, demo_lineage, demo_size, enrol
 
 CHROMIUM = os.environ.get("TRACE_TEST_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(os.environ.get("TRACE_TEST_ARTIFACTS", Path(__file__).resolve().parents[2] / "test-artifacts"))
 LOG_KEY = SignerKey("ginseng.test/log", bytes(range(32)))
+BOX_LINEAGE = demo_lineage("PK-2025-0931")
+"""The demo box's lot and the lots it was made from, as the demo's events give them."""
 
 pytestmark = [
     pytest.mark.skipif(
@@ -84,9 +86,11 @@ def test_the_scanned_page_verifies_on_the_device(site: tuple[str, Services], bro
     page.goto(url)
     state, text = device_check(page)
     assert state == "ok", text
-    # 25, the demo's two samples (HV-2025-FS-0017, RG-2025-0931), and the membership records (3 each) of the six
-    # organisations that signed them, against which the phone re-judged who was allowed to record what
-    assert "已在本机核验：51 条记录、6 个批次，签名、哈希链、日志证明与记录者权限全部通过" in text
+    # the box's lineage (with the demo's two samples, HV-2025-FS-0017 and RG-2025-0931), and the membership
+    # records (3 each) of the organisations that signed them, against which the phone re-judged who was
+    # allowed to record what
+    records, lots = BOX_LINEAGE.bundle_records, len(BOX_LINEAGE.lots)
+    assert f"已在本机核验：{records} 条记录、{lots} 个批次，签名、哈希链、日志证明与记录者权限全部通过" in text
     assert "红参（园参）" in page.locator("h1").inner_text()
     assert "白山市抚松县" in page.content()
     ARTIFACTS.mkdir(exist_ok=True)
@@ -95,7 +99,7 @@ def test_the_scanned_page_verifies_on_the_device(site: tuple[str, Services], bro
     english.goto(url)
     state, text = device_check(english)
     assert state == "ok", text
-    assert text.startswith("Verified on this device: 51 records in 6 lots")
+    assert text.startswith(f"Verified on this device: {records} records in {lots} lots")
     assert "recorder's authority checks out" in text
     english.screenshot(path=str(ARTIFACTS / "scan-page-en.png"), full_page=True)
 
@@ -118,8 +122,9 @@ def test_a_box_made_from_a_recalled_harvest_shows_the_recall_verified_on_the_dev
     page.goto(scanned_url(base))
     state, text = device_check(page)
     assert state == "ok", text
-    # the demo's 45, the recall, and the regulator's membership records (3) that say it was allowed to record it
-    assert text.startswith("Verified on this device: 55 records in 6 lots"), text
+    # the demo's, the recall, and the regulator's membership records (3) that say it was allowed to record it
+    records = BOX_LINEAGE.bundle_records + 1 + 3
+    assert text.startswith(f"Verified on this device: {records} records in {len(BOX_LINEAGE.lots)} lots"), text
     assert "Verified: RECALL of upstream lot HV-2025-FS-0017 recorded by 吉林省药品监督管理局" in text
     banner = page.locator(f'.banner.recall[data-hold="{recall.event.event_id}"]').inner_text()
     assert "RECALLED" in banner
@@ -142,7 +147,7 @@ def test_a_box_made_from_a_recalled_harvest_shows_the_recall_verified_on_the_dev
         ("a log proof", lambda b: b["entries"][2]["proof"].reverse(), "inclusion proof"),
         (
             "the checkpoint",
-            lambda b: b.update(checkpoint=b["checkpoint"].replace("\n66\n", "\n65\n", 1)),  # the demo's 66 records
+            lambda b: b.update(checkpoint=b["checkpoint"].replace(f"\n{demo_size()}\n", f"\n{demo_size() - 1}\n", 1)),
             "signature",
         ),
         ("a missing record", lambda b: b["entries"].pop(), "missing|chain|no record"),
@@ -381,9 +386,10 @@ def test_the_browser_refuses_a_bundle_whose_event_was_signed_without_the_role(
     page = verifier_page(base, browser)
     text = (VECTORS / "bundle" / "forbidden-bundle.json").read_text(encoding="utf-8")
     reference, browser_verdict = both_verdicts(page, text)
-    assert reference.startswith("fail: record at log index 66 (recall of lot PK-2025-0931 by changchun-herb-shop)")
+    at = demo_size()  # the first record after the demo's
+    assert reference.startswith(f"fail: record at log index {at} (recall of lot PK-2025-0931 by changchun-herb-shop)")
     assert browser_verdict.startswith(
-        "fail: the record at log index 66 (recall of lot PK-2025-0931 by changchun-herb-shop)"
+        f"fail: the record at log index {at} (recall of lot PK-2025-0931 by changchun-herb-shop)"
     )
     assert "holds the role retailer; recording recall needs one of regulator" in browser_verdict
     genuine = (VECTORS / "bundle" / "demo-bundle.json").read_text(encoding="utf-8")
@@ -556,7 +562,8 @@ def test_a_page_rendered_just_before_new_records_still_verifies_but_a_recall_is_
     ledger.checkpointer.publish()
     state, text = served(browser, url, before)
     assert state == "ok", text
-    assert "52 条记录" in text  # the bundle's 51 and the shop's store (the page was fetched in Chinese, the default)
+    grown = BOX_LINEAGE.bundle_records + 1  # the bundle's and the shop's store (the page was fetched in Chinese)
+    assert f"{grown} 条记录" in text
     regulator = Actor("jilin-regulator")
     enrol(ledger, regulator, ["regulator"])
     ledger.events.append(regulator.sign("RG-2025-0931", "recall", occurred_at="2025-11-23T00:00:00Z"))
@@ -582,7 +589,8 @@ def test_a_shopper_who_reloads_after_a_new_record_gets_a_fresh_bundle(site: tupl
     state, text = device_check(again)
     context.close()
     assert state == "ok", text
-    assert "52 records" in text or "52 条记录" in text  # the bundle's 51 and the shop's store
+    grown = BOX_LINEAGE.bundle_records + 1  # the bundle's and the shop's store
+    assert f"{grown} records" in text or f"{grown} 条记录" in text
 
 
 def test_a_recall_not_yet_logged_is_shown_and_the_logged_history_still_verifies(

@@ -12,13 +12,11 @@ import httpx
 import pytest
 from sqlalchemy import Engine
 
-from ginseng_trace.api import create_app
 from ginseng_trace.chain import SignerKey
-from ginseng_trace.demo import load_demo
 from ginseng_trace.service import Services
 from ginseng_trace.store import Store
 
-from ..conftest import OPERATOR, LiveServer, demo_actor
+from ..conftest import demo_actor
 from .test_api import envelope
 
 LOG = SignerKey("ginseng.test/log", bytes(range(32)))
@@ -37,56 +35,49 @@ def write_lock_held_elsewhere(engine: Engine) -> Iterator[None]:
         yield
 
 
-def test_reads_answer_at_once_while_a_post_waits_for_the_write_lock(engine: Engine) -> None:
-    services = Services(Store(engine), operator=OPERATOR, log_signer=LOG)
-    load_demo(services)
+def test_reads_answer_at_once_while_a_post_waits_for_the_write_lock(
+    engine: Engine, demo_site: tuple[httpx.Client, Services]
+) -> None:
+    client, _ledger = demo_site
+    reader = httpx.Client(base_url=client.base_url, timeout=PATIENCE)  # (a read behind the lock would time out)
     shop = demo_actor("changchun-herb-shop")
     sale = shop.sign("PK-2025-0931", "sell", occurred_at="2025-11-21T07:30:00Z", payload={"units": 1})
-    with (
-        LiveServer(create_app(services)) as server,
-        httpx.Client(base_url=server.url, timeout=30) as client,
-        httpx.Client(base_url=server.url, timeout=PATIENCE) as reader,
-    ):
-        posted: list[httpx.Response] = []
-        with write_lock_held_elsewhere(engine):
-            poster = threading.Thread(target=lambda: posted.append(client.post("/api/v1/events", json=envelope(sale))))
-            poster.start()
-            time.sleep(0.5)  # the POST is now waiting for the lock
-            assert poster.is_alive()
-            assert not posted
-            for path in ("/api/v1/lots/PK-2025-0931/history", "/api/v1/lots/PK-2025-0931/bundle", BOX):
-                assert reader.get(path).status_code == 200, path  # (a read behind the lock would time out)
-            assert reader.get("/api/v1/log/checkpoint").status_code == 200
-            assert poster.is_alive()  # still waiting: the reads did not wait behind it
-            # more writers than the write pool holds queue up too, and the pages and proofs still answer
-            waiting = [
-                threading.Thread(target=lambda: httpx.post(server.url + "/api/v1/log/checkpoint", timeout=30))
-                for _ in range(45)
-            ]
-            for thread in waiting:
-                thread.start()
-            time.sleep(0.5)
-            for path in ("/api/v1/lots/PK-2025-0931/history", BOX, "/api/v1/log/checkpoint"):
-                assert reader.get(path).status_code == 200, path
-        poster.join(30)
+    posted: list[httpx.Response] = []
+    with write_lock_held_elsewhere(engine):
+        poster = threading.Thread(target=lambda: posted.append(client.post("/api/v1/events", json=envelope(sale))))
+        poster.start()
+        time.sleep(0.5)  # the POST is now waiting for the lock
+        assert poster.is_alive()
+        assert not posted
+        for path in ("/api/v1/lots/PK-2025-0931/history", "/api/v1/lots/PK-2025-0931/bundle", BOX):
+            assert reader.get(path).status_code == 200, path
+        assert reader.get("/api/v1/log/checkpoint").status_code == 200
+        assert poster.is_alive()  # still waiting: the reads did not wait behind it
+        # more writers than the write pool holds queue up too, and the pages and proofs still answer
+        waiting = [
+            threading.Thread(target=lambda: httpx.post(f"{client.base_url}/api/v1/log/checkpoint", timeout=30))
+            for _ in range(45)
+        ]
         for thread in waiting:
-            thread.join(30)
-        assert [r.status_code for r in posted] == [201]
+            thread.start()
+        time.sleep(0.5)
+        for path in ("/api/v1/lots/PK-2025-0931/history", BOX, "/api/v1/log/checkpoint"):
+            assert reader.get(path).status_code == 200, path
+    poster.join(30)
+    for thread in waiting:
+        thread.join(30)
+    assert [r.status_code for r in posted] == [201]
+    reader.close()
 
 
-def test_scans_never_queue_behind_the_append_lock(engine: Engine) -> None:
+def test_scans_never_queue_behind_the_append_lock(engine: Engine, demo_site: tuple[httpx.Client, Services]) -> None:
     """Scan tallies are not ledger data: their write-behind flush takes no append lock, so while another
     connection holds it, scans of labels whose tally must be read still answer at once (PostgreSQL: the
     append lock is an advisory lock a plain transaction does not wait for)."""
     if engine.dialect.name == "sqlite":
         pytest.skip("SQLite has one writer lock: the scan write waits for it as before (lock timeouts: issue 15)")
-    services = Services(Store(engine), operator=OPERATOR, log_signer=LOG)
-    load_demo(services)
-    with (
-        LiveServer(create_app(services)) as server,
-        httpx.Client(base_url=server.url, timeout=PATIENCE) as reader,
-        write_lock_held_elsewhere(engine),
-    ):
+    client, _ledger = demo_site
+    with httpx.Client(base_url=client.base_url, timeout=PATIENCE) as reader, write_lock_held_elsewhere(engine):
         for serial in ("0011", "0012", "0013"):  # each label's first scan reads its tally
             assert reader.get(f"/01/06975123400010/10/PK-2025-0931/21/{serial}").status_code == 200
             time.sleep(0.5)  # the write-behind flush of the scan just counted runs meanwhile

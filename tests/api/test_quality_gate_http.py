@@ -5,32 +5,20 @@ destruction ordered by a regulator ends it. Regulatory sampling by the shop is r
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
-import pytest
 
-from ginseng_trace.api import create_app
 from ginseng_trace.chain import SignedEvent, SignerKey
-from ginseng_trace.demo import GTIN_250G, load_demo
+from ginseng_trace.demo import GTIN_250G
 from ginseng_trace.service import Services
-from ginseng_trace.store import Store
 
-from ..conftest import OPERATOR, LiveServer, demo_actor
+from ..conftest import demo_actor
 
 LOG = SignerKey("ginseng.test/log", bytes(range(32)))
 BOX_LOT = "PK-2025-0931"
 BOX = f"/01/{GTIN_250G}/10/{BOX_LOT}/21/0009"
 REGULATOR, SHOP, LAB = "jilin-mpa-inspector", "changchun-herb-shop", "jilin-quality-lab"
-
-
-@pytest.fixture
-def site(engine: Any) -> Iterator[tuple[httpx.Client, Services]]:
-    ledger = Services(Store(engine), operator=OPERATOR, log_signer=LOG)
-    load_demo(ledger)
-    with LiveServer(create_app(ledger)) as server, httpx.Client(base_url=server.url) as client:
-        yield client, ledger
 
 
 def post(client: httpx.Client, signed: SignedEvent, lang: str = "en") -> httpx.Response:
@@ -63,9 +51,9 @@ def refused(client: httpx.Client, ledger: Services, signed: SignedEvent, rule: s
 
 
 def test_a_failing_regulatory_sample_stops_the_box_until_the_regulator_decides(
-    site: tuple[httpx.Client, Services],
+    demo_site: tuple[httpx.Client, Services],
 ) -> None:
-    client, ledger = site
+    client, ledger = demo_site
     shown = quality(client, ledger)
     assert shown["state"] == "released"
     assert (shown["release"]["lot"], shown["release"]["on"], shown["release"]["verdict"]) == (
@@ -122,8 +110,8 @@ def test_a_failing_regulatory_sample_stops_the_box_until_the_regulator_decides(
     assert "Destroyed" in client.get(BOX, headers={"Accept-Language": "en"}).text
 
 
-def test_a_custodian_cannot_destroy_what_others_hold(site: tuple[httpx.Client, Services]) -> None:
-    client, ledger = site
+def test_a_custodian_cannot_destroy_what_others_hold(demo_site: tuple[httpx.Client, Services]) -> None:
+    client, ledger = demo_site
     works = demo_actor("jian-red-ginseng-works")
     destroy = works.sign(BOX_LOT, "destroy", occurred_at="2025-11-21T00:00:00Z", payload={"reason": "recall prep"})
     refused(client, ledger, destroy, "destruction", "/event/actor")

@@ -6,33 +6,21 @@ see that."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import httpx
-import pytest
 
-from ginseng_trace.api import create_app
 from ginseng_trace.chain import SignedEvent, SignerKey
-from ginseng_trace.demo import GTIN_250G, load_demo
+from ginseng_trace.demo import GTIN_250G
 from ginseng_trace.service import Services
-from ginseng_trace.store import Store
 
-from ..conftest import OPERATOR, LiveServer, demo_actor
+from ..conftest import demo_actor
 
 LOG = SignerKey("ginseng.test/log", bytes(range(32)))
 BOX = f"/01/{GTIN_250G}/10/PK-2025-0931/21/0009"
 HARVEST = "HV-2025-FS-0017"
 REGULATOR, SHOP, WORKS = "jilin-mpa-inspector", "changchun-herb-shop", "jian-red-ginseng-works"
-
-
-@pytest.fixture
-def site(engine: Any) -> Iterator[tuple[httpx.Client, Services]]:
-    ledger = Services(Store(engine), operator=OPERATOR, log_signer=LOG)
-    load_demo(ledger)
-    with LiveServer(create_app(ledger)) as server, httpx.Client(base_url=server.url) as client:
-        yield client, ledger
 
 
 def post(client: httpx.Client, signed: SignedEvent, lang: str = "zh") -> httpx.Response:
@@ -68,9 +56,9 @@ def page_json(client: httpx.Client, ledger: Services) -> dict[str, Any]:
 
 
 def test_a_hold_of_the_harvest_stops_the_box_until_its_release_and_a_recall_for_good(
-    site: tuple[httpx.Client, Services],
+    demo_site: tuple[httpx.Client, Services],
 ) -> None:
-    client, ledger = site
+    client, ledger = demo_site
     regulator = demo_actor(REGULATOR)
     hold = regulator.sign(
         HARVEST,
@@ -133,9 +121,9 @@ def test_a_hold_of_the_harvest_stops_the_box_until_its_release_and_a_recall_for_
 
 
 def test_the_reach_lists_every_downstream_lot_and_its_custodians_for_a_regulator(
-    site: tuple[httpx.Client, Services],
+    demo_site: tuple[httpx.Client, Services],
 ) -> None:
-    client, ledger = site
+    client, ledger = demo_site
     reach = f"/api/v1/lots/{HARVEST}/reach"
     public = client.get(reach)
     assert public.status_code == 200, public.text

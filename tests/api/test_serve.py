@@ -11,6 +11,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from ..conftest import demo_lineage, demo_size
+
 pytestmark = pytest.mark.slow  # a separate process or a whole bench per test
 
 
@@ -39,12 +41,12 @@ def test_serve_with_demo_data(database_url: str, tmp_path: Path) -> None:
                 time.sleep(0.2)
         assert verified.status_code == 200
         assert verified.json()["intact"] is True
-        # 25, the demo's two samples, their two releases (HV-2025-FS-0017, RG-2025-0931), the plot's certificate
-        assert verified.json()["records"] == 30
+        # the box's lineage: with the demo's two samples, their two releases, the plot's certificate
+        assert verified.json()["records"] == demo_lineage("PK-2025-0931").records
         history = httpx.get(f"{base}/lots/PK-2025-0931/history").json()["records"]
         assert [r["event"]["type"] for r in history] == ["package", "ship", "store", "receive", "sell"]
         assert httpx.get(f"http://127.0.0.1:{port}/openapi.json").json()["info"]["title"] == "Ginseng Trace"
     finally:
         server.terminate()
         output = server.communicate(timeout=30)[0]
-    assert "loaded the demo data set: 66 events" in output  # 27 membership, 35 of ginseng
+    assert f"loaded the demo data set: {demo_size()} events" in output  # membership, then ginseng

@@ -128,3 +128,23 @@ def test_any_text_round_trips(body: str) -> None:
     again = Note.parse(note.to_text())
     assert again == note
     assert verify_note(again, [LOG.verifier()])
+
+
+def test_a_signature_or_root_in_non_canonical_base64_is_refused() -> None:
+    """Base64 whose unused trailing bits are set decodes to the same bytes: accepting it would let anyone give
+    one signed checkpoint many texts (a bundle's bytes changed, and it still verified)."""
+    checkpoint = Checkpoint("ginseng.example/log", 24, bytes(range(32)))
+    signed = Note(checkpoint.text(), (sign_note(checkpoint.text(), LOG),)).to_text()
+    line = signed.rstrip("\n").rsplit("\n", 1)[-1]
+    data = line.rsplit(" ", 1)[-1]
+    assert data.endswith("=")  # 4 + 64 bytes: the last character before the padding has unused bits
+    loose = data[:-2] + chr(ord(data[-2]) + 1) + data[-1]
+    assert base64.b64decode(loose) == base64.b64decode(data)
+    with pytest.raises(NoteError, match="not canonical base64"):
+        NoteSignature.parse_line(line.replace(data, loose))
+    assert NoteSignature.parse_line(line).signature  # the canonical line parses
+    root = base64.b64encode(bytes(range(32))).decode()  # 32 bytes: one padding character, 2 unused bits
+    loose_root = root[:-2] + chr(ord(root[-2]) + 1) + root[-1]
+    assert base64.b64decode(loose_root) == bytes(range(32))
+    with pytest.raises(NoteError, match="root hash is not canonical base64"):
+        Checkpoint.parse(f"ginseng.example/log\n24\n{loose_root}\n")

@@ -170,7 +170,9 @@ def demo_secrets() -> list[str]:
 
 def test_the_demo_has_private_data_to_keep() -> None:
     kinds = {
-        s for s in demo_secrets() if s in ("127.09", "FP-22010093147", "two-year seedlings moved to production beds")
+        s
+        for s in demo_secrets()
+        if s in ("127.09", "FP-22010093147", "two-year seedlings moved from the nursery beds to production beds")
     }
     assert len(kinds) == 3
 

@@ -6,27 +6,24 @@ from __future__ import annotations
 
 import random
 import uuid
-from collections.abc import Iterator
 
 import httpx
 import pytest
-from sqlalchemy import Engine
 
-from ginseng_trace.api import create_app
 from ginseng_trace.chain import SignerKey
-from ginseng_trace.demo import load_demo
 from ginseng_trace.service import Services
-from ginseng_trace.store import Store
 
 from ..api.test_api import envelope
-from ..conftest import OPERATOR, LiveServer, demo_actor
+from ..conftest import demo_actor
 from .test_labels import GTIN, carries
 
 LOG = SignerKey("ginseng.test/log", bytes(range(32)))
 
 
 @pytest.fixture
-def planted(engine: Engine) -> Iterator[tuple[httpx.Client, list[str], dict[str, str], Services]]:
+def planted(
+    demo_site: tuple[httpx.Client, Services],
+) -> tuple[httpx.Client, list[str], dict[str, str], Services]:
     rng = random.Random(uuid.uuid4().int)
     lon, lat = round(126 + rng.random(), 6), round(41 + rng.random(), 6)
     secrets = {
@@ -36,8 +33,7 @@ def planted(engine: Engine) -> Iterator[tuple[httpx.Client, list[str], dict[str,
         "invoice": f"INV-{uuid.uuid4().hex[:20]}",
         "sale_note": f"sale-secret-{uuid.uuid4().hex}",
     }
-    services = Services(Store(engine), operator=OPERATOR, log_signer=LOG)
-    load_demo(services)
+    client, services = demo_site
     grower, shop = demo_actor("fusong-wang-farm"), demo_actor("changchun-herb-shop")
     plot = grower.sign(
         "PLOT-FS-PRIVATE-1",  # in the farm's lot-id space (PLOT-FS-)
@@ -62,13 +58,12 @@ def planted(engine: Engine) -> Iterator[tuple[httpx.Client, list[str], dict[str,
             "note": secrets["sale_note"],
         },
     )
-    with LiveServer(create_app(services)) as server, httpx.Client(base_url=server.url) as client:
-        for signed in (plot, sale):
-            assert client.post("/api/v1/events", json=envelope(signed)).status_code == 201
-        client.post("/api/v1/log/checkpoint")
-        hashes = {"plot": services.records.history("PLOT-FS-PRIVATE-1")[0].record_hash}
-        hashes["sale"] = services.records.history("PK-2025-0931")[-1].record_hash
-        yield client, list(secrets.values()), hashes, services
+    for signed in (plot, sale):
+        assert client.post("/api/v1/events", json=envelope(signed)).status_code == 201
+    client.post("/api/v1/log/checkpoint")
+    hashes = {"plot": services.records.history("PLOT-FS-PRIVATE-1")[0].record_hash}
+    hashes["sale"] = services.records.history("PK-2025-0931")[-1].record_hash
+    return client, list(secrets.values()), hashes, services
 
 
 def test_no_public_response_carries_a_planted_private_value(

@@ -20,7 +20,7 @@ from ginseng_trace.events import private_fields
 from ginseng_trace.events.rules import rules_config
 from ginseng_trace.service import Services
 
-from ..conftest import Actor, LiveServer, enrol, tune_rules
+from ..conftest import Actor, LiveServer, demo_size, enrol, tune_rules
 from ..lifecycle import PREFIXES_OF, ROLES_OF, Step, gs1_of, name_of, standard
 
 SUSPICIOUS = "HV-2025-LJ-0011"
@@ -146,19 +146,20 @@ def test_check_follows_the_rules_file_and_never_drops_a_finding(
         config[rule] = {**config[rule], **changes}
         tune_rules(monkeypatch, config)
 
-    # a regulator tightens the garden yield limit: two stored harvests now deserve a finding
+    # a regulator tightens the garden yield limit: every stored garden harvest now deserves a finding
+    gardens = ["HV-2025-FS-0017", "HV-2025-JA-0102", "HV-2025-JA-0108", "HV-2025-XY-0005"]
     tune("yield_plausibility", garden_max_kg_per_mu=100)
     report = demo.checks.check()
     assert not report.ok
-    assert sorted(str(f.lot_id) for f in report.unstored) == ["HV-2025-FS-0017", "HV-2025-JA-0102"]
+    assert sorted(str(f.lot_id) for f in report.unstored) == gardens
     assert demo.checks.check(record=True).unstored  # stored now ...
     assert demo.checks.check().ok  # ... and so reproduced
-    assert len(demo.records.findings()) == 3
+    assert len(demo.records.findings()) == 1 + len(gardens)
     # loosening the limits again keeps what was found, and says so
     tune("yield_plausibility", garden_max_kg_per_mu=2500, forest_max_kg_per_mu_per_year=10)
     report = demo.checks.check()
-    assert len(report.unreproduced) == 3
-    assert len(demo.records.findings()) == 3
+    assert len(report.unreproduced) == 1 + len(gardens)
+    assert len(demo.records.findings()) == 1 + len(gardens)
 
 
 def test_lot_states_are_derived_and_rebuilt_from_the_records(engine: Engine, demo: Services) -> None:
@@ -183,13 +184,13 @@ def test_check_on_the_command_line(database_url: str, tmp_path: Path, monkeypatc
     assert run("demo", db).returncode == 0
     whole = run("check", db)
     assert whole.returncode == 0, whole.stderr
-    # the demo's 27 membership records and 35 events
-    assert whole.stdout.startswith("checked 66 events; whole ledger: 1 finding(s)")
+    # the demo's membership records and events
+    assert whole.stdout.startswith(f"checked {demo_size()} events; whole ledger: 1 finding(s)")
     assert f"{SUSPICIOUS} soft yield_plausibility" in whole.stdout
     clean = run("check", db, "--lot", "PK-2025-0931")
     assert (clean.returncode, clean.stdout.splitlines()[0]) == (
         0,
-        "checked 66 events; lot PK-2025-0931 and its ancestors: 0 finding(s)",
+        f"checked {demo_size()} events; lot PK-2025-0931 and its ancestors: 0 finding(s)",
     )
     as_json = json.loads(run("check", db, "--lot", SUSPICIOUS, "--json").stdout)
     assert (as_json["ok"], as_json["lots"]) == (True, [SUSPICIOUS, "PLOT-LJ-0011"])

@@ -60,6 +60,7 @@ def test_a_recall_finds_everything_downstream_of_a_harvest(demo: Services) -> No
         ("RG-2025-0999", "process_batch", 1),
         ("PK-2025-0931", "packaged_product", 2),
         ("PK-2025-0999", "packaged_product", 2),
+        ("YP-2025-1103", "process_batch", 2),  # the red-ginseng slices
         ("PK-CASE-1", "case", 3),
     ]
     assert demo.records.lineage("PK-2025-0931", "descendants") == []
@@ -78,6 +79,11 @@ def test_lineage_over_http(client: httpx.Client) -> None:
     assert up["lot_id"] == "PK-2025-0931"
     assert {a["lot_id"] for a in up["ancestors"]} >= {"PLOT-FS-0017", "PLOT-JA-0102"}
     down = client.get("/lots/PLOT-FS-0017/descendants").json()
-    assert [d["lot_id"] for d in down["descendants"]] == ["HV-2025-FS-0017", "RG-2025-0931", "PK-2025-0931"]
+    assert [d["lot_id"] for d in down["descendants"]] == [
+        "HV-2025-FS-0017",
+        "RG-2025-0931",
+        "PK-2025-0931",
+        "YP-2025-1103",
+    ]
     assert client.get("/lots/NOPE/ancestors").status_code == 404
     assert client.get("/lots/PK-2025-0931/history").status_code == 200  # the routes do not shadow each other

@@ -11,8 +11,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from ginseng_trace.demo import PACKAGING_RUNS
 from ginseng_trace.store import create_ledger_engine
 
+from ..conftest import demo_chains, demo_lineage, demo_size
 from ..service.test_ledger import drop_append_only_triggers
 
 pytestmark = pytest.mark.slow  # a separate process or a whole bench per test
@@ -42,7 +44,7 @@ def test_demo_verify_and_tamper(database_url: str, tmp_path: Path) -> None:
     manifest = tmp_path / "manifest.json"
     loaded = run("demo", db, "--manifest", str(manifest))
     assert loaded.returncode == 0, loaded.stderr
-    assert "66 new events" in loaded.stdout  # 30 membership records (10 organisations) and 36 events
+    assert f"{demo_size()} new events" in loaded.stdout  # the membership records and the demo's events
     again = run("demo", db)
     assert "0 new events" in again.stdout
 
@@ -50,14 +52,18 @@ def test_demo_verify_and_tamper(database_url: str, tmp_path: Path) -> None:
     kinds = {lot["lot_id"]: lot["kind"] for lot in data["lots"]}
     assert kinds["PK-2025-0931"] == "packaged_product"
     assert {a["role"] for a in data["actors"]} >= {"grower", "processor", "logistics", "retailer", "lab"}
-    assert len(data["packaged_units"]) == 200
+    assert len(data["packaged_units"]) == sum(units for _gtin, _lot, units in PACKAGING_RUNS) == 200 + 120
 
     whole = run("verify", db)
-    # the 10 lots and each organisation's membership chain
-    assert (whole.returncode, whole.stdout.strip()) == (0, "intact: whole ledger: 66 records in 20 lot(s)")
+    # the lots and each organisation's membership chain
+    assert (whole.returncode, whole.stdout.strip()) == (
+        0,
+        f"intact: whole ledger: {demo_size()} records in {demo_chains()} lot(s)",
+    )
     lot = run("verify", db, "--lot", "PK-2025-0931")
     assert lot.returncode == 0
-    assert "30 records in 6 lot(s)" in lot.stdout  # with the two samples sent to the lab
+    lineage = demo_lineage("PK-2025-0931")  # with the two samples sent to the lab
+    assert f"{lineage.records} records in {len(lineage.lots)} lot(s)" in lot.stdout
 
     engine = create_ledger_engine(database_url)
     drop_append_only_triggers(engine)
@@ -142,7 +148,7 @@ def test_log_key_checkpoint_and_note_verify(database_url: str, tmp_path: Path) -
     published = run("checkpoint", db)
     assert published.returncode == 0, published.stderr
     lines = published.stdout.split("\n")
-    assert lines[:2] == ["localhost/ginseng-trace", "66"]
+    assert lines[:2] == ["localhost/ginseng-trace", str(demo_size())]
     note = tmp_path / "checkpoint.note"
     note.write_text(published.stdout)
     ok = run("note", "verify", str(note), "--key", vkey)
@@ -152,7 +158,7 @@ def test_log_key_checkpoint_and_note_verify(database_url: str, tmp_path: Path) -
     unknown = run("note", "verify", str(note), "--key", other)
     assert unknown.returncode == 1
     assert unknown.stdout.startswith("NOT VERIFIED: no signature by a known key")
-    note.write_text(published.stdout.replace("\n66\n", "\n67\n"))
+    note.write_text(published.stdout.replace(f"\n{demo_size()}\n", f"\n{demo_size() + 1}\n"))
     forged = run("note", "verify", str(note), "--key", vkey)
     assert (forged.returncode, forged.stdout.count("\n")) == (1, 1)
     assert "does not verify" in forged.stdout

@@ -28,18 +28,18 @@ from ginseng_trace.monitor import monitor_once
 from ginseng_trace.service import Services
 from ginseng_trace.store import Store
 
-from ..conftest import OPERATOR, Actor, LiveServer, enrol
+from ..conftest import OPERATOR, Actor, LiveServer, demo_chains, demo_size, enrol
 from .test_cli import run
 
 LOG = SignerKey("ginseng.test/log", bytes(range(32)))
 ENROLMENT = 3 * len(ACTORS)
 """The demo's membership records, first in its log: each organisation's registration, its actor, its key."""
-DEMO_SIZE = ENROLMENT + len(demo_events())  # 27 + 35
-DEMO_LOTS = len(LOTS) + len(ACTORS)  # 10 lots of ginseng and each organisation's membership chain
+DEMO_SIZE = ENROLMENT + len(demo_events())
+DEMO_LOTS = len(LOTS) + len(ACTORS)  # the lots of ginseng and each organisation's membership chain
 
 
 def entries_of(ledger: Services) -> list[bytes]:
-    """The log's entries as its first entry tile holds them (the demo's 66 fit in one)."""
+    """The log's entries as its first entry tile holds them (the demo's fit in one: 256 entries)."""
     size = ledger.log.latest_checkpoint().size
     return parse_entry_bundle(ledger.log.entry_bundle(0, size), size)
 
@@ -67,7 +67,8 @@ def test_an_honest_log_passes_and_its_state_resumes_anywhere(logged: Services) -
     whole = LogMonitor()
     whole.feed(entries)
     report = whole.check(checkpoint)
-    assert (report.size, report.lots) == (DEMO_SIZE, DEMO_LOTS) == (66, 20)
+    assert (report.size, report.lots) == (DEMO_SIZE, DEMO_LOTS) == (demo_size(), demo_chains())
+    assert DEMO_SIZE <= 256  # entries_of reads one tile
     assert report.root == root_hash([leaf_hash(e) for e in entries])
     for cut in range(len(entries) + 1):
         first = LogMonitor()
@@ -145,7 +146,10 @@ def test_a_checkpoint_the_entries_do_not_give_is_caught(logged: Services) -> Non
         (Checkpoint(honest.origin, honest.size, honest.root, (hiding.extension_line(),)), "lot-heads line"),
         (Checkpoint(honest.origin, honest.size, honest.root), "no lot-heads line"),
         (Checkpoint(honest.origin, honest.size, bytes(32), honest.extensions), "checkpoint root"),
-        (Checkpoint(honest.origin, honest.size + 1, honest.root, honest.extensions), "66 entries were replayed"),
+        (
+            Checkpoint(honest.origin, honest.size + 1, honest.root, honest.extensions),
+            f"{DEMO_SIZE} entries were replayed",
+        ),
     ]
     for lie, says in lies:
         with pytest.raises(MonitorError, match=says):
@@ -218,15 +222,17 @@ def test_the_cli_monitors_and_catches_a_forged_lot_heads_map(logged: Services, t
         ok = run("monitor", "--log", server.url, "--log-key", key, "--state", str(state))
     assert ok.returncode == 0, ok.stderr
     assert ok.stdout.strip() == (
-        "monitored ginseng.test/log at tree size 66: 20 lots, every chain linear, root and lot-heads map as signed"
+        f"monitored ginseng.test/log at tree size {DEMO_SIZE}: {DEMO_LOTS} lots, every chain linear, "
+        "root and lot-heads map as signed"
     )
     assert json.loads(state.read_text())["size"] == DEMO_SIZE
     hidden = HeadMap(tuple(e for e in LogMonitor.from_json(json.loads(state.read_text())).head_map().entries[1:]))
     with LiveServer(forging_log(logged, hidden.extension_line())) as liar:
         caught = run("monitor", "--log", liar.url, "--log-key", key)
     assert caught.returncode == 1
-    assert caught.stdout.startswith("MISMATCH: the checkpoint's lot-heads line is 19 ")  # one lot hidden
-    assert "but the entries give 20 " in caught.stdout
+    # one lot hidden
+    assert caught.stdout.startswith(f"MISMATCH: the checkpoint's lot-heads line is {DEMO_LOTS - 1} ")
+    assert f"but the entries give {DEMO_LOTS} " in caught.stdout
     state.write_text("{not json")
     bad = run("monitor", "--log", "http://127.0.0.1:9", "--log-key", key, "--state", str(state))
     assert (bad.returncode, bad.stderr.count("\n")) == (2, 1)

@@ -16,12 +16,12 @@ from ginseng_trace.api import create_app
 from ginseng_trace.chain import SignerKey
 from ginseng_trace.chain.errors import Error
 from ginseng_trace.chain.monitor import LogMonitor, MembershipReplay, MonitorError
-from ginseng_trace.demo import load_demo
+from ginseng_trace.demo import ACTORS, load_demo
 from ginseng_trace.monitor import load_state, monitor_once, save_state
 from ginseng_trace.service import Services
 from ginseng_trace.store import Store
 
-from ..conftest import OPERATOR, Actor, LiveServer
+from ..conftest import OPERATOR, Actor, LiveServer, demo_size
 
 LOG = SignerKey("ginseng.test/log", bytes(range(32)))
 
@@ -39,7 +39,10 @@ def test_the_monitor_rebuilds_the_demos_membership_and_follows_its_changes(logge
     monitor = LogMonitor()
     with LiveServer(create_app(logged)) as server, httpx.Client() as http:
         line = monitor_once(monitor, server.url, [LOG.verifier()], http, replay)
-        assert line.endswith("membership of 10 organisations rebuilt: 10 keys (0 revoked), 0 organisations suspended")
+        orgs = len(ACTORS)  # one key each
+        assert line.endswith(
+            f"membership of {orgs} organisations rebuilt: {orgs} keys (0 revoked), 0 organisations suspended"
+        )
         shop = replay.membership.orgs["changchun-herb-shop"]
         assert shop.roles == ["retailer"]
         key_id = next(iter(shop.actors["changchun-herb-shop"].keys))
@@ -51,10 +54,11 @@ def test_the_monitor_rebuilds_the_demos_membership_and_follows_its_changes(logge
         resumed, again = load_state(state, [OPERATOR.verifier()])
         assert again is not None
         line = monitor_once(resumed, server.url, [LOG.verifier()], http, again)
-    assert line.endswith("10 keys (1 revoked), 1 organisations suspended")
+    assert line.endswith(f"{orgs} keys (1 revoked), 1 organisations suspended")
     grant = again.membership.orgs["changchun-herb-shop"].actors["changchun-herb-shop"].keys[key_id]
-    assert grant.revoked_index == 66  # the first record after the demo's 66
-    assert "was revoked at log position 66" in str(again.membership.signer("changchun-herb-shop", key_id, 67, _now()))
+    assert grant.revoked_index == demo_size()  # the first record after the demo's
+    revoked = again.membership.signer("changchun-herb-shop", key_id, demo_size() + 1, _now())
+    assert f"was revoked at log position {demo_size()}" in str(revoked)
     with pytest.raises(Error, match="other trust anchors"):
         load_state(state, [LOG.verifier()])
 
@@ -125,7 +129,7 @@ def test_the_cli_monitor_reports_the_membership_it_rebuilt(logged: Services, tmp
         ok = run(*args, "--anchor", OPERATOR.verifier().text())
     assert ok.returncode == 0, ok.stderr
     assert ok.stdout.strip().endswith(
-        "membership of 10 organisations rebuilt: 10 keys (0 revoked), 0 organisations suspended"
+        f"membership of {len(ACTORS)} organisations rebuilt: {len(ACTORS)} keys (0 revoked), 0 organisations suspended"
     )
     assert set(json.loads(state.read_text())["membership"]["organisations"]) >= {
         "jilin-mpa-inspector",

@@ -29,13 +29,13 @@ from ginseng_trace.chain.witness import (
 )
 from ginseng_trace.witness import Witness, WitnessState, witness_app
 
-from ..conftest import OPERATOR, LiveServer, demo_shop_sale
+from ..conftest import OPERATOR, LiveServer, demo_shop_sale, demo_size
 
 LOG = SignerKey("ginseng.test/log", bytes(range(32)))
 WITNESS = SignerKey("regulator.test/witness", bytes(range(5, 37)), ALG_COSIGNATURE)
 LEAVES = [leaf_hash(bytes([i])) for i in range(20)]
 LOGS = {LOG.name: [LOG.verifier()]}
-DEMO_SIZE = 66  # the demo's log: 30 membership records (10 organisations) and 36 events
+DEMO_SIZE = demo_size()  # the demo's log: its membership records and its events
 
 
 def signed(size: int, leaves: list[bytes] = LEAVES, key: SignerKey = LOG) -> str:

@@ -64,6 +64,8 @@ class NoteSignature:
             raw = base64.b64decode(data, validate=True)
         except (MalformedError, binascii.Error, ValueError) as exc:
             raise NoteError(f"malformed note: signature line for {name!r}: {exc}") from None
+        if base64.b64encode(raw).decode() != data:  # unused bits set: another text for the same signature
+            raise NoteError(f"malformed note: signature line for {name!r} is not canonical base64")
         if len(raw) < 5:
             raise NoteError(f"malformed note: signature by {name!r} is shorter than a key id and a signature")
         return cls(name, raw[:4], raw[4:])
@@ -210,6 +212,8 @@ class Checkpoint:
             root_hash = base64.b64decode(root, validate=True)
         except (binascii.Error, ValueError):
             raise NoteError("malformed checkpoint: root hash is not base64") from None
+        if base64.b64encode(root_hash).decode() != root:
+            raise NoteError("malformed checkpoint: root hash is not canonical base64")
         if any(not line for line in extensions):
             raise NoteError("malformed checkpoint: empty extension line")
         return cls(origin, int(size), root_hash, tuple(extensions))
