@@ -37,6 +37,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.demo and ledger.records.count() == 0:
         created = load_demo(ledger)["events_created"]
         print(f"loaded the demo data set: {created} events", file=sys.stderr)
+    if args.demo:
+        print_demo_accounts(ledger)
     print(f"ledger: {settings.resolved_database_url}", file=sys.stderr)
     app = create_app(
         ledger,
@@ -127,11 +129,23 @@ def cmd_append(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def print_demo_accounts(ledger: Services) -> None:
+    """Open the demo accounts (idempotent) and say how to sign in as each demo role."""
+    from .demo import DEMO_PASSWORD, open_demo_accounts
+
+    accounts = open_demo_accounts(ledger)
+    logins = ", ".join(f"{login} ({role})" for login, role in accounts)
+    print(f"demo accounts (password {DEMO_PASSWORD}): {logins}", file=sys.stderr)
+    if not ledger.held_keys.enabled:
+        print("recording from /app needs TRACE_KEY_ENCRYPTION_KEY (./scripts/serve sets one)", file=sys.stderr)
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import load_demo
 
     ledger = open_ledger(settings_of(args))
     data = load_demo(ledger)
+    print_demo_accounts(ledger)
     if args.manifest:
         write_demo_manifest(ledger, data, Path(args.manifest))
     print(f"demo data set loaded: {data['events_created']} new events, {len(data['lots'])} lots")

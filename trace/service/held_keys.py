@@ -77,8 +77,19 @@ class HeldKeys:
     def create(self, actor: str) -> VerifierKey:
         """A new Ed25519 key for ``actor``, held here; returns its verifier key (named ``actor``) to register."""
         check_actor(actor)
+        return self.hold(SignerKey.generate(actor))
+
+    def holds(self, actor: str, key_id: str) -> bool:
+        """Whether the key ``key_id`` of ``actor`` is held here."""
+        rows = self.store.read(lambda unit: AccountRepository.of(unit).held_keys(actor))
+        return any(r.key_id == key_id for r in rows)
+
+    def hold(self, signer: SignerKey) -> VerifierKey:
+        """Keep an existing key here for its actor (the demo's published keys, so that its accounts can record
+        from the app); returns its verifier key."""
+        check_actor(signer.name)
+        actor = signer.name
         aead = self._cipher()
-        signer = SignerKey.generate(actor)
         verifier = signer.verifier()
         nonce = os.urandom(NONCE_BYTES)
         ciphertext = aead.encrypt(nonce, signer.seed, _associated(actor, verifier.key_id_hex))
