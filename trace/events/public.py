@@ -330,7 +330,8 @@ def public_history(
     history.status = status(standing)
     history.status_reason = history.holds[0]["reason"] if history.holds else None
     history.journey.sort(key=lambda step: str(step["on"]))
-    history.quality = quality_status(lot_id, history.kind, processes, by_lot)
+    places = {str(event.get("event_id")): i for i, event in enumerate(events)}
+    history.quality = quality_status(lot_id, history.kind, processes, by_lot, places)
     package = first["payload"] if first["type"] == "package" else {}
     history.gtin = package.get("gtin")
     history.batch = package.get("batch")

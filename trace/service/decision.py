@@ -75,8 +75,8 @@ class Snapshot:
 
     @staticmethod
     def held_of(batch: Sequence[Submission]) -> set[str]:
-        """The lots the batch holds, recalls or releases (a hold, or a quality release): a hold reaches every lot
-        made from them, a quality release the boxes and cases that inherit it."""
+        """The lots the batch holds, recalls, releases, tests or corrects: a hold and a failing test reach every
+        lot made from them, a quality release the boxes and cases that inherit it (``holds.REACHING_TYPES``)."""
         return {s.signed.event.lot_id for s in batch if s.signed.event.type in REACHING_TYPES}
 
     @staticmethod
