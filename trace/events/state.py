@@ -214,9 +214,9 @@ def apply(
     recorder: Recorder | None = None,
     reach: Collection[str] = (),
 ) -> set[str]:
-    """Fold ``event`` into ``states`` (the lot's state and its inputs'; for a hold, recall or release also
-    the states of ``reach``, the lots made from the lot: :func:`.holds.downstream`); return the lots whose
-    state changed. The event is taken as it is: checking it is :mod:`.rules`' job, before this."""
+    """Fold ``event`` into ``states`` (the lot's state and its inputs'; for a hold, recall, release or
+    correction also the states of ``reach``, the lots made from the lot: :func:`.holds.downstream`); return the
+    lots whose state changed. The event is taken as it is: checking it is :mod:`.rules`' job, before this."""
     payload, actor, lot_id, kind = event.payload, event.actor, event.lot_id, event.type
     occurred = format_utc(event.occurred)
     inputs = [states[lot] for lot in event.inputs if lot in states]
@@ -279,6 +279,7 @@ def apply(
         state.samples[str(payload["sample_id"])] = str(payload["lab"])
     elif kind == "correct":
         corrections.fold(state, str(payload["supersedes"]), payload["corrected"])
+        changed |= corrections.reach(state, str(payload["supersedes"]), [states[lot] for lot in reach if lot in states])
     elif kind == "certify":
         state.certificates[event.event_id] = Certificate.granted(
             event.event_id, payload, recorder.party if recorder else actor
