@@ -136,4 +136,4 @@ def created(state: LotState, event: Event, inputs: list[LotState], fresh_moistur
         state.origins = _union_origins(inputs)
         state.species = shared_species(inputs)
     elif event.type == "split":
-        movements.split(state, inputs, actor, float(payload["net_weight_kg"]))
+        movements.split(state, inputs, actor, payload)

@@ -20,9 +20,10 @@ undecided. It may be sold, or shipped to a retailer (a consignee whose organisat
 - A ``quality_release`` names the test it relies on (``test``, an event id of a test of this lot). The
   custodian may record it relying on a passing test while no failing one is undecided; a regulator may
   record it relying on any test of the lot (its decision after a failing one).
-- A box inherits the release of the lots it was packed from, and a case or pallet that of the lots it was
-  aggregated from (``inherits``), once every one of them is released: at packing, or when a later release
-  reaches it down the lot graph (as a hold does). A test and release of the box itself count as well.
+- A box inherits the release of the lots it was packed from (or, split from a packaged lot, of its parent),
+  and a case or pallet that of the lots it was aggregated from (``inherits``), once every one of them is
+  released: at packing, or when a later release reaches it down the lot graph (as a hold does). A test and
+  release of the box itself count as well.
 - A regulator's sampling (抽检: ``sample`` with ``purpose: regulatory_sampling``) is a regulator's to record.
 - A ``destroy`` ends the lot: what remains is gone, shipments under way included, and the lot takes no
   event after but a correction (``destruction.after_destroy``) and is made into nothing. A custodian
@@ -252,7 +253,7 @@ def fold_gate(
     if len(state.recorded_by) == 1:  # the event made the lot: it stands under its inputs' undecided failures
         for source in (states[lot] for lot in event.inputs if lot in states):
             gate.upstream_failed.update(source.gate.failures(source.lot_id))
-    if event.type in {"package", "aggregate"} and state.kind in inherits and len(state.recorded_by) == 1:
+    if event.type in {"package", "aggregate", "split"} and state.kind in inherits and len(state.recorded_by) == 1:
         sources = [states[lot] for lot in event.inputs if lot in states]
         gate.awaiting = [s.lot_id for s in sources if not s.gate.released]
         if sources and not gate.awaiting:

@@ -19,7 +19,7 @@ def _packed_from(lot_id: str, by_lot: Mapping[str, Sequence[Mapping[str, Any]]])
     while frontier:
         lot = frontier.pop(0)
         first = (by_lot.get(lot) or [{}])[0]
-        if first.get("type") in {"package", "aggregate"}:
+        if first.get("type") in {"package", "aggregate", "split"}:
             for parent in first.get("inputs") or []:
                 if parent not in chain:
                     chain.append(str(parent))

@@ -94,6 +94,8 @@ class LotState:
     # serial sold so far with the day of its sale (China Standard Time), so that each is sold once
     serials: dict[str, Any] | None = None
     sold_serials: dict[str, str] = field(default_factory=dict)
+    # packaged units split into child lots (.movements.split): each child's run of serials, by child lot
+    split_off: dict[str, dict[str, Any]] = field(default_factory=dict)
     # returns (.movements): whom each holder received the lot from, how much each party sold, who sold each
     # serial still sold, and each serial taken back from a buyer with the day of its latest return
     received_from: dict[str, list[str]] = field(default_factory=dict)
