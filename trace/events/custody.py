@@ -225,26 +225,17 @@ def check_serials(c: Context) -> Iterator[Finding]:
     if event.type == "package" and c.lot is None:
         problem = run_problem(serials)
         if problem is not None:
-            member, reason = problem
-            yield c.violation(
-                "serials",
-                "/payload/serials" + member,
+            yield _not_a_run(
+                c,
+                problem,
                 "a range of one width {first, last}, or {list}",
-                json.dumps(serials, ensure_ascii=False)[:80],
-                f"the packaging run's serials are not a run: {reason}",
-                f"包装序列号不构成有效序列：{reason}",
+                "the packaging run's serials are not a run",
+                "包装序列号不构成有效序列",
             )
             return
-        run, units = SerialRun.of(serials), int(event.payload["units"])
-        if run is not None and len(run) != units:
-            yield c.violation(
-                "serials",
-                "/payload/serials",
-                f"{units} serials, one per unit",
-                f"{len(run)} serials",
-                f"the run {run.describe()} holds {len(run)} serials for {units} units: one serial per unit",
-                f"序列号 {run.describe()} 共 {len(run)} 个，包装 {units} 件：每件须有且仅有一个序列号",
-            )
+        run = SerialRun.of(serials)
+        if run is not None:
+            yield from _one_per_unit(c, run, int(event.payload["units"]))
     elif event.type == "sell" and c.lot is not None:
         yield from _sold_serials(c, c.lot, serials)
     elif event.type == "split" and c.lot is None:
@@ -252,31 +243,43 @@ def check_serials(c: Context) -> Iterator[Finding]:
             yield from _split_serials(c, parent, serials)
 
 
-def _split_serials(c: Context, parent: LotState, serials: object) -> Iterator[Finding]:
-    """A packaged lot's split names a run of the parent's serials, each neither sold nor split off before,
-    one per unit it takes."""
-    problem, run, of_parent = run_problem(serials), SerialRun.of(serials), SerialRun.of(parent.serials)
-    if problem is not None or run is None or of_parent is None:
-        member, reason = problem or ("", f"lot {parent.lot_id} was packaged without a run of serials")
-        yield c.violation(
-            "serials",
-            "/payload/serials" + member,
-            "a run of the parent's serials",
-            json.dumps(serials, ensure_ascii=False)[:80],
-            f"the split's serials are not a run of lot {parent.lot_id}'s: {reason}",
-            f"分批序列号须为批次 {parent.lot_id} 的序列号：{reason}",
-        )
-        return
-    units = int(c.event.payload.get("units", 0))
+def _not_a_run(c: Context, problem: tuple[str, str], limit: str, what: str, what_zh: str) -> Finding:
+    """The serials a package or split names are not a run of the kind it needs: ``problem`` is (member, why)."""
+    member, reason = problem
+    serials = json.dumps(c.event.payload.get("serials"), ensure_ascii=False)[:80]
+    return c.violation(
+        "serials", "/payload/serials" + member, limit, serials, f"{what}: {reason}", f"{what_zh}：{reason}"
+    )
+
+
+def _one_per_unit(c: Context, run: SerialRun, units: int) -> Iterator[Finding]:
+    """A packaging run, or the serials a split takes, hold exactly one serial per unit."""
     if len(run) != units:
         yield c.violation(
             "serials",
             "/payload/serials",
             f"{units} serials, one per unit",
             f"{len(run)} serials",
-            f"the split names {len(run)} serials ({run.describe()}) for {units} units: one serial per unit",
-            f"分批序列号 {run.describe()} 共 {len(run)} 个，分出 {units} 件：每件须有且仅有一个序列号",
+            f"the {c.event.type}'s serials {run.describe()} are {len(run)} for {units} units: one serial per unit",
+            f"序列号 {run.describe()} 共 {len(run)} 个，件数 {units}：每件须有且仅有一个序列号",
         )
+
+
+def _split_serials(c: Context, parent: LotState, serials: object) -> Iterator[Finding]:
+    """A packaged lot's split names a run of the parent's serials, each neither sold nor split off before,
+    one per unit it takes."""
+    problem, run, of_parent = run_problem(serials), SerialRun.of(serials), SerialRun.of(parent.serials)
+    if problem is not None or run is None or of_parent is None:
+        yield _not_a_run(
+            c,
+            problem or ("", f"lot {parent.lot_id} was packaged without a run of serials"),
+            "a run of the parent's serials",
+            f"the split's serials are not a run of lot {parent.lot_id}'s",
+            f"分批序列号须为批次 {parent.lot_id} 的序列号",
+        )
+        return
+    if len(run) != int(c.event.payload.get("units", 0)):
+        yield from _one_per_unit(c, run, int(c.event.payload.get("units", 0)))
         return
     for serial in run:
         taken = split_into(parent, serial)
