@@ -88,6 +88,11 @@ def test_a_packaged_lot_split_by_serials_sells_each_serial_from_the_lot_that_hol
     assert moved["lot"]["quality"]["state"] == "released"
     assert scanned(client, ledger, "0160")["sold"][0]["serials"] == ["0160"]
     assert scanned(client, ledger, "0009")["lot"]["lot_id"] == PARENT
+    # the child's labels are the boxes' own: they name the labelled lot and the serial
+    label = client.get(f"/api/v1/lots/{CHILD}/label.svg", params={"serial": "0170"})
+    assert label.status_code == 200, label.text
+    assert label.headers["X-Digital-Link"].endswith(f"/01/{GTIN_250G}/10/{PARENT}/21/0170")
+    assert client.get(f"/api/v1/lots/{CHILD}/label.svg", params={"serial": "0009"}).status_code == 404
     ledger.scans.flush()
     labels = {(lot, serial) for _gtin, lot, serial, _scans in ledger.scans.report()}
     assert (PARENT, "0170") in labels
