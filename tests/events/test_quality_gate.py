@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from ginseng_trace.events.findings import Finding
 
-from ..lifecycle import CARRIER, LAB, PROCESSOR, Step, Story, day, judge_all, standard
+from ..lifecycle import CARRIER, GROWER, LAB, PROCESSOR, Step, Story, day, judge_all, standard
 
 REGULATOR = "jilin-regulator"
 
@@ -234,3 +234,14 @@ def test_a_box_packed_after_the_failing_result_stands_under_it_too() -> None:
     found = clean_until(story, ship)
     assert hard(found[ship]) == [("quality_gate", "/event/type")]
     assert "test test-2 of lot RG-1" in next(f for f in found[ship] if f.rule == "quality_gate").message
+
+
+def test_a_plots_failing_soil_test_does_not_reach_its_products() -> None:
+    # a plot takes no quality release, so nothing below could ever be decided: its tests stay its own
+    story = standard()
+    harvest = index(story, "harvest", "HV-1")
+    soil = {**story.steps[index(story, "quality_test", "RG-1")].payload, "sample_id": "SOIL-1", "verdict": "fail"}
+    story.insert(harvest, Step(LAB, "PLOT-1", "quality_test", day("2025-08-02"), soil))
+    story.insert(harvest, Step(GROWER, "PLOT-1", "sample", day("2025-08-01"), {"sample_id": "SOIL-1", "lab": LAB}))
+    found = judge_all(story.steps)
+    assert "quality_gate" not in {f.rule for step in found for f in step}

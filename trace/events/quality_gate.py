@@ -10,16 +10,16 @@ undecided. It may be sold, or shipped to a retailer (a consignee whose organisat
   standards that apply to the product (:mod:`.standards`); the authority rule already makes sure it is
   recorded by the lab that was sent the sample. A failing test blocks the lot (even one released before)
   until a regulator decides: a ``quality_release`` by a regulator, or a ``destroy``.
-- A failing test reaches every lot made from the tested lot (boxes, cases, further-processed lots, split
-  lots: ``Gate.upstream_failed``), those made before the result as well as after: the ledger folds it into
-  their states when the test is recorded, as it does a hold (:mod:`.holds`). Each such lot made for sale is
-  blocked as if the test were its own, and its page names the test and the lot tested. A regulator's
-  ``quality_release`` of the failing lot lifts that failure from every lot below; a regulator's release of a
-  lot below decides for that lot alone. A ``destroy`` of the failing lot does not: what was made from it
-  before is made of the failed material, and stays blocked until a regulator releases or destroys it.
-- A ``quality_release`` names the test it relies on (``test``, an event id of a test of this lot). The
-  custodian may record it relying on a passing test while no failing one is undecided; a regulator may
-  record it relying on any test of the lot (its decision after a failing one).
+- A failing test of a lot that takes a release (``decided_by_release``: not a plot's soil test) reaches every lot
+  made from the tested lot (boxes, cases, further-processed lots, split lots: ``Gate.upstream_failed``), those made
+  before the result as well as after: the ledger folds it into their states when the test is recorded, as it does a
+  hold (:mod:`.holds`). Each such lot made for sale is blocked as if the test were its own, and its page names the
+  test and the lot tested. A regulator's ``quality_release`` of the failing lot lifts that failure from every lot
+  below; a regulator's release of a lot below decides for that lot alone. A ``destroy`` of the failing lot does not:
+  what was made from it before is made of the failed material, and stays blocked until a regulator releases or
+  destroys it. - A ``quality_release`` names the test it relies on (``test``, an event id of a test of this lot).
+  The custodian may record it relying on a passing test while no failing one is undecided; a regulator may record it
+  relying on any test of the lot (its decision after a failing one).
 - A box inherits the release of the lots it was packed from (or, split from a packaged lot, of its parent),
   and a case or pallet that of the lots it was aggregated from (``inherits``), once every one of them is
   released: at packing, or when a later release reaches it down the lot graph (as a hold does). A test and
@@ -51,6 +51,12 @@ GATE_TYPES = frozenset({"quality_test", "quality_release", "destroy"})
 
 def settings() -> Mapping[str, Any]:
     return rules_config()["quality_gate"]
+
+
+def decided_by_release(kind: str) -> bool:
+    """Whether a lot of ``kind`` takes a ``quality_release`` (its lifecycle allows one): only such a lot's
+    failing test reaches the lots made from it, since only it can be decided on (a plot's soil test cannot)."""
+    return "quality_release" in rules_config()["lifecycle"]["allows"].get(kind, [])
 
 
 def needs_test(lot: LotState) -> bool:
@@ -252,7 +258,8 @@ def fold_gate(
     inherits = settings()["inherits"]
     if len(state.recorded_by) == 1:  # the event made the lot: it stands under its inputs' undecided failures
         for source in (states[lot] for lot in event.inputs if lot in states):
-            gate.upstream_failed.update(source.gate.failures(source.lot_id))
+            if decided_by_release(source.kind):
+                gate.upstream_failed.update(source.gate.failures(source.lot_id))
     if event.type in {"package", "aggregate", "split"} and state.kind in inherits and len(state.recorded_by) == 1:
         sources = [states[lot] for lot in event.inputs if lot in states]
         gate.awaiting = [s.lot_id for s in sources if not s.gate.released]
@@ -266,7 +273,8 @@ def fold_gate(
         gate.tests[event.event_id] = Test(passed, str(event.payload.get("verdict")), lab, occurred)
         if not passed:
             gate.failed = event.event_id
-            return _fail_below(state.lot_id, event.event_id, states, children)
+            if decided_by_release(state.kind):
+                return _fail_below(state.lot_id, event.event_id, states, children)
     elif event.type == "quality_release":
         test = gate.tests.get(str(event.payload.get("test")))
         regulator = bool(recorder and recorder.regulator)
@@ -338,4 +346,4 @@ def _reach(
     return changed
 
 
-__all__ = ["GATE_TYPES", "check_destruction", "check_quality_gate", "fold_gate", "needs_test"]
+__all__ = ["GATE_TYPES", "check_destruction", "check_quality_gate", "decided_by_release", "fold_gate", "needs_test"]

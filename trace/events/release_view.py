@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .context import rules_config
+from .lineage import lot_kind
 
 
 def _packed_from(lot_id: str, by_lot: Mapping[str, Sequence[Mapping[str, Any]]]) -> list[str]:
@@ -39,8 +40,11 @@ def _undecided_upstream(
 
     own_releases = [position(e) for e in by_lot.get(lot_id, []) if e["type"] == "quality_release"]
     found: tuple[int, dict[str, Any]] | None = None
+    allows = rules_config()["lifecycle"]["allows"]
     for lot, events in by_lot.items():
-        if lot == lot_id:
+        first = events[0] if events else {}
+        kind = lot_kind(str(first.get("type")), first.get("payload") or {})
+        if lot == lot_id or "quality_release" not in allows.get(kind, []):  # as quality_gate.decided_by_release
             continue
         fails = [e for e in events if e["type"] == "quality_test" and (e.get("payload") or {}).get("verdict") == "fail"]
         if not fails:
