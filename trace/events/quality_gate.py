@@ -11,15 +11,16 @@ undecided. It may be sold, or shipped to a retailer (a consignee whose organisat
   recorded by the lab that was sent the sample. A failing test blocks the lot (even one released before)
   until a regulator decides: a ``quality_release`` by a regulator, or a ``destroy``.
 - A failing test of a lot that takes a release (``decided_by_release``: not a plot's soil test) reaches every lot
-  made from the tested lot (boxes, cases, further-processed lots, split lots: ``Gate.upstream_failed``), those made
-  before the result as well as after: the ledger folds it into their states when the test is recorded, as it does a
-  hold (:mod:`.holds`). Each such lot made for sale is blocked as if the test were its own, and its page names the
-  test and the lot tested. A regulator's ``quality_release`` of the failing lot lifts that failure from every lot
-  below; a regulator's release of a lot below decides for that lot alone. A ``destroy`` of the failing lot does not:
-  what was made from it before is made of the failed material, and stays blocked until a regulator releases or
-  destroys it. - A ``quality_release`` names the test it relies on (``test``, an event id of a test of this lot).
-  The custodian may record it relying on a passing test while no failing one is undecided; a regulator may record it
-  relying on any test of the lot (its decision after a failing one).
+  made from the tested lot (boxes, cases, further-processed lots, split lots: ``Gate.upstream_failed``), those
+  made before the result as well as after: the ledger folds it into their states when the test is recorded, as it
+  does a hold (:mod:`.holds`). Each such lot made for sale is blocked as if the test were its own, and its page
+  names the test and the lot tested. A regulator's ``quality_release`` of the failing lot lifts that failure from
+  every lot below; a regulator's release of a lot below decides for that lot alone. A ``destroy`` of the failing
+  lot does not: what was made from it before is made of the failed material, and stays blocked until a regulator
+  releases or destroys it.
+- A ``quality_release`` names the test it relies on (``test``, an event id of a test of this lot). The custodian
+  may record it relying on a passing test while no failing one is undecided; a regulator may record it relying on
+  any test of the lot (its decision after a failing one).
 - A box inherits the release of the lots it was packed from (or, split from a packaged lot, of its parent),
   and a case or pallet that of the lots it was aggregated from (``inherits``), once every one of them is
   released: at packing, or when a later release reaches it down the lot graph (as a hold does). A test and
