@@ -56,7 +56,12 @@ def split(child: LotState, parents: list[LotState], party: str, payload: Mapping
 
 def split_into(lot: LotState, serial: str) -> str | None:
     """The child lot that ``serial`` of ``lot`` was split off into, or None if it was not split off."""
-    return next((child for child, run in lot.split_off.items() if serial in (SerialRun.of(run) or ())), None)
+    return child_holding(lot.split_off, serial)
+
+
+def child_holding(split_off: Mapping[str, object], serial: str) -> str | None:
+    """Of ``split_off`` (a lot's runs split off, by child lot), the child whose run holds ``serial``, or None."""
+    return next((child for child, run in split_off.items() if serial in (SerialRun.of(run) or ())), None)
 
 
 def sold(state: LotState, event: Event, amount: float) -> None:

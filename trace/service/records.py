@@ -10,7 +10,6 @@ from ..events.findings import Finding
 from ..events.holds import HOLD_TYPES
 from ..events.lineage import lot_kind, walk
 from ..events.membership import Organisation
-from ..events.movements import split_into
 from ..events.public import PublicHistory, public_history
 from ..events.state import LotState
 from ..store import LedgerRepository, Store, StoredRecord
@@ -71,22 +70,11 @@ class Records:
     def count(self) -> int:
         return self.store.read(LedgerRepository.count)
 
-    def serial_holder(self, lot_id: str, serial: str) -> str:
-        """The lot that now holds the unit labelled with lot ``lot_id`` and ``serial``: the lot itself, or the
-        lot that serial was split off into, and so on down (``LotState.split_off``, as the ledger keeps it)."""
-
-        def read(repo: LedgerRepository) -> str:
-            lot, seen = lot_id, set()
-            while lot not in seen:
-                seen.add(lot)
-                text = repo.lot_states([lot]).get(lot)
-                child = split_into(LotState.from_json(text), serial) if text is not None else None
-                if child is None:
-                    return lot
-                lot = child
-            return lot
-
-        return self.store.read(read)
+    def split_off(self, lot_id: str) -> dict[str, dict[str, Any]]:
+        """The runs of serials split off from the packaged lot into child lots, by child lot
+        (``LotState.split_off``, as the ledger keeps it; empty for a lot with none or no state)."""
+        text = self.store.read(lambda repo: repo.lot_states([lot_id])).get(lot_id)
+        return LotState.from_json(text).split_off if text is not None else {}
 
     def public_history(self, lot_id: str, *, before: int | None = None) -> PublicHistory:
         """What a consumer may see of the lot (``events.public``), from its and its ancestors' events; with

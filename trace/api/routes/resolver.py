@@ -42,6 +42,7 @@ from ..pages import (
     LotView,
     lot_view,
     problem_page,
+    serial_holder,
     wants_english,
     wants_json,
 )
@@ -117,7 +118,7 @@ def resolve(request: Request, rest: str, services: ServicesDep, caches: CachesDe
         return problem_page(request, 404, *UNKNOWN, link.uri())
     label_lot = lot_id
     if serial is not None:  # the unit may since be in a lot split from the labelled one: show that lot
-        lot_id = services.records.serial_holder(lot_id, serial)
+        lot_id = serial_holder(services, caches, lot_id, serial)
     view = _view_or_page(request, services, caches, lot_id, link.uri())
     if not isinstance(view, LotView):
         return view
