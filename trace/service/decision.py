@@ -66,8 +66,9 @@ class Snapshot:
     anchors: Sequence[VerifierKey]
     tree_size: int
     children: Mapping[str, Collection[str]] = field(default_factory=dict)
-    """The lot graph below every lot the batch holds, recalls or releases (lot -> lots that consumed it),
-    whose states ``states`` holds too: how far a hold reaches."""
+    """The lot graph below every lot the batch holds, recalls, releases, tests or corrects (lot -> lots that
+    consumed it; :meth:`held_of`), whose states ``states`` holds too: how far a hold, a failing test or a
+    correction reaches."""
 
     @staticmethod
     def lots_of(batch: Sequence[Submission]) -> set[str]:
