@@ -186,3 +186,15 @@ def test_a_plot_species_corrected_reaches_the_species_of_the_lots_below() -> Non
     correcting(story, "register", {"species": "panax_quinquefolius"}, before="store")
     states = states_after(story)
     assert [states[lot].species for lot in ("PLOT-1", "HV-1", "RG-1", "PK-1")] == ["panax_quinquefolius"] * 4
+
+
+def test_a_batchs_corrected_moisture_reaches_the_boxes_and_split_lots_that_copied_it() -> None:
+    story = standard()
+    piece = {"kind": "process_batch", "net_weight_kg": 10}
+    split = Step(PROCESSOR, "RG-9", "split", day("2025-10-25T06:00:00"), piece, ("RG-1",))
+    story.insert(story.where["store"][0], split, "split")
+    correcting(story, "process", {"final_moisture_pct": 14.0}, before="store", actor=PROCESSOR)
+    assert judge_all(story.steps) == [[] for _ in story.steps]
+    states = states_after(story)
+    assert [states[lot].moisture_pct for lot in ("RG-1", "PK-1", "RG-9")] == [14.0, 14.0, 14.0]
+    assert (states["PK-1"].moisture_of, states["RG-9"].moisture_of) == ("RG-1", "RG-1")

@@ -30,8 +30,9 @@ and each page shows it (pages read the ancestors' events, corrections included).
 event already accepted stays accepted (a box packed as food from a harvest later corrected to 7 years stays
 on record; ``check`` recomputes the findings of the events after the correction only, like the ledger). A
 process's corrected ``outputs`` are its own stock and reach nothing below; its corrected
-``final_moisture_pct`` stays with the batch (a box keeps the moisture it copied); a harvest's corrected
-``fresh_weight`` does not change its plot's tally of harvested kilograms.
+``final_moisture_pct`` reaches the boxes and split lots that copied it (``moisture_of``: a further process
+of a split lot judges its mass balance by it); a harvest's corrected ``fresh_weight`` does not change its
+plot's tally of harvested kilograms.
 
 A correction that takes away what is no longer there (a harvest corrected down by more than the harvester
 still holds: the difference was shipped or processed already) is stored, since a true fact must be
@@ -171,6 +172,11 @@ def reach(state: LotState, supersedes: str, below: Sequence[LotState]) -> set[st
     """Pass a correction of event ``supersedes`` of ``state``'s lot (already folded) to ``below``, the lots
     made from it, where they copied the corrected fact; return the lots changed."""
     fact = state.facts.get(supersedes)
+    if fact is not None and fact["type"] == "process":  # the moisture the boxes and split lots copied
+        wet = [lot for lot in below if lot.moisture_of == state.lot_id and lot.moisture_pct != state.moisture_pct]
+        for lot in wet:
+            lot.moisture_pct = state.moisture_pct
+        return {lot.lot_id for lot in wet}
     change = _origin_change(state, str(fact["type"]), fact["payload"]) if fact is not None else None
     if change is None:
         return set()

@@ -121,7 +121,9 @@ def created(state: LotState, event: Event, inputs: list[LotState], fresh_moistur
         packed_kg = units * state.unit_weight_g / 1000
         _consume([s for s in inputs if s.unit == "kg"], actor, packed_kg, coproducts.drawn(payload))
         state.unit, state.holdings = "count", {actor: float(units)}
-        state.moisture_pct = next((s.moisture_pct for s in inputs if s.moisture_pct is not None), None)
+        wet = next((s for s in inputs if s.moisture_pct is not None), None)
+        if wet is not None:
+            state.moisture_pct, state.moisture_of = wet.moisture_pct, wet.moisture_of or wet.lot_id
         state.processes = sorted({p for s in inputs for p in s.processes})
         state.origins = _union_origins(inputs)
         state.claims = [str(c) for c in payload.get("claims", [])]

@@ -42,7 +42,7 @@ def split(child: LotState, parents: list[LotState], party: str, payload: Mapping
         parent.holdings[party] = max(0.0, parent.holdings.get(party, 0.0) - amount)
         child.unit = parent.unit
         child.unit_weight_g = parent.unit_weight_g
-        child.moisture_pct = parent.moisture_pct
+        child.moisture_pct, child.moisture_of = parent.moisture_pct, parent.moisture_of or parent.lot_id
         child.processes = list(parent.processes)
         child.origins = list(parent.origins)
         child.species = parent.species

@@ -60,6 +60,9 @@ class LotState:
     # rhizome_heads, waste), across all holders; None for lots that keep none (harvest lots, packaged units)
     outputs: dict[str, float] | None = None
     moisture_pct: float | None = None
+    # the lot whose moisture this one copied when it was made (a box its batch's, a split child its parent's,
+    # and so on up), so that a correction of that moisture reaches it (.corrections); None: its own
+    moisture_of: str | None = None
     processes: list[str] = field(default_factory=list)
     origins: list[Origin] = field(default_factory=list)
     # packaged products: what the label claims and is sold as, which select the standards a test of it is
