@@ -1,6 +1,8 @@
 """Co-products and corrections over real HTTP, on both engines: a box is never packed from fine-root weight,
 a corrected harvest weight changes the stock rule's verdict for a later shipment, the page shows the corrected
-value beside the original, and ``check`` replays to what the ledger holds."""
+value beside the original, a crop age corrected after its batch and box were made reaches them (a later food
+box of the batch is refused, the box's page shows the corrected age), and ``check`` replays to what the ledger
+holds."""
 
 from __future__ import annotations
 
@@ -161,3 +163,44 @@ def test_a_correction_that_takes_back_what_was_shipped_is_stored_with_a_finding(
     assert [f["rule"] for f in findings] == ["correction_conflict"]
     report = ledger.checks.check()
     assert report.ok, (report.hard, report.unstored, report.unreproduced)
+
+
+FOOD = {
+    "intended_use": "food",
+    "label_warnings": True,
+    "claims": [],
+    "units": 100,
+    "serials": {"first": "201", "last": "300"},
+    "batch": "PK-AF",
+}
+
+
+def test_a_crop_age_corrected_after_the_batch_refuses_its_food_box_and_shows_on_the_box_page(
+    client: httpx.Client, grower: Actor, ledger: Services
+) -> None:
+    harvest = grown(client, grower, "HV-A", 1450)  # 5 years, as recorded
+    accepted(post(client, grower, "RG-A", "process", inputs=["HV-A"]))
+    box = {"units": 100, "serials": {"first": "001", "last": "100"}, "batch": "PK-A", "claims": []}
+    accepted(post(client, grower, "PK-A", "package", inputs=["RG-A"], payload=box))
+    fixed = {"supersedes": harvest, "reason": "sown 2018, not 2020", "corrected": {"crop_age_years": 7}}
+    accepted(post(client, grower, "HV-A", "correct", occurred_at="2025-10-26T00:00:00Z", payload=fixed))
+
+    food = post(client, grower, "PK-AF", "package", inputs=["RG-A"], occurred_at="2025-10-27T00:00:00Z", payload=FOOD)
+    doc = refused(food, "food_use", "/event/payload/intended_use")
+    assert "7 years" in doc["value"]
+    assert "PLOT-HV-A" in doc["detail_en"]
+
+    page = client.get("/lot/PK-A", headers={"Accept": "application/json"})
+    assert page.status_code == 200, page.text
+    assert [o["crop_age_years"] for o in page.json()["lot"]["origins"]] == [7]
+
+    report = ledger.checks.check()
+    assert report.ok, (report.hard, report.unstored, report.unreproduced)
+    lots = ["HV-A", "RG-A", "PK-A"]
+    kept = ledger.store.read(lambda repo: repo.lot_states(lots))
+    assert [o.crop_age for lot in lots for o in LotState.from_json(kept[lot]).origins] == [7, 7, 7]
+    ledger.checks.check(record=True)
+    replayed = ledger.store.read(lambda repo: repo.lot_states(lots))
+    assert {k: LotState.from_json(v) for k, v in kept.items()} == {
+        k: LotState.from_json(v) for k, v in replayed.items()
+    }

@@ -138,3 +138,63 @@ def test_a_correction_of_a_correction_is_refused() -> None:
     assert story.steps[again].payload["supersedes"] == f"e{first}"
     found = judge_all(story.steps)[again]
     assert rules_of(found) == [("correction", "/event/payload/supersedes")]
+
+
+def states_after(story: Story) -> dict[str, Any]:
+    """The lot states an inspector holds after admitting every step."""
+    judging = inspector()
+    for i, step in enumerate(story.steps):
+        judging.admit(step.event(i), i, day("2026-01-01"))
+    return judging.states
+
+
+def test_a_crop_age_corrected_after_the_batch_was_made_reaches_it_and_the_food_rule_refuses_its_box() -> None:
+    story = standard()
+    correcting(story, "harvest", {"crop_age_years": 7}, before="package")  # RG-1 exists, made from HV-1
+    found = judge_all(story.steps)
+    package = index_of(story, "package")
+    assert rules_of(found[package]) == [("food_use", "/event/payload/intended_use")]
+    assert "7" in found[package][0].value
+    assert all(f == [] for i, f in enumerate(found) if i != package)
+
+
+def test_a_plot_corrected_to_forest_after_the_harvest_refuses_a_food_box_of_its_batch() -> None:
+    story = standard()
+    correcting(story, "register", {"land_type": "forest"}, before="package")
+    found = judge_all(story.steps)
+    package = index_of(story, "package")
+    assert ("food_use", "/event/payload/intended_use") in rules_of(found[package])
+    assert any("forest" in f.value for f in found[package] if f.rule == "food_use")
+    # the harvest, the batch below it and its origin all carry the corrected land type
+    states = states_after(story)
+    assert [o.land_type for lot in ("HV-1", "RG-1", "PK-1") for o in states[lot].origins] == ["forest"] * 3
+
+
+def test_a_box_already_packed_takes_the_corrected_age_and_stays_accepted() -> None:
+    story = standard()
+    correcting(story, "harvest", {"crop_age_years": 7}, before="store")  # after PK-1 was packed as food
+    found = judge_all(story.steps)
+    assert all(f == [] for f in found)  # what was accepted stays accepted
+    states = states_after(story)
+    assert [o.crop_age for lot in ("HV-1", "RG-1", "PK-1") for o in states[lot].origins] == [7, 7, 7]
+    box = states["PK-1"]
+    assert type(box).from_json(box.to_json()) == box
+
+
+def test_a_plot_species_corrected_reaches_the_species_of_the_lots_below() -> None:
+    story = standard()
+    correcting(story, "register", {"species": "panax_quinquefolius"}, before="store")
+    states = states_after(story)
+    assert [states[lot].species for lot in ("PLOT-1", "HV-1", "RG-1", "PK-1")] == ["panax_quinquefolius"] * 4
+
+
+def test_a_batchs_corrected_moisture_reaches_the_boxes_and_split_lots_that_copied_it() -> None:
+    story = standard()
+    piece = {"kind": "process_batch", "net_weight_kg": 10}
+    split = Step(PROCESSOR, "RG-9", "split", day("2025-10-25T06:00:00"), piece, ("RG-1",))
+    story.insert(story.where["store"][0], split, "split")
+    correcting(story, "process", {"final_moisture_pct": 14.0}, before="store", actor=PROCESSOR)
+    assert judge_all(story.steps) == [[] for _ in story.steps]
+    states = states_after(story)
+    assert [states[lot].moisture_pct for lot in ("RG-1", "PK-1", "RG-9")] == [14.0, 14.0, 14.0]
+    assert (states["PK-1"].moisture_of, states["RG-9"].moisture_of) == ("RG-1", "RG-1")

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from ginseng_trace.events.findings import Finding
 
-from ..lifecycle import CARRIER, LAB, PROCESSOR, Step, Story, day, judge_all, standard
+from ..lifecycle import CARRIER, GROWER, LAB, PROCESSOR, Step, Story, day, judge_all, standard
 
 REGULATOR = "jilin-regulator"
 
@@ -194,3 +194,68 @@ def test_regulatory_sampling_is_a_regulators() -> None:
     assert hard(judge_all(story.steps)[sample]) == [("quality_gate", "/event/payload/purpose")]
     story.steps[sample] = replace(story.steps[sample], actor=REGULATOR)
     assert judge_all(story.steps) == [[] for _ in story.steps]
+
+
+def _failing_batch_test(story: Story, before: int) -> int:
+    """Insert a regulator's sampling of RG-1 and its failing result before step ``before``; return where the
+    steps from ``before`` now start."""
+    at = story.steps[before].when - timedelta(days=3)
+    sample = Step(REGULATOR, "RG-1", "sample", at, {"sample_id": "S-9", "lab": LAB, "purpose": "regulatory_sampling"})
+    result = {**story.steps[index(story, "quality_test", "RG-1")].payload, "sample_id": "S-9", "verdict": "fail"}
+    story.insert(before, Step(LAB, "RG-1", "quality_test", at + timedelta(days=1), result, eid="test-9"))
+    story.insert(before, sample)
+    return before + 2
+
+
+def test_a_later_failing_test_of_the_batch_reaches_the_boxes_already_on_a_shelf() -> None:
+    story = standard()
+    sell = _failing_batch_test(story, index(story, "sell", "PK-1"))
+    found = clean_until(story, sell)
+    assert hard(found[sell]) == [("quality_gate", "/event/type")]
+    refusal = next(f for f in found[sell] if f.rule == "quality_gate")
+    assert "test test-9 of lot RG-1" in refusal.message
+    assert "RG-1" in refusal.message_zh
+    # the box's custodian cannot lift it by a release of its own on the batch's earlier pass
+    at = story.steps[sell].when - timedelta(hours=1)
+    own = story.insert(sell, Step("shop-f", "PK-1", "quality_release", at, {"test": "test-1"}))
+    found = judge_all(story.steps)
+    assert ("quality_gate", "/event/actor") in hard(found[sell]) or ("quality_gate", "/event/payload/test") in hard(
+        found[sell]
+    )
+    story.steps.remove(own)
+    # the regulator releases the batch on its failing test: the shop's sale goes through
+    decision = {"test": "test-9", "reason": "retest within limits"}
+    story.insert(sell, Step(REGULATOR, "RG-1", "quality_release", at, decision))
+    assert judge_all(story.steps) == [[] for _ in story.steps]
+
+
+def test_a_failing_batch_destroyed_leaves_its_boxes_blocked() -> None:
+    story = standard()
+    sell = _failing_batch_test(story, index(story, "sell", "PK-1"))
+    at = story.steps[sell].when - timedelta(hours=1)
+    story.insert(sell, Step(REGULATOR, "RG-1", "destroy", at, {"reason": "Pb 9", "authority": "吉林省药品监督管理局"}))
+    found = clean_until(story, sell + 1)
+    assert hard(found[sell + 1]) == [("quality_gate", "/event/type")]
+
+
+def test_a_box_packed_after_the_failing_result_stands_under_it_too() -> None:
+    story = standard()
+    pack = index(story, "package", "PK-1")
+    # the batch was released on test-1; a second test of the same sample fails before the packing
+    result = {**story.steps[index(story, "quality_test", "RG-1")].payload, "verdict": "fail"}
+    story.insert(pack, Step(LAB, "RG-1", "quality_test", day("2025-10-22"), result, eid="test-2"))
+    ship = index(story, "ship", "PK-1")
+    found = clean_until(story, ship)
+    assert hard(found[ship]) == [("quality_gate", "/event/type")]
+    assert "test test-2 of lot RG-1" in next(f for f in found[ship] if f.rule == "quality_gate").message
+
+
+def test_a_plots_failing_soil_test_does_not_reach_its_products() -> None:
+    # a plot takes no quality release, so nothing below could ever be decided: its tests stay its own
+    story = standard()
+    harvest = index(story, "harvest", "HV-1")
+    soil = {**story.steps[index(story, "quality_test", "RG-1")].payload, "sample_id": "SOIL-1", "verdict": "fail"}
+    story.insert(harvest, Step(LAB, "PLOT-1", "quality_test", day("2025-08-02"), soil))
+    story.insert(harvest, Step(GROWER, "PLOT-1", "sample", day("2025-08-01"), {"sample_id": "SOIL-1", "lab": LAB}))
+    found = judge_all(story.steps)
+    assert "quality_gate" not in {f.rule for step in found for f in step}

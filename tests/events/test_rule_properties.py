@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from ..lifecycle import NOW, SPECIES, Step, Story, inspector, judge_all, lifecycles
+from ..lifecycle import LAB, NOW, SPECIES, Step, Story, inspector, judge_all, lifecycles
 
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -274,6 +274,24 @@ def failed(story: Story, draw: st.DrawFn) -> tuple[int, str]:
     return next(j for j in story.where["release"] if story.steps[j].lot == story.steps[i].lot), "quality_gate"
 
 
+def failed_upstream(story: Story, draw: st.DrawFn) -> tuple[int, str]:
+    """A regulator's sampling of the batch a box was packed from fails, recorded just before a sale of the box:
+    the sale is refused, though the box itself was released and never tested."""
+    steps = story.steps
+    sales = [i for i in story.where.get("sell", []) if steps[i].lot.startswith("PK-")]
+    assume(sales)
+    i = draw(st.sampled_from(sales))
+    batch = next(step for step in steps if step.lot == steps[i].lot and step.type == "package").inputs[0]
+    tested = next(step for step in steps if step.lot == batch and step.type == "quality_test")
+    result = {**tested.payload, "sample_id": "MPA-1", "verdict": "fail"}
+    gap = (steps[i].when - steps[i - 1].when) / 3
+    assume(gap > timedelta(0))
+    sampling = {"sample_id": "MPA-1", "lab": LAB, "purpose": "regulatory_sampling"}
+    steps.insert(i, Step(LAB, batch, "quality_test", steps[i - 1].when + 2 * gap, result))
+    steps.insert(i, Step("jilin-regulator", batch, "sample", steps[i - 1].when + gap, sampling))
+    return i + 2, "quality_gate"
+
+
 MUTATIONS: list[Callable[[Story, st.DrawFn], tuple[int, str]]] = [
     older,
     seedlings_uncounted,
@@ -298,6 +316,7 @@ MUTATIONS: list[Callable[[Story, st.DrawFn], tuple[int, str]]] = [
     misnumbered,
     unreleased,
     failed,
+    failed_upstream,
 ]
 
 

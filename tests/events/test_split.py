@@ -106,3 +106,60 @@ def test_holds_reach_split_children_and_held_parents_are_not_split() -> None:
     assert ("hold", "/event/type") in refusals([*before_split(), SPLIT, hold], ship)
     later = replace(SPLIT, lot="RG-8", when=day("2025-10-03"))
     assert ("hold", "/event/inputs/0") in refusals([*before_split(), hold], later)
+
+
+def before_sale() -> list[Step]:
+    """The standard lifecycle up to the shop's receipt of 40 boxes of PK-1 (the processor holds 160; PK-1's
+    run is 0001-0200, released through its batch)."""
+    steps = standard().steps
+    return steps[: next(i for i, s in enumerate(steps) if s.type == "sell")]
+
+
+def boxes(units: int, serials: dict[str, object], lot: str = "PK-9") -> Step:
+    payload = {"kind": "packaged_product", "units": units, "serials": serials}
+    return Step(PROCESSOR, lot, "split", day("2025-11-10"), payload, ("PK-1",))
+
+
+def sale(actor: str, lot: str, *serials: str) -> Step:
+    payload = {"buyer_type": "consumer", "units": len(serials), "serials": list(serials)}
+    return Step(actor, lot, "sell", day("2025-11-20"), payload)
+
+
+def test_a_packaged_lot_splits_off_a_named_set_of_its_serials_and_the_child_sells_only_those() -> None:
+    judging, found = run([*before_sale(), boxes(50, {"first": "0151", "last": "0200"})])
+    assert found[-1] == []
+    parent, child = judging.states["PK-1"], judging.states["PK-9"]
+    assert (child.kind, child.unit, child.holdings) == ("packaged_product", "count", {PROCESSOR: 50})
+    assert child.serials == {"first": "0151", "last": "0200"}
+    assert parent.holdings[PROCESSOR] == 160 - 50
+    assert parent.split_off == {"PK-9": {"first": "0151", "last": "0200"}}
+    assert child.gate.released  # it inherits its parent's release
+    assert (child.intended_use, child.claims) == (parent.intended_use, parent.claims)
+    assert type(child).from_json(child.to_json()) == child
+    steps = [*before_sale(), boxes(50, {"first": "0151", "last": "0200"})]
+    assert refusals(steps, sale(PROCESSOR, "PK-9", "0152")) == []
+    assert refusals(steps, sale(PROCESSOR, "PK-9", "0007")) == [("serials", "/event/payload/serials/0")]
+    # the parent no longer sells a serial split off
+    assert refusals(steps, sale("shop-f", "PK-1", "0160")) == [("serials", "/event/payload/serials/0")]
+    _, found = run([*steps, sale("shop-f", "PK-1", "0160")])
+    assert "split off into lot PK-9" in found[-1][0].message
+    assert refusals(steps, sale("shop-f", "PK-1", "0007")) == []
+
+
+def test_a_split_takes_only_serials_its_parent_still_has_one_per_unit() -> None:
+    steps = [*before_sale(), boxes(50, {"first": "0151", "last": "0200"})]
+    # split off again: refused
+    assert refusals(steps, boxes(10, {"first": "0191", "last": "0200"}, "PK-8")) == [
+        ("serials", "/event/payload/serials")
+    ]
+    # sold already: refused
+    sold = [*before_sale(), replace(sale("shop-f", "PK-1", "0007"), when=day("2025-11-08"))]
+    assert refusals(sold, boxes(2, {"list": ["0006", "0007"]})) == [("serials", "/event/payload/serials")]
+    assert refusals(sold, boxes(2, {"list": ["0005", "0006"]})) == []
+    # not the parent's, exactly as strings (7 is not 0007), and one serial per unit
+    assert refusals(before_sale(), boxes(1, {"list": ["7"]})) == [("serials", "/event/payload/serials")]
+    assert refusals(before_sale(), boxes(3, {"first": "0101", "last": "0102"})) == [
+        ("serials", "/event/payload/serials")
+    ]
+    # never more units than the splitter holds
+    assert ("stock", "/event/payload/units") in refusals(before_sale(), boxes(161, {"first": "0001", "last": "0161"}))

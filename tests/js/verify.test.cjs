@@ -323,6 +323,18 @@ test.describe("the demo box's proof bundle (tests/vectors/bundle)", () => {
     assert.throws(() => core.checkScanned(b, keys.scanned.replace("/21/0007", "/21/%E0%A4")), /not a valid address/);
   });
 
+  test("checkScanned follows a unit split off from the scanned lot to the lot that holds its serial", () => {
+    const b = fresh();
+    const pack = { lot_id: b.lot, type: "package", payload: { gtin: "06975123400010", serials: { first: "0001", last: "0200" } } };
+    const split = { lot_id: "PK-9", type: "split", inputs: [b.lot], payload: { kind: "packaged_product", units: 50, serials: { first: "0151", last: "0200" } } };
+    const child = { lot: "PK-9", entries: [pack, split].map((ev) => ({ event: JSON.stringify(ev) })) };
+    const scanned = "/01/06975123400010/10/" + b.lot + "/21/";
+    assert.equal(core.checkScanned(child, scanned + "0160"), true);
+    // a serial the split did not take, or no serial at all: the child's bundle is not the scanned unit's
+    assert.throws(() => core.checkScanned(child, scanned + "0007"), /not of the scanned lot/);
+    assert.throws(() => core.checkScanned(child, "/01/06975123400010/10/" + b.lot), /not of the scanned lot/);
+  });
+
   test("inRun compares serials exactly, on the vectors the Python run is tested on", () => {
     const V = JSON.parse(read(VECTORS, "serials", "runs.json"));
     for (const c of V.cases) assert.equal(core.inRun(c.serial, c.run), c.in, JSON.stringify(c));

@@ -41,6 +41,8 @@ class Caches:
 
     bundles: BoundedCache[str, tuple[bytes, bytes, str]] = field(default_factory=lambda: BoundedCache(BUNDLE_LOTS))
     views: BoundedCache[str, Any] = field(default_factory=lambda: BoundedCache(VIEW_LOTS, max_age=VIEW_SECONDS))
+    # each packaged lot's serials split off into child lots (the resolver follows them), kept like the views
+    splits: BoundedCache[str, Any] = field(default_factory=lambda: BoundedCache(VIEW_LOTS, max_age=VIEW_SECONDS))
 
 
 async def _services(request: Request) -> Services:

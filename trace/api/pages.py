@@ -18,6 +18,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from ..chain.errors import ChainBrokenError
 from ..events.findings import Finding
+from ..events.movements import child_holding
 from ..events.public import JOURNEY_TYPES, PROCESS_NAMES, PublicHistory
 from ..events.rules import rules_config
 from ..service import Services
@@ -109,6 +110,21 @@ class LotView:
     unlogged_status: tuple[str, str] | None = None
     """A hold or recall recorded after the latest checkpoint (status, reason): shown at once, marked as not
     yet checkable on the device, so that no shopper misses a recall while the log catches up."""
+
+
+def serial_holder(services: Services, caches: Caches, lot_id: str, serial: str) -> str:
+    """The lot that holds the unit labelled with lot ``lot_id`` and ``serial`` now: the lot itself, or the lot
+    that serial was split off into, and so on down; each lot's splits read once per change of the log."""
+    state, seen = services.log.state(), set()
+    while lot_id not in seen:
+        seen.add(lot_id)
+        found = caches.splits.get(lot_id, version=state)
+        splits = found if found is not None else caches.splits.put(lot_id, services.records.split_off(lot_id), state)
+        child = child_holding(splits, serial)
+        if child is None:
+            break
+        lot_id = child
+    return lot_id
 
 
 def lot_view(services: Services, caches: Caches, lot_id: str) -> LotView:

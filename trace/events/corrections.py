@@ -17,8 +17,22 @@ The facts the state derives, and so the ones a correction changes for later rule
   ``final_moisture_pct``.
 
 Other members (a note, a harvest's grade, a test's figures) are corrected in the record and on the page,
-but no rule reads them from the state. Lots already made from the corrected lot keep the facts they copied
-when they were made (a box keeps its harvest's first crop age): a correction reaches only its own lot.
+but no rule reads them from the state.
+
+A correction reaches the lots already made from the corrected one that copied the fact (:func:`reach`): the
+ledger folds it into their states when the correction is recorded, walking the lot graph below as it does
+for a hold (``holds.REACHING_TYPES``), and ``check`` replays the same. What a lot below copied is its
+*origins*: a corrected crop age becomes the age of that harvest's origin in every batch, box and case made
+from it, and a corrected plot's land type, county, prefecture, certification claims and species become those
+of the plot's origin in every harvest and lot below (and the species of each such lot, the one its origins
+share). So a later rule on a lot below (food use, a GI or brand claim, species) judges the corrected fact,
+and each page shows it (pages read the ancestors' events, corrections included). What is not re-judged: an
+event already accepted stays accepted (a box packed as food from a harvest later corrected to 7 years stays
+on record; ``check`` recomputes the findings of the events after the correction only, like the ledger). A
+process's corrected ``outputs`` are its own stock and reach nothing below; its corrected
+``final_moisture_pct`` reaches the boxes and split lots that copied it (``moisture_of``: a further process
+of a split lot judges its mass balance by it); a harvest's corrected ``fresh_weight`` does not change its
+plot's tally of harvested kilograms.
 
 A correction that takes away what is no longer there (a harvest corrected down by more than the harvester
 still holds: the difference was shipped or processed already) is stored, since a true fact must be
@@ -31,13 +45,14 @@ member it sets is valid as the corrected event's schema has it.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from . import coproducts
 from .catalogue import catalogue
-from .lot_facts import EPSILON, kg
+from .lot_facts import EPSILON, Origin, kg
 
 if TYPE_CHECKING:
     from .state import LotState
@@ -105,8 +120,8 @@ def fold(state: LotState, supersedes: str, corrected: Mapping[str, Any]) -> None
     if delta:
         state.holdings[state.creator] = max(0.0, state.holdings.get(state.creator, 0.0) + delta)
     if event_type == "harvest" and "crop_age_years" in after:
-        for origin in state.origins:
-            origin.crop_age = int(after["crop_age_years"])
+        # new objects: a replay's lots below may share this lot's origins (they are reached by :func:`reach`)
+        state.origins = [dataclasses.replace(o, crop_age=int(after["crop_age_years"])) for o in state.origins]
     elif event_type == "register_plot":
         state.area_mu = float(after["area_mu"]) if "area_mu" in after else state.area_mu
         state.land_type = str(after.get("land_type", state.land_type))
@@ -121,6 +136,60 @@ def fold(state: LotState, supersedes: str, corrected: Mapping[str, Any]) -> None
                 state.outputs[key] = max(0.0, state.outputs.get(key, 0.0) + new.get(key, 0.0) - old.get(key, 0.0))
         moisture = after.get("final_moisture_pct")
         state.moisture_pct = None if moisture is None else float(moisture)
+
+
+def _origin_change(state: LotState, event_type: str, after: Mapping[str, Any]) -> Callable[[Origin], Origin] | None:
+    """How a correction (folded into ``state``, its payload now ``after``) changes an origin a lot below
+    copied, or None if it changes none."""
+    if event_type == "harvest" and "crop_age_years" in after:
+        age, harvests = int(after["crop_age_years"]), {(o.plot, o.harvest_year) for o in state.origins}
+
+        def aged(origin: Origin) -> Origin:
+            return (
+                dataclasses.replace(origin, crop_age=age) if (origin.plot, origin.harvest_year) in harvests else origin
+            )
+
+        return aged
+    if event_type == "register_plot":
+
+        def placed(origin: Origin) -> Origin:
+            if origin.plot != state.lot_id:
+                return origin
+            return dataclasses.replace(
+                origin,
+                land_type=state.land_type or "",
+                county=state.county or "",
+                prefecture=state.prefecture,
+                certifications=list(state.certifications),
+                species=state.species,
+            )
+
+        return placed
+    return None
+
+
+def reach(state: LotState, supersedes: str, below: Sequence[LotState]) -> set[str]:
+    """Pass a correction of event ``supersedes`` of ``state``'s lot (already folded) to ``below``, the lots
+    made from it, where they copied the corrected fact; return the lots changed."""
+    fact = state.facts.get(supersedes)
+    if fact is not None and fact["type"] == "process":  # the moisture the boxes and split lots copied
+        wet = [lot for lot in below if lot.moisture_of == state.lot_id and lot.moisture_pct != state.moisture_pct]
+        for lot in wet:
+            lot.moisture_pct = state.moisture_pct
+        return {lot.lot_id for lot in wet}
+    change = _origin_change(state, str(fact["type"]), fact["payload"]) if fact is not None else None
+    if change is None:
+        return set()
+    changed: set[str] = set()
+    for lot in below:
+        origins = [change(o) for o in lot.origins]
+        if origins == lot.origins:
+            continue
+        lot.origins = origins
+        species = {o.species for o in origins}
+        lot.species = next(iter(species)) if len(species) == 1 else None
+        changed.add(lot.lot_id)
+    return changed
 
 
 def shown(value: Any) -> str:

@@ -12,6 +12,7 @@ from . import coproducts
 from .context import Context, rules_config
 from .context import num as _num
 from .findings import Finding
+from .movements import split_into
 from .serials import SerialRun, run_problem
 from .state import EPSILON, LotState, kg
 
@@ -154,9 +155,11 @@ def check_stock(c: Context) -> Iterator[Finding]:
             yield from _output_short(c, "/payload/units", sources, event.payload, wanted)
     elif event.type == "split" and c.lot is None:
         for _j, parent in c.input_states():
-            taken, held = float(event.payload["net_weight_kg"]), parent.holdings.get(actor, 0.0)
-            if parent.unit == "kg" and taken > held * (1 + EPSILON) + EPSILON:
-                yield _short(c, "/payload/net_weight_kg", parent, taken, held)
+            member = "net_weight_kg" if parent.unit == "kg" else "units"
+            named = event.payload.get(member)
+            taken, held = float(named or 0), parent.holdings.get(actor, 0.0)
+            if named is not None and taken > held * (1 + EPSILON) + EPSILON:
+                yield _short(c, f"/payload/{member}", parent, taken, held)
     elif event.type in {"ship", "sell"} and c.lot is not None and c.lot.unit is not None:
         lot = c.lot
         amount = lot.amount(event.payload)
@@ -222,28 +225,81 @@ def check_serials(c: Context) -> Iterator[Finding]:
     if event.type == "package" and c.lot is None:
         problem = run_problem(serials)
         if problem is not None:
-            member, reason = problem
-            yield c.violation(
-                "serials",
-                "/payload/serials" + member,
+            yield _not_a_run(
+                c,
+                problem,
                 "a range of one width {first, last}, or {list}",
-                json.dumps(serials, ensure_ascii=False)[:80],
-                f"the packaging run's serials are not a run: {reason}",
-                f"包装序列号不构成有效序列：{reason}",
+                "the packaging run's serials are not a run",
+                "包装序列号不构成有效序列",
             )
             return
-        run, units = SerialRun.of(serials), int(event.payload["units"])
-        if run is not None and len(run) != units:
-            yield c.violation(
-                "serials",
-                "/payload/serials",
-                f"{units} serials, one per unit",
-                f"{len(run)} serials",
-                f"the run {run.describe()} holds {len(run)} serials for {units} units: one serial per unit",
-                f"序列号 {run.describe()} 共 {len(run)} 个，包装 {units} 件：每件须有且仅有一个序列号",
-            )
+        run = SerialRun.of(serials)
+        if run is not None:
+            yield from _one_per_unit(c, run, int(event.payload["units"]))
     elif event.type == "sell" and c.lot is not None:
         yield from _sold_serials(c, c.lot, serials)
+    elif event.type == "split" and c.lot is None:
+        for _j, parent in c.input_states():
+            yield from _split_serials(c, parent, serials)
+
+
+def _not_a_run(c: Context, problem: tuple[str, str], limit: str, what: str, what_zh: str) -> Finding:
+    """The serials a package or split names are not a run of the kind it needs: ``problem`` is (member, why)."""
+    member, reason = problem
+    serials = json.dumps(c.event.payload.get("serials"), ensure_ascii=False)[:80]
+    return c.violation(
+        "serials", "/payload/serials" + member, limit, serials, f"{what}: {reason}", f"{what_zh}：{reason}"
+    )
+
+
+def _one_per_unit(c: Context, run: SerialRun, units: int) -> Iterator[Finding]:
+    """A packaging run, or the serials a split takes, hold exactly one serial per unit."""
+    if len(run) != units:
+        yield c.violation(
+            "serials",
+            "/payload/serials",
+            f"{units} serials, one per unit",
+            f"{len(run)} serials",
+            f"the {c.event.type}'s serials {run.describe()} are {len(run)} for {units} units: one serial per unit",
+            f"序列号 {run.describe()} 共 {len(run)} 个，件数 {units}：每件须有且仅有一个序列号",
+        )
+
+
+def _split_serials(c: Context, parent: LotState, serials: object) -> Iterator[Finding]:
+    """A packaged lot's split names a run of the parent's serials, each neither sold nor split off before,
+    one per unit it takes."""
+    problem, run, of_parent = run_problem(serials), SerialRun.of(serials), SerialRun.of(parent.serials)
+    if problem is not None or run is None or of_parent is None:
+        yield _not_a_run(
+            c,
+            problem or ("", f"lot {parent.lot_id} was packaged without a run of serials"),
+            "a run of the parent's serials",
+            f"the split's serials are not a run of lot {parent.lot_id}'s",
+            f"分批序列号须为批次 {parent.lot_id} 的序列号",
+        )
+        return
+    if len(run) != int(c.event.payload.get("units", 0)):
+        yield from _one_per_unit(c, run, int(c.event.payload.get("units", 0)))
+        return
+    for serial in run:
+        taken = split_into(parent, serial)
+        if serial not in of_parent:
+            why, why_zh = f"is not in lot {parent.lot_id}'s run ({of_parent.describe()})", "不在原批次序列号内"
+        elif serial in parent.sold_serials:
+            why, why_zh = f"of lot {parent.lot_id} was sold on {parent.sold_serials[serial]}", "已售出"
+        elif taken is not None:
+            why, why_zh = f"of lot {parent.lot_id} was split off into lot {taken} before", f"已分入批次 {taken}"
+        else:
+            continue
+        yield c.violation(
+            "serials",
+            "/payload/serials",
+            f"serials of lot {parent.lot_id} neither sold nor split off",
+            serial,
+            f"serial {serial} {why}: a split takes only serials its parent still has",
+            f"序列号 {serial} {why_zh}：分批只能分出原批次尚存的序列号",
+        )
+        return
 
 
 def _sold_serials(c: Context, lot: LotState, serials: list[Any]) -> Iterator[Finding]:
@@ -280,6 +336,16 @@ def _sold_serials(c: Context, lot: LotState, serials: list[Any]) -> Iterator[Fin
                 f"serial {serial} is not in lot {lot.lot_id}'s packaging run ({run.describe()}; serials compare "
                 "exactly, as GS1 strings)",
                 f"序列号 {serial} 不在批次 {lot.lot_id} 的包装序列号（{run.describe()}）内（序列号须完全一致）",
+            )
+        elif split_into(lot, serial) is not None:
+            child = split_into(lot, serial)
+            yield c.violation(
+                "serials",
+                where,
+                "a serial the lot still holds (not split off)",
+                serial,
+                f"serial {serial} of lot {lot.lot_id} was split off into lot {child}: that lot sells it",
+                f"批次 {lot.lot_id} 序列号 {serial} 已分入批次 {child}，应由该批次销售",
             )
         elif serial in seen or serial in lot.sold_serials:
             day = lot.sold_serials.get(serial)

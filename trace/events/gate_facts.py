@@ -1,5 +1,6 @@
 """What the quality gate knows of a lot (docs/DOMAIN.md §Quality release): its tests, the release it stands
-under, a failing test no regulator has decided on, and whether it was destroyed. Pure Python, no imports of
+under, a failing test no regulator has decided on (its own, or one of a lot it was made from), and whether it
+was destroyed. Pure Python, no imports of
 the rules: :mod:`.state` keeps a :class:`Gate` in every lot's state and :mod:`.quality_gate` folds it."""
 
 from __future__ import annotations
@@ -35,6 +36,17 @@ class Release:
     regulator: bool
 
 
+@dataclass(frozen=True)
+class Failure:
+    """A failing test of a lot this one was made from (upstream), that no regulator has decided on: the lot
+    tested, when, the lab and its verdict as recorded."""
+
+    lot: str
+    at: str
+    lab: str
+    verdict: str
+
+
 @dataclass
 class Gate:
     tests: dict[str, Test] = field(default_factory=dict)
@@ -44,11 +56,24 @@ class Gate:
     # lots that inherit (a box, a case): the lots they were made from whose release they still wait for
     awaiting: list[str] = field(default_factory=list)
     destroyed: str | None = None  # when the lot was destroyed
+    # the undecided failing tests of the lots this one was made from, by test event id: each blocks this lot
+    # as its own would, until a regulator releases the failing lot (or this one)
+    upstream_failed: dict[str, Failure] = field(default_factory=dict)
 
     @property
     def released(self) -> bool:
-        """Released for sale: under a release, with no undecided failing test, not destroyed."""
-        return self.release is not None and self.failed is None and self.destroyed is None
+        """Released for sale: under a release, with no undecided failing test (its own or upstream), not
+        destroyed."""
+        return self.release is not None and self.failed is None and not self.upstream_failed and self.destroyed is None
+
+    def failures(self, lot_id: str) -> dict[str, Failure]:
+        """Every undecided failing test that blocks this lot (``lot_id``), by test event id: its own latest
+        failing one and those of the lots it was made from (what a lot made from this one stands under)."""
+        found = dict(self.upstream_failed)
+        own = self.tests.get(self.failed) if self.failed is not None else None
+        if self.failed is not None and own is not None:
+            found[self.failed] = Failure(lot_id, own.at, own.lab, own.verdict)
+        return found
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -57,6 +82,7 @@ class Gate:
             "failed": self.failed,
             "awaiting": list(self.awaiting),
             "destroyed": self.destroyed,
+            "upstream_failed": {k: f.__dict__ for k, f in self.upstream_failed.items()},
         }
 
     @classmethod
@@ -70,4 +96,5 @@ class Gate:
             data.get("failed"),
             list(data.get("awaiting", [])),
             data.get("destroyed"),
+            {k: Failure(**f) for k, f in data.get("upstream_failed", {}).items()},
         )

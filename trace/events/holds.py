@@ -24,9 +24,10 @@ HOLD_TYPES = frozenset({"hold", "recall"})
 """Event types that place a hold (a recall is one that is never lifted)."""
 STATUS_TYPES = frozenset({*HOLD_TYPES, "release"})
 """Event types that change which holds stand."""
-REACHING_TYPES = frozenset({*STATUS_TYPES, "quality_release"})
+REACHING_TYPES = frozenset({*STATUS_TYPES, "quality_release", "quality_test", "correct"})
 """Event types whose effect reaches the lots made from their lot (a quality release reaches the boxes and cases
-that inherit it, :mod:`.quality_gate`): the ledger reads the lot graph below their lots."""
+that inherit it, a failing test every lot made from the tested one, :mod:`.quality_gate`; a correction the lots
+that copied the corrected fact, :mod:`.corrections`): the ledger reads the lot graph below their lots."""
 LEGACY = "(before holds were named)"
 """The key of a hold folded by a version that did not name holds (a state stored before this one)."""
 

@@ -20,8 +20,8 @@ KINDS: Mapping[str, str] = {
     "package": "packaged_product",
 }
 
-SPLIT_KINDS = frozenset({"harvest_lot", "process_batch"})
-"""The kinds of lot a split divides (bulk lots, kept in kilograms)."""
+SPLIT_KINDS = frozenset({"harvest_lot", "process_batch", "packaged_product"})
+"""The kinds of lot a split divides: bulk lots (kept in kilograms) and packaged lots (units with serials)."""
 
 
 def lot_kind(first_event_type: str, payload: Mapping[str, Any]) -> str:

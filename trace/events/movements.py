@@ -1,7 +1,9 @@
 """What a split and a return do to lots' states. Pure Python; :mod:`.state` calls these when it folds them.
 
-A **split** (分批) makes a child lot from one bulk parent: the child's weight leaves the splitter's holding
-of the parent, and the child is the parent in all but quantity.
+A **split** (分批) makes a child lot from one parent: the child's quantity leaves the splitter's holding of
+the parent, and the child is the parent in all but quantity. A bulk parent is split by weight; a packaged
+parent by units, and the child takes the serials the split names (its run: it sells only those), which the
+parent keeps as split off (``split_off``: it sells them no more, and a label's serial resolves to the child).
 
 A **return** (退货) is one of two things (``docs/EVENTS.md`` ``return``):
 
@@ -18,28 +20,48 @@ A **return** (退货) is one of two things (``docs/EVENTS.md`` ``return``):
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from ..chain.records import Event
 from .lot_facts import Shipment, local_time
+from .serials import SerialRun
 
 if TYPE_CHECKING:
     from .state import LotState
 
 
-def split(child: LotState, parents: list[LotState], party: str, amount: float) -> None:
-    """A child lot taken from its one parent: ``amount`` leaves ``party``'s holding of the parent, and the
-    child is the parent in all but quantity (unit, moisture, processes, origins, species; its holds came
-    with the inputs')."""
+def split(child: LotState, parents: list[LotState], party: str, payload: Mapping[str, Any]) -> None:
+    """A child lot taken from its one parent: its quantity (``net_weight_kg``, or for a packaged parent
+    ``units``) leaves ``party``'s holding of the parent, and the child is the parent in all but quantity (unit,
+    moisture, processes, origins, species, and a packaged parent's claims and use; its holds came with the
+    inputs'); a packaged child takes the split's serials, and the parent notes them as split off."""
+    serials = payload.get("serials")
+    amount = float(payload["units"]) if serials is not None else float(payload["net_weight_kg"])
     for parent in parents[:1]:
         parent.holdings[party] = max(0.0, parent.holdings.get(party, 0.0) - amount)
         child.unit = parent.unit
         child.unit_weight_g = parent.unit_weight_g
-        child.moisture_pct = parent.moisture_pct
+        child.moisture_pct, child.moisture_of = parent.moisture_pct, parent.moisture_of or parent.lot_id
         child.processes = list(parent.processes)
         child.origins = list(parent.origins)
         child.species = parent.species
+        if serials is not None:
+            child.serials = dict(serials)
+            parent.split_off[child.lot_id] = dict(serials)
+            child.claims, child.intended_use = list(parent.claims), parent.intended_use
+            child.export_markets = list(parent.export_markets)
     child.holdings = {party: amount}
+
+
+def split_into(lot: LotState, serial: str) -> str | None:
+    """The child lot that ``serial`` of ``lot`` was split off into, or None if it was not split off."""
+    return child_holding(lot.split_off, serial)
+
+
+def child_holding(split_off: Mapping[str, object], serial: str) -> str | None:
+    """Of ``split_off`` (a lot's runs split off, by child lot), the child whose run holds ``serial``, or None."""
+    return next((child for child, run in split_off.items() if serial in (SerialRun.of(run) or ())), None)
 
 
 def sold(state: LotState, event: Event, amount: float) -> None:

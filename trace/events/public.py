@@ -330,8 +330,9 @@ def public_history(
     history.status = status(standing)
     history.status_reason = history.holds[0]["reason"] if history.holds else None
     history.journey.sort(key=lambda step: str(step["on"]))
-    history.quality = quality_status(lot_id, history.kind, processes, by_lot)
-    package = first["payload"] if first["type"] == "package" else {}
+    places = {str(event.get("event_id")): i for i, event in enumerate(events)}
+    history.quality = quality_status(lot_id, history.kind, processes, by_lot, places)
+    package = _packaging(first, by_lot)
     history.gtin = package.get("gtin")
     history.batch = package.get("batch")
     history.net_weight_g = package.get("net_weight_g")
@@ -339,7 +340,8 @@ def public_history(
     history.expiry_date = package.get("expiry_date")
     history.claims = list(package.get("claims", []))
     history.part = package.get("part")
-    history.serials = SerialRun.of(package.get("serials"))
+    # a lot split from a packaged one holds the serials its split names; otherwise its packaging run's
+    history.serials = SerialRun.of((first.get("payload") or {}).get("serials") or package.get("serials"))
     if package.get("intended_use") == "food":
         history.food_warning = FOOD_WARNING
     found = {(o["species"] or {}).get("code") for o in history.origins}
@@ -356,6 +358,19 @@ def public_history(
     else:
         history.product_zh, history.product_en = origin
     return history
+
+
+def _packaging(first: Mapping[str, Any], by_lot: Mapping[str, Sequence[Mapping[str, Any]]]) -> Mapping[str, Any]:
+    """The packaging record's payload a lot's label facts come from (GTIN, batch, dates, claims): its own
+    ``package``, or for a lot split from a packaged one (``split``), its parent's, and so on up; else {}."""
+    seen: set[str] = set()
+    while first["type"] == "split" and first.get("inputs"):
+        parent = str(first["inputs"][0])
+        if parent in seen or not by_lot.get(parent):
+            return {}
+        seen.add(parent)
+        first = by_lot[parent][0]
+    return first.get("payload") or {} if first["type"] == "package" else {}
 
 
 def _place(plot: Mapping[str, Any]) -> dict[str, Any]:

@@ -11,12 +11,21 @@ membership, who may be a shop outside the system), only when released.
   standards that apply to the product (:mod:`.standards`); the authority rule already makes sure it is
   recorded by the lab that was sent the sample. A failing test blocks the lot (even one released before)
   until a regulator decides: a ``quality_release`` by a regulator, or a ``destroy``.
-- A ``quality_release`` names the test it relies on (``test``, an event id of a test of this lot). The
-  custodian may record it relying on a passing test while no failing one is undecided; a regulator may
-  record it relying on any test of the lot (its decision after a failing one).
-- A box inherits the release of the lots it was packed from, and a case or pallet that of the lots it was
-  aggregated from (``inherits``), once every one of them is released: at packing, or when a later release
-  reaches it down the lot graph (as a hold does). A test and release of the box itself count as well.
+- A failing test of a lot that takes a release (``decided_by_release``: not a plot's soil test) reaches every lot
+  made from the tested lot (boxes, cases, further-processed lots, split lots: ``Gate.upstream_failed``), those
+  made before the result as well as after: the ledger folds it into their states when the test is recorded, as it
+  does a hold (:mod:`.holds`). Each such lot made for sale is blocked as if the test were its own, and its page
+  names the test and the lot tested. A regulator's ``quality_release`` of the failing lot lifts that failure from
+  every lot below; a regulator's release of a lot below decides for that lot alone. A ``destroy`` of the failing
+  lot does not: what was made from it before is made of the failed material, and stays blocked until a regulator
+  releases or destroys it.
+- A ``quality_release`` names the test it relies on (``test``, an event id of a test of this lot). The custodian
+  may record it relying on a passing test while no failing one is undecided; a regulator may record it relying on
+  any test of the lot (its decision after a failing one).
+- A box inherits the release of the lots it was packed from (or, split from a packaged lot, of its parent),
+  and a case or pallet that of the lots it was aggregated from (``inherits``), once every one of them is
+  released: at packing, or when a later release reaches it down the lot graph (as a hold does). A test and
+  release of the box itself count as well.
 - A regulator's sampling (抽检: ``sample`` with ``purpose: regulatory_sampling``) is a regulator's to record.
 - A ``destroy`` ends the lot: what remains is gone, shipments under way included, and the lot takes no
   event after but a correction (``destruction.after_destroy``) and is made into nothing. A custodian
@@ -34,6 +43,7 @@ from .authority import recorder_of
 from .context import Context, rules_config
 from .findings import Finding
 from .gate_facts import Release, Test
+from .holds import downstream
 from .lineage import walk
 from .standards import breaches, product_of
 from .state import EPSILON, LotState, Recorder
@@ -43,6 +53,12 @@ GATE_TYPES = frozenset({"quality_test", "quality_release", "destroy"})
 
 def settings() -> Mapping[str, Any]:
     return rules_config()["quality_gate"]
+
+
+def decided_by_release(kind: str) -> bool:
+    """Whether a lot of ``kind`` takes a ``quality_release`` (its lifecycle allows one): only such a lot's
+    failing test reaches the lots made from it, since only it can be decided on (a plot's soil test cannot)."""
+    return "quality_release" in rules_config()["lifecycle"]["allows"].get(kind, [])
 
 
 def needs_test(lot: LotState) -> bool:
@@ -104,6 +120,12 @@ def check_quality_gate(c: Context) -> Iterator[Finding]:
         state, zh = (
             f"its test {gate.failed} failed and no regulator has decided",
             f"检测 {gate.failed} 不合格，监管部门尚未决定",
+        )
+    elif gate.upstream_failed:
+        test_id, failure = next(iter(gate.upstream_failed.items()))
+        state, zh = (
+            f"test {test_id} of lot {failure.lot}, which it was made from, failed and no regulator has decided",
+            f"其来源批次 {failure.lot} 的检测 {test_id} 不合格，监管部门尚未决定",
         )
     elif gate.release is None and any(t.passed for t in gate.tests.values()):
         state, zh = "it has a passing test but no quality release", "已检测合格但尚未放行"
@@ -170,6 +192,17 @@ def _release(c: Context, lot: LotState) -> Iterator[Finding]:
             f"test {gate.failed} of lot {lot.lot_id} failed; only a regulator decides (release or destroy)",
             f"批次 {lot.lot_id} 的检测 {gate.failed} 不合格，须由监管部门决定放行或销毁",
         )
+    elif gate.upstream_failed:
+        test_id, failure = next(iter(gate.upstream_failed.items()))
+        yield c.violation(
+            "quality_gate",
+            "/actor",
+            f"a regulator (a failing test of lot {failure.lot} stands)",
+            f"{event.actor}, not a regulator",
+            f"lot {lot.lot_id} was made from lot {failure.lot}, whose test {test_id} failed; only a regulator "
+            "decides (release or destroy)",
+            f"批次 {lot.lot_id} 的来源批次 {failure.lot} 检测 {test_id} 不合格，须由监管部门决定放行或销毁",
+        )
 
 
 def check_destruction(c: Context) -> Iterator[Finding]:
@@ -229,7 +262,11 @@ def fold_gate(
         return set()
     gate, occurred = state.gate, format_utc(event.occurred)
     inherits = settings()["inherits"]
-    if event.type in {"package", "aggregate"} and state.kind in inherits and len(state.recorded_by) == 1:
+    if len(state.recorded_by) == 1:  # the event made the lot: it stands under its inputs' undecided failures
+        for source in (states[lot] for lot in event.inputs if lot in states):
+            if decided_by_release(source.kind):
+                gate.upstream_failed.update(source.gate.failures(source.lot_id))
+    if event.type in {"package", "aggregate", "split"} and state.kind in inherits and len(state.recorded_by) == 1:
         sources = [states[lot] for lot in event.inputs if lot in states]
         gate.awaiting = [s.lot_id for s in sources if not s.gate.released]
         if sources and not gate.awaiting:
@@ -242,6 +279,8 @@ def fold_gate(
         gate.tests[event.event_id] = Test(passed, str(event.payload.get("verdict")), lab, occurred)
         if not passed:
             gate.failed = event.event_id
+            if decided_by_release(state.kind):
+                return _fail_below(state.lot_id, event.event_id, states, children)
     elif event.type == "quality_release":
         test = gate.tests.get(str(event.payload.get("test")))
         regulator = bool(recorder and recorder.regulator)
@@ -252,14 +291,42 @@ def fold_gate(
             event.event_id, state.lot_id, occurred, str(event.payload["test"]), test.verdict, test.lab, by, regulator
         )
         gate.release = release
-        if regulator:
-            gate.failed = None
-        return _reach(state.lot_id, states, children, inherits)
+        decided: set[str] = set()
+        if regulator:  # the regulator's decision: for this lot, and for every lot below on its failures
+            gate.failed, gate.upstream_failed = None, {}
+            decided = _decided_below(state.lot_id, states, children)
+        return decided | _reach(state.lot_id, states, children, inherits)
     elif event.type == "destroy":
         gate.destroyed = occurred
         state.holdings = dict.fromkeys(state.holdings, 0.0)
         state.in_transit = []
     return set()
+
+
+def _fail_below(
+    lot_id: str, test_id: str, states: Mapping[str, LotState], children: Mapping[str, Collection[str]]
+) -> set[str]:
+    """Place the failing test ``test_id`` of ``lot_id`` over every lot made from it; return those changed."""
+    failure = states[lot_id].gate.failures(lot_id)[test_id]
+    below = [states[lot] for lot in downstream(lot_id, children) if lot in states]
+    for lot in below:
+        lot.gate.upstream_failed[test_id] = failure
+    return {lot.lot_id for lot in below}
+
+
+def _decided_below(lot_id: str, states: Mapping[str, LotState], children: Mapping[str, Collection[str]]) -> set[str]:
+    """Lift the failing tests of ``lot_id`` (a regulator released it) from every lot made from it; return those
+    changed."""
+    changed: set[str] = set()
+    for lot in downstream(lot_id, children):
+        gate = states[lot].gate if lot in states else None
+        if gate is None:
+            continue
+        kept = {k: f for k, f in gate.upstream_failed.items() if f.lot != lot_id}
+        if len(kept) != len(gate.upstream_failed):
+            gate.upstream_failed = kept
+            changed.add(lot)
+    return changed
 
 
 def _reach(
@@ -285,4 +352,4 @@ def _reach(
     return changed
 
 
-__all__ = ["GATE_TYPES", "check_destruction", "check_quality_gate", "fold_gate", "needs_test"]
+__all__ = ["GATE_TYPES", "check_destruction", "check_quality_gate", "decided_by_release", "fold_gate", "needs_test"]

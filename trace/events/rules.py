@@ -27,7 +27,7 @@ from .cultivation import check_harvest, check_pesticide_once, check_planting
 from .custody import check_custody, check_serials, check_stock
 from .findings import Finding
 from .food import check_food_use
-from .holds import STATUS_TYPES, downstream
+from .holds import REACHING_TYPES, downstream
 from .lifecycle import check_chronology, check_hold, check_lifecycle
 from .membership import Membership
 from .origin import check_origin_claims, check_places, check_plot_area
@@ -107,8 +107,9 @@ class Inspector:
     event into both. Each event is judged at its log position (``index``): membership as it stood before it.
 
     ``children`` is the lot graph downwards as far as the states given need it (lot -> the lots that consumed
-    it: for the ledger, the descendants of the lots a batch holds, recalls or releases; for a replay, nothing
-    at first); the inspector adds every edge it folds, and a hold, recall or release reaches every lot below."""
+    it: for the ledger, the descendants of the lots a batch holds, recalls, releases, tests or corrects
+    (``holds.REACHING_TYPES``); for a replay, nothing at first); the inspector adds every edge it folds, and a
+    hold, recall, release, failing test or correction reaches the lots below."""
 
     def __init__(
         self,
@@ -142,7 +143,7 @@ class Inspector:
         event = context.event
         fresh = float(rules_config()["process_yield"]["fresh_moisture_pct"])
         recorder = recorder_of(context.signer)
-        reach = downstream(event.lot_id, self.children) if event.type in STATUS_TYPES else ()
+        reach = downstream(event.lot_id, self.children) if event.type in REACHING_TYPES else ()
         self.changed |= apply(event, self.states, fresh_moisture_pct=fresh, recorder=recorder, reach=reach)
         self.changed |= fold_gate(event, self.states, recorder, self.children)
         for lot in event.inputs:

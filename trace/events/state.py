@@ -22,12 +22,12 @@ from typing import Any
 from ..chain.canonical import canonical_bytes
 from ..chain.records import Event
 from ..chain.times import format_utc, parse_utc
-from . import coproducts, corrections, movements
+from . import corrections, movements
+from .creation import created, planted_seedling_age, shared_species
 from .gate_facts import Gate
-from .holds import HOLD_TYPES, LEGACY, Hold, lifted, merged, status
+from .holds import HOLD_TYPES, LEGACY, Hold, lifted, status
 from .lineage import lot_kind
 from .lot_facts import EPSILON, HOLD_STATES, Application, Certificate, Origin, Seed, Shipment, kg, local_time
-from .places import placed
 
 __all__ = [
     "EPSILON",
@@ -41,6 +41,8 @@ __all__ = [
     "apply",
     "kg",
     "local_time",
+    "planted_seedling_age",
+    "shared_species",
 ]
 
 
@@ -58,6 +60,9 @@ class LotState:
     # rhizome_heads, waste), across all holders; None for lots that keep none (harvest lots, packaged units)
     outputs: dict[str, float] | None = None
     moisture_pct: float | None = None
+    # the lot whose moisture this one copied when it was made (a box its batch's, a split child its parent's,
+    # and so on up), so that a correction of that moisture reaches it (.corrections); None: its own
+    moisture_of: str | None = None
     processes: list[str] = field(default_factory=list)
     origins: list[Origin] = field(default_factory=list)
     # packaged products: what the label claims and is sold as, which select the standards a test of it is
@@ -92,6 +97,8 @@ class LotState:
     # serial sold so far with the day of its sale (China Standard Time), so that each is sold once
     serials: dict[str, Any] | None = None
     sold_serials: dict[str, str] = field(default_factory=dict)
+    # packaged units split into child lots (.movements.split): each child's run of serials, by child lot
+    split_off: dict[str, dict[str, Any]] = field(default_factory=dict)
     # returns (.movements): whom each holder received the lot from, how much each party sold, who sold each
     # serial still sold, and each serial taken back from a buyer with the day of its latest return
     received_from: dict[str, list[str]] = field(default_factory=dict)
@@ -190,47 +197,6 @@ class LotState:
         return cls(**data)
 
 
-def planted_seedling_age(payload: Mapping[str, Any], seed: Seed | None) -> int | None:
-    """The age of the bought-in seedlings a ``sow`` payload plants: as it states, else as the record of the
-    seed it used states (None: seed sown)."""
-    stated = payload.get("seedling_age_years")
-    if stated is not None:
-        return int(stated)
-    return seed.seedling_age_years if seed is not None else None
-
-
-def shared_species(parts: list[LotState]) -> str | None:
-    """The species every lot of ``parts`` has, or None if one is unknown or they differ."""
-    found = {part.species for part in parts}
-    return next(iter(found)) if len(found) == 1 else None
-
-
-def _union_origins(parts: list[LotState]) -> list[Origin]:
-    seen: dict[tuple[str, int], Origin] = {}
-    for part in parts:
-        for origin in part.origins:
-            seen.setdefault((origin.plot, origin.harvest_year), origin)
-    return list(seen.values())
-
-
-def _consume(
-    sources: list[LotState], party: str, amount: float, output: tuple[str, object] = (coproducts.MAIN_ROOT, None)
-) -> None:
-    """Take ``amount`` from ``party``'s holdings of ``sources``, in order; from a process batch, only as much
-    as it holds of ``output`` (an output and grade: :func:`.coproducts.drawn`), and from that output."""
-    for source in sources:
-        take = min(amount, source.holdings.get(party, 0.0))
-        left = coproducts.available(source.outputs, *output)
-        if left is not None:
-            take = min(take, left)
-        if take > 0:
-            source.holdings[party] = source.holdings.get(party, 0.0) - take
-            coproducts.draw(source.outputs, *output, take)
-            amount -= take
-        if amount <= EPSILON:
-            return
-
-
 def payload_size(event: Event) -> int:
     """The size of the event's payload in bytes, as RFC 8785 canonical JSON (private members included)."""
     return len(canonical_bytes(event.payload))
@@ -253,9 +219,9 @@ def apply(
     recorder: Recorder | None = None,
     reach: Collection[str] = (),
 ) -> set[str]:
-    """Fold ``event`` into ``states`` (the lot's state and its inputs'; for a hold, recall or release also
-    the states of ``reach``, the lots made from the lot: :func:`.holds.downstream`); return the lots whose
-    state changed. The event is taken as it is: checking it is :mod:`.rules`' job, before this."""
+    """Fold ``event`` into ``states`` (the lot's state and its inputs'; for a hold, recall, release or
+    correction also the states of ``reach``, the lots made from the lot: :func:`.holds.downstream`); return the
+    lots whose state changed. The event is taken as it is: checking it is :mod:`.rules`' job, before this."""
     payload, actor, lot_id, kind = event.payload, event.actor, event.lot_id, event.type
     occurred = format_utc(event.occurred)
     inputs = [states[lot] for lot in event.inputs if lot in states]
@@ -263,7 +229,7 @@ def apply(
     state = states.get(lot_id)
     if state is None:
         state = states[lot_id] = LotState(lot_id, lot_kind(kind, payload), actor, occurred)
-        _create(state, event, inputs, fresh_moisture_pct)
+        created(state, event, inputs, fresh_moisture_pct)
     elif kind == "sow":
         seed = state.seed_for(payload.get("seed_lot"))
         if state.sown_at is None:
@@ -318,6 +284,7 @@ def apply(
         state.samples[str(payload["sample_id"])] = str(payload["lab"])
     elif kind == "correct":
         corrections.fold(state, str(payload["supersedes"]), payload["corrected"])
+        changed |= corrections.reach(state, str(payload["supersedes"]), [states[lot] for lot in reach if lot in states])
     elif kind == "certify":
         state.certificates[event.event_id] = Certificate.granted(
             event.event_id, payload, recorder.party if recorder else actor
@@ -355,74 +322,3 @@ def _hold_or_release(event: Event, state: LotState, reach: list[LotState], recor
     for lot in (state, *reach):
         lot.holds[event.event_id] = hold
     return {s.lot_id for s in reach}
-
-
-def _create(state: LotState, event: Event, inputs: list[LotState], fresh_moisture_pct: float) -> None:
-    payload, actor = event.payload, event.actor
-    # a lot made from held lots (a replay of a refused event) stands under their holds too
-    state.holds = merged(s.holds for s in inputs)
-    if event.type == "register_plot":
-        state.land_type = str(payload["land_type"])
-        state.county_code, state.county, state.prefecture = placed(payload)
-        state.area_mu = float(payload["area_mu"])
-        state.certifications = [str(c) for c in payload.get("certifications", [])]
-        state.species = payload.get("species")
-    elif event.type == "harvest":
-        fresh = kg(payload["fresh_weight"])
-        state.unit, state.holdings, state.moisture_pct = "kg", {actor: fresh}, fresh_moisture_pct
-        for plot in inputs[:1]:
-            plot.harvests += 1
-            plot.harvested_kg += fresh
-            state.origins = [
-                Origin(
-                    plot.lot_id,
-                    plot.land_type or "",
-                    plot.county or "",
-                    plot.prefecture,
-                    list(plot.certifications),
-                    plot.variety,
-                    int(payload["crop_age_years"]),
-                    local_time(event.occurred).year,
-                    plot.species,
-                    plot.county_code,
-                    [c for c in plot.certificates.values() if c.valid_at(event.occurred)],
-                )
-            ]
-            state.species = plot.species
-    elif event.type == "process":
-        by_lot = {s.lot_id: s for s in inputs}
-        for item in payload["input_quantities"]:
-            source = by_lot.get(str(item["lot"]))
-            if source is not None:
-                _consume([source], actor, kg(item), coproducts.drawn(item))
-        state.unit = "kg"
-        state.outputs = coproducts.amounts(payload["outputs"])
-        state.holdings = {actor: coproducts.on_hand(state.outputs)}
-        moisture = payload.get("final_moisture_pct")
-        state.moisture_pct = None if moisture is None else float(moisture)
-        state.processes = sorted({p for s in inputs for p in s.processes} | {str(payload["process"])})
-        state.origins = _union_origins(inputs)
-        state.species = shared_species(inputs)
-    elif event.type == "package":
-        units = int(payload["units"])
-        state.unit_weight_g = float(payload["net_weight_g"])
-        state.serials = dict(payload["serials"]) if "serials" in payload else None
-        packed_kg = units * state.unit_weight_g / 1000
-        _consume([s for s in inputs if s.unit == "kg"], actor, packed_kg, coproducts.drawn(payload))
-        state.unit, state.holdings = "count", {actor: float(units)}
-        state.moisture_pct = next((s.moisture_pct for s in inputs if s.moisture_pct is not None), None)
-        state.processes = sorted({p for s in inputs for p in s.processes})
-        state.origins = _union_origins(inputs)
-        state.claims = [str(c) for c in payload.get("claims", [])]
-        state.intended_use = payload.get("intended_use")
-        state.export_markets = [str(m) for m in payload.get("export_markets", [])]
-        state.species = shared_species(inputs)
-    elif event.type == "aggregate":
-        count = float(len(payload["children"]))
-        _consume([s for s in inputs if s.unit == "count"], actor, count)
-        state.unit, state.holdings = "count", {actor: count}
-        state.processes = sorted({p for s in inputs for p in s.processes})
-        state.origins = _union_origins(inputs)
-        state.species = shared_species(inputs)
-    elif event.type == "split":
-        movements.split(state, inputs, actor, float(payload["net_weight_kg"]))

@@ -67,8 +67,9 @@ class Snapshot:
     anchors: Sequence[VerifierKey]
     tree_size: int
     children: Mapping[str, Collection[str]] = field(default_factory=dict)
-    """The lot graph below every lot the batch holds, recalls or releases (lot -> lots that consumed it),
-    whose states ``states`` holds too: how far a hold reaches."""
+    """The lot graph below every lot the batch holds, recalls, releases, tests or corrects (lot -> lots that
+    consumed it; :meth:`held_of`), whose states ``states`` holds too: how far a hold, a failing test or a
+    correction reaches."""
 
     @staticmethod
     def lots_of(batch: Sequence[Submission]) -> set[str]:
@@ -76,8 +77,8 @@ class Snapshot:
 
     @staticmethod
     def held_of(batch: Sequence[Submission]) -> set[str]:
-        """The lots the batch holds, recalls or releases (a hold, or a quality release): a hold reaches every lot
-        made from them, a quality release the boxes and cases that inherit it."""
+        """The lots the batch holds, recalls, releases, tests or corrects: a hold and a failing test reach every
+        lot made from them, a quality release the boxes and cases that inherit it (``holds.REACHING_TYPES``)."""
         return {s.signed.event.lot_id for s in batch if s.signed.event.type in REACHING_TYPES}
 
     @staticmethod

@@ -11,6 +11,7 @@ from ..events.holds import HOLD_TYPES
 from ..events.lineage import lot_kind, walk
 from ..events.membership import Organisation
 from ..events.public import PublicHistory, public_history
+from ..events.state import LotState
 from ..store import LedgerRepository, Store, StoredRecord
 from .errors import NotFoundError
 from .log import TransparencyLog
@@ -68,6 +69,12 @@ class Records:
 
     def count(self) -> int:
         return self.store.read(LedgerRepository.count)
+
+    def split_off(self, lot_id: str) -> dict[str, dict[str, Any]]:
+        """The runs of serials split off from the packaged lot into child lots, by child lot
+        (``LotState.split_off``, as the ledger keeps it; empty for a lot with none or no state)."""
+        text = self.store.read(lambda repo: repo.lot_states([lot_id])).get(lot_id)
+        return LotState.from_json(text).split_off if text is not None else {}
 
     def public_history(self, lot_id: str, *, before: int | None = None) -> PublicHistory:
         """What a consumer may see of the lot (``events.public``), from its and its ancestors' events; with

@@ -42,6 +42,7 @@ from ..pages import (
     LotView,
     lot_view,
     problem_page,
+    serial_holder,
     wants_english,
     wants_json,
 )
@@ -115,6 +116,9 @@ def resolve(request: Request, rest: str, services: ServicesDep, caches: CachesDe
     gtin, lot_id, serial = elements["01"], elements.get("10"), elements.get("21")
     if lot_id is None:
         return problem_page(request, 404, *UNKNOWN, link.uri())
+    label_lot = lot_id
+    if serial is not None:  # the unit may since be in a lot split from the labelled one: show that lot
+        lot_id = serial_holder(services, caches, lot_id, serial)
     view = _view_or_page(request, services, caches, lot_id, link.uri())
     if not isinstance(view, LotView):
         return view
@@ -136,7 +140,9 @@ def resolve(request: Request, rest: str, services: ServicesDep, caches: CachesDe
         return JSONResponse(linkset(base, link, lot_id), media_type="application/linkset+json", headers=headers)
     if link_type == "gs1:epcis":
         return RedirectResponse(f"/api/v1/lots/{lot_id}/history", status_code=307, headers=headers)
-    return show(request, services, settings, lot_id, view, gtin, serial, link.uri(), link.path(), headers)
+    return show(
+        request, services, settings, lot_id, view, gtin, serial, link.uri(), link.path(), headers, label_lot=label_lot
+    )
 
 
 @router.get("/lot/{lot_id}")
@@ -165,8 +171,11 @@ def show(
     uri: str,
     path: str,
     headers: dict[str, str],
+    *,
+    label_lot: str | None = None,
 ) -> Response:
-    """The lot's public page (or JSON), after counting this scan."""
+    """The lot's public page (or JSON), after counting this scan (of the label: ``label_lot``, the lot the code
+    names, when the unit is now in a lot split from it)."""
     history, verified, findings = view.history, view.verified, view.findings
     zh = not wants_english(request)
     # a place report (the form on the page, ?place=1&city=… or the browser's ?place=1&near=lat,lon)
@@ -188,7 +197,7 @@ def show(
         place = gazetteer().find(city)
     client = request.client.host if request.client else None
     counted = not (place_report or complained)
-    scans = services.scans.record(gtin, lot_id, serial, city, place=place, counted=counted, client=client)
+    scans = services.scans.record(gtin, label_lot or lot_id, serial, city, place=place, counted=counted, client=client)
     complaint_counts, complaint_token = services.complaints.counts(lot_id), services.complaints.token(lot_id)
     complaint_post = f"/api/v1/lots/{lot_id}/complaints"
     sold = history.sales_of(serial)

@@ -326,12 +326,21 @@
     if (seg[1] === "lot" && seg.length === 3) ai["10"] = seg[2];
     else if (seg[1] === "01") for (let i = 1; i + 1 < seg.length; i += 2) ai[seg[i]] = seg[i + 1];
     else return false;  // not a scanned code's page: nothing to bind
-    if (bundle.lot !== ai["10"]) fail("this proof bundle is of lot " + bundle.lot + ", not of the scanned lot " + ai["10"]);
+    const events = bundle.entries.map((e) => JSON.parse(e.event));
+    // a unit split off from the scanned lot (events/movements.py): the bundle is of the lot that holds its
+    // serial now, reached from the scanned lot by verified splits that each name that serial
+    for (let lot = bundle.lot, seen = new Set(); lot !== ai["10"]; ) {
+      const split = events.find((ev) => ev.lot_id === lot && ev.type === "split");
+      if (seen.has(lot) || !split || ai["21"] === undefined || !inRun(ai["21"], split.payload.serials) || !Array.isArray(split.inputs))
+        fail("this proof bundle is of lot " + bundle.lot + ", not of the scanned lot " + ai["10"]);
+      seen.add(lot);
+      lot = split.inputs[0];
+    }
     if (ai["01"] === undefined) return true;
-    const covers = bundle.entries.map((e) => JSON.parse(e.event)).some((ev) =>
-      ev.lot_id === bundle.lot && ev.type === "package" && ev.payload.gtin === ai["01"] && (ai["21"] === undefined ||
+    const covers = events.some((ev) =>
+      ev.lot_id === ai["10"] && ev.type === "package" && ev.payload.gtin === ai["01"] && (ai["21"] === undefined ||
         inRun(ai["21"], ev.payload.serials)));
-    if (!covers) fail("no verified packaging record of lot " + bundle.lot + " covers the scanned GTIN " + ai["01"] + (ai["21"] === undefined ? "" : " and serial " + ai["21"]));
+    if (!covers) fail("no verified packaging record of lot " + ai["10"] + " covers the scanned GTIN " + ai["01"] + (ai["21"] === undefined ? "" : " and serial " + ai["21"]));
     return true;
   }
 
