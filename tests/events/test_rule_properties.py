@@ -10,7 +10,9 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from ..lifecycle import LAB, NOW, SPECIES, Step, Story, inspector, judge_all, lifecycles
+from ginseng_trace.events.rules import rules_config
+
+from ..lifecycle import COUNTIES, LAB, NOW, SPECIES, Step, Story, inspector, judge_all, lifecycles
 
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -292,6 +294,45 @@ def failed_upstream(story: Story, draw: st.DrawFn) -> tuple[int, str]:
     return i + 2, "quality_gate"
 
 
+def misplaced(story: Story, draw: st.DrawFn) -> tuple[int, str]:
+    """A plot's county named as another county than its GB/T 2260 code's (names are derived, not trusted)."""
+    i = draw(st.sampled_from(story.where["register"]))
+    payload = story.steps[i].payload
+    code = payload.get("county_code") or draw(st.sampled_from(sorted(COUNTIES)))
+    payload["county_code"] = code
+    payload["county"] = draw(st.sampled_from([name for c, name in COUNTIES.items() if c != code]))
+    return i, "place_code"
+
+
+def unsuffixed(story: Story, draw: st.DrawFn) -> tuple[int, str]:
+    """A plot named by its county without the suffix (抚松 for 抚松县) and no code: stored, and flagged."""
+    i = draw(st.sampled_from(story.where["register"]))
+    payload = story.steps[i].payload
+    name = COUNTIES[payload.pop("county_code", None) or draw(st.sampled_from(sorted(COUNTIES)))]
+    payload["county"] = name[:-1]
+    return i, "county_name"
+
+
+def misdrawn(story: Story, draw: st.DrawFn) -> tuple[int, str]:
+    """A plot's polygon encloses far more or less than its declared area (beyond the rules file's 20 %)."""
+    mapped = [i for i in story.where["register"] if "location" in story.steps[i].payload]
+    assume(mapped)
+    i = draw(st.sampled_from(mapped))
+    story.steps[i].payload["area_mu"] = round(story.steps[i].payload["area_mu"] * draw(st.sampled_from([0.5, 1.6])), 1)
+    return i, "plot_area"
+
+
+def mislabelled_product(story: Story, draw: st.DrawFn) -> tuple[int, str]:
+    """A pesticide application citing a registration number the registry table knows for another ingredient."""
+    assume("pesticide" in story.where)
+    i = draw(st.sampled_from(story.where["pesticide"]))
+    known = rules_config()["registration_product"]["known"]
+    number = draw(st.sampled_from(sorted(known)))
+    story.steps[i].payload["registration_number"] = number
+    assume(known[number]["active_ingredient"].casefold() != story.steps[i].payload["active_ingredient"].casefold())
+    return i, "registration_product"
+
+
 MUTATIONS: list[Callable[[Story, st.DrawFn], tuple[int, str]]] = [
     older,
     seedlings_uncounted,
@@ -317,6 +358,10 @@ MUTATIONS: list[Callable[[Story, st.DrawFn], tuple[int, str]]] = [
     unreleased,
     failed,
     failed_upstream,
+    misplaced,
+    unsuffixed,
+    misdrawn,
+    mislabelled_product,
 ]
 
 
