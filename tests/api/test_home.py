@@ -242,3 +242,13 @@ def test_the_workplace_page_says_why_a_signed_in_stranger_has_no_home(client: ht
     page = client.get("/app", headers=log_in(client, "stranger"))
     assert page.status_code == 200
     assert 'role="alert">nobody-registered is not a standing member of an organisation' in page.text
+
+
+def test_the_pages_carry_the_sessions_csrf_token_for_every_tab(client: httpx.Client) -> None:
+    answer = client.post("/api/v1/session", json={"login": GROWER.name, "password": PASSWORD})
+    cookie, csrf = {"Cookie": f"gt_session={answer.cookies['gt_session']}"}, answer.json()["csrf_token"]
+    for path in ("/app", "/app/record?type=sow&lot=PLOT-1"):
+        assert f'<meta name="gt-csrf" content="{csrf}">' in client.get(path, headers=cookie).text, path
+    assert 'name="gt-csrf"' not in client.get("/app").text  # no session, no token
+    other = client.post("/api/v1/session", json={"login": GROWER.name, "password": PASSWORD})
+    assert other.json()["csrf_token"] != csrf  # each session its own

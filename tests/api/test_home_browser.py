@@ -117,3 +117,18 @@ def test_a_regulator_filters_by_county_sees_the_reach_and_recalls(services: Serv
         page.wait_for_selector("#verdict.stored")
         page.screenshot(path=str(ARTIFACTS / "app-recall-stored.png"), full_page=True)
     assert services.records.public_history("HV-2").status == "recall"  # it reaches the harvest
+
+
+def test_a_tab_opened_later_signs_out_with_the_token_its_page_carries(services: Services, browser: Any) -> None:  # noqa: F811
+    with LiveServer(create_app(services)) as server:
+        context = browser.new_context(locale="zh-CN")
+        first = context.new_page()
+        sign_in(first, server.url, GROWER.name)
+        later = context.new_page()  # a new tab: its sessionStorage is empty, the cookie is shared
+        later.goto(f"{server.url}/app")
+        later.wait_for_selector("#due-h")
+        later.get_by_role("button", name="退出").click()
+        later.wait_for_selector("form#sign-in")
+        first.reload()
+        first.wait_for_selector("form#sign-in")  # the session is over in every tab
+        context.close()

@@ -63,6 +63,7 @@ def subresource_integrity(script: bytes) -> str:
 
 
 INTEGRITY = {path.name: subresource_integrity(path.read_bytes()) for path in STATIC.glob("*.js")}
+TEMPLATES.globals["sri"] = INTEGRITY  # every page pins the scripts it loads by their digest
 
 
 def wants_english(request: Request) -> bool:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import hmac
 import re
 import secrets
@@ -48,6 +49,18 @@ LOGIN_FAILED = "the login name or the password is wrong"
 SESSION_ENDED = "the session is unknown, expired or ended: log in again"
 """The one answer to a session cookie that does not hold."""
 PASSWORD_RULE = f"a password has {MIN_PASSWORD} to {MAX_PASSWORD} characters"
+
+
+CSRF_CONTEXT = b"ginseng-trace csrf v1"
+
+
+def csrf_of(token: str) -> str:
+    """A session's CSRF token: HMAC-SHA256 of a fixed context under the session token (OWASP's HMAC-based
+    synchronizer token), so that any page the server renders for the session can carry it, in every tab,
+    without storing it; the session row keeps only its digest, as before. Sessions opened before tokens were
+    derived keep their random token (their pages carry none: the person signs in again to record)."""
+    mac = hmac.new(token.encode(), CSRF_CONTEXT, hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
 
 
 @dataclass(frozen=True)
@@ -201,7 +214,7 @@ class Accounts:
     def _new_session(self, login: str, actor: str) -> Session:
         """A new session's secrets and times (not stored yet: :meth:`_store_session`)."""
         token = base64.urlsafe_b64encode(secrets.token_bytes(32)).rstrip(b"=").decode()
-        csrf = secrets.token_urlsafe(32)
+        csrf = csrf_of(token)
         now = self.clock()
         return Session(
             login,
@@ -231,6 +244,12 @@ class Accounts:
         if row.expires_at <= format_utc(self.clock()):  # fixed-width RFC 3339: text order is time order
             return None
         return Session(row.login, row.actor, row.created_at, row.expires_at, csrf_hash=row.csrf_hash)
+
+    def csrf_for(self, token: str) -> str | None:
+        """The CSRF token of the live session whose cookie is ``token`` (None if there is none), for a page the
+        server renders for that session to carry (the cookie is HttpOnly: the page's scripts cannot derive it)."""
+        session = self.session(token)
+        return csrf_of(token) if session is not None and session.csrf_matches(csrf_of(token)) else None
 
     def logout(self, token: str) -> bool:
         """End the session ``token``; False if it was not a live session."""

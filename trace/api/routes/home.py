@@ -23,26 +23,29 @@ from ..pages import INTEGRITY, TEMPLATES, problem_page, wants_english
 router = APIRouter()
 
 
-def _home(services: Services, cookie: str | None) -> tuple[HomeView | None, str | None]:
-    """The signed-in person's home (None when not signed in), or why there is none to show."""
+def _home(services: Services, cookie: str | None) -> tuple[HomeView | None, str | None, str | None]:
+    """The signed-in person's home (None when not signed in) or why there is none to show, and the session's
+    CSRF token for the page to carry."""
     session = services.accounts.session(cookie) if cookie else None
-    if session is None:
-        return None, None
+    if session is None or cookie is None:
+        return None, None, None
+    csrf = services.accounts.csrf_for(cookie)
     try:
-        return services.home.of(session.principal), None
+        return services.home.of(session.principal), None, csrf
     except ForbiddenError as exc:
-        return None, exc.diagnostics()
+        return None, exc.diagnostics(), csrf
 
 
 @router.get("/app", response_class=HTMLResponse, include_in_schema=False)
 async def workplace(request: Request, services: ServicesDep) -> HTMLResponse:
     zh = not wants_english(request)
-    home, problem = await run_in_threadpool(_home, services, request.cookies.get(SESSION_COOKIE))
+    home, problem, csrf = await run_in_threadpool(_home, services, request.cookies.get(SESSION_COOKIE))
     html = TEMPLATES.get_template("app.html").render(
         zh=zh,
         t=lambda chinese, english: chinese if zh else english,
         home=home,
         problem=problem,
+        csrf=csrf,
         due=[due_line(item) for item in home.due] if home else [],
         sections=sections(home) if home else [],
         role_names=ROLE_NAMES,
@@ -63,9 +66,15 @@ EVENT_NAMES = {
 """Each event type's name in Chinese and English, from its schema."""
 
 
+def _csrf(services: Services, request: Request) -> str | None:
+    cookie = request.cookies.get(SESSION_COOKIE)
+    return services.accounts.csrf_for(cookie) if cookie else None
+
+
 @router.get("/app/record", response_class=HTMLResponse, include_in_schema=False)
 def record_page(
     request: Request,
+    services: ServicesDep,
     event_type: str = Query("field_operation", alias="type"),
     lot: str = "",
     made_from: str = Query("", alias="from"),
@@ -86,6 +95,7 @@ def record_page(
         lot_id=lot,
         lot_fixed=bool(lot) and not made_from,
         inputs=[made_from] if made_from else [],
+        csrf=_csrf(services, request),
         lang_query="" if zh else "?lang=en",
         integrity=INTEGRITY,
     )
@@ -136,6 +146,7 @@ def console_page(
         zh=zh,
         t=lambda chinese, english: chinese if zh else english,
         view=view,
+        csrf=_csrf(services, request),
         filters=filters.__dict__,
         filter_names=FILTER_NAMES,
         charts=[
