@@ -138,7 +138,8 @@ def test_a_processor_sees_the_shipment_to_receive_and_a_lab_its_sample(client: h
     assert due(lab) == [("samples_to_test", "HV-2")]
     assert lab["due"][0]["waiting"] == 1
     assert home(client, SHOP)["lots"] == []
-    assert home(client, REGULATOR)["lots"] == []  # (the regulator's console is not built yet)
+    assert home(client, REGULATOR)["lots"] == []  # a regulator holds no lots: its page leads to the console
+    assert '<a id="console" href="/app/console">' in client.get("/app", headers=log_in(client, REGULATOR.name)).text
 
 
 def test_a_received_batch_moves_to_the_processor_and_the_lab_reports(client: httpx.Client, services: Services) -> None:
