@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import stat
+from pathlib import Path
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 
+from ginseng_trace.chain import SignerKey
 from ginseng_trace.service import Services
-from ginseng_trace.store import migrate
+from ginseng_trace.store import Store, migrate, sqlite_url_for
 from ginseng_trace.store.tables import LEDGER_TABLES, metadata
 
 from ..conftest import Actor
@@ -58,3 +62,20 @@ def test_truncate_is_refused_on_postgresql(engine: Engine, ledger: Services, gro
         with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
             conn.execute(text(f"TRUNCATE {table} CASCADE"))
     assert ledger.records.count() == 3 + 1  # the grower's enrolment, its plot
+
+
+def test_the_embedded_database_is_readable_by_its_owner_only(tmp_path: Path) -> None:
+    """The database holds private members and accounts' digests: 0600, as the key files are, its write-ahead
+    log too; a database made readable by others before is made private again when opened."""
+    path = tmp_path / "data" / "ledger.sqlite3"
+    store = Store.open(sqlite_url_for(path.parent))
+    store.write(
+        lambda repo: repo.log.add_key(SignerKey.generate("ginseng.test/log").verifier(), "2025-01-01T00:00:00Z")
+    )
+    modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in path.parent.iterdir()}
+    assert modes["ledger.sqlite3"] == 0o600
+    assert modes["ledger.sqlite3-wal"] == 0o600
+    store.close()
+    path.chmod(0o644)
+    Store.open(sqlite_url_for(path.parent)).close()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600

@@ -8,6 +8,7 @@ PostgreSQL appenders serialise on a transaction-scoped advisory lock (see
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -57,8 +58,20 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
+def _private_file(path: Path) -> None:
+    """Make the embedded database file readable by its owner only (0600), before SQLite first opens it; its
+    write-ahead log and shared-memory files take the database file's permissions."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists():
+        if path.stat().st_mode & 0o077:
+            path.chmod(0o600)
+        return
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+
+
 def migrate(engine: Engine, revision: str = "head") -> None:
     """Bring the database to ``revision`` (idempotent)."""
-    if engine.url.get_backend_name() == "sqlite" and engine.url.database:
-        Path(engine.url.database).parent.mkdir(parents=True, exist_ok=True)
+    database = engine.url.database
+    if engine.url.get_backend_name() == "sqlite" and database and database != ":memory:":
+        _private_file(Path(database))
     command.upgrade(alembic_config(engine), revision)
