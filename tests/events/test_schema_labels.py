@@ -48,6 +48,15 @@ def test_every_member_and_enumeration_value_has_labels_in_both_languages(name: s
     assert list(unlabelled(catalogue()[name].schema)) == []
 
 
+def test_every_shared_definition_has_labels_too() -> None:
+    """``schemas/common.yaml``'s definitions, also those no schema uses yet: a new member referring to one
+    brings its labels with it."""
+    schema = next(iter(catalogue().values())).schema
+    for name, definition in schema["$defs"].items():
+        assert definition.get("title") and definition.get("x-title-zh"), name
+        assert list(unlabelled(schema, definition, f"$defs/{name}")) == []
+
+
 def test_a_missing_label_is_found_wherever_it_is() -> None:
     schema = {
         "$defs": {

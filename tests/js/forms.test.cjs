@@ -142,9 +142,8 @@ test("oneOf/anyOf that choose members are a note; what the form cannot take is l
   const outputs = forms.fields(SCHEMAS.process, "zh").find((f) => f.name === "outputs");
   assert.deepEqual(forms.alternativesNote(outputs.item, "zh"), ["以下至少填写一组: 产出类别（仅有品名的记录按品名判断：须为须根，芦为芦头，废为废料，其余为主根），或 品名"]);
   const plot = forms.unsupported(forms.fields(SCHEMAS.register_plot, "en")).map((u) => u.path);
-  assert.deepEqual(plot, ["/location/polygon", "/soil_tests/metals_mg_kg"]);
-  const test = forms.unsupported(forms.fields(SCHEMAS.quality_test, "zh")).map((u) => u.label);
-  assert.deepEqual(test, ["重金属", "农药残留"]);
+  assert.deepEqual(plot, ["/location/polygon"]);
+  assert.deepEqual(forms.unsupported(forms.fields(SCHEMAS.quality_test, "zh")), []);
   assert.deepEqual(forms.unsupported(forms.fields(SCHEMAS.process, "zh")), []);
   const odd = { properties: { x: { type: "object", properties: { a: { type: "string" } }, oneOf: [{ properties: { a: { const: "1" } } }] } } };
   assert.deepEqual(forms.unsupported(forms.fields(odd, "en")), [{ path: "/x", label: "x", why: "oneOf" }]);
@@ -160,4 +159,18 @@ test("a const member is sent with the object that holds it", () => {
   const list = forms.fields({ properties: { where: { type: "object", properties: { private: { const: true }, name: { type: "string" } } } } }, "en");
   assert.deepEqual(forms.collect(list, (p) => (p === "/where/name" ? "x" : "")), { where: { name: "x", private: true } });
   assert.deepEqual(forms.collect(list, () => ""), {});
+});
+
+test("named contents (a test's heavy metals) are rows of a name and a value, sent as an object", () => {
+  const list = forms.fields(SCHEMAS.quality_test, "zh");
+  const metals = list.find((f) => f.name === "heavy_metals_mg_kg");
+  assert.equal(metals.kind, "map");
+  assert.equal(metals.unit, "mg/kg");
+  assert.deepEqual(metals.row(1).children.map((c) => [c.path, c.label, c.kind]), [
+    ["/heavy_metals_mg_kg/1/name", "名称", "string"],
+    ["/heavy_metals_mg_kg/1/value", "数值", "number"],
+  ]);
+  const values = { "/heavy_metals_mg_kg/0/name": "Pb", "/heavy_metals_mg_kg/0/value": "0.7", "/heavy_metals_mg_kg/1/name": "Cd", "/heavy_metals_mg_kg/1/value": "0.09" };
+  const payload = forms.collect(list, (p) => values[p] ?? "", (p) => (p === "/heavy_metals_mg_kg" ? 3 : 0));
+  assert.deepEqual(payload, { heavy_metals_mg_kg: { Pb: 0.7, Cd: 0.09 } });  // the empty third row is no content
 });

@@ -4,20 +4,20 @@
 // objects, arrays of scalars and of objects (rows added and removed with labelled buttons, minItems and maxItems
 // kept), oneOf/anyOf that choose among members (shown as a note); what the form cannot take yet is listed on
 // the page, never dropped silently. A payload collected in the schema's types; a problem document's field
-// pointers mapped back to the fields. The pure part (fields, required, collect, fieldOf, unsupported) is
-// tested under Node (tests/js/forms.test.cjs); render() builds the DOM.
+// pointers mapped back to the fields. This is the pure part, tested under Node (tests/js/forms.test.cjs);
+// forms-dom.js adds render(), which builds the DOM.
 "use strict";
 ((root) => {
   const SCALARS = new Set(["string", "number", "integer", "boolean"]);
   const DATE = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$";
   const WORDS = {
     zh: {
-      add: "添加一行", remove: "删除", row: (label, n) => `${label} 第 ${n} 行`, yes: "是", no: "否",
+      add: "添加一行", remove: "删除", name: "名称", value: "数值", row: (label, n) => `${label} 第 ${n} 行`, yes: "是", no: "否",
       missing: "尚未纳入表单（请通过 API 记录）", oneOf: "以下须且只须填写一组", anyOf: "以下至少填写一组",
       or: "，或 ", and: " + ",
     },
     en: {
-      add: "Add a row", remove: "Remove", row: (label, n) => `${label}, row ${n}`, yes: "yes", no: "no",
+      add: "Add a row", remove: "Remove", name: "Name", value: "Value", row: (label, n) => `${label}, row ${n}`, yes: "yes", no: "no",
       missing: "Not yet in the form (record these through the API)", oneOf: "Fill exactly one of",
       anyOf: "Fill at least one of", or: "; or ", and: " + ",
     },
@@ -36,6 +36,10 @@
     if (node.const !== undefined) return "const";
     if (SCALARS.has(node.type)) return node.type;
     if (node.type === "object" && node.properties) return "object";
+    const named = node.additionalProperties;
+    if (node.type === "object" && named && typeof named === "object" && SCALARS.has(resolved(schema, named).type)) {
+      return "map";
+    }
     if (node.type === "array" && !node.prefixItems && node.items) {
       const item = kindOf(schema, resolved(schema, node.items));
       return item === "unsupported" || item === "array" || item === "const" ? "unsupported" : "array";
@@ -95,6 +99,17 @@
       };
       field.item = field.row(0);
     }
+    if (kind === "map") {  // named contents ({Pb: 0.7, Cd: 0.09}): rows of a name and a value
+      const words = wordsOf(lang);
+      const entry = { type: "object", required: ["name", "value"], properties: {
+        name: { type: "string", title: words.name, "x-title-zh": words.name },
+        value: { ...resolved(schema, member.additionalProperties), title: words.value, "x-title-zh": words.value },
+      } };
+      field.minItems = 0;
+      field.maxItems = null;
+      field.row = (i) => ({ ...describe(schema, lang, entry, String(i), `${path}/${i}`, true), label: field.label });
+      field.item = field.row(0);
+    }
     return field;
   }
 
@@ -145,6 +160,14 @@
       for (const child of field.children) if (child.kind === "const") inner[child.name] = child.value;
       return inner;
     }
+    if (field.kind === "map") {
+      const found = {};
+      for (let i = 0; i < count(field.path); i += 1) {
+        const entry = valueOf(field.row(i), read, count) || {};
+        if (entry.name !== undefined) found[entry.name] = entry.value !== undefined ? entry.value : "";
+      }
+      return Object.keys(found).length ? found : undefined;
+    }
     if (field.kind === "array") {
       const rows = Array.from({ length: count(field.path) }, (_, i) => valueOf(field.row(i), read, count));
       if (rows.every((r) => r === undefined)) return undefined;
@@ -178,7 +201,7 @@
         if (!alt.sets) found.push({ path: field.path, label: field.label, why: alt.key });
       }
       found.push(...unsupported(field.children));
-      if (field.kind === "array") found.push(...unsupported([field.item]).map((u) => ({ ...u, path: field.path })));
+      if (field.kind === "array" || field.kind === "map") found.push(...unsupported([field.item]).map((u) => ({ ...u, path: field.path })));
     }
     return found;
   }
@@ -202,179 +225,7 @@
     return "f" + path.replace(/[^A-Za-z0-9_]/g, "-");
   }
 
-  function control(field, lang, doc) {
-    let input;
-    if (field.kind === "enum" || field.kind === "boolean") {
-      input = doc.createElement("select");
-      const words = wordsOf(lang);
-      const choices = field.kind === "boolean"
-        ? [{ value: "true", label: words.yes }, { value: "false", label: words.no }] : field.choices;
-      for (const { value, label } of [{ value: "", label: "" }, ...choices]) {
-        const option = doc.createElement("option");
-        option.value = String(value);
-        option.textContent = label;
-        input.append(option);
-      }
-      return input;
-    }
-    input = doc.createElement("input");
-    if (field.kind === "number" || field.kind === "integer") {
-      input.type = "number";
-      input.step = field.kind === "integer" ? "1" : "any";
-      input.inputMode = field.kind === "integer" ? "numeric" : "decimal";
-      if (field.min !== null) input.min = String(field.min);
-      if (field.max !== null) input.max = String(field.max);
-    } else if (field.date) {
-      input.type = "date";
-    }
-    if (field.maxLength !== null) input.maxLength = field.maxLength;
-    return input;
-  }
-
-  function errorFor(id, doc) {
-    const error = doc.createElement("p");
-    error.className = "field-error";
-    error.id = id + "-error";
-    error.setAttribute("aria-live", "polite");
-    return error;
-  }
-
-  function render(container, schema, lang, doc = root.document) {
-    const words = wordsOf(lang);
-    const list = fields(schema, lang);
-    const counts = new Map();
-    const count = (path) => counts.get(path) || 0;
-    const read = (path) => {
-      const input = doc.getElementById(idOf(path));
-      return input ? input.value : "";
-    };
-    const scalar = (field, into) => {
-      const wrap = doc.createElement("div");
-      wrap.className = "field";
-      wrap.dataset.path = field.path;
-      const label = doc.createElement("label");
-      label.htmlFor = idOf(field.path);
-      label.textContent = field.label + (field.unit ? ` (${field.unit})` : "");
-      if (field.required && field.path.split("/").length > 2) label.classList.add("required");
-      const input = control(field, lang, doc);
-      input.id = idOf(field.path);
-      input.name = field.path;
-      const error = errorFor(input.id, doc);
-      input.setAttribute("aria-describedby", error.id);
-      wrap.append(label, input, error);
-      into.append(wrap);
-    };
-    const group = (field, into, build) => {
-      const set = doc.createElement("fieldset");
-      set.id = idOf(field.path);
-      set.dataset.path = field.path;
-      const legend = doc.createElement("legend");
-      legend.textContent = field.label + (field.unit && field.kind !== "array" ? ` (${field.unit})` : "");
-      set.append(legend);
-      for (const text of field.kind === "object" ? alternativesNote(field, lang) : []) {
-        const note = doc.createElement("p");
-        note.className = "muted alternatives";
-        note.textContent = text;
-        set.append(note);
-      }
-      build(set);
-      set.append(errorFor(set.id, doc));
-      into.append(set);
-      return set;
-    };
-    // An array's rows, rebuilt from the values they held after a row is added or removed, so that row i's
-    // fields are always /<array>/<i> (the pointers the server names).
-    const rows = (field, box, add) => {
-      const values = (n) => {
-        const at = `${field.path}/${n}`;
-        return Array.from(box.querySelectorAll(`[name^="${at}"]`))
-          .filter((input) => input.name === at || input.name.startsWith(at + "/"))
-          .map((input) => [input.name.slice(at.length), input.value]);
-      };
-      const rebuild = (kept, focus) => {
-        box.replaceChildren();
-        counts.set(field.path, kept.length);
-        kept.forEach((held, i) => {
-          const row = doc.createElement("div");
-          row.className = "row";
-          row.setAttribute("role", "group");
-          row.setAttribute("aria-label", words.row(field.label, i + 1));
-          const item = field.row(i);
-          if (item.kind === "object") build(item.children, row);
-          else scalar({ ...item, label: words.row(field.label, i + 1) }, row);
-          for (const [rest, value] of held) {
-            const input = row.querySelector(`[name="${field.path}/${i}${rest}"]`);
-            if (input) input.value = value;
-          }
-          const remove = doc.createElement("button");
-          remove.type = "button";
-          remove.className = "remove-row";
-          remove.textContent = words.remove;
-          remove.setAttribute("aria-label", `${words.remove}: ${words.row(field.label, i + 1)}`);
-          remove.disabled = kept.length <= field.minItems;
-          remove.addEventListener("click", () => {
-            const now = Array.from({ length: count(field.path) }, (_, n) => values(n));
-            now.splice(i, 1);
-            rebuild(now, now.length ? Math.min(i, now.length - 1) : -1);
-          });
-          row.append(remove);
-          box.append(row);
-        });
-        add.disabled = field.maxItems !== null && kept.length >= field.maxItems;
-        if (focus === -1) add.focus();
-        else if (focus !== undefined) {
-          const first = box.children[focus] && box.children[focus].querySelector("input, select");
-          if (first) first.focus();
-        }
-        container.dispatchEvent(new Event("input", { bubbles: true }));
-      };
-      add.addEventListener("click", () => {
-        const now = Array.from({ length: count(field.path) }, (_, n) => values(n));
-        now.push([]);
-        rebuild(now, now.length - 1);
-      });
-      rebuild(Array.from({ length: Math.max(field.minItems, field.required ? 1 : 0) }, () => []));
-    };
-    const build = (items, into) => {
-      for (const field of items) {
-        if (field.kind === "object") group(field, into, (set) => build(field.children, set));
-        else if (field.kind === "array") {
-          group(field, into, (set) => {
-            const box = doc.createElement("div");
-            box.className = "rows";
-            const add = doc.createElement("button");
-            add.type = "button";
-            add.className = "add-row";
-            add.textContent = `${words.add}: ${field.label}`;
-            set.append(box, add);
-            rows(field, box, add);
-          });
-        } else if (field.kind !== "unsupported" && field.kind !== "const") scalar(field, into);
-      }
-    };
-    const missing = unsupported(list);
-    if (missing.length) {
-      const note = doc.createElement("p");
-      note.className = "not-in-form";
-      note.textContent = `${words.missing}: ${missing.map((m) => `${m.label} (${m.path})`).join(", ")}`;
-      container.append(note);
-    }
-    build(list, container);
-    const mark = () => {
-      const needed = required(schema, collect(list, read, count));
-      for (const field of list) {
-        const label = container.querySelector(`label[for="${idOf(field.path)}"]`)
-          || container.querySelector(`fieldset#${idOf(field.path)} > legend`);
-        if (label) label.classList.toggle("required", needed.has(field.name));
-      }
-    };
-    container.addEventListener("input", mark);
-    container.addEventListener("change", mark);
-    mark();
-    return { list, read, count, missing, payload: () => collect(list, read, count), idOf };
-  }
-
-  const forms = { render, fields, required, collect, unsupported, alternativesNote, fieldOf, idOf, WORDS };
+  const forms = { fields, required, collect, unsupported, alternativesNote, fieldOf, idOf, wordsOf };
   root.ginsengTraceForms = forms;
   if (typeof module !== "undefined" && module.exports) module.exports = forms;
 })(globalThis);
