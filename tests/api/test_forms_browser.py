@@ -27,18 +27,18 @@ pytestmark = [
 ]
 
 
-def _two_harvests_at_the_works(services: Services) -> None:
+def _two_harvests_at_the_works(ledger: Services) -> None:
     """HV-3 harvested from PLOT-2 beside the story's HV-2, both shipped to and received by the works."""
     harvest = {**example_payload("harvest"), "fresh_weight": {"value": 500, "unit": "kg"}}
-    services.events.append(
+    ledger.events.append(
         GROWER.sign("HV-3", "harvest", occurred_at="2025-09-15T01:00:00Z", inputs=["PLOT-2"], payload=harvest)
     )
     ship = {"from": GROWER.name, "to": WORKS.name, "net_weight_kg": 500}
-    services.events.append(GROWER.sign("HV-3", "ship", occurred_at="2025-09-16T02:00:00Z", payload=ship))
+    ledger.events.append(GROWER.sign("HV-3", "ship", occurred_at="2025-09-16T02:00:00Z", payload=ship))
     for lot, kg in (("HV-2", 1000), ("HV-3", 500)):
         received = {"from": GROWER.name, "net_weight_kg": kg}
-        services.events.append(WORKS.sign(lot, "receive", occurred_at="2025-09-17T03:00:00Z", payload=received))
-    services.membership.add_key(services.held_keys.create(WORKS.name))
+        ledger.events.append(WORKS.sign(lot, "receive", occurred_at="2025-09-17T03:00:00Z", payload=received))
+    ledger.membership.add_key(ledger.held_keys.create(WORKS.name))
 
 
 def test_a_processor_records_a_process_with_two_inputs_and_two_outputs(services: Services, browser: Any) -> None:  # noqa: F811

@@ -27,6 +27,7 @@ def unlabelled(schema: Mapping[str, Any], node: Any = None, path: str = "") -> I
     if not isinstance(node, Mapping):
         return
     labels = node.get("x-enum-labels") or {}
+    yield from (f"{path}={value} (a label for no value)" for value in labels if value not in node.get("enum", []))
     for value in node.get("enum", []):
         names = labels.get(value)
         if not (isinstance(names, Mapping) and names.get("zh") and names.get("en")):
@@ -53,7 +54,8 @@ def test_every_shared_definition_has_labels_too() -> None:
     brings its labels with it."""
     schema = next(iter(catalogue().values())).schema
     for name, definition in schema["$defs"].items():
-        assert definition.get("title") and definition.get("x-title-zh"), name
+        assert definition.get("title"), name
+        assert definition.get("x-title-zh"), name
         assert list(unlabelled(schema, definition, f"$defs/{name}")) == []
 
 
@@ -76,7 +78,7 @@ def test_a_missing_label_is_found_wherever_it_is() -> None:
                     "properties": {"value": {"type": "number", "title": "Amount"}, "unit": {"$ref": "#/$defs/unit"}}
                 },
             },
-            "kind": {"enum": ["a"], "title": "Kind", "x-title-zh": "类", "x-enum-labels": {"a": {"zh": "甲"}}},
+            "kind": {"enum": ["a"], "title": "Kind", "x-title-zh": "类", "x-enum-labels": {"a": {"zh": "甲"}, "b": {}}},
         },
     }
-    assert list(unlabelled(schema)) == ["/rows[]/value", "/rows[]/unit=g", "/kind=a"]
+    assert list(unlabelled(schema)) == ["/rows[]/value", "/rows[]/unit=g", "/kind=b (a label for no value)", "/kind=a"]
