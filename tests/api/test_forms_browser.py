@@ -1,7 +1,7 @@
 """The generated forms in headless Chromium: a processor records a process with two input quantities and two
 outputs from the form's rows (arrays, labels in Chinese, added and removed by keyboard); a grower sees the
-crop-age warning beside the field as they type a harvest's wrong age, before submitting. Screenshots land in
-test-artifacts/."""
+crop-age warning beside the field as they type a harvest's wrong age, before submitting, and a form lists
+what it cannot take yet. Screenshots land in test-artifacts/."""
 
 from __future__ import annotations
 
@@ -115,3 +115,6 @@ def test_a_grower_sees_the_crop_age_warning_before_submitting_a_harvest(services
         page.screenshot(path=str(ARTIFACTS / "app-record-harvest-warning-360.png"), full_page=True)
         page.fill("#f-crop_age_years", "5")
         page.wait_for_function("() => document.getElementById('f-crop_age_years-warning').textContent === ''")
+        page.goto(f"{server.url}/app/record?type=register_plot")  # what the form cannot take is said, not dropped
+        page.wait_for_selector(".not-in-form")
+        assert page.locator(".not-in-form").inner_text() == "尚未纳入表单（请通过 API 记录）: 边界 (/location/polygon)"
