@@ -33,6 +33,22 @@ def _kind(prop: dict[str, Any], defs: dict[str, Any]) -> str:
     return str(kind)
 
 
+def _members(node: dict[str, Any], defs: dict[str, Any], base: str = "") -> list[tuple[str, dict[str, Any], bool]]:
+    """Each member as ``(name, schema, required)``, followed by the members nested in it (an object's as
+    ``dose.value``, an array of objects' as ``outputs[].unit``), so the document shows every label."""
+    found = []
+    required = set(node.get("required", []))
+    for name, prop in node.get("properties", {}).items():
+        found.append((base + name, prop, name in required))
+        target = defs.get(prop.get("$ref", "").rsplit("/", 1)[-1], prop)
+        items = target.get("items")
+        if isinstance(items, dict) and items.get("properties"):
+            found += _members(items, defs, f"{base}{name}[].")
+        elif target.get("properties") and target.get("type") == "object":
+            found += _members(target, defs, f"{base}{name}.")
+    return found
+
+
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
@@ -56,17 +72,16 @@ def render() -> str:
     for name, schema in schemas.items():
         doc = schema.schema
         defs = doc.get("$defs", {})
-        required = set(doc.get("required", []))
         lines += ["", f"## {name}", "", f"**{doc['title']}** — {doc['x-title-zh']}", ""]
         lines += ["| field | required | type | unit | English | 中文 |", "|---|---|---|---|---|---|"]
         private = schema.private
-        for field, prop in doc["properties"].items():
+        for field, prop, needed in _members(doc, defs):
             ref = defs.get(prop.get("$ref", "").rsplit("/", 1)[-1], {})
             unit = prop.get("x-unit") or ref.get("x-unit", "")
             title = prop.get("title") or ref.get("title", "")
             title_zh = prop.get("x-title-zh") or ref.get("x-title-zh", "")
             lines.append(
-                f"| `{field}` | {'yes' if field in required else ''} | {_cell(_kind(prop, defs))}"
+                f"| `{field}` | {'yes' if needed else ''} | {_cell(_kind(prop, defs))}"
                 f"{' **private**' if field in private else ''} | {_cell(unit)} "
                 f"| {_cell(title)} | {_cell(title_zh)} |"
             )

@@ -126,3 +126,10 @@ def test_the_form_generators_copy_of_the_catalogue_is_the_catalogue() -> None:
     assert vector.read_text(encoding="utf-8") == _script("forms_vector").schemas_json(), (
         "tests/vectors/forms/schemas.json is stale: run python scripts/forms_vector.py"
     )
+
+
+def test_the_devices_crop_age_cases_are_what_seasons_py_counts() -> None:
+    vector = ROOT / "tests" / "vectors" / "forms" / "seasons.json"
+    assert vector.read_text(encoding="utf-8") == _script("seasons_vector").seasons_json(), (
+        "tests/vectors/forms/seasons.json is stale: run python scripts/seasons_vector.py"
+    )

@@ -51,3 +51,27 @@ class HomeOut(BaseModel):
     as_of: str
     lots: list[HomeLotOut]
     due: list[DueOut]
+
+
+class ApplicationHintOut(BaseModel):
+    at: str = Field(description="when the pesticide was applied (UTC)")
+    product: str
+    pre_harvest_interval_days: int
+
+
+class CalendarOut(BaseModel):
+    planted_grows_same_year_through_month: int = Field(description="rules.yaml crop_age")
+    dug_counts_its_year_from_month: int = Field(description="rules.yaml crop_age")
+    utc_offset_hours: float = Field(description="the local clock the months are counted on (rules.yaml harvest_season)")
+
+
+class HintsOut(BaseModel):
+    """What the record page checks on the device as the person types (the server judges again on submit)."""
+
+    lot_id: str
+    kind: str
+    land_type: str | None
+    sown_at: str | None = Field(description="a plot's first sowing or planting (UTC)")
+    seedling_age_years: int | None = Field(description="the age of the seedlings planted then; none for seed")
+    latest_application: ApplicationHintOut | None = Field(description="the application that sets the earliest harvest")
+    calendar: CalendarOut

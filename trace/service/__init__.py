@@ -16,6 +16,7 @@ transactions it asks the store for; nothing below it commits. :class:`Services` 
 ``witnessing``     witnesses' cosignatures, and asking witnesses for them
 ``bundles``        a lot's offline proof bundle
 ``scans``          the scan counter, with its own write-behind lifecycle
+``hints``          what the record page checks on the device: a plot's sowing, seedlings, latest pesticide
 ``home``           a person's home: the lots that concern their organisation and what is due on them
 ``console``        the regulator's console: findings filtered and counted by county and rule, the log
 ``complaints``     consumers' complaints from the scan page (not ledger data): taken, counted in public
@@ -68,6 +69,7 @@ from .errors import (
     WrongScopeError,
 )
 from .held_keys import HeldKeys
+from .hints import Hints
 from .home import Home
 from .log import TransparencyLog
 from .membership import MembershipService, NewActor
@@ -130,6 +132,7 @@ class Services:
         self.tokens = ApiTokens(store, clock=clock)
         self.held_keys = HeldKeys(store, key_encryption_key, clock=clock)
         self.home = Home(store, clock=clock)
+        self.hints = Hints(store)
         self.console = Console(store, self.reads, self.log)
 
     @property

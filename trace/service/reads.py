@@ -80,7 +80,8 @@ def _public(finding: Finding) -> bool:
     return bool(rules_config().get(finding.rule, {}).get("public", False))
 
 
-def _reader(repo: LedgerRepository, principal: Principal | None) -> Reader | None:
+def reader_now(repo: LedgerRepository, principal: Principal | None) -> Reader | None:
+    """Who ``principal`` reads as, as membership stands in this transaction (None: as the public)."""
     if principal is None:
         return None
     org_id = repo.membership.org_ids_of([principal.actor]).get(principal.actor)
@@ -145,7 +146,7 @@ class Reads:
 
     def reader(self, principal: Principal | None) -> Reader | None:
         """Who ``principal`` reads as now (None: as the public)."""
-        return self.store.read(lambda repo: _reader(repo, principal))
+        return self.store.read(lambda repo: reader_now(repo, principal))
 
     def _audit(
         self, reader: Reader, principal: Principal, endpoint: str, what: str, lot: str | None, ids: Sequence[str]
@@ -160,7 +161,7 @@ class Reads:
         the owner's agreement for a farm lot); audited when any is shown."""
 
         def read(repo: LedgerRepository) -> tuple[Reader | None, list[ReadRecord]]:
-            reader = _reader(repo, principal)
+            reader = reader_now(repo, principal)
             stored = repo.lot_records([lot_id], private=reader is not None)
             if not stored:
                 raise NotFoundError(f"lot {lot_id!r} has no record")
@@ -197,7 +198,7 @@ class Reads:
         non-public one is served."""
 
         def read(repo: LedgerRepository) -> tuple[Reader | None, list[Finding], dict[int, str]]:
-            reader = _reader(repo, principal)
+            reader = reader_now(repo, principal)
             if lot_id is None:
                 found = repo.findings(rule=rule)
             else:
@@ -228,7 +229,7 @@ class Reads:
         detail; None when it reads as the public (counts only). Audited when any is served."""
 
         def read(repo: LedgerRepository) -> tuple[Reader | None, set[str]]:
-            reader = _reader(repo, principal)
+            reader = reader_now(repo, principal)
             if reader is None:
                 return None, set()
             if reader.regulator:
@@ -249,7 +250,7 @@ class Reads:
         :class:`RelationRequiredError` for a processor that never held it."""
 
         def read(repo: LedgerRepository) -> tuple[Reader, ComplianceFacts]:
-            reader = _reader(repo, principal)
+            reader = reader_now(repo, principal)
             if reader is None or not reads_upstream(reader):
                 raise RoleRequiredError("processor", "a lot's upstream compliance facts")
             stored = lot_and_ancestors(repo, lot_id)  # the signed events only: no private member is read
@@ -280,7 +281,7 @@ class Reads:
             states = {lot: LotState.from_json(text) for lot, text in repo.lot_states(depth).items()}
             if lot_id not in states:
                 raise NotFoundError(f"lot {lot_id!r} has no record")
-            reader = _reader(repo, principal)
+            reader = reader_now(repo, principal)
             shown = has_interest(reader, _lineage(repo, lot_id))
             parties: set[str] = set()
             for state in states.values():
@@ -306,7 +307,7 @@ class Reads:
         def read(repo: LedgerRepository) -> tuple[Reader | None, Counts, list[StoredComplaint] | None]:
             if not repo.heads([lot_id]):
                 raise NotFoundError(f"lot {lot_id!r} has no record")
-            reader, kept = _reader(repo, principal), ComplaintsRepository.of(repo)
+            reader, kept = reader_now(repo, principal), ComplaintsRepository.of(repo)
             counts = counts_of(kept.counts(lot_id))
             if not has_interest(reader, _lineage(repo, lot_id)):
                 return reader, counts, None
@@ -333,7 +334,7 @@ class Reads:
         otherwise); this read is audited too."""
 
         def read(repo: LedgerRepository) -> tuple[Reader | None, list[ReadRow]]:
-            reader = _reader(repo, principal)
+            reader = reader_now(repo, principal)
             if reader is None or not reader.regulator:
                 return reader, []
             rows = ReadsRepository.of(repo).reads(

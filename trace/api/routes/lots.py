@@ -15,6 +15,7 @@ from ...service import MissingCredentialsError
 from .. import models
 from ..auth import NO_CREDENTIALS
 from ..dependencies import API, CachesDep, ServicesDep
+from ..home_models import HintsOut
 from .audit import NOT_SHARED, READ_ERRORS, MaybeReader, Reader, endpoint
 from .common import ERRORS, NOT_LOGGED
 
@@ -173,3 +174,13 @@ def lot_upstream(lot_id: str, request: Request, services: ServicesDep, principal
     processor that never held the lot), 404 for an unknown lot."""
     facts = services.reads.upstream(lot_id, principal, endpoint(request))
     return JSONResponse(facts.to_json(), headers=NOT_SHARED)
+
+
+@router.get("/lots/{lot_id}/hints", response_model=HintsOut, responses=READ_ERRORS)
+def lot_hints(lot_id: str, services: ServicesDep, principal: Reader) -> JSONResponse:
+    """What the record page checks on the device before a harvest is submitted (``static/device-rules.js``):
+    the plot's sowing or planting date, the bought-in seedlings' age, the latest pesticide application and its
+    pre-harvest interval, and the crop-age calendar. For the organisation holding the lot (a plot's
+    registrant) and regulators: a session, or a token carrying private:read; 403 for anyone else, 404 for an
+    unknown lot."""
+    return JSONResponse(services.hints.of(lot_id, principal).to_json(), headers=NOT_SHARED)
