@@ -70,6 +70,7 @@ from .errors import (
 from .held_keys import HeldKeys
 from .home import Home
 from .log import TransparencyLog
+from .lot_graph import LotGraphs
 from .membership import MembershipService, NewActor
 from .reads import ReadRecord, Reads
 from .records import Records
@@ -130,7 +131,8 @@ class Services:
         self.tokens = ApiTokens(store, clock=clock)
         self.held_keys = HeldKeys(store, key_encryption_key, clock=clock)
         self.home = Home(store, clock=clock)
-        self.console = Console(store, self.reads, self.log)
+        self.console = Console(store, self.reads, self.log, tuple(k.name for k in self.witness_keys))
+        self.lot_graphs = LotGraphs(store, self.checks, self.reads)
 
     @property
     def log_signer(self) -> SignerKey | None:
