@@ -12,6 +12,9 @@ from typing import Any
 import httpx
 from sqlalchemy import Engine
 
+from ginseng_trace.api.home_page import KIND_NAMES
+from ginseng_trace.api.lot_graph_page import svg
+from ginseng_trace.chain.canonical import canonical_bytes
 from ginseng_trace.chain.keys import ALG_COSIGNATURE, SignerKey
 from ginseng_trace.chain.note import cosign
 from ginseng_trace.demo import load_demo
@@ -22,6 +25,7 @@ from ginseng_trace.service.console import Filters, WitnessStatus
 from ginseng_trace.store import Store
 
 from ..conftest import DEMO_LOG, OPERATOR
+from ..service.test_ledger import tamper
 from .test_demo_accounts import demo, session  # noqa: F401 - the demo's ledger and its sign-in
 
 BOXES, RED = "PK-2025-0931", "RG-2025-0931"
@@ -175,3 +179,16 @@ def test_the_console_names_each_witness_and_its_latest_cosignature(engine: Engin
         WitnessStatus(WITNESS.name, checkpoint.size, "2025-11-24T16:00:00.000000Z"),
     )
     assert log.monitor is None
+
+
+def test_a_tampered_record_marks_the_lot_that_holds_it(engine: Engine) -> None:
+    ledger = Services(Store(engine), operator=OPERATOR, log_signer=DEMO_LOG)
+    load_demo(ledger)
+    [first] = [r for r in ledger.records.history(RED) if r.event["event_id"] == "demo-rg-001"]
+    forged = first.event | {"payload": {**first.event["payload"], "steps": ["soak"]}}
+    tamper(engine, "UPDATE records SET event_bytes = :b WHERE event_id = 'demo-rg-001'", b=canonical_bytes(forged))
+    graph = ledger.lot_graphs.graph(BOXES, None, "/t")
+    assert [n.lot_id for n in graph.nodes if not n.verified] == [RED]
+    assert "event hash" in str(graph.node(RED).broken)
+    page = svg(graph, KIND_NAMES, lambda zh, en: en, lambda lot: f"/app/lot/{lot}")
+    assert page.count("records broken") == 1

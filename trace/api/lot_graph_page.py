@@ -10,7 +10,7 @@ from html import escape
 
 from ..service.lot_graph import GraphNode, LotGraph
 
-BOX_WIDTH, BOX_HEIGHT = 176, 66
+BOX_WIDTH, BOX_HEIGHT = 176, 74
 COLUMN_GAP, ROW_GAP, MARGIN = 44, 16, 8
 TONES = {
     "recall": ("#fde2e1", "#7a0d0a", "#b3261e"),
@@ -90,10 +90,10 @@ def svg(graph: LotGraph, kind_names: dict[str, tuple[str, str]], t: Say, link: C
             f'<a href="{escape(link(lot))}" class="node" data-lot="{escape(lot)}">'
             f'<rect x="{p.x}" y="{p.y}" width="{BOX_WIDTH}" height="{BOX_HEIGHT}" rx="6" fill="{fill}" '
             f'stroke="{border}" stroke-width="{wide}"/>'
-            f'<text x="{p.x + 8}" y="{p.y + 17}" fill="{ink}" font-weight="700">{escape(lot)}</text>'
-            f'<text x="{p.x + 8}" y="{p.y + 33}" fill="{ink}">{escape(kind)}</text>'
-            f'<text x="{p.x + 8}" y="{p.y + 48}" fill="{ink}">{escape(state)}</text>'
-            f'<text x="{p.x + 8}" y="{p.y + 62}" fill="{ink}">{escape(found)}</text></a>'
+            f'<text x="{p.x + 8}" y="{p.y + 18}" fill="{ink}" font-weight="700">{escape(lot)}</text>'
+            f'<text x="{p.x + 8}" y="{p.y + 36}" fill="{ink}">{escape(kind)}</text>'
+            f'<text x="{p.x + 8}" y="{p.y + 52}" fill="{ink}">{escape(state)}</text>'
+            f'<text x="{p.x + 8}" y="{p.y + 68}" fill="{ink}">{escape(found)}</text></a>'
         )
     parts.append("</svg>")
     return "".join(parts)
