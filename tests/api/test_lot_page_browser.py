@@ -98,6 +98,7 @@ def test_the_box_on_a_phone_and_the_works_labels(demo: tuple[httpx.Client, Servi
     page.locator('a.labels[href^="/app/lot/PK-2025-0931"]').click()
     page.wait_for_selector("#labels-h")
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 360  # only the drawing scrolls
+    assert page.evaluate("() => document.querySelector('.graph-wrap').scrollLeft") > 0  # to the box, on the right
     assert page.locator("#labels a").count() == 4
     legible(page)
     page.screenshot(path=str(ARTIFACTS / "app-lot-box-works-360.png"), full_page=True)

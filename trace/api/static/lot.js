@@ -1,8 +1,15 @@
-// The lot page's release (regulators): the standing hold picked from the list, signed as the signed-in
-// person's event (POST /api/v1/me/events with their server-held key); the server's verdict shown below.
-// The event id is made once per page, so a repeated submit is the same event, not a second release.
+// The lot page: on a narrow screen the drawing scrolls sideways to bring the lot itself into view (its
+// ancestors are to its left). For regulators, the release: the standing hold picked from the list, signed as
+// the signed-in person's event (POST /api/v1/me/events with their server-held key); the server's verdict shown
+// below. The event id is made once per page, so a repeated submit is the same event, not a second release.
 "use strict";
 (() => {
+  const wrap = document.querySelector(".graph-wrap");
+  const own = wrap && wrap.querySelector(`a.node[data-lot="${CSS.escape(wrap.dataset.lot)}"] rect`);
+  if (own && wrap.scrollWidth > wrap.clientWidth) {
+    const x = Number(own.getAttribute("x")) + Number(own.getAttribute("width")) / 2;
+    wrap.scrollLeft = Math.max(0, x - wrap.clientWidth / 2);
+  }
   const form = document.getElementById("release");
   if (!form) return;
   const d = form.dataset;
