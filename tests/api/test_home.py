@@ -201,10 +201,10 @@ def test_the_workplace_page_asks_to_sign_in_then_shows_the_home_in_either_langua
     cookie = log_in(client, WORKS.name)
     works = client.get("/app", headers=cookie).text
     assert "待收货：fs-grower 发来的 HV-2，1000 千克" in works
-    assert '<a href="/lot/HV-2">HV-2</a>' in works
+    assert '<a href="/app/lot/HV-2">HV-2</a>' in works
     english = client.get("/app", params={"lang": "en"}, headers=cookie).text
     assert "To receive: HV-2 from fs-grower, 1000 kg" in english
-    assert '<a href="/lot/HV-2?lang=en">HV-2</a>' in english
+    assert '<a href="/app/lot/HV-2?lang=en">HV-2</a>' in english
     grower = client.get("/app", headers=log_in(client, GROWER.name)).text
     assert "安全间隔期未满" in grower
     assert "HV-2" not in grower.split("待办")[1].split("地块")[0]  # nothing due on the lot it shipped

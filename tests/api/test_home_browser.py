@@ -51,10 +51,10 @@ def test_a_processor_signs_in_on_a_phone_and_sees_what_to_receive(services: Serv
         page.wait_for_selector("form#sign-in")
 
 
-def sign_in(page: Any, base: str, login: str) -> None:
+def sign_in(page: Any, base: str, login: str, password: str = PASSWORD) -> None:
     page.goto(f"{base}/app")
     page.get_by_label("账号").fill(login)
-    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_label("密码").fill(password)
     page.get_by_role("button", name="登录").click()
     page.wait_for_selector("#due-h")
 

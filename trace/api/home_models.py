@@ -30,6 +30,9 @@ class HomeLotOut(BaseModel):
     hold: str | None = Field(description="hold or recall, while one stands over the lot (its own or upstream)")
     released: bool | None = Field(description="released for sale (放行); none when the lot needs no release")
     actions: list[ActionOut]
+    labels: bool = Field(
+        description="the organisation packed it as a serialised run: its sheets at GET /api/v1/lots/{lot}/labels.pdf"
+    )
 
 
 class DueOut(BaseModel):

@@ -27,6 +27,17 @@ KIND_NAMES = {
     "case": ("箱", "case"),
     "pallet": ("托盘", "pallet"),
 }
+FORM_NAMES = {
+    "fresh_root": ("鲜参", "fresh roots"),
+    "herb": ("生晒参等原形药材", "herb (whole root)"),
+    "red": ("红参", "red ginseng"),
+    "slices": ("参片", "slices"),
+    "red_slices": ("红参片", "red ginseng slices"),
+    "powder": ("参粉", "powder"),
+    "extract": ("提取物", "extract"),
+}
+"""Each product (a harvest's fresh roots, a form of ``schemas/rules.yaml`` ``quality_limits.forms``), in Chinese
+and English."""
 UNIT_NAMES = {"kg": ("千克", "kg"), "count": ("件", "units")}
 NO_STOCK = frozenset({"lab", "regulator", "certifier", "operator"})
 """Roles that hold no goods: their page lists no stock unless they have some."""

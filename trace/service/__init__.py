@@ -72,6 +72,7 @@ from .held_keys import HeldKeys
 from .hints import Hints
 from .home import Home
 from .log import TransparencyLog
+from .lot_graph import LotGraphs
 from .membership import MembershipService, NewActor
 from .reads import ReadRecord, Reads
 from .records import Records
@@ -133,7 +134,8 @@ class Services:
         self.held_keys = HeldKeys(store, key_encryption_key, clock=clock)
         self.home = Home(store, clock=clock)
         self.hints = Hints(store)
-        self.console = Console(store, self.reads, self.log)
+        self.console = Console(store, self.reads, self.log, tuple(k.name for k in self.witness_keys))
+        self.lot_graphs = LotGraphs(store, self.checks, self.reads)
 
     @property
     def log_signer(self) -> SignerKey | None:

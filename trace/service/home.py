@@ -62,6 +62,7 @@ class HomeLot:
     hold: str | None
     released: bool | None
     actions: tuple[tuple[str, str], ...] = ()  # (event type, on|from) the organisation may record for it
+    labels: bool = False  # the organisation packed it as a serialised run: it prints the run's label sheets
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -76,6 +77,7 @@ class HomeLot:
             "hold": self.hold,
             "released": self.released,
             "actions": [{"type": t, "mode": mode} for t, mode in self.actions],
+            "labels": self.labels,
         }
 
 
@@ -165,6 +167,7 @@ def _home_lot(lot: LotState, org: str, relations: set[str], roles: Collection[st
         hold=lot.hold,
         released=lot.gate.released if needs_test(lot) else None,
         actions=_actions(lot, roles, relations),
+        labels=CREATOR in relations and bool(lot.serials),
     )
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from ..chain.keys import VerifierKey
 from .rows import StoredCheckpoint, blob, bulk_insert
@@ -87,6 +87,12 @@ class LogRepository:
 
     def add_checkpoint(self, size: int, root: bytes, note: str, created_at: str) -> None:
         self.connection.execute(checkpoints.insert().values(size=size, root=root, note=note, created_at=created_at))
+
+    def witnesses(self) -> dict[str, tuple[int, int]]:
+        """``witness -> (the largest checkpoint size it cosigned, its latest cosignature's timestamp)``."""
+        query = select(cosignatures.c.witness, func.max(cosignatures.c.size), func.max(cosignatures.c.timestamp))
+        rows = self.connection.execute(query.group_by(cosignatures.c.witness))
+        return {str(witness): (int(size), int(timestamp)) for witness, size, timestamp in rows}
 
     def add_cosignature(self, size: int, witness: str, line: str, timestamp: int) -> bool:
         """Store a witness's cosignature line for checkpoint ``size``; False if that witness already cosigned it."""

@@ -17,7 +17,7 @@ from ...service.errors import ForbiddenError
 from ...service.home import HomeView
 from ..auth import SESSION_COOKIE
 from ..dependencies import ServicesDep
-from ..home_page import KIND_NAMES, ROLE_NAMES, UNIT_NAMES, due_line, sections
+from ..home_page import FORM_NAMES, KIND_NAMES, ROLE_NAMES, UNIT_NAMES, due_line, sections
 from ..pages import INTEGRITY, TEMPLATES, problem_page, wants_english
 
 router = APIRouter()
@@ -105,6 +105,7 @@ def record_page(
 FILTER_NAMES = (
     ("county", "县（市）", "County"),
     ("kind", "批次类型", "Kind of lot"),
+    ("product", "产品形态", "Product"),
     ("rule", "规则", "Rule"),
     ("standard", "标准", "Standard"),
 )
@@ -116,6 +117,7 @@ def console_page(
     services: ServicesDep,
     county: str = "",
     kind: str = "",
+    product: str = "",
     rule: str = "",
     standard: str = "",
     since: str = "",
@@ -131,6 +133,7 @@ def console_page(
     filters = Filters(
         county or None,
         kind or None,
+        product or None,
         rule or None,
         standard or None,
         since if day.fullmatch(since) else None,
@@ -155,6 +158,7 @@ def console_page(
         ],
         top=max(counts, default=1),
         kind_names=KIND_NAMES,
+        choice_names={"kind": KIND_NAMES, "product": FORM_NAMES},
         lang_query="" if zh else "?lang=en",
         other_lang_url="/app/console?" + urlencode({**query, "lang": "en" if zh else "zh"}),
     )
