@@ -51,3 +51,14 @@ class HomeOut(BaseModel):
     as_of: str
     lots: list[HomeLotOut]
     due: list[DueOut]
+
+
+class DeviceKeyIn(BaseModel):
+    key: str = Field(description="an Ed25519 verifier key <your actor>+<key id>+<base64(0x01 || public key)>")
+
+
+class DeviceKeyOut(BaseModel):
+    actor: str
+    key_id: str = Field(description="8 hex digits")
+    key: str = Field(description="the verifier key text, as registered")
+    record_hash: str | None = Field(description="the register_key record; null when the key was registered before")
