@@ -40,13 +40,15 @@ def test_a_grower_registers_a_device_key_and_then_signs_with_it(client: httpx.Cl
     body = answer.json()
     assert (body["actor"], body["key_id"]) == (GROWER.name, device.key_id)
     record = services.records.record(body["record_hash"])
-    assert record.event["type"] == "register_key" and record.event["actor"] == "operator"
+    assert record.event["type"] == "register_key"
+    assert record.event["actor"] == "operator"
     assert record.event["payload"] == {"actor": GROWER.name, "key": device.key.verifier().text()}
     now = format_utc(datetime.now(UTC).replace(microsecond=0))
     stored = client.post("/api/v1/events", json=envelope(device.sign("PLOT-1", "field_operation", occurred_at=now)))
     assert stored.status_code == 201, stored.text
     again = register(client, headers, device.key.verifier().text())  # the same key: nothing new recorded
-    assert again.status_code == 200 and again.json()["record_hash"] is None
+    assert again.status_code == 200
+    assert again.json()["record_hash"] is None
     services.checks.verify("PLOT-1")  # raises at a broken record
 
 
