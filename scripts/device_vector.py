@@ -47,7 +47,7 @@ def unsigned() -> list[dict[str, Any]]:
             "lot_id": "PLOT-FS-0017",
             "type": "field_operation",
             "occurred_at": "2025-06-01T01:00:00Z",
-            "payload": {**_example("field_operation"), "note": "东坡 \"三号\" 地块\n雨后 ☔"},
+            "payload": {**_example("field_operation"), "note": '东坡 "三号" 地块\n雨后 ☔'},
         },
         {
             **base,
