@@ -87,3 +87,21 @@ def test_an_actor_holds_at_most_so_many_live_keys(client: httpx.Client, services
         assert register(client, headers, SignerKey.generate(GROWER.name).verifier().text()).status_code == 201
     refused = register(client, headers, SignerKey.generate(GROWER.name).verifier().text())
     assert "at most" in assert_problem(refused, 403, "/key")["detail"]
+
+
+def test_the_app_is_installable_and_its_worker_controls_the_app_scope(client: httpx.Client) -> None:  # noqa: F811
+    manifest = client.get("/app/manifest.webmanifest")
+    assert manifest.status_code == 200
+    assert manifest.headers["content-type"].startswith("application/manifest+json")
+    body = manifest.json()
+    assert (body["start_url"], body["scope"], body["display"]) == ("/app", "/app", "standalone")
+    assert client.get(body["icons"][0]["src"]).status_code == 200
+    worker = client.get("/app/sw.js")
+    assert worker.status_code == 200
+    assert worker.headers["content-type"].startswith("text/javascript")
+    assert worker.headers["service-worker-allowed"] == "/app"
+    assert '"/static/outbox.js"' in worker.text
+    page = client.get("/app/record?type=field_operation&lot=PLOT-1")
+    assert '<link rel="manifest" href="/app/manifest.webmanifest">' in page.text
+    for script in ("verify-core.js", "sign-core.js", "outbox.js", "record.js"):
+        assert f'src="/static/{script}" integrity="sha384-' in page.text

@@ -71,7 +71,7 @@
   async function enqueue(event, actor, privateNames) {
     const key = actor ? await deviceKey(actor) : undefined;
     const prior = await get("outbox", event.event_id);
-    const entry = { event_id: event.event_id, lot_id: event.lot_id, type: event.type, at: Date.now(), status: "queued", detail: "", unsigned: event };
+    const entry = { event_id: event.event_id, lot_id: event.lot_id, type: event.type, actor, at: Date.now(), status: "queued", detail: "", unsigned: event };
     if (prior && prior.envelope && sign.canonical(prior.unsigned) === sign.canonical(event)) {
       Object.assign(entry, { envelope: prior.envelope, signer: "device", at: prior.at });  // the same event: the same bytes
     } else if (key && key.registered) {
@@ -119,10 +119,13 @@
 
   let running = Promise.resolve();
   // Send every entry not yet stored or refused, oldest first; one pass at a time (a call during a pass runs
-  // after it, so an entry queued meanwhile is not missed); the outbox after it.
-  function sync(lang) {
+  // after it, so an entry queued meanwhile is not missed); the outbox after it. An entry left for the server-held
+  // key goes only on a session of the actor who recorded it (the server signs as the session's actor); one
+  // signed here goes whoever is signed in, or nobody (POST /api/v1/events needs no session).
+  function sync(lang, actor) {
     const pass = async () => {
       for (const entry of await all("outbox")) {
+        if (entry.signer === "held" && entry.actor !== actor) continue;
         if (entry.status === "queued" || entry.status === "sent") await send(entry, lang);
       }
       return all("outbox");

@@ -122,7 +122,7 @@
     }
   };
   const sync = async () => {
-    const entries = await outbox.sync(lang);
+    const entries = await outbox.sync(lang, actor);
     showOutbox(entries);
     showVerdict(entries.find((e) => e.event_id === eventId));
   };
