@@ -20,7 +20,7 @@ from ginseng_trace.chain.keys import SignerKey
 from ginseng_trace.chain.records import Event, sign_event
 from ginseng_trace.events.catalogue import catalogue, private_fields
 
-HERE = Path(__file__).resolve().parents[1] / "tests" / "vectors" / "device"
+OUT = Path(__file__).resolve().parents[1] / "tests" / "vectors" / "device" / "signed.json"
 SEED = hashlib.sha256(b"ginseng-trace FORMAT.md example key").digest()  # FORMAT.md §5: published, never use it
 KEY = SignerKey("fusong-wang-farm", SEED)
 
@@ -72,7 +72,7 @@ def unsigned() -> list[dict[str, Any]]:
     ]
 
 
-def files() -> dict[str, bytes]:
+def document() -> bytes:
     cases = []
     for event in unsigned():
         signed = sign_event(Event.from_json(event), KEY, private=private_fields(event["type"]))
@@ -85,23 +85,17 @@ def files() -> dict[str, bytes]:
             }
         )
     doc = {"seed (hex)": SEED.hex(), "verifier key": KEY.verifier().text(), "cases": cases}
-    return {"signed.json": (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8")}
-
-
-def _read(path: Path) -> bytes | None:
-    return path.read_bytes() if path.is_file() else None
+    return (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
 def main(argv: list[str]) -> int:
-    wanted = files()
-    if "--check" in argv:
-        stale = [name for name, data in wanted.items() if _read(HERE / name) != data]
-        for name in stale:
-            print(f"stale: tests/vectors/device/{name} (run python scripts/device_vector.py)", file=sys.stderr)
-        return 1 if stale else 0
-    HERE.mkdir(parents=True, exist_ok=True)
-    for name, data in wanted.items():
-        (HERE / name).write_bytes(data)
+    data = document()
+    if "--check" not in argv:
+        OUT.parent.mkdir(parents=True, exist_ok=True)
+        OUT.write_bytes(data)
+    elif not OUT.is_file() or OUT.read_bytes() != data:
+        print("stale: tests/vectors/device/signed.json (run python scripts/device_vector.py)", file=sys.stderr)
+        return 1
     return 0
 
 

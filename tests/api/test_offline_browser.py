@@ -114,7 +114,7 @@ def test_the_repeat_after_a_lost_answer_is_stored_once(services: Services, brows
     with LiveServer(create_app(services)) as server:
         context = browser.new_context(locale="zh-CN", service_workers="block")  # so that routes see every request
         page = with_device_key(context, server.url)
-        lost = []
+        lost: list[int] = []
 
         def lose_the_first_answer(route: Any) -> None:
             if lost:
