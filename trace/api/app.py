@@ -20,7 +20,21 @@ from .lifespan import lifespan
 from .middleware import BodyLimit, ShedLoad, refuse_nul
 from .pages import STATIC
 from .ratelimit import RateLimits
-from .routes import accounts, app_lot, audit, catalogue, complaints, events, home, labels, log, lots, resolver, scans
+from .routes import (
+    accounts,
+    app_lot,
+    audit,
+    catalogue,
+    complaints,
+    device,
+    events,
+    home,
+    labels,
+    log,
+    lots,
+    resolver,
+    scans,
+)
 
 DEFAULT_SCAN_POLICY = ScanPolicy()
 
@@ -86,6 +100,7 @@ def create_app(
     app.include_router(accounts.router)
     app.include_router(home.router)
     app.include_router(app_lot.router)
+    app.include_router(device.router)
     app.include_router(audit.router)
 
     def openapi() -> dict[str, Any]:

@@ -78,3 +78,14 @@ class HintsOut(BaseModel):
     seedling_age_years: int | None = Field(description="the age of the seedlings planted then; none for seed")
     latest_application: ApplicationHintOut | None = Field(description="the application that sets the earliest harvest")
     calendar: CalendarOut
+
+
+class DeviceKeyIn(BaseModel):
+    key: str = Field(description="an Ed25519 verifier key <your actor>+<key id>+<base64(0x01 || public key)>")
+
+
+class DeviceKeyOut(BaseModel):
+    actor: str
+    key_id: str = Field(description="8 hex digits")
+    key: str = Field(description="the verifier key text, as registered")
+    record_hash: str | None = Field(description="the register_key record; null when the key was registered before")

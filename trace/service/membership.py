@@ -25,6 +25,11 @@ from .appending import Appending
 from .errors import NotFoundError, RefusedError
 from .views import Appended
 
+MAX_LIVE_KEYS = 5
+"""How many keys (neither revoked nor expired, server-held ones included) an actor may hold at once when a person
+registers their own: a phone, a spare, a new phone before the old one's key is revoked. An operator registering
+keys (``add_key``) is not bound by it."""
+
 
 @dataclass(frozen=True)
 class NewActor:
@@ -144,6 +149,36 @@ class MembershipService:
             raise MalformedError(FieldProblem("/key", "an actor key must be an Ed25519 (type 0x01) verifier key"))
         payload = _key_payload(key, self._until(valid_until))
         return self.submit(self.org_of(key.name), [("register_key", payload)])[0]
+
+    def add_own_key(self, actor: str, text: object) -> tuple[Appended | None, VerifierKey]:
+        """Register a key a person made for their own ``actor`` (on their device): it must be named by that actor
+        (anyone else's is forbidden), and the actor may hold at most :data:`MAX_LIVE_KEYS` live keys. A key already
+        registered is not registered again (None: nothing new was recorded); a revoked one is refused."""
+        if not isinstance(text, str):
+            raise MalformedError(FieldProblem("/key", "must be an Ed25519 verifier key text <actor>+<key id>+<base64>"))
+        try:
+            key = VerifierKey.parse(text)
+        except MalformedError as exc:
+            raise MalformedError(FieldProblem("/key", exc.diagnostics())) from None
+        if key.alg != ALG_ED25519:
+            raise MalformedError(FieldProblem("/key", "an actor key must be an Ed25519 (type 0x01) verifier key"))
+        if key.name != actor:
+            raise RefusedError(
+                "/key", f"a key named {key.name!r} is not yours: you may register keys for {actor!r} only"
+            )
+        now = format_utc(self.clock())
+        held = self.store.read(lambda repo: repo.keys.all([actor]))
+        same = next((k for k in held if k.key.key_id_hex == key.key_id_hex), None)
+        if same is not None:
+            if same.revoked_at is not None:
+                raise RefusedError("/key", f"key {key.key_id_hex} was revoked: make a new key")
+            return None, key
+        live = [k for k in held if k.ends is None or parse_utc(k.ends) > parse_utc(now)]
+        if len(live) >= MAX_LIVE_KEYS:
+            raise RefusedError(
+                "/key", f"{actor} already holds {len(live)} live keys (at most {MAX_LIVE_KEYS}): revoke one first"
+            )
+        return self.submit(self.org_of(actor), [("register_key", _key_payload(key, None))])[0], key
 
     def _until(self, valid_until: str | None) -> str | None:
         if valid_until is None:
