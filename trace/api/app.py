@@ -20,7 +20,20 @@ from .lifespan import lifespan
 from .middleware import BodyLimit, ShedLoad, refuse_nul
 from .pages import STATIC
 from .ratelimit import RateLimits
-from .routes import accounts, audit, catalogue, complaints, events, home, labels, log, lots, resolver, scans
+from .routes import (
+    accounts,
+    audit,
+    catalogue,
+    complaints,
+    events,
+    home,
+    labels,
+    log,
+    lots,
+    resolver,
+    scan_page,
+    scans,
+)
 
 DEFAULT_SCAN_POLICY = ScanPolicy()
 
@@ -85,6 +98,7 @@ def create_app(
     app.include_router(log.router)
     app.include_router(accounts.router)
     app.include_router(home.router)
+    app.include_router(scan_page.router)
     app.include_router(audit.router)
 
     def openapi() -> dict[str, Any]:

@@ -73,6 +73,7 @@ from .log import TransparencyLog
 from .membership import MembershipService, NewActor
 from .reads import ReadRecord, Reads
 from .records import Records
+from .scanning import Scanning
 from .scans import ScanCounter
 from .tokens import ApiTokens
 from .views import Appended, CheckpointView, CheckReport, LogKeyPeriod, LotInfo, RecordView
@@ -131,6 +132,7 @@ class Services:
         self.held_keys = HeldKeys(store, key_encryption_key, clock=clock)
         self.home = Home(store, clock=clock)
         self.console = Console(store, self.reads, self.log)
+        self.scanning = Scanning(store, self.reads)
 
     @property
     def log_signer(self) -> SignerKey | None:
