@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ..auth import SESSION_COOKIE
 from ..dependencies import API, ServicesDep, SettingsDep
+from ..home_page import KIND_NAMES, UNIT_NAMES
 from ..pages import INTEGRITY, STATIC, TEMPLATES, problem_page, subresource_integrity, wants_english
 from .accounts import AUTH_ERRORS, Anyone
 from .home import EVENT_NAMES
@@ -39,6 +40,8 @@ def scan_page(request: Request, services: ServicesDep, settings: SettingsDep) ->
         t=lambda chinese, english: chinese if zh else english,
         base=settings.base,
         event_names={name: names[0 if zh else 1] for name, names in EVENT_NAMES.items()},
+        kind_names={name: names[0 if zh else 1] for name, names in KIND_NAMES.items()},
+        unit_names={name: names[0 if zh else 1] for name, names in UNIT_NAMES.items()},
         lang_query="" if zh else "?lang=en",
         other_lang_url="/app/scan?" + urlencode({"lang": "en" if zh else "zh"}),
         integrity=INTEGRITY["scan.js"],

@@ -10,6 +10,9 @@
   const d = root.dataset;
   const zh = d.lang === "zh";
   const names = JSON.parse(d.eventNames);
+  const kinds = JSON.parse(d.kindNames);
+  const units = JSON.parse(d.unitNames);
+  const unit = (name) => (name ? units[name] || name : "");
   const status = document.getElementById("status");
   const result = document.getElementById("result");
   const video = document.getElementById("camera");
@@ -92,13 +95,13 @@
     const facts = el("dl");
     const fact = (term, value) => { if (value) facts.append(el("dt", term), el("dd", value)); };
     fact(d.product, lot.product ? lot.product[zh ? "zh" : "en"] : "");
-    fact(d.kind, mine.kind);
+    fact(d.kind, kinds[mine.kind] || mine.kind);
     fact(d.origin, [...new Set((lot.origins || []).map((o) => o.county))].join("、"));
     const holders = mine.custodians === null ? d.withheld
-      : mine.custodians.map((c) => `${c.organisation ? c.organisation.name : c.party}${c.amount === null ? "" : ` ${c.amount}`}`).join("、");
+      : mine.custodians.map((c) => `${c.organisation ? c.organisation.name : c.party}${c.amount === null ? "" : ` ${c.amount} ${unit(mine.unit)}`}`).join("、");
     fact(d.custodians, holders);
-    fact(d.incoming, mine.incoming.map((s) => `${s.from}: ${s.amount} ${s.unit || ""}`).join("、"));
-    if (mine.on_hand > 0) fact(d.onHand, `${mine.on_hand} ${mine.unit || ""}`);
+    fact(d.incoming, mine.incoming.map((s) => `${s.from}: ${s.amount} ${unit(s.unit)}`).join("、"));
+    if (mine.on_hand > 0) fact(d.onHand, `${mine.on_hand} ${unit(mine.unit)}`);
     const findings = scanned.findings || [];
     fact(d.findings, findings.length ? findings.map((f) => (zh ? f.message_zh : f.message)).join("；") : d.noFindings);
     card.append(facts);
