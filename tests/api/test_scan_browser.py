@@ -9,7 +9,6 @@ Screenshots land in test-artifacts/."""
 from __future__ import annotations
 
 import io
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,17 +21,9 @@ from ginseng_trace.api import create_app
 from ginseng_trace.service import Services
 
 from ..conftest import LiveServer, example_payload
-from .test_browser import ARTIFACTS, CHROMIUM, CONTRAST, browser  # noqa: F401 - the browser fixture
+from .test_browser import ARTIFACTS, CHROMIUM, CONTRAST, browser, pytestmark  # noqa: F401 - the fixture, the marks
 from .test_home import GROWER, REGULATOR, WORKS, services  # noqa: F401 - the story's ledger fixture
 from .test_home_browser import sign_in
-
-pytestmark = [
-    pytest.mark.skipif(
-        not shutil.which(CHROMIUM), reason=f"{CHROMIUM} not found: install Debian's chromium (.ci/run does)"
-    ),
-    pytest.mark.browser,
-    pytest.mark.slow,
-]
 
 
 @pytest.fixture
