@@ -6,6 +6,7 @@ shopper's scan."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -115,3 +116,25 @@ def test_a_members_scan_is_no_shoppers_scan(site: httpx.Client, services: Servic
     assert at_work.json()["lot"]["lot_id"] == "HV-2"
     shopper = site.get("/lot/HV-2", headers=json)
     assert shopper.json()["scans"]["count"] == 1
+
+
+def test_the_vendored_decoder_is_package_data_pinned_and_licensed() -> None:
+    """A plain ``pip install`` serves every file of the pages (package data), the vendored decoder with its
+    licence beside it, at the bytes ``scripts/vendor_js.sh`` pins."""
+    import fnmatch
+    import hashlib
+    import tomllib
+
+    root = Path(__file__).resolve().parents[2]
+    patterns = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    api = root / "trace" / "api"
+    shipped = [p.relative_to(api).as_posix() for p in api.rglob("*") if p.is_file() and p.suffix != ".py"]
+    shipped = [p for p in shipped if "__pycache__" not in p]
+    assert "static/vendor/jsQR-1.4.0.js" in shipped
+    assert "static/vendor/jsQR-1.4.0.LICENSE" in shipped
+    for path in shipped:
+        assert any(fnmatch.fnmatch(path, pattern) for pattern in patterns["ginseng_trace.api"]), path
+    script = (root / "scripts" / "vendor_js.sh").read_text()
+    digest = hashlib.sha256((api / "static" / "vendor" / "jsQR-1.4.0.js").read_bytes()).hexdigest()
+    assert f"script_sha256={digest}" in script
+    assert "Apache License" in (api / "static" / "vendor" / "jsQR-1.4.0.LICENSE").read_text()
