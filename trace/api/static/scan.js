@@ -154,6 +154,9 @@
       try {
         const text = await decode(video, video.videoWidth, video.videoHeight, false);
         if (text) { stop(); await resolve(text); }
+      } catch (_) {  // the decoder could not be loaded (offline): say so, once
+        stop();
+        alarm(d.offline);
       } finally { busy = false; }
     }
     if (stream) setTimeout(look, 150);
