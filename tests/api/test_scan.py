@@ -47,6 +47,8 @@ def test_the_scan_page_is_for_a_signed_in_person_in_either_language(site: httpx.
     decoder = site.get("/static/vendor/jsQR-1.4.0.js")
     assert decoder.status_code == 200
     assert "jsQR" in decoder.text[:1000]
+    first_load = len(page.content) + len(site.get("/static/scan.js").content)
+    assert first_load <= 24_000, first_load  # the decoder (257 KB) comes only where BarcodeDetector is missing
 
 
 def test_the_home_links_the_scan_page_for_those_who_receive_goods(site: httpx.Client) -> None:

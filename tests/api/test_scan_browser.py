@@ -168,6 +168,7 @@ def test_codes_that_are_not_ours_are_shown_as_such_and_offer_nothing(site: str, 
             ARTIFACTS.mkdir(exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / "app-scan-counterfeit-360.png"), full_page=True)
         page.evaluate("() => document.getElementById('result').replaceChildren()")
+    assert page.evaluate("() => document.querySelector('script[src*=jsQR]')") is None  # typing needs no decoder
 
 
 def test_a_hold_over_the_scanned_lot_is_shown_first_and_loudly(
