@@ -140,3 +140,25 @@ def test_the_vendored_decoder_is_package_data_pinned_and_licensed() -> None:
     digest = hashlib.sha256((api / "static" / "vendor" / "jsQR-1.4.0.js").read_bytes()).hexdigest()
     assert f"script_sha256={digest}" in script
     assert "Apache License" in (api / "static" / "vendor" / "jsQR-1.4.0.LICENSE").read_text()
+
+
+def test_nothing_that_would_move_a_held_lot_is_offered_while_the_hold_rule_is_hard(
+    site: httpx.Client,
+    services: Services,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from ginseng_trace.events.context import rules_config
+
+    from ..conftest import example_payload, tune_rules
+
+    hold = {**example_payload("hold"), "reason": "待复检"}
+    services.events.append(REGULATOR.sign("HV-2", "hold", occurred_at="2025-09-16T08:00:00Z", payload=hold))
+    cookie = log_in(site, WORKS.name)
+    held = mine(site, cookie, "HV-2")
+    assert held["hold"] == "hold"
+    assert held["actions"] == []  # receiving moves the lot: the hold rule refuses it
+    assert [h["type"] for h in held["holds"]] == ["hold"]
+    config = {k: dict(v) for k, v in rules_config().items()}
+    config["hold"]["severity"] = "soft"  # a regulator's choice: a move is stored, with its finding
+    tune_rules(monkeypatch, config)
+    assert mine(site, cookie, "HV-2")["actions"] == [{"type": "receive", "mode": "on"}]

@@ -188,6 +188,8 @@ def test_a_hold_over_the_scanned_lot_is_shown_first_and_loudly(
     assert first.get_attribute("class") == "alarm hold"
     assert first.inner_text().startswith("HOLD: 农残超标待复检 · placed on HV-2 · 2025-09-16")
     assert "Kind\nharvest lot" in page.locator("#scanned-lot").inner_text()
+    assert page.locator("#scanned-lot .actions a").count() == 0  # receiving would move it: not offered
+    assert "nothing that moves this lot can be recorded" in page.locator("#scanned-lot .note").inner_text()
     ratio, where = page.evaluate(CONTRAST)
     assert ratio >= 4.5, f"contrast {ratio:.2f} at {where}"
     ARTIFACTS.mkdir(exist_ok=True)

@@ -1,15 +1,18 @@
 """A lot as the person who scanned its label stands to it (``/app/scan``): what their organisation is to the
 lot (the ``lot_parties`` relations), what it has of it, the hold standing over it, what its roles may record
-for it (``events.actions``, as the home offers it), the shipments under way to it, and who holds the lot now
-where reads by role let this reader see that (``Reads.custodians``: a regulator, or an organisation that
-recorded something in the lot's lineage; audited). The lot's public facts (product, origin, findings, holds)
-come from the resolver's JSON for the scanned code itself; this adds only what depends on who is asking."""
+for it (``events.actions``, as the home offers it, less what would move a held lot), the shipments under way
+to it, and who holds the lot now where reads by role let this reader see that (``Reads.custodians``: a
+regulator, or an organisation that recorded something in the lot's lineage; audited). The lot's public facts
+(product, origin, findings, holds) come from the resolver's JSON for the scanned code itself; this adds only
+what depends on who is asking."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+from ..events.actions import while_held
 from ..events.state import LotState
 from ..store import LedgerRepository, Store
 from .credentials import Principal
@@ -67,7 +70,9 @@ class Scanning:
                 for s in state.in_transit
                 if s.consignee == org.org_id
             )
-            return org, home_lot(state, org.org_id, relations, org.roles), incoming
+            standing = home_lot(state, org.org_id, relations, org.roles)
+            standing = dataclasses.replace(standing, actions=tuple(while_held(standing.actions, standing.hold)))
+            return org, standing, incoming
 
         org, standing, incoming = self.store.read(read)
         reached = self.reads.custodians(lot_id, principal, endpoint)

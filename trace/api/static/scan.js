@@ -117,7 +117,7 @@
         actions.append(link);
       }
       card.append(actions);
-    } else card.append(el("p", d.noActions, "note"));
+    } else card.append(el("p", mine.hold ? d.heldNothing : d.noActions, "note"));
     result.replaceChildren(card);
     say("");
   };
