@@ -33,6 +33,7 @@ from .routes import (
     log,
     lots,
     resolver,
+    scan_page,
     scans,
 )
 
@@ -101,6 +102,7 @@ def create_app(
     app.include_router(home.router)
     app.include_router(app_lot.router)
     app.include_router(device.router)
+    app.include_router(scan_page.router)
     app.include_router(audit.router)
 
     def openapi() -> dict[str, Any]:

@@ -1,11 +1,12 @@
 """What an organisation may record for a lot, as the rules file has it: the event types a lot's kind allows
 (``lifecycle.allows``) or that make a new lot from it (``lifecycle.creates``), that the organisation's roles
-may record (``authority.roles``). Pure Python; the workplace page offers these, the rules still judge each
-event when it is submitted (custody, holds, the quality gate and the rest)."""
+may record (``authority.roles``), and, while a hold or recall stands over the lot, none that would move it
+(``hold.moving_types``, while the hold rule is hard). Pure Python; the workplace page offers these, the rules
+still judge each event when it is submitted (custody, holds, the quality gate and the rest)."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 
 from .rules import rules_config
 
@@ -50,3 +51,14 @@ def recordable(kind: str, roles: Collection[str]) -> list[tuple[str, str]]:
         elif event_type in may and event_type in creates:
             found.append((event_type, FROM))
     return found
+
+
+def while_held(actions: Sequence[tuple[str, str]], hold: str | None) -> list[tuple[str, str]]:
+    """Of ``actions``, those the hold rule leaves open on a lot under ``hold`` (hold, recall, or None): all when
+    none stands or the rule is not hard (a move is then stored with its finding), else none of its
+    ``moving_types`` (processing, packing, shipping, receiving, selling...)."""
+    rule = rules_config()["hold"]
+    if hold is None or rule.get("severity") != "hard":
+        return list(actions)
+    moving = set(rule["moving_types"])
+    return [action for action in actions if action[0] not in moving]

@@ -76,6 +76,7 @@ from .lot_graph import LotGraphs
 from .membership import MembershipService, NewActor
 from .reads import ReadRecord, Reads
 from .records import Records
+from .scanning import Scanning
 from .scans import ScanCounter
 from .tokens import ApiTokens
 from .views import Appended, CheckpointView, CheckReport, LogKeyPeriod, LotInfo, RecordView
@@ -136,6 +137,7 @@ class Services:
         self.hints = Hints(store)
         self.console = Console(store, self.reads, self.log, tuple(k.name for k in self.witness_keys))
         self.lot_graphs = LotGraphs(store, self.checks, self.reads)
+        self.scanning = Scanning(store, self.reads)
 
     @property
     def log_signer(self) -> SignerKey | None:

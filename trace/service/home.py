@@ -154,7 +154,7 @@ def _actions(lot: LotState, roles: Collection[str], relations: set[str]) -> tupl
     return tuple(recordable(lot.kind, roles))
 
 
-def _home_lot(lot: LotState, org: str, relations: set[str], roles: Collection[str]) -> HomeLot:
+def home_lot(lot: LotState, org: str, relations: set[str], roles: Collection[str]) -> HomeLot:
     return HomeLot(
         lot_id=lot.lot_id,
         kind=lot.kind,
@@ -169,6 +169,18 @@ def _home_lot(lot: LotState, org: str, relations: set[str], roles: Collection[st
         actions=_actions(lot, roles, relations),
         labels=CREATOR in relations and bool(lot.serials),
     )
+
+
+def member_organisation(repo: LedgerRepository, actor: str) -> Organisation:
+    """The standing organisation ``actor`` belongs to; refused when there is none (or it, or the actor, is
+    suspended)."""
+    org_id = repo.membership.org_ids_of([actor]).get(actor)
+    state = repo.membership.organisations([org_id]).get(org_id) if org_id else None
+    org = Organisation.from_json(state) if state else None
+    member = org.actors.get(actor) if org else None
+    if org is None or org.suspended or member is None or member.suspended:
+        raise RelationRequiredError("member", f"{actor} is not a standing member of an organisation: no home to show")
+    return org
 
 
 class Home:
@@ -190,14 +202,7 @@ class Home:
 
     @staticmethod
     def _read(repo: LedgerRepository, actor: str, now: datetime) -> HomeView:
-        org_id = repo.membership.org_ids_of([actor]).get(actor)
-        state = repo.membership.organisations([org_id]).get(org_id) if org_id else None
-        org = Organisation.from_json(state) if state else None
-        member = org.actors.get(actor) if org else None
-        if org is None or org.suspended or member is None or member.suspended:
-            raise RelationRequiredError(
-                "member", f"{actor} is not a standing member of an organisation: no home to show"
-            )
+        org = member_organisation(repo, actor)
         concerned = repo.parties.lots_of(org.org_id)
         states = {lot: LotState.from_json(text) for lot, text in repo.lot_states(concerned).items()}
         lots, due = [], []
@@ -205,7 +210,7 @@ class Home:
             relations = concerned[lot_id]
             if relations == {CREATOR}:  # made here, long since moved on: not on today's page
                 continue
-            lots.append(_home_lot(states[lot_id], org.org_id, relations, org.roles))
+            lots.append(home_lot(states[lot_id], org.org_id, relations, org.roles))
             due += _due(states[lot_id], org.org_id, relations, now)
         rank = {kind: n for n, kind in enumerate(DUE_ORDER)}
         due.sort(key=lambda d: (rank.get(d.kind, len(rank)), d.lot_id))

@@ -297,6 +297,27 @@ class Reads:
             self._audit(reader, principal, endpoint, "reach_custodians", lot_id, [])
         return shown, found
 
+    def custodians(self, lot_id: str, principal: Principal, endpoint: str) -> ReachedLot:
+        """The lot as it stands (kind, unit, the holds over it) with, for a regulator or an organisation that
+        recorded something in its lineage (as :meth:`reach` has it), who holds how much of it now and the
+        shipments under way (``custodians`` None for any other reader); audited when they are served.
+        :class:`NotFoundError` for an unknown lot."""
+
+        def read(repo: LedgerRepository) -> tuple[Reader | None, ReachedLot]:
+            text = repo.lot_states([lot_id]).get(lot_id)
+            if text is None:
+                raise NotFoundError(f"lot {lot_id!r} has no record")
+            state, reader = LotState.from_json(text), reader_now(repo, principal)
+            if not has_interest(reader, _lineage(repo, lot_id)):
+                return reader, _reached(state, 0, None)
+            parties = state.custodians() | {x for s in state.in_transit for x in (s.shipper, s.consignee)}
+            return reader, _reached(state, 0, _organisations(repo, parties))
+
+        reader, found = self.store.read(read)
+        if found.custodians is not None and reader is not None:
+            self._audit(reader, principal, endpoint, "custodians", lot_id, [])
+        return found
+
     def complaints(
         self, lot_id: str, principal: Principal | None, endpoint: str, *, after: int = 0, limit: int = 100
     ) -> tuple[Counts, list[StoredComplaint] | None]:

@@ -39,5 +39,10 @@ class LotPartyRepository:
             found.setdefault(str(lot), set()).add(str(relation))
         return found
 
+    def relations(self, lot_id: str, party: str) -> set[str]:
+        """How ``lot_id`` concerns ``party`` (empty: not at all)."""
+        query = select(lot_parties.c.relation).where(lot_parties.c.lot_id == lot_id, lot_parties.c.party == party)
+        return {str(relation) for (relation,) in self.connection.execute(query)}
+
     def count(self) -> int:
         return int(self.connection.execute(select(func.count()).select_from(lot_parties)).scalar_one())

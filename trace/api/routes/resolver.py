@@ -31,6 +31,7 @@ from ...labels.places import Place, city_name, gazetteer, parse_position
 from ...labels.signals import recorded_sales, signals
 from ...service import NotFoundError, NotLoggedYetError, Services
 from ...service.complaints import CATEGORIES
+from ..auth import SESSION_COOKIE
 from ..dependencies import AppSettings, Caches, CachesDep, ServicesDep, SettingsDep
 from ..pages import (
     BEING_LOGGED,
@@ -196,7 +197,12 @@ def show(
     elif city:
         place = gazetteer().find(city)
     client = request.client.host if request.client else None
-    counted = not (place_report or complained)
+    # a signed-in member at work (the scan page, a home's link) is not a shopper's scan: no tally, no first scan
+    cookie = request.cookies.get(SESSION_COOKIE)
+    at_work = cookie is not None and services.accounts.session(cookie) is not None
+    counted = not (place_report or complained or at_work)
+    if at_work:
+        city, place = None, None
     scans = services.scans.record(gtin, label_lot or lot_id, serial, city, place=place, counted=counted, client=client)
     complaint_counts, complaint_token = services.complaints.counts(lot_id), services.complaints.token(lot_id)
     complaint_post = f"/api/v1/lots/{lot_id}/complaints"
