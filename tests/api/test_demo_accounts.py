@@ -5,6 +5,9 @@ key, and the shopper's page of a red-ginseng box made from it then shows the rec
 
 from __future__ import annotations
 
+import html
+import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,7 +18,7 @@ from sqlalchemy import Engine
 
 from ginseng_trace.api import create_app
 from ginseng_trace.demo import ACTORS, DEMO_PASSWORD, load_demo, open_demo_accounts
-from ginseng_trace.demo.actors import REGULATOR, SHOP, WANG
+from ginseng_trace.demo.actors import LAB, LAB_ACCREDITATION, LAB_NAME, REGULATOR, SHOP, WANG, WORKS
 from ginseng_trace.service import Services
 from ginseng_trace.store import Store
 
@@ -80,3 +83,34 @@ def test_the_regulator_recalls_a_harvest_from_the_app_and_the_box_shows_it(
     box = client.get(BOX, headers={"Accept": "application/json"}).json()["lot"]
     assert box["status"] == "recall"
     assert [h["lot"] for h in box["holds"]] == ["HV-2025-FS-0017"]
+
+
+def prefill(page: str) -> dict[str, str]:
+    [found] = re.findall(r'data-prefill="([^"]*)"', page)
+    filled: dict[str, str] = json.loads(html.unescape(found))
+    return filled
+
+
+def test_the_forms_open_filled_with_what_the_app_knows(demo: tuple[httpx.Client, Services]) -> None:
+    """README "How to use the web app": the lab's waiting sample links to its test form, filled with the lab's
+    name, accreditation and the sample; a batch made from a lot has it as its first input; a regulator's recall
+    names it as the authority; the console opens any lot by its id."""
+    client, ledger = demo
+    cookie, _ = session(client, LAB)
+    home = client.get("/app", headers=cookie).text
+    link = "/app/record?type=quality_test&amp;lot=SS-2025-1010&amp;sample=S-2025-1124-05"
+    assert f'<a href="{link}">待检测：SS-2025-1010 的样品 S-2025-1124-05' in home
+    form = client.get(html.unescape(link), headers=cookie).text
+    assert prefill(form) == {"/lab": LAB_NAME, "/accreditation": LAB_ACCREDITATION, "/sample_id": "S-2025-1124-05"}
+    cookie, _ = session(client, WORKS)
+    batch = client.get("/app/record", params={"type": "process", "from": "HV-2025-FS-0017"}, headers=cookie).text
+    assert prefill(batch) == {"/input_quantities/0/lot": "HV-2025-FS-0017"}
+    prefixes = ledger.membership.organisation(ledger.membership.org_of(WORKS)).lot_prefixes
+    assert f'placeholder="{" ".join(f"{p}…" for p in prefixes)}"' in batch  # the new lot's id starts so
+    cookie, _ = session(client, REGULATOR)
+    recall = client.get("/app/record", params={"type": "recall", "lot": "HV-2025-FS-0017"}, headers=cookie).text
+    assert prefill(recall)["/authority"].startswith("吉林省药品监督管理局")
+    assert prefill(client.get("/app/record", params={"type": "recall", "lot": "HV-2025-FS-0017"}).text) == {}
+    opened = client.get("/app/lot", params={"lot": " HV-2025-FS-0017 ", "lang": "en"}, headers=cookie)
+    assert (opened.status_code, opened.headers["location"]) == (303, "/app/lot/HV-2025-FS-0017?lang=en")
+    assert client.get("/app/lot", params={"lot": ""}).headers["location"] == "/app/console"

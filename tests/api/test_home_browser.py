@@ -110,8 +110,8 @@ def test_a_regulator_filters_by_county_sees_the_reach_and_recalls(services: Serv
         page.locator("#findings").get_by_role("link", name="召回").first.click()
         page.wait_for_selector("li.reached")
         reached = page.locator("li.reached").all_inner_texts()
-        assert reached[0].startswith("PLOT-2 · plot_crop · test organisation fs-grower")
-        assert reached[1] == "HV-2 · harvest_lot · → js-works"  # the harvest made from it, on its way to the works
+        assert reached[0].startswith("PLOT-2 · 地块 · test organisation fs-grower")
+        assert reached[1] == "HV-2 · 采收批 · → js-works"  # the harvest made from it, on its way to the works
         page.fill("#f-reason", "登记证号与产品不符，待查")
         page.get_by_role("button", name="提交").click()
         page.wait_for_selector("#verdict.stored")

@@ -4,6 +4,7 @@ Chinese by default and English on request. Presentation only: what is shown come
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from ..service.home import Due, HomeLot, HomeView
 
@@ -57,11 +58,13 @@ class Section:
 
 @dataclass(frozen=True)
 class DueLine:
-    """One thing due, as a sentence in both languages; ``tone``: urgent (a hold), wait (an interval), or task."""
+    """One thing due, as a sentence in both languages; ``tone``: urgent (a hold), wait (an interval), or task;
+    ``href``: the form that does it, if there is one (without the language)."""
 
     zh: str
     en: str
     tone: str
+    href: str = ""
 
 
 def _amount(value: object) -> str:
@@ -88,13 +91,19 @@ def due_line(item: Due) -> DueLine:
             f"待收货：{d.get('party')} 发来的 {lot}，{amount} {UNIT_NAMES.get(unit, (unit, unit))[0]}",
             f"To receive: {lot} from {d.get('party')}, {amount} {UNIT_NAMES.get(unit, (unit, unit))[1]}",
             "task",
+            "/app/record?" + urlencode({"type": "receive", "lot": lot}),
         )
     if item.kind == "samples_to_test":
-        samples = _listed(d.get("samples"))
+        samples = d.get("samples")
+        sent = [str(s) for s in samples] if isinstance(samples, list | tuple) else []
+        query = {"type": "quality_test", "lot": lot}
+        if len(sent) == 1 and d.get("waiting") == 1:  # which sample waits is known only when one was sent
+            query["sample"] = sent[0]
         return DueLine(
-            f"待检测：{lot} 的样品 {samples}（{d.get('waiting')} 份未出结果）",
-            f"To test: samples {samples} of {lot} ({d.get('waiting')} without a result)",
+            f"待检测：{lot} 的样品 {_listed(sent)}（{d.get('waiting')} 份未出结果）",
+            f"To test: samples {_listed(sent)} of {lot} ({d.get('waiting')} without a result)",
             "task",
+            "/app/record?" + urlencode(query),
         )
     if item.kind == "release_awaited":
         return DueLine(f"{lot} 已检测合格，尚待放行", f"{lot} has a passing test and awaits its release", "task")

@@ -5,8 +5,10 @@ verifies it offline; and, for the organisation that packed it, its packaging run
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ...labels import qr
 from ...service import Services
@@ -31,6 +33,14 @@ def _graph(services: Services, lot_id: str, principal: Principal, endpoint: str)
     reader = services.reads.reader(principal)
     graph = services.lot_graphs.graph(lot_id, principal, endpoint)
     return graph, reader.org if reader else "", bool(reader and reader.regulator)
+
+
+@router.get("/app/lot", include_in_schema=False)
+def find_lot(request: Request, lot: str = "") -> Response:
+    """The console's "open a lot" form: the typed lot id's page (the console again when none was typed)."""
+    lang = request.query_params.get("lang", "")
+    target = f"/app/lot/{quote(lot.strip(), safe='')}" if lot.strip() else "/app/console"
+    return RedirectResponse(target + (f"?lang={quote(lang, safe='')}" if lang else ""), status_code=303)
 
 
 @router.get("/app/lot/{lot_id}", response_class=HTMLResponse, include_in_schema=False)

@@ -3,7 +3,9 @@ otherwise."""
 
 from __future__ import annotations
 
+import json
 import re
+from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
@@ -11,9 +13,10 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from ...events.catalogue import catalogue
+from ...events.membership import Organisation
 from ...service import Services
 from ...service.console import Filters
-from ...service.errors import ForbiddenError
+from ...service.errors import ForbiddenError, NotFoundError
 from ...service.home import HomeView
 from ..auth import SESSION_COOKIE
 from ..dependencies import ServicesDep
@@ -71,6 +74,37 @@ def _csrf(services: Services, request: Request) -> str | None:
     return services.accounts.csrf_for(cookie) if cookie else None
 
 
+def _organisation(services: Services, request: Request) -> Organisation | None:
+    """The signed-in person's organisation, or None (not signed in, or a member of none)."""
+    cookie = request.cookies.get(SESSION_COOKIE)
+    session = services.accounts.session(cookie) if cookie else None
+    if session is None:
+        return None
+    try:
+        return services.membership.organisation(services.membership.org_of(session.principal.actor))
+    except NotFoundError:
+        return None
+
+
+def _prefill(members: dict[str, Any], organisation: Organisation | None, made_from: str, sample: str) -> dict[str, str]:
+    """What the form can be filled with before the person types, by JSON pointer: the lot a new lot is made from
+    as the first input quantity's lot; a lab's own name and accreditation, and the sample it was sent; a
+    regulator's name as a hold's or recall's authority."""
+    found: dict[str, str] = {}
+    if made_from and "input_quantities" in members:
+        found["/input_quantities/0/lot"] = made_from
+    if organisation and "lab" in organisation.roles and "sample_id" in members:
+        if members.get("lab", {}).get("type") == "string":  # a test names its lab; a sample's is an id
+            found["/lab"] = organisation.name
+        if organisation.accreditations and "accreditation" in members:
+            found["/accreditation"] = organisation.accreditations[0]
+    if organisation and "regulator" in organisation.roles and members.get("authority", {}).get("type") == "string":
+        found["/authority"] = organisation.name  # a hold's or recall's deciding authority
+    if sample and "sample_id" in members:
+        found["/sample_id"] = sample
+    return found
+
+
 @router.get("/app/record", response_class=HTMLResponse, include_in_schema=False)
 def record_page(
     request: Request,
@@ -78,14 +112,18 @@ def record_page(
     event_type: str = Query("field_operation", alias="type"),
     lot: str = "",
     made_from: str = Query("", alias="from"),
+    sample: str = "",
 ) -> Response:
     """The form of one event type, generated in the browser from its schema: on ``lot``, or making a new lot
-    from the lot ``from`` (a harvest from a plot, a batch from a harvest)."""
+    from the lot ``from`` (a harvest from a plot, a batch from a harvest), its fields filled where the page
+    knows their value (:func:`_prefill`)."""
     zh = not wants_english(request)
     schema = catalogue().get(event_type)
     if schema is None:
         detail = f"{event_type!r} is not an event type of the catalogue (GET /api/v1/event-types)"
         return problem_page(request, 400, ("事件类型无效", "Unknown event type"), (detail, detail), event_type)
+    organisation = _organisation(services, request)
+    members = schema.schema.get("properties") or {}
     html = TEMPLATES.get_template("app_record.html").render(
         zh=zh,
         t=lambda chinese, english: chinese if zh else english,
@@ -95,6 +133,15 @@ def record_page(
         lot_id=lot,
         lot_fixed=bool(lot) and not made_from,
         inputs=[made_from] if made_from else [],
+        names=json.dumps(
+            {
+                "kinds": {kind: names[0 if zh else 1] for kind, names in KIND_NAMES.items()},
+                "units": {unit: names[0 if zh else 1] for unit, names in UNIT_NAMES.items()},
+            },
+            ensure_ascii=False,
+        ),
+        prefill=json.dumps(_prefill(members, organisation, made_from, sample), ensure_ascii=False),
+        lot_hint=" ".join(f"{p}…" for p in organisation.lot_prefixes) if organisation and made_from else "",
         csrf=_csrf(services, request),
         lang_query="" if zh else "?lang=en",
         integrity=INTEGRITY,

@@ -20,6 +20,10 @@
   const answer = await fetch(schemaUrl);
   const schema = await answer.json();
   const built = forms.render(document.getElementById("payload"), schema, lang);
+  for (const [path, value] of Object.entries(JSON.parse(d.prefill || "{}"))) {  // what the page knows already
+    const input = document.getElementById(forms.idOf(path));
+    if (input && !input.value) input.value = value;
+  }
   const when = document.getElementById("occurred_at");
   const now = new Date();
   when.value = new Date(now.getTime() - now.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
@@ -28,12 +32,14 @@
   if (reach && navigator.onLine) {  // a hold or recall: what it would reach, before it is recorded
     const found = await (await fetch(`/api/v1/lots/${encodeURIComponent(reach.dataset.lot)}/reach`, { credentials: "same-origin" })).json();
     const list = document.getElementById("reach-list");
+    const names = JSON.parse(reach.dataset.names);  // kinds and units in the page's language
     for (const lot of found.lots || []) {
       const item = document.createElement("li");
       item.className = "reached";
-      const holders = (lot.custodians || []).map((c) => `${c.organisation ? c.organisation.name : c.party}${c.amount === null ? "" : ` ${c.amount}`}`);
+      const unit = names.units[lot.unit] || lot.unit || "";
+      const holders = (lot.custodians || []).map((c) => `${c.organisation ? c.organisation.name : c.party}${c.amount === null ? "" : ` ${c.amount} ${unit}`}`);
       const moving = (lot.in_transit || []).map((s) => `→ ${s.to}`);
-      item.textContent = [lot.lot_id, lot.kind, ...holders, ...moving].join(" · ");
+      item.textContent = [lot.lot_id, names.kinds[lot.kind] || lot.kind, ...holders, ...moving].join(" · ");
       list.append(item);
     }
   }
@@ -106,7 +112,11 @@
     if (entry.status === "stored") {
       verdict.className = "stored";
       const findings = (entry.findings || []).map((f) => `${d.finding}: ${lang === "zh" ? f.message_zh : f.message}`);
-      verdict.textContent = [entry.repeat ? d.again : d.stored, ...findings].join(" · ");
+      verdict.textContent = [entry.repeat ? d.again : d.stored, ...findings].join(" · ") + " · ";
+      const open = document.createElement("a");  // the lot as stored: its lineage, findings and state
+      open.href = `/app/lot/${encodeURIComponent(entry.lot_id)}${lang === "zh" ? "" : "?lang=en"}`;
+      open.textContent = d.open;
+      verdict.append(open);
     } else if (entry.status === "refused") {
       verdict.className = "refused";
       const placed = [];
