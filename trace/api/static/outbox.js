@@ -68,10 +68,11 @@
 
   // Put an event in the outbox: signed here with the device key when there is one, else kept for the server-held
   // key (sent as the signed-in person's event). ``event`` has no actor or key_id yet.
-  async function enqueue(event, actor, privateNames) {
+  // ``titles`` ({zh, en}) name the event type in the outbox list.
+  async function enqueue(event, actor, privateNames, titles) {
     const key = actor ? await deviceKey(actor) : undefined;
     const prior = await get("outbox", event.event_id);
-    const entry = { event_id: event.event_id, lot_id: event.lot_id, type: event.type, actor, at: Date.now(), status: "queued", detail: "", unsigned: event };
+    const entry = { event_id: event.event_id, lot_id: event.lot_id, type: event.type, titles, actor, at: Date.now(), status: "queued", detail: "", unsigned: event };
     if (prior && prior.envelope && sign.canonical(prior.unsigned) === sign.canonical(event)) {
       Object.assign(entry, { envelope: prior.envelope, signer: "device", at: prior.at });  // the same event: the same bytes
     } else if (key && key.registered) {

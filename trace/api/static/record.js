@@ -88,7 +88,7 @@
       const item = document.createElement("li");
       item.className = e.status;
       item.dataset.event = e.event_id;
-      item.textContent = [e.lot_id, e.type, status[e.status], e.detail].filter(Boolean).join(" · ");
+      item.textContent = [e.lot_id, (e.titles && e.titles[lang]) || e.type, status[e.status], e.detail].filter(Boolean).join(" · ");
       return item;
     }));
     document.getElementById("outbox-h").hidden = !entries.length;
@@ -152,7 +152,8 @@
     };
     if (d.inputs) event.inputs = d.inputs.split(",");
     try {
-      await outbox.enqueue(event, actor, signing.privateOf(schema));
+      const titles = { zh: schema["x-title-zh"] || schema.title, en: schema.title || schema["x-title-zh"] };
+      await outbox.enqueue(event, actor, signing.privateOf(schema), titles);
     } catch (failure) {  // e.g. a value canonical JSON cannot hold
       verdict.className = "refused";
       verdict.textContent = [d.refused, failure.message].join(": ");
