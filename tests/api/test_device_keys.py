@@ -103,5 +103,5 @@ def test_the_app_is_installable_and_its_worker_controls_the_app_scope(client: ht
     assert '"/static/outbox.js"' in worker.text
     page = client.get("/app/record?type=field_operation&lot=PLOT-1")
     assert '<link rel="manifest" href="/app/manifest.webmanifest">' in page.text
-    for script in ("verify-core.js", "sign-core.js", "outbox.js", "record.js"):
+    for script in ("verify-crypto.js", "verify-core.js", "sign-core.js", "outbox.js", "record.js"):
         assert f'src="/static/{script}" integrity="sha384-' in page.text

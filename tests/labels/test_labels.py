@@ -19,6 +19,7 @@ from PIL import Image
 from sqlalchemy import Engine
 
 from ginseng_trace.api import create_app
+from ginseng_trace.api.pages import VERIFY_FALLBACK
 from ginseng_trace.chain import SignerKey
 from ginseng_trace.demo import load_demo
 from ginseng_trace.events import private_fields
@@ -107,12 +108,38 @@ def test_the_page_pins_its_scripts_and_the_readme_names_the_verifiers_digest(sit
     import hashlib
 
     page = site.get(f"/01/{GTIN}/10/PK-2025-0931/21/0007").text
-    for script in ("verify-authority.js", "verify-core.js", "verify.js", "place.js"):
+    for script in ("verify-authority.js", "verify-crypto.js", "verify-core.js", "verify.js", "place.js"):
         body = site.get(f"/static/{script}").content
         pinned = "sha384-" + base64.b64encode(hashlib.sha384(body).digest()).decode()
         assert f'src="/static/{script}" integrity="{pinned}"' in page
         if script != "place.js":  # what an auditor compares with the scripts they read
             assert pinned in (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    # the fallback for browsers without WebCrypto's Ed25519, loaded only there (verify.js), pinned the same way
+    fallback = VERIFY_FALLBACK
+    body = site.get(f"/static/{fallback}").content
+    pinned = "sha384-" + base64.b64encode(hashlib.sha384(body).digest()).decode()
+    assert f'data-fallback="/static/{fallback}" data-fallback-integrity="{pinned}"' in page
+    assert pinned in (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+
+
+def test_the_verifiers_fallback_is_package_data_pinned_and_licensed() -> None:
+    """The fallback for browsers without WebCrypto's Ed25519 ships with the package (a plain ``pip install``
+    serves it), at the bytes ``scripts/vendor_js.sh`` builds and pins, each library's licence beside it."""
+    import fnmatch
+    import hashlib
+    import tomllib
+
+    root = Path(__file__).resolve().parents[2]
+    patterns = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    vendor = root / "trace" / "api" / "static" / "vendor"
+    for name in (VERIFY_FALLBACK, "vendor/noble-ed25519-3.2.0.LICENSE", "vendor/noble-hashes-2.4.0.LICENSE"):
+        assert any(fnmatch.fnmatch(f"static/{name}", pattern) for pattern in patterns["ginseng_trace.api"]), name
+        assert (vendor.parent / name).is_file(), name
+    digest = hashlib.sha256((vendor.parent / VERIFY_FALLBACK).read_bytes()).hexdigest()
+    assert f"bundle_sha256={digest}" in (root / "scripts" / "vendor_js.sh").read_text()
+    for licence in vendor.glob("noble-*.LICENSE"):
+        assert "MIT License" in licence.read_text()
+        assert "Paul Miller" in licence.read_text()
 
 
 def test_json_linkset_and_the_resolver_description(site: httpx.Client) -> None:

@@ -62,8 +62,12 @@ def subresource_integrity(script: bytes) -> str:
     return "sha384-" + base64.b64encode(hashlib.sha384(script).digest()).decode()
 
 
+VERIFY_FALLBACK = "vendor/noble-ed25519-3.2.0-hashes-2.4.0.js"
+"""The verifier's SHA-256 and Ed25519 where WebCrypto lacks them (``scripts/vendor_js.sh``, ``verify-crypto.js``)."""
 INTEGRITY = {path.name: subresource_integrity(path.read_bytes()) for path in STATIC.glob("*.js")}
+INTEGRITY[VERIFY_FALLBACK] = subresource_integrity((STATIC / VERIFY_FALLBACK).read_bytes())
 TEMPLATES.globals["sri"] = INTEGRITY  # every page pins the scripts it loads by their digest
+TEMPLATES.globals["verify_fallback"] = VERIFY_FALLBACK
 
 
 def wants_english(request: Request) -> bool:

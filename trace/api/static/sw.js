@@ -6,7 +6,8 @@
 const CACHE = "ginseng-trace-app-v1";  // record.js keeps each record page it opens in the same cache
 const SHELL = [
   "/app", "/app/manifest.webmanifest", "/app/icon.svg",
-  "/static/forms.js", "/static/record.js", "/static/verify-core.js", "/static/sign-core.js", "/static/outbox.js",
+  "/static/forms.js", "/static/record.js", "/static/verify-crypto.js", "/static/verify-core.js",
+  "/static/sign-core.js", "/static/outbox.js",
   "/static/app.js",
 ];
 const KEPT = (url) => url.pathname === "/app" || url.pathname.startsWith("/app/") || url.pathname.startsWith("/static/") ||

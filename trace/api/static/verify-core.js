@@ -1,8 +1,9 @@
-// Ginseng Trace: the pure part of the on-device verifier (docs/FORMAT.md §7), with WebCrypto only. No
+// Ginseng Trace: the pure part of the on-device verifier (docs/FORMAT.md §7). No
 // window, location or document: the page code (verify.js) hands in the page's address and document. It
 // runs as a classic <script> before verify.js (as globalThis.ginsengTraceCore) and under Node (as a
 // CommonJS module: tests/js/, `node --test tests/js/`, on the same vectors as the Python verifier).
-// Hand-auditable on purpose: no library, no network. It re-does every check of
+// Hand-auditable on purpose: no library, no network; SHA-256 and Ed25519 are verify-crypto.js's (WebCrypto's,
+// or the vendored fallback's where the browser lacks them). It re-does every check of
 // ginseng_trace.chain.bundle.verify_bundle:
 //   0. the bundle's shape, member by member, nothing coerced; times strictly RFC 3339 UTC and real;
 //   1. the checkpoint note is signed by a trusted log key (and cosigned by each trusted witness key;
@@ -28,6 +29,7 @@
   const GENESIS = "0".repeat(64);
   const CONTEXT = enc.encode("ginseng-trace/event/v1\n");
   const authority = typeof module !== "undefined" && module.exports ? require("./verify-authority.js") : root.ginsengTraceAuthority;
+  const primitives = typeof module !== "undefined" && module.exports ? require("./verify-crypto.js") : root.ginsengTraceCrypto;
 
   class Failure extends Error {}
   const fail = (why) => { throw new Failure(why); };
@@ -46,7 +48,7 @@
     return out;
   };
   const equal = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
-  const sha256 = async (bytes) => new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  const sha256 = (bytes) => primitives.sha256(bytes);
   const leafHash = (data) => sha256(concat(Uint8Array.of(0), data));
   const nodeHash = (l, r) => sha256(concat(Uint8Array.of(1), l, r));
   // RFC 3339 UTC (YYYY-MM-DDTHH:MM:SS[.frac]Z, a real date and time) as microseconds since 1970, a BigInt,
@@ -67,10 +69,7 @@
     return BigInt(date.getTime()) * 1000n + BigInt((m[7] || "").padEnd(6, "0").slice(0, 6));
   }
 
-  async function ed25519(publicKey, signature, message) {
-    const key = await crypto.subtle.importKey("raw", publicKey, { name: "Ed25519" }, false, ["verify"]);
-    return crypto.subtle.verify({ name: "Ed25519" }, key, signature, message);
-  }
+  const ed25519 = (publicKey, signature, message) => primitives.ed25519(publicKey, signature, message);
 
   // C2SP vkey: <name>+<hex key id>+<base64(alg || 32-byte public key)>; key id = SHA-256(name\nalg||pk)[:4]
   async function parseVkey(text) {

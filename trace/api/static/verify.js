@@ -1,8 +1,9 @@
 // Ginseng Trace: the scan page's on-device check. The checks themselves are verify-core.js's (loaded
 // before this script, pinned like it by Subresource Integrity); this file only wires them to the page:
-// it fetches the lot's proof bundle and the trusted keys, which come from the page's data-trust URL when
-// it has one (published by someone other than this service, e.g. the regulator), else from the page
-// itself, and the result says which; it verifies the bundle, binds it to this page's address and checks
+// it picks WebCrypto's primitives or the vendored fallback's (verify-crypto.js says when), fetches the
+// lot's proof bundle and the trusted keys, which come from the page's data-trust URL when it has one
+// (published by someone other than this service, e.g. the regulator), else from the page itself, and the
+// result says which; it verifies the bundle, binds it to this page's address and checks
 // the history the page shows (verify-core.js says how), and says the outcome.
 // The result goes into the element with id "device-check"; the page's server-side status stays beside it.
 "use strict";
@@ -10,13 +11,34 @@
 (function () {
   const { Failure, fail, verifyBundle, checkScanned, checkPage } = window.ginsengTraceCore;
 
+  // The pure-JavaScript SHA-256 and Ed25519 (vendor/noble-*.js), from this service, pinned like this script
+  function loadFallback(box) {
+    return new Promise((resolve, reject) => {
+      if (!box.dataset.fallback) { reject(new Error("no fallback named")); return; }
+      const script = document.createElement("script");
+      script.src = box.dataset.fallback;
+      script.integrity = box.dataset.fallbackIntegrity;
+      script.onload = () => window.ginsengTraceFallback ? resolve(window.ginsengTraceFallback) : reject(new Error("the fallback did not load"));
+      script.onerror = () => reject(new Error("the fallback could not be loaded"));
+      document.head.append(script);
+    });
+  }
+
   async function run() {
     const box = document.getElementById("device-check");
     if (!box) return;
     const say = (cls, text) => { box.className = "banner " + cls; box.textContent = text; box.dataset.state = cls; };
     const zh = document.documentElement.lang.startsWith("zh");
-    if (!(window.crypto && crypto.subtle)) { say("warn", zh ? "此浏览器无法在本机核验。" : "This browser cannot verify on this device."); return; }
     say("warn", zh ? "正在本机核验…" : "Verifying on this device…");
+    // WebCrypto's SHA-256 and Ed25519 where they work; else the vendored fallback, fetched only then
+    let lacks;
+    try {
+      lacks = await window.ginsengTraceCrypto.choose(() => loadFallback(box));
+    } catch (_) {
+      say("warn", zh ? "此浏览器无法在本机核验。" : "This browser cannot verify on this device.");
+      return;
+    }
+    box.dataset.crypto = lacks.length ? "fallback:" + lacks.join(",") : "webcrypto";
     try {
       // revalidated, never taken from a cache unasked (its ETag makes that a 304 when nothing changed): the
       // page is always fresh, and a stale bundle would miss the page's newest facts
