@@ -77,7 +77,7 @@ def test_a_grower_records_offline_closes_reopens_and_the_event_is_stored_once(se
         page.wait_for_selector("#outbox li.queued")
         context.set_offline(False)  # the connection returns: the outbox syncs
         page.wait_for_selector("#outbox li.stored")
-        assert "field_operation" not in page.locator("#outbox li.stored").inner_text()  # the type by its title, not its code
+        assert "field_operation" not in page.locator("#outbox li.stored").inner_text()  # named by its title
         page.screenshot(path=str(ARTIFACTS / "app-offline-synced-360.png"), full_page=True)
         page.reload()  # a later load syncs nothing more
         page.wait_for_selector("#outbox li.stored")

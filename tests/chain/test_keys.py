@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ginseng_trace.chain import MalformedError, SignerKey, VerifierKey
+from ginseng_trace.chain.curve import public_key_problem
 
 from ..conftest import VECTORS
 
@@ -33,6 +34,10 @@ def test_signer_key_round_trips_and_signs() -> None:
     assert not signer.verifier().verifies(signature[:63], b"hello")
 
 
+ORDER_EIGHT = "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05"  # a point of order 8
+SOUND = SignerKey("x", bytes(32)).verifier().public_key
+
+
 def _vkey(name: str, raw: bytes, id_hex: str | None = None) -> str:
     ident = id_hex or hashlib.sha256(name.encode() + b"\n" + raw).digest()[:4].hex()
     return f"{name}+{ident}+{base64.b64encode(raw).decode()}"
@@ -42,7 +47,15 @@ def _vkey(name: str, raw: bytes, id_hex: str | None = None) -> str:
     ("text", "why"),
     [
         ("a+b", "<name>"),
-        (_vkey("x", b"\x01" + bytes(32), "deadbeef"), "does not match"),
+        (_vkey("x", b"\x01" + SOUND, "deadbeef"), "does not match"),
+        (_vkey("x", b"\x01" + bytes(32)), "small order"),
+        (_vkey("x", b"\x01" + b"\x01" + bytes(31)), "small order"),  # the identity
+        (
+            _vkey("x", b"\x01" + bytes.fromhex("26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05")),
+            "small order",
+        ),
+        (_vkey("x", b"\x01" + b"\xed" + b"\xff" * 30 + b"\x7f"), "canonical"),  # y = p
+        (_vkey("x", b"\x01" + b"\x02" + bytes(31)), "not a point"),
         (_vkey("x", b"\x02" + bytes(32)), "0x01"),
         (_vkey("x", b"\x01" + bytes(31)), "0x01"),
         ("x+00000000+!!!!", "invalid base64"),
@@ -65,3 +78,9 @@ def test_every_key_round_trips_through_its_text_form(seed: bytes, name: str) -> 
     signer = SignerKey(name, seed)
     assert SignerKey.parse(signer.text()) == signer
     assert VerifierKey.parse(signer.verifier().text()) == signer.verifier()
+
+
+@given(st.binary(min_size=32, max_size=32))
+def test_every_generated_key_is_sound_and_small_order_multiples_are_not(seed: bytes) -> None:
+    """A key made from any seed is accepted; the ledger's check agrees with OpenSSL's key generation."""
+    assert public_key_problem(SignerKey("x", seed).verifier().public_key) is None

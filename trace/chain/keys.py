@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
 
+from .curve import public_key_problem
 from .errors import FieldProblem, MalformedError
 from .times import parse_utc
 
@@ -61,6 +62,8 @@ class VerifierKey:
         check_key_name(self.name)
         if len(self.public_key) != 32:
             raise MalformedError(FieldProblem("", "an Ed25519 public key is 32 bytes"))
+        if problem := public_key_problem(self.public_key):
+            raise MalformedError(FieldProblem("", problem))
         if self.alg not in ALGORITHMS:
             raise MalformedError(FieldProblem("", f"unsupported signature type 0x{self.alg:02x}"))
 
