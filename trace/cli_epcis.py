@@ -9,9 +9,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from .bootstrap import open_ledger
 from .chain.canonical import parse_json
 from .chain.errors import Error
-from .cli_common import EXIT_OK
+from .cli_common import EXIT_OK, settings_of
 from .epcis.hash import EventHashError, event_hashes
 
 
@@ -29,6 +30,16 @@ def cmd_epcis_hash(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_epcis_export(args: argparse.Namespace) -> int:
+    """A lot's history (with ``--ancestors``, every lot it was made from too) as an EPCIS 2.0 document."""
+    settings = settings_of(args)
+    ledger = open_ledger(settings)
+    base = settings.public_base or "http://127.0.0.1:8000"
+    document = ledger.epcis.lot_document(args.lot, base, ancestors=args.ancestors)
+    print(json.dumps(document, ensure_ascii=False, indent=2))
+    return EXIT_OK
+
+
 def add_commands(sub: Any, db: argparse.ArgumentParser) -> None:
     """Add ``epcis hash`` and ``epcis export`` to the ``ginseng-trace`` subcommands ``sub``."""
     epcis = sub.add_parser("epcis", help="GS1 EPCIS 2.0: event hashes, export").add_subparsers(
@@ -37,4 +48,7 @@ def add_commands(sub: Any, db: argparse.ArgumentParser) -> None:
     p = epcis.add_parser("hash", help="print the CBV 2.0 event hash of each event of an EPCIS 2.0 JSON-LD document")
     p.add_argument("file", help="the EPCIS document (JSON-LD), or - for standard input")
     p.set_defaults(run=cmd_epcis_hash)
-    _ = json  # used by export
+    p = epcis.add_parser("export", parents=[db], help="print a lot's history as an EPCIS 2.0 JSON-LD EPCISDocument")
+    p.add_argument("--lot", required=True)
+    p.add_argument("--ancestors", action="store_true", help="with every lot it was made from")
+    p.set_defaults(run=cmd_epcis_export)

@@ -180,3 +180,13 @@ def test_changing_a_value_changes_the_hash(e: dict[str, Any], field: str) -> Non
         assert event_hashes(_document([e])) == event_hashes(_document([other]))
         return
     assert event_hashes(_document([e])) != event_hashes(_document([other]))
+
+
+def test_the_gs1_examples_hash_as_the_reference_does() -> None:
+    from ..conftest import VECTORS
+
+    examples = sorted((VECTORS / "epcis" / "examples").glob("*.jsonld"))
+    assert len(examples) == 3
+    for path in examples:
+        document = json.loads(path.read_text(encoding="utf-8"))
+        assert pre_hashes(document) == _reference(document), path.name
