@@ -88,7 +88,7 @@ MAPPING: Mapping[str, Rule] = {
     "register_plot": Rule("ObjectEvent", "ADD", "commissioning", "active", master_data=True),
     "source_seed": Rule("ObjectEvent", "ADD", "commissioning", "active", master_data=True),
     "sow": Rule("ObjectEvent", "ADD", "commissioning", "active", master_data=True),
-    "transplant": Rule("ObjectEvent", "OBSERVE", "commissioning", "active"),
+    "transplant": Rule("ObjectEvent", "ADD", "commissioning", "active", master_data=True),
     "field_operation": Rule("ObjectEvent", "OBSERVE", NAMESPACE + "BizStep-field_operation", None),
     "harvest": Rule("ObjectEvent", "ADD", "commissioning", "active", master_data=True),
     "process": Rule("TransformationEvent", None, "commissioning", "active", master_data=True),
