@@ -211,3 +211,5 @@ def test_http_export(demo_site: tuple[Any, Services]) -> None:
         assert problem.status_code == status
         assert problem.headers["content-type"] == "application/problem+json"
         assert problem.json()["status"] == status
+        if status == 422:
+            assert "ancestors" in json.dumps(problem.json()["errors"])
