@@ -27,6 +27,7 @@ from .routes import (
     catalogue,
     complaints,
     device,
+    epcis,
     events,
     home,
     labels,
@@ -95,6 +96,7 @@ def create_app(
     if services.dev_signer is not None:
         app.include_router(events.dev_router)
     app.include_router(lots.router)
+    app.include_router(epcis.router)
     app.include_router(complaints.router)
     app.include_router(catalogue.router)
     app.include_router(log.router)

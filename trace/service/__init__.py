@@ -47,6 +47,7 @@ from .checks import Checks
 from .complaints import Complaints
 from .console import Console
 from .credentials import Permission, Principal
+from .epcis import EpcisExport
 from .errors import (
     BadCredentialsError,
     ConflictError,
@@ -126,6 +127,7 @@ class Services:
         self.reads = Reads(store, clock=clock)
         self.checks = Checks(store, self.log, clock=clock, anchors=anchors)
         self.bundles = Bundles(store, self.log)
+        self.epcis = EpcisExport(store, clock=clock)
         self.cosignatures = Cosignatures(store, self.log, witness_keys)
         scan_key = scan_key if scan_key is not None else secrets.token_bytes(32)
         self.scans = ScanCounter(store, clock=clock, key=scan_key)
