@@ -47,6 +47,7 @@ from ..pages import (
     wants_english,
     wants_json,
 )
+from ..shopper_page import shopper, signer
 
 router = APIRouter(include_in_schema=False)
 _LOT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
@@ -232,8 +233,11 @@ def show(
         return JSONResponse(body, headers={**headers, "Cache-Control": "no-store", "Vary": "Accept, Accept-Language"})
     query = dict(request.query_params)
     query["lang"] = "en" if zh else "zh"
+    page = shopper(history, zh, verified, view.unlogged_status, sold)
     html = TEMPLATES.get_template("lot.html").render(
         zh=zh,
+        s=page,
+        signer=lambda actor: signer(actor, zh),
         t=lambda a, b: a if zh else b,
         h=history,
         serial=serial,
