@@ -63,17 +63,19 @@ def _path(rings: list[list[int]]) -> str:
 
 
 def route_map(origins: set[str], stops: list[Stop], title: str) -> Markup:
-    """The map as an ``<svg>`` element: every county outlined, ``origins`` (GB/T 2260 codes) filled, the
-    origins joined to the first place after them and that on to the next and numbered as the page's list numbers them."""
+    """The map as an ``<svg>`` element: every county outlined, ``origins`` (GB/T 2260 codes) filled, each
+    origin joined to the first place after the origins and that on to the next, the stops numbered as the
+    page's list numbers them."""
     data = jilin()
     width, height = data["size"]
     plain = "".join(_path(c["rings"]) for c in data["counties"] if c["code"] not in origins)
     lit = "".join(_path(c["rings"]) for c in data["counties"] if c["code"] in origins)
     placed: list[Stop] = []
     for stop in stops:  # a place where an earlier stop already is (processed in the origin county) moves aside
-        while any(abs(stop.x - p.x) < 14 and abs(stop.y - p.y) < 14 for p in placed):
-            stop = Stop(stop.role, stop.label, stop.x + 16, stop.y - 10)
-        placed.append(stop)
+        moved = stop
+        while any(abs(moved.x - p.x) < 14 and abs(moved.y - p.y) < 14 for p in placed):
+            moved = Stop(moved.role, moved.label, moved.x + 16, moved.y - 10)
+        placed.append(moved)
     stops = placed
     # each origin to the first place after the origins, then on from place to place
     onward = [s for s in stops if s.role != "origin"]
