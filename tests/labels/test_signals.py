@@ -119,9 +119,9 @@ def test_a_sold_box_scanned_in_another_city_is_flagged_on_the_page_and_for_the_r
         assert at_home["scans"]["alerts"] == []
         assert [s["city"] for s in at_home["sold"]] == ["长春"]
         page = site.get(sold, params={"city": "长春"})
-        assert "账本记载：本件已于 2025-11-20 在长春售出（changchun-herb-shop）" in page.text
+        assert "账本记载：本件已于 2025-11-20 在长春售出（长春参茸药店）" in page.text
         english = site.get(sold, params={"place": "1", "city": "长春", "lang": "en"})  # (counts no scan)
-        assert "sold on 2025-11-20 in Changchun by changchun-herb-shop." in english.text
+        assert "sold on 2025-11-20 in Changchun by Changchun ginseng and herb shop." in english.text
         elsewhere = from_phone(site, 2, sold, params={"city": "广州", "lang": "en"})  # another shopper's phone
         assert "recorded as sold in 长春 on 2025-11-20, then scanned in 广州" in elsewhere.text
         unsold = f"/01/{GTIN}/10/PK-2025-0931/21/0100"

@@ -11,6 +11,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -97,8 +98,15 @@ def problem_page(
     if wants_json(request) or request.headers.get("accept", "").startswith(PROBLEM_JSON):
         body = document(status, title[1], detail[1], extra={"code": code})
         return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+    headers = {**(headers or {}), "Content-Language": "zh" if zh else "en", "Vary": "Accept, Accept-Language"}
+    query = dict(request.query_params)
+    query["lang"] = "en" if zh else "zh"
     html = TEMPLATES.get_template("problem.html").render(
-        zh=zh, title=title[0 if zh else 1], detail=detail[0 if zh else 1], code=code
+        zh=zh,
+        title=title[0 if zh else 1],
+        detail=detail[0 if zh else 1],
+        code=code,
+        other_lang_url=f"{request.url.path}?{urlencode(query)}",
     )
     return HTMLResponse(html, status_code=status, headers=headers)
 

@@ -114,6 +114,7 @@ class Organisation:
     actors: dict[str, Member] = field(default_factory=dict)
     accreditations: list[str] = field(default_factory=list)
     cooperatives: list[str] = field(default_factory=list)  # those its standing agreements let read its plots
+    county_code: str | None = None  # GB/T 2260, as registered: where the public page's map places it
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":"), sort_keys=True)
@@ -212,6 +213,7 @@ class Membership:
                 payload.get("unified_social_credit_code"),
                 payload.get("gln"),
                 accreditations=list(payload.get("accreditations", [])),
+                county_code=str(payload["county_code"]) if payload.get("county_code") else None,
             )
             self.changed.add(org_id)
             return

@@ -68,6 +68,11 @@ def _table() -> dict[str, Division]:
     return {code: Division(code, name) for code, name in rows[1:]}
 
 
+def divisions() -> list[Division]:
+    """Every division the table holds, in code order."""
+    return list(_table().values())
+
+
 def division(code: str) -> Division | None:
     """The division of a six-digit code, None for a code the table does not hold."""
     return _table().get(code)

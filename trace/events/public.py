@@ -101,6 +101,9 @@ class PublicHistory:
     corrections: list[dict[str, Any]] = field(default_factory=list)
     # a lot made for sale: released (date, lab verdict), awaiting test or release, failed, destroyed (.release_view)
     quality: dict[str, Any] | None = None
+    # who the history's actors are: actor -> its organisation's id, registered name and county (the caller's,
+    # from membership; empty when it gives none)
+    parties: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def species_seen(self) -> list[dict[str, str]]:
@@ -150,6 +153,7 @@ class PublicHistory:
             "food_warning": list(self.food_warning) if self.food_warning else None,
             "storage_advice": list(self.storage_advice),
             "corrections": self.corrections,
+            "parties": self.parties,
         }
 
 

@@ -35,6 +35,20 @@ def organisations_of(repo: LedgerRepository, actors: set[str]) -> dict[str, tupl
     return {actor: (org, names.get(org, org)) for actor, org in org_of.items()}
 
 
+def parties_of(repo: LedgerRepository, actors: set[str]) -> dict[str, dict[str, Any]]:
+    """Each named actor's organisation as the public page names it: its id, registered name and county
+    (GB/T 2260, when it registered one), as membership stands now."""
+    org_of = repo.membership.org_ids_of(actors)
+    orgs = {
+        org: Organisation.from_json(text) for org, text in repo.membership.organisations(set(org_of.values())).items()
+    }
+    return {
+        actor: {"organisation": org, "name": orgs[org].name, "county_code": orgs[org].county_code}
+        for actor, org in org_of.items()
+        if org in orgs
+    }
+
+
 def lot_and_ancestors(repo: LedgerRepository, lot_id: str, *, private: bool = False) -> list[StoredRecord]:
     """Every record of the lot and of the lots it was made from, in log order; refused for an unknown lot."""
     stored = repo.lot_records(lineage_of(repo, lot_id), private=private)
@@ -80,18 +94,25 @@ class Records:
         """What a consumer may see of the lot (``events.public``), from its and its ancestors' events; with
         ``before``, only from the records among the log's first ``before`` leaves (a checkpoint's tree)."""
 
-        def read(repo: LedgerRepository) -> tuple[list[StoredRecord], list[dict[str, Any]], dict[str, tuple[str, str]]]:
+        def read(
+            repo: LedgerRepository,
+        ) -> tuple[list[StoredRecord], list[dict[str, Any]], dict[str, tuple[str, str]], dict[str, dict[str, Any]]]:
             stored = lot_and_ancestors(repo, lot_id, private=True)
             if before is not None:
                 stored = [s for s in stored if s.log_index < before]
             facts = [RecordView.of(s).facts for s in stored]
             holders = {str(f["actor"]) for f in facts if f["type"] in HOLD_TYPES}
-            return stored, facts, organisations_of(repo, holders)
+            named = {str(f["actor"]) for f in facts} | {
+                str(v) for f in facts for k, v in (f.get("payload") or {}).items() if k in ("from", "to") and v
+            }
+            return stored, facts, organisations_of(repo, holders), parties_of(repo, named)
 
-        stored, facts, organisations = self.store.read(read)
+        stored, facts, organisations, parties = self.store.read(read)
         if before is not None and not any(s.lot_id == lot_id for s in stored):
             raise self.log.not_logged_yet(f"lot {lot_id}")
-        return public_history(lot_id, facts, organisations)
+        history = public_history(lot_id, facts, organisations)
+        history.parties = parties
+        return history
 
     def findings(self, lot_id: str | None = None, *, ancestors: bool = False, rule: str | None = None) -> list[Finding]:
         """Stored findings (all, or of ``lot_id`` and, with ``ancestors``, every lot it was made from)."""
