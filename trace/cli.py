@@ -165,7 +165,7 @@ def write_demo_manifest(ledger: Services, data: dict[str, Any], path: Path) -> N
     (``<manifest>-keys/<actor>.key``, 0600) and a new API token (``events:write``, 30 days): published demo
     credentials, so that scripts and tests can act as any demo actor."""
     folder = path.with_name(path.stem + "-keys")
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     for actor in data["actors"]:
         key_file = folder / f"{actor['actor']}.key"
         fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

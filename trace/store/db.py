@@ -74,7 +74,7 @@ def alembic_config(engine: Engine) -> Config:
 def _private_file(path: Path) -> None:
     """Make the embedded database file readable by its owner only (0600), before SQLite first opens it; its
     write-ahead log and shared-memory files take the database file's permissions."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     if path.exists():
         if path.stat().st_mode & 0o077:
             path.chmod(0o600)
