@@ -16,12 +16,27 @@ from .store import Store
 DEV_ACTOR = "dev-signer"
 
 
+def private_dir(path: Path) -> None:
+    """Make ``path`` (the data directory, or a folder of keys in it) a directory only its owner may enter
+    (0700): created so, and made so again if it was open to others."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o700)
+
+
+def private_key_file(path: Path) -> None:
+    """Make an existing key file readable by its owner only (0600) if it was readable by others."""
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o600)
+
+
 def load_or_create_signer(path: Path, name: str) -> SignerKey:
     """Read a signer key file, creating it (mode 0600) on first use."""
     if path.exists():
+        private_key_file(path)
         return SignerKey.parse(path.read_text())
     key = SignerKey.generate(name)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as out:
         out.write(key.text() + "\n")
@@ -31,6 +46,7 @@ def load_or_create_signer(path: Path, name: str) -> SignerKey:
 def load_or_create_secret(path: Path) -> bytes:
     """Read a 32-byte secret (hex) from ``path``, creating it (mode 0600) on first use."""
     if path.exists():
+        private_key_file(path)
         try:
             secret = bytes.fromhex(path.read_text().strip())
         except ValueError:
@@ -39,7 +55,7 @@ def load_or_create_secret(path: Path) -> bytes:
             raise Error(f"{path} must hold 32 bytes as 64 hex digits")
         return secret
     secret = os.urandom(32)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as out:
         out.write(secret.hex() + "\n")
@@ -53,7 +69,9 @@ def key_encryption_key(settings: Settings) -> bytes | None:
 
 
 def open_ledger(settings: Settings, *, migrate_first: bool = True) -> Services:
-    """Build the ledger for ``settings``; migrate the database to head first unless told not to."""
+    """Build the ledger for ``settings``; migrate the database to head first unless told not to. The data
+    directory is 0700 and every key file in it 0600 (the embedded database too: ``store.db``)."""
+    private_dir(settings.data_dir)
     store = Store.open(settings.resolved_database_url, migrate_first=migrate_first)
     dev_signer = load_or_create_signer(settings.dev_key_file, DEV_ACTOR) if settings.dev_signing else None
     log_signer = load_or_create_signer(settings.log_key_file, settings.log_origin)
@@ -111,6 +129,6 @@ def rotate_log_key(settings: Settings) -> tuple[SignerKey, Path]:
     the old one. Returns the new key and where the old one went."""
     old = load_or_create_signer(settings.log_key_file, settings.log_origin)
     retired = settings.data_dir / "retired-log-keys" / f"{old.verifier().key_id_hex}.key"
-    retired.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(retired.parent)
     os.replace(settings.log_key_file, retired)
     return load_or_create_signer(settings.log_key_file, settings.log_origin), retired

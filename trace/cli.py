@@ -29,6 +29,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from .api import create_app
+    from .api.serving import uvicorn_options
     from .demo import load_demo
     from .labels.signals import ScanPolicy
 
@@ -54,10 +55,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
         login_limit=settings.login_limit,
         complaint_limit=settings.complaint_limit,
         trusted_proxies=settings.parsed_trusted_proxies,
+        docs=settings.docs,
+    )
+    bounds = uvicorn_options(
+        header_timeout=settings.header_timeout,
+        keep_alive=settings.keep_alive_timeout,
+        max_header_bytes=settings.max_header_bytes,
+        graceful_shutdown=10,
     )
     # the app believes X-Forwarded-For only from TRACE_TRUSTED_PROXIES; uvicorn's own default (trust it from
     # 127.0.0.1, or FORWARDED_ALLOW_IPS) is off, so that a local client cannot pose as another
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info", proxy_headers=False)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info", proxy_headers=False, **bounds)
     return EXIT_OK
 
 
@@ -157,7 +165,7 @@ def write_demo_manifest(ledger: Services, data: dict[str, Any], path: Path) -> N
     (``<manifest>-keys/<actor>.key``, 0600) and a new API token (``events:write``, 30 days): published demo
     credentials, so that scripts and tests can act as any demo actor."""
     folder = path.with_name(path.stem + "-keys")
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     for actor in data["actors"]:
         key_file = folder / f"{actor['actor']}.key"
         fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

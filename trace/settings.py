@@ -109,6 +109,15 @@ class Settings(BaseSettings):
         description="failed logins and failed token checks per client address; beyond, 429 with Retry-After",
     )
 
+    header_timeout: float = Field(
+        default=10, gt=0, description="seconds a client has to send a request's head (request line and headers)"
+    )
+    keep_alive_timeout: int = Field(default=5, gt=0, description="seconds an idle keep-alive connection stays open")
+    max_header_bytes: int = Field(
+        default=16384, ge=1024, description="largest request head (request line and headers); beyond, 400"
+    )
+    docs: bool = Field(default=True, description="serve the interactive API documentation at /docs (off in production)")
+
     @field_validator("trusted_proxies")
     @classmethod
     def _proxies_are_addresses(cls, value: str) -> str:

@@ -16,6 +16,7 @@ from ..labels.signals import ScanPolicy
 from ..service import Services
 from . import models, problems
 from .dependencies import AppSettings, Caches
+from .docs import install_docs
 from .lifespan import lifespan
 from .middleware import BodyLimit, ShedLoad, refuse_nul
 from .pages import STATIC
@@ -37,6 +38,7 @@ from .routes import (
     scan_page,
     scans,
 )
+from .security import SecurityHeaders
 
 DEFAULT_SCAN_POLICY = ScanPolicy()
 
@@ -56,6 +58,7 @@ def create_app(
     login_limit: str | None = None,
     complaint_limit: str | None = "10/hour",
     trusted_proxies: Sequence[str] = (),
+    docs: bool = True,
 ) -> FastAPI:
     """The HTTP API and the people's pages over ``services``; with ``checkpoint_seconds``, checkpoints are
     also published on a timer and sent to the witnesses at ``witness_urls``. With ``trust_anchors_url``,
@@ -74,6 +77,8 @@ def create_app(
         description="Append-only, hash-chained traceability ledger for Jilin ginseng.",
         lifespan=lifespan(services, checkpoint_seconds, witness_urls),
         dependencies=[Depends(refuse_nul)],
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.services = services
     app.state.settings = AppSettings(public_base, scan_policy, trust_anchors_url)
@@ -84,11 +89,14 @@ def create_app(
             RateLimits, every=rate_limit, refused=refused_limit, failed_auth=login_limit, complaints=complaint_limit
         )
     app.add_middleware(ShedLoad, limit=max_in_flight)
+    app.add_middleware(SecurityHeaders, trust_anchors_url=trust_anchors_url)
     if trusted_proxies:
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(trusted_proxies))
     problems.install(app)
     gazetteer()  # loaded now (about 0.1 s), not on the first scan that names a city
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    if docs:
+        install_docs(app)
     app.include_router(resolver.router)
     app.include_router(scans.router)
     app.include_router(labels.router)

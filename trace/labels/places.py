@@ -99,7 +99,7 @@ class Gazetteer:
         return place if _haversine(latitude, longitude, place.latitude, place.longitude) <= NEAREST_KM else None
 
 
-_POSITION = re.compile(r"(-?\d{1,2}(?:\.\d{1,6})?),(-?\d{1,3}(?:\.\d{1,6})?)")
+_POSITION = re.compile(r"(-?[0-9]{1,2}(?:\.[0-9]{1,6})?),(-?[0-9]{1,3}(?:\.[0-9]{1,6})?)")  # ASCII digits only
 
 
 def parse_position(text: str) -> tuple[float, float]:

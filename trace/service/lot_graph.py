@@ -18,6 +18,7 @@ from ..chain.errors import ChainBrokenError
 from ..events.holds import Hold
 from ..events.lineage import walk
 from ..events.rules import rules_config
+from ..events.serials import DIGITS
 from ..events.standards import form_of
 from ..events.state import LotState
 from ..store import LedgerRepository, Store
@@ -115,7 +116,8 @@ def _serial_count(serials: dict[str, object] | None) -> int:
     if "list" in serials:
         return len(serials["list"])  # type: ignore[arg-type]
     first, last = str(serials.get("first", "")), str(serials.get("last", ""))
-    return int(last) - int(first) + 1 if first.isdigit() and last.isdigit() else 0
+    ends = DIGITS.fullmatch(first) and DIGITS.fullmatch(last)  # 1-20 ASCII digits (isdigit takes ² and ٣)
+    return int(last) - int(first) + 1 if ends else 0
 
 
 class LotGraphs:

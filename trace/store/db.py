@@ -1,7 +1,11 @@
 """Engines for the two supported databases, and migrations to head.
 
-SQLite (the embedded default) runs in WAL mode; write transactions start with
-``BEGIN IMMEDIATE`` so that concurrent appenders queue instead of failing.
+SQLite (the embedded default) runs in WAL mode with ``synchronous=FULL``: every commit syncs the
+write-ahead log before it returns, so an event the service acknowledged survives a power loss or a kernel
+crash (``NORMAL`` syncs only at checkpoints and may lose the last commits; see README, Performance, for what
+FULL costs). Write transactions start with ``BEGIN IMMEDIATE`` so that concurrent appenders queue instead of
+failing. PostgreSQL sessions set ``synchronous_commit=on``, whatever the server's default, for the same
+reason.
 PostgreSQL appenders serialise on a transaction-scoped advisory lock (see
 :meth:`LedgerRepository.lock_for_append`).
 """
@@ -35,7 +39,7 @@ def create_ledger_engine(url: str, **kwargs: Any) -> Engine:
             dbapi_connection.isolation_level = None  # SQLAlchemy's begin hook below opens transactions
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA synchronous=FULL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=60000")
             cursor.close()
@@ -47,7 +51,16 @@ def create_ledger_engine(url: str, **kwargs: Any) -> Engine:
 
         return engine
     if url.startswith("postgresql"):
-        return create_engine(url, pool_pre_ping=True, **kwargs)
+        engine = create_engine(url, pool_pre_ping=True, **kwargs)
+
+        @event.listens_for(engine, "connect")
+        def _on_pg_connect(dbapi_connection: Any, _record: Any) -> None:
+            # a commit returns once its WAL record is on disk, even where the server's default is off
+            with dbapi_connection.cursor() as cursor:
+                cursor.execute("SET synchronous_commit = on")
+            dbapi_connection.commit()
+
+        return engine
     raise ValueError(f"unsupported database URL {url!r}: use sqlite+pysqlite:/// or postgresql+psycopg://")
 
 
@@ -61,7 +74,7 @@ def alembic_config(engine: Engine) -> Config:
 def _private_file(path: Path) -> None:
     """Make the embedded database file readable by its owner only (0600), before SQLite first opens it; its
     write-ahead log and shared-memory files take the database file's permissions."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     if path.exists():
         if path.stat().st_mode & 0o077:
             path.chmod(0o600)

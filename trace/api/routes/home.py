@@ -176,7 +176,7 @@ def console_page(
     session = services.accounts.session(cookie) if cookie else None
     if session is None:
         return problem_page(request, 401, ("请先登录", "Sign in first"), ("/app", "/app"), "/app/console")
-    day = re.compile(r"\d{4}-\d{2}-\d{2}")
+    day = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # ASCII digits (\d takes any script's)
     filters = Filters(
         county or None,
         kind or None,

@@ -7,6 +7,8 @@ from typing import Any
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
+from ...chain.errors import FieldProblem, MalformedError
+from ...events.serials import is_serial
 from ...labels import qr
 from ...labels.runs import gs1_link, label_text, packaging_run
 from ...service import NotFoundError
@@ -19,6 +21,8 @@ PROBLEMS: dict[int | str, dict[str, Any]] = dict.fromkeys((404, 422), problems.R
 
 
 def _text(services: ServicesDep, settings: SettingsDep, lot_id: str, serial: str | None) -> str:
+    if serial is not None and not is_serial(serial):  # before any lookup: 422 naming it, not "not in the run"
+        raise MalformedError(FieldProblem("/serial", "a GS1 serial: 1-20 characters of GS1 character set 82"))
     return label_text(services.records.public_history(lot_id), settings.base, lot_id, serial)
 
 
