@@ -74,7 +74,7 @@ def test_the_csrf_token_is_needed(client: httpx.Client) -> None:  # noqa: F811
         "not a key",
         42,
         "fs-grower+deadbeef+" + "A" * 44,  # a key id that does not match
-        "fs-grower+49c5a953+AQEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",  # the identity point: anyone could sign for it
+        "fs-grower+49c5a953+AQEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",  # the identity: anyone signs for it
     ],
 )
 def test_a_malformed_key_is_a_422_naming_the_field(client: httpx.Client, key: object) -> None:  # noqa: F811
