@@ -1,4 +1,4 @@
-"""ASGI middleware and request guards: body size, load shedding, NUL characters."""
+"""ASGI middleware and request guards: body size, load shedding, HEAD, NUL characters."""
 
 from __future__ import annotations
 
@@ -43,6 +43,33 @@ class BodyLimit:
             return message
 
         await self.app(scope, limited, send)
+
+
+HEAD = "ginseng_trace.head"
+"""Set in the scope of a HEAD request served as its GET (:class:`HeadAsGet`): a route may tell (a scan page
+counts no scan for a HEAD)."""
+
+
+class HeadAsGet:
+    """HEAD wherever GET works (RFC 9110 §9.3.2): a HEAD request is served as the GET of the same URL, and
+    the answer's status and headers (``Content-Length``, ``ETag``, ``Cache-Control``, …) are sent as that GET
+    would send them, without its body. A path without GET answers HEAD as it answers GET (405, 404)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def without_body(message: Message) -> None:
+            if message["type"] != "http.response.body":
+                await send(message)
+            elif not message.get("more_body", False):
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+        await self.app({**scope, "method": "GET", HEAD: True}, receive, without_body)
 
 
 class ShedLoad:

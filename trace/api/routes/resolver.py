@@ -33,7 +33,7 @@ from ...service import NotFoundError, NotLoggedYetError, Services
 from ...service.complaints import CATEGORIES
 from ..auth import SESSION_COOKIE
 from ..dependencies import AppSettings, Caches, CachesDep, ServicesDep, SettingsDep
-from ..middleware import own_nul_check
+from ..middleware import HEAD, own_nul_check
 from ..pages import (
     BEING_LOGGED,
     INTEGRITY,
@@ -216,8 +216,9 @@ def show(
     # a signed-in member at work (the scan page, a home's link) is not a shopper's scan: no tally, no first scan
     cookie = request.cookies.get(SESSION_COOKIE)
     at_work = cookie is not None and services.accounts.session(cookie) is not None
-    counted = not (place_report or complained or at_work)
-    if at_work:
+    head = bool(request.scope.get(HEAD))  # a link checker's HEAD is nobody's scan
+    counted = not (place_report or complained or at_work or head)
+    if at_work or head:
         city, place = None, None
     scans = services.scans.record(gtin, label_lot or lot_id, serial, city, place=place, counted=counted, client=client)
     complaint_counts, complaint_token = services.complaints.counts(lot_id), services.complaints.token(lot_id)
