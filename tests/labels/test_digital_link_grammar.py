@@ -184,7 +184,8 @@ def links(draw: st.DrawFn) -> DigitalLink:
     return DigitalLink(host, (key, draw(value)), qualifiers, values, params)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.slow
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(links(), st.sampled_from(["", "&", "&&", "&foo", "&=x"]))
 def test_generated_links_are_in_the_grammar_and_round_trip(link: DigitalLink, noise: str) -> None:
     uri = link.uri()
@@ -207,7 +208,8 @@ def corruptions(uri: str) -> st.SearchStrategy[str]:
     )
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.slow
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data(), links())
 def test_one_character_corruptions_are_refused_or_stay_in_the_grammar(data: st.DataObject, link: DigitalLink) -> None:
     """Any corruption is refused with DigitalLinkError (the resolver's 400) or read as a link whose canonical
