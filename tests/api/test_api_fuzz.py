@@ -90,9 +90,9 @@ def test_no_scanned_code_makes_a_server_error(demo: Services) -> None:
 
 def test_a_nul_character_in_a_parameter_is_refused_by_name_on_both_engines(demo: Services) -> None:
     """PostgreSQL text cannot hold NUL: schemathesis found /api/v1/scan-signals?lot=%00 answering 500 there.
-    Every path and query parameter with one is now refused (422, the parameter named), and a city with
-    control characters given to the library directly is kept without them, so that no scan poisons the
-    batch it is written in."""
+    Every path and query parameter with one is now refused (422, the parameter named; on the resolver, where
+    it makes the scanned code malformed, 400 naming the part, issue 14), and a city with control characters
+    given to the library directly is kept without them, so that no scan poisons the batch it is written in."""
     from ..labels.test_labels import GTIN, Site
 
     with Site(demo) as site:
@@ -100,11 +100,15 @@ def test_a_nul_character_in_a_parameter_is_refused_by_name_on_both_engines(demo:
             ("/api/v1/scan-signals?lot=%00", "/lot"),
             ("/api/v1/lots/PK%00/history", "/lot_id"),
             ("/api/v1/findings?rule=%00x", "/rule"),
-            (f"/01/{GTIN}/10/PK-2025-0931/21/0007?city=%E9%95%BF%00", "/city"),
         ):
             refused = site.get(path)
             assert refused.status_code == 422, path
             assert [e["pointer"] for e in refused.json()["errors"]] == [pointer], path
+        scanned = site.get(
+            f"/01/{GTIN}/10/PK-2025-0931/21/0007?city=%E9%95%BF%00", headers={"Accept": "application/json"}
+        )
+        assert scanned.status_code == 400
+        assert scanned.json()["part"] == "query"
         assert site.get("/api/v1/scan-signals").status_code == 200
     scans = demo.scans.record(GTIN, "PK-2025-0931", "0009", "长\x00春\n")
     assert sorted(scans.cities) == ["长春"]

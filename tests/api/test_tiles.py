@@ -10,12 +10,11 @@ from sqlalchemy import Engine
 
 from ginseng_trace.api import create_app
 from ginseng_trace.api.routes.log import tile_index as _tile_path
-from ginseng_trace.chain import MalformedError
 from ginseng_trace.chain.keys import SignerKey
 from ginseng_trace.chain.merkle import leaf_hash, range_hash, root_hash
 from ginseng_trace.chain.monitor import tile_path
 from ginseng_trace.chain.note import open_checkpoint
-from ginseng_trace.service import Services
+from ginseng_trace.service import NotFoundError, Services
 from ginseng_trace.store import Store
 
 from ..conftest import OPERATOR, Actor, LiveServer, enrol
@@ -29,8 +28,20 @@ def test_tile_paths() -> None:
     assert tile_path(1234067) == "x001/x234/067"
     assert _tile_path("x001/x234/067") == (1234067, None)
     assert _tile_path("067.p/12") == (67, 12)
-    for bad in ("67", "x001/067/x234", "067.p/0", "067.p/256", "067.p/012", "x01/067"):
-        with pytest.raises(MalformedError):
+    assert _tile_path("x001/000") == (1000, None)
+    assert _tile_path("x999/x999/x999/x999/x999/x999/999.p/255") == (10**21 - 1, 255)
+    non_canonical = ("67", "0067", "x001/067/x234", "067.p/0", "067.p/256", "067.p/012", "x01/067", "x000/067")
+    for bad in (
+        *non_canonical,
+        "x000/x001/067",
+        "067.p/",
+        "067/",
+        "/067",
+        "067.P/1",
+        "x1/x001/000",
+        "x001/x002/x003/x004/x005/x006/x007/000",
+    ):
+        with pytest.raises(NotFoundError):
             _tile_path(bad)
 
 
@@ -98,8 +109,47 @@ def test_tiles_beyond_the_checkpoint_or_malformed_are_refused(client: httpx.Clie
     assert client.get(f"/tile/0/{tile_path(2, 89)}").status_code == 404  # wider than the checkpoint
     assert client.get(f"/tile/1/{tile_path(0)}").status_code == 404
     assert client.get(f"/tile/entries/{tile_path(3, 1)}").status_code == 404
-    assert client.get("/tile/64/000").status_code == 422
-    assert client.get("/tile/01/000").status_code == 422
-    assert client.get("/tile/0/0").status_code == 422
     body = client.get("/tile/0/000").content
     assert len(body) == 8192
+
+
+def test_each_tile_has_one_url(client: httpx.Client) -> None:
+    """C2SP tlog-tiles: only the canonical path names a tile or an entry bundle; any other spelling of the
+    same resource (leading zeros in the level or the index, an x000 group, a full tile as .p/256, a width
+    with leading zeros or out of range) is 404, on HEAD too."""
+    assert client.get("/tile/0/001").status_code == 200
+    assert client.get("/tile/0/002.p/88").status_code == 200
+    assert client.get("/tile/1/000.p/2").status_code == 200
+    assert client.get("/tile/entries/001").status_code == 200
+    for path in (
+        "/tile/00/001",
+        "/tile/01/000.p/2",
+        "/tile/64/000",
+        "/tile/+1/000.p/2",
+        "/tile/0/1",
+        "/tile/0/01",
+        "/tile/0/0001",
+        "/tile/0/x000/001",
+        "/tile/0/000.p/256",
+        "/tile/0/002.p/088",
+        "/tile/0/002.p/0",
+        "/tile/0/002.p/300",
+        "/tile/0/001/",
+        "/tile/0/001.p/",
+        "/tile/entries/01",
+        "/tile/entries/x000/001",
+        "/tile/entries/000.p/256",
+        "/tile/entries/002.p/088",
+        "/tile/Entries/001",
+    ):
+        for answer in (client.get(path), client.head(path)):
+            assert answer.status_code == 404, (path, answer.request.method)
+        assert client.get(path).headers["content-type"].startswith("application/problem+json")
+    head = client.head("/tile/0/001")
+    assert head.status_code == 200
+    assert head.headers["content-length"] == "8192"
+    assert head.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert head.content == b""
+    checkpoint = client.head("/checkpoint")
+    assert (checkpoint.status_code, checkpoint.content) == (200, b"")
+    assert int(checkpoint.headers["content-length"]) == len(client.get("/checkpoint").content)

@@ -18,7 +18,7 @@ from . import models, problems
 from .dependencies import AppSettings, Caches
 from .docs import install_docs
 from .lifespan import lifespan
-from .middleware import BodyLimit, ShedLoad, refuse_nul
+from .middleware import BodyLimit, HeadAsGet, ShedLoad, refuse_nul
 from .pages import STATIC
 from .ratelimit import RateLimits
 from .routes import (
@@ -83,6 +83,7 @@ def create_app(
     app.state.services = services
     app.state.settings = AppSettings(public_base, scan_policy, trust_anchors_url)
     app.state.caches = Caches()
+    app.add_middleware(HeadAsGet)
     app.add_middleware(BodyLimit, limit=max_body_bytes)
     if any(limit is not None for limit in (rate_limit, refused_limit, login_limit, complaint_limit)):
         app.add_middleware(

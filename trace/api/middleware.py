@@ -1,8 +1,10 @@
-"""ASGI middleware and request guards: body size, load shedding, NUL characters."""
+"""ASGI middleware and request guards: body size, load shedding, HEAD, NUL characters."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from fastapi import Request
 from starlette.exceptions import HTTPException
@@ -10,6 +12,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..chain.errors import FieldProblem, MalformedError
 from .problems import PROBLEM_JSON, document
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class BodyLimit:
@@ -39,6 +43,33 @@ class BodyLimit:
             return message
 
         await self.app(scope, limited, send)
+
+
+HEAD = "ginseng_trace.head"
+"""Set in the scope of a HEAD request served as its GET (:class:`HeadAsGet`): a route may tell (a scan page
+counts no scan for a HEAD)."""
+
+
+class HeadAsGet:
+    """HEAD wherever GET works (RFC 9110 §9.3.2): a HEAD request is served as the GET of the same URL, and
+    the answer's status and headers (``Content-Length``, ``ETag``, ``Cache-Control``, …) are sent as that GET
+    would send them, without its body. A path without GET answers HEAD as it answers GET (405, 404)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def without_body(message: Message) -> None:
+            if message["type"] != "http.response.body":
+                await send(message)
+            elif not message.get("more_body", False):
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+        await self.app({**scope, "method": "GET", HEAD: True}, receive, without_body)
 
 
 class ShedLoad:
@@ -72,9 +103,23 @@ class ShedLoad:
             self.in_flight -= 1
 
 
+_OWN_NUL_CHECK: set[Callable[..., Any]] = set()
+
+
+def own_nul_check(endpoint: F) -> F:
+    """Mark a route whose endpoint refuses NUL characters itself: the Digital Link resolver, where a NUL
+    makes the scanned code malformed (400 naming the part of the code, as GS1 Digital Link asks), not a
+    bad field (422). Apply above the route decorator."""
+    _OWN_NUL_CHECK.add(endpoint)
+    return endpoint
+
+
 async def refuse_nul(request: Request) -> None:
     """No identifier or parameter of this API holds a NUL character, and PostgreSQL text cannot store one:
-    refuse it by name before anything reads the database (422, like any other bad field)."""
+    refuse it by name before anything reads the database (422, like any other bad field), except on the
+    routes that check it themselves (:func:`own_nul_check`)."""
+    if request.scope.get("endpoint") in _OWN_NUL_CHECK:
+        return
     params = [*request.path_params.items(), *request.query_params.multi_items()]
     problems = [
         FieldProblem(f"/{name}", "must not contain a NUL character")

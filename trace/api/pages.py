@@ -92,11 +92,15 @@ def problem_page(
     detail: tuple[str, str],
     code: str,
     headers: dict[str, str] | None = None,
+    *,
+    part: str | None = None,
 ) -> Response:
-    """A scan's problem as a page in the reader's language, or as a problem document to a JSON client."""
+    """A scan's problem as a page in the reader's language, or as a problem document to a JSON client
+    (``part``: the part of the code at fault, e.g. an AI, ``path`` or ``query``)."""
     zh = not wants_english(request)
     if wants_json(request) or request.headers.get("accept", "").startswith(PROBLEM_JSON):
-        body = document(status, title[1], detail[1], extra={"code": code})
+        extra = {"code": code} if part is None else {"code": code, "part": part}
+        body = document(status, title[1], detail[1], extra=extra)
         return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
     headers = {**(headers or {}), "Content-Language": "zh" if zh else "en", "Vary": "Accept, Accept-Language"}
     query = dict(request.query_params)

@@ -13,6 +13,22 @@ unpadded GTIN-8/12/13); key qualifiers only in their order (``/10/`` before
 ``/21/``); no duplicate AI; no AI in the query that belongs in the path; no
 trailing slash. Each refusal names what is wrong.
 
+The query string follows GS1 Digital Link 1.2 (the ABNF's ``queryStringComp``,
+``queryStringParam`` and ``extensionParameter``): parameters are separated by
+``&`` or ``;``; empty parameters (``&&``), parameters without ``=`` (``?foo``)
+and parameters without a name are ignored, as GS1's syntax engine does; a key
+of digits only (as written, not percent-decoded) is an AI, must be a known one
+and its value must fit its format; any other key is an extension parameter
+(``linkType``, ``lang``, tracking parameters), kept in ``params`` and never an
+error; the query is form-encoded, so ``+`` is a space there (``%2B`` a plus),
+while in the path ``+`` is itself. A key qualifier may stand in the query only
+where it could not stand in the path: ``/01/<gtin>?10=L`` is refused (``/10/``
+fits after ``/01/``) but ``/01/<gtin>/235/<tpx>?10=L`` is not (no qualifier path
+of ``01`` has both ``235`` and ``10``), the rule GS1's syntax engine applies to
+each qualifier path of the dictionary. Anything that is not RFC 3986 URI
+characters, a ``%`` not followed by two hex digits, and a NUL anywhere are
+refused too (part ``path`` or ``query``).
+
 Linters implemented: ``csum`` (GS1 mod-10), ``yymmdd``/``yymmd0`` (dates).
 Other linters of the dictionary (company-prefix position, alphanumeric check
 pairs, …) are not applied; the AIs this project issues (01, 10, 21, 00, 17)
@@ -26,7 +42,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import quote, unquote, unquote_plus, urlsplit
 
 from ..chain.errors import Error
 
@@ -203,17 +219,29 @@ def _check_structure(link: DigitalLink) -> None:
     for ai, value in link.qualifiers:
         check_value(ai, value)
     seen = {key_ai, *order}
-    qualifier_ais = {ai for seq in spec.qualifiers for ai in seq}
     for ai, value in link.attributes:
         attribute = table.get(ai)
+        if not _AI_CODE.fullmatch(ai) or attribute is None:
+            raise DigitalLinkError(ai, "not a GS1 Application Identifier")
         if ai in seen:
             raise DigitalLinkError(ai, "appears twice")
-        if ai in qualifier_ais or (attribute is not None and attribute.primary_key):
+        if _fits_the_path(spec, order, ai):
             raise DigitalLinkError(ai, "belongs in the path, not in the query")
-        if attribute is None or not attribute.attribute:
+        if not attribute.attribute:
             raise DigitalLinkError(ai, "is not a GS1 Digital Link data attribute")
         check_value(ai, value)
         seen.add(ai)
+    for name, _value in link.params:
+        if not name or _NUMERIC.fullmatch(name):
+            raise DigitalLinkError("query", f"{name!r}: a numeric key is an AI, not an extension parameter")
+
+
+def _fits_the_path(spec: AI, order: Sequence[str], ai: str) -> bool:
+    """Whether ``ai`` inserted anywhere after the primary key makes a valid key-qualifier path (then it
+    must stand there, not in the query)."""
+    return any(
+        _in_order([*order[:i], ai, *order[i:]], sequence) for i in range(len(order) + 1) for sequence in spec.qualifiers
+    )
 
 
 def _in_order(order: Sequence[str], sequence: Sequence[str]) -> bool:
@@ -228,15 +256,35 @@ def _in_order(order: Sequence[str], sequence: Sequence[str]) -> bool:
 
 
 _AI_CODE = re.compile(r"[0-9]{2,4}")
+_NUMERIC = re.compile(r"[0-9]+")
+_URI_CHARACTERS = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]*")
+_HOST = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~%!$&'()*+,;=]+)(:[0-9]*)?")
+_BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 
 def parse(uri: str) -> DigitalLink:
     """Parse ``uri`` strictly; raise :class:`DigitalLinkError` naming what is wrong."""
-    parts = urlsplit(uri)
+    bad = next((i for i, c in enumerate(uri) if not _URI_CHARACTERS.fullmatch(c)), None)
+    if bad is not None:  # (before urlsplit, which silently drops tabs and newlines)
+        path_at = uri.find("/", uri.find("://") + 3) if "://" in uri else -1
+        query_at = uri.find("?")
+        part = "query" if -1 < query_at < bad else "path" if -1 < path_at <= bad else "uri"
+        raise DigitalLinkError(part, f"{uri[bad]!r} is not a URI character (percent-encode it)")
+    try:
+        parts = urlsplit(uri)
+    except ValueError as exc:  # e.g. an unclosed [ of an IPv6 host
+        raise DigitalLinkError("uri", str(exc)) from None
     if parts.scheme not in {"http", "https"} or not parts.netloc:
         raise DigitalLinkError("uri", "must be an absolute http or https URI")
     if parts.fragment:
         raise DigitalLinkError("uri", "must not have a fragment")
+    if not _HOST.fullmatch(parts.netloc):
+        raise DigitalLinkError("uri", f"{parts.netloc!r} is not a host with an optional port")
+    for name, raw in (("path", parts.path), ("query", parts.query)):
+        if _BAD_PERCENT.search(raw):
+            raise DigitalLinkError(name, "a % must be followed by two hex digits")
+        if "\x00" in unquote(raw):
+            raise DigitalLinkError(name, "must not contain a NUL character (%00)")
     segments = parts.path.split("/")[1:]
     if not segments or segments[-1] == "":
         raise DigitalLinkError("path", "must not end with a slash" if segments else "is empty")
@@ -268,19 +316,31 @@ def parse(uri: str) -> DigitalLink:
         if ai in seen:
             raise DigitalLinkError(ai, "appears twice")
         seen.add(ai)
+    attributes, params = _query(parts.query)
+    return DigitalLink(base, pairs[0], tuple(pairs[1:]), attributes, params)
+
+
+def _query(query: str) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
+    """The query's data attributes (numeric keys) and extension parameters, form-decoded."""
+    table = dictionary()
     attributes: list[tuple[str, str]] = []
     params: list[tuple[str, str]] = []
-    if parts.query:
-        for item in parts.query.split("&"):
-            name, eq, value = item.partition("=")
-            if not eq or not name:
-                raise DigitalLinkError("query", f"{item!r} is not name=value")
-            name, value = unquote(name), unquote(value)
-            if _AI_CODE.fullmatch(name) and name in table:
-                attributes.append((name, value))
-            else:
+    for item in re.split("[&;]", query):
+        key, eq, raw = item.partition("=")
+        if not eq or not key:
+            continue  # empty (&&), valueless (?foo) or nameless (?=x): not a parameter, ignored
+        value = unquote_plus(raw)
+        if not _NUMERIC.fullmatch(key):
+            name = unquote_plus(key)
+            if name and not _NUMERIC.fullmatch(name):  # (``%31%37`` is an extension key: no AI, no name to keep)
                 params.append((name, value))
-    return DigitalLink(base, pairs[0], tuple(pairs[1:]), tuple(attributes), tuple(params))
+        elif key not in table:
+            raise DigitalLinkError("query", f"{key}: a numeric key is an AI, and {key} is not a GS1 AI")
+        elif not value:
+            raise DigitalLinkError(key, "has no value")
+        else:
+            attributes.append((key, value))
+    return tuple(attributes), tuple(params)
 
 
 def build(base: str, gtin: str, *, lot: str | None = None, serial: str | None = None, **attributes: str) -> DigitalLink:

@@ -11,14 +11,17 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from ...chain.errors import FieldProblem, MalformedError
+from ...service import NotFoundError
 from .. import models
 from ..dependencies import API, ServicesDep, WritesDep
 from .common import DIGEST, ERRORS, IMMUTABLE, MAX_TREE_SIZE, NOT_LOGGED, in_write_pool
 
 router = APIRouter(prefix=API + "/log")
-TILE_PATH = r"^(x[0-9]{3}/)*[0-9]{3}(\.p/([1-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5]))?$"
 _TILE_LEVEL = re.compile(r"0|[1-9]|[1-5][0-9]|6[0-3]")
-_TILE_INDEX = re.compile(r"((?:x[0-9]{3}/)*)([0-9]{3})(?:\.p/([1-9][0-9]{0,2}))?")
+# N as 3-digit groups, all but the last prefixed with x, the first not x000 (no leading zeros), at most 7
+# groups (room for every tile index of a tree of 2**63 leaves); W 1-255 without leading zeros (256 is the
+# full tile)
+_TILE_INDEX = re.compile(r"((?:x(?!000)[0-9]{3}/)(?:x[0-9]{3}/){0,5})?([0-9]{3})(?:\.p/([1-9][0-9]{0,2}))?")
 TEXT_NOTE: dict[int | str, dict[str, Any]] = {200: {"content": {"text/plain": {}}, "description": "a C2SP signed note"}}
 OCTETS: dict[int | str, dict[str, Any]] = {
     200: {"content": {"application/octet-stream": {}}, "description": "C2SP tlog-tiles resource"}
@@ -26,12 +29,14 @@ OCTETS: dict[int | str, dict[str, Any]] = {
 
 
 def tile_index(path: str) -> tuple[int, int | None]:
-    """Parse ``x001/x234/067[.p/W]`` into (1234067, W or None); refuse anything else."""
+    """Parse the canonical ``x001/x234/067[.p/W]`` into (1234067, W or None); anything else (leading zeros,
+    ``x000/`` first, ``.p/256``, a width of 0 or over 255) is no tile: NotFoundError, so that each tile has
+    one URL (C2SP tlog-tiles)."""
     match = _TILE_INDEX.fullmatch(path)
     width = int(match.group(3)) if match and match.group(3) else None
     if match is None or (width is not None and width > 255):
-        raise MalformedError(FieldProblem("/path", "a tile index is x001/x234/067, optionally .p/<width 1-255>"))
-    digits = match.group(1).replace("x", "").replace("/", "") + match.group(2)
+        raise NotFoundError(f"{path!r} is not a tile index in canonical form (x001/x234/067, optionally .p/<1-255>)")
+    digits = (match.group(1) or "").replace("x", "").replace("/", "") + match.group(2)
     return int(digits), width
 
 
@@ -42,17 +47,18 @@ def note_response(note: str, cache: str = "no-cache") -> PlainTextResponse:
 @router.get("/tile/{level}/{path:path}", response_class=Response, responses={**OCTETS, **ERRORS})
 def tile(
     services: ServicesDep,
-    level: str = Path(pattern=r"^(0|[1-9]|[1-5][0-9]|6[0-3]|entries)$", description="0-63 or entries"),
-    path: str = Path(pattern=TILE_PATH, description="x001/x234/067, optionally .p/<width 1-255>"),
+    level: str = Path(description="0-63 (no leading zeros) or entries"),
+    path: str = Path(description="x001/x234/067 (3-digit groups), optionally .p/<width 1-255>"),
 ) -> Response:
     """C2SP tlog-tiles, with prefix ``/api/v1/log``: ``tile/<L>/<N>[.p/<W>]`` (hashes) and
-    ``tile/entries/<N>[.p/<W>]`` (record bytes, uint16-length-prefixed). Immutable: cache them forever."""
+    ``tile/entries/<N>[.p/<W>]`` (record bytes, uint16-length-prefixed). Immutable: cache them forever.
+    Only the canonical form names a tile: any other spelling (``01``, ``x000/067``, ``067.p/256``) is 404."""
+    if level != "entries" and not _TILE_LEVEL.fullmatch(level):
+        raise NotFoundError(f"{level!r} is not a tile level (0 to 63 without leading zeros, or entries)")
     index, width = tile_index(path)
     if level == "entries":
         body = services.log.entry_bundle(index, width)
         return Response(body, media_type="application/octet-stream", headers=IMMUTABLE)
-    if not _TILE_LEVEL.fullmatch(level):
-        raise MalformedError(FieldProblem("/level", "a tile level is 0 to 63 without leading zeros, or 'entries'"))
     body = services.log.tile(int(level), index, width)
     return Response(body, media_type="application/octet-stream", headers=IMMUTABLE)
 

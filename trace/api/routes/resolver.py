@@ -34,6 +34,7 @@ from ...service import NotFoundError, NotLoggedYetError, Services
 from ...service.complaints import CATEGORIES
 from ..auth import SESSION_COOKIE
 from ..dependencies import AppSettings, Caches, CachesDep, ServicesDep, SettingsDep
+from ..middleware import HEAD, own_nul_check
 from ..pages import (
     BEING_LOGGED,
     INTEGRITY,
@@ -109,15 +110,25 @@ def _view_or_page(request: Request, services: Services, caches: Caches, lot_id: 
         return problem_page(request, 503, *BEING_LOGGED, code, headers={"Retry-After": str(exc.retry_after)})
 
 
+def scanned_uri(request: Request) -> str:
+    """The URI as the client sent it: the raw path (Starlette's ``request.url`` has it percent-decoded, so
+    ``/10/A%2FB`` would read as two segments and ``%25`` be decoded twice) and the raw query."""
+    raw: bytes = request.scope.get("raw_path") or request.scope["path"].encode()
+    query: bytes = request.scope.get("query_string", b"")
+    base = f"{request.url.scheme}://{request.url.netloc}"
+    return base + raw.decode("latin-1") + ("?" + query.decode("latin-1") if query else "")
+
+
+@own_nul_check
 @router.get("/01/{rest:path}")
 def resolve(request: Request, rest: str, services: ServicesDep, caches: CachesDep, settings: SettingsDep) -> Response:
-    url = str(request.url)
+    url = scanned_uri(request)
     try:
         link = parse(url)
     except DigitalLinkError as exc:
-        return problem_page(request, 400, ("二维码无效", "Invalid code"), (str(exc), str(exc)), url)
-    elements = link.elements
-    gtin, lot_id, serial = elements["01"], elements.get("10"), elements.get("21")
+        return problem_page(request, 400, ("二维码无效", "Invalid code"), (str(exc), str(exc)), url, part=exc.part)
+    qualifiers = dict(link.qualifiers)  # a lot in the query (after /235/, where it may stand) names no box of ours
+    gtin, lot_id, serial = link.key[1], qualifiers.get("10"), qualifiers.get("21")
     if lot_id is None:
         return problem_page(request, 404, *UNKNOWN, link.uri())
     label_lot = lot_id
@@ -149,6 +160,7 @@ def resolve(request: Request, rest: str, services: ServicesDep, caches: CachesDe
     )
 
 
+@own_nul_check
 @router.get("/lot/{lot_id}")
 def local_lot(
     request: Request, lot_id: str, services: ServicesDep, caches: CachesDep, settings: SettingsDep
@@ -157,7 +169,11 @@ def local_lot(
     base = settings.base
     if not _LOT_ID.fullmatch(lot_id):
         detail = f"{lot_id!r} is not a lot id (letters, digits and . _ : -, at most 128)"
-        return problem_page(request, 400, ("编码无效", "Invalid code"), (detail, detail), lot_id)
+        return problem_page(request, 400, ("编码无效", "Invalid code"), (detail, detail), lot_id, part="path")
+    nul = next((k for k, v in request.query_params.multi_items() if "\x00" in k + v), None)
+    if nul is not None:
+        detail = f"query: parameter {nul!r} must not contain a NUL character (%00)"
+        return problem_page(request, 400, ("编码无效", "Invalid code"), (detail, detail), lot_id, part="query")
     view = _view_or_page(request, services, caches, lot_id, f"{base}/lot/{lot_id}")
     if not isinstance(view, LotView):
         return view
@@ -203,8 +219,9 @@ def show(
     # a signed-in member at work (the scan page, a home's link) is not a shopper's scan: no tally, no first scan
     cookie = request.cookies.get(SESSION_COOKIE)
     at_work = cookie is not None and services.accounts.session(cookie) is not None
-    counted = not (place_report or complained or at_work)
-    if at_work:
+    head = bool(request.scope.get(HEAD))  # a link checker's HEAD is nobody's scan
+    counted = not (place_report or complained or at_work or head)
+    if at_work or head:
         city, place = None, None
     scans = services.scans.record(gtin, label_lot or lot_id, serial, city, place=place, counted=counted, client=client)
     complaint_counts, complaint_token = services.complaints.counts(lot_id), services.complaints.token(lot_id)
