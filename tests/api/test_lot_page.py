@@ -67,6 +67,11 @@ def test_the_boxs_graph_holds_its_batch_and_harvests_each_verified(demo: Demo) -
     assert "records verify" in page.text
     assert f'href="/api/v1/lots/{BOXES}/bundle"' in page.text
     assert f"ginseng-trace verify-bundle {BOXES}-bundle.json --log-key" in page.text
+    epcis = re.search(r'<a id="epcis" href="([^"]+)"', page.text)
+    assert epcis is not None
+    document = client.get(epcis.group(1).replace("&amp;", "&"))  # the export the page links to
+    assert document.status_code == 200
+    assert document.json()["type"] == "EPCISDocument"
     assert "labels.pdf" not in page.text  # the shop did not pack the run
     assert 'id="act-hold"' not in page.text  # nor is it a regulator
 
