@@ -245,3 +245,14 @@ def test_corruptions_that_break_the_key_or_the_characters_are_refused(data: st.D
     with pytest.raises(DigitalLinkError) as caught:
         parse(uri[:at] + bad + uri[at:])
     assert caught.value.part in {"path", "query", "uri"}
+
+
+@pytest.mark.parametrize("host", ["trace.example.cn%", "trace.example%2", "trace%zz.example.cn", "%"])
+def test_a_stray_percent_in_the_host_is_refused(host: str) -> None:
+    """CI's hypothesis run found ``https://trace.example.cn%/00/…`` read as a link: RFC 3986's reg-name allows a
+    % only as the start of pct-encoded, so the host is refused as the path and the query are."""
+    with pytest.raises(DigitalLinkError) as caught:
+        parse(f"https://{host}/00/000000000000000000")
+    assert caught.value.part == "uri"
+    assert grammatical("https://trace.example.cn%41/00/000000000000000000")
+    assert parse("https://trace.example.cn%41/00/000000000000000000").key == ("00", "000000000000000000")

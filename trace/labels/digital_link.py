@@ -278,7 +278,7 @@ def parse(uri: str) -> DigitalLink:
         raise DigitalLinkError("uri", "must be an absolute http or https URI")
     if parts.fragment:
         raise DigitalLinkError("uri", "must not have a fragment")
-    if not _HOST.fullmatch(parts.netloc):
+    if not _HOST.fullmatch(parts.netloc) or _BAD_PERCENT.search(parts.netloc):
         raise DigitalLinkError("uri", f"{parts.netloc!r} is not a host with an optional port")
     for name, raw in (("path", parts.path), ("query", parts.query)):
         if _BAD_PERCENT.search(raw):
