@@ -29,6 +29,7 @@ from .routes import (
     complaints,
     device,
     epcis,
+    epcis_query,
     events,
     home,
     labels,
@@ -106,6 +107,7 @@ def create_app(
         app.include_router(events.dev_router)
     app.include_router(lots.router)
     app.include_router(epcis.router)
+    app.include_router(epcis_query.router)
     app.include_router(complaints.router)
     app.include_router(catalogue.router)
     app.include_router(log.router)

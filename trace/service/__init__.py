@@ -48,6 +48,7 @@ from .complaints import Complaints
 from .console import Console
 from .credentials import Permission, Principal
 from .epcis import EpcisExport
+from .epcis_query import EpcisQuery
 from .errors import (
     BadCredentialsError,
     ConflictError,
@@ -128,6 +129,7 @@ class Services:
         self.checks = Checks(store, self.log, clock=clock, anchors=anchors)
         self.bundles = Bundles(store, self.log)
         self.epcis = EpcisExport(store, clock=clock)
+        self.epcis_query = EpcisQuery(store, clock=clock)
         self.cosignatures = Cosignatures(store, self.log, witness_keys)
         scan_key = scan_key if scan_key is not None else secrets.token_bytes(32)
         self.scans = ScanCounter(store, clock=clock, key=scan_key)

@@ -15,6 +15,7 @@ from ..store import LedgerRepository, Store
 from .actor_keys import ActorKeys
 from .checkpoints import Checkpointer
 from .decision import Decision, Snapshot, Submission, admit_submission, decide
+from .epcis_index import index_records
 from .errors import IntegrityError, RefusedError
 from .log import TransparencyLog
 from .views import Appended
@@ -119,6 +120,7 @@ class Appending:
     @staticmethod
     def _write(repo: LedgerRepository, decision: Decision) -> None:
         repo.insert(decision.records)
+        index_records(repo, decision.records)  # the EPCIS query index, in the same transaction
         repo.put_lot_states(decision.states)
         repo.parties.put(decision.parties)
         repo.membership.put(decision.organisations, decision.members)

@@ -8,7 +8,9 @@ from typing import Any
 
 from ..chain.canonical import parse_json
 from ..epcis.mapping import LedgerRecord, epcis_document, gtins_of
+from ..epcis.urn import DEFAULT_FORMAT, in_format
 from ..store import LedgerRepository, Store, StoredRecord
+from .epcis_query import company_prefixes
 from .records import lot_and_ancestors
 
 
@@ -28,18 +30,27 @@ class EpcisExport:
         self.store = store
         self.clock = clock
 
-    def lot_document(self, lot_id: str, base: str, *, ancestors: bool = False) -> dict[str, Any]:
-        """Refused (``NotFoundError``) for a lot with no record."""
+    def lot_document(
+        self, lot_id: str, base: str, *, ancestors: bool = False, epc_format: str = DEFAULT_FORMAT
+    ) -> dict[str, Any]:
+        """Refused (``NotFoundError``) for a lot with no record. ``epc_format`` is ``GS1-EPC-Format``'s value:
+        ``Always_EPC_URN`` names GS1 keys under registered company prefixes as EPC URNs."""
 
-        def read(repo: LedgerRepository) -> list[StoredRecord]:
-            return lot_and_ancestors(repo, lot_id, private=False)
+        def read(repo: LedgerRepository) -> tuple[list[StoredRecord], list[str]]:
+            prefixes = company_prefixes(repo) if epc_format == "Always_EPC_URN" else []
+            return lot_and_ancestors(repo, lot_id, private=False), prefixes
 
-        records = [_ledger_record(s) for s in self.store.read(read)]
+        stored, prefixes = self.store.read(read)
+        records = [_ledger_record(s) for s in stored]
         created = self.clock().astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-        return epcis_document(
+        document = epcis_document(
             records,
             base,
             created,
             gtins=gtins_of(r.event for r in records),
             include=lambda r: ancestors or r.event.get("lot_id") == lot_id,
         )
+        if prefixes:
+            events = document["epcisBody"]["eventList"]
+            document["epcisBody"]["eventList"] = [in_format(e, epc_format, prefixes) for e in events]
+        return document

@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, Connection, String, any_, bindparam, func,
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..events.findings import Finding
+from .epcis import EpcisIndexRepository
 from .keys import ActorKeyRepository
 from .log import LogRepository
 from .membership import MembershipRepository
@@ -81,6 +82,7 @@ class LedgerRepository:
         self.log = LogRepository(connection)
         self.scans = ScanRepository(connection)
         self.parties = LotPartyRepository(connection)
+        self.epcis = EpcisIndexRepository(connection)
 
     # -- appending -----------------------------------------------------------------
 

@@ -302,3 +302,46 @@ complaints = Table(
     # a keyed hash of the client's address and the day (as scans keep it), never the address
     Column("visitor", String(32), nullable=True),
 )
+
+# Derived, not part of the ledger: the EPCIS 2.0 query index (docs/EPCIS.md "Query"). Each record's EPCIS event
+# as the mapping makes it (on the index's own base, trace/epcis/index.py), written by the appender in the append
+# transaction, with the fields GET /events filters on; its EPCs and EPC classes one row each.
+epcis_events = Table(
+    "epcis_events",
+    metadata,
+    Column("log_index", BigInteger, ForeignKey("records.log_index"), primary_key=True, autoincrement=False),
+    Column("event_time", String(27), nullable=False),  # UTC, fixed width: text order is time order
+    Column("record_time", String(27), nullable=False),
+    Column("event_type", String(64), nullable=False),
+    Column("action", String(8), nullable=True),
+    Column("biz_step", Text, nullable=True),  # a CBV term bare (shipping), any other as its URI
+    Column("disposition", Text, nullable=True),
+    Column("read_point", Text, nullable=True),
+    Column("biz_location", Text, nullable=True),
+    Column("document", Text, nullable=False),  # the EPCIS event (JSON) without its eventID
+)
+Index("ix_epcis_events_event_time", epcis_events.c.event_time, epcis_events.c.log_index)
+Index("ix_epcis_events_event_type", epcis_events.c.event_type, epcis_events.c.log_index)
+Index("ix_epcis_events_biz_step", epcis_events.c.biz_step, epcis_events.c.log_index)
+Index("ix_epcis_events_disposition", epcis_events.c.disposition, epcis_events.c.log_index)
+Index("ix_epcis_events_read_point", epcis_events.c.read_point, epcis_events.c.log_index)
+Index("ix_epcis_events_biz_location", epcis_events.c.biz_location, epcis_events.c.log_index)
+
+epcis_event_epcs = Table(
+    "epcis_event_epcs",
+    metadata,
+    Column("log_index", BigInteger, ForeignKey("epcis_events.log_index"), primary_key=True, autoincrement=False),
+    Column("position", Integer, primary_key=True, autoincrement=False),
+    Column("field", String(24), nullable=False),  # epcList, childEPCs, parentID, …, quantityList, …
+    Column("epc", Text, nullable=False),  # its match key (trace/epcis/index.py)
+)
+Index("ix_epcis_event_epcs_epc", epcis_event_epcs.c.epc, epcis_event_epcs.c.log_index)
+
+# Derived: what the mapping names each lot by (its GTIN once packaged, its species), as the records so far say.
+epcis_lots = Table(
+    "epcis_lots",
+    metadata,
+    Column("lot_id", String(128), primary_key=True),
+    Column("gtin", String(14), nullable=True),
+    Column("species", Text, nullable=True),
+)

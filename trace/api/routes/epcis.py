@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
+from ...epcis.query import QueryParameterError
 from ..dependencies import API, ServicesDep, SettingsDep
 from .common import ERRORS
+from .epcis_query import FORMAT_HEADER, epc_format_of, parameter_problem
 
 router = APIRouter(prefix=API)
 
@@ -27,12 +29,19 @@ _DOCUMENT: dict[int | str, dict[str, Any]] = {
     response_class=JSONResponse,
 )
 def lot_epcis(
+    request: Request,
     lot_id: str,
     services: ServicesDep,
     settings: SettingsDep,
     ancestors: bool = Query(False, description="with every lot the lot was made from"),
+    gs1_epc_format: str | None = FORMAT_HEADER,
 ) -> JSONResponse:
     """The lot's history (with ``ancestors``, every lot it was made from too) as a GS1 EPCIS 2.0 JSON-LD
     ``EPCISDocument``: docs/EPCIS.md gives the mapping. Public members only."""
-    document = services.epcis.lot_document(lot_id, settings.base, ancestors=ancestors)
-    return JSONResponse(document, media_type="application/ld+json", headers=EPCIS_HEADERS)
+    try:
+        epc_format = epc_format_of(gs1_epc_format)
+    except QueryParameterError as exc:
+        return parameter_problem(request, exc)
+    document = services.epcis.lot_document(lot_id, settings.base, ancestors=ancestors, epc_format=epc_format)
+    headers = {**EPCIS_HEADERS, "GS1-EPC-Format": epc_format}
+    return JSONResponse(document, media_type="application/ld+json", headers=headers)
