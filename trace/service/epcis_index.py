@@ -69,6 +69,7 @@ def _index(
         facts = [(lot, gtins.get(lot), species.get(lot)) for lot in lots]
         repo.epcis.put_lots(facts)
         cache.update((lot, (g, s)) for lot, g, s in facts)
+    return len(rows)
 
 
 def index_records(repo: LedgerRepository, records: Sequence[NewRecord]) -> None:
@@ -87,7 +88,7 @@ def _recorded_at(stored: StoredRecord) -> str:
 
 
 def index_stored(repo: LedgerRepository, *, batch: int = 2000) -> int:
-    """Index every stored record after the last indexed one, in log order; the number indexed."""
+    """Index every stored record after the last indexed one, in log order; the number of events indexed."""
     last = repo.epcis.last_indexed()
     cache: dict[str, tuple[str | None, str | None]] = {}
     done, pending = 0, []
@@ -100,10 +101,8 @@ def index_stored(repo: LedgerRepository, *, batch: int = 2000) -> int:
             )
         )
         if len(pending) >= batch:
-            _index(repo, pending, cache)
-            done, pending = done + len(pending), []
-    _index(repo, pending, cache)
-    return done + len(pending)
+            done, pending = done + _index(repo, pending, cache), []
+    return done + _index(repo, pending, cache)
 
 
 def lot_facts(repo: LedgerRepository, lots: Sequence[str]) -> tuple[Mapping[str, str], Mapping[str, str]]:
