@@ -55,7 +55,7 @@ def _ledger_record(
 
 def _index(
     repo: LedgerRepository, records: Sequence[LedgerRecord], cache: dict[str, tuple[str | None, str | None]]
-) -> None:
+) -> int:
     gtins, species = _LotFacts(repo, cache, 0), _LotFacts(repo, cache, 1)
     rows: list[IndexedEvent] = []
     for record in records:
