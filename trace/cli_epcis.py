@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from .chain.canonical import parse_json
 from .chain.errors import Error
 from .cli_common import EXIT_OK, settings_of
 from .epcis.hash import EventHashError, event_hashes
+from .service.fsma204 import to_csv, to_xlsx
 
 
 def cmd_epcis_hash(args: argparse.Namespace) -> int:
@@ -40,6 +42,35 @@ def cmd_epcis_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_fsma204(args: argparse.Namespace) -> int:
+    """A lot's (with its ancestors') or a date range's FSMA 204 critical tracking events as CSV or XLSX."""
+    if (args.lot is None) == (args.first is None or args.last is None):
+        raise Error("fsma204: give --lot, or --first and --last")
+    ledger = open_ledger(settings_of(args))
+    if args.lot is not None:
+        found, name = ledger.fsma204.for_lot(args.lot), f"fsma204-{args.lot}"
+    else:
+        first, last = _day(args.first, "--first"), _day(args.last, "--last")
+        if last < first:
+            raise Error("fsma204: --last is before --first")
+        found, name = ledger.fsma204.between(first, last), f"fsma204-{first}-{last}"
+    data = to_xlsx(found, name) if args.format == "xlsx" else to_csv(found).encode()
+    if args.output == "-":
+        if args.format == "xlsx" and sys.stdout.isatty():
+            raise Error("fsma204: an XLSX is binary; give -o FILE")
+        sys.stdout.buffer.write(data)
+    else:
+        Path(args.output).write_bytes(data)
+    return EXIT_OK
+
+
+def _day(text: str, option: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise Error(f"fsma204: {option} must be a date such as 2025-09-01") from None
+
+
 def add_commands(sub: Any, db: argparse.ArgumentParser) -> None:
     """Add ``epcis hash`` and ``epcis export`` to the ``ginseng-trace`` subcommands ``sub``."""
     epcis = sub.add_parser("epcis", help="GS1 EPCIS 2.0: event hashes, export").add_subparsers(
@@ -52,3 +83,12 @@ def add_commands(sub: Any, db: argparse.ArgumentParser) -> None:
     p.add_argument("--lot", required=True)
     p.add_argument("--ancestors", action="store_true", help="with every lot it was made from")
     p.set_defaults(run=cmd_epcis_export)
+    p = sub.add_parser(
+        "fsma204", parents=[db], help="FSMA 204 sortable spreadsheet of a lot (with its ancestors) or a date range"
+    )
+    p.add_argument("--lot", help="the lot, with every lot it was made from")
+    p.add_argument("--first", help="the first day of a range (China Standard Time), e.g. 2025-09-01")
+    p.add_argument("--last", help="the last day of the range, included")
+    p.add_argument("--format", choices=("csv", "xlsx"), default="csv")
+    p.add_argument("-o", "--output", default="-", help="the file to write (default: standard output)")
+    p.set_defaults(run=cmd_fsma204)

@@ -31,6 +31,7 @@ from .routes import (
     epcis,
     epcis_query,
     events,
+    fsma204,
     home,
     labels,
     log,
@@ -108,6 +109,7 @@ def create_app(
     app.include_router(lots.router)
     app.include_router(epcis.router)
     app.include_router(epcis_query.router)
+    app.include_router(fsma204.router)
     app.include_router(complaints.router)
     app.include_router(catalogue.router)
     app.include_router(log.router)

@@ -70,6 +70,7 @@ from .errors import (
     WrongPasswordError,
     WrongScopeError,
 )
+from .fsma204 import Fsma204
 from .held_keys import HeldKeys
 from .hints import Hints
 from .home import Home
@@ -130,6 +131,7 @@ class Services:
         self.bundles = Bundles(store, self.log)
         self.epcis = EpcisExport(store, clock=clock)
         self.epcis_query = EpcisQuery(store, clock=clock)
+        self.fsma204 = Fsma204(store)
         self.cosignatures = Cosignatures(store, self.log, witness_keys)
         scan_key = scan_key if scan_key is not None else secrets.token_bytes(32)
         self.scans = ScanCounter(store, clock=clock, key=scan_key)

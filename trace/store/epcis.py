@@ -9,8 +9,8 @@ from sqlalchemy import ColumnElement, Connection, and_, delete, exists, func, or
 
 from ..epcis.index import IndexedEvent
 from ..epcis.query import EventFilter
-from .rows import bulk_insert
-from .tables import epcis_event_epcs, epcis_events, epcis_lots
+from .rows import StoredRecord, blob, bulk_insert
+from .tables import epcis_event_epcs, epcis_events, epcis_lots, records
 
 _CHUNK = 500
 
@@ -135,3 +135,28 @@ class EpcisIndexRepository:
         col = epcis_events.c[column]
         query = select(col).where(col.is_not(None)).distinct().order_by(col)
         return [str(v) for (v,) in self.connection.execute(query)]
+
+    def records_between(self, ge_event_time: str, lt_event_time: str, types: Collection[str]) -> list[StoredRecord]:
+        """The records (without disclosures) of indexed events of ledger ``types`` whose eventTime is in
+        [``ge``, ``lt``), in log order: by the event-time index, not a scan of the records."""
+        r = records.c
+        query = (
+            select(r.log_index, r.event_id, r.lot_id, r.seq, r.record_hash, r.event_hash, r.event_bytes, r.record_bytes)
+            .select_from(records.join(epcis_events, epcis_events.c.log_index == r.log_index))
+            .where(epcis_events.c.event_time >= ge_event_time, epcis_events.c.event_time < lt_event_time)
+            .where(r.type.in_(sorted(types)))
+            .order_by(r.log_index)
+        )
+        return [
+            StoredRecord(
+                int(row.log_index),
+                row.event_id,
+                row.lot_id,
+                row.seq,
+                blob(row.record_hash).hex(),
+                blob(row.event_hash).hex(),
+                blob(row.event_bytes),
+                blob(row.record_bytes),
+            )
+            for row in self.connection.execute(query)
+        ]
