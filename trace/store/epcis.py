@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
 
-from sqlalchemy import ColumnElement, Connection, and_, delete, exists, func, or_, select
+from sqlalchemy import ColumnElement, Connection, delete, func, or_, select
 
 from ..epcis.index import IndexedEvent
 from ..epcis.query import EventFilter
@@ -106,7 +106,8 @@ class EpcisIndexRepository:
         for fields, keys, prefixes in f.epcs:
             matches = [x.epc.in_(keys)] if keys else []
             matches += [x.epc.like(_like(p), escape="\\") for p in prefixes]
-            found.append(exists().where(and_(x.log_index == e.log_index, x.field.in_(fields), or_(*matches))))
+            ours = select(x.log_index).where(x.field.in_(fields), or_(*matches))
+            found.append(e.log_index.in_(ours))  # planned from the EPC index on both engines
         return found
 
     def page(self, f: EventFilter, after: int | None, limit: int) -> list[tuple[int, str]]:
