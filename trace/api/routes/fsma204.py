@@ -46,6 +46,9 @@ def range_fsma204(
     last: Annotated[date, Query(description=f"the last day, included; at most {MAX_DAYS} days after first")],
 ) -> Response:
     """Every FSMA 204 critical tracking event from ``first`` to ``last``, for a regulator's request."""
+    for name, day in (("first", first), ("last", last)):
+        if not 1900 <= day.year <= 9998:
+            raise MalformedError(FieldProblem(f"/{name}", "must be a day between the years 1900 and 9998"))
     if last < first:
         raise MalformedError(FieldProblem("/last", "must not be before first"))
     if (last - first).days >= MAX_DAYS:
