@@ -93,6 +93,7 @@ def open_ledger(settings: Settings, *, migrate_first: bool = True) -> Services:
         checkpoint_every=settings.checkpoint_every,
         checkpoint_seconds=settings.checkpoint_seconds,
         witness_keys=settings.parsed_witness_keys,
+        monitor_keys=settings.parsed_monitor_keys,
         operator=operator,
         key_encryption_key=key_encryption_key(settings),
         session_hours=settings.session_hours,

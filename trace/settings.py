@@ -62,6 +62,11 @@ class Settings(BaseSettings):
         default="",
         description="cosigner verifier keys (vkeys, separated by spaces or commas) whose cosignatures the log accepts",
     )
+    monitor_keys: str = Field(
+        default="",
+        description="monitors' Ed25519 verifier keys (vkeys, separated by spaces or commas) whose signed status "
+        "reports the log accepts and the regulator's console shows",
+    )
 
     public_base: str | None = Field(
         default=None,
@@ -139,6 +144,10 @@ class Settings(BaseSettings):
     @property
     def parsed_witness_keys(self) -> list[VerifierKey]:
         return [VerifierKey.parse(k) for k in self.witness_keys.replace(",", " ").split()]
+
+    @property
+    def parsed_monitor_keys(self) -> list[VerifierKey]:
+        return [VerifierKey.parse(k) for k in self.monitor_keys.replace(",", " ").split()]
 
     @property
     def resolved_database_url(self) -> str:

@@ -226,6 +226,18 @@ class LogKeyOut(BaseModel):
     valid_until: str | None = Field(description="when the next key took over; null for the current key")
 
 
+class MonitorOut(BaseModel):
+    name: str = Field(description="the monitor's key name")
+    verdict: str | None = Field(description="consistent or MISMATCH; null: the monitor has not reported")
+    size: int = Field(description="the tree size the monitor replayed")
+    checked_at: str | None = Field(description="when the monitor checked (RFC 3339 UTC)")
+    detail: str = Field(description="what the monitor found")
+    agrees: bool | None = Field(
+        description="the monitor's root is this log's at that size (false: a split view; null: not reported, "
+        "or the monitor is ahead of this log)"
+    )
+
+
 class LotInfoOut(BaseModel):
     lot_id: str
     kind: str = Field(description="plot_crop, harvest_lot, process_batch, packaged_product, case, pallet, ...")

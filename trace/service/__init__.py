@@ -75,6 +75,7 @@ from .home import Home
 from .log import TransparencyLog
 from .lot_graph import LotGraphs
 from .membership import MembershipService, NewActor
+from .monitoring import MonitorReports
 from .reads import ReadRecord, Reads
 from .records import Records
 from .scanning import Scanning
@@ -104,6 +105,7 @@ class Services:
         checkpoint_every: int = 1000,
         checkpoint_seconds: float = 5.0,
         witness_keys: Sequence[VerifierKey] = (),
+        monitor_keys: Sequence[VerifierKey] = (),
         operator: SignerKey | None = None,
         anchors: Sequence[VerifierKey] = (),
         key_encryption_key: bytes | None = None,
@@ -137,7 +139,9 @@ class Services:
         self.held_keys = HeldKeys(store, key_encryption_key, clock=clock)
         self.home = Home(store, clock=clock)
         self.hints = Hints(store)
-        self.console = Console(store, self.reads, self.log, tuple(k.name for k in self.witness_keys))
+        origin = log_signer.name if log_signer else None
+        self.monitors = MonitorReports(store, self.log, monitor_keys, clock=clock, origin=origin)
+        self.console = Console(store, self.reads, self.log, tuple(k.name for k in self.witness_keys), self.monitors)
         self.lot_graphs = LotGraphs(store, self.checks, self.reads)
         self.scanning = Scanning(store, self.reads)
 

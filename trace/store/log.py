@@ -10,7 +10,7 @@ from sqlalchemy import Connection, func, select
 
 from ..chain.keys import VerifierKey
 from .rows import StoredCheckpoint, blob, bulk_insert
-from .tables import checkpoints, cosignatures, log_keys, log_nodes, records
+from .tables import checkpoints, cosignatures, log_keys, log_nodes, monitor_reports, records
 
 
 class LogRepository:
@@ -105,6 +105,26 @@ class LogRepository:
             cosignatures.insert().values(size=size, witness=witness, line=line, timestamp=timestamp)
         )
         return True
+
+    def add_monitor_report(self, **row: Any) -> None:
+        """Keep one monitor's report (the columns of ``monitor_reports`` but its id)."""
+        self.connection.execute(monitor_reports.insert().values(**row))
+
+    def latest_monitor_check(self, monitor: str) -> int | None:
+        """The newest ``checked_at`` this monitor has reported, or None."""
+        query = select(func.max(monitor_reports.c.checked_at)).where(monitor_reports.c.monitor == monitor)
+        found = self.connection.execute(query).scalar()
+        return None if found is None else int(found)
+
+    def latest_monitor_reports(self) -> list[Any]:
+        """Each monitor's newest report (by the time it checked), by monitor name."""
+        newest = (
+            select(monitor_reports.c.monitor, func.max(monitor_reports.c.id).label("id"))
+            .group_by(monitor_reports.c.monitor)
+            .subquery()
+        )
+        query = select(monitor_reports).join(newest, monitor_reports.c.id == newest.c.id)
+        return list(self.connection.execute(query.order_by(monitor_reports.c.monitor)))
 
     def keys(self) -> list[tuple[str, str]]:
         """``(vkey text, valid_from)`` of every key the log has signed with, oldest first."""
