@@ -163,7 +163,7 @@ def test_the_log_hears_its_monitors_and_the_console_shows_them(monitored: Servic
 
 
 def test_reports_the_log_cannot_trust_are_refused(monitored: Services) -> None:
-    refusals = [
+    refusals: list[tuple[str | bytes, int, str]] = [
         (report(monitored, signer=STRANGER), 403, "not a status signed by a monitor"),
         (report(monitored, origin="another.example/log"), 403, "not this log"),
         (report(monitored, checked_at=int(time.time()) + 3600), 403, "in the future"),
