@@ -65,6 +65,7 @@ def test_submit_get_history_and_verify(client: httpx.Client, grower: Actor) -> N
         "intact": True,
         "records": 3,
         "lots": ["HV-1", "PLOT-1"],
+        "problems": [],
     }
     assert client.get("/api/v1/lots/HV-1/verify?ancestors=false").json()["lots"] == ["HV-1"]
 

@@ -169,9 +169,13 @@ class UpstreamOut(BaseModel):
 
 
 class BreakOut(BaseModel):
-    log_index: int
-    event_id: str
-    lot_id: str
+    """One problem: at a record (``log_index``, ``event_id``, ``lot_id``), a checkpoint (``checkpoint``: its tree
+    size) or a lot (``lot_id`` alone)."""
+
+    log_index: int | None
+    event_id: str | None
+    lot_id: str | None
+    checkpoint: int | None = None
     check: str
     expected: str
     found: str
@@ -184,7 +188,8 @@ class VerificationOut(BaseModel):
     intact: bool
     records: int | None = Field(default=None, description="records checked (when intact)")
     lots: list[str] | None = Field(default=None, description="lots covered (when intact)")
-    failure: BreakOut | None = None
+    failure: BreakOut | None = Field(default=None, description="the first problem (when not intact)")
+    problems: list[BreakOut] = Field(default_factory=list, description="every problem found (at most 100)")
 
 
 class EventTypeOut(BaseModel):

@@ -127,7 +127,9 @@ class Services:
         self.membership = MembershipService(store, self.events, operator, clock=clock)
         self.records = Records(store, self.log)
         self.reads = Reads(store, clock=clock)
-        self.checks = Checks(store, self.log, clock=clock, anchors=anchors)
+        self.checks = Checks(
+            store, self.log, clock=clock, anchors=anchors, log_key=log_signer.verifier() if log_signer else None
+        )
         self.bundles = Bundles(store, self.log)
         self.epcis = EpcisExport(store, clock=clock)
         self.cosignatures = Cosignatures(store, self.log, witness_keys)

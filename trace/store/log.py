@@ -63,6 +63,28 @@ class LogRepository:
         )
         return [blob(value) for value in self.connection.execute(query).scalars()]
 
+    def leaf_hashes(self, start: int, end: int) -> dict[int, bytes]:
+        """``index -> stored leaf hash`` of the leaves ``start`` .. ``end - 1`` the tree holds."""
+        query = select(log_nodes.c.idx, log_nodes.c.hash).where(
+            (log_nodes.c.level == 0) & (log_nodes.c.idx >= start) & (log_nodes.c.idx < end)
+        )
+        return {int(index): blob(value) for index, value in self.connection.execute(query)}
+
+    def checkpoints_after(self, size: int, limit: int = 500) -> list[StoredCheckpoint]:
+        """Up to ``limit`` checkpoints of trees larger than ``size``, smallest first (without cosignatures)."""
+        query = select(checkpoints).where(checkpoints.c.size > size).order_by(checkpoints.c.size).limit(limit)
+        rows = self.connection.execute(query)
+        return [StoredCheckpoint(row.size, blob(row.root), row.note, row.created_at) for row in rows]
+
+    def orphaned_cosignatures(self) -> list[tuple[int, str]]:
+        """``(size, witness)`` of every stored cosignature whose checkpoint is not stored."""
+        query = (
+            select(cosignatures.c.size, cosignatures.c.witness)
+            .where(cosignatures.c.size.not_in(select(checkpoints.c.size)))
+            .order_by(cosignatures.c.size, cosignatures.c.witness)
+        )
+        return [(int(size), str(witness)) for size, witness in self.connection.execute(query)]
+
     def add_nodes(self, nodes: Sequence[tuple[int, int, bytes]]) -> None:
         bulk_insert(self.connection, log_nodes.name, log_nodes.columns.keys(), nodes)
 

@@ -290,11 +290,17 @@ class LedgerRepository:
 
     def all_records(self, batch: int = 2000) -> Iterator[StoredRecord]:
         """Every record in log order, read in batches by index range."""
+        for rows in self.record_batches(batch):
+            yield from rows
+
+    def record_batches(self, batch: int = 2000) -> Iterator[list[StoredRecord]]:
+        """Every record in log order, ``batch`` at a time (each batch read by one query on the index range)."""
         start = 0
         while True:
             query = select(*_COLUMNS).where(records.c.log_index >= start).order_by(records.c.log_index).limit(batch)
             rows = [_stored(row) for row in self.connection.execute(query)]
-            yield from rows
+            if rows:
+                yield rows
             if len(rows) < batch:
                 return
             start = rows[-1].log_index + 1
