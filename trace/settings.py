@@ -35,6 +35,11 @@ class Settings(BaseSettings):
     max_in_flight: int = Field(
         default=64, gt=0, description="requests served at once; beyond that, 503 with Retry-After at once"
     )
+    max_connections: int = Field(
+        default=1024,
+        gt=0,
+        description="connections open at once (idle keep-alive ones too); a request on one beyond, 503 at once",
+    )
     lock_timeout: float = Field(
         default=LOCK_TIMEOUT,
         gt=0,
