@@ -62,6 +62,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         keep_alive=settings.keep_alive_timeout,
         max_header_bytes=settings.max_header_bytes,
         graceful_shutdown=10,
+        max_in_flight=settings.max_in_flight,
+        max_connections=settings.max_connections,
     )
     # the app believes X-Forwarded-For only from TRACE_TRUSTED_PROXIES; uvicorn's own default (trust it from
     # 127.0.0.1, or FORWARDED_ALLOW_IPS) is off, so that a local client cannot pose as another

@@ -36,7 +36,7 @@ from ..service import (
     WrongPasswordError,
     WrongScopeError,
 )
-from ..store import StoreError, TransientStoreError
+from ..store import StorageFullError, StoreError, TransientStoreError
 from .models import ProblemOut
 
 PROBLEM_JSON = "application/problem+json"
@@ -148,9 +148,21 @@ async def _not_logged_yet(request: Request, exc: NotLoggedYetError) -> JSONRespo
 
 
 async def _store_busy(request: Request, exc: TransientStoreError) -> JSONResponse:
+    """A lock or statement wait that ran out (another process holds the write lock), or a dropped connection:
+    the request waited a bounded time, and is worth sending again."""
     logger.warning("database busy on %s: %s", request.url.path, exc.diagnostics())
-    detail = "the database is busy; nothing was changed; retry in a second"
+    detail = (
+        "the database is busy (another writer holds its lock) or dropped the connection; retry in a second "
+        "(sending the same signed event again is safe: it is recorded once)"
+    )
     return problem(request, 503, "database-busy", "Database busy", detail, headers={"Retry-After": "1"})
+
+
+async def _storage_full(request: Request, exc: StorageFullError) -> JSONResponse:
+    logger.error("database full on %s: %s", request.url.path, exc.diagnostics())
+    detail = "the database has no room left to write; nothing was changed; the operator must free space"
+    headers = {"Retry-After": "60"}
+    return problem(request, 507, "storage-full", "Insufficient storage", detail, headers=headers)
 
 
 async def _store_failed(request: Request, exc: StoreError) -> JSONResponse:
@@ -243,6 +255,7 @@ HANDLERS: dict[type[Exception], Any] = {
     NoSuchLabelError: _no_such_label,
     NotLoggedYetError: _not_logged_yet,
     TransientStoreError: _store_busy,
+    StorageFullError: _storage_full,
     StoreError: _store_failed,
     IntegrityError: _integrity,
     NotAuthenticatedError: _not_authenticated,
