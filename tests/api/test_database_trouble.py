@@ -52,6 +52,7 @@ def served(database_url: str, *, demo: bool = False) -> Iterator[tuple[httpx.Cli
     engine = create_ledger_engine(served_url(database_url), timeouts=Timeouts(LOCK, 10.0))
     migrate(engine)
     ledger = Services(Store(engine), operator=OPERATOR, log_signer=DEMO_LOG)
+    ledger.checkpointer.adopt_log_key()  # on record, as bootstrap does: `verify` checks checkpoints against it
     if demo:
         from ginseng_trace.demo import load_demo
 
