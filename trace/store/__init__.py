@@ -2,6 +2,7 @@
 Only this package knows SQL or imports SQLAlchemy."""
 
 from .accounts import AccountRepository, StoredAccount, StoredAccountState, StoredHeldKey, StoredSession, StoredToken
+from .capture_jobs import CaptureJobsRepository
 from .complaints import ComplaintsRepository, StoredComplaint
 from .db import create_ledger_engine, migrate, sqlite_url_for
 from .reads import ReadRow, ReadsRepository
@@ -11,6 +12,7 @@ from .unit import Store, StoreError, TransientStoreError
 
 __all__ = [
     "AccountRepository",
+    "CaptureJobsRepository",
     "ComplaintsRepository",
     "LedgerRepository",
     "NewRecord",
