@@ -35,7 +35,7 @@ from ..store import CaptureJobsRepository, LedgerRepository, Store
 from .appending import Appending
 from .errors import NotFoundError, RefusedError, RelationRequiredError, UnknownLotError
 from .held_keys import HeldKeys
-from .views import Appended
+from .views import Appended, RecordView
 
 BEHAVIOURS = ("rollback", "proceed")
 _INDEX = re.compile(r"/epcisBody/eventList/(\d+)")
@@ -83,22 +83,29 @@ class Capture:
         self.held_keys = held_keys
         self.clock = clock
 
-    def _signed(self, actor: str, items: Sequence[CapturedEvent], base: str) -> tuple[list[Pair], dict[int, Error]]:
+    def _signed(self, actor: str, items: Sequence[CapturedEvent], base: str) -> Signing:
         """Each event signed as a ledger event on its lot, or why it may not be (a lot of ours named that does
-        not exist, or that the submitter does not hold)."""
+        not exist, or that the submitter does not hold), or the event it is the same as (by CBV hash: captured
+        before, or earlier in the document)."""
         signer = self.held_keys.signer(actor)
         named = [[hit for uri in item.identifiers if (hit := lot_of(uri, base)) is not None] for item in items]
+        ids = [f"epcis-{item.cbv_hash.removeprefix('ni:///sha-256;')[:48]}-{actor}" for item in items]
 
-        def read(repo: LedgerRepository) -> tuple[dict[str, tuple[int, str]], dict[str, str], str]:
+        def read(repo: LedgerRepository) -> tuple[dict[str, tuple[int, str]], dict[str, str], str, Any]:
             lots = {lot for found in named for lot, _ in found}
             org = repo.membership.org_ids_of([actor]).get(actor, actor)
-            return repo.heads(lots), repo.lot_states(lots), org
+            return repo.heads(lots), repo.lot_states(lots), org, repo.by_event_ids(set(ids))
 
-        heads, states, org = self.store.read(read)
-        signed: list[Pair] = []
-        errors: dict[int, Error] = {}
-        for item, found in zip(items, named, strict=True):
+        heads, states, org, existing = self.store.read(read)
+        done = Signing([], {}, {}, {k: Appended(RecordView.of(v), created=False) for k, v in existing.items()})
+        signed, errors = done.pairs, done.errors
+        first: dict[str, int] = {}
+        for item, found, event_id in zip(items, named, ids, strict=True):
             where = f"/epcisBody/eventList/{item.index}"
+            if event_id in done.existing or event_id in first:
+                done.same[item.index] = done.existing[event_id] if event_id in done.existing else first[event_id]
+                continue
+            first[event_id] = item.index
             ours = list(dict.fromkeys(lot for lot, _ in found if lot in heads))
             unknown = [lot for lot, own in found if own and lot not in heads]
             strangers = [lot for lot in ours if lot in states and actor not in _custodians(states[lot])]
@@ -114,7 +121,7 @@ class Capture:
                 )
                 continue
             event = {
-                "event_id": f"epcis-{item.cbv_hash.removeprefix('ni:///sha-256;')[:48]}-{actor}",
+                "event_id": event_id,
                 "lot_id": ours[0] if ours else f"epcis:{org}",
                 "type": "epcis_event",
                 "occurred_at": _utc(item.event["eventTime"]),
@@ -124,7 +131,7 @@ class Capture:
                 signed.append((item.index, self.appending.sign_as(signer, event)))
             except MalformedError as exc:
                 errors[item.index] = exc.at(where)
-        return signed, errors
+        return done
 
     def _judged(self, pairs: list[Pair], errors: dict[int, Error]) -> list[Pair]:
         """The events the ledger takes, after taking out, one at a time, each it refuses (into ``errors``)."""
@@ -151,15 +158,24 @@ class Capture:
             )
         created = format_utc(self.clock())
         items = read_document(document)
-        pairs, errors = self._signed(actor, items, base)
-        taken = self._judged(pairs, errors)
-        stored: list[tuple[int, Appended]] = []
-        if taken and (behaviour == "proceed" or not errors):
+        signing = self._signed(actor, items, base)
+        errors = signing.errors
+        taken = self._judged(signing.pairs, errors)
+        stored: dict[int, Appended] = {}
+        if behaviour == "proceed" or not errors:
             try:
-                results = self.appending.append_batch([s for _, s in taken], pointer=_pointers(taken))
-                stored = [(n, r) for (n, _), r in zip(taken, results, strict=True)]
+                results = self.appending.append_batch([s for _, s in taken], pointer=_pointers(taken)) if taken else []
+                stored = {n: r for (n, _), r in zip(taken, results, strict=True)}
             except (RefusedError, RuleViolationError, MalformedError) as exc:  # the ledger moved since the judging
                 errors[_index_of(exc) or taken[0][0]] = exc
+        for n, same in signing.same.items():  # the same event as one captured before, or earlier here
+            if isinstance(same, Appended):
+                stored[n] = same
+            elif same in stored:
+                stored[n] = Appended(stored[same].record, created=False)
+            elif same in errors:
+                errors[n] = errors[same]
+        stored = dict(sorted(stored.items())) if not errors or behaviour == "proceed" else {}
         hashes = {item.index: str(item.event.get("eventID", item.cbv_hash)) for item in items}
         job = {
             "captureID": secrets.token_hex(16),
@@ -169,7 +185,7 @@ class Capture:
             "success": not errors,
             "captureErrorBehaviour": behaviour,
             "errors": [],
-            "events": [_captured_json(n, hashes[n], a) for n, a in stored],
+            "events": [_captured_json(n, hashes[n], a) for n, a in stored.items()],
         }
         return CaptureOutcome(job, dict(sorted(errors.items())))
 
@@ -185,11 +201,14 @@ class Capture:
         """Capture one EPCIS event (``POST /events``) as ``actor``: stored, or the first refusal raised (its
         pointer relative to the event). Returns the record and the event's ID (as sent, else its CBV hash)."""
         item = read_single(event, format_utc(self.clock()))
-        pairs, errors = self._signed(actor, [item], base)
-        if errors:
-            raise _relative(errors[0])
+        signing = self._signed(actor, [item], base)
+        if signing.errors:
+            raise _relative(signing.errors[0])
+        same = signing.same.get(0)
+        if isinstance(same, Appended):
+            return same, str(item.event.get("eventID", item.cbv_hash))
         try:
-            appended = self.appending.append_batch([pairs[0][1]], pointer=lambda _: "")[0]
+            appended = self.appending.append_batch([signing.pairs[0][1]], pointer=lambda _: "")[0]
         except (RefusedError, RuleViolationError) as exc:
             raise _relative(exc) from None
         return appended, str(item.event.get("eventID", item.cbv_hash))
@@ -204,6 +223,17 @@ class Capture:
 
 
 Pair = tuple[int, SignedEvent]
+
+
+@dataclass
+class Signing:
+    """A document's events signed (by index), refused (by index), or the same as another: a record captured
+    before, or the index of an earlier event of the document."""
+
+    pairs: list[Pair]
+    errors: dict[int, Error]
+    same: dict[int, Appended | int]
+    existing: dict[str, Appended]
 
 
 def _pointers(pairs: Sequence[Pair]) -> Callable[[int], str]:
