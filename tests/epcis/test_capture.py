@@ -221,6 +221,7 @@ def test_the_rules_judge_captured_events_too(site: Site) -> None:
         (lambda d: d["epcisBody"]["eventList"][0].update(eventTime="2026-05-01T09:30:00"), "/epcisBody/eventList/0/eventTime", "offset"),  # noqa: E501
         (lambda d: d["epcisBody"]["eventList"][0].update({"acme:lane": "7"}), "/epcisBody/eventList/0/acme:lane", "prefix 'acme'"),  # noqa: E501
         (lambda d: d["epcisBody"]["eventList"][0].update(ilmd={"acme:grade": "A"}, action="ADD"), "/epcisBody/eventList/0/ilmd/acme:grade", "prefix 'acme'"),  # noqa: E501
+        (lambda d: d["epcisBody"]["eventList"][0].update(eventTime="0001-01-01T00:00:00+08:00", eventTimeZoneOffset="+08:00"), "/epcisBody/eventList/0/eventTime", "years"),  # noqa: E501
         (lambda d: d["epcisBody"]["eventList"][0].update(action="SHUFFLE"), "/epcisBody/eventList/0/action", ""),
         (lambda d: d.update(type="EPCISQueryDocument"), "/type", "EPCISDocument"),
     ],

@@ -15,7 +15,7 @@ import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -25,7 +25,7 @@ import jsonschema_rs
 
 from ..chain.errors import FieldProblem, MalformedError
 from ..chain.pointer import pointer as json_pointer
-from .hash import event_hash, namespaces
+from .hash import EventHashError, event_hash, namespaces
 
 EPCIS_CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
 EVENT_TYPES = ("ObjectEvent", "AggregationEvent", "TransformationEvent", "TransactionEvent", "AssociationEvent")
@@ -110,6 +110,8 @@ def event_problems(event: object, where: str, prefixes: Mapping[str, str]) -> li
         parsed = None
     if parsed is None or parsed.tzinfo is None:
         found.append(FieldProblem(where + "/eventTime", f"{moment!r} is not a date-time with a time-zone offset"))
+    elif not _in_range(parsed):
+        found.append(FieldProblem(where + "/eventTime", f"{moment!r} is not a time in UTC years 1 to 9999"))
     for path, name in _names(event, []):
         if len(path) == 1 and name in _STANDARD_MEMBERS:
             continue
@@ -122,6 +124,21 @@ def event_problems(event: object, where: str, prefixes: Mapping[str, str]) -> li
                 )
             )
     return found
+
+
+def _in_range(moment: datetime) -> bool:
+    try:
+        moment.astimezone(UTC)
+    except OverflowError:
+        return False
+    return True
+
+
+def _hash(event: dict[str, Any], context: list[Any], where: str) -> str:
+    try:
+        return event_hash(event, context)
+    except (EventHashError, OverflowError, ValueError) as exc:
+        raise MalformedError(FieldProblem(where, f"cannot be hashed: {exc}")) from None
 
 
 def context_list(context: object) -> list[Any]:
@@ -155,7 +172,9 @@ def read_document(document: object) -> list[CapturedEvent]:
     schema = [p for p in schema_problems(document) if not _under(p.pointer, named)]
     if own or schema:
         raise MalformedError(own + schema)
-    return [CapturedEvent(n, dict(e), context, event_hash(e, context)) for n, e in enumerate(events)]
+    return [
+        CapturedEvent(n, dict(e), context, _hash(e, context, f"/epcisBody/eventList/{n}")) for n, e in enumerate(events)
+    ]
 
 
 def read_single(event: object, created: str) -> CapturedEvent:
