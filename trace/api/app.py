@@ -25,6 +25,7 @@ from .routes import (
     accounts,
     app_lot,
     audit,
+    capture,
     catalogue,
     complaints,
     device,
@@ -106,6 +107,7 @@ def create_app(
         app.include_router(events.dev_router)
     app.include_router(lots.router)
     app.include_router(epcis.router)
+    app.include_router(capture.router)
     app.include_router(complaints.router)
     app.include_router(catalogue.router)
     app.include_router(log.router)

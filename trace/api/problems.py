@@ -3,6 +3,7 @@ place where domain errors are mapped to HTTP."""
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -272,6 +273,15 @@ HANDLERS: dict[type[Exception], Any] = {
     HTTPException: _http_error,
 }
 """Each error type's handler; Starlette picks the most specific type an error is an instance of."""
+
+
+async def problem_document(request: Request, exc: Error) -> tuple[int, dict[str, Any]]:
+    """The status and problem document the service answers ``exc`` with (for an error reported inside another
+    answer, such as an EPCIS capture job's ``errors``)."""
+    handler = next(HANDLERS[kind] for kind in type(exc).__mro__ if kind in HANDLERS)
+    response: JSONResponse = await handler(request, exc)
+    body: dict[str, Any] = json.loads(bytes(response.body))
+    return response.status_code, body
 
 
 def install(app: FastAPI) -> None:

@@ -42,6 +42,7 @@ from .accounts import Accounts
 from .actor_keys import ActorKeys
 from .appending import Appending
 from .bundles import Bundles
+from .capture import Capture
 from .checkpoints import Checkpointer
 from .checks import Checks
 from .complaints import Complaints
@@ -139,6 +140,7 @@ class Services:
         self.accounts = Accounts(store, clock=clock, session_hours=session_hours)
         self.tokens = ApiTokens(store, clock=clock)
         self.held_keys = HeldKeys(store, key_encryption_key, clock=clock)
+        self.capture = Capture(store, self.events, self.held_keys, clock=clock)
         self.home = Home(store, clock=clock)
         self.hints = Hints(store)
         origin = log_signer.name if log_signer else None

@@ -2,6 +2,7 @@
 Only this package knows SQL or imports SQLAlchemy."""
 
 from .accounts import AccountRepository, StoredAccount, StoredAccountState, StoredHeldKey, StoredSession, StoredToken
+from .capture_jobs import CaptureJobsRepository
 from .complaints import ComplaintsRepository, StoredComplaint
 from .db import LOCK_TIMEOUT, Timeouts, create_ledger_engine, migrate, sqlite_url_for
 from .reads import ReadRow, ReadsRepository
@@ -12,6 +13,7 @@ from .unit import StorageFullError, Store, StoreError, TransientStoreError
 __all__ = [
     "LOCK_TIMEOUT",
     "AccountRepository",
+    "CaptureJobsRepository",
     "ComplaintsRepository",
     "LedgerRepository",
     "NewRecord",

@@ -321,3 +321,14 @@ complaints = Table(
     # a keyed hash of the client's address and the day (as scans keep it), never the address
     Column("visitor", String(32), nullable=True),
 )
+
+# EPCIS capture jobs (REST binding GET /capture/{id}, docs/EPCIS.md): each capture's outcome, readable by the
+# actor that submitted it. Not ledger data: the captured events themselves are records.
+capture_jobs = Table(
+    "capture_jobs",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("actor", String(64), nullable=False, index=True),
+    Column("created_at", String(27), nullable=False),
+    Column("job", Text, nullable=False),  # the capture job document (JSON)
+)
