@@ -72,7 +72,7 @@ def open_ledger(settings: Settings, *, migrate_first: bool = True) -> Services:
     """Build the ledger for ``settings``; migrate the database to head first unless told not to. The data
     directory is 0700 and every key file in it 0600 (the embedded database too: ``store.db``)."""
     private_dir(settings.data_dir)
-    store = Store.open(settings.resolved_database_url, migrate_first=migrate_first)
+    store = Store.open(settings.resolved_database_url, migrate_first=migrate_first, timeouts=settings.timeouts)
     dev_signer = load_or_create_signer(settings.dev_key_file, DEV_ACTOR) if settings.dev_signing else None
     log_signer = load_or_create_signer(settings.log_key_file, settings.log_origin)
     operator = load_or_create_signer(settings.operator_key_file, settings.operator_actor)
@@ -93,6 +93,7 @@ def open_ledger(settings: Settings, *, migrate_first: bool = True) -> Services:
         checkpoint_every=settings.checkpoint_every,
         checkpoint_seconds=settings.checkpoint_seconds,
         witness_keys=settings.parsed_witness_keys,
+        monitor_keys=settings.parsed_monitor_keys,
         operator=operator,
         key_encryption_key=key_encryption_key(settings),
         session_hours=settings.session_hours,

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from . import __version__, cli_epcis, cli_log, cli_membership
 from .bootstrap import open_ledger
 from .chain.canonical import parse_json
-from .chain.errors import ChainBrokenError, Error, FieldProblem, MalformedError
+from .chain.errors import Error, FieldProblem, MalformedError
 from .chain.keys import ALG_COSIGNATURE, ALG_ED25519, SignerKey, VerifierKey
 from .chain.records import Event, SignedEvent, sign_event
 from .cli_admin import add_admin
@@ -62,6 +62,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         keep_alive=settings.keep_alive_timeout,
         max_header_bytes=settings.max_header_bytes,
         graceful_shutdown=10,
+        max_in_flight=settings.max_in_flight,
+        max_connections=settings.max_connections,
     )
     # the app believes X-Forwarded-For only from TRACE_TRUSTED_PROXIES; uvicorn's own default (trust it from
     # 127.0.0.1, or FORWARDED_ALLOW_IPS) is off, so that a local client cannot pose as another
@@ -179,14 +181,18 @@ def write_demo_manifest(ledger: Services, data: dict[str, Any], path: Path) -> N
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
+    """Every hash, link and signature, and the records against the log: one ``BROKEN:`` line per problem."""
     ledger = open_ledger(settings_of(args), migrate_first=False)
-    try:
-        report = ledger.checks.verify(args.lot, ancestors=not args.no_ancestors)
-    except ChainBrokenError as exc:
-        print(f"BROKEN: {exc.diagnostics()}")
+    report = ledger.checks.audit(args.lot, ancestors=not args.no_ancestors)
+    for problem in report.problems:
+        print(f"BROKEN: {problem.sentence()}")
+    if report.unlisted:
+        print(f"BROKEN: and {report.unlisted} more problems not listed")
+    if not report.intact:
         return EXIT_FAILED
     scope = f"lot {args.lot}" + ("" if args.no_ancestors else " and its ancestors") if args.lot else "whole ledger"
-    print(f"intact: {scope}: {report.records} records in {len(report.lots)} lot(s)")
+    logged = f", against {report.checkpoints} checkpoint(s)" if report.checkpoints else ""
+    print(f"intact: {scope}: {report.records} records in {len(report.lots)} lot(s){logged}")
     return EXIT_OK
 
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from .bootstrap import open_ledger
 from .chain.bundle import BundleError
 from .chain.errors import Error
-from .chain.keys import SignerKey, VerifierKey
+from .chain.keys import ALG_ED25519, SignerKey, VerifierKey
 from .chain.note import Note, NoteError, verify_note
 from .cli_common import EXIT_FAILED, EXIT_OK, settings_of
 from .events.audit import verify_bundle
@@ -149,24 +149,35 @@ def cmd_monitor(args: argparse.Namespace) -> int:
     import httpx
 
     from .chain.errors import VerificationError
+    from .chain.monitor_status import CONSISTENT, MISMATCH
     from .monitor import load_state, monitor_once, save_state
+    from .monitor_report import send_status, status_of
 
     keys = [VerifierKey.parse(text) for text in args.log_key]
     anchors = [VerifierKey.parse(text) for text in args.anchor or []]
     state = Path(args.state) if args.state else None
     monitor, replay = load_state(state, anchors)
+    reporter = SignerKey.parse(_read_text(args.report_key)) if args.report_key else None
+    if reporter is not None and reporter.alg != ALG_ED25519:
+        raise Error(
+            f"{args.report_key} is a cosigning key: a monitor signs its reports with an Ed25519 key (keygen NAME)"
+        )
     with httpx.Client(timeout=60) as http:
         while True:
             try:
                 report = monitor_once(monitor, args.log, keys, http, replay)
             except VerificationError as exc:
                 print(f"MISMATCH: {exc.diagnostics()}", flush=True)
+                if reporter is not None:
+                    send_status(http, args.log, status_of(monitor, keys[0].name, MISMATCH, exc.diagnostics()), reporter)
                 return EXIT_FAILED
             except httpx.HTTPError as exc:
                 raise Error(f"cannot reach the log at {args.log}: {exc}") from None
             if state is not None:
                 save_state(monitor, state, replay)
             print(report, flush=True)
+            if reporter is not None:
+                send_status(http, args.log, status_of(monitor, keys[0].name, CONSISTENT, report), reporter)
             if not args.every:
                 return EXIT_OK
             time.sleep(args.every)
@@ -237,6 +248,11 @@ def add_commands(sub: Any, db: argparse.ArgumentParser) -> None:
         "--anchor",
         action="append",
         help="the membership trust anchor's verifier key: also rebuild who held which key and role (repeatable)",
+    )
+    p.add_argument(
+        "--report-key",
+        help="the monitor's Ed25519 key file (keygen NAME): sign each verdict and post it to the log, whose "
+        "console shows it (the log must list the key in TRACE_MONITOR_KEYS)",
     )
     p.set_defaults(run=cmd_monitor)
 

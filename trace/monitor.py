@@ -61,14 +61,27 @@ def _replay_membership(
         record = Record.from_bytes(data)
         if org_of_lot(record.lot_id) is None:
             continue
-        got = http.get(f"{events_url}/{record.event_hash}")
-        if got.status_code != 200:
-            raise Error(f"the log answered {got.status_code} for the event of entry {start + offset}")
+        got = _answer(http, f"{events_url}/{record.event_hash}", f"the event of entry {start + offset}")
         try:
             event_bytes = canonical_bytes(got.json()["event"])
-        except (ValueError, KeyError, TypeError) as exc:
+        except (Error, ValueError, KeyError, TypeError) as exc:
             raise MonitorError(f"entry {start + offset}: the log served no event for it: {exc}") from None
         replay.feed(start + offset, data, event_bytes)
+
+
+def _answer(http: httpx.Client, url: str, what: str) -> httpx.Response:
+    """The log's 200 answer for ``what``, which an honest log must give: any other status (a server error, a
+    refusal, a tile missing from its own tree) is a :class:`MonitorError`. Only an unreachable log is an
+    :class:`httpx.HTTPError` for the caller."""
+    got = http.get(url)
+    if got.status_code != 200:
+        raise MonitorError(f"the log answered {got.status_code} for {what}, which it must serve: {_excerpt(got)}")
+    return got
+
+
+def _excerpt(response: httpx.Response) -> str:
+    text = " ".join(response.content[:120].decode("utf-8", "replace").split())
+    return repr(text) if text else "an empty body"
 
 
 def monitor_once(
@@ -84,18 +97,23 @@ def monitor_once(
     be read."""
     api = log_url.rstrip("/") + "/api/v1/log"
     response = http.get(f"{api}/checkpoint")
+    if response.status_code == 404 and monitor.size == 0:
+        raise Error("the log has published no checkpoint yet")
     if response.status_code != 200:
-        raise Error(f"the log answered {response.status_code} for its checkpoint")
-    checkpoint, _note, _verified = open_checkpoint(response.text, log_keys)
+        raise MonitorError(f"the log answered {response.status_code} for its checkpoint: {_excerpt(response)}")
+    try:
+        checkpoint, _note, _verified = open_checkpoint(response.content.decode("utf-8"), log_keys)
+    except (Error, ValueError) as exc:
+        found = exc.diagnostics() if isinstance(exc, Error) else str(exc)
+        raise MonitorError(f"the log's checkpoint is not one signed by its key: {found}") from None
     if checkpoint.size < monitor.size:
         raise MonitorError(f"the log's checkpoint is of size {checkpoint.size}, but {monitor.size} entries were seen")
     while monitor.size < checkpoint.size:
         index = monitor.size // TILE_WIDTH
         start = index * TILE_WIDTH
         width = min(TILE_WIDTH, checkpoint.size - start)
-        got = http.get(f"{api}/tile/entries/{tile_path(index, None if width == TILE_WIDTH else width)}")
-        if got.status_code != 200:
-            raise Error(f"the log answered {got.status_code} for entry tile {index} (width {width})")
+        path = tile_path(index, None if width == TILE_WIDTH else width)
+        got = _answer(http, f"{api}/tile/entries/{path}", f"entry tile {index} (width {width}) of its checkpoint")
         entries = parse_entry_bundle(got.content, width)[monitor.size - start :]
         first = monitor.size
         monitor.feed(entries)

@@ -10,7 +10,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .chain.keys import VerifierKey
-from .store.db import sqlite_url_for
+from .store.db import LOCK_TIMEOUT, Timeouts, sqlite_url_for
 
 
 def default_data_dir() -> Path:
@@ -34,6 +34,23 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1 << 20, gt=0, description="largest accepted request body")
     max_in_flight: int = Field(
         default=64, gt=0, description="requests served at once; beyond that, 503 with Retry-After at once"
+    )
+    max_connections: int = Field(
+        default=1024,
+        gt=0,
+        description="connections open at once (idle keep-alive ones too); a request on one beyond, 503 at once",
+    )
+    lock_timeout: float = Field(
+        default=LOCK_TIMEOUT,
+        gt=0,
+        le=600,
+        description="seconds a request waits for the database's write lock (held by another server or a CLI "
+        "append) or any other lock; beyond, 503 with Retry-After",
+    )
+    statement_timeout: float = Field(
+        default=30,
+        ge=0,
+        description="seconds a PostgreSQL statement may run (0: no bound); beyond, 503 with Retry-After",
     )
     rate_limit: str | None = Field(
         default=None,
@@ -61,6 +78,11 @@ class Settings(BaseSettings):
     witness_keys: str = Field(
         default="",
         description="cosigner verifier keys (vkeys, separated by spaces or commas) whose cosignatures the log accepts",
+    )
+    monitor_keys: str = Field(
+        default="",
+        description="monitors' Ed25519 verifier keys (vkeys, separated by spaces or commas) whose signed status "
+        "reports the log accepts and the regulator's console shows",
     )
 
     public_base: str | None = Field(
@@ -139,6 +161,14 @@ class Settings(BaseSettings):
     @property
     def parsed_witness_keys(self) -> list[VerifierKey]:
         return [VerifierKey.parse(k) for k in self.witness_keys.replace(",", " ").split()]
+
+    @property
+    def parsed_monitor_keys(self) -> list[VerifierKey]:
+        return [VerifierKey.parse(k) for k in self.monitor_keys.replace(",", " ").split()]
+
+    @property
+    def timeouts(self) -> Timeouts:
+        return Timeouts(self.lock_timeout, self.statement_timeout or None)
 
     @property
     def resolved_database_url(self) -> str:

@@ -65,6 +65,7 @@ def test_submit_get_history_and_verify(client: httpx.Client, grower: Actor) -> N
         "intact": True,
         "records": 3,
         "lots": ["HV-1", "PLOT-1"],
+        "problems": [],
     }
     assert client.get("/api/v1/lots/HV-1/verify?ancestors=false").json()["lots"] == ["HV-1"]
 
@@ -361,8 +362,8 @@ def test_payloads_are_checked_against_their_schema(client: httpx.Client, ledger:
 
 def test_the_catalogue_is_served(client: httpx.Client) -> None:
     schemas = client.get("/api/v1/schemas").json()
-    assert len(schemas) == 21 + 1 + 10 + 2 + 2  # the ginseng events (split and return too), sample, ten
-    # membership events, certify and withdraw_certification, quality_release and destroy
+    assert len(schemas) == 21 + 1 + 10 + 2 + 2 + 1  # the ginseng events (split and return too), sample, ten
+    # membership events, certify and withdraw_certification, quality_release and destroy, epcis_event
     harvest = client.get("/api/v1/schemas/harvest").json()
     assert harvest == schemas["harvest"]
     assert harvest["x-title-zh"] == "采收"

@@ -43,6 +43,7 @@ def served_paths(client: httpx.Client, ledger: Services) -> list[str]:
         "path:path": tile_path(0) if full else tile_path(0, partial),
         "rest:path": BOX,
         "form": "csv",
+        "capture_id": "0" * 32,  # an EPCIS capture job (401 without credentials, GET and HEAD alike)
     }
     app = create_app(ledger)
     paths = []

@@ -155,14 +155,14 @@ def test_the_console_filters_by_product_and_names_its_witnesses(demo: Demo) -> N
     )
     assert fresh.matching + sum(row.product != "fresh_root" for row in view.rows) == view.matching
     assert view.log is not None
-    assert view.log.monitor is None
+    assert view.log.monitors == ()
     cookie, _ = session(client, REGULATOR)
     page = client.get("/app/console", params={"product": "fresh_root", "lang": "en"}, headers=cookie).text
     assert '<option value="fresh_root" selected>fresh roots</option>' in page
     narrowed = client.get("/app/console", params={"product": "red", "lang": "en"}, headers=cookie).text
     assert "HV-2025-LJ-0011" in page
     assert "HV-2025-LJ-0011" not in narrowed
-    assert "monitor: not reported" in page
+    assert "no monitor configured" in page
     assert "no witness configured" in page
     assert 'href="/app/lot/HV-2025-LJ-0011?lang=en"' in page  # the console's rows open the lot page
 
@@ -183,7 +183,7 @@ def test_the_console_names_each_witness_and_its_latest_cosignature(engine: Engin
         WitnessStatus(IDLE.name, 0, None),
         WitnessStatus(WITNESS.name, checkpoint.size, "2025-11-24T16:00:00.000000Z"),
     )
-    assert log.monitor is None
+    assert log.monitors == ()
 
 
 def test_a_tampered_record_marks_the_lot_that_holds_it(engine: Engine) -> None:

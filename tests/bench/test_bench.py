@@ -56,3 +56,9 @@ def test_scan_bench_prints_labels_and_prepares_the_40_record_history(tmp_path: P
         assert scan.prepare(f"sqlite+pysqlite:///{tmp_path / 'ledger.sqlite3'}", str(tmp_path)) == 40
     finally:
         sys.path.remove(str(BENCH))
+
+
+def test_verify_bench_measures_whole_ledger_verification_and_its_bound() -> None:
+    out = bench("verify.py", "--events", "300", "--lots", "10")
+    for line in ("whole-ledger verify", "Ed25519 verify, one core", "verify / Ed25519 bound", "peak RSS"):
+        assert line in out

@@ -5,20 +5,18 @@ terms, no private member; over the CLI and HTTP too."""
 from __future__ import annotations
 
 import json
-from functools import cache
 from pathlib import Path
 from typing import Any
 
-import jsonschema_rs
 import pytest
 from epcis_event_hash_generator import hash_generator, json_to_py
 
 from ginseng_trace.cli import main
+from ginseng_trace.epcis.capture import validator
 from ginseng_trace.epcis.hash import event_hashes
 from ginseng_trace.epcis.mapping import LedgerRecord, epcis_document
 from ginseng_trace.service import Services
 
-from ..conftest import VECTORS
 from ..labels.test_labels import demo_secrets
 
 BOX = "PK-2025-0931"
@@ -26,13 +24,8 @@ BASE = "https://trace.example.cn"
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")  # the reference's importlib.resources use
 
 
-@cache
-def validator() -> Any:
-    schema = json.loads((VECTORS / "epcis" / "EPCIS-JSON-Schema.json").read_text(encoding="utf-8"))
-    return jsonschema_rs.Draft7Validator(schema, validate_formats=True)
-
-
 def schema_errors(document: dict[str, Any]) -> list[str]:
+    """GS1's JSON Schema (shipped in the package, trace/epcis/EPCIS-JSON-Schema.json: capture validates by it)."""
     return [f"{list(e.instance_path)}: {e.message}" for e in validator().iter_errors(document)]
 
 

@@ -90,6 +90,8 @@ def extra_steps() -> dict[str, tuple[list[Step], Step]]:
         "reinstate": ([], Step(ADMIN, f"org:{GROWER}", "reinstate", at, {"reason": "licence restored"})),
         "agree_cooperative": ([], agree),
         "end_cooperative": ([agree], Step(GROWER, f"org:{GROWER}", "end_cooperative", at, {"cooperative": COOP})),
+        # a captured EPCIS event naming none of our lots: on the grower's own chain of them
+        "epcis_event": ([], Step(GROWER, f"epcis:{GROWER}", "epcis_event", at, example("epcis_event"))),
         # the certifier withdraws the brand-base certificate it issued (e3, the standard lifecycle's certify)
         "withdraw_certification": (
             [],

@@ -50,6 +50,7 @@ EXPECTED = {
     "reinstate",
     "agree_cooperative",
     "end_cooperative",
+    "epcis_event",
 }
 
 

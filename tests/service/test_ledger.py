@@ -195,8 +195,11 @@ def test_rewritten_record_and_rehashed_chain_is_still_caught(engine: Engine, led
         b=forged_bytes,
         h=bytes.fromhex(sha256_hex(forged_bytes)),
     )
-    broken = assert_broken_at(ledger, "e-harvest", "input link")
-    assert broken.brk.found == sow.record_hash
+    # the log names the rewritten record itself (its leaf is not the one logged), the chain the next link
+    broken = assert_broken_at(ledger, "e-sow", "log leaf")
+    [link] = [p for p in broken.problems if p.event_id == "e-harvest"]
+    assert "input link" in link.check
+    assert link.found == sow.record_hash
 
 
 def test_tampered_record_hash_column_is_named(engine: Engine, ledger: Services, grower: Actor) -> None:

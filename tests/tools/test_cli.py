@@ -58,7 +58,7 @@ def test_demo_verify_and_tamper(database_url: str, tmp_path: Path) -> None:
     # the lots and each organisation's membership chain
     assert (whole.returncode, whole.stdout.strip()) == (
         0,
-        f"intact: whole ledger: {demo_size()} records in {demo_chains()} lot(s)",
+        f"intact: whole ledger: {demo_size()} records in {demo_chains()} lot(s), against 1 checkpoint(s)",
     )
     lot = run("verify", db, "--lot", "PK-2025-0931")
     assert lot.returncode == 0

@@ -25,6 +25,7 @@ from .routes import (
     accounts,
     app_lot,
     audit,
+    capture,
     catalogue,
     complaints,
     device,
@@ -110,6 +111,7 @@ def create_app(
     app.include_router(epcis.router)
     app.include_router(epcis_query.router)
     app.include_router(fsma204.router)
+    app.include_router(capture.router)
     app.include_router(complaints.router)
     app.include_router(catalogue.router)
     app.include_router(log.router)

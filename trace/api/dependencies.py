@@ -68,13 +68,24 @@ WRITE_THREADS = 8
 so requests queued behind a held write lock never starve the pages and proofs."""
 
 
-async def _writes(request: Request) -> anyio.CapacityLimiter:
-    limiter: anyio.CapacityLimiter | None = getattr(request.app.state, "writes", None)
-    if limiter is None:  # made in the serving loop, on the first write
-        limiter = request.app.state.writes = anyio.CapacityLimiter(WRITE_THREADS)
-    return limiter
+@dataclass
+class WritePool:
+    """Where writes run: at most ``WRITE_THREADS`` threads of the thread pool at once, and a write that finds
+    them all busy waits for one at most ``patience`` seconds (the store's lock timeout), so that a request
+    queued behind a held write lock is answered 503 within about twice that, never later."""
+
+    limiter: anyio.CapacityLimiter
+    patience: float
+
+
+async def _writes(request: Request) -> WritePool:
+    pool: WritePool | None = getattr(request.app.state, "writes", None)
+    if pool is None:  # made in the serving loop, on the first write
+        services: Services = request.app.state.services
+        pool = request.app.state.writes = WritePool(anyio.CapacityLimiter(WRITE_THREADS), services.store.timeouts.lock)
+    return pool
 
 
 CachesDep = Annotated[Caches, Depends(_caches)]
-WritesDep = Annotated[anyio.CapacityLimiter, Depends(_writes)]
+WritesDep = Annotated[WritePool, Depends(_writes)]
 SettingsDep = Annotated[AppSettings, Depends(_settings)]

@@ -72,6 +72,20 @@ class HeadAsGet:
         await self.app({**scope, "method": "GET", HEAD: True}, receive, without_body)
 
 
+async def send_busy(send: Send, detail: str, *, close: bool = False) -> None:
+    """Answer 503 "Service busy" with ``Retry-After: 1`` (and ``Connection: close`` if ``close``)."""
+    body = json.dumps(document(503, "Service busy", detail, slug="service-busy")).encode()
+    headers = [
+        (b"content-type", PROBLEM_JSON.encode()),
+        (b"content-length", str(len(body)).encode()),
+        (b"retry-after", b"1"),
+    ]
+    if close:
+        headers.append((b"connection", b"close"))
+    await send({"type": "http.response.start", "status": 503, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
 class ShedLoad:
     """Answer 503 at once, with ``Retry-After``, while ``limit`` requests are already being served: under
     a scan burst beyond capacity, people get a quick "try again" instead of a queue that only grows."""
@@ -86,15 +100,7 @@ class ShedLoad:
             await self.app(scope, receive, send)
             return
         if self.in_flight >= self.limit:
-            detail = f"more than {self.limit} requests are being served; retry in a second"
-            body = json.dumps(document(503, "Service busy", detail)).encode()
-            headers = [
-                (b"content-type", PROBLEM_JSON.encode()),
-                (b"content-length", str(len(body)).encode()),
-                (b"retry-after", b"1"),
-            ]
-            await send({"type": "http.response.start", "status": 503, "headers": headers})
-            await send({"type": "http.response.body", "body": body})
+            await send_busy(send, f"more than {self.limit} requests are being served; retry in a second")
             return
         self.in_flight += 1
         try:

@@ -169,9 +169,13 @@ class UpstreamOut(BaseModel):
 
 
 class BreakOut(BaseModel):
-    log_index: int
-    event_id: str
-    lot_id: str
+    """One problem: at a record (``log_index``, ``event_id``, ``lot_id``), a checkpoint (``checkpoint``: its tree
+    size) or a lot (``lot_id`` alone)."""
+
+    log_index: int | None
+    event_id: str | None
+    lot_id: str | None
+    checkpoint: int | None = None
     check: str
     expected: str
     found: str
@@ -184,7 +188,8 @@ class VerificationOut(BaseModel):
     intact: bool
     records: int | None = Field(default=None, description="records checked (when intact)")
     lots: list[str] | None = Field(default=None, description="lots covered (when intact)")
-    failure: BreakOut | None = None
+    failure: BreakOut | None = Field(default=None, description="the first problem (when not intact)")
+    problems: list[BreakOut] = Field(default_factory=list, description="every problem found (at most 100)")
 
 
 class EventTypeOut(BaseModel):
@@ -224,6 +229,18 @@ class LogKeyOut(BaseModel):
     key: str = Field(description="verifier key text (C2SP vkey)")
     valid_from: str
     valid_until: str | None = Field(description="when the next key took over; null for the current key")
+
+
+class MonitorOut(BaseModel):
+    name: str = Field(description="the monitor's key name")
+    verdict: str | None = Field(description="consistent or MISMATCH; null: the monitor has not reported")
+    size: int = Field(description="the tree size the monitor replayed")
+    checked_at: str | None = Field(description="when the monitor checked (RFC 3339 UTC)")
+    detail: str = Field(description="what the monitor found")
+    agrees: bool | None = Field(
+        description="the monitor's root is this log's at that size (false: a split view; null: not reported, "
+        "or the monitor is ahead of this log)"
+    )
 
 
 class LotInfoOut(BaseModel):

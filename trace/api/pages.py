@@ -17,7 +17,6 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from ..chain.errors import ChainBrokenError
 from ..events.findings import Finding
 from ..events.movements import child_holding
 from ..events.public import JOURNEY_TYPES, PROCESS_NAMES, PublicHistory
@@ -127,6 +126,8 @@ class LotView:
     unlogged_status: tuple[str, str] | None = None
     """A hold or recall recorded after the latest checkpoint (status, reason): shown at once, marked as not
     yet checkable on the device, so that no shopper misses a recall while the log catches up."""
+    problems: tuple[str, ...] = ()
+    """What the server's own check found wrong (``Checks.audit``: the records and the log), one sentence each."""
 
 
 def serial_holder(services: Services, caches: Caches, lot_id: str, serial: str) -> str:
@@ -154,11 +155,8 @@ def lot_view(services: Services, caches: Caches, lot_id: str) -> LotView:
     def build() -> LotView:
         size = state[1] if services.log_signer is not None else state[0]
         history = services.records.public_history(lot_id, before=size if services.log_signer else None)
-        try:
-            services.checks.verify(lot_id)
-            verified = True
-        except ChainBrokenError:
-            verified = False
+        audit = services.checks.audit(lot_id)
+        problems = tuple(p.sentence() for p in audit.problems)
         config = rules_config()
         found = services.records.findings(lot_id, ancestors=True)
         public = [f for f in found if config.get(f.rule, {}).get("public")]
@@ -168,7 +166,7 @@ def lot_view(services: Services, caches: Caches, lot_id: str) -> LotView:
             newest = services.records.public_history(lot_id)
             if newest.status is not None and newest.status != history.status:
                 unlogged = (newest.status, newest.status_reason or "")
-        return LotView(history, verified, public, log_keys, size, unlogged)
+        return LotView(history, audit.intact, public, log_keys, size, unlogged, problems)
 
     view: LotView = caches.views.get_or_make(lot_id, build, version=state)
     return view

@@ -3,6 +3,7 @@ place where domain errors are mapped to HTTP."""
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -36,7 +37,7 @@ from ..service import (
     WrongPasswordError,
     WrongScopeError,
 )
-from ..store import StoreError, TransientStoreError
+from ..store import StorageFullError, StoreError, TransientStoreError
 from .models import ProblemOut
 
 PROBLEM_JSON = "application/problem+json"
@@ -148,9 +149,21 @@ async def _not_logged_yet(request: Request, exc: NotLoggedYetError) -> JSONRespo
 
 
 async def _store_busy(request: Request, exc: TransientStoreError) -> JSONResponse:
+    """A lock or statement wait that ran out (another process holds the write lock), or a dropped connection:
+    the request waited a bounded time, and is worth sending again."""
     logger.warning("database busy on %s: %s", request.url.path, exc.diagnostics())
-    detail = "the database is busy; nothing was changed; retry in a second"
+    detail = (
+        "the database is busy (another writer holds its lock) or dropped the connection; retry in a second "
+        "(sending the same signed event again is safe: it is recorded once)"
+    )
     return problem(request, 503, "database-busy", "Database busy", detail, headers={"Retry-After": "1"})
+
+
+async def _storage_full(request: Request, exc: StorageFullError) -> JSONResponse:
+    logger.error("database full on %s: %s", request.url.path, exc.diagnostics())
+    detail = "the database has no room left to write; nothing was changed; the operator must free space"
+    headers = {"Retry-After": "60"}
+    return problem(request, 507, "storage-full", "Insufficient storage", detail, headers=headers)
 
 
 async def _store_failed(request: Request, exc: StoreError) -> JSONResponse:
@@ -243,6 +256,7 @@ HANDLERS: dict[type[Exception], Any] = {
     NoSuchLabelError: _no_such_label,
     NotLoggedYetError: _not_logged_yet,
     TransientStoreError: _store_busy,
+    StorageFullError: _storage_full,
     StoreError: _store_failed,
     IntegrityError: _integrity,
     NotAuthenticatedError: _not_authenticated,
@@ -259,6 +273,15 @@ HANDLERS: dict[type[Exception], Any] = {
     HTTPException: _http_error,
 }
 """Each error type's handler; Starlette picks the most specific type an error is an instance of."""
+
+
+async def problem_document(request: Request, exc: Error) -> tuple[int, dict[str, Any]]:
+    """The status and problem document the service answers ``exc`` with (for an error reported inside another
+    answer, such as an EPCIS capture job's ``errors``)."""
+    handler = next(HANDLERS[kind] for kind in type(exc).__mro__ if kind in HANDLERS)
+    response: JSONResponse = await handler(request, exc)
+    body: dict[str, Any] = json.loads(bytes(response.body))
+    return response.status_code, body
 
 
 def install(app: FastAPI) -> None:

@@ -12,8 +12,13 @@ these limits hold whichever extras are installed):
 * an idle keep-alive connection: ``keep_alive`` seconds after its last response;
 * shutting down: requests in progress get ``graceful_shutdown`` seconds, then are cancelled.
 
-Not bounded here: how slowly a client sends a body it has announced (the body limit bounds its size), and
-how many connections are open at once (a front proxy's job; ``TRACE_MAX_IN_FLIGHT`` bounds requests).
+* requests in progress (``max_in_flight``, TRACE_MAX_IN_FLIGHT) and open connections (``max_connections``,
+  TRACE_MAX_CONNECTIONS), counted where uvicorn parses each request's head, before the app runs: every request
+  parsed counts, even one whose task has not started yet, and one beyond either bound is answered at once with
+  a 503 problem document, ``Retry-After: 1`` and ``Connection: close``, never queued (uvicorn's own
+  ``limit_concurrency`` would answer plain text and count both against one bound).
+
+Not bounded here: how slowly a client sends a body it has announced (the body limit bounds its size).
 
 The access log keeps the method, the path, the status and the client, never the query string: a scan's
 query carries the shopper's rounded position (``near``) and city, which README says are not kept.
@@ -29,6 +34,8 @@ from typing import Any
 import h11
 from uvicorn.config import LOGGING_CONFIG
 from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from .middleware import send_busy
 
 
 class DropQueryStrings(logging.Filter):
@@ -49,10 +56,33 @@ def log_config() -> dict[str, Any]:
     return config
 
 
+async def _busy(scope: Any, _receive: Any, send: Any) -> None:
+    detail = "the server is serving as many requests (or connections) as it may; retry in a second"
+    await send_busy(send, detail, close=True)
+
+
 class HeaderTimeoutH11(H11Protocol):
-    """uvicorn's h11 protocol with a deadline for each request's head."""
+    """uvicorn's h11 protocol with a deadline for each request's head, and load shed before the app."""
 
     header_timeout = 10.0
+    max_in_flight: int | None = None
+    max_connections: int | None = None
+
+    @property
+    def app(self) -> Any:
+        """What serves the request whose head was just parsed (uvicorn reads it then): the app, or a quick
+        503 when the server already serves ``max_in_flight`` requests or holds more than ``max_connections``
+        connections (``tasks`` and ``connections`` are the whole server's, not this connection's)."""
+        tasks, connections = getattr(self, "tasks", ()), getattr(self, "connections", ())
+        if (self.max_in_flight is not None and len(tasks) >= self.max_in_flight) or (
+            self.max_connections is not None and len(connections) > self.max_connections
+        ):
+            return _busy
+        return self._app
+
+    @app.setter
+    def app(self, value: Any) -> None:
+        self._app = value
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -89,10 +119,17 @@ class HeaderTimeoutH11(H11Protocol):
 
 
 def uvicorn_options(
-    *, header_timeout: float, keep_alive: int, max_header_bytes: int, graceful_shutdown: int
+    *,
+    header_timeout: float,
+    keep_alive: int,
+    max_header_bytes: int,
+    graceful_shutdown: int,
+    max_in_flight: int | None = None,
+    max_connections: int | None = None,
 ) -> dict[str, Any]:
     """The keyword arguments of ``uvicorn.run`` for these bounds (see the module's docstring)."""
-    protocol = type("HeaderTimeoutH11", (HeaderTimeoutH11,), {"header_timeout": header_timeout})
+    bounds = {"header_timeout": header_timeout, "max_in_flight": max_in_flight, "max_connections": max_connections}
+    protocol = type("HeaderTimeoutH11", (HeaderTimeoutH11,), bounds)
     return {
         "http": protocol,
         "timeout_keep_alive": keep_alive,

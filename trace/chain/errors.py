@@ -47,25 +47,37 @@ class SignatureError(VerificationError):
 
 @dataclass(frozen=True)
 class Break:
-    """Where a chain is broken: the first record that does not verify."""
+    """One thing wrong with stored records or their log: a record (``log_index``, ``event_id``, ``lot_id``), a
+    checkpoint (``checkpoint``, its tree size) or a lot (``lot_id`` alone); the check, what was expected and what
+    was found."""
 
-    log_index: int
-    event_id: str
-    lot_id: str
+    log_index: int | None
+    event_id: str | None
+    lot_id: str | None
     check: str
     expected: str
     found: str
+    checkpoint: int | None = None
+
+    def subject(self) -> str:
+        if self.log_index is not None:
+            return f"record {self.log_index} (event {self.event_id!r}, lot {self.lot_id!r})"
+        if self.checkpoint is not None:
+            return f"checkpoint of size {self.checkpoint}"
+        if self.lot_id is not None:
+            return f"lot {self.lot_id!r}"
+        return "the log"
 
     def sentence(self) -> str:
-        return (
-            f"record {self.log_index} (event {self.event_id!r}, lot {self.lot_id!r}): "
-            f"{self.check}: expected {self.expected}, found {self.found}"
-        )
+        return f"{self.subject()}: {self.check}: expected {self.expected}, found {self.found}"
 
 
 class ChainBrokenError(VerificationError):
-    """Stored records do not form an intact chain; ``brk`` says where and how."""
+    """Stored records (or their log) do not verify; ``brk`` says where and how, ``problems`` holds every break
+    found (``brk`` first)."""
 
-    def __init__(self, brk: Break) -> None:
+    def __init__(self, brk: Break, more: tuple[Break, ...] = ()) -> None:
         self.brk = brk
-        super().__init__(brk.sentence())
+        self.problems = (brk, *more)
+        extra = f" (and {len(more)} more)" if more else ""
+        super().__init__(brk.sentence() + extra)

@@ -85,6 +85,9 @@ def red_ginseng() -> list[Recorded]:
             "serials": {"first": "0001", "last": f"{UNITS:04d}"},
             "production_date": "2025-10-25",
             "expiry_date": "2028-10-24",
+            # the works reports to MOFCOM's 中药材流通追溯体系 too: its 追溯码 is printed beside the QR (a made-up
+            # code: SB/T 11039's code structure is not in the sources this demo was built from)
+            "national_trace_code": "22062120251025093100",
         },
         [RED],
     )
@@ -124,6 +127,7 @@ def red_ginseng() -> list[Recorded]:
             "serials": ["0007", "0008"],
             "buyer_type": "consumer",
             "city": "长春",
+            "national_trace_code": "22010220251120000708",
             "invoice_reference": "FP-22010093147",
         },
     )

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..labels.digital_link import build
+from .captured import CAPTURED, captured_context, captured_event, merged_context
 from .hash import event_hash
 
 NAMESPACE = "https://ns.ginseng-trace.org/epcis/"
@@ -259,9 +260,12 @@ def _public(payload: object) -> dict[str, Any]:
 
 
 def epcis_event(record: LedgerRecord, ids: Identifiers) -> dict[str, Any]:
-    """One record as an EPCIS 2.0 event (without ``eventID``; :func:`epcis_document` adds it)."""
+    """One record as an EPCIS 2.0 event (without ``eventID``; :func:`epcis_document` adds it). A captured
+    EPCIS event (``epcis_event``) is :func:`captured_event`."""
     event = record.event
     kind = str(event.get("type"))
+    if kind == CAPTURED:
+        return captured_event(event, record.recorded_at)
     rule = MAPPING.get(kind, FALLBACK)
     payload = _public(event.get("payload"))
     out: dict[str, Any] = {
@@ -350,13 +354,18 @@ def epcis_document(
         base, gtins if gtins is not None else gtins_of(r.event for r in records), species_of(r.event for r in records)
     )
     events = []
+    context: list[Any] = list(CONTEXT)
     for record in records:
         if not include(record):
             continue
         event = epcis_event(record, ids)
-        events.append({"eventID": event_hash(event, CONTEXT), **event})
+        if record.event.get("type") == CAPTURED:
+            context, event = merged_context(context, event, captured_context(record.event))
+        if "eventID" not in event:
+            event = {"eventID": event_hash(event, context), **event}
+        events.append(event)
     return {
-        "@context": CONTEXT,
+        "@context": context,
         "type": "EPCISDocument",
         "schemaVersion": "2.0",
         "creationDate": created,

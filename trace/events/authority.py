@@ -70,6 +70,9 @@ def _relation(c: Context, signer: Signer) -> Iterator[Finding]:
     party = signer.org or signer.actor
     if lot is None and event.type in CREATING_TYPES:
         yield from _identifier_space(c, signer)
+    if event.type == "epcis_event" and (lot is None or lot.kind == "epcis_events"):
+        yield from _own_epcis_chain(c, signer)
+        return
     if lot is None:
         return
     custodian_only = event.type in config["custodian_only"] and not regulator and c.custody_known
@@ -206,6 +209,21 @@ def _relation(c: Context, signer: Signer) -> Iterator[Finding]:
                 f"may correct it, not {party}",
                 f"事件 {event.payload['supersedes']} 由 {original} 记录，只有该组织或监管部门可以更正，{party} 不能",
             )
+
+
+def _own_epcis_chain(c: Context, signer: Signer) -> Iterator[Finding]:
+    """Captured EPCIS events naming none of our lots go on the submitter's organisation's own chain only."""
+    own = f"epcis:{signer.org or signer.actor}"
+    if c.event.lot_id != own:
+        yield _refuse(
+            c,
+            "/lot_id",
+            own,
+            c.event.lot_id,
+            f"{c.event.actor} records captured EPCIS events on lots it holds or on its own chain {own}, "
+            f"not on {c.event.lot_id}",
+            f"{c.event.actor} 只能把 EPCIS 事件记录在其保管的批次或本组织的 {own} 上，不能记录在 {c.event.lot_id} 上",
+        )
 
 
 def _identifier_space(c: Context, signer: Signer) -> Iterator[Finding]:

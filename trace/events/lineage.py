@@ -18,6 +18,7 @@ KINDS: Mapping[str, str] = {
     "harvest": "harvest_lot",
     "process": "process_batch",
     "package": "packaged_product",
+    "epcis_event": "epcis_events",  # a chain of captured EPCIS events, epcis:<organisation>
 }
 
 SPLIT_KINDS = frozenset({"harvest_lot", "process_batch", "packaged_product"})

@@ -80,6 +80,8 @@ class PublicHistory:
     net_weight_g: float | None = None
     production_date: str | None = None
     expiry_date: str | None = None
+    # the national trace code (追溯码, MOFCOM's 中药材流通追溯体系) the packaging run's labels carry, if any
+    national_trace_code: str | None = None
     claims: list[str] = field(default_factory=list)
     origins: list[dict[str, Any]] = field(default_factory=list)
     processing: list[dict[str, Any]] = field(default_factory=list)
@@ -140,6 +142,7 @@ class PublicHistory:
             "net_weight_g": self.net_weight_g,
             "production_date": self.production_date,
             "expiry_date": self.expiry_date,
+            "national_trace_code": self.national_trace_code,
             "claims": self.claims,
             "origins": self.origins,
             "processing": self.processing,
@@ -297,6 +300,7 @@ def public_history(
                         "on": str(when)[:10],
                         "city": payload.get("city"),
                         "by": event.get("actor"),
+                        "national_trace_code": payload.get("national_trace_code"),
                     }
                 )
             history.journey.append(
@@ -342,6 +346,7 @@ def public_history(
     history.net_weight_g = package.get("net_weight_g")
     history.production_date = package.get("production_date")
     history.expiry_date = package.get("expiry_date")
+    history.national_trace_code = package.get("national_trace_code")
     history.claims = list(package.get("claims", []))
     history.part = package.get("part")
     # a lot split from a packaged one holds the serials its split names; otherwise its packaging run's

@@ -42,6 +42,7 @@ from .accounts import Accounts
 from .actor_keys import ActorKeys
 from .appending import Appending
 from .bundles import Bundles
+from .capture import Capture
 from .checkpoints import Checkpointer
 from .checks import Checks
 from .complaints import Complaints
@@ -77,6 +78,7 @@ from .home import Home
 from .log import TransparencyLog
 from .lot_graph import LotGraphs
 from .membership import MembershipService, NewActor
+from .monitoring import MonitorReports
 from .reads import ReadRecord, Reads
 from .records import Records
 from .scanning import Scanning
@@ -106,6 +108,7 @@ class Services:
         checkpoint_every: int = 1000,
         checkpoint_seconds: float = 5.0,
         witness_keys: Sequence[VerifierKey] = (),
+        monitor_keys: Sequence[VerifierKey] = (),
         operator: SignerKey | None = None,
         anchors: Sequence[VerifierKey] = (),
         key_encryption_key: bytes | None = None,
@@ -127,7 +130,9 @@ class Services:
         self.membership = MembershipService(store, self.events, operator, clock=clock)
         self.records = Records(store, self.log)
         self.reads = Reads(store, clock=clock)
-        self.checks = Checks(store, self.log, clock=clock, anchors=anchors)
+        self.checks = Checks(
+            store, self.log, clock=clock, anchors=anchors, log_key=log_signer.verifier() if log_signer else None
+        )
         self.bundles = Bundles(store, self.log)
         self.epcis = EpcisExport(store, clock=clock)
         self.epcis_query = EpcisQuery(store, clock=clock)
@@ -139,9 +144,12 @@ class Services:
         self.accounts = Accounts(store, clock=clock, session_hours=session_hours)
         self.tokens = ApiTokens(store, clock=clock)
         self.held_keys = HeldKeys(store, key_encryption_key, clock=clock)
+        self.capture = Capture(store, self.events, self.held_keys, clock=clock)
         self.home = Home(store, clock=clock)
         self.hints = Hints(store)
-        self.console = Console(store, self.reads, self.log, tuple(k.name for k in self.witness_keys))
+        origin = log_signer.name if log_signer else None
+        self.monitors = MonitorReports(store, self.log, monitor_keys, clock=clock, origin=origin)
+        self.console = Console(store, self.reads, self.log, tuple(k.name for k in self.witness_keys), self.monitors)
         self.lot_graphs = LotGraphs(store, self.checks, self.reads)
         self.scanning = Scanning(store, self.reads)
 

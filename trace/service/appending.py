@@ -99,6 +99,19 @@ class Appending:
             self.checkpointer.after_append(decision.records[-1].log_index + 1)
         return decision.results
 
+    def judge(self, batch: Sequence[SignedEvent], *, pointer: Callable[[int], str]) -> None:
+        """Raise what :meth:`append_batch` would refuse the batch for (its first refusal), writing nothing:
+        the same checks and the same pure decision, on a read snapshot."""
+
+        def decide_only(repo: LedgerRepository) -> None:
+            submissions = [
+                admit_submission(s, self.keys.public_key(repo, s.event.actor, s.event.key_id), pointer(i))
+                for i, s in enumerate(batch)
+            ]
+            decide(self._snapshot(repo, submissions), submissions, self.clock())
+
+        self.store.read(decide_only)
+
     def _snapshot(self, repo: LedgerRepository, batch: Sequence[Submission]) -> Snapshot:
         lots = Snapshot.lots_of(batch)
         children = downstream_graph(repo, Snapshot.held_of(batch))

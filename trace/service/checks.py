@@ -1,14 +1,17 @@
 """Checking the ledger: the rules re-run over the records (``check``), every hash, link and signature
-re-verified (``verify``), and lot states rebuilt when missing."""
+re-verified and the records checked against the transparency log (``verify``, ``audit``), and lot states
+rebuilt when missing."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
+from ..chain.errors import ChainBrokenError
 from ..chain.keys import ActorKey, VerifierKey
+from ..chain.ledger import LedgerReport, ProblemList
 from ..chain.times import format_utc, parse_utc
-from ..chain.verify import Report, verify_entries
+from ..chain.verify import ChainVerifier
 from ..events.findings import Finding
 from ..events.membership import Membership
 from ..events.parties import parties_of
@@ -17,6 +20,7 @@ from ..store import LedgerRepository, Store
 from .decision import replayed_event
 from .errors import NotFoundError
 from .log import TransparencyLog
+from .logged import lot_in_log, whole_ledger
 from .records import lineage_of
 from .views import CheckReport
 
@@ -25,9 +29,17 @@ class Checks:
     """Re-checks of the ledger from its stored bytes alone."""
 
     def __init__(
-        self, store: Store, log: TransparencyLog, *, clock: Callable[[], datetime], anchors: Sequence[VerifierKey] = ()
+        self,
+        store: Store,
+        log: TransparencyLog,
+        *,
+        clock: Callable[[], datetime],
+        anchors: Sequence[VerifierKey] = (),
+        log_key: VerifierKey | None = None,
     ) -> None:
+        """``log_key``: the key this service signs checkpoints with (trusted beside the log keys on record)."""
         self.anchors = tuple(anchors)
+        self.log_key = log_key
         self.store = store
         self.log = log
         self.clock = clock
@@ -102,23 +114,49 @@ class Checks:
         self.check(record=True)
         return True
 
-    def verify(self, lot_id: str | None = None, *, ancestors: bool = True) -> Report:
-        """Re-check every hash, link and signature of the whole ledger, or of one lot
-        (with all its ancestor lots, following input links, unless ``ancestors`` is False).
-        Raises :class:`ChainBrokenError` at the first broken record."""
+    def verify(self, lot_id: str | None = None, *, ancestors: bool = True) -> LedgerReport:
+        """:meth:`audit`, raising :class:`ChainBrokenError` (carrying every problem) unless it found none."""
+        return self.audit(lot_id, ancestors=ancestors).raise_if_broken()
 
-        def read(repo: LedgerRepository) -> Report:
+    def audit(self, lot_id: str | None = None, *, ancestors: bool = True) -> LedgerReport:
+        """Re-check every hash, link and signature of the whole ledger, or of one lot (with all its ancestor lots,
+        following input links, unless ``ancestors`` is False), and the records against the transparency log:
+        the whole ledger's rebuilt tree against every stored checkpoint (``chain.ledger``), one lot's records by
+        inclusion proofs into the latest checkpoint and its latest record against that checkpoint's lot-heads
+        map (``lot_in_log``). Reports every problem found; raises only :class:`NotFoundError` for a lot
+        without records."""
+
+        def read(repo: LedgerRepository) -> LedgerReport:
             keys = {(k.key.name, k.key.key_id_hex): k for k in repo.keys.all()}
 
             def lookup(actor: str, key_id: str) -> ActorKey | None:
                 return keys.get((actor, key_id))
 
+            log_keys = self._log_keys(repo)
             if lot_id is None:
-                return verify_entries((r.entry() for r in repo.all_records()), lookup)
+                return whole_ledger(repo, self.log, lookup, log_keys)
             lots = lineage_of(repo, lot_id) if ancestors else {lot_id}
             stored = repo.lot_records(lots)
             if not any(s.lot_id == lot_id for s in stored):
                 raise NotFoundError(f"lot {lot_id!r} has no record")
-            return verify_entries((s.entry() for s in stored), lookup, check_inputs_of=lots.__contains__)
+            problems = ProblemList()
+            verifier = ChainVerifier(lookup, check_inputs_of=lots.__contains__)
+            for record in stored:
+                try:
+                    verifier.check(record.entry())
+                except ChainBrokenError as exc:
+                    problems.add(exc.brk)
+                    verifier.accept(record.entry())
+            checked = lot_in_log(repo, self.log, stored, lots, log_keys, problems)
+            covered = tuple(sorted({s.lot_id for s in stored}))
+            return LedgerReport(len(stored), covered, checked, tuple(problems.found), problems.unlisted)
 
         return self.store.read(read)
+
+    def _log_keys(self, repo: LedgerRepository) -> list[VerifierKey]:
+        """The keys the log's checkpoints may be signed with: every key on record, and the one configured."""
+        on_record = repo.log.keys()
+        keys = [VerifierKey.parse(vkey) for vkey, _valid_from in on_record]
+        if self.log_key is not None and self.log_key.text() not in {k.text() for k in keys}:
+            keys.append(self.log_key)
+        return keys

@@ -25,6 +25,7 @@ from .credentials import Principal
 from .errors import RoleRequiredError
 from .log import TransparencyLog
 from .lot_graph import product_form
+from .monitoring import MonitorReports, MonitorView
 from .reads import Reads
 
 MAX_ROWS = 500
@@ -80,14 +81,14 @@ class WitnessStatus:
 @dataclass(frozen=True)
 class LogStatus:
     """The log as the console shows it: records, the latest checkpoint's size and time, its cosignatures, the
-    witnesses, and the monitors' status (None: no monitor reports to this service)."""
+    witnesses, and what each monitor last reported."""
 
     size: int
     checkpoint_size: int
     checkpoint_at: str | None
     cosignatures: int
     witnesses: tuple[WitnessStatus, ...] = ()
-    monitor: str | None = None
+    monitors: tuple[MonitorView, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -112,12 +113,21 @@ def _counties(state: LotState | None) -> tuple[str, ...]:
 class Console:
     """The regulator's console over the reads by role and the log."""
 
-    def __init__(self, store: Store, reads: Reads, log: TransparencyLog, witnesses: Sequence[str] = ()) -> None:
-        """``witnesses``: the names of the witnesses the log accepts cosignatures from."""
+    def __init__(
+        self,
+        store: Store,
+        reads: Reads,
+        log: TransparencyLog,
+        witnesses: Sequence[str] = (),
+        monitors: MonitorReports | None = None,
+    ) -> None:
+        """``witnesses``: the names of the witnesses the log accepts cosignatures from; ``monitors``: the
+        monitors' reports."""
         self.store = store
         self.reads = reads
         self.log = log
         self.witnesses = tuple(witnesses)
+        self.monitors = monitors
 
     def view(self, principal: Principal, endpoint: str, filters: Filters) -> ConsoleView:
         reader = self.reads.reader(principal)
@@ -157,7 +167,8 @@ class Console:
         witnesses = tuple(
             WitnessStatus(name, *_cosigned(cosigners.get(name))) for name in sorted({*self.witnesses, *cosigners})
         )
-        return LogStatus(size, checkpointed, latest.created_at if latest else None, cosigned, witnesses)
+        monitors = self.monitors.latest() if self.monitors is not None else ()
+        return LogStatus(size, checkpointed, latest.created_at if latest else None, cosigned, witnesses, monitors)
 
 
 def _cosigned(found: tuple[int, int] | None) -> tuple[int, str | None]:

@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from ..chain.errors import ChainBrokenError
 from ..events.holds import Hold
 from ..events.lineage import walk
 from ..events.rules import rules_config
@@ -176,9 +175,7 @@ class LotGraphs:
 
     def _broken(self, lot_id: str) -> str | None:
         try:
-            self.checks.verify(lot_id, ancestors=False)
-        except ChainBrokenError as exc:
-            return exc.brk.sentence()
+            audit = self.checks.audit(lot_id, ancestors=False)
         except NotFoundError:
             return "no record"
-        return None
+        return audit.problems[0].sentence() if audit.problems else None

@@ -2,20 +2,24 @@
 Only this package knows SQL or imports SQLAlchemy."""
 
 from .accounts import AccountRepository, StoredAccount, StoredAccountState, StoredHeldKey, StoredSession, StoredToken
+from .capture_jobs import CaptureJobsRepository
 from .complaints import ComplaintsRepository, StoredComplaint
-from .db import create_ledger_engine, migrate, sqlite_url_for
+from .db import LOCK_TIMEOUT, Timeouts, create_ledger_engine, migrate, sqlite_url_for
 from .reads import ReadRow, ReadsRepository
 from .repository import LedgerRepository
 from .rows import NewRecord, StoredCheckpoint, StoredRecord
-from .unit import Store, StoreError, TransientStoreError
+from .unit import StorageFullError, Store, StoreError, TransientStoreError
 
 __all__ = [
+    "LOCK_TIMEOUT",
     "AccountRepository",
+    "CaptureJobsRepository",
     "ComplaintsRepository",
     "LedgerRepository",
     "NewRecord",
     "ReadRow",
     "ReadsRepository",
+    "StorageFullError",
     "Store",
     "StoreError",
     "StoredAccount",
@@ -26,6 +30,7 @@ __all__ = [
     "StoredRecord",
     "StoredSession",
     "StoredToken",
+    "Timeouts",
     "TransientStoreError",
     "create_ledger_engine",
     "migrate",

@@ -8,13 +8,21 @@ failing. PostgreSQL sessions set ``synchronous_commit=on``, whatever the server'
 reason.
 PostgreSQL appenders serialise on a transaction-scoped advisory lock (see
 :meth:`LedgerRepository.lock_for_append`).
+
+Every wait is bounded (:class:`Timeouts`): a lock wait (SQLite's ``busy_timeout``, PostgreSQL's
+``lock_timeout``, which the advisory lock obeys too) gives up after a few seconds, and on PostgreSQL so does a
+statement (``statement_timeout``), set on each connection; the error that follows is answered 503 with
+``Retry-After`` (``unit.TransientStoreError``), never a hang. Reads never wait for the write lock: a WAL
+snapshot on SQLite, MVCC on PostgreSQL.
 """
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from alembic import command
 from alembic.config import Config
@@ -25,12 +33,41 @@ WRITE = {"ledger_write": True}
 """Execution options of a connection that will append (``BEGIN IMMEDIATE`` on SQLite)."""
 
 
+LOCK_TIMEOUT = 5.0
+"""Seconds a transaction waits for a lock (the write lock, a row) before it gives up (TRACE_LOCK_TIMEOUT)."""
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """How long one connection waits: ``lock`` seconds for a lock, ``statement`` seconds for a statement
+    (PostgreSQL; None: no bound)."""
+
+    lock: float = LOCK_TIMEOUT
+    statement: float | None = None
+
+
+_TIMEOUTS: WeakKeyDictionary[Engine, Timeouts] = WeakKeyDictionary()
+
+
+def timeouts_of(engine: Engine) -> Timeouts:
+    """The timeouts the connections of ``engine`` run with (the defaults for an engine made elsewhere)."""
+    return _TIMEOUTS.get(engine, Timeouts())
+
+
 def sqlite_url_for(data_dir: Path) -> str:
     return f"sqlite+pysqlite:///{data_dir / 'ledger.sqlite3'}"
 
 
-def create_ledger_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for ``url`` (``sqlite+pysqlite:///…`` or ``postgresql+psycopg://…``)."""
+def create_ledger_engine(url: str, *, timeouts: Timeouts | None = None, **kwargs: Any) -> Engine:
+    """An engine for ``url`` (``sqlite+pysqlite:///…`` or ``postgresql+psycopg://…``) whose connections wait
+    at most as long as ``timeouts`` say (by default a lock :data:`LOCK_TIMEOUT` seconds, statements unbounded)."""
+    timeouts = timeouts or Timeouts()
+    engine = _engine(url, timeouts, **kwargs)
+    _TIMEOUTS[engine] = timeouts
+    return engine
+
+
+def _engine(url: str, timeouts: Timeouts, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
 
@@ -41,7 +78,7 @@ def create_ledger_engine(url: str, **kwargs: Any) -> Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=FULL")
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA busy_timeout=60000")
+            cursor.execute(f"PRAGMA busy_timeout={round(timeouts.lock * 1000)}")
             cursor.close()
 
         @event.listens_for(engine, "begin")
@@ -58,6 +95,8 @@ def create_ledger_engine(url: str, **kwargs: Any) -> Engine:
             # a commit returns once its WAL record is on disk, even where the server's default is off
             with dbapi_connection.cursor() as cursor:
                 cursor.execute("SET synchronous_commit = on")
+                cursor.execute(f"SET lock_timeout = {round(timeouts.lock * 1000)}")
+                cursor.execute(f"SET statement_timeout = {round((timeouts.statement or 0) * 1000)}")
             dbapi_connection.commit()
 
         return engine

@@ -10,7 +10,7 @@ from sqlalchemy import Connection, func, select
 
 from ..chain.keys import VerifierKey
 from .rows import StoredCheckpoint, blob, bulk_insert
-from .tables import checkpoints, cosignatures, log_keys, log_nodes, records
+from .tables import checkpoints, cosignatures, log_keys, log_nodes, monitor_reports, records
 
 
 class LogRepository:
@@ -63,6 +63,28 @@ class LogRepository:
         )
         return [blob(value) for value in self.connection.execute(query).scalars()]
 
+    def leaf_hashes(self, start: int, end: int) -> dict[int, bytes]:
+        """``index -> stored leaf hash`` of the leaves ``start`` .. ``end - 1`` the tree holds."""
+        query = select(log_nodes.c.idx, log_nodes.c.hash).where(
+            (log_nodes.c.level == 0) & (log_nodes.c.idx >= start) & (log_nodes.c.idx < end)
+        )
+        return {int(index): blob(value) for index, value in self.connection.execute(query)}
+
+    def checkpoints_after(self, size: int, limit: int = 500) -> list[StoredCheckpoint]:
+        """Up to ``limit`` checkpoints of trees larger than ``size``, smallest first (without cosignatures)."""
+        query = select(checkpoints).where(checkpoints.c.size > size).order_by(checkpoints.c.size).limit(limit)
+        rows = self.connection.execute(query)
+        return [StoredCheckpoint(row.size, blob(row.root), row.note, row.created_at) for row in rows]
+
+    def orphaned_cosignatures(self) -> list[tuple[int, str]]:
+        """``(size, witness)`` of every stored cosignature whose checkpoint is not stored."""
+        query = (
+            select(cosignatures.c.size, cosignatures.c.witness)
+            .where(cosignatures.c.size.not_in(select(checkpoints.c.size)))
+            .order_by(cosignatures.c.size, cosignatures.c.witness)
+        )
+        return [(int(size), str(witness)) for size, witness in self.connection.execute(query)]
+
     def add_nodes(self, nodes: Sequence[tuple[int, int, bytes]]) -> None:
         bulk_insert(self.connection, log_nodes.name, log_nodes.columns.keys(), nodes)
 
@@ -105,6 +127,26 @@ class LogRepository:
             cosignatures.insert().values(size=size, witness=witness, line=line, timestamp=timestamp)
         )
         return True
+
+    def add_monitor_report(self, **row: Any) -> None:
+        """Keep one monitor's report (the columns of ``monitor_reports`` but its id)."""
+        self.connection.execute(monitor_reports.insert().values(**row))
+
+    def latest_monitor_check(self, monitor: str) -> int | None:
+        """The newest ``checked_at`` this monitor has reported, or None."""
+        query = select(func.max(monitor_reports.c.checked_at)).where(monitor_reports.c.monitor == monitor)
+        found = self.connection.execute(query).scalar()
+        return None if found is None else int(found)
+
+    def latest_monitor_reports(self) -> list[Any]:
+        """Each monitor's newest report (by the time it checked), by monitor name."""
+        newest = (
+            select(monitor_reports.c.monitor, func.max(monitor_reports.c.id).label("id"))
+            .group_by(monitor_reports.c.monitor)
+            .subquery()
+        )
+        query = select(monitor_reports).join(newest, monitor_reports.c.id == newest.c.id)
+        return list(self.connection.execute(query.order_by(monitor_reports.c.monitor)))
 
     def keys(self) -> list[tuple[str, str]]:
         """``(vkey text, valid_from)`` of every key the log has signed with, oldest first."""

@@ -32,6 +32,12 @@ from .tables import (
 )
 
 APPEND_LOCK = 0x6769_6E73_656E_67  # "ginseng": the advisory lock all PostgreSQL appenders take
+_APPEND_LOCK_SQL = text(
+    # one lock per ledger: a ledger in another schema of the same database (as the tests make them) has a key
+    # of its own, so that a held lock there never runs this ledger's lock timeout out; `public` keeps the key
+    "SELECT pg_advisory_xact_lock(CASE WHEN current_schema() = 'public' THEN :key"
+    " ELSE :key # hashtext(current_schema())::bigint END)"
+)
 _CHUNK = 500
 
 
@@ -94,7 +100,7 @@ class LedgerRepository:
         database's single writer lock.
         """
         if self.connection.dialect.name == "postgresql":
-            self.connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": APPEND_LOCK})
+            self.connection.execute(_APPEND_LOCK_SQL, {"key": APPEND_LOCK})
 
     def next_log_index(self) -> int:
         last = self.connection.execute(select(func.max(records.c.log_index))).scalar()
@@ -292,11 +298,17 @@ class LedgerRepository:
 
     def all_records(self, batch: int = 2000) -> Iterator[StoredRecord]:
         """Every record in log order, read in batches by index range."""
+        for rows in self.record_batches(batch):
+            yield from rows
+
+    def record_batches(self, batch: int = 2000) -> Iterator[list[StoredRecord]]:
+        """Every record in log order, ``batch`` at a time (each batch read by one query on the index range)."""
         start = 0
         while True:
             query = select(*_COLUMNS).where(records.c.log_index >= start).order_by(records.c.log_index).limit(batch)
             rows = [_stored(row) for row in self.connection.execute(query)]
-            yield from rows
+            if rows:
+                yield rows
             if len(rows) < batch:
                 return
             start = rows[-1].log_index + 1

@@ -120,6 +120,25 @@ cosignatures = Table(
     Column("timestamp", BigInteger, nullable=False),
 )
 
+# What the log's monitors reported, every report kept: the console shows each monitor's latest. ``agrees``:
+# the reported root is this log's root at that size (False: a split view; None: the size is beyond this tree).
+monitor_reports = Table(
+    "monitor_reports",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("monitor", String(255), nullable=False),
+    Column("key_id", String(8), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("root", LargeBinary(32), nullable=False),
+    Column("verdict", String(16), nullable=False),
+    Column("checked_at", BigInteger, nullable=False),
+    Column("detail", Text, nullable=False),
+    Column("agrees", Boolean, nullable=True),
+    Column("received_at", String(27), nullable=False),
+    Column("note", Text, nullable=False),  # the signed note exactly as the monitor sent it
+    Index("ix_monitor_reports_monitor_checked", "monitor", "checked_at"),
+)
+
 LOG_TABLES = ("log_nodes", "checkpoints", "cosignatures")
 
 # The log's signing keys, in the order they came into use: each is valid from its valid_from until
@@ -344,4 +363,15 @@ epcis_lots = Table(
     Column("lot_id", String(128), primary_key=True),
     Column("gtin", String(14), nullable=True),
     Column("species", Text, nullable=True),
+)
+
+# EPCIS capture jobs (REST binding GET /capture/{id}, docs/EPCIS.md): each capture's outcome, readable by the
+# actor that submitted it. Not ledger data: the captured events themselves are records.
+capture_jobs = Table(
+    "capture_jobs",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("actor", String(64), nullable=False, index=True),
+    Column("created_at", String(27), nullable=False),
+    Column("job", Text, nullable=False),  # the capture job document (JSON)
 )

@@ -4,9 +4,11 @@ A write transaction starts with ``BEGIN IMMEDIATE`` on SQLite (the database's si
 the append lock on PostgreSQL (a transaction-scoped advisory lock), so that appenders, checkpoints and
 membership changes are serialised and every lot's chain stays linear. A write that the database aborts for
 a reason that may pass (a deadlock, a serialisation failure) is run again from the start, a few times; a
-lock wait that ran out is not (it has waited already) and reaches the caller as
-:class:`TransientStoreError`. Any other database failure reaches the caller as :class:`StoreError`,
-never as a driver exception.
+lock wait or a statement that ran out of time (``db.Timeouts``) is not (it has waited already) and reaches
+the caller as :class:`TransientStoreError`, as does a connection the database dropped (the pool replaces it:
+``pool_pre_ping``, and a read is run once more on a new connection). A full disk is
+:class:`StorageFullError`. Any other database failure reaches the caller as :class:`StoreError`, never as a
+driver exception.
 """
 
 from __future__ import annotations
@@ -20,12 +22,14 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from ..chain.errors import Error
-from .db import WRITE, create_ledger_engine, migrate
+from .db import WRITE, Timeouts, create_ledger_engine, migrate, timeouts_of
 from .repository import LedgerRepository
 
 T = TypeVar("T")
 WRITE_ATTEMPTS = 3
 TRANSIENT_SQLSTATES = frozenset({"40001", "40P01"})  # serialization_failure, deadlock_detected
+TIMED_OUT_SQLSTATES = frozenset({"55P03", "57014"})  # lock_not_available (lock_timeout), query_canceled
+STORAGE_FULL_SQLSTATES = frozenset({"53100"})  # disk_full
 
 
 class StoreError(Error):
@@ -36,14 +40,52 @@ class TransientStoreError(StoreError):
     """The database aborted a transaction for a reason that may pass: worth trying again."""
 
 
+class StorageFullError(StoreError):
+    """The database has no room left to write (its disk, or its size limit, is full); nothing was changed."""
+
+
 def _retryable(exc: BaseException | None) -> bool:
     """An abort that running the transaction again resolves (a deadlock, a serialisation failure)."""
     return getattr(getattr(exc, "orig", None), "sqlstate", None) in TRANSIENT_SQLSTATES
 
 
-def _transient(exc: SQLAlchemyError) -> bool:
-    """A failure that may pass: a retryable abort, or a lock wait that ran out (SQLite's busy timeout)."""
-    return _retryable(exc) or "database is locked" in str(getattr(exc, "orig", None) or "")
+def _sqlstate(exc: BaseException | None) -> str | None:
+    return getattr(getattr(exc, "orig", None), "sqlstate", None)
+
+
+def _transient(exc: DBAPIError) -> bool:
+    """A failure that may pass: a retryable abort, a lock wait or statement that ran out of time (SQLite's
+    busy timeout, PostgreSQL's lock and statement timeouts), or a connection the database dropped."""
+    return (
+        _retryable(exc)
+        or _sqlstate(exc) in TIMED_OUT_SQLSTATES
+        or _dropped(exc)
+        or "database is locked" in str(exc.orig or "")
+    )
+
+
+def _full(exc: DBAPIError) -> bool:
+    """No room left: SQLite's SQLITE_FULL (a full disk or ``max_page_count``), PostgreSQL's disk_full."""
+    code = getattr(exc.orig, "sqlite_errorname", None)
+    return code == "SQLITE_FULL" or _sqlstate(exc) in STORAGE_FULL_SQLSTATES
+
+
+DROPPED_SQLSTATES = frozenset({"57P01", "57P02", "57P03"})  # admin_shutdown, crash_shutdown, cannot_connect_now
+DROPPED_WORDS = ("server closed the connection", "the connection is lost", "connection is closed")
+
+
+def _dropped(exc: BaseException | None) -> bool:
+    """The database dropped the connection (a restart, a terminated backend): a new one may well work."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    state = _sqlstate(exc) or ""
+    words = str(exc.orig or "")
+    return (
+        exc.connection_invalidated
+        or state in DROPPED_SQLSTATES
+        or state.startswith("08")  # connection_exception
+        or any(w in words for w in DROPPED_WORDS)
+    )
 
 
 @contextmanager
@@ -54,6 +96,8 @@ def _mapped() -> Iterator[None]:
     except SQLAlchemyError as exc:
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
         text = f"database: {reason[0] if reason else type(exc).__name__}"
+        if isinstance(exc, DBAPIError) and _full(exc):
+            raise StorageFullError(text) from exc
         if isinstance(exc, DBAPIError) and _transient(exc):
             raise TransientStoreError(text) from exc
         raise StoreError(text) from exc
@@ -66,10 +110,11 @@ class Store:
         self.engine = engine
 
     @classmethod
-    def open(cls, url: str, *, migrate_first: bool = True) -> Store:
-        """The store at ``url`` (``sqlite+pysqlite:///…`` or ``postgresql+psycopg://…``), migrated to head."""
+    def open(cls, url: str, *, migrate_first: bool = True, timeouts: Timeouts | None = None) -> Store:
+        """The store at ``url`` (``sqlite+pysqlite:///…`` or ``postgresql+psycopg://…``), migrated to head,
+        whose connections wait as long as ``timeouts`` say."""
         with _mapped():
-            engine = create_ledger_engine(url)
+            engine = create_ledger_engine(url, timeouts=timeouts)
             if migrate_first:
                 migrate(engine)
         return cls(engine)
@@ -105,8 +150,20 @@ class Store:
             repo.lock_for_append()
             yield repo
 
+    @property
+    def timeouts(self) -> Timeouts:
+        """How long this store's connections wait for a lock or a statement."""
+        return timeouts_of(self.engine)
+
     def read(self, work: Callable[[LedgerRepository], T]) -> T:
-        """Run ``work`` in one read transaction and return what it returns."""
+        """Run ``work`` in one read transaction and return what it returns; once more on a new connection if
+        the database dropped the one it had (a restart, a terminated backend)."""
+        try:
+            with self.reading() as repo:
+                return work(repo)
+        except TransientStoreError as exc:
+            if not _dropped(exc.__cause__):
+                raise
         with self.reading() as repo:
             return work(repo)
 

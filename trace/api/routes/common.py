@@ -13,7 +13,9 @@ from starlette.concurrency import run_in_threadpool
 
 from ...chain.canonical import parse_json
 from ...chain.errors import FieldProblem, MalformedError
+from ...store import TransientStoreError
 from .. import problems
+from ..dependencies import WRITE_THREADS, WritePool
 
 T = TypeVar("T")
 DIGEST = r"^[0-9a-f]{64}$"
@@ -21,8 +23,8 @@ MAX_TREE_SIZE = 2**63 - 1
 """The largest tree size a request may name (sizes are stored as signed 64-bit integers)."""
 IMMUTABLE = {"Cache-Control": "public, max-age=31536000, immutable"}
 """For answers that can never change: a record by its hash, a proof between fixed tree sizes, a full tile."""
-ERRORS: dict[int | str, dict[str, Any]] = dict.fromkeys((400, 403, 404, 409, 413, 422), problems.RESPONSE)
-"""The API's documented errors."""
+ERRORS: dict[int | str, dict[str, Any]] = dict.fromkeys((400, 403, 404, 409, 413, 422, 503, 507), problems.RESPONSE)
+"""The API's documented errors (503: the database is busy or unreachable; 507: it is full)."""
 NOT_LOGGED: dict[int | str, dict[str, Any]] = {503: problems.RESPONSE}
 """Documented for reads that need a checkpoint covering what they prove."""
 
@@ -41,10 +43,18 @@ async def json_object(request: Request, *fields: str, optional: Sequence[str] = 
     return value
 
 
-async def in_write_pool(limiter: anyio.CapacityLimiter, work: Callable[..., T], *args: Any) -> T:
+async def in_write_pool(pool: WritePool, work: Callable[..., T], *args: Any) -> T:
     """Run a use case that writes (and so may wait for the write lock) in the thread pool, at most
-    ``WRITE_THREADS`` at once."""
-    return await anyio.to_thread.run_sync(functools.partial(work, *args), limiter=limiter)
+    ``WRITE_THREADS`` at once; when they are all taken for longer than the pool's patience (the lock timeout:
+    a writer holds the lock), :class:`TransientStoreError` (503 with ``Retry-After``) instead of a queue."""
+    with anyio.move_on_after(pool.patience) as waiting:
+        await pool.limiter.acquire()
+    if waiting.cancelled_caught:
+        raise TransientStoreError(f"database: {WRITE_THREADS} writes already wait for the write lock")
+    try:
+        return await anyio.to_thread.run_sync(functools.partial(work, *args))
+    finally:
+        pool.limiter.release()
 
 
 def body_schema(model: type[BaseModel]) -> dict[str, Any]:

@@ -65,7 +65,8 @@ def _run_labels(
         if not 1 <= page_number <= pages:
             raise NotFoundError(f"lot {lot_id} has {pages} label page(s)")
         run = run[(page_number - 1) * per_page : page_number * per_page]
-    return [(link.uri(), f"{lot_id} {serial}") for serial, link in run], pages
+    code = f"\n追溯码 {history.national_trace_code}" if history.national_trace_code else ""
+    return [(link.uri(), f"{lot_id} {serial}{code}") for serial, link in run], pages
 
 
 @router.get(

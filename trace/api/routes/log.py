@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import re
+from dataclasses import asdict
 from typing import Any
 
 from fastapi import APIRouter, Path, Query, Request
@@ -110,6 +111,30 @@ async def add_cosignatures(
     await in_write_pool(writes, services.cosignatures.add, size, lines)
     checkpoint = await run_in_threadpool(services.log.checkpoint, size)
     return note_response(checkpoint.cosigned)
+
+
+@router.post(
+    "/monitors",
+    response_model=models.MonitorOut,
+    status_code=201,
+    responses=ERRORS,
+    openapi_extra={"requestBody": {"required": True, "content": {"text/plain": {"schema": {"type": "string"}}}}},
+)
+async def add_monitor_report(request: Request, services: ServicesDep, writes: WritesDep) -> Any:
+    """Take a monitor's signed status report (docs/FORMAT.md "Monitor status reports"). Only monitors configured
+    in TRACE_MONITOR_KEYS are heard; a report must be newer than that monitor's last one."""
+    body = await request.body()
+    try:
+        signed = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise MalformedError(FieldProblem("", "a monitor report must be UTF-8 text")) from None
+    return asdict(await in_write_pool(writes, services.monitors.take, signed))
+
+
+@router.get("/monitors", response_model=list[models.MonitorOut])
+def monitors(services: ServicesDep) -> list[dict[str, Any]]:
+    """Each monitor this log hears, with what it last reported."""
+    return [asdict(view) for view in services.monitors.latest()]
 
 
 @router.get("/inclusion/{digest}", response_model=models.InclusionOut, responses={**ERRORS, **NOT_LOGGED})

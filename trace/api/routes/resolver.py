@@ -235,6 +235,7 @@ def show(
             "lot": history.to_json(),
             "serial": serial,
             "server_verified": verified,
+            "server_problems": list(view.problems),
             "unlogged_status": (
                 {"status": view.unlogged_status[0], "reason": view.unlogged_status[1]} if view.unlogged_status else None
             ),
@@ -264,6 +265,7 @@ def show(
         journey_names=JOURNEY_NAMES,
         findings=findings,
         server_verified=verified,
+        server_problems=view.problems,
         unlogged=view.unlogged_status,
         scan={
             "count": scans.count,

@@ -16,7 +16,7 @@ from .encoding import symbols
 from .rendering import dark_runs, svg_path
 
 CAPTION_MM = 6.0
-"""The height below each symbol kept for its caption."""
+"""The height below each symbol kept for its caption: a line, and a second one (a national trace code) 2.4 mm below."""
 
 MIN_SIDE_MM = 10.0
 """The smallest symbol a sheet may print: a version-4 code at 10 mm has modules of about 0.3 mm, which
@@ -150,10 +150,11 @@ def _svg_page(labels: Sequence[tuple[str, str]], layout: Sheet, error: str) -> s
         body.append(
             f'<path transform="translate({x0:.3f} {y0:.3f}) scale({side / len(modules):.5f})" d="{svg_path(modules)}"/>'
         )
-        body.append(
-            f'<text x="{x0 + side / 2:.2f}" y="{y0 + side + 3.5:.2f}" font-size="2.6" text-anchor="middle"'
-            f' font-family="monospace">{escape(caption)}</text>'
-        )
+        body += [
+            f'<text x="{x0 + side / 2:.2f}" y="{y0 + side + 3.5 + 2.4 * n:.2f}" font-size="2.6" text-anchor="middle"'
+            f' font-family="monospace">{escape(line)}</text>'
+            for n, line in enumerate(caption.split("\n"))
+        ]
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{layout.width_mm:g}mm" height="{layout.height_mm:g}mm"'
         f' viewBox="0 0 {layout.width_mm:g} {layout.height_mm:g}" shape-rendering="crispEdges">'
@@ -178,10 +179,14 @@ def _pdf_page(labels: Sequence[tuple[str, str]], layout: Sheet, error: str) -> s
             for y, x, n in zip(rows.tolist(), starts.tolist(), lengths.tolist(), strict=True)
         ]
         ops.append("f Q")
-        text = caption.encode("latin-1", "replace").decode("latin-1")
-        font_size = 7.4
-        width = 0.6 * font_size * len(text)  # Courier: every glyph 600/1000 em wide
-        escaped = text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-        baseline = top - side * MM - 3.5 * MM
-        ops.append(f"BT /F1 {font_size} Tf {left + side * MM / 2 - width / 2:.3f} {baseline:.3f} Td ({escaped}) Tj ET")
+        for n, line in enumerate(caption.split("\n")):
+            # Courier draws Latin-1 only: a line's other characters (追溯码 before a trace code) are left out
+            text = "".join(c for c in line if ord(c) < 256).strip()
+            font_size = 7.4
+            width = 0.6 * font_size * len(text)  # Courier: every glyph 600/1000 em wide
+            escaped = text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+            baseline = top - side * MM - (3.5 + 2.4 * n) * MM
+            ops.append(
+                f"BT /F1 {font_size} Tf {left + side * MM / 2 - width / 2:.3f} {baseline:.3f} Td ({escaped}) Tj ET"
+            )
     return "\n".join(ops) + "\n"

@@ -14,4 +14,6 @@ if not isinstance(engine, Engine):  # pragma: no cover - only when run by hand w
 with engine.connect() as connection:
     context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":  # a migration may rewrite a large table: no statement bound
+            connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
         context.run_migrations()

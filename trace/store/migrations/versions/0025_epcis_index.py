@@ -4,7 +4,7 @@ EPC classes one row each, and what the mapping names lots by (GTIN, species). Ba
 order, with the mapping of this code: the appender keeps it from then on, in the append transaction.
 
 Revision ID: 0025
-Revises: 0022
+Revises: 0024
 Create Date: 2026-12-02
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0025"
-down_revision = "0022"
+down_revision = "0024"
 branch_labels = None
 depends_on = None
 
