@@ -8,8 +8,11 @@ from pathlib import Path
 from .chain.errors import Error
 from .chain.keys import SignerKey
 from .events.membership import ROLES
-from .service import NewActor, Services
+from .service import NewActor, Services, utc_now
+from .service.backup import Backups
+from .service.checks import Checks
 from .service.held_keys import parse_key_encryption_key
+from .service.log import TransparencyLog
 from .settings import Settings
 from .store import Store
 
@@ -133,3 +136,14 @@ def rotate_log_key(settings: Settings) -> tuple[SignerKey, Path]:
     private_dir(retired.parent)
     os.replace(settings.log_key_file, retired)
     return load_or_create_signer(settings.log_key_file, settings.log_origin), retired
+
+
+def open_for_restore(settings: Settings) -> Backups:
+    """Backups over ``settings``' database, migrated to head but written nothing else (no anchor key, no log key,
+    no lot states), so that a restore finds it empty; membership is folded with this data directory's operator
+    key as the trust anchor."""
+    private_dir(settings.data_dir)
+    store = Store.open(settings.resolved_database_url, timeouts=settings.timeouts)
+    operator = load_or_create_signer(settings.operator_key_file, settings.operator_actor)
+    checks = Checks(store, TransparencyLog(store), clock=utc_now, anchors=(operator.verifier(),))
+    return Backups(store, checks)

@@ -11,7 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import __version__, cli_epcis, cli_log, cli_membership
+from . import __version__, cli_backup, cli_epcis, cli_log, cli_membership
 from .bootstrap import open_ledger
 from .chain.canonical import parse_json
 from .chain.errors import Error, FieldProblem, MalformedError
@@ -333,6 +333,7 @@ def parser() -> argparse.ArgumentParser:
 
     cli_log.add_commands(sub, db)
     cli_epcis.add_commands(sub, db)
+    cli_backup.add_commands(sub, db)
 
     p = sub.add_parser("label", parents=[db], help="QR labels (GS1 Digital Link) of a packaged lot")
     p.add_argument("--lot", required=True, help="the packaged lot (its id is the label's batch, AI 10)")

@@ -15,6 +15,7 @@ transactions it asks the store for; nothing below it commits. :class:`Services` 
 ``checkpoints``    the checkpointer: the only use case that signs checkpoints
 ``witnessing``     witnesses' cosignatures, and asking witnesses for them
 ``bundles``        a lot's offline proof bundle
+``backup``         the whole ledger exported as a verifiable archive, and restored into an empty database
 ``scans``          the scan counter, with its own write-behind lifecycle
 ``hints``          what the record page checks on the device: a plot's sowing, seedlings, latest pesticide
 ``home``           a person's home: the lots that concern their organisation and what is due on them
@@ -41,6 +42,7 @@ from ..store import Store
 from .accounts import Accounts
 from .actor_keys import ActorKeys
 from .appending import Appending
+from .backup import Backups
 from .bundles import Bundles
 from .capture import Capture
 from .checkpoints import Checkpointer
@@ -134,6 +136,7 @@ class Services:
             store, self.log, clock=clock, anchors=anchors, log_key=log_signer.verifier() if log_signer else None
         )
         self.bundles = Bundles(store, self.log)
+        self.backups = Backups(store, self.checks)
         self.epcis = EpcisExport(store, clock=clock)
         self.epcis_query = EpcisQuery(store, clock=clock)
         self.fsma204 = Fsma204(store)

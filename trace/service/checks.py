@@ -62,6 +62,23 @@ class Checks:
             if not repo.heads([lot_id]):
                 raise NotFoundError(f"lot {lot_id!r} has no record")
             lots = frozenset(lineage_of(repo, lot_id))
+        inspector, found, events = self._replay(repo)
+        stored = repo.findings()
+        stored_keys = {f.key() for f in stored}
+        found_keys = {f.key() for f in found}
+        unstored = [f for f in found if not f.hard and f.key() not in stored_keys]
+        unreproduced = [f for f in stored if f.key() not in found_keys]
+        if record:
+            self._put_derived(repo, inspector)
+            repo.add_findings(self._renumbered(stored, unstored))
+        if lots is not None:
+            found = [f for f in found if f.lot_id in lots]
+            unstored = [f for f in unstored if f.lot_id in lots]
+            unreproduced = [f for f in unreproduced if f.lot_id in lots]
+        return CheckReport(events, lots, tuple(found), tuple(unstored), tuple(unreproduced))
+
+    def _replay(self, repo: LedgerRepository) -> tuple[Inspector, list[Finding], int]:
+        """Every record through the rules in log order: the inspector as it ends, the findings, the count."""
         inspector = Inspector(membership=Membership(self.anchors))
         found: list[Finding] = []
         events = 0
@@ -71,25 +88,24 @@ class Checks:
             findings = inspector.review(event, index, recorded)
             events += 1
             found += [f.placed(index, event.lot_id, recorded_at, n) for n, f in enumerate(findings)]
-        stored = repo.findings()
-        stored_keys = {f.key() for f in stored}
-        found_keys = {f.key() for f in found}
-        unstored = [f for f in found if not f.hard and f.key() not in stored_keys]
-        unreproduced = [f for f in stored if f.key() not in found_keys]
-        if record:
-            repo.put_lot_states([(lot, state.to_json()) for lot, state in sorted(inspector.states.items())])
-            repo.parties.put([(lot, parties_of(state)) for lot, state in sorted(inspector.states.items())])
-            orgs = inspector.membership.orgs
-            repo.membership.put(
-                [(org, orgs[org].to_json()) for org in sorted(orgs)],
-                sorted(inspector.membership.actor_orgs.items()),
-            )
-            repo.add_findings(self._renumbered(stored, unstored))
-        if lots is not None:
-            found = [f for f in found if f.lot_id in lots]
-            unstored = [f for f in unstored if f.lot_id in lots]
-            unreproduced = [f for f in unreproduced if f.lot_id in lots]
-        return CheckReport(events, lots, tuple(found), tuple(unstored), tuple(unreproduced))
+        return inspector, found, events
+
+    @staticmethod
+    def _put_derived(repo: LedgerRepository, inspector: Inspector) -> None:
+        repo.put_lot_states([(lot, state.to_json()) for lot, state in sorted(inspector.states.items())])
+        repo.parties.put([(lot, parties_of(state)) for lot, state in sorted(inspector.states.items())])
+        orgs = inspector.membership.orgs
+        repo.membership.put(
+            [(org, orgs[org].to_json()) for org in sorted(orgs)],
+            sorted(inspector.membership.actor_orgs.items()),
+        )
+
+    def rebuild_derived(self, repo: LedgerRepository) -> int:
+        """In the caller's write transaction: every lot's state and parties and every organisation's membership
+        folded from the records (as a restore needs them); stores no finding. Returns the records replayed."""
+        inspector, _found, events = self._replay(repo)
+        self._put_derived(repo, inspector)
+        return events
 
     def _renumbered(self, stored: Sequence[Finding], new: Sequence[Finding]) -> list[Finding]:
         """``new`` findings to store beside ``stored`` ones: each after its record's last, found now."""

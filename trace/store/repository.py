@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, Connection, String, any_, bindparam, func,
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..events.findings import Finding
+from .archive import ArchiveRepository
 from .epcis import EpcisIndexRepository
 from .keys import ActorKeyRepository
 from .log import LogRepository
@@ -89,6 +90,7 @@ class LedgerRepository:
         self.scans = ScanRepository(connection)
         self.parties = LotPartyRepository(connection)
         self.epcis = EpcisIndexRepository(connection)
+        self.archive = ArchiveRepository(connection)
 
     # -- appending -----------------------------------------------------------------
 
@@ -295,6 +297,10 @@ class LedgerRepository:
         for index, text_ in self.connection.execute(query):
             held.setdefault(int(index), []).append(str(text_))
         return {index: tuple(found) for index, found in held.items()}
+
+    def disclosures_between(self, first: int, last: int) -> dict[int, tuple[str, ...]]:
+        """``log_index -> disclosures`` of the records from ``first`` to ``last`` (both included)."""
+        return self._disclosures(disclosures.c.log_index.between(first, last))
 
     def all_records(self, batch: int = 2000) -> Iterator[StoredRecord]:
         """Every record in log order, read in batches by index range."""
