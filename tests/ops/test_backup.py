@@ -17,6 +17,7 @@ from sqlalchemy import create_engine, func, select, text
 
 from ginseng_trace import bootstrap, cli
 from ginseng_trace.bootstrap import open_ledger
+from ginseng_trace.chain.keys import SignerKey
 from ginseng_trace.service import Services
 from ginseng_trace.settings import Settings
 from ginseng_trace.store import Store, sqlite_url_for
@@ -228,3 +229,21 @@ def test_an_archive_that_is_not_one_is_refused(tmp_path: Path, capsys: pytest.Ca
     code, _, err = _cli(capsys, data, url, "import", str(wrong))
     assert code == 1
     assert "line 1: the archive is not a whole gzip stream" in err
+
+
+def test_checkpoints_not_signed_by_the_pinned_log_key_are_refused(
+    archive: tuple[Path, Path], database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path, data = archive
+    stranger = SignerKey("localhost/ginseng-trace", bytes(range(100, 132))).verifier()  # the origin, not the key
+    code, _, err = _cli(capsys, data, database_url, "import", str(path), "--log-key", stranger.text())
+    assert code == 1
+    checkpoint = next(n for n, line in enumerate(_archive_lines(path), 1) if b'"table":"checkpoints"' in line)
+    assert f"line {checkpoint}: checkpoint of size " in err
+    assert "signature" in err
+    assert set(_counts(database_url).values()) == {0}
+    own = open_ledger(Settings(data_dir=data, database_url=sqlite_url_for(data / "own")), migrate_first=False)
+    key = own.log_signer.verifier().text()  # type: ignore[union-attr]
+    own.store.close()
+    code, _, err = _cli(capsys, data, database_url, "import", str(path), "--log-key", key)
+    assert code == 0, err
