@@ -17,7 +17,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -116,6 +116,18 @@ def serving(env: dict[str, str]) -> Iterator[tuple[str, subprocess.Popen[bytes]]
         server.wait(30)
 
 
+def answered(ask: Callable[[], httpx.Response], *, not_yet: tuple[int, ...] = (503,)) -> httpx.Response:
+    """``ask``'s answer once it is 200; a 503 (the write lock busy with the ingest) is asked again, as its
+    ``Retry-After`` says, and so is any other status in ``not_yet``."""
+    for _attempt in range(30):
+        answer = ask()
+        if answer.status_code not in not_yet:
+            assert answer.status_code == 200, answer.text
+            return answer
+        time.sleep(float(answer.headers.get("retry-after", "0.5")))
+    raise AssertionError(f"still busy: {answer.text}")
+
+
 def checkpoint_of(note: str, log_key: object) -> tuple[int, bytes]:
     signed, _note, _verified = open_checkpoint(note, [log_key])  # type: ignore[list-item]
     return signed.size, signed.root
@@ -149,8 +161,8 @@ def test_acknowledged_events_survive_kill_9_and_the_log_stays_consistent(databas
             while len(ingest.acknowledged) < 5:  # the ingest is under way
                 assert time.monotonic() < deadline, f"nothing acknowledged: {ingest.statuses[-10:]}"
                 time.sleep(0.05)
-            published = httpx.get(f"{base}/api/v1/log/checkpoint", timeout=30)
-            assert published.status_code == 200, published.text
+            # (a 404 until the checkpointer's first tick of the round publishes one)
+            published = answered(lambda: httpx.get(f"{base}/api/v1/log/checkpoint", timeout=30), not_yet=(404, 503))
             last_published = checkpoint_of(published.text, log_key)
             time.sleep(rng.uniform(*BEFORE_KILL))
             server.send_signal(signal.SIGKILL)  # mid-run: the clients are still posting
@@ -176,8 +188,7 @@ def test_acknowledged_events_survive_kill_9_and_the_log_stays_consistent(databas
 
 def assert_consistent(base: str, before: tuple[int, bytes], log_key: object) -> None:
     """A checkpoint published now, and the log's consistency proof from ``before`` (size, root) to it."""
-    published = httpx.post(f"{base}/api/v1/log/checkpoint", timeout=30)
-    assert published.status_code == 200, published.text
+    published = answered(lambda: httpx.post(f"{base}/api/v1/log/checkpoint", timeout=30))
     size, root = checkpoint_of(published.text, log_key)
     old_size, old_root = before
     assert size >= old_size
