@@ -62,3 +62,10 @@ def test_verify_bench_measures_whole_ledger_verification_and_its_bound() -> None
     out = bench("verify.py", "--events", "300", "--lots", "10")
     for line in ("whole-ledger verify", "Ed25519 verify, one core", "verify / Ed25519 bound", "peak RSS"):
         assert line in out
+
+
+def test_backup_bench_measures_export_and_import() -> None:
+    out = bench("backup.py", "--events", "300", "--lots", "10")
+    assert "records, SQLite" in out
+    for line in ("export ", "import (verified, rebuilt) ", "verify of the same ledger ", "bytes/record"):
+        assert line in out, out
