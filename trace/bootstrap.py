@@ -72,7 +72,14 @@ def open_ledger(settings: Settings, *, migrate_first: bool = True) -> Services:
     """Build the ledger for ``settings``; migrate the database to head first unless told not to. The data
     directory is 0700 and every key file in it 0600 (the embedded database too: ``store.db``)."""
     private_dir(settings.data_dir)
-    store = Store.open(settings.resolved_database_url, migrate_first=migrate_first, timeouts=settings.timeouts)
+    if settings.database_read_url and not settings.resolved_database_url.startswith("postgresql"):
+        raise Error("TRACE_DATABASE_READ_URL names a PostgreSQL standby, so TRACE_DATABASE_URL must be its primary")
+    store = Store.open(
+        settings.resolved_database_url,
+        migrate_first=migrate_first,
+        timeouts=settings.timeouts,
+        replica_url=settings.database_read_url,
+    )
     dev_signer = load_or_create_signer(settings.dev_key_file, DEV_ACTOR) if settings.dev_signing else None
     log_signer = load_or_create_signer(settings.log_key_file, settings.log_origin)
     operator = load_or_create_signer(settings.operator_key_file, settings.operator_actor)

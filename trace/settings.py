@@ -27,6 +27,11 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None, description="SQLAlchemy URL; empty means SQLite at <data_dir>/ledger.sqlite3"
     )
+    database_read_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of a PostgreSQL streaming replica of the database: published reads (records, "
+        "histories, proofs, tiles, bundles, pages) are served from it, anything it cannot answer by the primary",
+    )
     dev_signing: bool = Field(
         default=False,
         description="let the server sign events as its development actor 'dev-signer' (never in production)",
@@ -139,6 +144,13 @@ class Settings(BaseSettings):
         default=16384, ge=1024, description="largest request head (request line and headers); beyond, 400"
     )
     docs: bool = Field(default=True, description="serve the interactive API documentation at /docs (off in production)")
+
+    @field_validator("database_read_url")
+    @classmethod
+    def _replica_is_postgresql(cls, value: str | None) -> str | None:
+        if value and not value.startswith("postgresql"):
+            raise ValueError("TRACE_DATABASE_READ_URL: a read replica is a PostgreSQL standby (postgresql+psycopg://…)")
+        return value or None
 
     @field_validator("trusted_proxies")
     @classmethod

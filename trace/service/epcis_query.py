@@ -61,7 +61,7 @@ class EpcisQuery:
             prefixes = company_prefixes(repo) if epc_format == "Always_EPC_URN" and rows else []
             return rows, prefixes
 
-        rows, prefixes = self.store.read(read)
+        rows, prefixes = self.store.read_published(read)
         more = len(rows) > query.per_page
         rows = rows[: query.per_page]
         events = []
@@ -81,4 +81,4 @@ class EpcisQuery:
     def resource(self, name: str) -> list[str]:
         """The distinct values of one of :data:`RESOURCES` among indexed events, sorted."""
         column = RESOURCES[name]
-        return self.store.read(lambda repo: repo.epcis.distinct(column))
+        return self.store.read_published(lambda repo: repo.epcis.distinct(column))
