@@ -32,6 +32,17 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL of a PostgreSQL streaming replica of the database: published reads (records, "
         "histories, proofs, tiles, bundles, pages) are served from it, anything it cannot answer by the primary",
     )
+    workers: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="worker processes `serve` runs on one port (each with its own event loop and thread pools)",
+    )
+    limits_storage: str = Field(
+        default="memory://",
+        description="where the rate limits count: memory:// (each process its own) or a redis:// URL that every "
+        "worker and server shares",
+    )
     dev_signing: bool = Field(
         default=False,
         description="let the server sign events as its development actor 'dev-signer' (never in production)",
@@ -144,6 +155,13 @@ class Settings(BaseSettings):
         default=16384, ge=1024, description="largest request head (request line and headers); beyond, 400"
     )
     docs: bool = Field(default=True, description="serve the interactive API documentation at /docs (off in production)")
+
+    @field_validator("limits_storage")
+    @classmethod
+    def _limits_storage_is_known(cls, value: str) -> str:
+        if value != "memory://" and not value.startswith(("redis://", "rediss://")):
+            raise ValueError(f"TRACE_LIMITS_STORAGE: {value!r} is neither memory:// nor a redis:// or rediss:// URL")
+        return value
 
     @field_validator("database_read_url")
     @classmethod
