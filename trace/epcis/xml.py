@@ -411,9 +411,29 @@ def _child(element: Element, local: str) -> Element | None:
     return next((c for c in _Reader.children(element) if _split(c.tag)[1] == local), None)
 
 
-def read_xml(data: bytes) -> XmlDocument:
-    """An EPCIS 2.0 XML ``EPCISDocument`` or ``EPCISQueryDocument`` as the equivalent JSON-LD document."""
+def read_xml_event(data: bytes) -> XmlDocument:
+    """One event (``POST /events``) as JSON-LD with its ``@context``: an XML event element (``<ObjectEvent>`` …)
+    or an ``EPCISDocument`` of exactly one event."""
     root, parser = _parse(data)
+    reader = _Reader(parser.lines, parser.declared)
+    if root.tag in EVENT_TYPES:
+        event = reader.event(root, "")
+    else:
+        whole = read_xml(data, (root, parser))
+        events = whole.document["epcisBody"].get("eventList", [])
+        if len(events) != 1:
+            raise MalformedError(FieldProblem("", f"one event is captured here, not {len(events)}"))
+        prefix = "/epcisBody/eventList/0"
+        lines = {k.removeprefix(prefix): v for k, v in whole.lines.items() if k.startswith(prefix)}
+        return XmlDocument({"@context": whole.document["@context"], **events[0]}, lines)
+    if reader.problems:
+        raise MalformedError(reader.problems)
+    return XmlDocument({"@context": reader.context(), **event}, reader.lines)
+
+
+def read_xml(data: bytes, parsed: tuple[Element, _Parser] | None = None) -> XmlDocument:
+    """An EPCIS 2.0 XML ``EPCISDocument`` or ``EPCISQueryDocument`` as the equivalent JSON-LD document."""
+    root, parser = parsed or _parse(data)
     reader = _Reader(parser.lines, parser.declared)
     iri, kind = _split(root.tag)
     if not (
