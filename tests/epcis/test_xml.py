@@ -126,7 +126,9 @@ def test_a_namespace_whose_prefix_is_taken_gets_another() -> None:
         "ns": "https://c.example/",
     }
     first, second = read.document["epcisBody"]["eventList"]
-    assert first["ex:f"] == "1" and second["ex1:f"] == "2" and second["ns:g"] == "3"
+    assert first["ex:f"] == "1"
+    assert second["ex1:f"] == "2"
+    assert second["ns:g"] == "3"
     assert "{https://b.example/}f=2" in pre_hashes(read.document)[1]
     assert pre_hashes(read.document) == reference_pre_hashes(text.decode())
 
@@ -218,4 +220,5 @@ def test_cli_refuses_bad_xml_in_one_line(tmp_path: Path, capsys: pytest.CaptureF
         path.write_bytes(data)
         assert main(["epcis", "hash", str(path)]) != 0
         err = capsys.readouterr().err
-        assert len(err.strip().splitlines()) == 1 and str(path) in err
+        assert len(err.strip().splitlines()) == 1
+        assert str(path) in err
