@@ -75,6 +75,10 @@ def test_bad_xml_is_refused_with_nothing_stored(site: Site) -> None:  # noqa: F8
         assert refused.status_code == 400
         assert "DOCTYPE" in refused.json()["detail"]
         assert "root:" not in refused.text
+    deep = b'<epcis:EPCISDocument xmlns:epcis="urn:epcglobal:epcis:xsd:2">' + b"<a>" * 50_000 + b"</a>" * 50_000
+    nested = post(site, CAPTURE, deep + b"</epcis:EPCISDocument>")
+    assert nested.status_code == 400
+    assert "nested over 64 deep" in nested.json()["detail"]
     text = (XML / "epcisDocWithVariousEventTypes.xml").read_text(encoding="utf-8")
     unknown = post(site, CAPTURE, text.replace("<action>ADD</action>", "<action>ADD</action><colour/>", 1).encode())
     assert unknown.status_code == 400

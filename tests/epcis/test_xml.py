@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 from epcis_event_hash_generator import hash_generator, xml_to_py
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ginseng_trace.chain.errors import MalformedError
 from ginseng_trace.cli import main
@@ -179,6 +181,47 @@ def test_bad_xml_is_refused_naming_the_line_or_element() -> None:
     assert "'six hundred' is not a number" in found["/epcisBody/eventList/1/quantityList/0/quantity"]
     assert found["/epcisBody/eventList/0/colour"].startswith("line 11:")
     assert "TransactionEvnt" in found["/epcisBody/eventList/4/type"]
+
+
+def test_elements_nested_too_deep_are_refused() -> None:
+    def nested(n: int) -> bytes:
+        return (
+            b'<epcis:EPCISDocument xmlns:epcis="urn:epcglobal:epcis:xsd:2" xmlns:e="https://e.example/" '
+            b'schemaVersion="2.0" creationDate="2026-01-01T00:00:00Z"><EPCISBody><EventList><ObjectEvent>'
+            b"<eventTime>2026-01-01T00:00:00Z</eventTime><eventTimeZoneOffset>+00:00</eventTimeZoneOffset>"
+            b"<action>OBSERVE</action>" + b"<e:a>" * n + b"x" + b"</e:a>" * n + b"</ObjectEvent></EventList>"
+            b"</EPCISBody></epcis:EPCISDocument>"
+        )
+
+    read = read_xml(nested(60)).document  # 64 deep in all
+    assert pre_hashes(read) == reference_pre_hashes(nested(60).decode())
+    for n in (61, 100_000):
+        with pytest.raises(MalformedError, match="nested over 64 deep"):
+            read_xml(nested(n))
+
+
+FRAGMENTS = [
+    '<epcis:EPCISDocument xmlns:epcis="urn:epcglobal:epcis:xsd:2" schemaVersion="2.0">',
+    "</epcis:EPCISDocument>", "<EPCISBody>", "</EPCISBody>", "<EventList>", "</EventList>", "<ObjectEvent>",
+    "</ObjectEvent>", "<AggregationEvent>", "<extension>", "</extension>", "<epcList>", "</epcList>", "<epc>x</epc>",
+    "<quantityList><quantityElement><quantity>", "</quantity></quantityElement></quantityList>", "1e999", "nan",
+    '<sensorElementList><sensorElement><sensorReport value="', '" booleanValue="maybe"/>',
+    "</sensorElement></sensorElementList>", '<e:x xmlns:e="https://e/" e:y="1">', "</e:x>", "<bizTransactionList>",
+    '<bizTransaction type="urn:epcglobal:cbv:btt:po">', "</bizTransaction>", "</bizTransactionList>", "&amp;",
+    "<![CDATA[z]]>", "<!-- c -->", "<?pi x?>", "<readPoint><id>", "</id></readPoint>", "<ilmd>", "</ilmd>",
+]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.binary(max_size=200), st.lists(st.sampled_from(FRAGMENTS), max_size=25).map("".join)))
+def test_any_input_is_read_or_refused(data: bytes | str) -> None:
+    raw = data.encode() if isinstance(data, str) else data
+    for read in (read_xml, read_xml_event):
+        try:
+            found: object = read(raw).document
+        except MalformedError as exc:
+            found = exc.problems
+        assert found  # a document, or the problems named
 
 
 def test_one_event_alone_or_in_a_document() -> None:

@@ -21,8 +21,8 @@ XXE, no "billion laughs"). The XML binding's shape becomes JSON-LD's (EPCIS 2.0 
 
 The ``EPCISHeader`` (its master data) is not read. Refused (``MalformedError``, each problem with the JSON
 Pointer the element would have in the JSON-LD form and its XML line): not well-formed XML (line and column), a
-DTD, a root other than the two documents, an element EPCIS does not have where a standard member stands, a
-number or boolean that is not one.
+DTD, elements nested over 64 deep, a root other than the two documents, an element EPCIS does not have where a
+standard member stands, a number or boolean that is not one.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ from .xml_reader import Reader, split
 
 EPCIS_NAMESPACES = ("urn:epcglobal:epcis:xsd:2", "urn:epcglobal:epcis:xsd:1")
 QUERY_NAMESPACES = ("urn:epcglobal:epcis-query:xsd:2", "urn:epcglobal:epcis-query:xsd:1")
+MAX_DEPTH = 64  # elements deep (EPCIS itself nests 7: document, body, list, event, sensor list, element, report)
 EVENT_TYPES = ("ObjectEvent", "AggregationEvent", "TransactionEvent", "TransformationEvent", "AssociationEvent")
 
 
@@ -74,11 +75,21 @@ class _Parser(DefusedXMLParser):
         super().__init__(forbid_dtd=True, forbid_entities=True, forbid_external=True)
         self.lines: dict[Element, int] = {}
         self.declared: list[tuple[str, str]] = []
+        self.depth = 0
         self.parser.StartNamespaceDeclHandler = lambda prefix, iri: self.declared.append((prefix or "", iri))
 
     def _start(self, tag: str, attr_list: Any) -> Element:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            line = self.parser.CurrentLineNumber
+            raise MalformedError(FieldProblem("", f"line {line}: elements nested over {MAX_DEPTH} deep"))
         element: Element = super()._start(tag, attr_list)  # type: ignore[misc]
         self.lines[element] = self.parser.CurrentLineNumber
+        return element
+
+    def _end(self, tag: str) -> Element:
+        self.depth -= 1
+        element: Element = super()._end(tag)  # type: ignore[misc]
         return element
 
 
