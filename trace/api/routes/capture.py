@@ -1,6 +1,7 @@
 """GS1 EPCIS 2.0 capture, the REST binding's ``POST /capture``, ``GET /capture/{id}`` and ``POST /events``, under
-``/api/v1/epcis`` (docs/EPCIS.md "Capture"). Authenticated as the submitting actor (an API token with
-``events:write``, or a session and its CSRF token); the events are signed with that actor's server-held key."""
+``/api/v1/epcis`` (docs/EPCIS.md "Capture"), in JSON-LD or EPCIS 2.0 XML (read into JSON-LD by ``epcis.xml``).
+Authenticated as the submitting actor (an API token with ``events:write``, or a session and its CSRF token); the
+events are signed with that actor's server-held key."""
 
 from __future__ import annotations
 
