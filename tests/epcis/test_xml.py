@@ -265,3 +265,20 @@ def test_cli_refuses_bad_xml_in_one_line(tmp_path: Path, capsys: pytest.CaptureF
         err = capsys.readouterr().err
         assert len(err.strip().splitlines()) == 1
         assert str(path) in err
+
+
+def test_a_bare_cbv_term_in_xml_hashes_as_its_uri() -> None:
+    """docs/EPCIS.md: the reference's XML reader leaves ``<bizStep>shipping</bizStep>`` bare; ours reads JSON-LD's
+    bare term, which hashes as its web URI (as the same event in JSON-LD does)."""
+    text = (
+        '<epcis:EPCISDocument xmlns:epcis="urn:epcglobal:epcis:xsd:2" schemaVersion="2.0" '
+        'creationDate="2026-01-01T00:00:00Z">'
+        "<EPCISBody><EventList><ObjectEvent><eventTime>2026-01-01T00:00:00Z</eventTime><eventTimeZoneOffset>+00:00"
+        "</eventTimeZoneOffset><epcList/><action>OBSERVE</action><bizStep>{}</bizStep></ObjectEvent></EventList>"
+        "</EPCISBody></epcis:EPCISDocument>"
+    )
+    bare, urn = (read_xml(text.format(v).encode()).document for v in ("shipping", "urn:epcglobal:cbv:bizstep:shipping"))
+    assert (
+        pre_hashes(bare) == pre_hashes(urn) == reference_pre_hashes(text.format("urn:epcglobal:cbv:bizstep:shipping"))
+    )
+    assert reference_pre_hashes(text.format("shipping"))[0].endswith("bizStep=shipping")
