@@ -44,6 +44,7 @@ def served_paths(client: httpx.Client, ledger: Services) -> list[str]:
         "rest:path": BOX,
         "form": "csv",
         "capture_id": "0" * 32,  # an EPCIS capture job (401 without credentials, GET and HEAD alike)
+        "value:path": "shipping",  # an EPCIS resource's value (a bizStep; other resources answer 400 or 404)
     }
     app = create_app(ledger)
     paths = []

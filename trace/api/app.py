@@ -31,6 +31,7 @@ from .routes import (
     device,
     epcis,
     epcis_query,
+    epcis_resources,
     events,
     fsma204,
     home,
@@ -120,6 +121,7 @@ def create_app(
     app.include_router(lots.router)
     app.include_router(epcis.router)
     app.include_router(epcis_query.router)
+    app.include_router(epcis_resources.router)
     app.include_router(fsma204.router)
     app.include_router(capture.router)
     app.include_router(complaints.router)

@@ -12,7 +12,7 @@ from typing import Any
 
 from ..chain.membership import Organisation
 from ..epcis.hash import event_hash
-from ..epcis.index import rebase
+from ..epcis.index import EPC_FIELDS, rebase
 from ..epcis.mapping import CONTEXT
 from ..epcis.query import Query, page_token, parse
 from ..epcis.urn import in_format
@@ -82,3 +82,9 @@ class EpcisQuery:
         """The distinct values of one of :data:`RESOURCES` among indexed events, sorted."""
         column = RESOURCES[name]
         return self.store.read_published(lambda repo: repo.epcis.distinct(column))
+
+    def epcs(self, base: str) -> list[str]:
+        """The EPCs (instance-level identifiers: lists, children, parents, inputs, outputs) of indexed events,
+        as canonical GS1 Digital Links, or as URIs on ``base`` for lots that have no GS1 key, sorted."""
+        keys = self.store.read_published(lambda repo: repo.epcis.distinct_epcs(EPC_FIELDS))
+        return sorted(rebase(k, base) for k in keys)
