@@ -284,6 +284,9 @@ def parser() -> argparse.ArgumentParser:
     db = argparse.ArgumentParser(add_help=False)
     db.add_argument("--database-url", help="SQLAlchemy URL (default: $TRACE_DATABASE_URL, else embedded SQLite)")
     db.add_argument("--data-dir", help="data directory (default: $TRACE_DATA_DIR, else ~/.local/share/ginseng-trace)")
+    db.add_argument(
+        "--config", help="YAML file of settings by field name (default: $TRACE_CONFIG); TRACE_* variables override it"
+    )
     sub = top.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("serve", parents=[db], help="run the HTTP API")
