@@ -64,6 +64,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         graceful_shutdown=10,
         max_in_flight=settings.max_in_flight,
         max_connections=settings.max_connections,
+        log_format=settings.log_format,
     )
     # the app believes X-Forwarded-For only from TRACE_TRUSTED_PROXIES; uvicorn's own default (trust it from
     # 127.0.0.1, or FORWARDED_ALLOW_IPS) is off, so that a local client cannot pose as another
