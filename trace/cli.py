@@ -27,20 +27,26 @@ if TYPE_CHECKING:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
+    from sqlalchemy.engine import make_url
 
     from .api import create_app
+    from .api.observability import startup_line
     from .api.serving import uvicorn_options
     from .demo import load_demo
     from .labels.signals import ScanPolicy
 
     settings = settings_of(args)
     ledger = open_ledger(settings)
+
+    def say(text: str) -> None:  # before uvicorn's logging starts: a JSON line too with log_format json
+        print(startup_line(text) if settings.log_format == "json" else text, file=sys.stderr)
+
     if args.demo and ledger.records.count() == 0:
         created = load_demo(ledger)["events_created"]
-        print(f"loaded the demo data set: {created} events", file=sys.stderr)
+        say(f"loaded the demo data set: {created} events")
     if args.demo:
         print_demo_accounts(ledger)
-    print(f"ledger: {settings.resolved_database_url}", file=sys.stderr)
+    say(f"ledger: {make_url(settings.resolved_database_url).render_as_string(hide_password=True)}")
     app = create_app(
         ledger,
         max_body_bytes=settings.max_body_bytes,

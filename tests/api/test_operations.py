@@ -4,6 +4,7 @@ signals, the log's gauges), and request ids (issue 15)."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -14,6 +15,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import Engine
 
 from ginseng_trace.api import create_app
+from ginseng_trace.api.observability import JsonLines, RequestIdFilter
 from ginseng_trace.chain import SignerKey
 from ginseng_trace.labels.signals import ScanPolicy
 from ginseng_trace.service import Services
@@ -95,6 +97,37 @@ def test_healthz_answers_without_the_database_and_readyz_names_it() -> None:
         failing = not_ready(client.get("/readyz"))
     assert list(failing) == ["database"]
     assert "127.0.0.1" not in failing["database"]  # the driver's message (hosts, ports) stays out
+
+
+class Kept(logging.Handler):
+    """A log handler that keeps its records."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def test_the_apps_own_log_lines_carry_the_request_id() -> None:
+    """A line logged while a request is served (here from the worker thread of a sync endpoint) carries its id."""
+    handler = Kept()
+    records = handler.records
+    handler.addFilter(RequestIdFilter())
+    logger = logging.getLogger("ginseng_trace")
+    logger.addHandler(handler)
+    engine = create_ledger_engine("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2")
+    try:
+        app = create_app(Services(Store(engine), operator=OPERATOR, log_signer=DEMO_LOG))
+        with LiveServer(app) as server, httpx.Client(base_url=server.url) as client:
+            assert client.get("/readyz", headers={"X-Request-ID": "ready-probe-7"}).status_code == 503
+    finally:
+        logger.removeHandler(handler)
+    said = [r for r in records if "does not answer" in r.getMessage()]
+    assert said
+    assert [getattr(r, "request_id", None) for r in said] == ["ready-probe-7"] * len(said)
+    assert JsonLines().format(said[0]).count('"request_id": "ready-probe-7"') == 1
 
 
 def test_readyz_when_current_and_503_when_migrations_are_behind(

@@ -105,3 +105,11 @@ class JsonLines(logging.Formatter):
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
         return json.dumps(line, ensure_ascii=False, default=str)
+
+
+def startup_line(text: str) -> str:
+    """``text`` as the JSON line :class:`JsonLines` would write for it (what ``serve`` says before uvicorn's
+    logging starts)."""
+    record = logging.makeLogRecord({"name": "ginseng_trace.cli", "levelno": logging.INFO, "levelname": "INFO"})
+    record.msg = text
+    return JsonLines().format(record)
