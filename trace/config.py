@@ -25,7 +25,7 @@ from pydantic_settings import BaseSettings, YamlConfigSettingsSource
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from .chain.errors import Error
+from .chain.errors import Error, MalformedError
 
 if TYPE_CHECKING:
     from .settings import Settings
@@ -86,8 +86,11 @@ def one_line(exc: ValidationError, path: Path | None) -> str:
 
 
 def _placeholder(secret: str) -> bool:
-    lowered = secret.strip().lower()
-    return not lowered or len(set(lowered)) < 4 or any(word in lowered for word in PLACEHOLDER_WORDS)
+    """Empty, of fewer than four distinct characters (``xxxx``, ``0000``), or beginning with a placeholder
+    word (``change-me``, ``secret123``, ``<password>``): beginning, so that a random secret is never taken
+    for one because a word happens to occur inside it."""
+    letters = "".join(c for c in secret.lower() if c.isalnum())
+    return len(set(letters)) < 4 or letters.startswith(PLACEHOLDER_WORDS)
 
 
 def _local_or_reserved(host: str) -> bool:
@@ -112,8 +115,13 @@ def production_refusals(settings: Settings) -> list[str]:
             "never resolve for a shopper"
         )
     kek = settings.key_encryption_key
-    if kek is not None and _placeholder(kek.get_secret_value()):
-        refused.append("key_encryption_key: empty or a placeholder; use 32 random bytes, base64")
+    if kek is not None:
+        from .service.held_keys import parse_key_encryption_key  # (the service package imports the store)
+
+        try:
+            parse_key_encryption_key(kek.get_secret_value())  # 32 bytes of base64, not all alike
+        except MalformedError:
+            refused.append("key_encryption_key: empty or a placeholder; use 32 random bytes, base64")
     try:
         url = make_url(settings.database_url) if settings.database_url else None
     except ArgumentError:

@@ -103,17 +103,19 @@ def test_production_mode_refuses_placeholder_secrets(tmp_path: Path, monkeypatch
     path = write(tmp_path, PRODUCTION)
     monkeypatch.setenv("TRACE_KEY_ENCRYPTION_KEY", "change-me")
     assert "key_encryption_key: empty or a placeholder" in refusal(path)
-    monkeypatch.setenv("TRACE_KEY_ENCRYPTION_KEY", "")
-    assert "key_encryption_key:" in refusal(path)
+    for placeholder in ("", "A" * 43 + "=", "c2VjcmV0"):  # empty, 32 zero bytes, base64 of "secret"
+        monkeypatch.setenv("TRACE_KEY_ENCRYPTION_KEY", placeholder)
+        assert "key_encryption_key:" in refusal(path)
     monkeypatch.delenv("TRACE_KEY_ENCRYPTION_KEY")
     monkeypatch.setenv("TRACE_DATABASE_URL", "postgresql+psycopg://ginseng:changeme@db/ginseng_trace")
     assert "database_url: its password" in refusal(path)
     monkeypatch.setenv("TRACE_DATABASE_URL", "postgresql+psycopg://ginseng@db/ginseng_trace")
-    for placeholder in ("", "password", "xxxx"):
+    for placeholder in ("", "password", "xxxx", "change-me", "<secret>", "Password123"):
         monkeypatch.setenv("PGPASSWORD", placeholder)
         assert "PGPASSWORD:" in refusal(path)
-    monkeypatch.setenv("PGPASSWORD", "k3J9-vQ2r-Wm7x")
-    assert load_settings(path).mode == "production"  # a real password passes
+    for real in ("k3J9-vQ2r-Wm7x", "Qz8mxxxsecretT0d0"):  # a word inside a random password is no placeholder
+        monkeypatch.setenv("PGPASSWORD", real)
+        assert load_settings(path).mode == "production"
     monkeypatch.setenv("TRACE_KEY_ENCRYPTION_KEY", "q9X1s2T3u4V5w6Y7z8A9b0C1d2E3f4G5h6I7j8K9l0M=")
     assert load_settings(path).key_encryption_key is not None
 
