@@ -105,6 +105,7 @@ def open_ledger(settings: Settings, *, migrate_first: bool = True) -> Services:
         key_encryption_key=key_encryption_key(settings),
         session_hours=settings.session_hours,
         scan_key=load_or_create_secret(settings.scan_key_file),
+        ready_checkpoint_seconds=settings.ready_checkpoint_seconds,
     )
     if migrate_first:  # the anchor's key verifies its signatures like any actor's, also on events it submits
         ledger.membership.ensure_anchor_key()

@@ -19,6 +19,7 @@ from .dependencies import AppSettings, Caches
 from .docs import install_docs
 from .lifespan import lifespan
 from .middleware import BodyLimit, HeadAsGet, ShedLoad, refuse_nul
+from .observability import ObserveRequests
 from .pages import STATIC
 from .ratelimit import RateLimits
 from .routes import (
@@ -38,6 +39,7 @@ from .routes import (
     labels,
     log,
     lots,
+    operations,
     resolver,
     scan_page,
     scans,
@@ -105,6 +107,7 @@ def create_app(
         )
     app.add_middleware(ShedLoad, limit=max_in_flight)
     app.add_middleware(SecurityHeaders, trust_anchors_url=trust_anchors_url)
+    app.add_middleware(ObserveRequests, metrics=services.metrics)  # outside the limits: their 429/503 counted
     if trusted_proxies:
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(trusted_proxies))
     problems.install(app)
@@ -133,6 +136,7 @@ def create_app(
     app.include_router(device.router)
     app.include_router(scan_page.router)
     app.include_router(audit.router)
+    app.include_router(operations.router)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

@@ -20,10 +20,12 @@ different checkpoints of one size) and its request bounds (``TRACE_MAX_IN_FLIGHT
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from fastapi import FastAPI
 
 from ..bootstrap import open_ledger
+from ..config import CONFIG_ENV, load_settings
 from ..labels.signals import ScanPolicy
 from ..service import Services
 from ..settings import Settings
@@ -57,11 +59,13 @@ def served_app(settings: Settings, ledger: Services, host: str, port: int) -> Fa
     )
 
 
-def worker_environment(settings: Settings, host: str, port: int) -> dict[str, str]:
+def worker_environment(settings: Settings, host: str, port: int, config: str | None = None) -> dict[str, str]:
     """What a worker needs in its environment beyond the parent's to read the parent's settings: the
-    command-line overrides (database, data directory, development signing) and the address ``serve`` listens
-    on."""
+    command-line overrides (database, data directory, development signing, the configuration file) and the
+    address ``serve`` listens on."""
+    file = {CONFIG_ENV: str(Path(config).resolve())} if config else {}
     return {
+        **file,
         "TRACE_DATABASE_URL": settings.resolved_database_url,
         "TRACE_DATA_DIR": str(settings.data_dir),
         "TRACE_DEV_SIGNING": "true" if settings.dev_signing else "false",
@@ -77,7 +81,7 @@ class WorkerH11(HeaderTimeoutH11):
 
 def worker_app() -> FastAPI:
     """uvicorn's app factory in each worker process (see the module's docstring)."""
-    settings = Settings()
+    settings = load_settings(None)  # the environment, and the file TRACE_CONFIG names, as the parent read them
     WorkerH11.header_timeout = settings.header_timeout
     WorkerH11.max_in_flight = settings.max_in_flight
     WorkerH11.max_connections = settings.max_connections

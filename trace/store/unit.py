@@ -22,7 +22,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from ..chain.errors import Error
-from .db import WRITE, Timeouts, create_ledger_engine, migrate, timeouts_of
+from .db import WRITE, Timeouts, create_ledger_engine, migrate, schema_revisions, timeouts_of
 from .repository import LedgerRepository
 
 T = TypeVar("T")
@@ -139,6 +139,11 @@ class Store:
         self.engine.dispose()
         if self.replica is not None:
             self.replica.dispose()
+
+    def schema_revisions(self) -> tuple[str | None, str | None]:
+        """``(the database's migration revision, the code's head revision)``."""
+        with _mapped():
+            return schema_revisions(self.engine)
 
     @contextmanager
     def reading(self, engine: Engine | None = None) -> Iterator[LedgerRepository]:
