@@ -15,7 +15,7 @@ ENV TRACE_DATA_DIR=/home/ginseng/data \
     TRACE_DOCS=false
 VOLUME ["/home/ginseng/data"]
 EXPOSE 8000
-# over TCP, as a client reaches it (the slim image has no curl)
+# alive, over TCP as a client reaches it (the slim image has no curl); compose.yaml probes /readyz
 HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
-    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/.well-known/gs1resolver', timeout=3)"]
+    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=3)"]
 CMD ["ginseng-trace", "serve", "--host", "0.0.0.0", "--port", "8000"]

@@ -75,7 +75,14 @@ def open_ledger(settings: Settings, *, migrate_first: bool = True) -> Services:
     """Build the ledger for ``settings``; migrate the database to head first unless told not to. The data
     directory is 0700 and every key file in it 0600 (the embedded database too: ``store.db``)."""
     private_dir(settings.data_dir)
-    store = Store.open(settings.resolved_database_url, migrate_first=migrate_first, timeouts=settings.timeouts)
+    if settings.database_read_url and not settings.resolved_database_url.startswith("postgresql"):
+        raise Error("TRACE_DATABASE_READ_URL names a PostgreSQL standby, so TRACE_DATABASE_URL must be its primary")
+    store = Store.open(
+        settings.resolved_database_url,
+        migrate_first=migrate_first,
+        timeouts=settings.timeouts,
+        replica_url=settings.database_read_url,
+    )
     dev_signer = load_or_create_signer(settings.dev_key_file, DEV_ACTOR) if settings.dev_signing else None
     log_signer = load_or_create_signer(settings.log_key_file, settings.log_origin)
     operator = load_or_create_signer(settings.operator_key_file, settings.operator_actor)
@@ -101,6 +108,7 @@ def open_ledger(settings: Settings, *, migrate_first: bool = True) -> Services:
         key_encryption_key=key_encryption_key(settings),
         session_hours=settings.session_hours,
         scan_key=load_or_create_secret(settings.scan_key_file),
+        ready_checkpoint_seconds=settings.ready_checkpoint_seconds,
     )
     if migrate_first:  # the anchor's key verifies its signatures like any actor's, also on events it submits
         ledger.membership.ensure_anchor_key()

@@ -27,36 +27,25 @@ if TYPE_CHECKING:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
+    from sqlalchemy.engine import make_url
 
-    from .api import create_app
+    from .api.observability import startup_line
+    from .api.served import served_app, worker_environment
     from .api.serving import uvicorn_options
     from .demo import load_demo
-    from .labels.signals import ScanPolicy
 
     settings = settings_of(args)
     ledger = open_ledger(settings)
+
+    def say(text: str) -> None:  # before uvicorn's logging starts: a JSON line too with log_format json
+        print(startup_line(text) if settings.log_format == "json" else text, file=sys.stderr)
+
     if args.demo and ledger.records.count() == 0:
         created = load_demo(ledger)["events_created"]
-        print(f"loaded the demo data set: {created} events", file=sys.stderr)
+        say(f"loaded the demo data set: {created} events")
     if args.demo:
         print_demo_accounts(ledger)
-    print(f"ledger: {settings.resolved_database_url}", file=sys.stderr)
-    app = create_app(
-        ledger,
-        max_body_bytes=settings.max_body_bytes,
-        max_in_flight=settings.max_in_flight,
-        checkpoint_seconds=settings.checkpoint_seconds,
-        witness_urls=settings.parsed_witness_urls,
-        public_base=settings.public_base or f"http://{args.host}:{args.port}",
-        scan_policy=ScanPolicy(settings.scan_alert_count, settings.scan_alert_cities, settings.scan_alert_km),
-        trust_anchors_url=settings.trust_anchors_url,
-        rate_limit=settings.rate_limit,
-        refused_limit=settings.refused_limit,
-        login_limit=settings.login_limit,
-        complaint_limit=settings.complaint_limit,
-        trusted_proxies=settings.parsed_trusted_proxies,
-        docs=settings.docs,
-    )
+    say(f"ledger: {make_url(settings.resolved_database_url).render_as_string(hide_password=True)}")
     bounds = uvicorn_options(
         header_timeout=settings.header_timeout,
         keep_alive=settings.keep_alive_timeout,
@@ -64,10 +53,34 @@ def cmd_serve(args: argparse.Namespace) -> int:
         graceful_shutdown=10,
         max_in_flight=settings.max_in_flight,
         max_connections=settings.max_connections,
+        log_format=settings.log_format,
     )
     # the app believes X-Forwarded-For only from TRACE_TRUSTED_PROXIES; uvicorn's own default (trust it from
     # 127.0.0.1, or FORWARDED_ALLOW_IPS) is off, so that a local client cannot pose as another
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info", proxy_headers=False, **bounds)
+    where = {"host": args.host, "port": args.port, "log_level": "info", "proxy_headers": False}
+    workers = args.workers or settings.workers
+    if workers == 1:
+        uvicorn.run(served_app(settings, ledger, args.host, args.port), **where, **bounds)
+        return EXIT_OK
+    ledger.close()  # each worker opens its own (api/served.py)
+    ledger.store.close()
+    if settings.limits_storage == "memory://":
+        say(
+            f"rate limits count in each worker's memory: a limit admits up to {workers} times as much "
+            "(TRACE_LIMITS_STORAGE=redis://… shares them)"
+        )
+    os.environ.update(worker_environment(settings, args.host, args.port, getattr(args, "config", None)))
+    bounds["http"] = "ginseng_trace.api.served:WorkerH11"
+    # a worker imports the package and opens the ledger before it answers the supervisor's health checks:
+    # seconds on a loaded machine, beyond uvicorn's 5 s default, after which it would be killed and replaced
+    uvicorn.run(
+        "ginseng_trace.api.served:worker_app",
+        factory=True,
+        workers=workers,
+        timeout_worker_healthcheck=60,
+        **where,
+        **bounds,
+    )
     return EXIT_OK
 
 
@@ -284,6 +297,9 @@ def parser() -> argparse.ArgumentParser:
     db = argparse.ArgumentParser(add_help=False)
     db.add_argument("--database-url", help="SQLAlchemy URL (default: $TRACE_DATABASE_URL, else embedded SQLite)")
     db.add_argument("--data-dir", help="data directory (default: $TRACE_DATA_DIR, else ~/.local/share/ginseng-trace)")
+    db.add_argument(
+        "--config", help="YAML file of settings by field name (default: $TRACE_CONFIG); TRACE_* variables override it"
+    )
     sub = top.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("serve", parents=[db], help="run the HTTP API")
@@ -292,6 +308,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--demo", action="store_true", help="load the demo data set first if the ledger is empty")
     p.add_argument(
         "--dev-signing", action="store_true", help="let the server sign events as 'dev-signer' (development only)"
+    )
+    p.add_argument(
+        "--workers", type=int, choices=range(1, 65), metavar="N", help="worker processes (default: TRACE_WORKERS, 1)"
     )
     p.set_defaults(run=cmd_serve)
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
+from .config import load_settings
 from .settings import Settings
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -17,4 +19,5 @@ def settings_of(args: argparse.Namespace) -> Settings:
         overrides["data_dir"] = args.data_dir
     if getattr(args, "dev_signing", False):
         overrides["dev_signing"] = True
-    return Settings(**overrides)  # type: ignore[arg-type]
+    config = getattr(args, "config", None)
+    return load_settings(Path(config) if config else None, **overrides)

@@ -14,20 +14,22 @@ from .bootstrap import open_ledger
 from .chain.canonical import parse_json
 from .chain.errors import Error
 from .cli_common import EXIT_OK, settings_of
-from .epcis.hash import EventHashError, event_hashes
+from .epcis.hash import EventHashError, event_hashes, pre_hashes
+from .epcis.xml import looks_like_xml, read_xml
 from .service.fsma204 import to_csv, to_xlsx
 
 
 def cmd_epcis_hash(args: argparse.Namespace) -> int:
-    """One CBV 2.0 event hash a line, in document order."""
+    """One CBV 2.0 event hash a line (or, with ``--prehash``, its pre-hash string), in document order, of an
+    EPCIS 2.0 document in JSON-LD or XML (told apart by its first character)."""
     data = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
     try:
-        document = parse_json(data)
+        document = read_xml(data).document if looks_like_xml(data) else parse_json(data)
     except Error as exc:
         raise EventHashError(f"{args.file}: {exc.diagnostics()}") from exc
     if not isinstance(document, dict):
         raise EventHashError(f"{args.file}: an EPCIS document must be a JSON object")
-    for line in event_hashes(document):
+    for line in pre_hashes(document) if args.prehash else event_hashes(document):
         print(line)
     return EXIT_OK
 
@@ -76,8 +78,11 @@ def add_commands(sub: Any, db: argparse.ArgumentParser) -> None:
     epcis = sub.add_parser("epcis", help="GS1 EPCIS 2.0: event hashes, export").add_subparsers(
         dest="epcis_command", required=True
     )
-    p = epcis.add_parser("hash", help="print the CBV 2.0 event hash of each event of an EPCIS 2.0 JSON-LD document")
-    p.add_argument("file", help="the EPCIS document (JSON-LD), or - for standard input")
+    p = epcis.add_parser(
+        "hash", help="print the CBV 2.0 event hash of each event of an EPCIS 2.0 document (JSON-LD or XML)"
+    )
+    p.add_argument("file", help="the EPCIS document (JSON-LD or XML), or - for standard input")
+    p.add_argument("--prehash", action="store_true", help="print each event's pre-hash string instead")
     p.set_defaults(run=cmd_epcis_hash)
     p = epcis.add_parser("export", parents=[db], help="print a lot's history as an EPCIS 2.0 JSON-LD EPCISDocument")
     p.add_argument("--lot", required=True)

@@ -8,9 +8,9 @@ from collections.abc import Callable, Sequence
 
 from .bootstrap import open_ledger
 from .chain.keys import VerifierKey
+from .cli_common import settings_of
 from .events.membership import ROLES
 from .service import Appended, NewActor, Services
-from .settings import Settings
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -26,8 +26,7 @@ def _print(appended: Sequence[Appended]) -> int:
 
 
 def _ledger(args: argparse.Namespace) -> Services:
-    overrides = {k: v for k, v in (("database_url", args.database_url), ("data_dir", args.data_dir)) if v}
-    return open_ledger(Settings(**overrides))
+    return open_ledger(settings_of(args))
 
 
 def cmd_org_add(args: argparse.Namespace) -> int:

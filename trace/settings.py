@@ -1,15 +1,18 @@
-"""Typed settings, read from ``TRACE_*`` environment variables."""
+"""Typed settings: read from ``TRACE_*`` environment variables over one YAML file (``config``: the file,
+unknown keys, production mode)."""
 
 from __future__ import annotations
 
 import ipaddress
 import os
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from .chain.keys import VerifierKey
+from .config import ConfigFileSource, config_file_of, production_refusals
 from .store.db import LOCK_TIMEOUT, Timeouts, sqlite_url_for
 
 
@@ -23,9 +26,31 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="TRACE_", extra="ignore")
 
+    mode: Literal["development", "production"] = Field(
+        default="development",
+        description="production: refuse development signing, placeholder secrets and a missing or local "
+        "public_base, and turn /docs off unless docs is set",
+    )
+
     data_dir: Path = Field(default_factory=default_data_dir, description="where the embedded database and keys live")
     database_url: str | None = Field(
         default=None, description="SQLAlchemy URL; empty means SQLite at <data_dir>/ledger.sqlite3"
+    )
+    database_read_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of a PostgreSQL streaming replica of the database: published reads (records, "
+        "histories, proofs, tiles, bundles, pages) are served from it, anything it cannot answer by the primary",
+    )
+    workers: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="worker processes `serve` runs on one port (each with its own event loop and thread pools)",
+    )
+    limits_storage: str = Field(
+        default="memory://",
+        description="where the rate limits count: memory:// (each process its own) or a redis:// URL that every "
+        "worker and server shares",
     )
     dev_signing: bool = Field(
         default=False,
@@ -139,6 +164,52 @@ class Settings(BaseSettings):
         default=16384, ge=1024, description="largest request head (request line and headers); beyond, 400"
     )
     docs: bool = Field(default=True, description="serve the interactive API documentation at /docs (off in production)")
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="serve's logs (the access log too): uvicorn's text lines, or one JSON object a line"
+    )
+    ready_checkpoint_seconds: float = Field(
+        default=300,
+        gt=0,
+        description="/readyz answers 503 while records wait longer than this for a checkpoint covering them",
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Command-line options over ``TRACE_*`` variables over the YAML file (``--config`` or TRACE_CONFIG)."""
+        path = config_file_of(settings_cls)
+        file = (ConfigFileSource(settings_cls, path),) if path is not None else ()
+        return (init_settings, env_settings, *file)
+
+    @model_validator(mode="after")
+    def _production(self) -> Settings:
+        if self.mode == "production":
+            refused = production_refusals(self)
+            if refused:
+                raise ValueError("production mode refuses: " + "; ".join(refused))
+            if "docs" not in self.model_fields_set:
+                self.docs = False
+        return self
+
+    @field_validator("limits_storage")
+    @classmethod
+    def _limits_storage_is_known(cls, value: str) -> str:
+        if value != "memory://" and not value.startswith(("redis://", "rediss://")):
+            raise ValueError(f"TRACE_LIMITS_STORAGE: {value!r} is neither memory:// nor a redis:// or rediss:// URL")
+        return value
+
+    @field_validator("database_read_url")
+    @classmethod
+    def _replica_is_postgresql(cls, value: str | None) -> str | None:
+        if value and not value.startswith("postgresql"):
+            raise ValueError("TRACE_DATABASE_READ_URL: a read replica is a PostgreSQL standby (postgresql+psycopg://…)")
+        return value or None
 
     @field_validator("trusted_proxies")
     @classmethod

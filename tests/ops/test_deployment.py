@@ -19,6 +19,8 @@ import jsonschema_rs
 import pytest
 import yaml
 
+from ginseng_trace.config import ConfigurationError, load_settings, production_refusals
+
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = Path(__file__).resolve().parents[1] / "vendor" / "compose-spec" / "compose-spec.json"
 
@@ -131,3 +133,35 @@ def test_compose_wires_the_service_as_documented() -> None:
     for required in ("POSTGRES_PASSWORD", "TRACE_PUBLIC_BASE"):
         with pytest.raises(AssertionError, match=f"{required} is required"):
             compose({k: v for k, v in values.items() if k != required})
+
+
+def test_compose_runs_the_ledger_in_production_mode_with_shared_limits_and_readiness(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    values = {"POSTGRES_PASSWORD": "Kq7#vR2!mZp9", "TRACE_PUBLIC_BASE": "https://trace.jl-ginseng.cn"}
+    services = compose(values)["services"]
+    ledger = services["ledger"]
+    env = ledger["environment"]
+    assert env["TRACE_MODE"] == "production"
+    assert env["TRACE_LIMITS_STORAGE"] == "redis://limits:6379/0"  # one limit across the workers
+    assert int(env["TRACE_WORKERS"]) > 1
+    assert services["limits"]["image"].startswith("redis:")
+    assert ledger["depends_on"]["limits"]["condition"] == "service_healthy"
+    assert "/readyz" in " ".join(ledger["healthcheck"]["test"])
+    assert services["witness"]["profiles"] == ["witness"]
+    assert services["replica"]["profiles"] == ["replica"]
+    for service in services.values():  # every script a service mounts is in the repository
+        for volume in service.get("volumes", []):
+            if volume.startswith("./"):
+                assert (ROOT / volume.split(":")[0]).is_file(), volume
+    # the environment compose gives the ledger passes production mode's checks; an example address does not
+    for name, value in env.items():
+        monkeypatch.setenv(name, "" if value is None else str(value))  # compose passes an empty value
+    monkeypatch.setenv("TRACE_DATA_DIR", str(tmp_path))
+    settings = load_settings(None)
+    assert production_refusals(settings) == []
+    assert settings.docs is False
+    assert settings.database_read_url is None  # the replica profile is off unless its URL is given
+    monkeypatch.setenv("TRACE_PUBLIC_BASE", "https://trace.example.cn")
+    with pytest.raises(ConfigurationError, match="public_base"):
+        load_settings(None)

@@ -19,6 +19,7 @@ from .dependencies import AppSettings, Caches
 from .docs import install_docs
 from .lifespan import lifespan
 from .middleware import BodyLimit, HeadAsGet, ShedLoad, refuse_nul
+from .observability import ObserveRequests
 from .pages import STATIC
 from .ratelimit import RateLimits
 from .routes import (
@@ -31,12 +32,14 @@ from .routes import (
     device,
     epcis,
     epcis_query,
+    epcis_resources,
     events,
     fsma204,
     home,
     labels,
     log,
     lots,
+    operations,
     resolver,
     scan_page,
     scans,
@@ -62,6 +65,8 @@ def create_app(
     complaint_limit: str | None = "10/hour",
     trusted_proxies: Sequence[str] = (),
     docs: bool = True,
+    limits_storage: str = "memory://",
+    limits_namespace: str = "ginseng-trace",
 ) -> FastAPI:
     """The HTTP API and the people's pages over ``services``; with ``checkpoint_seconds``, checkpoints are
     also published on a timer and sent to the witnesses at ``witness_urls``. With ``trust_anchors_url``,
@@ -73,7 +78,9 @@ def create_app(
     client address (on unless set to None). ``trusted_proxies`` (TRACE_TRUSTED_PROXIES: addresses or CIDR
     networks): only a request whose peer is one of them has its client taken from ``X-Forwarded-For``, the
     right-most address there that is not a trusted proxy (uvicorn's proxy-headers middleware, outermost, so
-    the rate limits and the scan counter see that client); none by default, so a forged header is ignored."""
+    the rate limits and the scan counter see that client); none by default, so a forged header is ignored.
+    ``limits_storage`` (TRACE_LIMITS_STORAGE): where the rate limits' windows are kept, ``memory://`` or a
+    Redis URL every worker shares, its keys under ``limits_namespace``."""
     app = FastAPI(
         title="Ginseng Trace",
         version=__version__,
@@ -90,10 +97,17 @@ def create_app(
     app.add_middleware(BodyLimit, limit=max_body_bytes)
     if any(limit is not None for limit in (rate_limit, refused_limit, login_limit, complaint_limit)):
         app.add_middleware(
-            RateLimits, every=rate_limit, refused=refused_limit, failed_auth=login_limit, complaints=complaint_limit
+            RateLimits,
+            every=rate_limit,
+            refused=refused_limit,
+            failed_auth=login_limit,
+            complaints=complaint_limit,
+            storage=limits_storage,
+            namespace=limits_namespace,
         )
     app.add_middleware(ShedLoad, limit=max_in_flight)
     app.add_middleware(SecurityHeaders, trust_anchors_url=trust_anchors_url)
+    app.add_middleware(ObserveRequests, metrics=services.metrics)  # outside the limits: their 429/503 counted
     if trusted_proxies:
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(trusted_proxies))
     problems.install(app)
@@ -110,6 +124,7 @@ def create_app(
     app.include_router(lots.router)
     app.include_router(epcis.router)
     app.include_router(epcis_query.router)
+    app.include_router(epcis_resources.router)
     app.include_router(fsma204.router)
     app.include_router(capture.router)
     app.include_router(complaints.router)
@@ -121,6 +136,7 @@ def create_app(
     app.include_router(device.router)
     app.include_router(scan_page.router)
     app.include_router(audit.router)
+    app.include_router(operations.router)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

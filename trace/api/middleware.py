@@ -69,7 +69,10 @@ class HeadAsGet:
             elif not message.get("more_body", False):
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
 
-        await self.app({**scope, "method": "GET", HEAD: True}, receive, without_body)
+        served = {**scope, "method": "GET", HEAD: True}
+        await self.app(served, receive, without_body)
+        if "route" in served:  # the route that served it, for the request metrics outside (observability)
+            scope["route"] = served["route"]
 
 
 async def send_busy(send: Send, detail: str, *, close: bool = False) -> None:

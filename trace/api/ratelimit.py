@@ -2,23 +2,29 @@
 logins and credential checks (401 answers: password and token guessing).
 
 A client over its limit gets 429 with ``Retry-After`` at once, before any work. The windows are moving
-windows kept in this process's memory (the ``limits`` library): each worker process counts its own
-(issue 15 moves shared state to where workers can share it). The library's in-memory storage keeps every
-address's window and expires them on a timer, which costs CPU in proportion to the addresses seen: the
-limit on every request is therefore off unless configured (a festival crowd is tens of thousands of
+windows (the ``limits`` library, its asyncio API, so the event loop never blocks on them) kept where
+``storage`` says: this process's memory by default (each process counts its own), or a Redis server that
+every worker and every server of the deployment shares (``TRACE_LIMITS_STORAGE=redis://host:6379/0``), so
+that a limit is one limit however many processes serve. A storage that fails (Redis unreachable) lets the
+request through and logs it: abuse limits are not worth refusing shoppers for. The in-memory storage keeps
+every address's window and expires them on a timer, which costs CPU in proportion to the addresses seen:
+the limit on every request is therefore off unless configured (a festival crowd is tens of thousands of
 addresses), while the limit on refused submissions, which only refused clients enter, is on by default.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import math
 import re
 import time
 
 from limits import RateLimitItem, parse
-from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
+from limits.aio.storage import MemoryStorage, Storage
+from limits.aio.strategies import MovingWindowRateLimiter
+from limits.errors import ConfigurationError
+from limits.storage import storage_from_string
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .problems import PROBLEM_JSON, document
@@ -26,6 +32,25 @@ from .problems import PROBLEM_JSON, document
 SUBMISSIONS = ("/api/v1/events", "/api/v1/dev/events", "/api/v1/me/events")
 LOGIN = "/api/v1/session"
 COMPLAINTS = re.compile(r"/api/v1/lots/[^/]+/complaints")
+SHARED_SCHEMES = ("redis://", "rediss://")
+logger = logging.getLogger(__name__)
+
+
+def limits_storage(uri: str, namespace: str = "ginseng-trace") -> Storage:
+    """The windows' storage for ``uri``: ``memory://`` (this process), or ``redis://`` / ``rediss://`` (one
+    Redis server every process shares, through redis-py's asyncio client, its keys under ``namespace``, so
+    that several ledgers can share one Redis). Anything else is a ValueError naming the setting."""
+    if uri == "memory://":
+        return MemoryStorage()
+    if not uri.startswith(SHARED_SCHEMES):
+        raise ValueError(f"TRACE_LIMITS_STORAGE: {uri!r} is neither memory:// nor a redis:// or rediss:// URL")
+    try:
+        storage = storage_from_string("async+" + uri, implementation="redispy", key_prefix=namespace)
+    except ConfigurationError as exc:
+        raise ValueError(f"TRACE_LIMITS_STORAGE: {exc}") from None
+    if not isinstance(storage, Storage):  # pragma: no cover - "async+" URLs always give an asyncio storage
+        raise ValueError(f"TRACE_LIMITS_STORAGE: {uri!r} gives no asyncio storage")
+    return storage
 
 
 def _presents_credentials(scope: Scope) -> bool:
@@ -51,27 +76,43 @@ class RateLimits:
         refused: str | None,
         failed_auth: str | None = None,
         complaints: str | None = None,
+        storage: str = "memory://",
+        namespace: str = "ginseng-trace",
     ) -> None:
         self.app = app
         self.every: RateLimitItem | None = parse(every) if every else None
         self.refused: RateLimitItem | None = parse(refused) if refused else None
         self.failed_auth: RateLimitItem | None = parse(failed_auth) if failed_auth else None
         self.complaints: RateLimitItem | None = parse(complaints) if complaints else None
-        self.limiter = MovingWindowRateLimiter(MemoryStorage())
+        self.limiter = MovingWindowRateLimiter(limits_storage(storage, namespace))
+
+    async def _hit(self, item: RateLimitItem, kind: str, client: str) -> bool:
+        try:
+            return await self.limiter.hit(item, kind, client)
+        except Exception:  # the storage failed: let the request through (see the module's docstring)
+            logger.warning("rate limit storage failed; %s not counted", kind, exc_info=True)
+            return True
+
+    async def _test(self, item: RateLimitItem, kind: str, client: str) -> bool:
+        try:
+            return await self.limiter.test(item, kind, client)
+        except Exception:
+            logger.warning("rate limit storage failed; %s not checked", kind, exc_info=True)
+            return True
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         client = (scope.get("client") or ("unknown", 0))[0]
-        if self.every is not None and not self.limiter.hit(self.every, "every", client):
+        if self.every is not None and not await self._hit(self.every, "every", client):
             await self._too_many(scope, send, self.every, "every", client, "requests")
             return
         if (
             self.complaints is not None
             and scope["method"] == "POST"
             and COMPLAINTS.fullmatch(scope["path"])
-            and not self.limiter.hit(self.complaints, "complaints", client)
+            and not await self._hit(self.complaints, "complaints", client)
         ):
             await self._too_many(scope, send, self.complaints, "complaints", client, "complaints")
             return
@@ -86,7 +127,7 @@ class RateLimits:
             await self.app(scope, receive, send)
             return
         for item, kind, what, _, _ in watched:
-            if not self.limiter.test(item, kind, client):
+            if not await self._test(item, kind, client):
                 await self._too_many(scope, send, item, kind, client, what)
                 return
         status = 0
@@ -100,10 +141,14 @@ class RateLimits:
         await self.app(scope, receive, watching)
         for item, kind, _, low, high in watched:
             if low <= status <= high:
-                self.limiter.hit(item, kind, client)
+                await self._hit(item, kind, client)
 
     async def _too_many(self, scope: Scope, send: Send, item: RateLimitItem, kind: str, client: str, what: str) -> None:
-        wait = max(1, math.ceil(self.limiter.get_window_stats(item, kind, client).reset_time - time.time()))
+        try:
+            reset = (await self.limiter.get_window_stats(item, kind, client)).reset_time
+        except Exception:  # the storage failed between the hit and now: the window's length is an upper bound
+            reset = time.time() + item.get_expiry()
+        wait = max(1, math.ceil(reset - time.time()))
         detail = f"more than {item} {what} from this address; retry in {wait} s"
         body = json.dumps(
             document(429, "Too many requests", detail, slug="rate-limited", instance=scope["path"])

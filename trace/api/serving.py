@@ -48,11 +48,21 @@ class DropQueryStrings(logging.Filter):
         return True
 
 
-def log_config() -> dict[str, Any]:
-    """uvicorn's own logging configuration with :class:`DropQueryStrings` on the access log."""
+def log_config(log_format: str = "text") -> dict[str, Any]:
+    """uvicorn's own logging configuration with :class:`DropQueryStrings` on the access log and the request
+    id on every record; with ``log_format`` ``json``, one JSON object a line (``observability.JsonLines``)."""
     config = deepcopy(LOGGING_CONFIG)
-    config["filters"] = {"drop_query_strings": {"()": f"{__name__}.DropQueryStrings"}}
-    config["handlers"]["access"]["filters"] = ["drop_query_strings"]
+    config["filters"] = {
+        "drop_query_strings": {"()": f"{__name__}.DropQueryStrings"},
+        "request_id": {"()": "ginseng_trace.api.observability.RequestIdFilter"},
+    }
+    config["handlers"]["access"]["filters"] = ["drop_query_strings", "request_id"]
+    config["handlers"]["default"]["filters"] = ["request_id"]
+    if log_format == "json":
+        json_lines = {"()": "ginseng_trace.api.observability.JsonLines"}
+        config["formatters"] = {"default": json_lines, "access": dict(json_lines)}
+    # the app's own loggers (ginseng_trace.*) through the same handler, so that they are JSON lines too
+    config["loggers"]["ginseng_trace"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
     return config
 
 
@@ -126,6 +136,7 @@ def uvicorn_options(
     graceful_shutdown: int,
     max_in_flight: int | None = None,
     max_connections: int | None = None,
+    log_format: str = "text",
 ) -> dict[str, Any]:
     """The keyword arguments of ``uvicorn.run`` for these bounds (see the module's docstring)."""
     bounds = {"header_timeout": header_timeout, "max_in_flight": max_in_flight, "max_connections": max_connections}
@@ -135,5 +146,5 @@ def uvicorn_options(
         "timeout_keep_alive": keep_alive,
         "h11_max_incomplete_event_size": max_header_bytes,
         "timeout_graceful_shutdown": graceful_shutdown,
-        "log_config": log_config(),
+        "log_config": log_config(log_format),
     }

@@ -24,6 +24,7 @@ transactions it asks the store for; nothing below it commits. :class:`Services` 
 ``accounts``       people's accounts and sessions (argon2id passwords); ``tokens``: API tokens;
                    ``held_keys``: server-held actor keys (AES-GCM under the key-encryption key);
                    ``credentials``: the permissions and who a request is (outside the ledger, no append lock)
+``readiness``      whether this instance should be sent requests; ``metrics``: its Prometheus metrics
 ``errors``         refusals and failures; ``views``: what the use cases return; ``cache``: the one cache
 =================  ===========================================================================
 """
@@ -80,7 +81,9 @@ from .home import Home
 from .log import TransparencyLog
 from .lot_graph import LotGraphs
 from .membership import MembershipService, NewActor
+from .metrics import Metrics
 from .monitoring import MonitorReports
+from .readiness import Readiness
 from .reads import ReadRecord, Reads
 from .records import Records
 from .scanning import Scanning
@@ -116,18 +119,29 @@ class Services:
         key_encryption_key: bytes | None = None,
         session_hours: float = 12,
         scan_key: bytes | None = None,
+        ready_checkpoint_seconds: float = 300,
     ) -> None:
         """``anchors``: the trust anchors' keys (default: the ``operator`` key's), which hold the operator role
         without any membership event; ``operator``: the key this service signs membership events with;
-        ``scan_key``: the key scans' clients are hashed under (default: a random one for this process)."""
+        ``scan_key``: the key scans' clients are hashed under (default: a random one for this process);
+        ``ready_checkpoint_seconds``: how long records may wait for a checkpoint before ``readiness`` says
+        not ready."""
         anchors = tuple(anchors) or ((operator.verifier(),) if operator else ())
         self.store = store
         self.clock = clock
+        self.metrics = Metrics()
         self.log = TransparencyLog(store, checkpoint_seconds=checkpoint_seconds, signed=log_signer is not None)
         self.checkpointer = Checkpointer(store, self.log, log_signer, clock=clock, every=checkpoint_every)
         self.keys = ActorKeys(store, self.log, clock=clock)
         self.events = Appending(
-            store, self.keys, self.log, self.checkpointer, clock=clock, anchors=anchors, dev_signer=dev_signer
+            store,
+            self.keys,
+            self.log,
+            self.checkpointer,
+            clock=clock,
+            anchors=anchors,
+            dev_signer=dev_signer,
+            metrics=self.metrics,
         )
         self.membership = MembershipService(store, self.events, operator, clock=clock)
         self.records = Records(store, self.log)
@@ -155,6 +169,8 @@ class Services:
         self.console = Console(store, self.reads, self.log, tuple(k.name for k in self.witness_keys), self.monitors)
         self.lot_graphs = LotGraphs(store, self.checks, self.reads)
         self.scanning = Scanning(store, self.reads)
+        self.readiness = Readiness(store, self.checkpointer, clock=clock, checkpoint_seconds=ready_checkpoint_seconds)
+        self.metrics.watch_log(store, lambda: tuple(k.name for k in self.witness_keys), clock)
 
     @property
     def log_signer(self) -> SignerKey | None:

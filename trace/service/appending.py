@@ -6,11 +6,12 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from ..chain.canonical import JSONValue
-from ..chain.errors import FieldProblem, MalformedError
+from ..chain.errors import FieldProblem, MalformedError, SignatureError
 from ..chain.keys import SignerKey, VerifierKey
 from ..chain.merkle import append_leaves, frontier
 from ..chain.records import Event, SignedEvent, sign_event
 from ..events.catalogue import private_fields
+from ..events.context import RuleViolationError
 from ..store import LedgerRepository, Store
 from .actor_keys import ActorKeys
 from .checkpoints import Checkpointer
@@ -18,6 +19,7 @@ from .decision import Decision, Snapshot, Submission, admit_submission, decide
 from .epcis_index import index_records
 from .errors import IntegrityError, RefusedError
 from .log import TransparencyLog
+from .metrics import Metrics
 from .views import Appended
 
 
@@ -34,7 +36,9 @@ class Appending:
         clock: Callable[[], datetime],
         anchors: Sequence[VerifierKey] = (),
         dev_signer: SignerKey | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
+        self.metrics = metrics if metrics is not None else Metrics()
         self.anchors = tuple(anchors)
         self.store = store
         self.keys = keys
@@ -84,17 +88,21 @@ class Appending:
                 for i, s in enumerate(batch)
             ]
 
-        submissions = self.store.read(check)
-
         def seal_and_write(repo: LedgerRepository) -> Decision:
             decision = decide(self._snapshot(repo, submissions), submissions, self.clock())
             self._write(repo, decision)
             return decision
 
         try:
-            decision = self.store.write(seal_and_write)
-        finally:
-            self.log.changed()
+            submissions = self.store.read(check)
+            try:
+                decision = self.store.write(seal_and_write)
+            finally:
+                self.log.changed()
+        except (RefusedError, RuleViolationError, SignatureError, MalformedError) as exc:
+            self.metrics.refused(exc)  # counted here, where the ledger decides: never in chain or events
+            raise
+        self.metrics.events_appended.inc(len(decision.records))
         if decision.records:
             self.checkpointer.after_append(decision.records[-1].log_index + 1)
         return decision.results

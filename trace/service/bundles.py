@@ -27,10 +27,15 @@ class Bundles:
         checkpoint with its cosignatures and the lots' heads in the checkpoint's lot-heads map (see
         ``docs/FORMAT.md`` §7). Records newer than
         the checkpoint are left for the next bundle; while none of the lot's own records is covered, the
-        bundle is refused with when to ask again."""
+        bundle is refused with when to ask again. Built at the primary's latest checkpoint, even when a replica
+        reads it (one that has not replayed that checkpoint leaves the bundle to the primary)."""
+
+        published = self.store.read(lambda repo: repo.log.latest_checkpoint())  # the primary's: never older
 
         def read(repo: LedgerRepository) -> Bundle:
-            latest = repo.log.latest_checkpoint()  # first: every record it covers is then read below
+            latest = repo.log.checkpoint(published.size) if published is not None else None
+            if published is not None and latest is None:  # a replica that has not replayed it: the primary's
+                raise self.log.not_logged_yet(f"checkpoint {published.size}")
             every = lot_and_ancestors(repo, lot_id)
             first_own = min(s.log_index for s in every if s.lot_id == lot_id)
             checkpoint = self.log.covering(latest, first_own + 1, f"lot {lot_id}")
@@ -48,7 +53,7 @@ class Bundles:
             )
             return Bundle(lot_id, checkpoint.cosigned, entries, heads)
 
-        return self.store.read(read)
+        return self.store.read_published(read)
 
 
 def _membership_of(repo: LedgerRepository, records: list[StoredRecord], size: int) -> list[StoredRecord]:

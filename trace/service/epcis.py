@@ -40,7 +40,7 @@ class EpcisExport:
             prefixes = company_prefixes(repo) if epc_format == "Always_EPC_URN" else []
             return lot_and_ancestors(repo, lot_id, private=False), prefixes
 
-        stored, prefixes = self.store.read(read)
+        stored, prefixes = self.store.read_published(read)
         records = [_ledger_record(s) for s in stored]
         created = self.clock().astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
         document = epcis_document(

@@ -12,7 +12,7 @@ from typing import Any
 
 from ..chain.membership import Organisation
 from ..epcis.hash import event_hash
-from ..epcis.index import rebase
+from ..epcis.index import EPC_FIELDS, rebase
 from ..epcis.mapping import CONTEXT
 from ..epcis.query import Query, page_token, parse
 from ..epcis.urn import in_format
@@ -61,7 +61,7 @@ class EpcisQuery:
             prefixes = company_prefixes(repo) if epc_format == "Always_EPC_URN" and rows else []
             return rows, prefixes
 
-        rows, prefixes = self.store.read(read)
+        rows, prefixes = self.store.read_published(read)
         more = len(rows) > query.per_page
         rows = rows[: query.per_page]
         events = []
@@ -81,4 +81,10 @@ class EpcisQuery:
     def resource(self, name: str) -> list[str]:
         """The distinct values of one of :data:`RESOURCES` among indexed events, sorted."""
         column = RESOURCES[name]
-        return self.store.read(lambda repo: repo.epcis.distinct(column))
+        return self.store.read_published(lambda repo: repo.epcis.distinct(column))
+
+    def epcs(self, base: str) -> list[str]:
+        """The EPCs (instance-level identifiers: lists, children, parents, inputs, outputs) of indexed events,
+        as canonical GS1 Digital Links, or as URIs on ``base`` for lots that have no GS1 key, sorted."""
+        keys = self.store.read_published(lambda repo: repo.epcis.distinct_epcs(EPC_FIELDS))
+        return sorted(rebase(k, base) for k in keys)

@@ -115,10 +115,14 @@ class TransparencyLog:
         return CheckpointView.of(latest)
 
     def checkpoint(self, size: int) -> CheckpointView:
-        found = self.store.read(lambda repo: repo.log.checkpoint(size))
-        if found is None:
-            raise NotFoundError(f"the log has published no checkpoint of size {size}")
-        return CheckpointView.of(found)
+
+        def read(repo: LedgerRepository) -> StoredCheckpoint:
+            found = repo.log.checkpoint(size)
+            if found is None:  # refused inside the read: a replica lacking it leaves it to the primary
+                raise NotFoundError(f"the log has published no checkpoint of size {size}")
+            return found
+
+        return CheckpointView.of(self.store.read_published(read))
 
     def covering(self, latest: StoredCheckpoint | None, size: int, what: str) -> CheckpointView:
         """``latest`` (the latest checkpoint), if its tree holds at least ``size`` leaves; otherwise a refusal
@@ -150,7 +154,7 @@ class TransparencyLog:
                 raise NotFoundError("no such tile in the latest checkpoint's tree")
             return repo.log.node_range(8 * level, start, count)
 
-        hashes = self.store.read(read)
+        hashes = self.store.read_published(read)
         if len(hashes) != count:
             raise IntegrityError(f"the log's tree is missing hashes of tile {level}/{index}")
         return b"".join(hashes)
@@ -167,7 +171,7 @@ class TransparencyLog:
                 raise NotFoundError("no such entry bundle in the latest checkpoint's tree")
             return repo.log.record_bytes_range(start, count)
 
-        entries = self.store.read(read)
+        entries = self.store.read_published(read)
         if len(entries) != count or any(len(e) >= 1 << 16 for e in entries):
             raise IntegrityError(f"entry bundle {index} cannot be served")
         return b"".join(len(e).to_bytes(2, "big") + e for e in entries)
@@ -180,7 +184,7 @@ class TransparencyLog:
                 raise MalformedError(FieldProblem("/size", f"leaf {index} is not in a tree of size {size} of this log"))
             return with_nodes(repo, lambda node: inclusion_proof_from(index, size, node))
 
-        return self.store.read(read)
+        return self.store.read_published(read)
 
     def checkpointed_inclusion(self, index: int) -> tuple[CheckpointView, list[bytes]]:
         """The latest checkpoint and the proof that leaf ``index`` is in its tree; refused while no
@@ -190,7 +194,7 @@ class TransparencyLog:
             checkpoint = self.covering(repo.log.latest_checkpoint(), index + 1, f"record {index}")
             return checkpoint, with_nodes(repo, lambda node: inclusion_proof_from(index, checkpoint.size, node))
 
-        return self.store.read(read)
+        return self.store.read_published(read)
 
     def consistency_proof(self, size1: int, size2: int) -> list[bytes]:
         """The proof that the tree of ``size1`` leaves is a prefix of the tree of ``size2`` leaves."""
@@ -201,7 +205,7 @@ class TransparencyLog:
                 raise MalformedError(problem)
             return with_nodes(repo, lambda node: consistency_proof_from(size1, size2, node))
 
-        return self.store.read(read)
+        return self.store.read_published(read)
 
 
 __all__ = ["TILE_WIDTH", "TransparencyLog", "tree_root", "with_nodes"]

@@ -133,11 +133,12 @@ class LotGraphs:
             down = walk(lot_id, repo.consuming_lots)
             depth = {**{lot: -hops for lot, hops in up.items()}, **down}
             children = repo.consumers(depth.keys())
-            return depth, children, repo.lot_states(depth.keys())
+            texts = repo.lot_states(depth.keys())
+            if lot_id not in texts:
+                raise NotFoundError(f"lot {lot_id!r} has no record")
+            return depth, children, texts
 
-        depth, children, texts = self.store.read(read)
-        if lot_id not in texts:
-            raise NotFoundError(f"lot {lot_id!r} has no record")
+        depth, children, texts = self.store.read_published(read)
         edges = tuple(
             sorted(
                 (source, made)

@@ -68,18 +68,26 @@ class Records:
         """The record whose record hash or event hash is ``digest``."""
         if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
             raise MalformedError(FieldProblem("/hash", "must be 64 lower-case hex digits (a record or event hash)"))
-        stored = self.store.read(lambda repo: repo.by_hash(digest))
-        if stored is None:
-            raise NotFoundError(f"no record or event with hash {digest}")
-        return RecordView.of(stored)
+
+        def read(repo: LedgerRepository) -> StoredRecord:
+            stored = repo.by_hash(digest)
+            if stored is None:  # refused inside the read, so that a replica lacking it leaves it to the primary
+                raise NotFoundError(f"no record or event with hash {digest}")
+            return stored
+
+        return RecordView.of(self.store.read_published(read))
 
     def history(self, lot_id: str, *, private: bool = False) -> list[RecordView]:
         """Every record of one lot, in order; with ``private``, each view's ``facts`` hold the private members
         (for the ledger's own readers: nothing served over the API carries them)."""
-        stored = self.store.read(lambda repo: repo.lot_records([lot_id], private=private))
-        if not stored:
-            raise NotFoundError(f"lot {lot_id!r} has no record")
-        return [RecordView.of(s) for s in stored]
+
+        def read(repo: LedgerRepository) -> list[StoredRecord]:
+            stored = repo.lot_records([lot_id], private=private)
+            if not stored:
+                raise NotFoundError(f"lot {lot_id!r} has no record")
+            return stored
+
+        return [RecordView.of(s) for s in (self.store.read if private else self.store.read_published)(read)]
 
     def count(self) -> int:
         return self.store.read(LedgerRepository.count)
@@ -96,20 +104,22 @@ class Records:
 
         def read(
             repo: LedgerRepository,
-        ) -> tuple[list[StoredRecord], list[dict[str, Any]], dict[str, tuple[str, str]], dict[str, dict[str, Any]]]:
+        ) -> tuple[list[dict[str, Any]], dict[str, tuple[str, str]], dict[str, dict[str, Any]]]:
+            if before is not None and repo.next_log_index() < before:  # a replica behind that tree: the primary's
+                raise self.log.not_logged_yet(f"the log's first {before} records")
             stored = lot_and_ancestors(repo, lot_id, private=True)
             if before is not None:
                 stored = [s for s in stored if s.log_index < before]
+                if not any(s.lot_id == lot_id for s in stored):
+                    raise self.log.not_logged_yet(f"lot {lot_id}")
             facts = [RecordView.of(s).facts for s in stored]
             holders = {str(f["actor"]) for f in facts if f["type"] in HOLD_TYPES}
             named = {str(f["actor"]) for f in facts} | {
                 str(v) for f in facts for k, v in (f.get("payload") or {}).items() if k in ("from", "to") and v
             }
-            return stored, facts, organisations_of(repo, holders), parties_of(repo, named)
+            return facts, organisations_of(repo, holders), parties_of(repo, named)
 
-        stored, facts, organisations, parties = self.store.read(read)
-        if before is not None and not any(s.lot_id == lot_id for s in stored):
-            raise self.log.not_logged_yet(f"lot {lot_id}")
+        facts, organisations, parties = self.store.read_published(read)
         history = public_history(lot_id, facts, organisations)
         history.parties = parties
         return history
@@ -124,7 +134,7 @@ class Records:
                 raise NotFoundError(f"lot {lot_id!r} has no record")
             return repo.findings(lineage_of(repo, lot_id) if ancestors else {lot_id}, rule)
 
-        return self.store.read(read)
+        return self.store.read_published(read)
 
     def lineage(self, lot_id: str, direction: str) -> list[LotInfo]:
         """The lots ``lot_id`` was made from (``ancestors``) or went into (``descendants``), transitively,
@@ -135,11 +145,12 @@ class Records:
         def read(repo: LedgerRepository) -> tuple[dict[str, int], dict[str, bytes]]:
             step = repo.input_lots if direction == "ancestors" else repo.consuming_lots
             depth = walk(lot_id, step)
-            return depth, repo.first_events(depth)
+            firsts = repo.first_events(depth)
+            if lot_id not in firsts:
+                raise NotFoundError(f"lot {lot_id!r} has no record")
+            return depth, firsts
 
-        depth, firsts = self.store.read(read)
-        if lot_id not in firsts:
-            raise NotFoundError(f"lot {lot_id!r} has no record")
+        depth, firsts = self.store.read_published(read)
         found = []
         for lot, hops in depth.items():
             if lot == lot_id:

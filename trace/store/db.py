@@ -121,6 +121,18 @@ def _private_file(path: Path) -> None:
     os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
 
 
+def schema_revisions(engine: Engine) -> tuple[str | None, str | None]:
+    """``(the database's Alembic revision, the package's head revision)``: equal when migrations are current
+    (the database's is None before its first migration)."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+    with engine.connect() as conn:
+        current = MigrationContext.configure(conn).get_current_revision()
+    return current, head
+
+
 def migrate(engine: Engine, revision: str = "head") -> None:
     """Bring the database to ``revision`` (idempotent)."""
     database = engine.url.database

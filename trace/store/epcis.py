@@ -137,6 +137,12 @@ class EpcisIndexRepository:
         query = select(col).where(col.is_not(None)).distinct().order_by(col)
         return [str(v) for (v,) in self.connection.execute(query)]
 
+    def distinct_epcs(self, fields: Collection[str]) -> list[str]:
+        """The distinct match keys of the EPCs (or EPC classes) in ``fields`` of indexed events, sorted."""
+        x = epcis_event_epcs.c
+        query = select(x.epc).where(x.field.in_(fields)).distinct().order_by(x.epc)
+        return [str(v) for (v,) in self.connection.execute(query)]
+
     def records_between(self, ge_event_time: str, lt_event_time: str, types: Collection[str]) -> list[StoredRecord]:
         """The records (without disclosures) of indexed events of ledger ``types`` whose eventTime is in
         [``ge``, ``lt``), in log order: by the event-time index, not a scan of the records."""

@@ -22,7 +22,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from ..chain.errors import Error
-from .db import WRITE, Timeouts, create_ledger_engine, migrate, timeouts_of
+from .db import WRITE, Timeouts, create_ledger_engine, migrate, schema_revisions, timeouts_of
 from .repository import LedgerRepository
 
 T = TypeVar("T")
@@ -104,20 +104,31 @@ def _mapped() -> Iterator[None]:
 
 
 class Store:
-    """One ledger database: its engine, and read and write transactions over it."""
+    """One ledger database: its engine, and read and write transactions over it; optionally a read replica
+    (a PostgreSQL streaming standby of it) that answers reads of published data (:meth:`read_published`)."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, replica: Engine | None = None) -> None:
         self.engine = engine
+        self.replica = replica
 
     @classmethod
-    def open(cls, url: str, *, migrate_first: bool = True, timeouts: Timeouts | None = None) -> Store:
+    def open(
+        cls,
+        url: str,
+        *,
+        migrate_first: bool = True,
+        timeouts: Timeouts | None = None,
+        replica_url: str | None = None,
+    ) -> Store:
         """The store at ``url`` (``sqlite+pysqlite:///…`` or ``postgresql+psycopg://…``), migrated to head,
-        whose connections wait as long as ``timeouts`` say."""
+        whose connections wait as long as ``timeouts`` say; with ``replica_url``, a standby of it that
+        :meth:`read_published` reads first (never migrated: it follows the primary)."""
         with _mapped():
             engine = create_ledger_engine(url, timeouts=timeouts)
             if migrate_first:
                 migrate(engine)
-        return cls(engine)
+            replica = create_ledger_engine(replica_url, timeouts=timeouts) if replica_url else None
+        return cls(engine, replica)
 
     @property
     def engine_name(self) -> str:
@@ -126,13 +137,22 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
+        if self.replica is not None:
+            self.replica.dispose()
+
+    def schema_revisions(self) -> tuple[str | None, str | None]:
+        """``(the database's migration revision, the code's head revision)``."""
+        with _mapped():
+            return schema_revisions(self.engine)
 
     @contextmanager
-    def reading(self) -> Iterator[LedgerRepository]:
+    def reading(self, engine: Engine | None = None) -> Iterator[LedgerRepository]:
         """A read transaction: one consistent view of the ledger for all its statements (a WAL snapshot on
-        SQLite, REPEATABLE READ on PostgreSQL), never waiting for a writer, rolled back at the end."""
-        with _mapped(), self.engine.connect() as conn:
-            if self.engine.dialect.name == "postgresql":  # one snapshot for the whole transaction
+        SQLite, REPEATABLE READ on PostgreSQL), never waiting for a writer, rolled back at the end. On the
+        primary unless ``engine`` names another (the replica)."""
+        engine = engine or self.engine
+        with _mapped(), engine.connect() as conn:
+            if engine.dialect.name == "postgresql":  # one snapshot for the whole transaction
                 conn.execution_options(isolation_level="REPEATABLE READ")  # (sets it on conn itself)
             yield LedgerRepository(conn)
 
@@ -166,6 +186,23 @@ class Store:
                 raise
         with self.reading() as repo:
             return work(repo)
+
+    def read_published(self, work: Callable[[LedgerRepository], T]) -> T:
+        """Run ``work``, a read of what the ledger publishes to anyone (records, histories, proofs, tiles,
+        bundles, pages), on the replica if there is one, else as :meth:`read`. A standby holds a consistent
+        prefix of the primary's ledger, at most its replication lag behind; so ``work`` sees one state of the
+        ledger that was true a moment ago. Only a success is taken from the replica: any refusal (a lot, a
+        record or a checkpoint it does not hold yet, a proof beyond its tree) and any failure of the replica
+        itself is the primary's to answer, so a replica that lags or is down costs a second read, never a
+        wrong 404. Reads that decide who may see or do what (roles, keys, private members) stay on the
+        primary: use :meth:`read`."""
+        if self.replica is not None:
+            try:
+                with self.reading(self.replica) as repo:
+                    return work(repo)
+            except Error:
+                pass
+        return self.read(work)
 
     def write(
         self, work: Callable[[LedgerRepository], T], *, attempts: int = WRITE_ATTEMPTS, append_lock: bool = True

@@ -1,6 +1,7 @@
 """GS1 EPCIS 2.0 capture, the REST binding's ``POST /capture``, ``GET /capture/{id}`` and ``POST /events``, under
-``/api/v1/epcis`` (docs/EPCIS.md "Capture"). Authenticated as the submitting actor (an API token with
-``events:write``, or a session and its CSRF token); the events are signed with that actor's server-held key."""
+``/api/v1/epcis`` (docs/EPCIS.md "Capture"), in JSON-LD or EPCIS 2.0 XML (read into JSON-LD by ``epcis.xml``).
+Authenticated as the submitting actor (an API token with ``events:write``, or a session and its CSRF token); the
+events are signed with that actor's server-held key."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ...chain.canonical import parse_json
 from ...chain.errors import MalformedError
+from ...epcis.xml import XmlDocument, read_xml, read_xml_event
 from ...service import Permission, Principal
 from .. import problems
 from ..auth import authenticated
@@ -22,22 +24,30 @@ from .epcis import EPCIS_HEADERS
 PREFIX = f"{API}/epcis"
 router = APIRouter(prefix=PREFIX, tags=["EPCIS 2.0"])
 Submitter = Annotated[Principal, Depends(authenticated(Permission.EVENTS_WRITE))]
-MEDIA_TYPES = ("application/json", "application/ld+json")
+JSON_TYPES = ("application/json", "application/ld+json")
+XML_TYPES = ("application/xml", "text/xml")
+MEDIA_TYPES = JSON_TYPES + XML_TYPES
 _BODY = {
     "requestBody": {
         "required": True,
-        "content": {m: {"schema": {"type": "object"}} for m in MEDIA_TYPES},
-        "description": "EPCIS 2.0 JSON-LD (GS1's JSON Schema)",
+        "content": {m: {"schema": {"type": "object"}} for m in JSON_TYPES}
+        | {m: {"schema": {"type": "string"}} for m in XML_TYPES},
+        "description": "EPCIS 2.0 JSON-LD (GS1's JSON Schema) or EPCIS 2.0 XML (read into the JSON-LD form)",
     }
 }
 _PROBLEMS = dict(ERRORS) | {401: problems.RESPONSE, 415: problems.RESPONSE}
 
 
-async def _body(request: Request) -> object:
+async def _body(request: Request, *, single: bool = False) -> tuple[object, XmlDocument | None]:
+    """The request's EPCIS document (or event) in its JSON-LD form, and the XML it was read from, if it was."""
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind not in MEDIA_TYPES:
         raise _UnsupportedMedia(kind)
-    return await run_in_threadpool(parse_json, await request.body())
+    data = await request.body()
+    if kind in XML_TYPES:
+        xml = await run_in_threadpool(read_xml_event if single else read_xml, data)
+        return xml.document, xml
+    return await run_in_threadpool(parse_json, data), None
 
 
 class _UnsupportedMedia(Exception):
@@ -81,15 +91,16 @@ async def capture(
     stores none, with ``proceed`` the others are stored. Answers 202 once the job has run; the job
     (``GET /capture/{id}``) names each refused event (its index) and why, as RFC 9457 problems. A document
     that is not schema-valid EPCIS 2.0 is 400 at once, naming every problem."""
+    xml = None
     try:
-        document = await _body(request)
+        document, xml = await _body(request)
         outcome = await in_write_pool(
             writes, lambda: services.capture.capture(who.actor, document, behaviour=behaviour, base=settings.base)
         )
     except _UnsupportedMedia as exc:
         return _unsupported(request, exc.kind)
     except MalformedError as exc:
-        return _invalid(request, exc)
+        return _invalid(request, xml.located(exc) if xml else exc)
     job = dict(outcome.job)
     described: list[dict[str, Any]] = []
     for index, error in outcome.errors.items():
@@ -129,15 +140,16 @@ async def capture_event(
 ) -> JSONResponse:
     """One event, stored at once (201, ``Location`` its ledger record) or refused with the problem (400 for
     an event that is not schema-valid EPCIS 2.0, 403 or 422 for the rules, 409 for an event ID used)."""
+    xml = None
     try:
-        event = await _body(request)
+        event, xml = await _body(request, single=True)
         appended, event_id = await in_write_pool(
             writes, lambda: services.capture.capture_event(who.actor, event, base=settings.base)
         )
     except _UnsupportedMedia as exc:
         return _unsupported(request, exc.kind)
     except MalformedError as exc:
-        return _invalid(request, exc)
+        return _invalid(request, xml.located(exc) if xml else exc)
     view = appended.record
     body = {"eventID": event_id, **view.to_json()}
     headers = {**EPCIS_HEADERS, "Location": f"{API}/events/{view.record_hash}"}

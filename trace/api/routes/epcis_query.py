@@ -5,6 +5,7 @@ lot export shows anyone (public members only)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlencode
 
@@ -22,12 +23,12 @@ EPCIS = API + "/epcis"
 router = APIRouter(prefix=EPCIS, tags=["EPCIS 2.0"])
 VERSIONS = {"GS1-EPCIS-Version": "2.0.0", "GS1-CBV-Version": "2.0.0"}
 _OBJECT = {"schema": {"type": "object"}}
-_QUERY_DOCUMENT: dict[int | str, dict[str, Any]] = {
+QUERY_DOCUMENT: dict[int | str, dict[str, Any]] = {
     200: {"description": "An EPCISQueryDocument (GS1's JSON Schema)", "content": {"application/json": _OBJECT}},
     400: problems.RESPONSE,
     501: problems.RESPONSE,
 }
-_COLLECTION: dict[int | str, dict[str, Any]] = {
+COLLECTION: dict[int | str, dict[str, Any]] = {
     200: {"description": "A Collection of the values in the repository", "content": {"application/json": _OBJECT}}
 }
 FORMAT_HEADER = Header(
@@ -68,7 +69,7 @@ def _next_link(request: Request, token: str) -> str:
     return f'<{request.url.path}?{urlencode([*items, ("nextPageToken", token)])}>; rel="next"'
 
 
-@router.get("/events", responses=_QUERY_DOCUMENT, response_class=JSONResponse)
+@router.get("/events", responses=QUERY_DOCUMENT, response_class=JSONResponse)
 def query_events(
     request: Request, services: ServicesDep, settings: SettingsDep, gs1_epc_format: str | None = FORMAT_HEADER
 ) -> JSONResponse:
@@ -77,9 +78,21 @@ def query_events(
     ``EQ_readPoint``, ``EQ_bizLocation``, ``MATCH_epc``, ``MATCH_anyEPC``, ``MATCH_epcClass`` (and the parentID,
     input and output variants), values pipe-delimited; ``perPage`` (1 to 500, default 30) events a page, in ledger
     order, the next page at the ``Link`` header's ``rel="next"``. docs/EPCIS.md "Query"."""
+    return query_page(request, services, settings, request.query_params.multi_items(), gs1_epc_format)
+
+
+def query_page(
+    request: Request,
+    services: ServicesDep,
+    settings: SettingsDep,
+    items: Sequence[tuple[str, str]],
+    gs1_epc_format: str | None,
+) -> JSONResponse:
+    """One page of the query ``items`` as an ``EPCISQueryDocument`` with the binding's headers, or the problem
+    naming the parameter it refuses."""
     try:
         epc_format = epc_format_of(gs1_epc_format)
-        page = services.epcis_query.events(request.query_params.multi_items(), settings.base, epc_format)
+        page = services.epcis_query.events(items, settings.base, epc_format)
     except QueryParameterError as exc:
         return parameter_problem(request, exc)
     headers = {**VERSIONS, "GS1-EPC-Format": epc_format}
@@ -93,31 +106,31 @@ def _collection(services: ServicesDep, name: str) -> JSONResponse:
     return JSONResponse({"@context": CONTEXT, "type": "Collection", "member": members}, headers=VERSIONS)
 
 
-@router.get("/eventTypes", responses=_COLLECTION, response_class=JSONResponse)
+@router.get("/eventTypes", responses=COLLECTION, response_class=JSONResponse)
 def event_types(services: ServicesDep) -> JSONResponse:
     """The EPCIS event types of the indexed events."""
     return _collection(services, "eventTypes")
 
 
-@router.get("/bizSteps", responses=_COLLECTION, response_class=JSONResponse)
+@router.get("/bizSteps", responses=COLLECTION, response_class=JSONResponse)
 def biz_steps(services: ServicesDep) -> JSONResponse:
     """The business steps of the indexed events (CBV terms bare, others as URIs)."""
     return _collection(services, "bizSteps")
 
 
-@router.get("/dispositions", responses=_COLLECTION, response_class=JSONResponse)
+@router.get("/dispositions", responses=COLLECTION, response_class=JSONResponse)
 def dispositions(services: ServicesDep) -> JSONResponse:
     """The dispositions of the indexed events."""
     return _collection(services, "dispositions")
 
 
-@router.get("/readPoints", responses=_COLLECTION, response_class=JSONResponse)
+@router.get("/readPoints", responses=COLLECTION, response_class=JSONResponse)
 def read_points(services: ServicesDep) -> JSONResponse:
     """The read points of the indexed events."""
     return _collection(services, "readPoints")
 
 
-@router.get("/bizLocations", responses=_COLLECTION, response_class=JSONResponse)
+@router.get("/bizLocations", responses=COLLECTION, response_class=JSONResponse)
 def biz_locations(services: ServicesDep) -> JSONResponse:
     """The business locations of the indexed events."""
     return _collection(services, "bizLocations")

@@ -228,6 +228,10 @@ def show(
     complaint_post = f"/api/v1/lots/{lot_id}/complaints"
     sold = history.sales_of(serial)
     found = signals(scans, settings.scan_policy, recorded_sales(sold))
+    if counted:  # a shopper's scan (not a place report, a member at work or a HEAD): counted, with its signals
+        services.metrics.scans.inc()
+        for signal in found:
+            services.metrics.scan_signals.labels(signal.kind).inc()
     alerts = [s.message_zh if zh else s.message for s in found]
     if wants_json(request):
         body = {

@@ -1,0 +1,169 @@
+"""Several worker processes (``serve --workers 2``), as a real process on each engine: they serve one port,
+write one linear ledger between them, and, with ``TRACE_LIMITS_STORAGE`` a Redis URL, count one rate limit
+between them rather than one each.
+
+Redis is taken from ``TRACE_TEST_REDIS_URL`` (``.ci/run`` sets it to the machine's); the tests that need it
+skip, saying so, when it is unset.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from ginseng_trace.bootstrap import open_ledger
+from ginseng_trace.settings import Settings
+
+from ..conftest import Actor, enrol
+from .test_api import envelope
+from .test_serve import free_port
+
+REDIS_URL = os.environ.get("TRACE_TEST_REDIS_URL")
+NO_REDIS = "TRACE_TEST_REDIS_URL is not set: shared rate limits need a Redis server (CI sets it)"
+WORKERS = 2
+
+
+def children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (from /proc)."""
+    found = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":\t", 1) for line in status.read_text().splitlines() if ":\t" in line)
+        except OSError:
+            continue
+        if fields.get("PPid", "").strip() == str(pid):
+            found.append(int(status.parent.name))
+    return found
+
+
+@dataclass
+class Served:
+    base: str
+    server: subprocess.Popen[bytes]
+    probes: int = 0  # requests answered while waiting for it to come up (each counts against a rate limit)
+
+
+@contextmanager
+def serving(data_dir: Path, database_url: str, **env: str) -> Iterator[Served]:
+    """``serve --workers 2`` over ``database_url``, until it answers and has its workers."""
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "ginseng_trace.cli", "serve", "--port", str(port), "--workers", str(WORKERS)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "TRACE_DATA_DIR": str(data_dir),
+            "TRACE_DATABASE_URL": database_url,
+            "TRACE_CHECKPOINT_SECONDS": "3600",
+            "TRACE_LOG_ORIGIN": f"workers.test/{uuid.uuid4().hex[:12]}",  # its own keys in a shared Redis
+            **env,
+        },
+    )
+    served = Served(f"http://127.0.0.1:{port}", server)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                httpx.get(f"{served.base}/.well-known/gs1resolver", timeout=5)
+                served.probes += 1
+                break
+            except httpx.TransportError:
+                pass
+            assert server.poll() is None, "serve exited"
+            assert time.monotonic() < deadline, "serve did not come up"
+            time.sleep(0.2)
+        while len(children(server.pid)) < WORKERS:  # uvicorn's supervisor starts each worker (and a tracker)
+            assert time.monotonic() < deadline, f"fewer than {WORKERS} workers"
+            time.sleep(0.2)
+        yield served
+    finally:
+        server.terminate()
+        server.wait(60)
+
+
+def prepared(tmp_path: Path, database_url: str) -> tuple[Path, Actor]:
+    """A ledger at ``database_url`` with its keys in a data directory, and an enrolled grower."""
+    data_dir = tmp_path / "data"
+    grower = Actor("workers-grower")
+    ledger = open_ledger(Settings(data_dir=data_dir, database_url=database_url, log_origin="workers.test/log"))
+    enrol(ledger, grower)
+    ledger.close()
+    ledger.store.close()
+    return data_dir, grower
+
+
+def test_workers_share_one_port_and_write_one_linear_ledger(tmp_path: Path, database_url: str) -> None:
+    data_dir, grower = prepared(tmp_path, database_url)
+    events = [envelope(grower.sign(f"PLOT-W{n}", "register_plot", event_id=f"w-{n}")) for n in range(24)]
+    with serving(data_dir, database_url, TRACE_LOG_ORIGIN="workers.test/log") as served:
+        base = served.base
+        assert len(children(served.server.pid)) >= WORKERS
+
+        def post(body: dict[str, object]) -> int:
+            return httpx.post(f"{base}/api/v1/events", json=body, timeout=60).status_code  # a new connection each
+
+        with ThreadPoolExecutor(8) as pool:
+            statuses = list(pool.map(post, events))
+        assert statuses == [201] * len(events)
+        assert [post(body) for body in events[:3]] == [200] * 3  # idempotent, whichever worker answers
+        for n in (0, 11, 23):
+            history = httpx.get(f"{base}/api/v1/lots/PLOT-W{n}/history", timeout=30).json()
+            assert [r["event"]["event_id"] for r in history["records"]] == [f"w-{n}"]
+    checked = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ginseng_trace.cli",
+            "verify",
+            "--database-url",
+            database_url,
+            "--data-dir",
+            str(data_dir),
+        ],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "TRACE_LOG_ORIGIN": "workers.test/log"},
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "intact" in checked.stdout
+
+
+@pytest.mark.skipif(not REDIS_URL, reason=NO_REDIS)
+def test_a_rate_limit_in_redis_is_one_limit_across_the_workers(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    url = f"sqlite+pysqlite:///{tmp_path}/ledger.sqlite3"
+    with serving(data_dir, url, TRACE_RATE_LIMIT="10/minute", TRACE_LIMITS_STORAGE=str(REDIS_URL)) as served:
+        statuses = [httpx.get(f"{served.base}/api/v1/log/keys", timeout=30).status_code for _ in range(30)]
+    # each request on a new connection, spread over the workers by the kernel: ten in all, not ten a worker
+    assert statuses.count(200) + served.probes == 10, statuses
+    assert set(statuses) == {200, 429}
+
+
+def test_an_unknown_limits_storage_is_refused_at_start(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="TRACE_LIMITS_STORAGE"):
+        Settings(data_dir=tmp_path, limits_storage="memcached://127.0.0.1:11211")
+    env = {**os.environ, "TRACE_DATA_DIR": str(tmp_path), "TRACE_LIMITS_STORAGE": "mongodb://x"}
+    started = subprocess.run(
+        [sys.executable, "-m", "ginseng_trace.cli", "serve", "--port", str(free_port()), "--workers", "2"],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    assert started.returncode != 0
+    assert "TRACE_LIMITS_STORAGE" in started.stderr
