@@ -4,6 +4,7 @@ needed. Timings are never asserted (these machines are shared and noisy)."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -69,3 +70,26 @@ def test_backup_bench_measures_export_and_import() -> None:
     assert "records, SQLite" in out
     for line in ("export ", "import (verified, rebuilt) ", "verify of the same ledger ", "bytes/record"):
         assert line in out, out
+
+
+def test_python_m_bench_runs_benches_and_writes_one_report(tmp_path: Path) -> None:
+    env = {**os.environ, "TRACE_TEST_POSTGRES_URL": "", "TRACE_BENCH_POSTGRES_URL": ""}
+    report = tmp_path / "REPORT.md"
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "--quick", "--only", "rules", "verify", "--report", str(report)],
+        cwd=BENCH.parent,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    text = report.read_text()
+    assert "## rules: the rules' share of ingest" in text
+    assert "## verify: full-ledger verification" in text
+    assert "rules alone, in memory" in text  # what the bench printed, verbatim
+    facts = json.loads(report.with_suffix(".json").read_text())
+    assert [b["name"] for b in facts["benches"]] == ["rules", "verify"]
+    assert all(b["returncode"] == 0 and b["output"] for b in facts["benches"])
+    assert facts["quick"] is True

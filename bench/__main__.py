@@ -1,0 +1,5 @@
+"""``python -m bench``: every benchmark in one run, one report (bench/report.py)."""
+
+from .report import main
+
+raise SystemExit(main())
