@@ -28,6 +28,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 from append import ed25519_verify_rate, make_events
 from members import OPERATOR, enrol_all
 
+WORKERS = os.cpu_count() or 1
 LOG = SignerKey("bench.test/log", bytes(range(7, 39)))
 
 
@@ -50,7 +51,7 @@ def verify_only(path: Path) -> int:
     engine = create_ledger_engine(f"sqlite+pysqlite:///{path}")
     ledger = Services(Store(engine), log_signer=LOG, operator=OPERATOR)
     start = time.perf_counter()
-    report = ledger.checks.verify()
+    report = ledger.checks.verify(workers=WORKERS)
     seconds = time.perf_counter() - start
     print(report.records, seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
     engine.dispose()

@@ -18,8 +18,9 @@ from .chain.errors import Error, FieldProblem, MalformedError
 from .chain.keys import ALG_COSIGNATURE, ALG_ED25519, SignerKey, VerifierKey
 from .chain.records import Event, SignedEvent, sign_event
 from .cli_admin import add_admin
-from .cli_common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, settings_of
+from .cli_common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, positive_int, settings_of
 from .events.catalogue import private_fields
+from .service.signature_workers import default_workers
 
 if TYPE_CHECKING:
     from .service import Services
@@ -196,7 +197,7 @@ def write_demo_manifest(ledger: Services, data: dict[str, Any], path: Path) -> N
 def cmd_verify(args: argparse.Namespace) -> int:
     """Every hash, link and signature, and the records against the log: one ``BROKEN:`` line per problem."""
     ledger = open_ledger(settings_of(args), migrate_first=False)
-    report = ledger.checks.audit(args.lot, ancestors=not args.no_ancestors)
+    report = ledger.checks.audit(args.lot, ancestors=not args.no_ancestors, workers=args.workers)
     for problem in report.problems:
         print(f"BROKEN: {problem.sentence()}")
     if report.unlisted:
@@ -386,6 +387,12 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("verify", parents=[db], help="re-check every hash, link and signature")
     p.add_argument("--lot", help="verify this lot (with its ancestors) instead of the whole ledger")
     p.add_argument("--no-ancestors", action="store_true", help="with --lot: verify only the lot itself")
+    p.add_argument(
+        "--workers",
+        type=positive_int,
+        default=default_workers(),
+        help="processes checking the whole ledger's signatures (default: one per core)",
+    )
     p.set_defaults(run=cmd_verify)
     return top
 

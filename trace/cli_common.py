@@ -21,3 +21,14 @@ def settings_of(args: argparse.Namespace) -> Settings:
         overrides["dev_signing"] = True
     config = getattr(args, "config", None)
     return load_settings(Path(config) if config else None, **overrides)
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is less than 1")
+    return value

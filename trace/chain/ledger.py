@@ -42,7 +42,7 @@ from .merkle import leaf_hash, root_hash
 from .monitor import Frontier
 from .note import open_checkpoint
 from .records import sha256_hex
-from .verify import ChainVerifier, KeyLookup, StoredEntry
+from .verify import ChainVerifier, CheckedAlone, KeyLookup, StoredEntry
 
 PROBLEM_LIMIT = 100
 """How many problems a report lists; beyond that they are only counted, so memory stays bounded."""
@@ -157,10 +157,13 @@ class LedgerVerifier:
         self._checked = 0
         self.problems = ProblemList(limit)
 
-    def feed(self, entry: StoredEntry, stored_leaf: bytes | None = None) -> None:
+    def feed(
+        self, entry: StoredEntry, stored_leaf: bytes | None = None, alone: CheckedAlone | Break | None = None
+    ) -> None:
         """Check one stored record (steps 1-3) after the checkpoints the records before it complete.
         ``stored_leaf``: the leaf hash the log stored at the record's index (``b""`` if it stored none), or
-        None when the store does not say."""
+        None when the store does not say. ``alone``: the record's checks that need no other record, when they
+        ran elsewhere (``chain.verify.check_each_alone``, e.g. in a pool of processes); else they run here."""
         self._reach(entry.log_index)
         if entry.log_index > self._position:
             missing = f"{self._position}" if entry.log_index == self._position + 1 else ""
@@ -188,7 +191,7 @@ class LedgerVerifier:
             )
         leaf = leaf_hash(entry.record_bytes)
         try:
-            self._chain.check(entry)
+            self._chain.check(entry, alone)
             chained = True
         except ChainBrokenError as exc:
             self.problems.add(exc.brk)

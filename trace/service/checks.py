@@ -22,6 +22,7 @@ from .errors import NotFoundError
 from .log import TransparencyLog
 from .logged import lot_in_log, whole_ledger
 from .records import lineage_of
+from .signature_workers import SignatureWorkers
 from .views import CheckReport
 
 
@@ -130,17 +131,18 @@ class Checks:
         self.check(record=True)
         return True
 
-    def verify(self, lot_id: str | None = None, *, ancestors: bool = True) -> LedgerReport:
+    def verify(self, lot_id: str | None = None, *, ancestors: bool = True, workers: int = 1) -> LedgerReport:
         """:meth:`audit`, raising :class:`ChainBrokenError` (carrying every problem) unless it found none."""
-        return self.audit(lot_id, ancestors=ancestors).raise_if_broken()
+        return self.audit(lot_id, ancestors=ancestors, workers=workers).raise_if_broken()
 
-    def audit(self, lot_id: str | None = None, *, ancestors: bool = True) -> LedgerReport:
+    def audit(self, lot_id: str | None = None, *, ancestors: bool = True, workers: int = 1) -> LedgerReport:
         """Re-check every hash, link and signature of the whole ledger, or of one lot (with all its ancestor lots,
         following input links, unless ``ancestors`` is False), and the records against the transparency log:
         the whole ledger's rebuilt tree against every stored checkpoint (``chain.ledger``), one lot's records by
         inclusion proofs into the latest checkpoint and its latest record against that checkpoint's lot-heads
         map (``lot_in_log``). Reports every problem found; raises only :class:`NotFoundError` for a lot
-        without records."""
+        without records. ``workers`` > 1: the whole ledger's signatures are checked in that many processes
+        (``signature_workers``); the report is the same."""
 
         def read(repo: LedgerRepository) -> LedgerReport:
             keys = {(k.key.name, k.key.key_id_hex): k for k in repo.keys.all()}
@@ -149,6 +151,9 @@ class Checks:
                 return keys.get((actor, key_id))
 
             log_keys = self._log_keys(repo)
+            if lot_id is None and workers > 1:
+                with SignatureWorkers(workers, keys) as pool:
+                    return whole_ledger(repo, self.log, lookup, log_keys, pool)
             if lot_id is None:
                 return whole_ledger(repo, self.log, lookup, log_keys)
             lots = lineage_of(repo, lot_id) if ancestors else {lot_id}

@@ -20,10 +20,11 @@ from ..chain.ledger import (
 from ..chain.lotheads import parse_extension
 from ..chain.merkle import inclusion_proof_from, leaf_hash, verify_inclusion
 from ..chain.records import sha256_hex
-from ..chain.verify import KeyLookup
+from ..chain.verify import KeyLookup, StoredEntry
 from ..store import LedgerRepository, StoredRecord
 from .errors import IntegrityError
 from .log import TransparencyLog, with_nodes
+from .signature_workers import SignatureWorkers
 
 
 def _checkpoints(repo: LedgerRepository) -> Iterator[LoggedCheckpoint]:
@@ -37,19 +38,34 @@ def _checkpoints(repo: LedgerRepository) -> Iterator[LoggedCheckpoint]:
         size = page[-1].size
 
 
-def whole_ledger(
-    repo: LedgerRepository, log: TransparencyLog, keys: KeyLookup, log_keys: Sequence[VerifierKey]
-) -> LedgerReport:
-    """Every record in log order through :class:`LedgerVerifier`, with the leaf hashes the log stored for
-    them and the latest checkpoint's lot-heads map as the store's lot heads give it (to name the lots that
-    moved); then the witnesses' cosignatures of checkpoints that are no longer stored."""
-    latest = repo.log.latest_checkpoint()
-    stored_map = (latest.size, log.head_map(repo, latest.size)) if latest is not None else None
-    verifier = LedgerVerifier(keys, log_keys, _checkpoints(repo), stored_map=stored_map)
+def _with_leaves(repo: LedgerRepository) -> Iterator[tuple[StoredEntry, bytes]]:
+    """Every record in log order, streamed a batch at a time, with the leaf hash the log stored for it."""
     for batch in repo.record_batches():
         leaves = repo.log.leaf_hashes(batch[0].log_index, batch[-1].log_index + 1)
         for record in batch:
-            verifier.feed(record.entry(), leaves.get(record.log_index, b""))
+            yield record.entry(), leaves.get(record.log_index, b"")
+
+
+def whole_ledger(
+    repo: LedgerRepository,
+    log: TransparencyLog,
+    keys: KeyLookup,
+    log_keys: Sequence[VerifierKey],
+    workers: SignatureWorkers | None = None,
+) -> LedgerReport:
+    """Every record in log order through :class:`LedgerVerifier`, with the leaf hashes the log stored for
+    them and the latest checkpoint's lot-heads map as the store's lot heads give it (to name the lots that
+    moved); then the witnesses' cosignatures of checkpoints that are no longer stored. With ``workers``, each
+    record's checks that need no other record (its signature above all) run in their processes."""
+    latest = repo.log.latest_checkpoint()
+    stored_map = (latest.size, log.head_map(repo, latest.size)) if latest is not None else None
+    verifier = LedgerVerifier(keys, log_keys, _checkpoints(repo), stored_map=stored_map)
+    if workers is None:
+        for entry, leaf in _with_leaves(repo):
+            verifier.feed(entry, leaf)
+    else:
+        for entry, leaf, alone in workers.checked(_with_leaves(repo)):
+            verifier.feed(entry, leaf, alone)
     for problem in orphaned_checkpoints(repo):
         verifier.add(problem)
     return verifier.finish()
