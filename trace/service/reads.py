@@ -103,7 +103,7 @@ def _farms(repo: LedgerRepository, reader: Reader | None, lots: Collection[str])
 def private_shown(repo: LedgerRepository, reader: Reader | None, stored: Sequence[StoredRecord]) -> set[str]:
     """Of ``stored`` (records read with their disclosures), the event ids whose private members ``reader`` may
     read (``events.visibility.sees_private_members``: a regulator, the recorder, or a cooperative under the
-    owner's agreement for a farm lot), as membership stands in this transaction. None for the public."""
+    owner's agreement for a farm lot), as membership stands in this transaction; none for the public (None)."""
     if reader is None:
         return set()
     with_members = [s for s in stored if s.disclosures]
