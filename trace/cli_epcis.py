@@ -39,7 +39,7 @@ def cmd_epcis_export(args: argparse.Namespace) -> int:
     settings = settings_of(args)
     ledger = open_ledger(settings)
     base = settings.public_base or "http://127.0.0.1:8000"
-    document = ledger.epcis.lot_document(args.lot, base, ancestors=args.ancestors)
+    document = ledger.epcis.lot_document(args.lot, base, ancestors=args.ancestors, private=args.private)
     print(json.dumps(document, ensure_ascii=False, indent=2))
     return EXIT_OK
 
@@ -87,6 +87,9 @@ def add_commands(sub: Any, db: argparse.ArgumentParser) -> None:
     p = epcis.add_parser("export", parents=[db], help="print a lot's history as an EPCIS 2.0 JSON-LD EPCISDocument")
     p.add_argument("--lot", required=True)
     p.add_argument("--ancestors", action="store_true", help="with every lot it was made from")
+    p.add_argument(
+        "--private", action="store_true", help="with every event's private members (location, notes, invoices)"
+    )
     p.set_defaults(run=cmd_epcis_export)
     p = sub.add_parser(
         "fsma204", parents=[db], help="FSMA 204 sortable spreadsheet of a lot (with its ancestors) or a date range"

@@ -17,8 +17,8 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import httpx
@@ -30,8 +30,8 @@ from ginseng_trace.chain.note import open_checkpoint
 from ginseng_trace.settings import Settings
 
 from ..conftest import Actor, enrol
+from ..serve_process import serve_process
 from .test_api import envelope
-from .test_serve import free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.fault]
 
@@ -88,32 +88,9 @@ class Ingest:
             assert not thread.is_alive(), "a client thread hung"
 
 
-@contextmanager
-def serving(env: dict[str, str]) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """``ginseng-trace serve`` on a free port, once it answers; killed at the end if still running."""
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "ginseng_trace.cli", "serve", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=env,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                httpx.get(f"{base}/api/v1/log/keys", timeout=5)
-                break
-            except httpx.TransportError:
-                assert server.poll() is None, "server exited"
-                assert time.monotonic() < deadline, "server did not come up"
-                time.sleep(0.2)
-        yield base, server
-    finally:
-        if server.poll() is None:
-            server.kill()
-        server.wait(30)
+def serving(env: dict[str, str]) -> AbstractContextManager[tuple[str, subprocess.Popen[bytes]]]:
+    """``ginseng-trace serve`` on a free port, once it answers; stopped at the end if still running."""
+    return serve_process(env, probe="/api/v1/log/keys")
 
 
 def answered(ask: Callable[[], httpx.Response], *, not_yet: tuple[int, ...] = (503,)) -> httpx.Response:

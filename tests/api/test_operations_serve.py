@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from .test_serve import free_port
+from ..serve_process import free_port
 
 pytestmark = pytest.mark.slow  # a separate process per test
 

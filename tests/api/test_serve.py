@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
@@ -12,14 +11,9 @@ import httpx
 import pytest
 
 from ..conftest import demo_lineage, demo_size
+from ..serve_process import free_port
 
 pytestmark = pytest.mark.slow  # a separate process or a whole bench per test
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def test_serve_with_demo_data(database_url: str, tmp_path: Path) -> None:

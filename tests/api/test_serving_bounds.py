@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from .test_serve import free_port
+from ..serve_process import free_port
 
 POSITION = "near=43.9,125.3"
 

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import socket
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -18,8 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from ..serve_process import serve_process
 from .test_api import assert_problem
-from .test_serve import free_port
 
 IN_FLIGHT = 4
 CONNECTIONS = 12
@@ -30,7 +28,6 @@ busy machine). The slow requests take up to the lock timeout (4 s) each."""
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    port = free_port()
     env = {
         "PATH": "/usr/bin:/bin",
         "TRACE_DATA_DIR": str(tmp_path / "data"),
@@ -40,27 +37,8 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
         "TRACE_LOCK_TIMEOUT": "4",
         "TRACE_HEADER_TIMEOUT": "30",
     }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "ginseng_trace.cli", "serve", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=env,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                httpx.get(f"{base}/.well-known/gs1resolver", timeout=5)
-                break
-            except httpx.TransportError:
-                assert server.poll() is None, "server exited"
-                assert time.monotonic() < deadline, "server did not come up"
-                time.sleep(0.2)
+    with serve_process(env, seconds=60) as (base, _server):
         yield base, tmp_path / "data" / "ledger.sqlite3"
-    finally:
-        server.terminate()
-        server.wait(30)
 
 
 def test_requests_beyond_the_limit_are_answered_503_at_once(served: tuple[str, Path]) -> None:

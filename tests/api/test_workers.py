@@ -26,8 +26,8 @@ from ginseng_trace.bootstrap import open_ledger
 from ginseng_trace.settings import Settings
 
 from ..conftest import Actor, enrol
+from ..serve_process import free_port, serve_process
 from .test_api import envelope
-from .test_serve import free_port
 
 REDIS_URL = os.environ.get("TRACE_TEST_REDIS_URL")
 NO_REDIS = "TRACE_TEST_REDIS_URL is not set: shared rate limits need a Redis server (CI sets it)"
@@ -51,46 +51,26 @@ def children(pid: int) -> list[int]:
 class Served:
     base: str
     server: subprocess.Popen[bytes]
-    probes: int = 0  # requests answered while waiting for it to come up (each counts against a rate limit)
+    probes: int = 1  # requests answered while waiting for it to come up (each counts against a rate limit)
 
 
 @contextmanager
 def serving(data_dir: Path, database_url: str, **env: str) -> Iterator[Served]:
-    """``serve --workers 2`` over ``database_url``, until it answers and has its workers."""
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "ginseng_trace.cli", "serve", "--port", str(port), "--workers", str(WORKERS)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={
-            "PATH": "/usr/bin:/bin",
-            "TRACE_DATA_DIR": str(data_dir),
-            "TRACE_DATABASE_URL": database_url,
-            "TRACE_CHECKPOINT_SECONDS": "3600",
-            "TRACE_LOG_ORIGIN": f"workers.test/{uuid.uuid4().hex[:12]}",  # its own keys in a shared Redis
-            **env,
-        },
-    )
-    served = Served(f"http://127.0.0.1:{port}", server)
-    try:
+    """``serve --workers 2`` over ``database_url``, once it answers and has its workers."""
+    environment = {
+        "PATH": "/usr/bin:/bin",
+        "TRACE_DATA_DIR": str(data_dir),
+        "TRACE_DATABASE_URL": database_url,
+        "TRACE_CHECKPOINT_SECONDS": "3600",
+        "TRACE_LOG_ORIGIN": f"workers.test/{uuid.uuid4().hex[:12]}",  # its own keys in a shared Redis
+        **env,
+    }
+    with serve_process(environment, "--workers", str(WORKERS), seconds=120) as (base, server):
         deadline = time.monotonic() + 120
-        while True:
-            try:
-                httpx.get(f"{served.base}/.well-known/gs1resolver", timeout=5)
-                served.probes += 1
-                break
-            except httpx.TransportError:
-                pass
-            assert server.poll() is None, "serve exited"
-            assert time.monotonic() < deadline, "serve did not come up"
-            time.sleep(0.2)
         while len(children(server.pid)) < WORKERS:  # uvicorn's supervisor starts each worker (and a tracker)
             assert time.monotonic() < deadline, f"fewer than {WORKERS} workers"
             time.sleep(0.2)
-        yield served
-    finally:
-        server.terminate()
-        server.wait(60)
+        yield Served(base, server)
 
 
 def prepared(tmp_path: Path, database_url: str) -> tuple[Path, Actor]:

@@ -186,6 +186,28 @@ def test_cli_export(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert len(captured.err.strip().splitlines()) == 1
 
 
+def test_cli_export_private(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``--private`` (the operator reading the database, as ``history --private``): every private member shown."""
+    data = ["--data-dir", str(tmp_path)]
+    assert main(["demo", *data]) == 0
+    capsys.readouterr()
+    assert main(["epcis", "export", *data, "--lot", BOX, "--ancestors"]) == 0
+    public = json.loads(capsys.readouterr().out)
+    assert main(["epcis", "export", *data, "--lot", BOX, "--ancestors", "--private"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert schema_errors(document) == []
+    assert [e["eventID"] for e in events_of(document)] == event_hashes(document) == reference_hashes(document)
+    text = json.dumps(document, ensure_ascii=False)
+    assert [s for s in demo_secrets() if len(s) > 4 and s in text] != []
+    assert "_sd" not in text
+    plots = [e for e in events_of(document) if e["gt:eventType"] == "register_plot"]
+    assert plots
+    assert all("gt:location" in e["ilmd"] for e in plots)
+    assert len(events_of(document)) == len(events_of(public))
+    changed = [a["eventID"] != b["eventID"] for a, b in zip(events_of(document), events_of(public), strict=True)]
+    assert any(changed)
+
+
 def test_http_export(demo_site: tuple[Any, Services]) -> None:
     client, _ledger = demo_site
     answer = client.get(f"/api/v1/lots/{BOX}/epcis", params={"ancestors": "true"})

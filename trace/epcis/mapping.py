@@ -11,8 +11,11 @@ user extension in the project namespace :data:`NAMESPACE` (``gt:<member>``, our 
 event carries ``gt:ledgerEventHash``, ``gt:ledgerRecordHash``, ``gt:logIndex`` and ``gt:inclusionProof`` (the
 URL of its RFC 9162 inclusion proof) and its ``eventID`` is its CBV 2.0 event hash (:mod:`.hash`).
 
-Private payload members are never read: the records come without their disclosures, and ``_sd`` (the digests
-standing for them) is dropped.
+``_sd`` (the salted digests standing for private payload members) is dropped. A record's private members are
+mapped only when the caller hands them over in plain text (:attr:`LedgerRecord.private`, for a reader allowed
+to see them): each is a ``gt:<member>`` where a public member of that event would go (``ilmd`` or a user
+extension), never a standard field; the event's ``eventID`` is then the hash of that event, so it differs from
+the public one.
 """
 
 from __future__ import annotations
@@ -34,13 +37,15 @@ UNITS = {"kg": "KGM", "g": "GRM", "t": "TNE", "count": "H87"}  # UN/ECE Recommen
 
 @dataclass(frozen=True)
 class LedgerRecord:
-    """What the mapping reads of one stored record (the event as signed, without private members)."""
+    """What the mapping reads of one stored record: the event as signed (private members as digests) and, for a
+    reader allowed to see them, its private members in plain text (``private``; empty otherwise)."""
 
     event: Mapping[str, Any]
     event_hash: str
     record_hash: str
     log_index: int
     recorded_at: str
+    private: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -289,7 +294,8 @@ def epcis_event(record: LedgerRecord, ids: Identifiers) -> dict[str, Any]:
         sensors = _sensors(payload.get("readings"))
         if sensors:
             out["sensorElementList"] = sensors
-    rest = {f"gt:{k}": v for k, v in sorted(payload.items()) if k not in _USED.get(kind, frozenset())}
+    members = {**record.private, **{k: v for k, v in payload.items() if k not in _USED.get(kind, frozenset())}}
+    rest = {f"gt:{k}": v for k, v in sorted(members.items())}
     if rule.master_data and rest:
         ilmd = dict(rest)
         lot_species = ids.species.get(str(event.get("lot_id")))

@@ -151,7 +151,7 @@ class Services:
         )
         self.bundles = Bundles(store, self.log)
         self.backups = Backups(store, self.checks)
-        self.epcis = EpcisExport(store, clock=clock)
+        self.epcis = EpcisExport(store, self.reads, clock=clock)
         self.epcis_query = EpcisQuery(store, clock=clock)
         self.fsma204 = Fsma204(store)
         self.cosignatures = Cosignatures(store, self.log, witness_keys)

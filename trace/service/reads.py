@@ -39,7 +39,7 @@ from ..events.visibility import (
     sees_private_members,
     sees_upstream,
 )
-from ..store import LedgerRepository, Store
+from ..store import LedgerRepository, Store, StoredRecord
 from ..store.complaints import ComplaintsRepository, StoredComplaint
 from ..store.reads import ReadRow, ReadsRepository
 from .complaints import Counts, counts_of
@@ -98,6 +98,25 @@ def _farms(repo: LedgerRepository, reader: Reader | None, lots: Collection[str])
     states = repo.membership.organisations(set(owners.values()))
     agreed = {org: frozenset(Organisation.from_json(text).cooperatives) for org, text in states.items()}
     return {lot: Farm(lot, owner, agreed.get(owner, frozenset())) for lot, owner in owners.items()}
+
+
+def private_shown(repo: LedgerRepository, reader: Reader | None, stored: Sequence[StoredRecord]) -> set[str]:
+    """Of ``stored`` (records read with their disclosures), the event ids whose private members ``reader`` may
+    read (``events.visibility.sees_private_members``: a regulator, the recorder, or a cooperative under the
+    owner's agreement for a farm lot), as membership stands in this transaction; none for the public (None)."""
+    if reader is None:
+        return set()
+    with_members = [s for s in stored if s.disclosures]
+    actors = {s.event_id: str(RecordView.of(s).event.get("actor", "")) for s in with_members}
+    orgs = repo.membership.org_ids_of(set(actors.values()))
+    farms = _farms(repo, reader, {s.lot_id for s in with_members})
+    return {
+        s.event_id
+        for s in with_members
+        if sees_private_members(
+            reader, Recorded(s.lot_id, s.event_id, orgs.get(actors[s.event_id])), farms.get(s.lot_id)
+        )
+    }
 
 
 def _lineage(repo: LedgerRepository, lot_id: str) -> list[Recorded]:
@@ -165,23 +184,24 @@ class Reads:
             stored = repo.lot_records([lot_id], private=reader is not None)
             if not stored:
                 raise NotFoundError(f"lot {lot_id!r} has no record")
-            views = [RecordView.of(s) for s in stored]
-            actors = {str(v.event.get("actor", "")) for v in views}
-            orgs = repo.membership.org_ids_of(actors)
-            farm = _farms(repo, reader, [lot_id]).get(lot_id)
+            seen = private_shown(repo, reader, stored)
             found = []
-            for s, view in zip(stored, views, strict=True):
-                recorded = Recorded(s.lot_id, s.event_id, orgs.get(str(view.event.get("actor", ""))))
-                shown = bool(s.disclosures) and sees_private_members(reader, recorded, farm)
-                public = view if shown else RecordView.of(dataclasses.replace(s, disclosures=()))
-                found.append(ReadRecord(public, shown))
+            for s in stored:
+                shown = s.event_id in seen
+                found.append(ReadRecord(RecordView.of(s if shown else dataclasses.replace(s, disclosures=())), shown))
             return reader, found
 
         reader, found = self.store.read(read)
-        shown = [r.event_id for r in found if r.shown]
-        if reader is not None and shown:
-            self._audit(reader, principal, endpoint, "private_members", lot_id, shown)
+        if reader is not None:
+            self.audit_private_members(reader, principal, endpoint, lot_id, [r.event_id for r in found if r.shown])
         return found
+
+    def audit_private_members(
+        self, reader: Reader, principal: Principal, endpoint: str, lot_id: str, shown: Sequence[str]
+    ) -> None:
+        """Audit a read that served the private members of the events ``shown`` (nothing when none was)."""
+        if shown:
+            self._audit(reader, principal, endpoint, "private_members", lot_id, shown)
 
     def findings(
         self,

@@ -8,8 +8,10 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
 from ...epcis.query import QueryParameterError
+from ...service import MissingCredentialsError
+from ..auth import NO_CREDENTIALS
 from ..dependencies import API, ServicesDep, SettingsDep
-from .common import ERRORS
+from .audit import NOT_SHARED, READ_ERRORS, MaybeReader, endpoint
 from .epcis_query import FORMAT_HEADER, epc_format_of, parameter_problem
 
 router = APIRouter(prefix=API)
@@ -25,7 +27,7 @@ _DOCUMENT: dict[int | str, dict[str, Any]] = {
 
 @router.get(
     "/lots/{lot_id}/epcis",
-    responses={**_DOCUMENT, **{k: v for k, v in ERRORS.items() if k in (400, 404, 422)}},
+    responses={**_DOCUMENT, **{k: v for k, v in READ_ERRORS.items() if k in (400, 401, 404, 422)}},
     response_class=JSONResponse,
 )
 def lot_epcis(
@@ -33,15 +35,29 @@ def lot_epcis(
     lot_id: str,
     services: ServicesDep,
     settings: SettingsDep,
+    principal: MaybeReader,
     ancestors: bool = Query(False, description="with every lot the lot was made from"),
+    private: bool = Query(
+        False,
+        description="with a session or a token carrying private:read: each private member in plain text "
+        "(`gt:<member>`) in the events whose private members the reader's organisation may read (README: Reads "
+        "by role); their eventIDs are the hashes of the events so shown; audited",
+    ),
     gs1_epc_format: str | None = FORMAT_HEADER,
 ) -> JSONResponse:
     """The lot's history (with ``ancestors``, every lot it was made from too) as a GS1 EPCIS 2.0 JSON-LD
-    ``EPCISDocument``: docs/EPCIS.md gives the mapping. Public members only."""
+    ``EPCISDocument``: docs/EPCIS.md gives the mapping. Public members only, unless ``private``."""
     try:
         epc_format = epc_format_of(gs1_epc_format)
     except QueryParameterError as exc:
         return parameter_problem(request, exc)
-    document = services.epcis.lot_document(lot_id, settings.base, ancestors=ancestors, epc_format=epc_format)
     headers = {**EPCIS_HEADERS, "GS1-EPC-Format": epc_format}
+    if private:
+        if principal is None:
+            raise MissingCredentialsError(NO_CREDENTIALS)
+        document, _shown = services.epcis.private_lot_document(
+            lot_id, settings.base, principal, endpoint(request), ancestors=ancestors, epc_format=epc_format
+        )
+        return JSONResponse(document, media_type="application/ld+json", headers={**headers, **NOT_SHARED})
+    document = services.epcis.lot_document(lot_id, settings.base, ancestors=ancestors, epc_format=epc_format)
     return JSONResponse(document, media_type="application/ld+json", headers=headers)
