@@ -61,7 +61,13 @@ def test_scan_bench_prints_labels_and_prepares_the_40_record_history(tmp_path: P
 
 def test_verify_bench_measures_whole_ledger_verification_and_its_bound() -> None:
     out = bench("verify.py", "--events", "300", "--lots", "10")
-    for line in ("whole-ledger verify", "Ed25519 verify, one core", "verify / Ed25519 bound", "peak RSS"):
+    for line in (
+        "whole-ledger verify",
+        "Ed25519 verify, one core",
+        "verify / one-core bound",
+        "verify / all-core bound",
+        "peak RSS of the verifying process",
+    ):
         assert line in out
 
 
