@@ -10,6 +10,7 @@ import importlib.util
 import os
 import uuid
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -49,6 +50,13 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     if request.param == "sqlite":
         yield sqlite_url_for(tmp_path)
         return
+    with fresh_postgres_schema() as url:
+        yield url
+
+
+@contextmanager
+def fresh_postgres_schema() -> Iterator[str]:
+    """The URL of a new, empty schema of the test server, dropped afterwards (the test skips without one)."""
     if not POSTGRES_URL:
         pytest.skip(NO_POSTGRES)
     schema = f"t_{uuid.uuid4().hex[:12]}"

@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import gzip
 import json
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 
 from ginseng_trace import bootstrap, cli
 from ginseng_trace.bootstrap import open_ledger
@@ -35,7 +34,7 @@ from ginseng_trace.store.tables import (
     records,
 )
 
-from ..conftest import NO_POSTGRES, POSTGRES_URL, postgres_schema_url
+from ..conftest import fresh_postgres_schema
 
 pytestmark = pytest.mark.slow  # the demo loaded and the ledger verified twice: seconds
 
@@ -43,18 +42,8 @@ pytestmark = pytest.mark.slow  # the demo loaded and the ledger verified twice: 
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     """A fresh schema of the test server, dropped afterwards."""
-    if not POSTGRES_URL:
-        pytest.skip(NO_POSTGRES)
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    try:
-        yield postgres_schema_url(POSTGRES_URL, schema)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
+    with fresh_postgres_schema() as url:
+        yield url
 
 
 def _url(engine: str, tmp: Path, postgres: str | None, name: str) -> str:
