@@ -1,13 +1,15 @@
 """The consumer's scan under load, and label printing speed.
 
-    python bench/scan.py [--seconds 10] [--rates 50,200,500] [--labels 10000] [--no-load]
+    python bench/scan.py [--seconds 10] [--rates 50,200,500] [--labels 10000] [--no-load] [--workers 1]
+                         [--requests json,html]
 
 - QR labels: symbols per second against the qrcode library's own (the baseline, same run), single PNG
   and SVG labels, and a whole packaging run (``--labels`` serials) as SVG sheets and as one PDF, on one
   core and on all;
 - the scan page: the service (the demo data, with daily storage readings the shop adds to the box's lot if
   the demo holds fewer: a 40-record history from two plots to the shelf, 6 lots) runs in its own
-  process (uvicorn, one worker, started afresh for each measurement); a load generator in another
+  process (``ginseng-trace serve``, one worker or ``--workers N``, started afresh for each measurement);
+  a load generator in another
   process sends requests at fixed rates
   (open loop: a request leaves on schedule whether or not earlier ones have answered) for the HTML page
   and for the JSON resolve, and reports the rate of 200 answers, their p50/p99 latency, and the other
@@ -139,11 +141,17 @@ def _history(ledger: Any) -> int:
     return sum(not json.loads(e.record_bytes)["lot"].startswith("org:") for e in entries)
 
 
-def serve(database_url: str, data_dir: str) -> tuple[subprocess.Popen[bytes], str]:
+def serve(
+    database_url: str, data_dir: str, workers: int = 1, *, demo: bool = False
+) -> tuple[subprocess.Popen[bytes], str]:
+    """``ginseng-trace serve`` (``--workers``) on a free port, once it answers; its process and base URL. Without
+    ``--demo`` by default: :func:`prepare` has loaded the demo, and the flag would only open the demo's accounts
+    (password hashing at every start), which no scan uses."""
     port = free_port()
     env = {**os.environ, "TRACE_DATA_DIR": data_dir, "TRACE_DATABASE_URL": database_url}
+    options = ["--demo"] if demo else []
     server = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "ginseng_trace.cli", "serve", "--demo", "--port", str(port)],
+        [sys.executable, "-m", "ginseng_trace.cli", "serve", *options, "--port", str(port), "--workers", str(workers)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -222,15 +230,24 @@ def load(args: tuple[str, float, float, bool]) -> dict[str, Any]:
     return asyncio.run(_load(*args))
 
 
-def run_engine(name: str, database_url: str, data_dir: str, rates: list[float], seconds: float) -> None:
+def run_engine(
+    name: str,
+    database_url: str,
+    data_dir: str,
+    rates: list[float],
+    seconds: float,
+    workers: int = 1,
+    kinds: tuple[str, ...] = ("json", "html"),
+) -> None:
     """Each measurement gets a freshly started service (the same database), so that an overloaded run
     does not leave a backlog for the next one."""
     records = prepare(database_url, data_dir)
-    print(f"| {name} | (the scanned box's history: {records} records) | | | | | | |", flush=True)
+    served = f"{workers} workers" if workers > 1 else "one worker"
+    print(f"| {name} | (the scanned box's history: {records} records; {served}) | | | | | | |", flush=True)
     with multiprocessing.get_context("spawn").Pool(1) as pool:
-        for json in (True, False):
+        for json in [kind == "json" for kind in kinds]:
             for rate in rates:
-                server, url = serve(database_url, data_dir)
+                server, url = serve(database_url, data_dir, workers)
                 try:
                     pool.apply(load, ((url, 20, 2, json),))  # warm up
                     result = pool.apply(load, ((url, rate, seconds, json),))
@@ -256,21 +273,32 @@ def main() -> None:
     parser.add_argument("--rates", default="50,200,500")
     parser.add_argument("--labels", type=int, default=10000, help="serials in the packaging run (0: skip labels)")
     parser.add_argument("--no-load", action="store_true", help="measure the labels only")
+    parser.add_argument("--workers", type=int, default=1, help="the service's worker processes (serve --workers)")
+    parser.add_argument("--requests", default="json,html", help="which: the JSON resolve, the HTML page, or both")
     args = parser.parse_args()
     if args.labels:
         label_rates(args.labels)
     if args.no_load:
         return
     rates = [float(r) for r in args.rates.split(",")]
+    kinds = tuple(kind for kind in ("json", "html") if kind in args.requests.split(","))
     print()
     print("| engine | request | offered | achieved (200) | p50 | p99 | answered 200 | other answers |")
     print("|---|---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
-        run_engine("SQLite", f"sqlite+pysqlite:///{Path(tmp) / 'ledger.sqlite3'}", tmp, rates, args.seconds)
+        run_engine(
+            "SQLite",
+            f"sqlite+pysqlite:///{Path(tmp) / 'ledger.sqlite3'}",
+            tmp,
+            rates,
+            args.seconds,
+            args.workers,
+            kinds,
+        )
     pg = os.environ.get("TRACE_BENCH_POSTGRES_URL") or os.environ.get("TRACE_TEST_POSTGRES_URL")
     if pg:
         with postgres_database(pg) as url, tempfile.TemporaryDirectory() as tmp:
-            run_engine("PostgreSQL", url, tmp, rates, args.seconds)
+            run_engine("PostgreSQL", url, tmp, rates, args.seconds, args.workers, kinds)
 
 
 if __name__ == "__main__":
