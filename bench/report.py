@@ -35,9 +35,22 @@ BENCHES: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = {
     "log": ((), ("--leaves", "3000", "--proofs", "20"), "the transparency log's tree, proofs and bundles"),
     "rules": ((), ("--groups", "2", "--batch", "100"), "the rules' share of ingest"),
     "scan": ((), ("--labels", "60", "--no-load"), "labels and the scan page under load"),
+    "scan_workers": (
+        ("--labels", "0", "--workers", "2"),
+        ("--labels", "0", "--rates", "20", "--seconds", "1", "--workers", "2", "--requests", "json"),
+        "the scan page under load, served by two workers",
+    ),
+    "http_ingest": (
+        ("--events", "3000", "--workers", "1,2"),
+        ("--events", "60", "--lots", "5", "--clients", "8", "--workers", "1", "--library", "10"),
+        "single-event HTTP ingest with 32 clients, and storage bytes per event",
+    ),
     "epcis_query": ((), ("--events", "300", "--lots", "10", "--runs", "3"), "the EPCIS query's plans and pages"),
     "backup": ((), ("--events", "300", "--lots", "10"), "export and import"),
 }
+
+SCRIPTS = {"scan_workers": "scan"}
+"""The benches that run another's script (with other arguments); the others run ``bench/<name>.py``."""
 
 
 @dataclass
@@ -64,7 +77,7 @@ def machine() -> dict[str, object]:
 
 def run(name: str, quick: bool, timeout: float) -> Ran:
     full, toy, measures = BENCHES[name]
-    command = [sys.executable, str(HERE / f"{name}.py"), *(toy if quick else full)]
+    command = [sys.executable, str(HERE / f"{SCRIPTS.get(name, name)}.py"), *(toy if quick else full)]
     started = time.perf_counter()
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)  # noqa: S603 (ours)

@@ -99,3 +99,59 @@ def test_python_m_bench_runs_benches_and_writes_one_report(tmp_path: Path) -> No
     assert [b["name"] for b in facts["benches"]] == ["rules", "verify"]
     assert all(b["returncode"] == 0 and b["output"] for b in facts["benches"])
     assert facts["quick"] is True
+
+
+def _row(out: str, starts: str) -> list[str]:
+    """The cells of the first table row of ``out`` that starts with ``starts``."""
+    rows = [line for line in out.splitlines() if line.startswith(starts)]
+    assert rows, out
+    return [cell.strip() for cell in rows[0].strip("|").split("|")]
+
+
+def _number(cell: str, unit: str) -> float:
+    assert cell.endswith(unit), cell
+    return float(cell.removesuffix(unit).replace(",", ""))
+
+
+def test_python_m_bench_measures_single_event_http_ingest_bytes_per_event_and_scans_with_two_workers(
+    tmp_path: Path,
+) -> None:
+    """The report's quick mode of the two benches the README's targets read off: each row with its numbers."""
+    env = {**os.environ, "TRACE_TEST_POSTGRES_URL": "", "TRACE_BENCH_POSTGRES_URL": ""}
+    report = tmp_path / "REPORT.md"
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "--quick", "--only", "http_ingest", "scan_workers", "--report", str(report)],
+        cwd=BENCH.parent,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:] + report.read_text()
+    text = report.read_text()
+    assert "## http_ingest: single-event HTTP ingest with 32 clients, and storage bytes per event" in text
+    assert "## scan_workers: the scan page under load, served by two workers" in text
+    outputs = {b["name"]: b["output"] for b in json.loads(report.with_suffix(".json").read_text())["benches"]}
+
+    ingest = outputs["http_ingest"]
+    _engine, _served, clients, acknowledged, p50, p99, answered, _others = _row(ingest, "| SQLite | 1 worker |")
+    assert clients == "8"
+    assert _number(acknowledged, "/s") > 0
+    assert _number(p50, " ms") <= _number(p99, " ms")
+    assert answered == "55/55", ingest  # every event after the 5 lots' registrations was acknowledged
+    storage = _row(ingest, "| SQLite, 1 worker |")
+    assert storage[1] == "63", ingest  # the enrolment's 3 records and the 60 events
+    assert _number(storage[4], " B") > 0  # bytes per event beyond the empty ledger
+    assert "records " in storage[5]  # the tables that grew most, the records' among them
+    assert "HTTP/library" in ingest
+    assert "Ed25519 verify on one core" in ingest
+
+    scans = outputs["scan_workers"]
+    assert "(the scanned box's history: 40 records; 2 workers)" in scans
+    _engine, _request, offered, achieved, p50, p99, answered, _others = _row(scans, "| SQLite | JSON resolve |")
+    assert offered == "20/s"
+    assert _number(achieved, "/s") > 0
+    assert _number(p50, " ms") <= _number(p99, " ms")
+    assert answered == "20/20", scans
+    assert "HTML page" not in scans  # --requests json only
