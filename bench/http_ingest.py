@@ -1,6 +1,6 @@
 """Single-event HTTP ingest with concurrent clients, and the database's bytes per event after it.
 
-    python bench/http_ingest.py [--events 3000] [--clients 32] [--lots 30] [--workers 1,2] [--library 300]
+    python bench/http_ingest.py [--events 2000] [--clients 32] [--lots 30] [--workers 1,2] [--library 300]
 
 For the embedded SQLite default and, when TRACE_TEST_POSTGRES_URL (or TRACE_BENCH_POSTGRES_URL) is set,
 PostgreSQL, and for each ``--workers`` count, on a fresh database each time:
@@ -198,7 +198,7 @@ class Runs:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--events", type=int, default=3000, help="events per run (the lots' registrations included)")
+    parser.add_argument("--events", type=int, default=2000, help="events per run (the lots' registrations included)")
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--lots", type=int, default=30)
     parser.add_argument("--workers", default="1,2", help="serve --workers, one run each (comma-separated)")

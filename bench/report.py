@@ -36,12 +36,12 @@ BENCHES: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = {
     "rules": ((), ("--groups", "2", "--batch", "100"), "the rules' share of ingest"),
     "scan": ((), ("--labels", "60", "--no-load"), "labels and the scan page under load"),
     "scan_workers": (
-        ("--labels", "0", "--workers", "2"),
+        ("--labels", "0", "--workers", "2", "--rates", "200,500"),
         ("--labels", "0", "--rates", "20", "--seconds", "1", "--workers", "2", "--requests", "json"),
         "the scan page under load, served by two workers",
     ),
     "http_ingest": (
-        ("--events", "3000", "--workers", "1,2"),
+        ("--events", "2000", "--workers", "1,2"),
         ("--events", "60", "--lots", "5", "--clients", "8", "--workers", "1", "--library", "10"),
         "single-event HTTP ingest with 32 clients, and storage bytes per event",
     ),
