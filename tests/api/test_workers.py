@@ -224,6 +224,11 @@ def test_one_scrape_sums_the_requests_every_worker_answered(tmp_path: Path) -> N
             assert httpx.get(f"{served.base}/healthz", timeout=30).status_code == 200
             sent += 1
             by_worker = counted_in(shared)
+        # a request is counted once its answer has gone out: the last may be counted a moment after it arrived
+        deadline = time.monotonic() + 10
+        while sum(by_worker.values()) < sent and time.monotonic() < deadline:
+            time.sleep(0.05)
+            by_worker = counted_in(shared)
         assert sum(by_worker.values()) == sent
         scrapes = [httpx.get(f"{served.base}/metrics", timeout=30) for _ in range(2 * WORKERS)]
     # every scrape, whichever worker answered it: all the answers, and none of the earlier run's
