@@ -159,6 +159,34 @@ def test_a_captured_shipping_and_receiving_move_custody_as_ours_do(demo: Demo) -
     assert report.hard == (), report.hard
 
 
+def test_a_captured_holding_holds_and_releases_the_lot_and_only_a_regulator_recalls(demo: Demo) -> None:
+    box = [unit(GTIN, BOX, "0025")]
+    held = demo.post(SHOP, moving("holding", box, disposition="non_sellable_other", **{"gt:reason": "damp cartons"}))
+    assert held.status_code == 201, held.text
+    assert [h.type for h in demo.state(BOX).holds.values()] == ["hold"]
+    shipping = moving(
+        "shipping",
+        box,
+        when="2026-03-02T11:00:00.000+08:00",
+        destinationList=[{"type": "owning_party", "destination": party(LOGISTICS)}],
+    )
+    refused = demo.post(SHOP, shipping)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["rule"] == "hold"
+    released = demo.post(SHOP, moving("holding", box, when="2026-03-02T12:00:00.000+08:00", disposition="active"))
+    assert released.status_code == 201, released.text
+    assert demo.state(BOX).holds == {}
+    shipping["eventTime"] = "2026-03-02T13:00:00.000+08:00"
+    assert demo.post(SHOP, shipping).status_code == 201
+    # a shop's "recalled" is no recall: the authority rule gives recalls to regulators alone
+    before = demo.records()
+    recall = demo.post(SHOP, moving("holding", [unit(GTIN, BOX, "0026")], when="2026-03-02T14:00:00.000+08:00",
+                                    disposition="recalled"))  # fmt: skip
+    assert recall.status_code == 403, recall.text
+    assert recall.json()["rule"] == "authority"
+    assert demo.records() == before
+
+
 @pytest.mark.parametrize(
     ("more", "pointer", "says"),
     [

@@ -1,22 +1,26 @@
 """A captured EPCIS 2.0 event read as one of the ledger's own event types, so that the rules and the authority
 policy judge it as they judge ours (docs/EPCIS.md "Captured events read as ours"). Pure Python.
 
-A partner's event on a lot of this ledger whose CBV ``bizStep`` moves or ends the lot is what our ``ship``,
-``receive``, ``sell`` or ``destroy`` is: ``shipping``, ``receiving`` (but for a ``returned`` disposition, which
-stays an EPCIS event), ``retail_selling``, ``destroying``. Such an event is judged and folded into the lot's
-state as that type (a shipping of a held lot is refused as our ``ship`` is; a receiving by the consignee makes
-it the custodian), while the record keeps the EPCIS event exactly as sent. What the reading takes from it:
+A partner's event on a lot of this ledger whose CBV ``bizStep`` moves, holds or ends the lot is what our own
+event of that kind is: ``shipping`` a ``ship``, ``receiving`` a ``receive`` (but for a ``returned``
+disposition, which stays an EPCIS event), ``retail_selling`` a ``sell``, ``destroying`` a ``destroy``, and
+``holding`` a ``recall`` (disposition ``recalled``), a ``release`` (``active``, ``conformant``, ``available``,
+``sellable_…``) or a ``hold`` (any other), as our export writes them. Such an event is judged and folded into
+the lot's state as that type (a shipping of a held lot is refused as our ``ship`` is; a receiving by the
+consignee makes it the custodian; only a regulator recalls), while the record keeps the EPCIS event exactly as
+sent. What the reading takes from it:
 
 - ``ship``: ``from`` the source ``owning_party`` (else the recording actor), ``to`` the destination
   ``owning_party``, ``carrier`` a destination ``possessing_party`` other than it;
 - ``receive``: ``from`` the source ``owning_party``;
 - ``sell``: ``buyer_type`` ``consumer`` (CBV: retail selling is to the end consumer), the lot's serials in
   ``epcList``;
-- ``destroy``: ``reason`` as the event's ``gt:reason`` says, else that an EPCIS destroying event recorded it;
-- for each: ``units`` or ``net_weight_kg`` from the lot's ``quantityList`` entry (``KGM``, ``GRM``, ``TNE`` in
-  kilograms; ``H87`` or none a count), or the count of the lot's instances in ``epcList``; and any member of
-  our type's schema that the event carries as an extension in the project namespace (``gt:<member>``, as our
-  export writes it), so that an exported event of ours reads back as itself.
+- ``destroy``, ``hold``, ``release``, ``recall``: ``reason`` as the event's ``gt:reason`` says, else that a
+  captured EPCIS event recorded it;
+- for a movement: ``units`` or ``net_weight_kg`` from the lot's ``quantityList`` entry (``KGM``, ``GRM``,
+  ``TNE`` in kilograms; ``H87`` or none a count), or the count of the lot's instances in ``epcList``;
+- and any public member of our type's schema that the event carries as an extension in the project namespace
+  (``gt:<member>``, as our export writes it), so that an exported event of ours reads back as itself.
 
 A party is one of this ledger's actors named as ``https://ns.ginseng-trace.org/epcis/party/<actor>`` (our
 export's form); another form (a PGLN, an SGLN) names no actor here. An event that moves a lot of ours but
@@ -41,6 +45,7 @@ NAMESPACE = "https://ns.ginseng-trace.org/epcis/"
 PARTY = NAMESPACE + "party/"
 CBV = "https://ref.gs1.org/cbv/"
 STEPS = {"shipping": "ship", "receiving": "receive", "retail_selling": "sell", "destroying": "destroy"}
+RELEASED = frozenset({"active", "conformant", "available", "sellable_accessible", "sellable_not_accessible"})
 TO_KG = {"KGM": 1.0, "GRM": 0.001, "TNE": 1000.0}
 _ID_FIELDS = ("epcList", "childEPCs", "inputEPCList", "outputEPCList", "parentID")
 _CLASS_FIELDS = ("quantityList", "childQuantityList", "inputQuantityList", "outputQuantityList")
@@ -97,11 +102,19 @@ def step_of(event: Mapping[str, Any]) -> str | None:
 
 
 def moved_as(event: Mapping[str, Any]) -> str | None:
-    """Our event type an EPCIS event moving or ending a lot is read as (``ship``…), or None."""
-    kind = STEPS.get(step_of(event) or "")
-    if kind == "receive" and _bare(event.get("disposition"), "Disp") == "returned":
+    """Our event type an EPCIS event moving, holding or ending a lot is read as (``ship``…), or None."""
+    step, disposition = step_of(event), _bare(event.get("disposition"), "Disp")
+    if step == "holding":
+        return "recall" if disposition == "recalled" else "release" if disposition in RELEASED else "hold"
+    kind = STEPS.get(step or "")
+    if kind == "receive" and disposition == "returned":
         return None
     return kind
+
+
+def judged_as(event: Event) -> Event:
+    """The event the rules judge for ``event``: its reading as ours, for a captured event that reads so."""
+    return read_captured(event).event if event.type == CAPTURED else event
 
 
 def _bare(term: object, kind: str) -> str | None:
@@ -211,8 +224,12 @@ def _payload(kind: str, step: str, event: Mapping[str, Any], sent: Event) -> dic
         payload = {"buyer_type": "consumer"}
         if serials := _serials(event, sent.lot_id):
             payload["serials"] = serials
-    elif kind == "destroy":
-        payload = {"reason": f"recorded by a captured EPCIS {step} event"}
+    elif kind in ("destroy", "hold", "release", "recall"):
+        disposition = _bare(event.get("disposition"), "Disp")
+        said = f" (disposition {disposition})" if disposition else ""
+        payload = {"reason": f"recorded by a captured EPCIS {step} event{said}"}
+    if kind in ("hold", "release", "recall"):
+        return payload | _extensions(event, sent.payload.get("context"))  # a hold has no quantity
     payload |= _quantity(event, sent.lot_id)
     return payload | _extensions(event, sent.payload.get("context"))
 
