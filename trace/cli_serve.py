@@ -22,6 +22,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from .api.served import served_app, worker_environment
     from .api.serving import uvicorn_options
     from .demo import load_demo
+    from .service.metrics import shared_between_processes
 
     settings = settings_of(args)
     ledger = open_ledger(settings)
@@ -62,14 +63,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
     bounds["http"] = "ginseng_trace.api.served:WorkerH11"
     # a worker imports the package and opens the ledger before it answers the supervisor's health checks:
     # seconds on a loaded machine, beyond uvicorn's 5 s default, after which it would be killed and replaced
-    uvicorn.run(
-        "ginseng_trace.api.served:worker_app",
-        factory=True,
-        workers=workers,
-        timeout_worker_healthcheck=60,
-        **where,
-        **bounds,
-    )
+    with shared_between_processes():  # one scrape sums the workers' counts (service/metrics.py)
+        uvicorn.run(
+            "ginseng_trace.api.served:worker_app",
+            factory=True,
+            workers=workers,
+            timeout_worker_healthcheck=60,
+            **where,
+            **bounds,
+        )
     return EXIT_OK
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import string
 from collections.abc import Iterator
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
@@ -17,6 +18,7 @@ from schemathesis.checks import not_a_server_error, response_schema_conformance
 from sqlalchemy import Engine
 
 from ginseng_trace.api import create_app
+from ginseng_trace.api.problems import PROBLEM_JSON
 from ginseng_trace.chain import SignerKey
 from ginseng_trace.demo import load_demo
 from ginseng_trace.service import Services
@@ -42,22 +44,73 @@ def api_schema(engine: Engine) -> Iterator[Any]:
     assert ledger.checks.verify().records >= records  # whatever was sent: nothing lost, nothing corrupted
 
 
-@pytest.mark.slow
-def test_no_request_makes_a_server_error(api_schema: Any) -> None:
-    """Every operation, 40 generated requests each (schemathesis' own pytest plugin does not run under this
-    pytest, so its strategies are driven here)."""
+def a_problem_document(ctx: Any, response: Any, case: Any) -> None:
+    """A schemathesis check: every 4xx and 5xx answer is an RFC 9457 problem document (``application/
+    problem+json``, with a ``type`` and a ``title`` and the answer's own ``status``)."""
+    if response.status_code < 400:
+        return
+    where = f"{case.method} {case.formatted_path} -> {response.status_code}"
+    media_type = response.headers.get("content-type", [""])[0].split(";")[0].strip()
+    assert media_type == PROBLEM_JSON, f"{where}: Content-Type {media_type!r}, not {PROBLEM_JSON}"
+    body = response.json()
+    assert isinstance(body, dict), f"{where}: {body!r}"
+    for member in ("type", "title"):
+        assert isinstance(body.get(member), str), f"{where}: no {member} in {body}"
+        assert body[member], f"{where}: no {member} in {body}"
+    assert body.get("status") == response.status_code, f"{where}: status {body.get('status')!r} in {body}"
+
+
+CHECKS = [not_a_server_error, response_schema_conformance, a_problem_document]
+
+
+def fuzz_every_operation(api_schema: Any, examples: int) -> int:
+    """``examples`` generated requests to each operation, valid and invalid alike (negative mode breaks the
+    documented constraints on purpose), each answer held to :data:`CHECKS`; the number of operations.
+    (schemathesis' own pytest plugin does not run under this pytest, so its strategies are driven here.)"""
     operations = [result.ok() for result in api_schema.get_all_operations()]
-    assert len(operations) >= 25
     for operation in operations:
-        # valid and invalid requests alike (negative mode breaks the documented constraints on purpose)
         cases = operation.as_strategy() | operation.as_strategy(generation_mode=GenerationMode.NEGATIVE)
 
         @given(case=cases)
-        @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), database=None)
-        def answers_without_a_server_error(case: Any) -> None:
-            case.call_and_validate(checks=[not_a_server_error, response_schema_conformance])
+        @settings(max_examples=examples, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+        def answers_by_the_description(case: Any) -> None:
+            case.call_and_validate(checks=CHECKS)
 
-        answers_without_a_server_error()
+        answers_by_the_description()
+    return len(operations)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_few_requests_to_every_operation_answer_by_the_description(api_schema: Any) -> None:
+    """The quick loop's pass (SQLite): 4 requests an operation, no 5xx, every 4xx a problem document, every
+    answer matching its documented schema."""
+    assert fuzz_every_operation(api_schema, examples=4) >= 25
+
+
+@pytest.mark.slow
+def test_no_request_makes_a_server_error(api_schema: Any) -> None:
+    """The slow pass, both engines: 40 requests an operation, under the same checks."""
+    assert fuzz_every_operation(api_schema, examples=40) >= 25
+
+
+def test_the_problem_check_refuses_an_error_that_is_not_a_problem_document() -> None:
+    case = SimpleNamespace(method="GET", formatted_path="/api/v1/lots/X/history")
+
+    def answer(status: int, content_type: str, body: object) -> Any:
+        return SimpleNamespace(status_code=status, headers={"content-type": [content_type]}, json=lambda: body)
+
+    problem = {"type": "about:blank", "title": "Not Found", "status": 404}
+    a_problem_document(None, answer(404, PROBLEM_JSON, problem), case)
+    a_problem_document(None, answer(200, "text/plain", "ok"), case)  # only errors are held to it
+    for refused, why in (
+        (answer(404, "application/json", {"detail": "Not Found"}), "Content-Type"),  # Starlette's own
+        (answer(405, "text/plain", "Method Not Allowed"), "Content-Type"),
+        (answer(404, PROBLEM_JSON, {**problem, "status": 400}), "status 400"),
+        (answer(404, PROBLEM_JSON, {"title": "Not Found", "status": 404}), "no type"),
+        (answer(500, PROBLEM_JSON, {"type": "about:blank", "status": 500}), "no title"),
+    ):
+        with pytest.raises(AssertionError, match=why):
+            a_problem_document(None, refused, case)
 
 
 segments = st.text(alphabet=string.printable + "人参长春%/", max_size=30)

@@ -1,6 +1,6 @@
 """Several worker processes (``serve --workers 2``), as a real process on each engine: they serve one port,
-write one linear ledger between them, and, with ``TRACE_LIMITS_STORAGE`` a Redis URL, count one rate limit
-between them rather than one each.
+write one linear ledger between them, count their Prometheus metrics together (one scrape sums them), and,
+with ``TRACE_LIMITS_STORAGE`` a Redis URL, count one rate limit between them rather than one each.
 
 Redis is taken from ``TRACE_TEST_REDIS_URL`` (``.ci/run`` sets it to the machine's); the tests that need it
 skip, saying so, when it is unset.
@@ -13,16 +13,20 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.parser import text_string_to_metric_families
 
 from ginseng_trace.bootstrap import open_ledger
+from ginseng_trace.service.metrics import MULTIPROCESS_DIR, shared_between_processes
 from ginseng_trace.settings import Settings
 
 from ..conftest import Actor, enrol
@@ -147,3 +151,86 @@ def test_an_unknown_limits_storage_is_refused_at_start(tmp_path: Path) -> None:
     )
     assert started.returncode != 0
     assert "TRACE_LIMITS_STORAGE" in started.stderr
+
+
+HEALTHZ = {"method": "GET", "route": "/healthz", "status": "200"}
+
+
+def healthz_answers(metrics: Iterable[Any]) -> float:
+    """The ``ginseng_trace_http_requests_total`` sample of ``GET /healthz`` answered 200 among ``metrics``."""
+    return sum(
+        float(sample.value)
+        for metric in metrics
+        for sample in metric.samples
+        if sample.name == "ginseng_trace_http_requests_total" and sample.labels == HEALTHZ
+    )
+
+
+def stale_count(directory: Path, answers: int) -> None:
+    """The counts a worker of an earlier run would have left in ``directory``: ``answers`` to ``GET /healthz``
+    (counted by the service's own metrics in a process of its own, since the value class is chosen at import)."""
+    count = (
+        "from ginseng_trace.service.metrics import Metrics\n"
+        f"Metrics().requests.labels('GET', '/healthz', '200').inc({answers})"
+    )
+    env = {**os.environ, MULTIPROCESS_DIR: str(directory)}
+    subprocess.run([sys.executable, "-c", count], check=True, env=env, timeout=60)
+
+
+def counted_in(directory: Path) -> dict[str, float]:
+    """The answers to ``GET /healthz`` each process counted in ``directory``, by its file."""
+    files = sorted(directory.glob("counter_*.db"))
+    merge = MultiProcessCollector.merge
+    return {f.stem: healthz_answers(merge([str(f)])) for f in files}  # type: ignore[no-untyped-call]
+
+
+def test_serve_gives_its_workers_a_directory_of_their_own_or_empties_the_operators(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(MULTIPROCESS_DIR, raising=False)
+    with shared_between_processes() as made:
+        assert os.environ[MULTIPROCESS_DIR] == str(made)
+        assert made.is_dir()
+        assert (made.stat().st_mode & 0o077) == 0  # private to the service's user
+        stale_count(made, 3)
+    assert not made.exists()
+    assert MULTIPROCESS_DIR not in os.environ  # nothing of this run left behind
+    given = tmp_path / "given"
+    given.mkdir()
+    stale_count(given, 3)
+    assert sum(counted_in(given).values()) == 3
+    monkeypatch.setenv(MULTIPROCESS_DIR, str(given))
+    with shared_between_processes() as used:
+        assert used == given
+        assert list(given.iterdir()) == []
+    assert given.is_dir()
+    assert os.environ[MULTIPROCESS_DIR] == str(given)  # the operator's, kept
+
+
+def test_one_scrape_sums_the_requests_every_worker_answered(tmp_path: Path) -> None:
+    """Each worker counts in its own file of the directory ``serve`` gives them (here the operator's, which
+    held a file of an earlier run: emptied at the start); a scrape that any worker answers sums them all."""
+    shared = tmp_path / "metrics"
+    shared.mkdir()
+    stale_count(shared, 1000)
+    assert sum(counted_in(shared).values()) == 1000
+    url = f"sqlite+pysqlite:///{tmp_path}/ledger.sqlite3"
+    with serving(tmp_path / "data", url, PROMETHEUS_MULTIPROC_DIR=str(shared)) as served:
+        by_worker: dict[str, float] = {}
+        sent = 0
+        # each request on a new connection, which the kernel gives to either worker: until both have answered
+        while sent < 20 or sum(1 for n in by_worker.values() if n) < WORKERS:
+            assert sent < 400, f"the kernel gave every connection to one worker: {by_worker}"
+            assert httpx.get(f"{served.base}/healthz", timeout=30).status_code == 200
+            sent += 1
+            by_worker = counted_in(shared)
+        # a request is counted once its answer has gone out: the last may be counted a moment after it arrived
+        deadline = time.monotonic() + 10
+        while sum(by_worker.values()) < sent and time.monotonic() < deadline:
+            time.sleep(0.05)
+            by_worker = counted_in(shared)
+        assert sum(by_worker.values()) == sent
+        scrapes = [httpx.get(f"{served.base}/metrics", timeout=30) for _ in range(2 * WORKERS)]
+    # every scrape, whichever worker answered it: all the answers, and none of the earlier run's
+    assert [healthz_answers(text_string_to_metric_families(s.text)) for s in scrapes] == [sent] * len(scrapes)
+    assert "ginseng_trace_log_size" in scrapes[0].text  # the log gauges, read from the database, still there

@@ -109,7 +109,7 @@ def observation(epc: str, *, when: str = "2026-05-01T09:30:00.000+08:00", **more
         "eventTimeZoneOffset": "+00:00" if when.endswith("Z") else when[-6:],
         "epcList": [epc],
         "action": "OBSERVE",
-        "bizStep": "receiving",
+        "bizStep": "inspecting",
         "disposition": "active",
         "ex:dock": "D-4",
         **more,

@@ -48,7 +48,7 @@ def test_text_xml_and_one_event(site: Site) -> None:  # noqa: F811 - the fixture
     event = f"""<ObjectEvent xmlns:ex="https://ns.example.com/epcis/">
       <eventTime>2026-05-01T09:30:00.000+08:00</eventTime><eventTimeZoneOffset>+08:00</eventTimeZoneOffset>
       <epcList><epc>{BASE}/lot/PLOT-XML-1</epc></epcList><action>OBSERVE</action>
-      <bizStep>urn:epcglobal:cbv:bizstep:receiving</bizStep><ex:dock>D-4</ex:dock></ObjectEvent>""".encode()
+      <bizStep>urn:epcglobal:cbv:bizstep:inspecting</bizStep><ex:dock>D-4</ex:dock></ObjectEvent>""".encode()
     refused = post(site, EVENTS, event, "text/xml", actor=PARTNER)
     assert refused.status_code == 403, refused.text  # the partner has no custody of the plot
     answer = post(site, EVENTS, event, "text/xml; charset=utf-8", actor=OWNER)

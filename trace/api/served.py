@@ -10,7 +10,8 @@ so the kernel spreads connections over them.
 What the workers share is what the deployment shares: the database (the ledger, sessions, tokens, scan tallies
 and their visitors, complaints), the data directory's keys, and, for the rate limits, ``TRACE_LIMITS_STORAGE``
 (a Redis URL; with ``memory://``, each worker counts its own, so a limit admits up to ``workers`` times as
-much, and ``serve`` says so when it starts). What each keeps to itself is only what is rebuilt from the
+much, and ``serve`` says so when it starts), and the Prometheus counts (``PROMETHEUS_MULTIPROC_DIR``, a
+directory ``serve`` gives them: see ``service/metrics.py``). What each keeps to itself is only what is rebuilt from the
 database: its caches (pages, lot-heads maps, the log's state, scan tallies read within the last 5 s), its
 checkpoint timer (checkpoints are signed under the ledger's append lock, so two workers never sign two
 different checkpoints of one size) and its request bounds (``TRACE_MAX_IN_FLIGHT`` and

@@ -26,6 +26,7 @@ from ..chain.times import parse_utc
 from ..chain.verify import KeyLookup, StoredEntry
 from .authority import check_authority, recorder_of
 from .context import Context
+from .epcis_reading import CAPTURED, read_captured
 from .membership import Membership, org_of_lot
 from .state import LotState, apply
 
@@ -79,16 +80,16 @@ def judge_records(records: Iterable[tuple[int, Event, datetime]], anchors: Seque
         signer = membership.signer(event.actor, event.key_id, index, recorded)
         if isinstance(signer, str):
             raise BundleError(f"{where}: {signer}")
-        inputs = {lot: states[lot] for lot in event.inputs if lot in states}
-        context = Context(
-            event, states.get(event.lot_id), inputs, recorded, "", signer, membership, custody_known=False
-        )
+        reading = read_captured(event) if event.type == CAPTURED else None
+        judged = reading.event if reading is not None else event  # a captured movement, judged as ours
+        inputs = {lot: states[lot] for lot in judged.inputs if lot in states}
+        context = Context(judged, states.get(judged.lot_id), inputs, recorded, "", signer, membership, False, reading)
         for finding in check_authority(context):
             if finding.hard:
                 raise BundleError(f"{where}: not allowed: {finding.message}")
         # a fact the authority rule does not need may be missing (a private member, a sibling's stock)
         with suppress(KeyError, TypeError, ValueError):
-            apply(event, states, recorder=recorder_of(signer))
+            apply(judged, states, recorder=recorder_of(signer))
         membership.apply(event, index)
     return tuple(sorted(membership.orgs))
 

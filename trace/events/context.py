@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -17,6 +17,9 @@ from ..chain.records import Event
 from .findings import Finding
 from .membership import Membership, Signer
 from .state import LotState
+
+if TYPE_CHECKING:
+    from .epcis_reading import Reading
 
 SCHEMAS_PACKAGE = "ginseng_trace.schemas"
 
@@ -55,6 +58,12 @@ class Context:
     signer: Signer | str
     membership: Membership
     custody_known: bool = True  # False in a bundle: holdings depend on sibling lots a bundle does not carry
+    reading: Reading | None = None  # a captured EPCIS event: as sent, and as ours (``event``) where it reads so
+
+    @property
+    def sent(self) -> Event:
+        """The event as recorded (for a captured EPCIS event read as ours, the EPCIS event, not the reading)."""
+        return self.reading.sent if self.reading is not None else self.event
 
     def violation(self, rule: str, where: str, limit: str, value: object, message: str, zh: str) -> Finding:
         return Finding(

@@ -359,3 +359,13 @@ def _sold_serials(c: Context, lot: LotState, serials: list[Any]) -> Iterator[Fin
                 f"批次 {lot.lot_id} 序列号 {serial} 已{'于 ' + day if day else '在本次销售中'}售出，每件只能售出一次",
             )
         seen.add(str(serial))
+
+
+def check_captured_movement(c: Context) -> Iterator[Finding]:
+    """A captured EPCIS event that moves or ends a lot of ours but cannot be read as our own event (who holds
+    the lot after it is not said in a form the ledger knows) is refused: custody would be unknown after it."""
+    problem = c.reading.problem if c.reading is not None else None
+    if problem is not None:
+        where, message, zh = problem
+        limit = "a movement the ledger can read"
+        yield c.violation("custody", f"/payload/event{where}", limit, c.event.type, message, zh)

@@ -15,6 +15,7 @@ the whole ledger to recompute every finding from the records alone.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Collection, Iterator, Mapping
 from datetime import datetime
 
@@ -24,7 +25,8 @@ from .certificates import check_certificates
 from .context import Context, RuleViolationError, rules_config
 from .correction_rules import check_correction
 from .cultivation import check_harvest, check_pesticide_once, check_planting
-from .custody import check_custody, check_serials, check_stock
+from .custody import check_captured_movement, check_custody, check_serials, check_stock
+from .epcis_reading import CAPTURED, SOURCES, read_captured
 from .findings import Finding
 from .food import check_food_use
 from .holds import REACHING_TYPES, downstream
@@ -50,7 +52,7 @@ def check_event_size(c: Context) -> Iterator[Finding]:
     the lot carries it to a shopper's phone, so nobody may bloat another party's product. A full lot never
     shuts out a regulator's hold, recall or release (``never_crowded_out``)."""
     settings = rules_config()["event_size"]
-    size, most = payload_size(c.event), int(settings["max_payload_bytes"])
+    size, most = payload_size(c.sent), int(settings["max_payload_bytes"])
     if size > most:
         yield c.violation(
             "event_size",
@@ -62,7 +64,7 @@ def check_event_size(c: Context) -> Iterator[Finding]:
         )
         return
     total, lot_most = (c.lot.payload_bytes if c.lot else 0) + size, int(settings["max_lot_bytes"])
-    if total > lot_most and c.event.type not in settings["never_crowded_out"]:
+    if total > lot_most and c.sent.type not in settings["never_crowded_out"]:
         yield c.violation(
             "event_size",
             "/payload",
@@ -81,6 +83,7 @@ CHECKS: tuple[Check, ...] = (
     check_hold,
     check_destruction,
     check_custody,
+    check_captured_movement,
     check_stock,
     check_serials,
     check_return,
@@ -123,9 +126,14 @@ class Inspector:
         self.changed: set[str] = set()
 
     def context(self, event: Event, index: int, recorded: datetime, pointer: str = "/event") -> Context:
-        inputs = {lot: self.states[lot] for lot in event.inputs if lot in self.states}
+        """``event`` with the states and signer around it; a captured EPCIS event that moves or ends a lot of
+        ours is judged as our own type (:mod:`.epcis_reading`)."""
+        reading = read_captured(event) if event.type == CAPTURED else None
+        judged = reading.event if reading is not None else event
+        inputs = {lot: self.states[lot] for lot in judged.inputs if lot in self.states}
         signer = self.membership.signer(event.actor, event.key_id, index, recorded)
-        return Context(event, self.states.get(event.lot_id), inputs, recorded, pointer, signer, self.membership)
+        state = self.states.get(judged.lot_id)
+        return Context(judged, state, inputs, recorded, pointer, signer, self.membership, reading=reading)
 
     def judge(self, event: Event, index: int, recorded: datetime, pointer: str = "/event") -> list[Finding]:
         """Every rule ``event`` breaks, hard and soft, at log position ``index``."""
@@ -133,7 +141,10 @@ class Inspector:
 
     @staticmethod
     def _judge(context: Context) -> list[Finding]:
-        return [violation for check in CHECKS for violation in check(context)]
+        found = [violation for check in CHECKS for violation in check(context)]
+        if context.reading is None or not context.reading.read:
+            return found
+        return [_in_captured(f, context.pointer) for f in found]
 
     def admit(self, event: Event, index: int, recorded: datetime) -> None:
         """Fold ``event`` (at log position ``index``) into the lot states and the membership."""
@@ -145,6 +156,11 @@ class Inspector:
         recorder = recorder_of(context.signer)
         reach = downstream(event.lot_id, self.children) if event.type in REACHING_TYPES else ()
         self.changed |= apply(event, self.states, fresh_moisture_pct=fresh, recorder=recorder, reach=reach)
+        if context.reading is not None and context.reading.read:  # the record is the EPCIS event as sent
+            state = self.states[event.lot_id]
+            state.payload_bytes += payload_size(context.sent) - payload_size(event)
+            state.event_types[event.event_id] = CAPTURED
+            state.facts.pop(event.event_id, None)
         self.changed |= fold_gate(event, self.states, recorder, self.children)
         for lot in event.inputs:
             self.children.setdefault(lot, set()).add(event.lot_id)
@@ -167,3 +183,11 @@ class Inspector:
                 raise RuleViolationError(violation)
         self._fold(context, index)
         return violations
+
+
+def _in_captured(finding: Finding, base: str) -> Finding:
+    """A finding about a captured EPCIS event read as ours, pointing into the EPCIS event where the member of
+    our reading it names came from (``/payload/to`` is the ``destinationList``)."""
+    rest = finding.pointer[len(base) :] if finding.pointer.startswith(base) else None
+    source = SOURCES.get(rest) if rest is not None else None
+    return finding if source is None else dataclasses.replace(finding, pointer=f"{base}/payload/event{source}")

@@ -17,6 +17,7 @@ which.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import secrets
@@ -29,6 +30,7 @@ from ..chain.errors import Error, FieldProblem, MalformedError
 from ..chain.records import SignedEvent
 from ..chain.times import format_utc
 from ..epcis.capture import CapturedEvent, lot_of, read_document, read_single
+from ..events.epcis_reading import moved_as
 from ..events.rules import RuleViolationError
 from ..events.state import LotState
 from ..store import CaptureJobsRepository, LedgerRepository, Store
@@ -108,9 +110,21 @@ class Capture:
             first[event_id] = item.index
             ours = list(dict.fromkeys(lot for lot, _ in found if lot in heads))
             unknown = [lot for lot, own in found if own and lot not in heads]
-            strangers = [lot for lot in ours if lot in states and actor not in _custodians(states[lot])]
+            moved = moved_as(item.event)
+            # a movement is judged as our own ship, receive, sale or destruction (the consignee receives)
+            held = [] if moved else ours
+            strangers = [lot for lot in held if lot in states and actor not in _custodians(states[lot])]
             if unknown:
                 errors[item.index] = UnknownLotError(where, f"names lot {unknown[0]!r}, which has no record here")
+                continue
+            if moved and len(ours) > 1:
+                errors[item.index] = MalformedError(
+                    FieldProblem(
+                        where,
+                        f"a {moved} of lots of this ledger names one lot, not {len(ours)} ({', '.join(ours)}): "
+                        "send one event a lot",
+                    )
+                )
                 continue
             if strangers:
                 holders = ", ".join(sorted(_custodians(states[strangers[0]]))) or "nobody"
@@ -144,7 +158,7 @@ class Capture:
                 index = _index_of(exc)
                 if index is None or index in errors:
                     raise
-                errors[index] = exc
+                errors[index] = _in_document(exc)
                 remaining = [(n, s) for n, s in remaining if n != index]
         return remaining
 
@@ -167,7 +181,7 @@ class Capture:
                 results = self.appending.append_batch([s for _, s in taken], pointer=_pointers(taken)) if taken else []
                 stored = {n: r for (n, _), r in zip(taken, results, strict=True)}
             except (RefusedError, RuleViolationError, MalformedError) as exc:  # the ledger moved since the judging
-                errors[_index_of(exc) or taken[0][0]] = exc
+                errors[_index_of(exc) or taken[0][0]] = _in_document(exc)
         for n, same in signing.same.items():  # the same event as one captured before, or earlier here
             if isinstance(same, Appended):
                 stored[n] = same
@@ -210,7 +224,7 @@ class Capture:
         try:
             appended = self.appending.append_batch([signing.pairs[0][1]], pointer=lambda _: "")[0]
         except (RefusedError, RuleViolationError) as exc:
-            raise _relative(exc) from None
+            raise _relative(_in_document(exc)) from None
         return appended, str(item.event.get("eventID", item.cbv_hash))
 
     def job(self, job_id: str, actor: str, *, admin: bool = False) -> dict[str, Any]:
@@ -238,6 +252,19 @@ class Signing:
 
 def _pointers(pairs: Sequence[Pair]) -> Callable[[int], str]:
     return lambda i: f"/epcisBody/eventList/{pairs[i][0]}"
+
+
+def _in_document(exc: Error) -> Error:
+    """A rule's refusal of a captured event read as ours, pointing into the event as sent: the rules point
+    into the record (``…/payload/event/destinationList``), the document holds the event itself."""
+    if isinstance(exc, RuleViolationError):
+        found = exc.violation
+        match = _INDEX.match(found.pointer)
+        head = match.group(0) if match else ""
+        if found.pointer[len(head) :].startswith("/payload/event"):
+            pointer = head + found.pointer[len(head) + len("/payload/event") :]
+            return RuleViolationError(dataclasses.replace(found, pointer=pointer))
+    return exc
 
 
 def _relative(exc: Error) -> Error:

@@ -22,6 +22,7 @@ from ..chain.merkle import leaf_hash
 from ..chain.records import GENESIS, Event, SignedEvent, seal
 from ..chain.times import format_utc, parse_utc
 from ..events.catalogue import check_event_type, check_submitted
+from ..events.epcis_reading import judged_as
 from ..events.findings import Finding
 from ..events.holds import REACHING_TYPES
 from ..events.membership import AGREEMENT_TYPES, Membership, Organisation, org_of_lot
@@ -79,14 +80,14 @@ class Snapshot:
     def held_of(batch: Sequence[Submission]) -> set[str]:
         """The lots the batch holds, recalls, releases, tests or corrects: a hold and a failing test reach every
         lot made from them, a quality release the boxes and cases that inherit it (``holds.REACHING_TYPES``)."""
-        return {s.signed.event.lot_id for s in batch if s.signed.event.type in REACHING_TYPES}
+        return {s.signed.event.lot_id for s in batch if judged_as(s.signed.event).type in REACHING_TYPES}
 
     @staticmethod
     def parties_of(batch: Sequence[Submission]) -> tuple[set[str], set[str]]:
         """The actors whose organisations the decision may consult, and the organisations it names itself."""
         actors, orgs = set(), set()
         for s in batch:
-            event = s.revealed
+            event = judged_as(s.revealed)  # a captured shipping names its consignee as our ship does
             actors.add(event.actor)
             if isinstance(event.payload.get("actor"), str):
                 actors.add(str(event.payload["actor"]))

@@ -5,17 +5,31 @@ process-wide default), so two ledgers in one process (the tests) never share cou
 Labels stay bounded: route templates (``/api/v1/lots/{lot_id}/history``, never a lot id), HTTP methods and
 statuses, rule ids (``schemas/rules.yaml``) and a handful of refusal kinds, the four scan signals, and the
 witnesses configured (``TRACE_WITNESS_KEYS``).
+
+Several worker processes (``serve --workers N``) count together: ``serve`` gives them one directory in
+``PROMETHEUS_MULTIPROC_DIR`` (:func:`shared_between_processes`), where prometheus-client's multiprocess mode
+keeps each process's counters and histograms in a file of its own, and a scrape answered by any worker sums
+the files of all (:meth:`Metrics.exposition`), including those of workers that died and were replaced (a
+counter never goes back). The log gauges are read from the database at each scrape, so they are the same
+whichever worker answers; there is no gauge of a process's own state, so there is nothing to mark dead when a
+worker dies (``mark_process_dead`` only drops the files of ``live*`` gauges).
 """
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import tempfile
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
+from pathlib import Path
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, values
 from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 
 from ..chain.errors import MalformedError, SignatureError
@@ -26,6 +40,36 @@ from .errors import RefusedError
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
 """Seconds: from a cached scan (a few ms) to a lock wait at its bound (TRACE_LOCK_TIMEOUT)."""
+MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
+"""prometheus-client's environment variable: read when it is imported, so set before a worker starts."""
+
+
+@contextmanager
+def shared_between_processes() -> Iterator[Path]:
+    """For the processes started inside: one directory in ``PROMETHEUS_MULTIPROC_DIR`` where they keep their
+    counts. The operator's (that variable, set already) is emptied of its files first, since counts left by an
+    earlier run would be added to this run's; else a new private directory, removed at the end."""
+    given = os.environ.get(MULTIPROCESS_DIR)
+    if given:
+        path = Path(given)
+        path.mkdir(parents=True, exist_ok=True)
+        for stale in path.glob("*.db"):
+            stale.unlink()
+        yield path
+        return
+    path = Path(tempfile.mkdtemp(prefix="ginseng-trace-metrics-"))
+    os.environ[MULTIPROCESS_DIR] = str(path)
+    try:
+        yield path
+    finally:
+        del os.environ[MULTIPROCESS_DIR]
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def shared_directory() -> str | None:
+    """The directory this process's counts are kept in with other processes', or None when they are its own
+    (prometheus-client chose its value class when it was imported: the variable set later changes nothing)."""
+    return os.environ.get(MULTIPROCESS_DIR) if values.ValueClass is not values.MutexValue else None
 
 
 def refusal_rule(exc: Exception) -> str:
@@ -47,6 +91,8 @@ class Metrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
+        self.shared_directory = shared_directory()
+        self.log_gauges: LogGauges | None = None
         r = self.registry
         self.events_appended = Counter(
             "ginseng_trace_events_appended", "events the ledger appended (new records; a repeat is not one)", registry=r
@@ -75,7 +121,19 @@ class Metrics:
     def watch_log(self, store: Store, witnesses: Callable[[], tuple[str, ...]], clock: Callable[[], datetime]) -> None:
         """Also expose the log's size, its latest checkpoint's size and age, and each witness's lag, read from
         ``store`` when scraped."""
-        self.registry.register(LogGauges(store, witnesses, clock))
+        self.log_gauges = LogGauges(store, witnesses, clock)
+        self.registry.register(self.log_gauges)
+
+    def exposition(self) -> bytes:
+        """The metrics in Prometheus' text format: this registry's, or, when the counts are kept with other
+        processes', the sum of every process's counts and the log gauges."""
+        if self.shared_directory is None:
+            return generate_latest(self.registry)
+        merged = CollectorRegistry()
+        MultiProcessCollector(merged, path=self.shared_directory)  # type: ignore[no-untyped-call]
+        if self.log_gauges is not None:
+            merged.register(self.log_gauges)
+        return generate_latest(merged)
 
 
 class LogGauges(Collector):

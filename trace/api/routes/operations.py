@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import BaseModel
 
 from .. import problems
@@ -57,5 +57,6 @@ def readyz(request: Request, services: ServicesDep) -> JSONResponse:
     responses={200: {"content": {CONTENT_TYPE_LATEST.split(";")[0]: {"schema": {"type": "string"}}}}},
 )
 def metrics(services: ServicesDep) -> Response:
-    body = generate_latest(services.metrics.registry)
+    """This process's counts, or, under ``serve --workers N``, those of every worker summed."""
+    body = services.metrics.exposition()
     return Response(body, media_type=CONTENT_TYPE_LATEST, headers=NO_STORE)
