@@ -114,6 +114,11 @@ def production_refusals(settings: Settings) -> list[str]:
             f"public_base: {settings.public_base} is a local or example address; labels printed with it would "
             "never resolve for a shopper"
         )
+    elif urlsplit(settings.public_base).scheme != "https":
+        refused.append(
+            f"public_base: {settings.public_base} is not https; every label printed with it would send shoppers "
+            "over plain HTTP for ever (and a phone opens its camera only on a secure page)"
+        )
     kek = settings.key_encryption_key
     if kek is not None:
         from .service.held_keys import parse_key_encryption_key  # (the service package imports the store)

@@ -92,6 +92,7 @@ def test_production_mode_refuses_dev_signing(tmp_path: Path) -> None:
         "http://127.0.0.1",
         "http://[::1]:8000",
         "https://trace.example.cn",
+        "http://trace.jilin-ginseng.cn",  # a real address, but labels would send shoppers over plain HTTP
     ],
 )
 def test_production_mode_refuses_a_missing_or_local_public_base(tmp_path: Path, base: str) -> None:

@@ -18,6 +18,7 @@ from .checkpoints import Checkpointer
 from .decision import Decision, Snapshot, Submission, admit_submission, decide
 from .epcis_index import index_records
 from .errors import IntegrityError, RefusedError
+from .group_commit import GroupCommit
 from .log import TransparencyLog
 from .metrics import Metrics
 from .views import Appended
@@ -46,6 +47,8 @@ class Appending:
         self.checkpointer = checkpointer
         self.clock = clock
         self.dev_signer = dev_signer
+        # single appends that arrive together are written together (group_commit.py)
+        self.grouped = GroupCommit(lambda batch: self._append_batch(batch, lambda i: "/event"), self._append_alone)
 
     def sign_as_dev(self, event: JSONValue) -> SignedEvent:
         """Sign an event with the server's development key (only when one is configured)."""
@@ -71,7 +74,11 @@ class Appending:
         return sign_event(parsed, signer, private=private_fields(parsed.type))
 
     def append(self, signed: SignedEvent) -> Appended:
-        """Append one client-signed event (idempotent on its event id)."""
+        """Append one client-signed event (idempotent on its event id), in a group with the single appends that
+        arrive while another group is being written (:mod:`.group_commit`): its own record or refusal."""
+        return self.grouped.append(signed)
+
+    def _append_alone(self, signed: SignedEvent) -> Appended:
         return self.append_batch([signed], pointer=lambda _i: "/event")[0]
 
     def append_batch(
@@ -81,6 +88,14 @@ class Appending:
 
         Signatures are checked before the append lock is taken; under it, a snapshot of what the batch
         names is read, the pure decision seals or refuses, and the decision is written."""
+        try:
+            return self._append_batch(batch, pointer)
+        except (RefusedError, RuleViolationError, SignatureError, MalformedError) as exc:
+            self.metrics.refused(exc)  # counted here, where the ledger decides: never in chain or events
+            raise
+
+    def _append_batch(self, batch: Sequence[SignedEvent], pointer: Callable[[int], str]) -> list[Appended]:
+        """:meth:`append_batch` without counting a refusal (a group refused is appended again one by one)."""
 
         def check(repo: LedgerRepository) -> list[Submission]:
             return [
@@ -93,15 +108,11 @@ class Appending:
             self._write(repo, decision)
             return decision
 
+        submissions = self.store.read(check)
         try:
-            submissions = self.store.read(check)
-            try:
-                decision = self.store.write(seal_and_write)
-            finally:
-                self.log.changed()
-        except (RefusedError, RuleViolationError, SignatureError, MalformedError) as exc:
-            self.metrics.refused(exc)  # counted here, where the ledger decides: never in chain or events
-            raise
+            decision = self.store.write(seal_and_write)
+        finally:
+            self.log.changed()
         self.metrics.events_appended.inc(len(decision.records))
         if decision.records:
             self.checkpointer.after_append(decision.records[-1].log_index + 1)
