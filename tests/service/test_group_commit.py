@@ -118,3 +118,41 @@ def test_a_failure_of_the_database_is_every_callers_of_its_group(failure: Except
     assert batches == [5]  # the five waiting went in as one group
     assert alone == ["first"]  # and were not appended again one by one
     assert all(answers[f"e{i}"] is failure for i in range(5))
+
+
+def test_while_the_database_is_busy_those_waiting_are_told_at_once() -> None:
+    """Pure: a group that times out on the write lock (``TransientStoreError``) answers the callers that arrived
+    while it waited with the same error at once, not after a lock wait of their own."""
+    entered, release = threading.Event(), threading.Event()
+    tried: list[Any] = []
+
+    def append_one(signed: Any) -> Appended:
+        tried.append(signed)
+        entered.set()
+        release.wait()
+        raise TransientStoreError("the write lock is held by another process")
+
+    grouped = GroupCommit(lambda batch: [append_one(b) for b in batch], append_one)
+    answers: dict[str, BaseException] = {}
+
+    def call(signed: str) -> None:
+        try:
+            grouped.append(signed)  # type: ignore[arg-type]
+        except BaseException as exc:
+            answers[signed] = exc
+
+    threads = [threading.Thread(target=call, args=("first",))]
+    threads[0].start()
+    assert entered.wait(10)
+    threads += [threading.Thread(target=call, args=(f"e{i}",)) for i in range(5)]
+    for thread in threads[1:]:
+        thread.start()
+    while len(grouped._waiting) < 5:  # the test waits for the others to queue
+        threading.Event().wait(0.01)
+    release.set()
+    for thread in threads:
+        thread.join(10)
+    assert tried == ["first"]  # nobody else waited for the lock again
+    assert sorted(answers) == ["e0", "e1", "e2", "e3", "e4", "first"]
+    assert all(isinstance(e, TransientStoreError) for e in answers.values())
+    assert grouped._leading is False  # the next caller leads afresh

@@ -9,7 +9,10 @@ and hands the lead to the first caller still waiting, if any, so that no caller 
 one batch. A batch is all or nothing, so when it is refused (one event breaks a rule, a signature does not
 verify, two callers sent the same event) each of its appends is written alone, exactly as without grouping,
 and each caller gets its own record or its own refusal. Any other failure (the database busy or gone) is every
-caller's. Nothing else changes: the same checks, in the same order of arrival, one linear ledger.
+caller's; when it is one that passes (the write lock held by another process past its timeout, a dropped
+connection: ``TransientStoreError``), the callers who arrived meanwhile get it too, at once, rather than each
+group after waiting its own lock timeout again (so a caller is answered within one lock wait of its turn).
+Nothing else changes: the same checks, in the same order of arrival, one linear ledger.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from dataclasses import dataclass, field
 
 from ..chain.errors import Error
 from ..chain.records import SignedEvent
-from ..store import StoreError
+from ..store import StoreError, TransientStoreError
 from .views import Appended
 
 MOST = 256
@@ -75,6 +78,11 @@ class GroupCommit:
             self._write(group)
         finally:
             with self._lock:
+                busy = group[0].error if isinstance(group[0].error, TransientStoreError) else None
+                if busy is not None:  # the write lock held elsewhere, the connection lost: so it is for all
+                    for waiting in self._waiting:  # those waiting, who are answered now, not one wait later
+                        waiting.error = busy
+                    group, self._waiting = group + self._waiting, []
                 following = self._waiting[0] if self._waiting else None
                 self._leading = following is not None
                 if following is not None:
