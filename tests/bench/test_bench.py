@@ -78,11 +78,11 @@ def test_backup_bench_measures_export_and_import() -> None:
         assert line in out, out
 
 
-def test_python_m_bench_runs_benches_and_writes_one_report(tmp_path: Path) -> None:
+def quick_report(report: Path, *benches: str) -> subprocess.CompletedProcess[str]:
+    """``python -m bench --quick`` of ``benches`` into ``report``, on SQLite only."""
     env = {**os.environ, "TRACE_TEST_POSTGRES_URL": "", "TRACE_BENCH_POSTGRES_URL": ""}
-    report = tmp_path / "REPORT.md"
-    done = subprocess.run(
-        [sys.executable, "-m", "bench", "--quick", "--only", "rules", "verify", "--report", str(report)],
+    return subprocess.run(
+        [sys.executable, "-m", "bench", "--quick", "--only", *benches, "--report", str(report)],
         cwd=BENCH.parent,
         capture_output=True,
         text=True,
@@ -90,6 +90,11 @@ def test_python_m_bench_runs_benches_and_writes_one_report(tmp_path: Path) -> No
         env=env,
         check=False,
     )
+
+
+def test_python_m_bench_runs_benches_and_writes_one_report(tmp_path: Path) -> None:
+    report = tmp_path / "REPORT.md"
+    done = quick_report(report, "rules", "verify")
     assert done.returncode == 0, done.stderr[-2000:]
     text = report.read_text()
     assert "## rules: the rules' share of ingest" in text
@@ -117,17 +122,8 @@ def test_python_m_bench_measures_single_event_http_ingest_bytes_per_event_and_sc
     tmp_path: Path,
 ) -> None:
     """The report's quick mode of the two benches the README's targets read off: each row with its numbers."""
-    env = {**os.environ, "TRACE_TEST_POSTGRES_URL": "", "TRACE_BENCH_POSTGRES_URL": ""}
     report = tmp_path / "REPORT.md"
-    done = subprocess.run(
-        [sys.executable, "-m", "bench", "--quick", "--only", "http_ingest", "scan_workers", "--report", str(report)],
-        cwd=BENCH.parent,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env=env,
-        check=False,
-    )
+    done = quick_report(report, "http_ingest", "scan_workers")
     assert done.returncode == 0, done.stderr[-2000:] + report.read_text()
     text = report.read_text()
     assert "## http_ingest: single-event HTTP ingest with 32 clients, and storage bytes per event" in text

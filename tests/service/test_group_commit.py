@@ -76,6 +76,33 @@ def test_a_refused_event_in_a_group_is_refused_alone(ledger: Services, grower: A
     assert ledger.checks.verify("LOT-R").problems == ()
 
 
+def five_behind_a_held_first(
+    grouped: GroupCommit, entered: threading.Event, release: threading.Event
+) -> dict[str, BaseException]:
+    """``first`` appended, its write held (until ``release``) once ``entered``; five more appends queued behind
+    it; then released: what each caller was answered with (every caller here is refused)."""
+    answers: dict[str, BaseException] = {}
+
+    def call(signed: str) -> None:
+        try:
+            grouped.append(signed)  # type: ignore[arg-type]
+        except BaseException as exc:
+            answers[signed] = exc
+
+    threads = [threading.Thread(target=call, args=("first",))]
+    threads[0].start()
+    assert entered.wait(10)
+    threads += [threading.Thread(target=call, args=(f"e{i}",)) for i in range(5)]
+    for thread in threads[1:]:
+        thread.start()
+    while len(grouped._waiting) < 5:  # until the five wait behind the first
+        threading.Event().wait(0.01)
+    release.set()
+    for thread in threads:
+        thread.join(10)
+    return answers
+
+
 @pytest.mark.parametrize("failure", [StoreError("the database is gone"), RuntimeError("a bug")])
 def test_a_failure_of_the_database_is_every_callers_of_its_group(failure: Exception) -> None:
     """Pure (no database): a group whose write fails for want of the database fails for each of its callers,
@@ -95,26 +122,7 @@ def test_a_failure_of_the_database_is_every_callers_of_its_group(failure: Except
             release.wait()
         raise StoreError("busy")
 
-    grouped = GroupCommit(append_batch, append_one)
-    answers: dict[str, BaseException] = {}
-
-    def call(signed: str) -> None:
-        try:
-            grouped.append(signed)  # type: ignore[arg-type]
-        except BaseException as exc:
-            answers[signed] = exc
-
-    first = threading.Thread(target=call, args=("first",))
-    first.start()
-    assert entered.wait(10)
-    others = [threading.Thread(target=call, args=(f"e{i}",)) for i in range(5)]
-    for thread in others:
-        thread.start()
-    while len(grouped._waiting) < 5:  # the test waits for the group to gather
-        threading.Event().wait(0.01)
-    release.set()
-    for thread in (first, *others):
-        thread.join(10)
+    answers = five_behind_a_held_first(GroupCommit(append_batch, append_one), entered, release)
     assert batches == [5]  # the five waiting went in as one group
     assert alone == ["first"]  # and were not appended again one by one
     assert all(answers[f"e{i}"] is failure for i in range(5))
@@ -133,25 +141,7 @@ def test_while_the_database_is_busy_those_waiting_are_told_at_once() -> None:
         raise TransientStoreError("the write lock is held by another process")
 
     grouped = GroupCommit(lambda batch: [append_one(b) for b in batch], append_one)
-    answers: dict[str, BaseException] = {}
-
-    def call(signed: str) -> None:
-        try:
-            grouped.append(signed)  # type: ignore[arg-type]
-        except BaseException as exc:
-            answers[signed] = exc
-
-    threads = [threading.Thread(target=call, args=("first",))]
-    threads[0].start()
-    assert entered.wait(10)
-    threads += [threading.Thread(target=call, args=(f"e{i}",)) for i in range(5)]
-    for thread in threads[1:]:
-        thread.start()
-    while len(grouped._waiting) < 5:  # the test waits for the others to queue
-        threading.Event().wait(0.01)
-    release.set()
-    for thread in threads:
-        thread.join(10)
+    answers = five_behind_a_held_first(grouped, entered, release)
     assert tried == ["first"]  # nobody else waited for the lock again
     assert sorted(answers) == ["e0", "e1", "e2", "e3", "e4", "first"]
     assert all(isinstance(e, TransientStoreError) for e in answers.values())
