@@ -52,7 +52,7 @@ from ginseng_trace.settings import Settings
 sys.path.insert(0, os.path.dirname(__file__))
 from append import ed25519_verify_rate, make_events, parse, postgres_database
 from members import enrol_all
-from scan import serve
+from scan import answered, serve
 
 PATH = "/api/v1/events"
 
@@ -168,15 +168,12 @@ class Runs:
         finally:
             server.terminate()
             server.wait(30)
-        latencies = sorted(result["latencies"])
-        acknowledged = len(latencies) / result["elapsed"]
-        p50 = statistics.median(latencies) * 1000 if latencies else float("nan")
-        p99 = latencies[max(0, int(len(latencies) * 0.99) - 1)] * 1000 if latencies else float("nan")
+        acknowledged, p50, p99 = answered(result)
         others = ", ".join(f"{k}: {v}" for k, v in sorted(result["statuses"].items()) if k != "201")
         served = f"{workers} worker{'s' if workers > 1 else ''}"
         print(
             f"| {engine} | {served} | {self.clients} | {acknowledged:,.0f}/s | {p50:.1f} ms | {p99:.1f} ms "
-            f"| {len(latencies)}/{len(load)} | {others or '-'} |",
+            f"| {len(result['latencies'])}/{len(load)} | {others or '-'} |",
             flush=True,
         )
         held = records_held(database_url, data_dir)

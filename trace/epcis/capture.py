@@ -25,6 +25,7 @@ import jsonschema_rs
 
 from ..chain.errors import FieldProblem, MalformedError
 from ..chain.pointer import pointer as json_pointer
+from ..events.epcis_reading import gs1_lot_in
 from .hash import EventHashError, event_hash, namespaces
 
 EPCIS_CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
@@ -198,15 +199,11 @@ def read_single(event: object, created: str) -> CapturedEvent:
         ) from None
 
 
-_DIGITAL_LINK_LOT = re.compile(r"https?://[^/]+(?:/[^?#]*)?/01/\d{14}(?:/22/[^/?#]+)?/10/([^/?#]+)")
-_LGTIN = re.compile(r"urn:epc:class:lgtin:[^.]+\.[^.]+\.(.+)")
-
-
 def lot_of(uri: str, base: str) -> tuple[str, bool] | None:
     """The lot an identifier names, and whether it is this ledger's resolver's ``<base>/lot/<lot>`` (a lot
     that must exist here): a Digital Link's AI 10, an LGTIN's lot, or the resolver's lot URL."""
     own = base.rstrip("/") + "/lot/"
     if uri.startswith(own):
         return unquote(uri[len(own) :].split("?", maxsplit=1)[0].split("#", maxsplit=1)[0]), True
-    match = _DIGITAL_LINK_LOT.match(uri) or _LGTIN.fullmatch(uri)
-    return (unquote(match.group(1)), False) if match else None
+    found = gs1_lot_in(uri)
+    return (found[0], False) if found else None

@@ -45,13 +45,13 @@ NAMESPACE = "https://ns.ginseng-trace.org/epcis/"
 PARTY = NAMESPACE + "party/"
 CBV = "https://ref.gs1.org/cbv/"
 STEPS = {"shipping": "ship", "receiving": "receive", "retail_selling": "sell", "destroying": "destroy"}
+HOLDS = frozenset({"hold", "release", "recall"})
 RELEASED = frozenset({"active", "conformant", "available", "sellable_accessible", "sellable_not_accessible"})
 TO_KG = {"KGM": 1.0, "GRM": 0.001, "TNE": 1000.0}
 _ID_FIELDS = ("epcList", "childEPCs", "inputEPCList", "outputEPCList", "parentID")
 _CLASS_FIELDS = ("quantityList", "childQuantityList", "inputQuantityList", "outputQuantityList")
 # a lot in an identifier: a Digital Link's AI 10 (and its serial, AI 21), an LGTIN's lot, a resolver's /lot/<lot>
 _DIGITAL_LINK = re.compile(r"https?://[^/]+(?:/[^?#]*)?/01/\d{14}(?:/22/[^/?#]+)?/10/([^/?#]+)(?:/21/([^/?#]+))?")
-_SGTIN = re.compile(r"urn:epc:id:sgtin:[^.]+\.[^.]+\.(.+)")
 _LGTIN = re.compile(r"urn:epc:class:lgtin:[^.]+\.[^.]+\.(.+)")
 _RESOLVER_LOT = re.compile(r"https?://[^?#]*/lot/([^/?#]+)")
 # where in the EPCIS event each member of our reading comes from (for the pointers of the rules' findings)
@@ -84,13 +84,22 @@ class Reading:
         return self.event is not self.sent
 
 
-def lot_in(uri: str) -> tuple[str, str | None] | None:
-    """The lot an identifier names, and the serial if it names one unit of it."""
+def gs1_lot_in(uri: str) -> tuple[str, str | None] | None:
+    """The lot a GS1 identifier names (a Digital Link's AI 10 on any domain, an LGTIN's lot), and the serial
+    (AI 21) if it names one unit of it."""
     if match := _DIGITAL_LINK.match(uri):
         return unquote(match.group(1)), unquote(match.group(2)) if match.group(2) else None
-    if match := _LGTIN.fullmatch(uri) or _RESOLVER_LOT.match(uri):
+    if match := _LGTIN.fullmatch(uri):
         return unquote(match.group(1)), None
     return None
+
+
+def lot_in(uri: str) -> tuple[str, str | None] | None:
+    """The lot an identifier names (:func:`gs1_lot_in`, or a resolver's ``…/lot/<lot>``), and its serial."""
+    if found := gs1_lot_in(uri):
+        return found
+    match = _RESOLVER_LOT.match(uri)
+    return (unquote(match.group(1)), None) if match else None
 
 
 def step_of(event: Mapping[str, Any]) -> str | None:
@@ -224,13 +233,12 @@ def _payload(kind: str, step: str, event: Mapping[str, Any], sent: Event) -> dic
         payload = {"buyer_type": "consumer"}
         if serials := _serials(event, sent.lot_id):
             payload["serials"] = serials
-    elif kind in ("destroy", "hold", "release", "recall"):
+    else:  # destroy, hold, release, recall
         disposition = _bare(event.get("disposition"), "Disp")
         said = f" (disposition {disposition})" if disposition else ""
         payload = {"reason": f"recorded by a captured EPCIS {step} event{said}"}
-    if kind in ("hold", "release", "recall"):
-        return payload | _extensions(event, sent.payload.get("context"))  # a hold has no quantity
-    payload |= _quantity(event, sent.lot_id)
+    if kind not in HOLDS:  # a hold names no quantity
+        payload |= _quantity(event, sent.lot_id)
     return payload | _extensions(event, sent.payload.get("context"))
 
 

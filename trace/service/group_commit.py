@@ -52,7 +52,7 @@ class GroupCommit:
         self._lock = threading.Lock()
         self._waiting: list[_Waiting] = []
         self._leading = False
-        self.groups = 0  # batches written (for the tests and the bench: appends / groups is the gain)
+        self.groups = 0  # groups written (for the tests: appends / groups is the gain)
 
     def append(self, signed: SignedEvent) -> Appended:
         me = _Waiting(signed)
@@ -80,8 +80,7 @@ class GroupCommit:
             with self._lock:
                 busy = group[0].error if isinstance(group[0].error, TransientStoreError) else None
                 if busy is not None:  # the write lock held elsewhere, the connection lost: so it is for all
-                    for waiting in self._waiting:  # those waiting, who are answered now, not one wait later
-                        waiting.error = busy
+                    _fail(self._waiting, busy)  # those waiting, who are answered now, not one wait later
                     group, self._waiting = group + self._waiting, []
                 following = self._waiting[0] if self._waiting else None
                 self._leading = following is not None
@@ -100,17 +99,12 @@ class GroupCommit:
             return
         try:
             results = self._append_batch([w.signed for w in group])
-        except StoreError as exc:  # the database busy, full or gone: every caller's answer
-            for waiting in group:
-                waiting.error = exc
-            return
-        except Error:  # a refusal of one of them (a rule, a signature, a conflict)
-            for waiting in group:  # each alone, as without grouping: its own record or its own refusal
-                self._settle(waiting, self._append_one)
-            return
         except BaseException as exc:
-            for waiting in group:
-                waiting.error = exc
+            if isinstance(exc, Error) and not isinstance(exc, StoreError):  # a refusal of one of them
+                for waiting in group:  # each alone, as without grouping: its own record or its own refusal
+                    self._settle(waiting, self._append_one)
+            else:  # the database busy, full or gone (or a bug): every caller's answer
+                _fail(group, exc)
             return
         for waiting, result in zip(group, results, strict=True):
             waiting.result = result
@@ -121,3 +115,8 @@ class GroupCommit:
             waiting.result = append_one(waiting.signed)
         except BaseException as exc:
             waiting.error = exc
+
+
+def _fail(waiting: list[_Waiting], error: BaseException) -> None:
+    for one in waiting:
+        one.error = error
