@@ -139,12 +139,12 @@ def test_readyz_when_current_and_503_when_migrations_are_behind(
     assert ready.status_code == 200, ready.text
     assert ready.json()["status"] == "ready"
     current, head = logged.store.schema_revisions()
-    assert current == head == "0025"
-    command.stamp(alembic_config(engine), "0024")  # as if the code were newer than the database
+    assert current == head == "0026"
+    command.stamp(alembic_config(engine), "0025")  # as if the code were newer than the database
     failing = not_ready(client.get("/readyz"))
     assert list(failing) == ["migrations"]
-    assert "0024" in failing["migrations"]
     assert "0025" in failing["migrations"]
+    assert "0026" in failing["migrations"]
     command.stamp(alembic_config(engine), "head")
     assert client.get("/readyz").status_code == 200
 

@@ -10,7 +10,6 @@ have the same), or, for URIs that name no GS1 key (``<base>/lot/<lot>``), the UR
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -39,7 +38,7 @@ class IndexedEvent:
     disposition: str | None
     read_point: str | None
     biz_location: str | None
-    document: str  # the EPCIS event as JSON, on INDEX_BASE, without eventID
+    document: dict[str, Any]  # the EPCIS event on INDEX_BASE, without eventID
     epcs: tuple[tuple[str, str], ...]
 
 
@@ -108,7 +107,7 @@ def indexed(record: LedgerRecord, gtins: Mapping[str, str], species: Mapping[str
         disposition=_bare(event.get("disposition")),
         read_point=_location(event.get("readPoint")),
         biz_location=_location(event.get("bizLocation")),
-        document=json.dumps(event, ensure_ascii=False, separators=(",", ":"), sort_keys=False),
+        document=event,
         epcs=epcs,
     )
 

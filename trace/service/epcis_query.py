@@ -4,7 +4,6 @@ holds what the mapping makes of records read without their disclosures, so no pr
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -56,7 +55,7 @@ class EpcisQuery:
         (``QueryParameterError``) for a parameter the binding refuses."""
         query: Query = parse(items, base)
 
-        def read(repo: LedgerRepository) -> tuple[list[tuple[int, str]], list[str]]:
+        def read(repo: LedgerRepository) -> tuple[list[tuple[int, dict[str, Any]]], list[str]]:
             rows = repo.epcis.page(query.filter, query.after, query.per_page + 1)
             prefixes = company_prefixes(repo) if epc_format == "Always_EPC_URN" and rows else []
             return rows, prefixes
@@ -66,7 +65,7 @@ class EpcisQuery:
         rows = rows[: query.per_page]
         events = []
         for _, document in rows:
-            event = rebase(json.loads(document), base)
+            event = rebase(document, base)
             shown = in_format(event, epc_format, prefixes)
             events.append({"eventID": event_hash(event, CONTEXT), **shown})
         body = {

@@ -1,18 +1,37 @@
 """The EPCIS 2.0 query index's rows (``epcis_events``, ``epcis_event_epcs``, ``epcis_lots``): written by the
-appender in the append transaction, read by ``GET /epcis/events`` with keyset pagination on the log index."""
+appender in the append transaction, read by ``GET /epcis/events`` with keyset pagination on the log index. Each
+event is stored in the compact form of :mod:`.epcis_codec`, read back with its ``records`` row."""
 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
+from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, delete, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Select, delete, func, or_, select
 
 from ..epcis.index import IndexedEvent
 from ..epcis.query import EventFilter
+from .epcis_codec import RecordFacts, decode, encode
 from .rows import StoredRecord, blob, bulk_insert
 from .tables import epcis_event_epcs, epcis_events, epcis_lots, records
 
 _CHUNK = 500
+FACTS = (
+    records.c.log_index,
+    records.c.recorded_at,
+    records.c.type,
+    records.c.lot_id,
+    records.c.actor,
+    records.c.event_hash,
+    records.c.record_hash,
+)
+"""The columns of a ``records`` row that :class:`.epcis_codec.RecordFacts` reads, in its order."""
+
+
+def facts_of(row: Sequence[Any]) -> RecordFacts:
+    """The :class:`RecordFacts` of a row selected with :data:`FACTS` (and anything after them)."""
+    index, recorded_at, kind, lot, actor, event_hash, record_hash = row[: len(FACTS)]
+    return RecordFacts(int(index), recorded_at, kind, lot, actor, blob(event_hash).hex(), blob(record_hash).hex())
 
 
 def _like(prefix: str) -> str:
@@ -25,7 +44,15 @@ class EpcisIndexRepository:
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
 
+    def _facts(self, log_indexes: Collection[int]) -> dict[int, RecordFacts]:
+        """The records rows of ``log_indexes`` (one range query: an append's are consecutive, but for its
+        membership records)."""
+        query = select(*FACTS).where(records.c.log_index.between(min(log_indexes), max(log_indexes)))
+        return {row.log_index: facts_of(row) for row in self.connection.execute(query)}
+
     def put(self, rows: Sequence[IndexedEvent]) -> None:
+        """Index ``rows``, whose records are in ``records`` already (the same transaction)."""
+        facts = self._facts([r.log_index for r in rows]) if rows else {}
         bulk_insert(
             self.connection,
             epcis_events.name,
@@ -41,7 +68,7 @@ class EpcisIndexRepository:
                     r.disposition,
                     r.read_point,
                     r.biz_location,
-                    r.document,
+                    encode(r.document, facts[r.log_index]),
                 )
                 for r in rows
             ],
@@ -110,22 +137,25 @@ class EpcisIndexRepository:
             found.append(e.log_index.in_(ours))  # planned from the EPC index on both engines
         return found
 
-    def page(self, f: EventFilter, after: int | None, limit: int) -> list[tuple[int, str]]:
-        """``(log index, event JSON)`` of up to ``limit`` matching events after log index ``after``, in log order."""
-        query = select(epcis_events.c.log_index, epcis_events.c.document).where(*self._conditions(f))
+    def _page_query(self, f: EventFilter, after: int | None, limit: int) -> Select[Any]:
+        query = (
+            select(*FACTS, epcis_events.c.document)
+            .select_from(epcis_events.join(records, records.c.log_index == epcis_events.c.log_index))
+            .where(*self._conditions(f))
+        )
         if after is not None:
             query = query.where(epcis_events.c.log_index > after)
-        query = query.order_by(epcis_events.c.log_index).limit(limit)
-        return [(int(i), str(d)) for i, d in self.connection.execute(query)]
+        return query.order_by(epcis_events.c.log_index).limit(limit)
+
+    def page(self, f: EventFilter, after: int | None, limit: int) -> list[tuple[int, dict[str, Any]]]:
+        """``(log index, event)`` of up to ``limit`` matching events after log index ``after``, in log order
+        (each event as the index made it, on its base: :func:`..epcis.index.indexed`)."""
+        rows = self.connection.execute(self._page_query(f, after, limit))
+        return [(int(row.log_index), decode(blob(row.document), facts_of(row))) for row in rows]
 
     def explain(self, f: EventFilter, limit: int) -> str:
         """The engine's plan for :meth:`page` (for bench/epcis_query.py and the README's cost)."""
-        query = (
-            select(epcis_events.c.log_index, epcis_events.c.document)
-            .where(*self._conditions(f))
-            .order_by(epcis_events.c.log_index)
-            .limit(limit)
-        )
+        query = self._page_query(f, None, limit)
         compiled = query.compile(self.connection, compile_kwargs={"literal_binds": True})
         prefix = "EXPLAIN QUERY PLAN " if self.connection.dialect.name == "sqlite" else "EXPLAIN "
         rows = self.connection.exec_driver_sql(prefix + str(compiled)).fetchall()

@@ -337,14 +337,23 @@ epcis_events = Table(
     Column("disposition", Text, nullable=True),
     Column("read_point", Text, nullable=True),
     Column("biz_location", Text, nullable=True),
-    Column("document", Text, nullable=False),  # the EPCIS event (JSON) without its eventID
+    # the EPCIS event without its eventID in the compact form of trace/store/epcis_codec.py (what the records
+    # row of the same log index gives is not stored again)
+    Column("document", LargeBinary, nullable=False),
 )
 Index("ix_epcis_events_event_time", epcis_events.c.event_time, epcis_events.c.log_index)
 Index("ix_epcis_events_event_type", epcis_events.c.event_type, epcis_events.c.log_index)
-Index("ix_epcis_events_biz_step", epcis_events.c.biz_step, epcis_events.c.log_index)
-Index("ix_epcis_events_disposition", epcis_events.c.disposition, epcis_events.c.log_index)
-Index("ix_epcis_events_read_point", epcis_events.c.read_point, epcis_events.c.log_index)
-Index("ix_epcis_events_biz_location", epcis_events.c.biz_location, epcis_events.c.log_index)
+# The optional fields' indexes hold the events that have the field (partial: no query looks for one without it;
+# an equality or IN on the field, and the resource lists' IS NOT NULL, imply the index's condition).
+for _field in ("biz_step", "disposition", "read_point", "biz_location"):
+    _present = epcis_events.c[_field].is_not(None)
+    Index(
+        f"ix_epcis_events_{_field}",
+        epcis_events.c[_field],
+        epcis_events.c.log_index,
+        sqlite_where=_present,
+        postgresql_where=_present,
+    )
 
 epcis_event_epcs = Table(
     "epcis_event_epcs",

@@ -1,7 +1,9 @@
 """epcis_index: the EPCIS 2.0 query index (GET /api/v1/epcis/events): each record's EPCIS event as
 trace/epcis/mapping.py makes it, with its eventTime, bizStep, disposition, readPoint and bizLocation, its EPCs and
-EPC classes one row each, and what the mapping names lots by (GTIN, species). Backfilled from the records, in log
-order, with the mapping of this code: the appender keeps it from then on, in the append transaction.
+EPC classes one row each, and what the mapping names lots by (GTIN, species). The tables are created empty: the
+backfill from the records (in log order, with the mapping of the code) is 0026's, which stores the events in the
+form the code writes (it ran here until 0026 changed that form); the appender keeps the index from then on, in
+the append transaction.
 
 Revision ID: 0025
 Revises: 0024
@@ -17,8 +19,6 @@ revision = "0025"
 down_revision = "0024"
 branch_labels = None
 depends_on = None
-
-_BATCH = 2000
 
 
 def upgrade() -> None:
@@ -65,14 +65,6 @@ def upgrade() -> None:
         sa.Column("species", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("lot_id", name="pk_epcis_lots"),
     )
-    _backfill(op.get_bind())
-
-
-def _backfill(connection: sa.Connection) -> None:
-    from ginseng_trace.service.epcis_index import index_stored
-    from ginseng_trace.store import LedgerRepository
-
-    index_stored(LedgerRepository(connection), batch=_BATCH)
 
 
 def downgrade() -> None:
