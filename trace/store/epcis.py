@@ -45,8 +45,8 @@ class EpcisIndexRepository:
         self.connection = connection
 
     def _facts(self, log_indexes: Collection[int]) -> dict[int, RecordFacts]:
-        """The records rows of ``log_indexes`` (one range query: an append's are consecutive, but for its
-        membership records)."""
+        """The records rows of ``log_indexes``, by one range query (an append's records are consecutive; the
+        membership records among them are read too, and not used)."""
         query = select(*FACTS).where(records.c.log_index.between(min(log_indexes), max(log_indexes)))
         return {row.log_index: facts_of(row) for row in self.connection.execute(query)}
 
