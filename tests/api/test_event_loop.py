@@ -36,6 +36,7 @@ def write_lock_held_elsewhere(engine: Engine) -> Iterator[None]:
         yield
 
 
+@pytest.mark.slow
 def test_reads_answer_at_once_while_a_post_waits_for_the_write_lock(
     engine: Engine, demo_site: tuple[httpx.Client, Services]
 ) -> None:
