@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import shutil
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -17,7 +18,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine, make_url, text
 
 from ginseng_trace.chain import Event, SignedEvent, SignerKey, sign_event
 from ginseng_trace.events import catalogue, private_fields
@@ -71,10 +72,31 @@ def fresh_postgres_schema() -> Iterator[str]:
         admin.dispose()
 
 
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    engine = create_ledger_engine(database_url)
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite ledger migrated to head once a session (once per xdist worker): the ``engine`` fixture's SQLite
+    databases start as copies of it, since running every migration costs more than the average test."""
+    path = tmp_path_factory.mktemp("migrated") / "ledger.sqlite3"
+    engine = create_ledger_engine(f"sqlite+pysqlite:///{path}")
     migrate(engine)
+    with engine.connect() as conn:  # everything in the main file, so that copying it copies the whole database
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+@pytest.fixture
+def engine(database_url: str, migrated_sqlite: Path) -> Iterator[Engine]:
+    """A ledger database migrated to head, on each engine (SQLite: a private copy of ``migrated_sqlite``)."""
+    url = make_url(database_url)
+    in_place = url.get_backend_name() != "sqlite" or url.database is None or Path(url.database).exists()
+    if not in_place:
+        target = Path(str(url.database))
+        shutil.copyfile(migrated_sqlite, target)
+        target.chmod(0o600)  # as migrate() leaves a new database file
+    engine = create_ledger_engine(database_url)
+    if in_place:
+        migrate(engine)
     yield engine
     engine.dispose()
 

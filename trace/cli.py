@@ -18,7 +18,7 @@ from .chain.errors import Error, FieldProblem, MalformedError
 from .chain.keys import ALG_COSIGNATURE, ALG_ED25519, SignerKey, VerifierKey
 from .chain.records import Event, SignedEvent, sign_event
 from .cli_admin import add_admin
-from .cli_common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, positive_int, settings_of
+from .cli_common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, OneLineParser, positive_int, settings_of
 from .cli_serve import add_serve, print_demo_accounts
 from .events.catalogue import private_fields
 from .service.signature_workers import default_workers
@@ -222,7 +222,7 @@ def cmd_label(args: argparse.Namespace) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(
+    top: argparse.ArgumentParser = OneLineParser(
         prog="ginseng-trace", description="Ginseng Trace: a traceability ledger for Jilin ginseng"
     )
     top.add_argument("--version", action="version", version=f"%(prog)s {__version__}")

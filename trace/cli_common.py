@@ -4,11 +4,21 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import NoReturn
 
 from .config import load_settings
 from .settings import Settings
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """An argument parser whose refusal is one line (what was wrong, and where help is) and exit 2, as every
+    other refusal of the command line is; argparse's own prints the usage lines first. Its subcommands'
+    parsers are of this class too (``add_subparsers`` makes them of the parent's)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 def settings_of(args: argparse.Namespace) -> Settings:

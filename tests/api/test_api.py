@@ -155,6 +155,7 @@ def test_openapi_describes_the_event_envelope(client: httpx.Client) -> None:
     assert {t["type"] for t in client.get("/api/v1/event-types").json()} >= {"harvest", "process", "sell"}
 
 
+@pytest.mark.slow
 def test_dev_signing_is_explicit_and_signed_by_a_registered_key(ledger: Services) -> None:
     dev = ledger.events.dev_signer = SignerKey.generate("dev-signer")
     enrol_dev_signer(ledger, dev)
@@ -255,6 +256,7 @@ def test_log_endpoints_serve_checkpoints_and_verifiable_proofs(engine: Any) -> N
         assert len(grown.json()["records"]) == 6
 
 
+@pytest.mark.slow
 def test_checkpoints_are_published_on_a_timer(engine: Any) -> None:
     import time
 
@@ -309,6 +311,7 @@ def test_the_bundle_endpoint_serves_a_verifiable_bundle(engine: Any) -> None:
         assert verify_bundle(grown.content, [log_key.verifier()], anchors=[OPERATOR.verifier()]).entries == 3 + 4
 
 
+@pytest.mark.slow
 def test_the_bundle_travels_gzipped_to_whoever_accepts_it(demo_site: tuple[httpx.Client, Services]) -> None:
     """A phone on a weak connection fetches the proof bundle compressed (once per log state); each
     representation has its own ETag."""
@@ -334,6 +337,7 @@ def test_the_bundle_travels_gzipped_to_whoever_accepts_it(demo_site: tuple[httpx
     assert mismatched.status_code == 200
 
 
+@pytest.mark.slow
 def test_a_revoked_key_gets_a_problem_naming_the_key(client: httpx.Client, ledger: Services, grower: Actor) -> None:
     client.post("/api/v1/events", json=envelope(grower.sign("PLOT-1", "register_plot")))
     ledger.membership.revoke_key(grower.name, grower.key_id, "device stolen")
@@ -360,6 +364,7 @@ def test_payloads_are_checked_against_their_schema(client: httpx.Client, ledger:
     assert ledger.records.count() == 3  # the grower's enrolment only
 
 
+@pytest.mark.slow
 def test_the_catalogue_is_served(client: httpx.Client) -> None:
     schemas = client.get("/api/v1/schemas").json()
     assert len(schemas) == 21 + 1 + 10 + 2 + 2 + 1  # the ginseng events (split and return too), sample, ten

@@ -81,6 +81,7 @@ def fuzz_every_operation(api_schema: Any, examples: int) -> int:
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.slow
 def test_a_few_requests_to_every_operation_answer_by_the_description(api_schema: Any) -> None:
     """The quick loop's pass (SQLite): 4 requests an operation, no 5xx, every 4xx a problem document, every
     answer matching its documented schema."""
@@ -141,6 +142,7 @@ def test_no_scanned_code_makes_a_server_error(demo: Services) -> None:
         answers()
 
 
+@pytest.mark.slow
 def test_a_nul_character_in_a_parameter_is_refused_by_name_on_both_engines(demo: Services) -> None:
     """PostgreSQL text cannot hold NUL: schemathesis found /api/v1/scan-signals?lot=%00 answering 500 there.
     Every path and query parameter with one is now refused (422, the parameter named; on the resolver, where

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import pytest
 
 from ginseng_trace.api import create_app
 from ginseng_trace.chain import SignedEvent, SignerKey
@@ -52,6 +53,7 @@ def forbidden(
     assert ledger.records.count() == before
 
 
+@pytest.mark.slow
 def test_a_grower_cannot_recall_a_processors_product_in_a_regulators_name(
     demo_site: tuple[httpx.Client, Services],
 ) -> None:
@@ -71,6 +73,7 @@ def test_a_grower_cannot_recall_a_processors_product_in_a_regulators_name(
     assert "召回" not in client.get(BOX).text
 
 
+@pytest.mark.slow
 def test_a_grower_cannot_record_a_lab_test_under_a_labs_name(demo_site: tuple[httpx.Client, Services]) -> None:
     client, ledger = demo_site
     wang = demo_actor("fusong-wang-farm")
@@ -100,6 +103,7 @@ def test_a_grower_cannot_record_a_lab_test_under_a_labs_name(demo_site: tuple[ht
     )
 
 
+@pytest.mark.slow
 def test_the_held_party_cannot_release_a_regulators_hold(demo_site: tuple[httpx.Client, Services]) -> None:
     client, ledger = demo_site
     regulator, shop = demo_actor("jilin-mpa-inspector"), demo_actor("changchun-herb-shop")
@@ -125,6 +129,7 @@ def test_the_held_party_cannot_release_a_regulators_hold(demo_site: tuple[httpx.
     assert post(client, lifted).status_code == 201
 
 
+@pytest.mark.slow
 def test_a_stranger_cannot_correct_another_growers_harvest(demo_site: tuple[httpx.Client, Services]) -> None:
     client, ledger = demo_site
     li, wang = demo_actor("jian-li-farm"), demo_actor("fusong-wang-farm")
@@ -150,6 +155,7 @@ def test_a_stranger_cannot_correct_another_growers_harvest(demo_site: tuple[http
     )
 
 
+@pytest.mark.slow
 def test_nobody_creates_lots_under_another_companys_identifiers(demo_site: tuple[httpx.Client, Services]) -> None:
     client, ledger = demo_site
     li = demo_actor("jian-li-farm")
@@ -175,6 +181,7 @@ def test_nobody_creates_lots_under_another_companys_identifiers(demo_site: tuple
     forbidden(client, ledger, box, "/event/payload/gtin", GTIN_250G, "6970001")
 
 
+@pytest.mark.slow
 def test_a_lab_cites_only_an_accreditation_registered_to_it(demo_site: tuple[httpx.Client, Services]) -> None:
     client, ledger = demo_site
     lab = demo_actor("jilin-quality-lab")
@@ -190,6 +197,7 @@ def test_a_lab_cites_only_an_accreditation_registered_to_it(demo_site: tuple[htt
     forbidden(client, ledger, test, "/event/payload/accreditation", "CMA 2021-000-X", "CNAS L1234")
 
 
+@pytest.mark.slow
 def test_an_organisation_is_registered_only_in_identifier_spaces_of_its_own(
     demo_site: tuple[httpx.Client, Services],
 ) -> None:
@@ -230,6 +238,7 @@ def key_refused(client: httpx.Client, ledger: Services, signed: SignedEvent, sta
     assert ledger.records.count() == before
 
 
+@pytest.mark.slow
 def test_revoked_suspended_and_unregistered_keys_sign_nothing(demo_site: tuple[httpx.Client, Services]) -> None:
     client, ledger = demo_site
     shop, li = demo_actor("changchun-herb-shop"), demo_actor("jian-li-farm")
@@ -261,6 +270,7 @@ def test_revoked_suspended_and_unregistered_keys_sign_nothing(demo_site: tuple[h
     )
 
 
+@pytest.mark.slow
 def test_a_custodian_records_nothing_after_handing_custody_over(demo_site: tuple[httpx.Client, Services]) -> None:
     client, _ledger = demo_site
     wang = demo_actor("fusong-wang-farm")  # shipped the whole harvest to the works, which received it
@@ -271,6 +281,7 @@ def test_a_custodian_records_nothing_after_handing_custody_over(demo_site: tuple
     assert "is not a custodian of lot HV-2025-FS-0017" in response.json()["detail"]
 
 
+@pytest.mark.slow
 def test_membership_events_are_ordinary_submissions_by_their_own_signers(
     demo_site: tuple[httpx.Client, Services],
 ) -> None:
@@ -303,6 +314,7 @@ def test_membership_events_are_ordinary_submissions_by_their_own_signers(
     assert authority["policy"]["roles"]["recall"] == ["regulator"]
 
 
+@pytest.mark.slow
 def test_an_event_replayed_under_another_actors_session_is_still_only_its_signers(engine: Any) -> None:
     """Li logs in and replays Wang's signed event, then tries to pass it off as his own: the replay is Wang's
     event again (stored once, answered 200), and the server signs nothing in another actor's name."""

@@ -9,6 +9,7 @@ import uuid
 from typing import Any
 
 import httpx
+import pytest
 
 from ginseng_trace.api import create_app
 
@@ -113,6 +114,7 @@ def test_the_regulator_and_the_lots_lineage_read_complaints_and_each_read_is_aud
     assert world.get("/lots/PK-1/complaints", REGULATOR, after=kept["id"]).json()["complaints"] == []
 
 
+@pytest.mark.slow
 def test_bad_complaints_are_refused_and_nothing_is_kept(world: World) -> None:
     app = create_app(world.services, complaint_limit="100/minute")
     with LiveServer(app) as server, httpx.Client(base_url=server.url) as client:
@@ -141,6 +143,7 @@ def test_bad_complaints_are_refused_and_nothing_is_kept(world: World) -> None:
         assert own.status_code == 201, own.text
 
 
+@pytest.mark.slow
 def test_complaints_are_limited_per_client_address(world: World) -> None:
     app = create_app(world.services, complaint_limit="3/minute")
     with LiveServer(app) as server, httpx.Client(base_url=server.url) as client:

@@ -64,6 +64,7 @@ def grown(client: httpx.Client, grower: Actor, harvest: str, kg: float) -> str:
     return signed.event.event_id
 
 
+@pytest.mark.slow
 def test_a_box_is_never_packed_from_fine_root_weight(client: httpx.Client, grower: Actor) -> None:
     grown(client, grower, "HV-C", 1450)
     outputs = [
@@ -108,6 +109,7 @@ def test_a_box_is_never_packed_from_fine_root_weight(client: httpx.Client, growe
     accepted(post(client, grower, "RG-C2", "process", inputs=["HV-C"], payload={**rest, "outputs": small[:2]}))
 
 
+@pytest.mark.slow
 def test_a_corrected_harvest_weight_changes_a_later_shipments_verdict(
     client: httpx.Client, grower: Actor, ledger: Services
 ) -> None:

@@ -83,6 +83,7 @@ def assert_busy(answer: httpx.Response) -> None:
     assert int(answer.headers["retry-after"]) >= 1
 
 
+@pytest.mark.slow
 def test_a_post_behind_a_held_write_lock_is_answered_503_in_time_and_reads_answer_meanwhile(
     database_url: str,
 ) -> None:
@@ -209,6 +210,7 @@ def test_postgresql_connections_cut_mid_run_cost_a_503_at_most_and_lose_nothing(
         ledger.checks.verify()  # every chain intact
 
 
+@pytest.mark.slow
 def test_a_full_embedded_database_answers_507_and_stays_intact(database_url: str, tmp_path: Path) -> None:
     if not database_url.startswith("sqlite"):
         pytest.skip("a full disk is simulated on the embedded database (PRAGMA max_page_count)")

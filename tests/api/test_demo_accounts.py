@@ -91,6 +91,7 @@ def prefill(page: str) -> dict[str, str]:
     return filled
 
 
+@pytest.mark.slow
 def test_the_forms_open_filled_with_what_the_app_knows(demo: tuple[httpx.Client, Services]) -> None:
     """README "How to use the web app": the lab's waiting sample links to its test form, filled with the lab's
     name, accreditation and the sample; a batch made from a lot has it as its first input; a regulator's recall

@@ -30,6 +30,7 @@ def register(client: httpx.Client, headers: dict[str, str], key: object) -> http
     return client.post("/api/v1/me/keys", json={"key": key}, headers=headers)
 
 
+@pytest.mark.slow
 def test_a_grower_registers_a_device_key_and_then_signs_with_it(client: httpx.Client, services: Services) -> None:  # noqa: F811
     device = Actor(GROWER.name, SignerKey.generate(GROWER.name))
     headers = session(client, GROWER.name)
@@ -77,6 +78,7 @@ def test_the_csrf_token_is_needed(client: httpx.Client) -> None:  # noqa: F811
         "fs-grower+49c5a953+AQEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",  # the identity: anyone signs for it
     ],
 )
+@pytest.mark.slow
 def test_a_malformed_key_is_a_422_naming_the_field(client: httpx.Client, key: object) -> None:  # noqa: F811
     assert_problem(register(client, session(client, GROWER.name), key), 422, "/key")
 

@@ -46,6 +46,7 @@ MALFORMED = [
 ]
 
 
+@pytest.mark.slow
 def test_parameters_the_resolver_does_not_use_never_refuse_a_valid_code(site: httpx.Client) -> None:
     for query in VALID_QUERIES:
         answer = site.get(BOX + query, headers=JSON)
@@ -53,6 +54,7 @@ def test_parameters_the_resolver_does_not_use_never_refuse_a_valid_code(site: ht
         assert answer.json()["lot"]["lot_id"] == "PK-2025-0931"
 
 
+@pytest.mark.slow
 def test_a_malformed_code_is_refused_with_400_naming_the_part(site: httpx.Client) -> None:
     for path, part in MALFORMED:
         answer = site.get(path, headers=JSON)
@@ -102,6 +104,7 @@ def test_one_character_corruptions_of_the_box_code_never_make_a_server_error(sit
     answers()
 
 
+@pytest.mark.slow
 def test_a_changed_digit_of_the_gtin_is_refused_naming_the_gtin(site: httpx.Client) -> None:
     for at in range(len("/01/"), len("/01/06975123400010")):
         digit = str((int(BOX[at]) + 3) % 10)

@@ -30,6 +30,7 @@ def _valid(answer: httpx.Response) -> dict[str, Any]:
     return document
 
 
+@pytest.mark.slow
 def test_a_regulator_sees_the_plot_location_and_the_invoice_and_the_read_is_audited(world: World) -> None:  # noqa: F811
     public = _valid(world.get("/lots/PLOT-1/epcis"))
     answer = world.get("/lots/PLOT-1/epcis", REGULATOR, private="true")
@@ -66,6 +67,7 @@ def test_a_regulator_sees_the_plot_location_and_the_invoice_and_the_read_is_audi
     assert [r["what"] for r in world.audit(actor=REGULATOR)].count("private_members") == 2
 
 
+@pytest.mark.slow
 def test_a_reader_who_may_see_nothing_private_gets_the_public_document(world: World) -> None:  # noqa: F811
     for lot, reader, params in [
         ("PLOT-1", SHOP, {}),

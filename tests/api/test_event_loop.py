@@ -12,6 +12,7 @@ import httpx
 import pytest
 from sqlalchemy import Engine
 
+from ginseng_trace.api.dependencies import WRITE_THREADS
 from ginseng_trace.chain import SignerKey
 from ginseng_trace.service import Services
 from ginseng_trace.store import Store
@@ -36,6 +37,7 @@ def write_lock_held_elsewhere(engine: Engine) -> Iterator[None]:
         yield
 
 
+@pytest.mark.slow
 def test_reads_answer_at_once_while_a_post_waits_for_the_write_lock(
     engine: Engine, demo_site: tuple[httpx.Client, Services]
 ) -> None:
@@ -57,7 +59,7 @@ def test_reads_answer_at_once_while_a_post_waits_for_the_write_lock(
         # more writers than the write pool holds queue up too, and the pages and proofs still answer
         waiting = [
             threading.Thread(target=lambda: httpx.post(f"{client.base_url}/api/v1/log/checkpoint", timeout=30))
-            for _ in range(45)
+            for _ in range(WRITE_THREADS + 13)
         ]
         for thread in waiting:
             thread.start()

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 import httpx
+import pytest
 from starlette.routing import BaseRoute, Route
 
 from ginseng_trace.api import create_app
@@ -57,6 +58,7 @@ def served_paths(client: httpx.Client, ledger: Services) -> list[str]:
     return paths
 
 
+@pytest.mark.slow
 def test_every_get_route_answers_head_with_the_same_status_and_headers(
     demo_site: tuple[httpx.Client, Services],
 ) -> None:
@@ -87,6 +89,7 @@ def strip(headers: httpx.Headers) -> dict[str, Any]:
     return {k: v for k, v in headers.items() if k not in {"date", "x-request-id"}}  # (each request its own id)
 
 
+@pytest.mark.slow
 def test_head_is_not_allowed_where_get_is_not(demo_site: tuple[httpx.Client, Services]) -> None:
     client, _ = demo_site
     assert client.get("/api/v1/events").status_code == client.head("/api/v1/events").status_code == 405

@@ -117,6 +117,7 @@ def due(body: dict[str, Any]) -> list[tuple[str, str]]:
     return [(item["kind"], item["lot_id"]) for item in body["due"]]
 
 
+@pytest.mark.slow
 def test_a_grower_sees_its_plots_and_the_interval_still_running(client: httpx.Client) -> None:
     body = home(client, GROWER)
     assert body["organisation"]["roles"] == ["grower"]
@@ -172,6 +173,7 @@ def test_a_box_awaiting_its_test_is_due_and_nobody_else_sees_it(client: httpx.Cl
     assert "RG-2" not in {lot["lot_id"] for lot in home(client, GROWER)["lots"]}
 
 
+@pytest.mark.slow
 def test_no_home_without_credentials_or_for_an_actor_outside_membership(
     client: httpx.Client, services: Services
 ) -> None:
@@ -245,6 +247,7 @@ def test_the_workplace_page_says_why_a_signed_in_stranger_has_no_home(client: ht
     assert 'role="alert">nobody-registered is not a standing member of an organisation' in page.text
 
 
+@pytest.mark.slow
 def test_the_pages_carry_the_sessions_csrf_token_for_every_tab(client: httpx.Client) -> None:
     answer = client.post("/api/v1/session", json={"login": GROWER.name, "password": PASSWORD})
     cookie, csrf = {"Cookie": f"gt_session={answer.cookies['gt_session']}"}, answer.json()["csrf_token"]

@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import Engine
 
 from ginseng_trace.api.home_page import KIND_NAMES
@@ -138,6 +139,7 @@ def test_a_regulator_releases_the_hold_it_picks(demo: Demo) -> None:  # noqa: F8
     assert [h.event_id for h in ledger.lot_graphs.graph(BOXES, None, "/t").node(BOXES).holds] == ["app-hold-1"]
 
 
+@pytest.mark.slow
 def test_the_console_filters_by_product_and_names_its_witnesses(demo: Demo) -> None:  # noqa: F811
     client, ledger = demo
     principal = ledger.accounts.session(session(client, REGULATOR)[0]["Cookie"].split("=", 1)[1])

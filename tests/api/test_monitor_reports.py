@@ -119,6 +119,7 @@ def post(client: httpx.Client, body: str) -> httpx.Response:
     return client.post("/api/v1/log/monitors", content=body, headers={"content-type": "text/plain"})
 
 
+@pytest.mark.slow
 def test_the_log_hears_its_monitors_and_the_console_shows_them(monitored: Services) -> None:
     now = int(time.time())
     with LiveServer(create_app(monitored)) as server, httpx.Client(base_url=server.url) as client:
@@ -162,6 +163,7 @@ def test_the_log_hears_its_monitors_and_the_console_shows_them(monitored: Servic
     assert stored == now
 
 
+@pytest.mark.slow
 def test_reports_the_log_cannot_trust_are_refused(monitored: Services) -> None:
     refusals: list[tuple[str | bytes, int, str]] = [
         (report(monitored, signer=STRANGER), 403, "not a status signed by a monitor"),
@@ -192,6 +194,7 @@ def test_a_log_without_monitor_keys_takes_no_report(engine: Engine) -> None:
         assert client.get("/api/v1/log/monitors").json() == []
 
 
+@pytest.mark.slow
 def test_the_cli_monitor_reports_each_verdict(monitored: Services, engine: Engine, tmp_path: Path) -> None:
     key_file, state = tmp_path / "monitor.key", tmp_path / "state.json"
     key_file.write_text(MONITOR.text() + "\n")

@@ -130,6 +130,7 @@ def test_the_apps_own_log_lines_carry_the_request_id() -> None:
     assert JsonLines().format(said[0]).count('"request_id": "ready-probe-7"') == 1
 
 
+@pytest.mark.slow
 def test_readyz_when_current_and_503_when_migrations_are_behind(
     client: httpx.Client, logged: Services, engine: Engine
 ) -> None:

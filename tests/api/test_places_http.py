@@ -87,6 +87,7 @@ def test_places_are_judged_by_their_code(client: httpx.Client, grower: Actor) ->
     assert (origin["county_code"], origin["county"], origin["prefecture"]) == ("220621", "抚松县", "白山市")
 
 
+@pytest.mark.slow
 def test_doubtful_places_are_stored_and_flagged(client: httpx.Client, grower: Actor) -> None:
     too_big = post(
         client, grower, "PLOT-A", "register_plot", raw_payload={**plot(county_code="220621"), "location": square(100)}

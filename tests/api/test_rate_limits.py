@@ -4,6 +4,7 @@ the service, gets 429 with Retry-After before any work, and nothing it sent is s
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from ginseng_trace.api import create_app
 from ginseng_trace.service import Services
@@ -12,6 +13,7 @@ from ..conftest import Actor, LiveServer
 from .test_api import assert_problem, envelope
 
 
+@pytest.mark.slow
 def test_refused_submissions_and_floods_are_limited_per_address(ledger: Services, grower: Actor) -> None:
     stranger = Actor("not-registered")
     app = create_app(ledger, rate_limit="40/minute", refused_limit="3/minute")

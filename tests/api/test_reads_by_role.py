@@ -246,6 +246,7 @@ def test_each_organisation_reads_its_own_private_members_and_nobody_elses(world:
     assert world.audit(actor=PROCESSOR) == []  # nothing private was served: nothing to audit
 
 
+@pytest.mark.slow
 def test_another_grower_and_the_public_never_see_a_planted_private_value(world: World) -> None:
     other = world.get("/lots/PLOT-1/history", OTHER_GROWER, private="true")
     assert other.status_code == 200
@@ -274,6 +275,7 @@ def test_another_grower_and_the_public_never_see_a_planted_private_value(world: 
     assert world.audit(actor=GROWER) == []
 
 
+@pytest.mark.slow
 def test_findings_by_role(world: World) -> None:
     def rules(answer: httpx.Response) -> list[tuple[str, str]]:
         assert answer.status_code == 200, answer.text
@@ -302,6 +304,7 @@ def test_findings_by_role(world: World) -> None:
     assert world.audit(actor=OTHER_GROWER) == []  # public findings only: nothing to audit
 
 
+@pytest.mark.slow
 def test_scan_signals_are_counts_for_the_public_and_labels_for_regulators_and_partners(world: World) -> None:
     for _ in range(3):
         world.services.scans.record(GTIN, "PK-1", "0042", "长春")
@@ -398,6 +401,7 @@ def test_a_processor_reads_the_upstream_facts_of_what_it_held_and_nothing_privat
     assert [r["lot_id"] for r in world.audit(actor=REGULATOR) if r["what"] == "upstream_facts"] == ["PK-1", "PLOT-1"]
 
 
+@pytest.mark.slow
 def test_upstream_facts_are_refused_to_every_other_reader(world: World) -> None:
     never_held = assert_problem(world.get("/lots/PK-1/upstream", OTHER_WORKS), 403)
     assert (never_held["type"], never_held["relation_needed"]) == (

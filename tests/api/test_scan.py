@@ -34,6 +34,7 @@ def mine(site: httpx.Client, cookie: dict[str, str], lot: str) -> dict[str, Any]
     return body
 
 
+@pytest.mark.slow
 def test_the_scan_page_is_for_a_signed_in_person_in_either_language(site: httpx.Client) -> None:
     assert site.get("/app/scan").status_code == 401
     cookie = log_in(site, WORKS.name)
@@ -99,6 +100,7 @@ def test_after_receiving_the_processor_may_process_from_the_lot_and_sees_itself_
     assert (REGULATOR.name, "custodians") in audited
 
 
+@pytest.mark.slow
 def test_no_scanned_lot_without_credentials_for_an_unknown_lot_or_an_outsider(
     site: httpx.Client,
     services: Services,  # noqa: F811

@@ -70,6 +70,7 @@ def closed_within(sock: socket.socket, seconds: float) -> bool:
         return True
 
 
+@pytest.mark.slow
 def test_the_access_log_keeps_no_query_string(served: tuple[int, subprocess.Popen[str]]) -> None:
     port, server = served
     scan = f"http://127.0.0.1:{port}/01/06975123400010/10/LOT-1/21/0001?{POSITION}&place=1&city=Changchun"
@@ -83,6 +84,7 @@ def test_the_access_log_keeps_no_query_string(served: tuple[int, subprocess.Pope
     assert "?" not in log
 
 
+@pytest.mark.slow
 def test_connections_are_bounded(served: tuple[int, subprocess.Popen[str]]) -> None:
     port, _server = served
     with socket.create_connection(("127.0.0.1", port)) as slow:  # a head sent too slowly is cut off

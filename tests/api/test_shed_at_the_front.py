@@ -41,6 +41,7 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
         yield base, tmp_path / "data" / "ledger.sqlite3"
 
 
+@pytest.mark.slow
 def test_requests_beyond_the_limit_are_answered_503_at_once(served: tuple[str, Path]) -> None:
     base, database = served
     holder = sqlite3.connect(database, isolation_level=None)  # another process's writer: a CLI append
@@ -81,6 +82,7 @@ def test_requests_beyond_the_limit_are_answered_503_at_once(served: tuple[str, P
     assert httpx.get(f"{base}/.well-known/gs1resolver").status_code == 200  # the limit freed up
 
 
+@pytest.mark.slow
 def test_a_request_on_a_connection_beyond_the_limit_is_answered_503_at_once(served: tuple[str, Path]) -> None:
     base, _database = served
     port = int(base.rsplit(":", 1)[1])

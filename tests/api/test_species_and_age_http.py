@@ -59,6 +59,7 @@ def plot(client: httpx.Client, grower: Actor, lot: str, species: str | None, sow
     accepted(post(client, grower, lot, "sow", occurred_at=sown, raw_payload={"variety": "大马牙"}))
 
 
+@pytest.mark.slow
 def test_bought_in_seedlings_are_counted_and_an_honest_record_accepted(client: httpx.Client, grower: Actor) -> None:
     accepted(post(client, grower, "PLOT-S", "register_plot"))
     seedlings = {"seed_lot": "SM-2023-07", "seedling_age_years": 2, "quantity": {"value": 60000, "unit": "count"}}

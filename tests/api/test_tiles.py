@@ -113,6 +113,7 @@ def test_tiles_beyond_the_checkpoint_or_malformed_are_refused(client: httpx.Clie
     assert len(body) == 8192
 
 
+@pytest.mark.slow
 def test_each_tile_has_one_url(client: httpx.Client) -> None:
     """C2SP tlog-tiles: only the canonical path names a tile or an entry bundle; any other spelling of the
     same resource (leading zeros in the level or the index, an x000 group, a full tile as .p/256, a width

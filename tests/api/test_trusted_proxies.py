@@ -43,6 +43,7 @@ def scans(client: httpx.Client, forwarded_for: str | None = None) -> int:
     return int(answer.json()["scans"]["count"])
 
 
+@pytest.mark.slow
 def test_a_forwarded_for_from_an_untrusted_peer_is_ignored(demo: Services) -> None:
     """No trusted proxy (the default): every forged address is the same client, the peer."""
     with serve(demo, ()) as server, peer(server, 1) as client:
@@ -68,6 +69,7 @@ def test_a_trusted_proxy_s_forwarded_for_is_honoured_from_its_right_most_untrust
         assert scans(proxy) == 4
 
 
+@pytest.mark.slow
 def test_the_rate_limits_key_on_the_trusted_proxy_s_client(demo: Services) -> None:
     with serve(demo, ["127.0.0.2"], rate_limit="3/minute") as server, peer(server, 2) as proxy:
         for _ in range(3):

@@ -88,6 +88,7 @@ def prepared(tmp_path: Path, database_url: str) -> tuple[Path, Actor]:
     return data_dir, grower
 
 
+@pytest.mark.slow
 def test_workers_share_one_port_and_write_one_linear_ledger(tmp_path: Path, database_url: str) -> None:
     data_dir, grower = prepared(tmp_path, database_url)
     events = [envelope(grower.sign(f"PLOT-W{n}", "register_plot", event_id=f"w-{n}")) for n in range(24)]
@@ -137,6 +138,7 @@ def test_a_rate_limit_in_redis_is_one_limit_across_the_workers(tmp_path: Path) -
     assert set(statuses) == {200, 429}
 
 
+@pytest.mark.slow
 def test_an_unknown_limits_storage_is_refused_at_start(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="TRACE_LIMITS_STORAGE"):
         Settings(data_dir=tmp_path, limits_storage="memcached://127.0.0.1:11211")
@@ -184,6 +186,7 @@ def counted_in(directory: Path) -> dict[str, float]:
     return {f.stem: healthz_answers(merge([str(f)])) for f in files}  # type: ignore[no-untyped-call]
 
 
+@pytest.mark.slow
 def test_serve_gives_its_workers_a_directory_of_their_own_or_empties_the_operators(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -207,6 +210,7 @@ def test_serve_gives_its_workers_a_directory_of_their_own_or_empties_the_operato
     assert os.environ[MULTIPROCESS_DIR] == str(given)  # the operator's, kept
 
 
+@pytest.mark.slow
 def test_one_scrape_sums_the_requests_every_worker_answered(tmp_path: Path) -> None:
     """Each worker counts in its own file of the directory ``serve`` gives them (here the operator's, which
     held a file of an earlier run: emptied at the start); a scrape that any worker answers sums them all."""

@@ -153,6 +153,7 @@ def drop_organisation(lot: str) -> Callable[[Any], object]:
         (lambda d: d["entries"][0].update(event=d["entries"][0]["event"].replace("}", " }", 1)), "event hash"),
     ],
 )
+@pytest.mark.slow
 def test_forged_truncated_and_reordered_bundles_are_refused(
     demo: Services, change: Callable[[Any], object], why: str | None
 ) -> None:
@@ -190,12 +191,14 @@ def mutations_never_pass_unnoticed(data: bytes, positions: list[int], seed: int)
     return refused
 
 
+@pytest.mark.slow
 def test_every_byte_of_a_small_bundle(demo: Services) -> None:
     data = demo.bundles.bundle("PLOT-JY-0003").to_bytes()
     refused = mutations_never_pass_unnoticed(data, list(range(len(data))), seed=1)
     assert refused >= len(data) * 0.95  # the rest are white space between JSON tokens
 
 
+@pytest.mark.slow
 def test_a_random_sample_of_bytes_of_the_demo_bundle(demo: Services) -> None:
     data = demo.bundles.bundle("PK-2025-0931").to_bytes()
     positions = random.Random(2).sample(range(len(data)), 600)

@@ -85,6 +85,7 @@ def _flip(data: bytes, at: int, mask: int) -> bytes:
     at=st.integers(min_value=0),
     mask=st.integers(min_value=1, max_value=255),
 )
+@pytest.mark.slow
 def test_any_changed_byte_of_a_stored_row_is_named_at_its_record(
     stored: Stored, index: int, field: str, at: int, mask: int
 ) -> None:
@@ -103,6 +104,7 @@ def test_any_changed_byte_of_a_stored_row_is_named_at_its_record(
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(index=st.integers(min_value=0), at=st.integers(min_value=0), mask=st.integers(min_value=1, max_value=255))
+@pytest.mark.slow
 def test_a_record_rewritten_with_its_hash_column_changes_the_signed_tree(
     stored: Stored, index: int, at: int, mask: int
 ) -> None:

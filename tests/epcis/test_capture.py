@@ -124,6 +124,7 @@ def captured_lot(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [e for e in events if "gt:ledgerEventHash" not in e]
 
 
+@pytest.mark.slow
 def test_a_document_is_captured_and_exported_with_the_same_hashes(site: Site) -> None:
     site.plot("PLOT-CAP-1")
     sent = document(
@@ -226,6 +227,7 @@ def test_the_rules_judge_captured_events_too(site: Site) -> None:
         (lambda d: d.update(type="EPCISQueryDocument"), "/type", "EPCISDocument"),
     ],
 )  # fmt: skip
+@pytest.mark.slow
 def test_bad_documents_are_refused_precisely_with_nothing_stored(
     site: Site, change: Any, pointer: str, words: str
 ) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -72,6 +73,7 @@ def object_event(draw: st.DrawFn) -> dict[str, Any]:
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(events=st.lists(object_event(), min_size=1, max_size=3))
+@pytest.mark.slow
 def test_captured_object_events_export_with_the_hashes_they_were_captured_with(
     site: Site,  # noqa: F811 - the fixture
     events: list[dict[str, Any]],

@@ -180,6 +180,7 @@ def as_documents(events: list[tuple[dict[str, Any], str]]) -> tuple[dict[str, An
 
 @settings(max_examples=60, deadline=None)
 @given(events=st.lists(object_event(), min_size=1, max_size=4))
+@pytest.mark.slow
 def test_generated_events_hash_alike_as_xml_and_json_ld(events: list[tuple[dict[str, Any], str]]) -> None:
     jsonld, xml = as_documents(events)
     read = read_xml(xml).document
@@ -193,6 +194,7 @@ def test_generated_events_hash_alike_as_xml_and_json_ld(events: list[tuple[dict[
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(events=st.lists(object_event(), min_size=1, max_size=3))
+@pytest.mark.slow
 def test_generated_xml_captures_export_with_the_reference_hashes(
     site: Site,  # noqa: F811 - the fixture
     events: list[tuple[dict[str, Any], str]],

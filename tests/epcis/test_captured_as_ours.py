@@ -95,6 +95,7 @@ def party(actor: str) -> str:
     return PARTY + actor
 
 
+@pytest.mark.slow
 def test_a_captured_sale_of_a_recalled_box_is_refused_as_our_sale_is(demo: Demo) -> None:
     assert SHOP in demo.state(RECALLED).custodians()
     assert demo.state(RECALLED).holds
@@ -115,6 +116,7 @@ def test_a_captured_sale_of_a_recalled_box_is_refused_as_our_sale_is(demo: Demo)
     assert demo.state(BOX).sold_serials.get("0031") is not None
 
 
+@pytest.mark.slow
 def test_a_captured_shipping_and_receiving_move_custody_as_ours_do(demo: Demo) -> None:
     held = demo.state(BOX).holdings[SHOP]
     shipped = moving(
@@ -159,6 +161,7 @@ def test_a_captured_shipping_and_receiving_move_custody_as_ours_do(demo: Demo) -
     assert report.hard == (), report.hard
 
 
+@pytest.mark.slow
 def test_a_captured_holding_holds_and_releases_the_lot_and_only_a_regulator_recalls(demo: Demo) -> None:
     box = [unit(GTIN, BOX, "0025")]
     held = demo.post(SHOP, moving("holding", box, disposition="non_sellable_other", **{"gt:reason": "damp cartons"}))
@@ -198,6 +201,7 @@ def test_a_captured_holding_holds_and_releases_the_lot_and_only_a_regulator_reca
          "/sourceList", "the shipper must be changchun-herb-shop"),
     ],
 )  # fmt: skip
+@pytest.mark.slow
 def test_a_movement_that_does_not_say_who_holds_the_lot_after_it_is_refused(
     demo: Demo, more: dict[str, Any], pointer: str, says: str
 ) -> None:
@@ -210,6 +214,7 @@ def test_a_movement_that_does_not_say_who_holds_the_lot_after_it_is_refused(
     assert demo.records() == before
 
 
+@pytest.mark.slow
 def test_a_document_names_the_event_a_rule_refuses_and_stores_nothing(demo: Demo) -> None:
     fine = moving("inspecting", [unit(GTIN, BOX, "0023")])
     sale = moving("retail_selling", [unit(RECALLED_GTIN, RECALLED, "0002")])
@@ -233,6 +238,7 @@ def test_a_document_names_the_event_a_rule_refuses_and_stores_nothing(demo: Demo
     assert demo.records() == before
 
 
+@pytest.mark.slow
 def test_a_grower_may_not_ship_by_epcis_what_it_may_not_ship_otherwise(demo: Demo) -> None:
     """A lab holds no lot and has no role that ships: a captured shipping of the shop's box is refused."""
     shipped = moving(

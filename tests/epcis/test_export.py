@@ -172,6 +172,7 @@ def test_a_changed_record_changes_its_event_id() -> None:
     assert events_of(one)[0]["eventID"] != events_of(two)[0]["eventID"]
 
 
+@pytest.mark.slow
 def test_cli_export(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data = ["--data-dir", str(tmp_path)]
     assert main(["demo", *data]) == 0
@@ -186,6 +187,7 @@ def test_cli_export(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert len(captured.err.strip().splitlines()) == 1
 
 
+@pytest.mark.slow
 def test_cli_export_private(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """``--private`` (the operator reading the database, as ``history --private``): every private member shown."""
     data = ["--data-dir", str(tmp_path)]
@@ -208,6 +210,7 @@ def test_cli_export_private(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     assert any(changed)
 
 
+@pytest.mark.slow
 def test_http_export(demo_site: tuple[Any, Services]) -> None:
     client, _ledger = demo_site
     answer = client.get(f"/api/v1/lots/{BOX}/epcis", params={"ancestors": "true"})

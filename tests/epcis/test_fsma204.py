@@ -119,6 +119,7 @@ def test_a_date_range(demo_site: tuple[Any, Services]) -> None:
         (f"/api/v1/lots/{BOX}/fsma204.pdf", {}, 422, "/form"),
     ],
 )
+@pytest.mark.slow
 def test_bad_requests_are_problems(
     demo_site: tuple[Any, Services], path: str, params: dict[str, str], status: int, field: str | None
 ) -> None:
@@ -130,6 +131,7 @@ def test_bad_requests_are_problems(
         assert field in [e["pointer"] for e in answer.json()["errors"]]
 
 
+@pytest.mark.slow
 def test_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data = ["--data-dir", str(tmp_path)]
     assert main(["demo", *data]) == 0

@@ -135,6 +135,7 @@ def _shuffled(value: Any, rng: random.Random) -> Any:
 
 @SETTINGS
 @given(st.lists(event(), min_size=1, max_size=3))
+@pytest.mark.slow
 def test_generated_events_hash_as_the_reference_does(events: list[dict[str, Any]]) -> None:
     document = _document(events)
     assert pre_hashes(document) == _reference(document)

@@ -119,6 +119,7 @@ def test_the_query_serves_the_exported_events_valid(demo_site: tuple[Any, Servic
         {"GE_eventTime": "2025-09-01T00:00:00Z", "LT_eventTime": "2025-10-01T00:00:00Z"},
     ],
 )
+@pytest.mark.slow
 def test_each_filter_as_the_oracle(demo_site: tuple[Any, Services], params: dict[str, str]) -> None:
     client, _ = demo_site
     expected = oracle(exported(client), params)
@@ -126,6 +127,7 @@ def test_each_filter_as_the_oracle(demo_site: tuple[Any, Services], params: dict
     assert queried(client, params) == expected
 
 
+@pytest.mark.slow
 def test_epc_matches(demo_site: tuple[Any, Services]) -> None:
     client, _ = demo_site
     truth = exported(client)
@@ -154,6 +156,7 @@ def test_epc_matches(demo_site: tuple[Any, Services]) -> None:
     max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 )
 @given(data=st.data())
+@pytest.mark.slow
 def test_concatenated_pages_are_the_unpaginated_result(demo_site: tuple[Any, Services], data: st.DataObject) -> None:
     client, _ = demo_site
     truth = getattr(test_concatenated_pages_are_the_unpaginated_result, "truth", None)
@@ -197,6 +200,7 @@ def test_concatenated_pages_are_the_unpaginated_result(demo_site: tuple[Any, Ser
         ({"EQ_INNER_ILMD_gt:grade": "A"}, 501, "EQ_INNER_ILMD_gt:grade"),
     ],
 )
+@pytest.mark.slow
 def test_bad_parameters_are_problems_naming_them(
     demo_site: tuple[Any, Services], params: dict[str, str], status: int, parameter: str
 ) -> None:
@@ -210,6 +214,7 @@ def test_bad_parameters_are_problems_naming_them(
     assert parameter in problem["detail"]
 
 
+@pytest.mark.slow
 def test_a_repeated_parameter_and_a_token_of_another_query(demo_site: tuple[Any, Services]) -> None:
     client, _ = demo_site
     twice = client.get(f"{EVENTS}?EQ_bizStep=shipping&EQ_bizStep=receiving")

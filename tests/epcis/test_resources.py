@@ -29,6 +29,7 @@ def event_list(answer: Any) -> list[dict[str, Any]]:
     return events
 
 
+@pytest.mark.slow
 def test_each_resource_path_is_the_query_with_its_filter(demo_site: tuple[Any, Services]) -> None:
     client, _ = demo_site
     truth = exported(client)
@@ -56,6 +57,7 @@ def test_each_resource_path_is_the_query_with_its_filter(demo_site: tuple[Any, S
         assert first.headers["Link"].startswith(f"<{EPCIS}/bizSteps/shipping/events?")
 
 
+@pytest.mark.slow
 def test_the_epcs_are_listed_and_unknown_values_are_404(demo_site: tuple[Any, Services]) -> None:
     client, _ = demo_site
     truth = exported(client)

@@ -83,6 +83,7 @@ def grammatical(uri: str) -> bool:
         (f"{LINK}/10/A+B", False, {"10": "A+B"}, ()),
     ],
 )
+@pytest.mark.slow
 def test_query_rules_against_the_grammar(
     uri: str, in_grammar: bool, elements: dict[str, str], params: tuple[tuple[str, str], ...]
 ) -> None:
@@ -230,6 +231,7 @@ def test_one_character_corruptions_are_refused_or_stay_in_the_grammar(data: st.D
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data(), links())
+@pytest.mark.slow
 def test_corruptions_that_break_the_key_or_the_characters_are_refused(data: st.DataObject, link: DigitalLink) -> None:
     """The corruptions that can never leave a valid link are always refused: a digit of a check-digited key
     changed, a character outside RFC 3986 inserted into the path or the query."""

@@ -103,6 +103,7 @@ def test_a_scanned_label_opens_the_lots_history(site: httpx.Client) -> None:
     assert "lang=zh" in english.text  # a link back to Chinese
 
 
+@pytest.mark.slow
 def test_the_page_pins_its_scripts_and_the_readme_names_the_verifiers_digest(site: httpx.Client) -> None:
     import base64
     import hashlib
@@ -142,6 +143,7 @@ def test_the_verifiers_fallback_is_package_data_pinned_and_licensed() -> None:
         assert "Paul Miller" in licence.read_text()
 
 
+@pytest.mark.slow
 def test_json_linkset_and_the_resolver_description(site: httpx.Client) -> None:
     url = f"/01/{GTIN}/10/PK-2025-0931/21/0007"
     body = site.get(url, headers={"Accept": "application/json"}).json()
@@ -215,6 +217,7 @@ def logged_site(engine: Engine) -> Iterator[httpx.Client]:
         yield client
 
 
+@pytest.mark.slow
 def test_the_page_its_json_and_the_bundle_it_verifies_never_carry_private_data(logged_site: httpx.Client) -> None:
     site, secrets = logged_site, demo_secrets()
     bundle = site.get("/api/v1/lots/PK-2025-0931/bundle")
@@ -246,6 +249,7 @@ def test_carries_finds_a_coordinate_as_a_number_and_not_inside_a_time() -> None:
     assert carries("FP-22010093147", "FP-22010093147")
 
 
+@pytest.mark.slow
 def test_scans_are_counted_and_a_copied_label_is_flagged(site: httpx.Client) -> None:
     """Scans count distinct clients a day: shoppers' phones each add one, one phone's repeated scans none."""
     url = f"/01/{GTIN}/10/PK-2025-0931/21/0042"
@@ -264,6 +268,7 @@ def test_scans_are_counted_and_a_copied_label_is_flagged(site: httpx.Client) -> 
     )
 
 
+@pytest.mark.slow
 def test_one_client_counts_once_a_day_and_tells_one_city(demo: Services) -> None:
     """A few requests from one client (a shopper's reloads, or a script) cannot make a genuine box look
     copied: it counts once a day and names at most one city (its first) for the label that day; nothing
@@ -339,6 +344,7 @@ def test_the_whole_run_as_one_pdf_whose_labels_open_their_pages(site: httpx.Clie
     assert site.get("/api/v1/lots/PK-2025-0931/labels.pdf", params={"page": 0}).status_code == 422
 
 
+@pytest.mark.slow
 def test_the_sheets_grid_is_chosen_by_the_printer_and_refused_when_codes_would_be_too_small(
     site: httpx.Client,
 ) -> None:
@@ -361,6 +367,7 @@ def test_the_sheets_grid_is_chosen_by_the_printer_and_refused_when_codes_would_b
     assert "codes need at least 10 mm" in site.get(f"{run}.svg", params={"rows": 20}).json()["detail"]
 
 
+@pytest.mark.slow
 def test_a_lot_without_a_gtin_has_a_local_label_and_page(site: httpx.Client) -> None:
     png = site.get("/api/v1/lots/HV-2025-FS-0017/label.png")
     [decoded] = [r.text for r in zxingcpp.read_barcodes(Image.open(io.BytesIO(png.content)))]
@@ -522,6 +529,7 @@ def test_a_scan_never_waits_for_a_flush_that_is_writing(demo: Services, monkeypa
     assert demo.scans.flush() == 2
 
 
+@pytest.mark.slow
 def test_a_recall_shows_at_once_even_before_the_log_has_signed_it(engine: Engine) -> None:
     """The page shows the lot as the latest checkpoint has it, but a hold or recall recorded since is shown
     at once, marked as not yet checkable on the device; once logged, it is the verified banner."""

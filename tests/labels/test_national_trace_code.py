@@ -42,6 +42,7 @@ def test_the_label_sheets_print_the_runs_trace_code_under_each_label(site: httpx
     assert RUN_CODE not in plain.text
 
 
+@pytest.mark.slow
 def test_the_scan_page_shows_the_runs_code_and_the_sales(site: httpx.Client) -> None:
     sold = f"/01/{GTIN}/10/PK-2025-0931/21/0007"
     zh = text_of(site.get(sold).text)

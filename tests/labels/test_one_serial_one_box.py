@@ -27,6 +27,7 @@ def sale(serials: list[str], at: str = "2025-11-22T07:30:00Z", **extra: Any) -> 
     return envelope(demo_actor("changchun-herb-shop").sign("PK-2025-0931", "sell", occurred_at=at, payload=payload))
 
 
+@pytest.mark.slow
 def test_a_serial_is_a_string_on_the_page_and_in_the_tallies(demo: Services) -> None:
     with Site(demo) as site:
         genuine = site.get(BOX + "0007", headers=JSON)  # the demo sold 0007 in 长春
@@ -50,6 +51,7 @@ def test_a_serial_is_a_string_on_the_page_and_in_the_tallies(demo: Services) -> 
     assert [serial for _g, _lot, serial, _s in demo.scans.report("PK-2025-0931")] == ["0007"]
 
 
+@pytest.mark.slow
 def test_labels_exist_only_for_the_runs_own_serials(demo: Services) -> None:
     with Site(demo) as site:
         assert site.get("/api/v1/lots/PK-2025-0931/label.svg", params={"serial": "0007"}).status_code == 200
@@ -64,6 +66,7 @@ def test_labels_exist_only_for_the_runs_own_serials(demo: Services) -> None:
     assert link.endswith(BOX + "0200")
 
 
+@pytest.mark.slow
 def test_a_serial_is_sold_once_and_only_from_its_run(demo: Services) -> None:
     with Site(demo) as site:
         twice = site.post("/api/v1/events", json=sale(["0009", "0008"]), headers={"Accept-Language": "en"})
@@ -92,6 +95,7 @@ def test_a_serial_is_sold_once_and_only_from_its_run(demo: Services) -> None:
     assert not [f for f in report.findings if f.rule == "serials"]
 
 
+@pytest.mark.slow
 def test_malformed_serials_and_lengths_get_a_clear_4xx(demo: Services) -> None:
     with Site(demo) as site:
         for path in (BOX + "7" * 4301, BOX + "7" * 21, BOX + "%FF", BOX + "a%20b"):

@@ -66,6 +66,7 @@ def planted(
     return client, list(secrets.values()), hashes, services
 
 
+@pytest.mark.slow
 def test_no_public_response_carries_a_planted_private_value(
     planted: tuple[httpx.Client, list[str], dict[str, str], Services],
 ) -> None:

@@ -144,6 +144,7 @@ def qrcode_reference(data: str, error: str) -> list[list[bool]]:
     ),
     error=st.sampled_from("LMQH"),
 )
+@pytest.mark.slow
 def test_our_modules_equal_the_qrcode_librarys_own(data: str, error: str) -> None:
     """The fast path (codewords, placement and mask choice with tables and numpy) makes exactly qrcode's symbol."""
     assert qr.matrix(data, error) == qrcode_reference(data, error)

@@ -112,6 +112,7 @@ def test_the_signals_follow_their_definitions(count: int, cities: dict[str, str]
     assert ("sold_elsewhere" in found) == elsewhere
 
 
+@pytest.mark.slow
 def test_a_sold_box_scanned_in_another_city_is_flagged_on_the_page_and_for_the_regulator(demo: Services) -> None:
     sold = f"/01/{GTIN}/10/PK-2025-0931/21/0007"  # the demo records 0007 and 0008 as sold in 长春
     with Site(demo) as site:
@@ -153,6 +154,7 @@ def test_the_scan_signals_api_over_http_is_described(demo: Services) -> None:
     assert "/api/v1/scan-signals" in spec["paths"]
 
 
+@pytest.mark.slow
 def test_a_shopper_may_tell_the_city_without_it_counting_as_another_scan(demo: Services) -> None:
     """The page asks for the city (a plain form, no JavaScript, optional); telling it adds the city to the
     label's scans, not a scan, and a sold box told from another city is flagged."""
@@ -174,6 +176,7 @@ def test_a_shopper_may_tell_the_city_without_it_counting_as_another_scan(demo: S
     assert (scans.count, sorted(scans.cities)) == (2, ["广州"])
 
 
+@pytest.mark.slow
 def test_the_browsers_position_is_kept_as_its_city_and_typed_names_as_one_city(demo: Services) -> None:
     """A place report from the browser (?near=lat,lon, rounded) keeps the nearest city only; 长春市 and
     Changchun typed by two shoppers are one city; a malformed position is refused, naming the field."""

@@ -87,6 +87,7 @@ def test_passwords_are_argon2id_and_a_login_opens_a_session(services: Services, 
         services.accounts.create("wang@fusong", "other", PASSWORD)
 
 
+@pytest.mark.slow
 def test_a_wrong_password_and_an_unknown_login_fail_alike(services: Services) -> None:
     services.accounts.create("wang", "fusong-wang-farm", PASSWORD)
     with pytest.raises(BadCredentialsError) as wrong:

@@ -119,6 +119,7 @@ def test_the_demo_flags_its_suspicious_forest_lot(demo: Services) -> None:
     assert [(f.lot_id, f.rule) for f in report.findings] == [(SUSPICIOUS, "yield_plausibility")]
 
 
+@pytest.mark.slow
 def test_findings_over_http(demo: Services) -> None:
     with LiveServer(create_app(demo)) as server, httpx.Client(base_url=server.url + "/api/v1") as client:
         assert [f["rule"] for f in client.get(f"/lots/{SUSPICIOUS}/findings").json()["findings"]] == [

@@ -74,6 +74,7 @@ def client(demo: Services) -> Iterator[httpx.Client]:
         yield client
 
 
+@pytest.mark.slow
 def test_lineage_over_http(client: httpx.Client) -> None:
     up = client.get("/lots/PK-2025-0931/ancestors").json()
     assert up["lot_id"] == "PK-2025-0931"

@@ -158,6 +158,7 @@ def newest_seq(engine: Engine, lot: str) -> int:
         return int(conn.execute(text("SELECT max(seq) FROM records WHERE lot_id = :lot"), {"lot": lot}).scalar_one())
 
 
+@pytest.mark.slow
 def test_an_untouched_ledger_is_intact_everywhere(logged: Services, edges: Edges) -> None:
     seen = edges()
     assert seen.exit == 0
@@ -168,6 +169,7 @@ def test_an_untouched_ledger_is_intact_everywhere(logged: Services, edges: Edges
     assert 'data-verdict="genuine"' in seen.page
 
 
+@pytest.mark.slow
 def test_the_newest_record_of_a_lot_deleted(engine: Engine, logged: Services, edges: Edges) -> None:
     index = index_of(engine, LOT, newest_seq(engine, LOT))
     gone = f"WHERE log_index = {index}"
@@ -184,6 +186,7 @@ def test_the_newest_record_of_a_lot_deleted(engine: Engine, logged: Services, ed
     assert any(f"the record(s) at {index} are missing" in line for line in seen.cli)
 
 
+@pytest.mark.slow
 def test_the_newest_record_deleted_and_the_lot_heads_rewritten_to_match(
     engine: Engine, logged: Services, edges: Edges
 ) -> None:
@@ -208,6 +211,7 @@ def test_the_newest_record_deleted_and_the_lot_heads_rewritten_to_match(
     seen.named("checkpoint of size", "lot-heads map", whole=(f"the record(s) at {index} are missing",))
 
 
+@pytest.mark.slow
 def test_the_latest_checkpoint_row_deleted(engine: Engine, logged: Services, edges: Edges) -> None:
     """The log grows (a new organisation enrolled), its next checkpoint is cosigned; then that row goes, as a
     rollback to the one before would: the witness's cosignature is left over it."""
@@ -220,6 +224,7 @@ def test_the_latest_checkpoint_row_deleted(engine: Engine, logged: Services, edg
     seen.named(f"checkpoint of size {size}", "witness.test cosigned", "no such checkpoint")
 
 
+@pytest.mark.slow
 def test_a_checkpoint_replaced_by_one_signed_with_another_key(engine: Engine, logged: Services, edges: Edges) -> None:
     latest = logged.log.latest_checkpoint()
     text_ = Note.parse(latest.note).text
@@ -228,12 +233,14 @@ def test_a_checkpoint_replaced_by_one_signed_with_another_key(engine: Engine, lo
     edges().named(f"checkpoint of size {latest.size}", "signature", "a note signed by the log's key")
 
 
+@pytest.mark.slow
 def test_a_checkpoint_row_with_an_altered_root(engine: Engine, logged: Services, edges: Edges) -> None:
     size = logged.log.latest_checkpoint().size
     sql(engine, "UPDATE checkpoints SET root = :root WHERE size = :size", root=bytes(32), size=size)
     edges().named(f"checkpoint of size {size}", "stored size and root", "A" * 43)
 
 
+@pytest.mark.slow
 def test_a_checkpoint_re_signed_by_the_log_key_over_another_root(
     engine: Engine, logged: Services, edges: Edges
 ) -> None:
@@ -255,6 +262,7 @@ def test_a_checkpoint_re_signed_by_the_log_key_over_another_root(
     seen.named("log inclusion", f"lot '{LOT}'", whole=(f"checkpoint of size {latest.size}: root: expected the signed",))
 
 
+@pytest.mark.slow
 def test_two_records_swap_positions(engine: Engine, logged: Services, edges: Edges) -> None:
     """Two neighbouring records of lots that do not link to each other trade places: every chain still links,
     only the log knows the order. The first such pair with a record of a packaged lot's lineage."""
@@ -303,6 +311,7 @@ def test_a_signature_swapped_between_two_events(engine: Engine, logged: Services
     assert any(f"record {first} (event" in line and "log inclusion" in line for line in seen.cli_lot)
 
 
+@pytest.mark.slow
 def test_a_byte_of_a_stored_event_changed(engine: Engine, logged: Services, edges: Edges) -> None:
     index = index_of(engine, LOT, 2)
     _record, event, event_id = record_at(engine, index)
@@ -313,6 +322,7 @@ def test_a_byte_of_a_stored_event_changed(engine: Engine, logged: Services, edge
     seen.named(f"record {index} (event {event_id!r}", "event hash")
 
 
+@pytest.mark.slow
 def test_problems_name_checkpoints_in_the_api_model(engine: Engine, logged: Services, edges: Edges) -> None:
     size = logged.log.latest_checkpoint().size
     sql(engine, "UPDATE checkpoints SET root = :root WHERE size = :size", root=bytes(32), size=size)

@@ -157,6 +157,7 @@ def _records(client: httpx.Client, lot: str) -> int:
 
 
 @pytest.mark.postgres
+@pytest.mark.slow
 def test_published_reads_are_served_by_the_replica_and_the_primary_answers_what_it_lacks(cluster: Cluster) -> None:
     primary = create_ledger_engine(cluster.primary_url)
     migrate(primary)

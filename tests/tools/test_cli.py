@@ -140,6 +140,23 @@ def test_bad_input_is_one_line_and_a_non_zero_exit(tmp_path: Path) -> None:
         assert result.stderr.startswith("ginseng-trace: error: ")
 
 
+def test_a_refused_command_line_is_one_line_naming_the_argument_and_where_help_is(tmp_path: Path) -> None:
+    """argparse's own refusals (a bad value, a missing argument, an unknown command) are one line too."""
+    db = f"--database-url=sqlite+pysqlite:///{tmp_path / 'x.sqlite3'}"
+    cases = {
+        ("verify", db, "--workers", "0"): "ginseng-trace verify: error: argument --workers: 0 is less than 1",
+        ("append", db): "ginseng-trace append: error: the following arguments are required: envelope",
+        ("no-such-command",): "ginseng-trace: error: argument command: invalid choice: 'no-such-command'",
+        ("admin", "token", "frob"): "ginseng-trace admin token: error: argument what: invalid choice: 'frob'",
+    }
+    for args, start in cases.items():
+        result = run(*args)
+        assert result.returncode == 2, result
+        assert result.stderr.count("\n") == 1, result.stderr
+        assert result.stderr.startswith(start), result.stderr
+        assert "--help)" in result.stderr and "usage:" not in result.stderr
+
+
 def test_log_key_checkpoint_and_note_verify(database_url: str, tmp_path: Path) -> None:
     db = f"--database-url={database_url}"
     assert run("demo", db).returncode == 0

@@ -96,6 +96,7 @@ def one_line(err: str) -> str:
     return lines[0]
 
 
+@pytest.mark.slow
 def test_an_account_is_disabled_and_enabled_on_the_command_line(
     db: list[str], ledger: Services, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -141,6 +142,7 @@ def test_an_account_is_disabled_and_enabled_on_the_command_line(
         assert one_line(capsys.readouterr().err) == "ginseng-trace: error: no account 'li'"
 
 
+@pytest.mark.slow
 def test_the_operator_sets_a_password_from_stdin_and_every_session_ends(
     db: list[str], ledger: Services, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -179,6 +179,7 @@ class CountingClient(httpx.Client):
         return super().get(url, **kwargs)
 
 
+@pytest.mark.slow
 def test_the_monitor_follows_a_growing_log_over_http_reading_only_new_tiles(engine: Engine) -> None:
     ledger = Services(Store(engine), operator=OPERATOR, log_signer=LOG, checkpoint_every=10**9)
     ledger.checkpointer.adopt_log_key()

@@ -89,6 +89,7 @@ def test_a_server_error_or_garbage_for_a_tile_is_a_mismatch(
         assert says in out
 
 
+@pytest.mark.slow
 def test_a_server_whose_database_lost_a_record_is_caught_from_outside(
     engine: Engine, logged: Services, capsys: pytest.CaptureFixture[str]
 ) -> None:

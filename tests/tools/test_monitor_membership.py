@@ -34,6 +34,7 @@ def logged(engine: Engine) -> Services:
     return ledger
 
 
+@pytest.mark.slow
 def test_the_monitor_rebuilds_the_demos_membership_and_follows_its_changes(logged: Services, tmp_path: Path) -> None:
     replay = MembershipReplay([OPERATOR.verifier()])
     monitor = LogMonitor()
@@ -90,6 +91,7 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+@pytest.mark.slow
 def test_a_membership_record_the_log_serves_wrongly_is_named(logged: Services) -> None:
     """A log that serves another event for a membership record, or whose anchor is not the monitor's, fails."""
     logged.checkpointer.publish()

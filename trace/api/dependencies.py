@@ -63,18 +63,22 @@ async def _caches(request: Request) -> Caches:
     return caches
 
 
-WRITE_THREADS = 8
-"""Threads that may wait for the write lock at once: the rest of the thread pool (40) stays free for reads,
-so requests queued behind a held write lock never starve the pages and proofs."""
+WRITE_THREADS = 32
+"""Writes that may run (or wait for the write lock) at once, each on a thread of the write pool's own, never
+one of the 40 that serve reads: so requests queued behind a held write lock never starve the pages and proofs.
+Concurrent single appends are written as one group (service/group_commit.py), so this also bounds a group:
+with 8, 32 clients' appends went in groups of 8 at most (bench/http_ingest.py)."""
 
 
 @dataclass
 class WritePool:
-    """Where writes run: at most ``WRITE_THREADS`` threads of the thread pool at once, and a write that finds
-    them all busy waits for one at most ``patience`` seconds (the store's lock timeout), so that a request
-    queued behind a held write lock is answered 503 within about twice that, never later."""
+    """Where writes run: at most ``WRITE_THREADS`` at once (``limiter``), on threads of their own (``threads``,
+    as many), and a write that finds them all busy waits for one at most ``patience`` seconds (the store's
+    lock timeout), so that a request queued behind a held write lock is answered 503 within about twice that,
+    never later."""
 
     limiter: anyio.CapacityLimiter
+    threads: anyio.CapacityLimiter
     patience: float
 
 
@@ -82,7 +86,9 @@ async def _writes(request: Request) -> WritePool:
     pool: WritePool | None = getattr(request.app.state, "writes", None)
     if pool is None:  # made in the serving loop, on the first write
         services: Services = request.app.state.services
-        pool = request.app.state.writes = WritePool(anyio.CapacityLimiter(WRITE_THREADS), services.store.timeouts.lock)
+        pool = request.app.state.writes = WritePool(
+            anyio.CapacityLimiter(WRITE_THREADS), anyio.CapacityLimiter(WRITE_THREADS), services.store.timeouts.lock
+        )
     return pool
 
 

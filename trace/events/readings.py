@@ -13,9 +13,6 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from pypinyin import lazy_pinyin
-from pypinyin.seg.simpleseg import seg
-
 from .places import Division, division, divisions
 
 HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff][\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff·]*")
@@ -49,6 +46,11 @@ def _word(syllables: list[str]) -> str:
 def pinyin(han: str) -> str:
     """The reading of a run of Han characters: one word for a short name (二马牙: Ermaya), words split at the
     phrase dictionary's boundaries for a longer one, each capitalised."""
+    # imported when first read: pypinyin's phrase dictionary costs half a second, which every process (each
+    # command-line call) would pay at start whether it reads a name or not
+    from pypinyin import lazy_pinyin
+    from pypinyin.seg.simpleseg import seg
+
     if len(han) <= 4:
         return _word(lazy_pinyin(han.replace("·", " ")))
     words = []

@@ -56,6 +56,11 @@ def _ledger_record(
 def _index(
     repo: LedgerRepository, records: Sequence[LedgerRecord], cache: dict[str, tuple[str | None, str | None]]
 ) -> int:
+    named = {str(r.event.get("lot_id")) for r in records}
+    named |= {str(i) for r in records for i in r.event.get("inputs") or []}
+    unknown = named - cache.keys()  # read in one query, not one a lot as the mapping first asks for each
+    if unknown:
+        cache.update(dict.fromkeys(unknown, (None, None)) | repo.epcis.lots(unknown))
     gtins, species = _LotFacts(repo, cache, 0), _LotFacts(repo, cache, 1)
     rows: list[IndexedEvent] = []
     for record in records:

@@ -52,7 +52,7 @@ async def in_write_pool(pool: WritePool, work: Callable[..., T], *args: Any) -> 
     if waiting.cancelled_caught:
         raise TransientStoreError(f"database: {WRITE_THREADS} writes already wait for the write lock")
     try:
-        return await anyio.to_thread.run_sync(functools.partial(work, *args))
+        return await anyio.to_thread.run_sync(functools.partial(work, *args), limiter=pool.threads)
     finally:
         pool.limiter.release()
 
