@@ -154,7 +154,8 @@ def test_a_refused_command_line_is_one_line_naming_the_argument_and_where_help_i
         assert result.returncode == 2, result
         assert result.stderr.count("\n") == 1, result.stderr
         assert result.stderr.startswith(start), result.stderr
-        assert "--help)" in result.stderr and "usage:" not in result.stderr
+        assert "--help)" in result.stderr
+        assert "usage:" not in result.stderr
 
 
 def test_log_key_checkpoint_and_note_verify(database_url: str, tmp_path: Path) -> None:
