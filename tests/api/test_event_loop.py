@@ -12,7 +12,7 @@ import httpx
 import pytest
 from sqlalchemy import Engine
 
-from ginseng_trace.api.dependencies import WRITE_THREADS
+from ginseng_trace.api.dependencies import APPEND_THREADS, WRITE_THREADS
 from ginseng_trace.chain import SignerKey
 from ginseng_trace.service import Services
 from ginseng_trace.store import Store
@@ -75,6 +75,46 @@ def test_reads_answer_at_once_while_a_post_waits_for_the_write_lock(
         answer = client.post("/api/v1/events", json=envelope(sale))
     assert answer.status_code == 201, answer.text
     reader.close()
+
+
+@pytest.mark.slow
+def test_writes_beyond_the_pool_are_answered_in_time_and_leave_the_reads_their_connections(
+    engine: Engine, demo_site: tuple[httpx.Client, Services]
+) -> None:
+    """More writes than the pool admits, of both kinds: checkpoint publications (each holds a database
+    connection while it waits for the lock) and single appends (which wait for their group without one). Every
+    read still answers well within the lock timeout, not once a connection frees up (32 connection-holding
+    writes took the engine's 15 connections, and a read waited seconds), and every write is answered, never a
+    500: 503 with ``Retry-After`` when it could not wait, within about twice the lock timeout."""
+    client, ledger = demo_site
+    lock_timeout = ledger.store.timeouts.lock
+    shop = demo_actor("changchun-herb-shop")
+    sale = envelope(shop.sign("PK-2025-0931", "sell", occurred_at="2025-11-22T07:30:00Z", payload={"units": 1}))
+    answers: list[tuple[str, int, str | None, float]] = []
+
+    def post(path: str, body: dict[str, object] | None) -> None:
+        start = time.monotonic()
+        answer = httpx.post(f"{client.base_url}{path}", json=body, timeout=60)
+        answers.append((path, answer.status_code, answer.headers.get("retry-after"), time.monotonic() - start))
+
+    writers = [threading.Thread(target=post, args=("/api/v1/log/checkpoint", None)) for _ in range(WRITE_THREADS + 4)]
+    writers += [threading.Thread(target=post, args=("/api/v1/events", sale)) for _ in range(APPEND_THREADS + 4)]
+    with httpx.Client(base_url=client.base_url, timeout=PATIENCE) as reader, write_lock_held_elsewhere(engine):
+        for writer in writers:
+            writer.start()
+        time.sleep(1.0)  # every write is now waiting: for the lock, its group or a place in the pool
+        for path in ("/api/v1/lots/PK-2025-0931/history", "/api/v1/lots/PK-2025-0931/bundle", BOX) * 2:
+            start = time.monotonic()
+            assert reader.get(path).status_code == 200, path
+            assert time.monotonic() - start < lock_timeout / 2, path  # not queued behind the writers
+    for writer in writers:
+        writer.join(60)
+    assert len(answers) == len(writers)
+    for path, status, retry_after, took in answers:
+        assert status in (200, 201, 503), (path, status)
+        assert status != 503 or retry_after == "1", path
+        assert took < 2 * lock_timeout + 5, (path, took)
+    assert any(status == 201 for path, status, _, _ in answers if path == "/api/v1/events")
 
 
 def test_scans_never_queue_behind_the_append_lock(engine: Engine, demo_site: tuple[httpx.Client, Services]) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 
 from ginseng_trace.api.middleware import ShedLoad
+from ginseng_trace.api.models import ProblemOut
 
 
 def test_requests_beyond_the_limit_get_503_at_once_and_the_limit_frees_up() -> None:
@@ -28,10 +29,12 @@ def test_requests_beyond_the_limit_get_503_at_once_and_the_limit_frees_up() -> N
             held = [asyncio.create_task(client.get("/")) for _ in range(2)]
             while started < 2:
                 await asyncio.sleep(0.001)
-            busy = await client.get("/")
+            busy = await client.get("/api/v1/lots/PK-1/history")
             assert busy.headers["retry-after"] == "1"
             assert busy.headers["content-type"] == "application/problem+json"
             assert busy.json()["status"] == 503
+            # a problem document as the OpenAPI description documents every 503 (instance included)
+            assert ProblemOut.model_validate(busy.json()).instance == "/api/v1/lots/PK-1/history"
             release.set()
             done = [r.status_code for r in await asyncio.gather(*held)]
             after = await client.get("/")

@@ -63,21 +63,27 @@ async def _caches(request: Request) -> Caches:
     return caches
 
 
-WRITE_THREADS = 32
-"""Writes that may run (or wait for the write lock) at once, each on a thread of the write pool's own, never
-one of the 40 that serve reads: so requests queued behind a held write lock never starve the pages and proofs.
-Concurrent single appends are written as one group (service/group_commit.py), so this also bounds a group:
-with 8, 32 clients' appends went in groups of 8 at most (bench/http_ingest.py)."""
+WRITE_THREADS = 8
+"""Writes that may run (or wait for the write lock) at once, other than single appends. Each holds a database
+connection while it waits, so these few leave the rest of the engine's connections to reads."""
+
+APPEND_THREADS = 32
+"""Single appends that may run at once. They are written in groups (service/group_commit.py), and an append
+waiting for its group holds no database connection (only the group's writer does), so these many cost threads,
+not connections; and a group holds only the appends that wait, so this also bounds a group's size (with 8,
+32 clients' appends went in groups of 8 at most: bench/http_ingest.py)."""
 
 
 @dataclass
 class WritePool:
-    """Where writes run: at most ``WRITE_THREADS`` at once (``limiter``), on threads of their own (``threads``,
-    as many), and a write that finds them all busy waits for one at most ``patience`` seconds (the store's
-    lock timeout), so that a request queued behind a held write lock is answered 503 within about twice that,
-    never later."""
+    """Where writes run: at most ``WRITE_THREADS`` writes (``limiter``) and ``APPEND_THREADS`` single appends
+    (``appends``) at once, on a thread limiter of their own (``threads``: so that however many wait for the
+    write lock, the default limiter's 40 threads stay free for reads); a write that finds its slots all taken
+    waits for one at most ``patience`` seconds (the store's lock timeout), so that a request queued behind a
+    held write lock is answered 503 within about twice that, never later."""
 
     limiter: anyio.CapacityLimiter
+    appends: anyio.CapacityLimiter
     threads: anyio.CapacityLimiter
     patience: float
 
@@ -87,7 +93,10 @@ async def _writes(request: Request) -> WritePool:
     if pool is None:  # made in the serving loop, on the first write
         services: Services = request.app.state.services
         pool = request.app.state.writes = WritePool(
-            anyio.CapacityLimiter(WRITE_THREADS), anyio.CapacityLimiter(WRITE_THREADS), services.store.timeouts.lock
+            anyio.CapacityLimiter(WRITE_THREADS),
+            anyio.CapacityLimiter(APPEND_THREADS),
+            anyio.CapacityLimiter(WRITE_THREADS + APPEND_THREADS),
+            services.store.timeouts.lock,
         )
     return pool
 

@@ -75,9 +75,11 @@ class HeadAsGet:
             scope["route"] = served["route"]
 
 
-async def send_busy(send: Send, detail: str, *, close: bool = False) -> None:
-    """Answer 503 "Service busy" with ``Retry-After: 1`` (and ``Connection: close`` if ``close``)."""
-    body = json.dumps(document(503, "Service busy", detail, slug="service-busy")).encode()
+async def send_busy(send: Send, scope: Scope, detail: str, *, close: bool = False) -> None:
+    """Answer 503 "Service busy" with ``Retry-After: 1`` (and ``Connection: close`` if ``close``), its
+    ``instance`` the request's path as every other problem document's."""
+    instance = str(scope.get("path") or "/")
+    body = json.dumps(document(503, "Service busy", detail, slug="service-busy", instance=instance)).encode()
     headers = [
         (b"content-type", PROBLEM_JSON.encode()),
         (b"content-length", str(len(body)).encode()),
@@ -103,7 +105,7 @@ class ShedLoad:
             await self.app(scope, receive, send)
             return
         if self.in_flight >= self.limit:
-            await send_busy(send, f"more than {self.limit} requests are being served; retry in a second")
+            await send_busy(send, scope, f"more than {self.limit} requests are being served; retry in a second")
             return
         self.in_flight += 1
         try:

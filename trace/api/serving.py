@@ -68,7 +68,7 @@ def log_config(log_format: str = "text") -> dict[str, Any]:
 
 async def _busy(scope: Any, _receive: Any, send: Any) -> None:
     detail = "the server is serving as many requests (or connections) as it may; retry in a second"
-    await send_busy(send, detail, close=True)
+    await send_busy(send, scope, detail, close=True)
 
 
 class HeaderTimeoutH11(H11Protocol):

@@ -56,9 +56,9 @@ def _ledger_record(
 def _index(
     repo: LedgerRepository, records: Sequence[LedgerRecord], cache: dict[str, tuple[str | None, str | None]]
 ) -> int:
-    named = {str(r.event.get("lot_id")) for r in records}
-    named |= {str(i) for r in records for i in r.event.get("inputs") or []}
-    unknown = named - cache.keys()  # read in one query, not one a lot as the mapping first asks for each
+    chain = [r.event for r in records if not str(r.event.get("lot_id")).startswith(ORG_LOT_PREFIX)]
+    named = {str(e["lot_id"]) for e in chain if "lot_id" in e} | {str(i) for e in chain for i in e.get("inputs") or []}
+    unknown = named - cache.keys()  # the lots named and taken, in one query (any other: when the mapping asks)
     if unknown:
         cache.update(dict.fromkeys(unknown, (None, None)) | repo.epcis.lots(unknown))
     gtins, species = _LotFacts(repo, cache, 0), _LotFacts(repo, cache, 1)

@@ -16,6 +16,7 @@ from ..epcis.mapping import CONTEXT
 from ..epcis.query import Query, page_token, parse
 from ..epcis.urn import in_format
 from ..store import LedgerRepository, Store
+from .errors import IntegrityError
 
 RESOURCES = {  # the binding's resource lists and the index column each lists
     "eventTypes": "event_type",
@@ -56,7 +57,10 @@ class EpcisQuery:
         query: Query = parse(items, base)
 
         def read(repo: LedgerRepository) -> tuple[list[tuple[int, dict[str, Any]]], list[str]]:
-            rows = repo.epcis.page(query.filter, query.after, query.per_page + 1)
+            try:
+                rows = repo.epcis.page(query.filter, query.after, query.per_page + 1)
+            except ValueError as exc:  # a stored event that does not read back: the index is damaged
+                raise IntegrityError(f"the EPCIS query index holds an event that does not read: {exc}") from None
             prefixes = company_prefixes(repo) if epc_format == "Always_EPC_URN" and rows else []
             return rows, prefixes
 

@@ -26,7 +26,7 @@ from weakref import WeakKeyDictionary
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 WRITE = {"ledger_write": True}
@@ -131,6 +131,13 @@ def schema_revisions(engine: Engine) -> tuple[str | None, str | None]:
     with engine.connect() as conn:
         current = MigrationContext.configure(conn).get_current_revision()
     return current, head
+
+
+def sqlite_drops_columns(connection: Connection) -> bool:
+    """Whether this SQLite drops columns with ALTER TABLE soundly (3.35.5 and later: 3.35.0-3.35.4 had faults);
+    a migration that would drop one does its work another way where it cannot."""
+    version = connection.exec_driver_sql("SELECT sqlite_version()").scalar_one()
+    return tuple(int(part) for part in str(version).split(".")[:3]) >= (3, 35, 5)
 
 
 def migrate(engine: Engine, revision: str = "head") -> None:

@@ -164,7 +164,7 @@ def decode(data: bytes, facts: RecordFacts) -> dict[str, Any]:
     inflate = zlib.decompressobj(-15, zdict=DICTIONARY_1)
     try:
         text = inflate.decompress(data[3:]) + inflate.flush()
-        event = json.loads(text) if inflate.eof else None
+        event = json.loads(text) if inflate.eof and not inflate.unused_data else None
     except (zlib.error, ValueError) as exc:  # JSON and UTF-8 errors are ValueErrors
         raise ValueError(f"a stored EPCIS event that does not read: {exc}") from exc
     if not isinstance(event, dict) or mask >> len(DERIVED):

@@ -184,4 +184,4 @@ async def submit_my_event(request: Request, who: Writer, services: ServicesDep, 
     body = await json_object(request, "event")
     signer = await run_in_threadpool(services.held_keys.signer, who.actor)
     signed = await run_in_threadpool(services.events.sign_as, signer, body["event"])
-    return appended(await in_write_pool(writes, services.events.append, signed))
+    return appended(await in_write_pool(writes, services.events.append, signed, grouped=True))

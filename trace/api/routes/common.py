@@ -15,7 +15,7 @@ from ...chain.canonical import parse_json
 from ...chain.errors import FieldProblem, MalformedError
 from ...store import TransientStoreError
 from .. import problems
-from ..dependencies import WRITE_THREADS, WritePool
+from ..dependencies import WritePool
 
 T = TypeVar("T")
 DIGEST = r"^[0-9a-f]{64}$"
@@ -43,18 +43,21 @@ async def json_object(request: Request, *fields: str, optional: Sequence[str] = 
     return value
 
 
-async def in_write_pool(pool: WritePool, work: Callable[..., T], *args: Any) -> T:
+async def in_write_pool(pool: WritePool, work: Callable[..., T], *args: Any, grouped: bool = False) -> T:
     """Run a use case that writes (and so may wait for the write lock) in the thread pool, at most
-    ``WRITE_THREADS`` at once; when they are all taken for longer than the pool's patience (the lock timeout:
-    a writer holds the lock), :class:`TransientStoreError` (503 with ``Retry-After``) instead of a queue."""
+    ``WRITE_THREADS`` at once (``grouped``: a single append, which waits for its group without holding a
+    database connection, at most ``APPEND_THREADS``); when they are all taken for longer than the pool's
+    patience (the lock timeout: a writer holds the lock), :class:`TransientStoreError` (503 with
+    ``Retry-After``) instead of a queue."""
+    slots = pool.appends if grouped else pool.limiter
     with anyio.move_on_after(pool.patience) as waiting:
-        await pool.limiter.acquire()
+        await slots.acquire()
     if waiting.cancelled_caught:
-        raise TransientStoreError(f"database: {WRITE_THREADS} writes already wait for the write lock")
+        raise TransientStoreError(f"database: {int(slots.total_tokens)} writes already wait for the write lock")
     try:
         return await anyio.to_thread.run_sync(functools.partial(work, *args), limiter=pool.threads)
     finally:
-        pool.limiter.release()
+        slots.release()
 
 
 def body_schema(model: type[BaseModel]) -> dict[str, Any]:

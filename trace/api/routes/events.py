@@ -37,7 +37,7 @@ def appended(result: Appended) -> JSONResponse:
 async def submit_event(request: Request, services: ServicesDep, writes: WritesDep) -> JSONResponse:
     body = await json_object(request, "event", "signature", "disclosures", optional=("disclosures",))
     signed = await run_in_threadpool(SignedEvent.from_envelope, body)
-    return appended(await in_write_pool(writes, services.events.append, signed))
+    return appended(await in_write_pool(writes, services.events.append, signed, grouped=True))
 
 
 @dev_router.post(
@@ -51,7 +51,7 @@ async def submit_event(request: Request, services: ServicesDep, writes: WritesDe
 async def submit_dev_event(request: Request, services: ServicesDep, writes: WritesDep) -> JSONResponse:
     body = await json_object(request, "event")
     signed = await run_in_threadpool(services.events.sign_as_dev, body["event"])
-    return appended(await in_write_pool(writes, services.events.append, signed))
+    return appended(await in_write_pool(writes, services.events.append, signed, grouped=True))
 
 
 @router.get("/events/{digest}", response_model=models.RecordOut, responses=ERRORS, summary="Get a record")

@@ -49,15 +49,35 @@ def _convert(kind: sa.types.TypeEngine[Any], convert: Callable[[Any, Any], objec
     """Rewrite every ``document`` with ``convert(old value, the row's RecordFacts)`` into a new column of type
     ``kind`` that then takes the name. SQLite adds a NOT NULL column only with a default, and cannot drop it
     without rebuilding the table, which the foreign key of epcis_event_epcs forbids inside the migration's
-    transaction: there the column keeps an empty default that no insert uses."""
-    from ginseng_trace.store.epcis import FACTS, facts_of
-    from ginseng_trace.store.tables import records
+    transaction: there the column keeps an empty default that no insert uses. A SQLite that cannot drop columns
+    soundly (before 3.35.5) rewrites each ``document`` where it is: the column keeps its declared type (SQLite
+    keeps a BLOB in a TEXT column as it is given and reads it back as bytes), all that differs from a newer
+    SQLite's database."""
+    from ginseng_trace.store import db
 
     connection = op.get_bind()
     sqlite = connection.dialect.name == "sqlite"
-    empty = sa.text("x''" if isinstance(kind, sa.LargeBinary) else "''") if sqlite else None
-    op.add_column("epcis_events", sa.Column("compact", kind, nullable=not sqlite, server_default=empty))
-    events = sa.table("epcis_events", sa.column("log_index"), sa.column("document"), sa.column("compact"))
+    in_place = sqlite and not db.sqlite_drops_columns(connection)
+    if not in_place:
+        empty = sa.text("x''" if isinstance(kind, sa.LargeBinary) else "''") if sqlite else None
+        op.add_column("epcis_events", sa.Column("compact", kind, nullable=not sqlite, server_default=empty))
+    _rewrite(connection, "document" if in_place else "compact", convert)
+    if in_place:
+        return
+    if sqlite:  # native ALTER TABLE (SQLite >= 3.35.5): no rebuild
+        op.execute("ALTER TABLE epcis_events DROP COLUMN document")
+        op.execute("ALTER TABLE epcis_events RENAME COLUMN compact TO document")
+    else:
+        op.drop_column("epcis_events", "document")
+        op.alter_column("epcis_events", "compact", new_column_name="document", nullable=False)
+
+
+def _rewrite(connection: sa.Connection, target: str, convert: Callable[[Any, Any], object]) -> None:
+    """``target`` of every row set to ``convert(document, the row's RecordFacts)``, in batches of log order."""
+    from ginseng_trace.store.epcis import FACTS, facts_of
+    from ginseng_trace.store.tables import records
+
+    events = sa.table("epcis_events", *(sa.column(name) for name in dict.fromkeys(("log_index", "document", target))))
     after = -1
     while True:
         rows = connection.execute(
@@ -70,16 +90,10 @@ def _convert(kind: sa.types.TypeEngine[Any], convert: Callable[[Any, Any], objec
         if not rows:
             break
         connection.execute(
-            events.update().where(events.c.log_index == sa.bindparam("index")).values(compact=sa.bindparam("new")),
+            events.update().where(events.c.log_index == sa.bindparam("index")).values({target: sa.bindparam("new")}),
             [{"index": row.log_index, "new": convert(row.document, facts_of(row))} for row in rows],
         )
         after = rows[-1].log_index
-    if sqlite:  # native ALTER TABLE (SQLite >= 3.35): no rebuild
-        op.execute("ALTER TABLE epcis_events DROP COLUMN document")
-        op.execute("ALTER TABLE epcis_events RENAME COLUMN compact TO document")
-    else:
-        op.drop_column("epcis_events", "document")
-        op.alter_column("epcis_events", "compact", new_column_name="document", nullable=False)
 
 
 def _reindex(*, partial: bool) -> None:
