@@ -34,12 +34,10 @@ import asyncio
 import json
 import multiprocessing
 import os
-import sqlite3
 import statistics
 import sys
 import tempfile
 import time
-from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +51,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 from append import ed25519_verify_rate, make_events, parse, postgres_database
 from members import enrol_all
 from scan import answered, serve
+from storage import relation_bytes
 
 PATH = "/api/v1/events"
 
@@ -106,14 +105,11 @@ def post_all(args: tuple[str, list[bytes], int]) -> dict[str, Any]:
 def table_bytes(database_url: str) -> dict[str, int]:
     """Each table's bytes on disk, its indexes (and PostgreSQL's TOAST) included: SQLite's ``dbstat`` after a
     truncating WAL checkpoint; PostgreSQL's ``pg_total_relation_size`` of the URL's schema (its search_path)."""
-    if database_url.startswith("sqlite"):
-        with closing(sqlite3.connect(database_url.split("///", 1)[1])) as conn:
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            pages = conn.execute(
-                "SELECT coalesce(s.tbl_name, d.name), sum(d.pgsize) FROM dbstat d "
-                "LEFT JOIN sqlite_schema s ON s.name = d.name GROUP BY 1"
-            ).fetchall()
-        return {str(name): int(size) for name, size in pages}
+    if database_url.startswith("sqlite"):  # each relation's pages (storage.py), summed by its table
+        tables: dict[str, int] = {}
+        for (table, _relation), size in relation_bytes(database_url).items():
+            tables[table] = tables.get(table, 0) + size
+        return tables
     engine = create_engine(database_url)
     try:
         with engine.connect() as conn:
