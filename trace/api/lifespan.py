@@ -11,6 +11,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 import httpx
 from fastapi import FastAPI
 
+from ..events.readings import load_readings
 from ..service import Services
 from ..service.witnessing import WitnessPusher
 
@@ -35,10 +36,12 @@ def lifespan(
     services: Services, seconds: float | None, witness_urls: Sequence[str]
 ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     """Publish a checkpoint every ``seconds`` if the log grew, and ask the witnesses at ``witness_urls``
-    (C2SP tlog-witness) to cosign each new one; on shutdown, write the scans not yet written."""
+    (C2SP tlog-witness) to cosign each new one; on shutdown, write the scans not yet written. Before serving,
+    the names' readings are loaded."""
 
     @asynccontextmanager
     async def serving(_app: FastAPI) -> AsyncIterator[None]:
+        await asyncio.to_thread(load_readings)  # the English pages' readings, loaded before the first asks
         try:
             if not seconds or services.log_signer is None:
                 yield

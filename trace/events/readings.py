@@ -42,12 +42,18 @@ def _word(syllables: list[str]) -> str:
     return text[:1].upper() + text[1:]
 
 
+def load_readings() -> None:
+    """Load the phrase dictionary now (a server, as it starts: not in its first English page's answer)."""
+    pinyin("吉林")
+
+
 @cache
 def pinyin(han: str) -> str:
     """The reading of a run of Han characters: one word for a short name (二马牙: Ermaya), words split at the
     phrase dictionary's boundaries for a longer one, each capitalised."""
     # imported when first read: pypinyin's phrase dictionary costs half a second, which every process (each
-    # command-line call) would pay at start whether it reads a name or not
+    # command-line call) would pay at start whether it reads a name or not (a server loads it as it starts:
+    # load_readings)
     from pypinyin import lazy_pinyin
     from pypinyin.seg.simpleseg import seg
 
