@@ -130,18 +130,16 @@ class RateLimits:
             if not await self._test(item, kind, client):
                 await self._too_many(scope, send, item, kind, client, what)
                 return
-        status = 0
 
         async def watching(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = int(message["status"])
+            if message["type"] == "http.response.start":  # counted before the client can see the answer, so
+                status = int(message["status"])  # its next request is tested against this one's count
+                for item, kind, _, low, high in watched:
+                    if low <= status <= high:
+                        await self._hit(item, kind, client)
             await send(message)
 
         await self.app(scope, receive, watching)
-        for item, kind, _, low, high in watched:
-            if low <= status <= high:
-                await self._hit(item, kind, client)
 
     async def _too_many(self, scope: Scope, send: Send, item: RateLimitItem, kind: str, client: str, what: str) -> None:
         try:
